@@ -1,0 +1,124 @@
+"""The ``crmkit`` command: build and validate the datasets (and, later, run the course).
+
+Every error a user can cause ends in one bilingual line and a non-zero exit status; no Python
+traceback reaches the terminal (set CRMKIT_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .errors import CrmkitError, UsageError
+
+
+def _progress(items, **kwargs):
+    from tqdm import tqdm
+
+    return tqdm(items, file=sys.stderr, disable=None, **kwargs)  # disable=None: off when not a terminal
+
+
+def cmd_data_build(args: argparse.Namespace) -> int:
+    from .datasets import build, generate, get_case
+    from .datasets.registry import CASES, check_size
+
+    keys = args.cases or list(CASES)
+    specs = [get_case(key) for key in keys]  # check every name before writing anything
+    if args.customers is not None:
+        check_size(args.customers)
+    out = Path(args.out)
+    rows_total = 0
+    started = time.perf_counter()
+    for spec in _progress(specs, desc="build", unit="case"):
+        folder = build(spec.key, out, seed=args.seed, n_customers=args.customers)
+        tables = generate(spec.key, seed=args.seed, n_customers=args.customers)
+        rows = sum(len(df) for df in tables.values())
+        rows_total += rows
+        size = sum(p.stat().st_size for p in folder.glob("*.csv"))
+        print(f"{spec.key:<24} {len(tables)} tables {rows:>10,} rows {size / 1e6:7.2f} MB  -> {folder}")
+    print(f"完成 / done: {len(specs)} cases, {rows_total:,} rows in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_data_validate(args: argparse.Namespace) -> int:
+    from .datasets import data_dir
+    from .datasets.validation import case_folders, validate_folder
+
+    folders = case_folders(Path(args.dir) if args.dir else data_dir())
+    failed = 0
+    for folder in _progress(folders, desc="validate", unit="case"):
+        problems = validate_folder(folder)
+        if problems:
+            failed += 1
+            print(f"✗ {folder.name}: {len(problems)} 个问题 problem(s)")
+            for problem in problems:
+                print(f"  {problem}")
+        else:
+            print(f"✓ {folder.name}: 符合数据字典 / valid against datapackage.json")
+    if failed:
+        print(
+            f"{failed} 个文件夹有问题。修正所列的行，或运行 `crmkit data build` 重新生成 / "
+            f"{failed} folder(s) have problems. Fix the rows listed, or regenerate with `crmkit data build`"
+        )
+        return 1
+    return 0
+
+
+def _positive_or_any_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' 不是整数 / is not a whole number") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="crmkit", description="CRM Casebook 工具 / tools for the CRM Casebook kit")
+    sub = p.add_subparsers(dest="group", metavar="{data}")
+    sub.required = True
+    data = sub.add_parser("data", help="生成和检查数据集 / build and validate the datasets")
+    data_sub = data.add_subparsers(dest="command", metavar="{build,validate}")
+    data_sub.required = True
+
+    build = data_sub.add_parser("build", help="从种子生成数据集 / generate datasets from the seed")
+    build.add_argument("cases", nargs="*", metavar="CASE", help="案例 / cases (default: all)")
+    build.add_argument("--customers", type=_positive_or_any_int, help="客户数 / number of customers (default: each case's)")
+    build.add_argument("--seed", type=_positive_or_any_int, default=None, help="随机种子 / random seed")
+    build.add_argument("--out", default=None, help="输出文件夹 / output folder (default: the kit's datasets/)")
+    build.set_defaults(func=cmd_data_build)
+
+    validate = data_sub.add_parser("validate", help="按数据字典检查 CSV / check CSVs against the data dictionary")
+    validate.add_argument("dir", nargs="?", help="数据文件夹 / data folder (default: the kit's datasets/)")
+    validate.set_defaults(func=cmd_data_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "out", "unset") is None:
+        from .datasets import data_dir
+
+        args.out = str(data_dir())
+    try:
+        return args.func(args)
+    except CrmkitError as error:
+        print(f"crmkit: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("crmkit: 已中断 / interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug of ours: say so in one line unless debugging
+        if os.environ.get("CRMKIT_DEBUG"):
+            raise
+        print(
+            f"crmkit: 内部错误 / internal error: {type(error).__name__}: {error}. "
+            "请用 CRMKIT_DEBUG=1 重试并报告 / Rerun with CRMKIT_DEBUG=1 and report it",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

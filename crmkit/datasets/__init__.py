@@ -1,0 +1,93 @@
+"""The case datasets: generated from a seed, committed as CSV, loaded in one line.
+
+>>> from crmkit.datasets import load
+>>> visits = load("retail_chain", "visits")            # the committed default data
+>>> mine = load("retail_chain", "visits", student="s01") # this student's own variant
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import csvio
+from .registry import CASES, check_size, get_case, get_table
+from .schema import Case
+from .seeding import DEFAULT_SEED, normalise_student_id, rng_for
+
+__all__ = ["CASES", "DEFAULT_SEED", "load", "generate", "build", "data_dir", "case_names"]
+
+
+def data_dir() -> Path:
+    """Where the committed CSVs live: ``$CRMKIT_DATA_DIR`` or the kit's ``datasets/`` folder."""
+    return Path(os.environ.get("CRMKIT_DATA_DIR") or Path(__file__).resolve().parents[2] / "datasets")
+
+
+def case_names() -> list[str]:
+    return list(CASES)
+
+
+def generate(
+    case: str, *, seed: int | None = None, student: str | None = None, n_customers: int | None = None
+) -> dict[str, pd.DataFrame]:
+    """Generate every table of ``case`` in memory, with the dtypes :func:`load` gives."""
+    spec = get_case(case)
+    size = spec.default_customers if n_customers is None else check_size(n_customers)
+    student = None if student is None else normalise_student_id(student)
+    tables = _generate_cached(spec.key, DEFAULT_SEED if seed is None else int(seed), student, size)
+    return {name: df.copy() for name, df in tables.items()}
+
+
+@lru_cache(maxsize=8)
+def _generate_cached(case: str, seed: int, student: str | None, n_customers: int) -> dict[str, pd.DataFrame]:
+    spec = CASES[case]
+    raw = spec.generate(rng_for(case, seed, student), n_customers)
+    return {t.name: csvio.apply_dtypes(raw[t.name].reset_index(drop=True), t) for t in spec.tables}
+
+
+def load(
+    case: str,
+    table: str | None = None,
+    *,
+    seed: int | None = None,
+    student: str | None = None,
+    n_customers: int | None = None,
+) -> pd.DataFrame | dict[str, pd.DataFrame]:
+    """One table of a case as a DataFrame, or all its tables as a dict of DataFrames.
+
+    With no options it reads the committed CSVs in ``datasets/<case>/``. ``student`` gives that
+    student's own variant (same columns and calibration, different draws, always the same for
+    the same id); ``seed`` and ``n_customers`` generate other draws or sizes.
+    """
+    spec = get_case(case)
+    tables = [get_table(spec, table)] if table is not None else list(spec.tables)
+    folder = data_dir() / spec.key
+    if seed is None and student is None and n_customers is None and folder.is_dir():
+        frames = {t.name: csvio.read_table(folder / f"{t.name}.csv", t) for t in tables}
+    else:
+        generated = generate(case, seed=seed, student=student, n_customers=n_customers)
+        frames = {t.name: generated[t.name] for t in tables}
+    return frames[table] if table is not None else frames
+
+
+def build(case: str, out_dir: Path | str, *, seed: int | None = None, n_customers: int | None = None) -> Path:
+    """Write ``case``'s CSVs, ``datapackage.json`` and data dictionary to ``out_dir/<case>/``."""
+    from .dictionary import data_dictionary_markdown
+
+    spec = get_case(case)
+    folder = Path(out_dir) / spec.key
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = generate(case, seed=seed, n_customers=n_customers)
+    for t in spec.tables:
+        csvio.write_table(tables[t.name], t, folder)
+    (folder / "datapackage.json").write_text(datapackage_json(spec), encoding="utf-8")
+    (folder / "README.md").write_text(data_dictionary_markdown(spec), encoding="utf-8")
+    return folder
+
+
+def datapackage_json(spec: Case) -> str:
+    return json.dumps(spec.descriptor(), ensure_ascii=False, indent=2) + "\n"

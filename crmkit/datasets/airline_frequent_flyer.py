@@ -1,0 +1,292 @@
+"""深圳航空 frequent-flyer programme: members, tier changes, flights, ancillary sales, surveys.
+
+The story (seed 000, case 3): the club has grown since 2000 and fast since the CRM project of
+2007; members, satisfaction and ancillary (non-core) revenue rise in 2008–2010, but high-tier
+members grow slowly and new members fly cheap tickets, so their flight revenue stays low.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import draw
+from .schema import Case, Field, Figure, ForeignKey, Table
+
+YEARS = np.array([2008, 2009, 2010])
+TIERS = {"standard": "普通卡", "silver": "银卡", "gold": "金卡", "platinum": "白金卡"}
+TIER_MILES = np.array([0, 10_000, 18_000, 28_000])  # qualifying miles in a calendar year
+PURPOSES = {"business": "公商务", "leisure": "休闲"}
+GENDERS = {"male": "男", "female": "女"}
+HOME_CITIES = {"深圳": 0.34, "广州": 0.10, "北京": 0.09, "上海": 0.09, "郑州": 0.08, "昆明": 0.08, "南宁": 0.06, "西安": 0.06, "杭州": 0.05, "成都": 0.05}
+FARE_CLASSES = {"first": "头等舱", "business": "公务舱", "full_economy": "全价经济舱", "discount_economy": "折扣经济舱"}
+# route distances (km) from Shenzhen to the destinations the data use
+DESTINATIONS = {"北京": 1_950, "上海": 1_210, "杭州": 1_060, "成都": 1_370, "西安": 1_400, "郑州": 1_300, "昆明": 1_180, "南宁": 560, "沈阳": 2_600, "青岛": 1_630}
+FARE_PER_KM = np.array([2.2, 1.6, 0.95, 0.55])
+MILES_FACTOR = np.array([1.5, 1.25, 1.0, 0.5])
+ANCILLARY = {
+    "extra_baggage": "逾重行李", "seat_selection": "付费选座", "upgrade": "付费升舱",
+    "lounge": "贵宾室", "insurance": "航空意外险", "hotel_partner": "合作酒店", "car_partner": "合作租车",
+}
+ANCILLARY_PRICE = np.array([180, 50, 800, 200, 30, 420, 260])
+
+MEMBERS = Table(
+    "members", "常旅客会员：每行一位会员（截至 2010 年底）", "Frequent-flyer members: one row per member (as at the end of 2010)",
+    (
+        Field("member_id", "string", "会员卡号", "Membership number", unique=True),
+        Field("joined_on", "date", "入会日期", "Date joined"),
+        Field("tier", "string", "2010 年底的会员等级", "Tier at the end of 2010", enum=TIERS, ordered=True),
+        Field("travel_purpose", "string", "主要出行目的", "Main purpose of travel", enum=PURPOSES),
+        Field("home_city", "string", "常住城市", "Home city", enum={c: c for c in HOME_CITIES}),
+        Field("gender", "string", "性别", "Gender", enum=GENDERS),
+        Field("birth_year", "integer", "出生年份", "Year of birth", minimum=1930, maximum=1995),
+    ),
+    primary_key=("member_id",),
+)
+TIER_CHANGES = Table(
+    "tier_changes", "等级变动：每行一次升级或降级（按年度累计里程评定）", "Tier changes: one row per upgrade or downgrade (reviewed on each year's qualifying miles)",
+    (
+        Field("member_id", "string", "会员卡号", "Membership number"),
+        Field("changed_on", "date", "生效日期", "Date the change took effect"),
+        Field("from_tier", "string", "原等级", "Tier before", enum=TIERS, ordered=True),
+        Field("to_tier", "string", "新等级", "Tier after", enum=TIERS, ordered=True),
+    ),
+    primary_key=("member_id", "changed_on"),
+    foreign_keys=(ForeignKey("member_id", "members", "member_id"),),
+)
+FLIGHTS = Table(
+    "flights", "航段：每行一个会员乘坐的航段（2008–2010 年）", "Flights: one row per flight segment a member flew (2008–2010)",
+    (
+        Field("flight_id", "string", "航段编号", "Segment id", unique=True),
+        Field("member_id", "string", "会员卡号", "Membership number"),
+        Field("flown_on", "date", "乘机日期", "Date flown"),
+        Field("origin", "string", "出发城市", "From", enum={c: c for c in ["深圳", *DESTINATIONS]}),
+        Field("destination", "string", "到达城市", "To", enum={c: c for c in ["深圳", *DESTINATIONS]}),
+        Field("fare_class", "string", "舱位等级", "Fare class", enum=FARE_CLASSES),
+        Field("revenue_yuan", "number", "票价收入", "Ticket revenue", unit="CNY", minimum=0),
+        Field("miles", "integer", "累积里程", "Qualifying miles earned", unit="mile", minimum=0),
+    ),
+    primary_key=("flight_id",),
+    foreign_keys=(ForeignKey("member_id", "members", "member_id"),),
+)
+ANCILLARY_TABLE = Table(
+    "ancillary", "非航收入：每行一次辅助产品购买（2008–2010 年）", "Ancillary (non-core) revenue: one row per purchase (2008–2010)",
+    (
+        Field("purchase_id", "string", "订单编号", "Purchase id", unique=True),
+        Field("member_id", "string", "会员卡号", "Membership number"),
+        Field("purchased_on", "date", "购买日期", "Date of purchase"),
+        Field("product", "string", "产品", "Product", enum=ANCILLARY),
+        Field("revenue_yuan", "number", "收入", "Revenue", unit="CNY", minimum=0),
+    ),
+    primary_key=("purchase_id",),
+    foreign_keys=(ForeignKey("member_id", "members", "member_id"),),
+)
+SURVEYS = Table(
+    "surveys", "满意度调查：每行一份会员问卷（2008–2010 年）", "Satisfaction surveys: one row per member questionnaire (2008–2010)",
+    (
+        Field("member_id", "string", "会员卡号", "Membership number"),
+        Field("surveyed_on", "date", "调查日期", "Date of the survey"),
+        Field("satisfaction", "integer", "总体满意度 1–5", "Overall satisfaction 1–5", minimum=1, maximum=5),
+        Field("recommend_score", "integer", "推荐意愿 0–10（用于 NPS）", "Likelihood to recommend 0–10 (for NPS)", minimum=0, maximum=10),
+    ),
+    primary_key=("member_id", "surveyed_on"),
+    foreign_keys=(ForeignKey("member_id", "members", "member_id"),),
+)
+
+FIGURES = (
+    Figure(
+        "members_grow", "会员数量持续增加", "Membership keeps growing",
+        "members at each year end 2008 < 2009 < 2010, growth ≥ 15% a year", "as stated",
+        "seed 000, case 3, results 2008–2010 (拥有的客户数量持续递增)", "count of members with joined_on up to each 31 December",
+    ),
+    Figure(
+        "high_tier_growth_slow", "高端会员增长缓慢", "High-tier membership grows slowly",
+        "gold + platinum members grow less than half as fast as all members, 2008→2010", "as stated",
+        "seed 000, case 3, gaps (高端客户数量的增长缓慢)",
+        "members whose tier after each year's review is gold or platinum (from tier_changes), against all members",
+    ),
+    Figure(
+        "new_member_revenue_low", "新增常旅客的乘机收入偏低", "New members' flight revenue is low",
+        "flight revenue per new member (joined that year) ≤ 0.5 × per established member, each year", "as stated",
+        "seed 000, case 3, gaps (新增常旅客的乘机收入贡献偏低)", "flights.revenue_yuan summed per member and year, averaged over members who flew",
+    ),
+    Figure(
+        "ancillary_revenue_rises", "非主营业务收入增加", "Ancillary revenue rises",
+        "ancillary revenue 2008 < 2009 < 2010", "as stated",
+        "seed 000, case 3, results (客户贡献的非主营业务收入有所增加)", "ancillary.revenue_yuan summed by year",
+    ),
+    Figure(
+        "satisfaction_rises", "客户满意度不断提升", "Satisfaction keeps rising",
+        "mean survey satisfaction 2008 < 2009 < 2010", "as stated",
+        "seed 000, case 3, results (客户满意度的不断提升)", "surveys.satisfaction averaged by year",
+    ),
+)
+
+
+def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFrame]:
+    """All tables of the airline case for ``n_customers`` members."""
+    n = n_customers
+    # joins by year 2000..2010: slow at first, fast after the CRM project of 2007
+    join_years = np.arange(2000, 2011)
+    join_weights = np.array([1, 1.2, 1.4, 1.6, 1.8, 2.0, 2.3, 3.2, 4.6, 6.0, 7.6])
+    join_year = rng.choice(join_years, size=n, p=join_weights / join_weights.sum())
+    joined_on = (join_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, n) * draw.DAY
+    order = np.argsort(joined_on, kind="stable")
+    join_year, joined_on = join_year[order], joined_on[order]
+    # business travellers join at a steady pace; the growth since 2007 is mostly leisure travellers
+    business_share = np.where(join_year < 2007, 0.45, 0.45 * 1.5 / join_weights[join_year - 2000])
+    business = rng.random(n) < business_share
+    trips_per_year = np.where(business, rng.lognormal(np.log(11), 0.6, n), rng.lognormal(np.log(1.6), 0.5, n))
+    member_ids = draw.ids("M", n, width=6)
+
+    flights = _flights(rng, member_ids, joined_on, business, trips_per_year)
+    tiers_by_year, changes = _tiers(flights, member_ids)
+    members = draw.frame({
+        "member_id": member_ids,
+        "joined_on": joined_on.astype("datetime64[s]"),
+        "tier": pd.Categorical.from_codes(tiers_by_year[:, -1], categories=list(TIERS), ordered=True),
+        "travel_purpose": pd.Categorical.from_codes(np.where(business, 0, 1), categories=list(PURPOSES)),
+        "home_city": draw.pick(rng, HOME_CITIES, n),
+        "gender": draw.pick(rng, {"male": 0.62, "female": 0.38}, n),
+        "birth_year": rng.integers(1945, 1991, n),
+    })
+    ancillary = _ancillary(rng, member_ids, joined_on, trips_per_year)
+    surveys = _surveys(rng, member_ids, joined_on)
+    return {"members": members, "tier_changes": changes, "flights": flights, "ancillary": ancillary, "surveys": surveys}
+
+
+def _flights(rng, member_ids, joined_on, business, trips_per_year) -> pd.DataFrame:
+    n = len(member_ids)
+    frames = []
+    for year in YEARS:
+        start = np.datetime64(f"{year}-01-01")
+        end = np.datetime64(f"{year}-12-31")
+        first_day = np.maximum(joined_on, start)
+        share_of_year = np.clip(((end - first_day) // draw.DAY + 1) / 365, 0, 1)
+        counts = rng.poisson(trips_per_year * share_of_year)
+        member = draw.repeat_owners(counts)
+        k = len(member)
+        span = (end - first_day[member]) // draw.DAY + 1
+        flown_on = first_day[member] + (rng.random(k) * span).astype("int64") * draw.DAY
+        fare_weights = np.where(
+            business[member, None], [0.06, 0.16, 0.48, 0.30], [0.00, 0.02, 0.13, 0.85]
+        )
+        fare = draw.pick_codes(rng, fare_weights)
+        destination = rng.integers(0, len(DESTINATIONS), k)
+        distance = np.array(list(DESTINATIONS.values()))[destination]
+        outbound = rng.random(k) < 0.5
+        frames.append(pd.DataFrame({
+            "member": member, "flown_on": flown_on, "fare": fare, "destination": destination,
+            "outbound": outbound, "distance": distance,
+        }))
+    f = pd.concat(frames, ignore_index=True)
+    f = f.sort_values(["flown_on", "member"], kind="stable").reset_index(drop=True)
+    k = len(f)
+    cities = np.array(list(DESTINATIONS))
+    revenue = f["distance"].to_numpy() * FARE_PER_KM[f["fare"].to_numpy()] * rng.lognormal(0, 0.12, k)
+    city_values = ["深圳", *DESTINATIONS]
+    away = cities[f["destination"].to_numpy()]
+    return draw.frame({
+        "flight_id": draw.ids("FL", k, width=6),
+        "member_id": member_ids[f["member"].to_numpy()],
+        "flown_on": f["flown_on"].to_numpy().astype("datetime64[s]"),
+        "origin": pd.Categorical(np.where(f["outbound"], "深圳", away), categories=city_values),
+        "destination": pd.Categorical(np.where(f["outbound"], away, "深圳"), categories=city_values),
+        "fare_class": pd.Categorical.from_codes(f["fare"].to_numpy(), categories=list(FARE_CLASSES)),
+        "revenue_yuan": draw.money(revenue, step=10),
+        "miles": np.round(f["distance"].to_numpy() * 0.621 * MILES_FACTOR[f["fare"].to_numpy()]).astype("int64"),
+    })
+
+
+def _tiers(flights: pd.DataFrame, member_ids: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each member's tier after each year's review, and the changes between reviews.
+
+    Before 2008 everyone holds the tier their 2008 flying earns, which the data cannot show;
+    the review on 31 December of each year sets next year's tier from that year's miles.
+    """
+    member_index = pd.Series(np.arange(len(member_ids)), index=member_ids)
+    index = member_index[flights["member_id"].to_numpy()].to_numpy()
+    year = flights["flown_on"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
+    miles = np.zeros((len(member_ids), len(YEARS)))
+    np.add.at(miles, (index, year - YEARS[0]), flights["miles"].to_numpy())
+    tier = (miles[:, :, None] >= TIER_MILES[None, None, :]).sum(axis=2) - 1
+    before = np.concatenate([tier[:, :1], tier[:, :-1]], axis=1)
+    before[:, 0] = 0  # reviews in our window start from the standard card
+    # tier before the first review: what 2007 flying (not in the data) earned, taken as the 2008 level
+    before[:, 0] = tier[:, 0]
+    rows = []
+    for i, y in enumerate(YEARS):
+        changed = np.flatnonzero(tier[:, i] != (before[:, i] if i == 0 else tier[:, i - 1]))
+        rows.append(pd.DataFrame({
+            "member": changed, "changed_on": np.datetime64(f"{y}-12-31"),
+            "from_tier": (before[:, i] if i == 0 else tier[:, i - 1])[changed], "to_tier": tier[changed, i],
+        }))
+    changes = pd.concat(rows, ignore_index=True).sort_values(["changed_on", "member"], kind="stable")
+    return tier, draw.frame({
+        "member_id": member_ids[changes["member"].to_numpy()],
+        "changed_on": changes["changed_on"].to_numpy().astype("datetime64[s]"),
+        "from_tier": pd.Categorical.from_codes(changes["from_tier"].to_numpy(), categories=list(TIERS), ordered=True),
+        "to_tier": pd.Categorical.from_codes(changes["to_tier"].to_numpy(), categories=list(TIERS), ordered=True),
+    })
+
+
+def _ancillary(rng, member_ids, joined_on, trips_per_year) -> pd.DataFrame:
+    frames = []
+    for i, year in enumerate(YEARS):
+        start, end = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
+        first_day = np.maximum(joined_on, start)
+        share_of_year = np.clip(((end - first_day) // draw.DAY + 1) / 365, 0, 1)
+        rate = (0.12 + 0.10 * i) * np.sqrt(trips_per_year) * share_of_year  # offers widen each year
+        counts = rng.poisson(rate)
+        member = draw.repeat_owners(counts)
+        span = (end - first_day[member]) // draw.DAY + 1
+        purchased_on = first_day[member] + (rng.random(len(member)) * span).astype("int64") * draw.DAY
+        frames.append(pd.DataFrame({"member": member, "purchased_on": purchased_on}))
+    a = pd.concat(frames, ignore_index=True).sort_values(["purchased_on", "member"], kind="stable")
+    k = len(a)
+    product = draw.pick_codes(rng, np.tile([0.18, 0.22, 0.08, 0.12, 0.22, 0.10, 0.08], (k, 1)))
+    return draw.frame({
+        "purchase_id": draw.ids("A", k, width=6),
+        "member_id": member_ids[a["member"].to_numpy()],
+        "purchased_on": a["purchased_on"].to_numpy().astype("datetime64[s]"),
+        "product": pd.Categorical.from_codes(product, categories=list(ANCILLARY)),
+        "revenue_yuan": draw.money(ANCILLARY_PRICE[product] * rng.lognormal(0, 0.2, k), step=1),
+    })
+
+
+def _surveys(rng, member_ids, joined_on) -> pd.DataFrame:
+    frames = []
+    for i, year in enumerate(YEARS):
+        survey_day = np.datetime64(f"{year}-11-15")
+        eligible = np.flatnonzero(joined_on <= survey_day)
+        sampled = eligible[rng.random(len(eligible)) < 0.15]
+        latent = rng.normal(3.55 + 0.18 * i, 0.8, len(sampled))
+        satisfaction = np.clip(np.round(latent), 1, 5).astype("int64")
+        recommend = np.clip(np.round(2.3 * latent - 0.6 + rng.normal(0, 1.1, len(sampled))), 0, 10).astype("int64")
+        frames.append(pd.DataFrame({
+            "member_id": member_ids[sampled], "surveyed_on": survey_day + rng.integers(0, 14, len(sampled)) * draw.DAY,
+            "satisfaction": satisfaction, "recommend_score": recommend,
+        }))
+    surveys = pd.concat(frames, ignore_index=True).sort_values(["surveyed_on", "member_id"], kind="stable")
+    surveys["surveyed_on"] = surveys["surveyed_on"].to_numpy().astype("datetime64[s]")
+    return surveys.reset_index(drop=True)
+
+
+CASE = Case(
+    key="airline_frequent_flyer",
+    zh="深圳航空：常旅客计划的客户关系管理",
+    en="Shenzhen Airlines: CRM for a frequent-flyer programme",
+    source="刘永坚. 案例研究: 深圳航空公司客户关系管理研究[D]. 广东: 华南理工大学, 2011: 20-64.",
+    default_customers=3_000,
+    customer_table="members",
+    tables=(MEMBERS, TIER_CHANGES, FLIGHTS, ANCILLARY_TABLE, SURVEYS),
+    figures=FIGURES,
+    generate=generate,
+    notes=(
+        "合成数据，按案例所述校准；会员自 2000 年起入会，航段、非航收入和调查为 2008–2010 年。"
+        "等级每年 12 月 31 日按当年累计里程评定：银卡 10,000、金卡 18,000、白金卡 28,000 英里。 / "
+        "Synthetic data calibrated to the case; members joined from 2000; flights, ancillary sales and surveys "
+        "cover 2008–2010. Tiers are reviewed each 31 December on that year's miles: silver 10,000, "
+        "gold 18,000, platinum 28,000."
+    ),
+)

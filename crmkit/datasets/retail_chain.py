@@ -1,0 +1,248 @@
+"""屈臣氏 personal-care retail chain: shoppers, stores, promotions, store visits, purchases.
+
+The story (seed 000, case 4): a visit turns into a sale 6% of the time for potential shoppers,
+15% for first-time buyers and 50% for repeat and loyal ones; women aged 18–35 earning over
+2,500 yuan a month are the most valuable segment. The seed breaks off after "distinctive
+products": stores, promotions and the category mix are the kit's own extension.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import draw
+from .schema import Case, Field, Figure, ForeignKey, Table
+
+YEAR_START, YEAR_END = "2012-01-01", "2012-12-31"
+STATES = {"potential": "潜在/目标客户", "first_time": "初次购买客户", "repeat": "重复购买客户", "loyal": "忠诚客户"}
+STATE_WEIGHTS = np.array([0.36, 0.20, 0.29, 0.15])
+CONVERSION = np.array([0.06, 0.15, 0.50, 0.50])  # seed 000, case 4, 2)(3)
+VISITS_PER_YEAR = np.array([3.0, 4.0, 7.0, 11.0])
+GENDERS = {"female": "女", "male": "男"}
+INCOME_BANDS = {"below_2500": "2,500 元以下", "2500_4999": "2,500–4,999 元", "5000_7999": "5,000–7,999 元", "8000_plus": "8,000 元及以上"}
+CITIES = {"广州": 0.28, "深圳": 0.26, "上海": 0.24, "北京": 0.22}
+# the display order of the seed: cosmetics, skin care, beauty, hair care, fashion, medicine, tools, daily
+CATEGORIES = {
+    "cosmetics": "化妆品", "skin_care": "护肤品", "beauty": "美容用品", "hair_care": "护发用品",
+    "fashion": "时尚用品", "medicine": "药品", "makeup_tools": "饰品化妆工具", "feminine_daily": "女性日用品",
+}
+CATEGORY_PRICE = np.array([95, 120, 60, 45, 40, 35, 30, 25])
+CATEGORY_WEIGHTS_FEMALE = np.array([0.20, 0.22, 0.12, 0.12, 0.08, 0.08, 0.08, 0.10])
+CATEGORY_WEIGHTS_MALE = np.array([0.04, 0.22, 0.06, 0.24, 0.12, 0.20, 0.06, 0.06])
+DISTRICTS = {"prime": "一类商圈", "secondary": "二类商圈"}
+PROMOTION_TYPES = {"discount": "折扣", "bundle": "买赠/组合", "gift": "赠品", "member_points": "会员积分"}
+PROMOTIONS = [  # name, start, end, type, discount_rate
+    ("新春美丽购", "2012-01-10", "2012-01-24", "discount", 0.85),
+    ("三八女人节", "2012-03-01", "2012-03-08", "bundle", 0.80),
+    ("春季护肤周", "2012-04-12", "2012-04-22", "gift", 1.00),
+    ("会员积分翻倍", "2012-05-15", "2012-05-31", "member_points", 1.00),
+    ("夏日防晒季", "2012-06-20", "2012-07-10", "discount", 0.88),
+    ("开学季", "2012-08-25", "2012-09-05", "bundle", 0.90),
+    ("国庆黄金周", "2012-10-01", "2012-10-07", "discount", 0.80),
+    ("双十一", "2012-11-09", "2012-11-13", "discount", 0.75),
+    ("圣诞礼盒", "2012-12-15", "2012-12-25", "gift", 1.00),
+]
+N_STORES = 12
+
+SHOPPERS = Table(
+    "shoppers", "顾客：每行一位顾客，含状态（2012 年初）", "Shoppers: one row per shopper, with their state at the start of 2012",
+    (
+        Field("shopper_id", "string", "顾客编号", "Shopper id", unique=True),
+        Field("gender", "string", "性别", "Gender", enum=GENDERS),
+        Field("age", "integer", "年龄（2012 年）", "Age in 2012", unit="year", minimum=15, maximum=80),
+        Field("income_band", "string", "月收入段", "Monthly income band", enum=INCOME_BANDS, ordered=True),
+        Field("city", "string", "城市", "City", enum={c: c for c in CITIES}),
+        Field("state", "string", "客户状态（2012 年初）", "Customer state at the start of 2012", enum=STATES, ordered=True),
+    ),
+    primary_key=("shopper_id",),
+)
+STORES = Table(
+    "stores", "门店：每行一家店（本套件扩展）", "Stores: one row per store (kit extension)",
+    (
+        Field("store_id", "string", "门店编号", "Store id", unique=True),
+        Field("city", "string", "城市", "City", enum={c: c for c in CITIES}),
+        Field("district", "string", "商圈类型", "Kind of shopping district", enum=DISTRICTS),
+        Field("shelf_height_m", "number", "货架高度", "Shelf height", unit="m", minimum=1.0, maximum=2.0),
+    ),
+    primary_key=("store_id",),
+)
+PROMOTIONS_TABLE = Table(
+    "promotions", "促销活动：每行一次活动（本套件扩展）", "Promotions: one row per campaign (kit extension)",
+    (
+        Field("promotion_id", "string", "活动编号", "Promotion id", unique=True),
+        Field("name", "string", "活动名称", "Name of the campaign"),
+        Field("starts_on", "date", "开始日期", "First day"),
+        Field("ends_on", "date", "结束日期", "Last day"),
+        Field("promotion_type", "string", "活动类型", "Kind of promotion", enum=PROMOTION_TYPES),
+        Field("discount_rate", "number", "折扣率（1.00 表示不打折）", "Price paid as a share of list price (1.00 = no discount)", minimum=0.5, maximum=1.0),
+    ),
+    primary_key=("promotion_id",),
+)
+VISITS = Table(
+    "visits", "到店：每行一次进店（2012 年）", "Store visits: one row per time a shopper came in (2012)",
+    (
+        Field("visit_id", "string", "到店编号", "Visit id", unique=True),
+        Field("shopper_id", "string", "顾客编号", "Shopper id"),
+        Field("store_id", "string", "门店编号", "Store id"),
+        Field("visited_on", "date", "日期", "Date"),
+        Field("promotion_id", "string", "当天进行的促销；无则为空", "Promotion running that day; empty if none", required=False),
+        Field("purchased", "boolean", "这次到店是否购买", "Whether the visit ended in a purchase"),
+    ),
+    primary_key=("visit_id",),
+    foreign_keys=(
+        ForeignKey("shopper_id", "shoppers", "shopper_id"),
+        ForeignKey("store_id", "stores", "store_id"),
+        ForeignKey("promotion_id", "promotions", "promotion_id"),
+    ),
+)
+PURCHASES = Table(
+    "purchases", "购买明细：每行一次购买中的一个品类", "Purchases: one row per category bought in a visit",
+    (
+        Field("visit_id", "string", "到店编号", "Visit id"),
+        Field("category", "string", "品类", "Category", enum=CATEGORIES),
+        Field("quantity", "integer", "件数", "Number of items", minimum=1),
+        Field("amount_yuan", "number", "金额", "Amount paid", unit="CNY", minimum=0),
+    ),
+    primary_key=("visit_id", "category"),
+    foreign_keys=(ForeignKey("visit_id", "visits", "visit_id"),),
+)
+
+FIGURES = (
+    Figure("conversion_potential", "潜在/目标客户的购买成功率", "Purchase conversion of potential shoppers",
+           "0.06", "± 0.01", "seed 000, case 4, 2)(3)", "share of 2012 visits with purchased = true, shoppers in state potential"),
+    Figure("conversion_first_time", "初次购买客户的购买成功率", "Purchase conversion of first-time buyers",
+           "0.15", "± 0.015", "seed 000, case 4, 2)(3)", "as above, state first_time"),
+    Figure("conversion_repeat", "重复购买客户的购买成功率", "Purchase conversion of repeat buyers",
+           "0.50", "± 0.02", "seed 000, case 4, 2)(3)", "as above, state repeat"),
+    Figure("conversion_loyal", "忠诚客户的购买成功率", "Purchase conversion of loyal customers",
+           "0.50", "± 0.02", "seed 000, case 4, 2)(3)", "as above, state loyal"),
+    Figure("target_segment_value", "18–35 岁、月收入 2,500 元以上女性消费能力较强", "Women aged 18–35 earning over 2,500 yuan spend more",
+           "2012 spend per shopper ≥ 1.5 × that of all other shoppers", "as stated", "seed 000, case 4, 3)",
+           "purchases.amount_yuan summed per shopper (0 for none), mean in the segment against the rest"),
+)
+
+
+def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFrame]:
+    """All tables of the retail case for ``n_customers`` shoppers."""
+    n = n_customers
+    female = rng.random(n) < 0.72
+    age = np.clip(np.round(rng.normal(33, 11, n)), 15, 80).astype("int64")
+    income = draw.pick_codes(rng, np.tile([0.30, 0.35, 0.22, 0.13], (n, 1)))
+    target = female & (age >= 18) & (age <= 35) & (income >= 1)
+    # the target segment is more often a regular customer
+    state_weights = np.where(target[:, None], [0.26, 0.18, 0.33, 0.23], STATE_WEIGHTS)
+    state = draw.pick_codes(rng, state_weights)
+    shopper_ids = draw.ids("P", n)
+    city = draw.pick(rng, CITIES, n)
+    shoppers = draw.frame({
+        "shopper_id": shopper_ids,
+        "gender": pd.Categorical(np.where(female, "female", "male"), categories=list(GENDERS)),
+        "age": age,
+        "income_band": pd.Categorical.from_codes(income, categories=list(INCOME_BANDS), ordered=True),
+        "city": city,
+        "state": pd.Categorical.from_codes(state, categories=list(STATES), ordered=True),
+    })
+
+    store_city = np.repeat(np.arange(len(CITIES)), N_STORES // len(CITIES))
+    stores = draw.frame({
+        "store_id": draw.ids("W", N_STORES, width=3),
+        "city": pd.Categorical.from_codes(store_city, categories=list(CITIES)),
+        "district": pd.Categorical.from_codes(np.tile([0, 0, 1], len(CITIES)), categories=list(DISTRICTS)),
+        "shelf_height_m": np.full(N_STORES, 1.40),
+    })
+    promotions = draw.frame({
+        "promotion_id": draw.ids("PR", len(PROMOTIONS), width=2),
+        "name": [p[0] for p in PROMOTIONS],
+        "starts_on": np.array([p[1] for p in PROMOTIONS], dtype="datetime64[s]"),
+        "ends_on": np.array([p[2] for p in PROMOTIONS], dtype="datetime64[s]"),
+        "promotion_type": pd.Categorical([p[3] for p in PROMOTIONS], categories=list(PROMOTION_TYPES)),
+        "discount_rate": [p[4] for p in PROMOTIONS],
+    })
+    visits = _visits(rng, shopper_ids, city.codes, state, promotions)
+    purchases = _purchases(rng, visits, female, target, promotions)
+    visits = visits.drop(columns=["shopper"])
+    return {"shoppers": shoppers, "stores": stores, "promotions": promotions, "visits": visits, "purchases": purchases}
+
+
+def _visits(rng, shopper_ids, city, state, promotions) -> pd.DataFrame:
+    counts = 1 + rng.poisson(VISITS_PER_YEAR[state] - 1)
+    shopper = draw.repeat_owners(counts)
+    n = len(shopper)
+    # shoppers come more often while a promotion runs
+    day = draw.days_between(rng, YEAR_START, YEAR_END, n)
+    starts = promotions["starts_on"].to_numpy("datetime64[D]")
+    ends = promotions["ends_on"].to_numpy("datetime64[D]")
+    moved = rng.random(n) < 0.25
+    which = rng.integers(0, len(starts), n)
+    promo_day = starts[which] + (rng.random(n) * ((ends[which] - starts[which]) // draw.DAY + 1)).astype("int64") * draw.DAY
+    day = np.where(moved, promo_day, day)
+    in_promotion = (day[:, None] >= starts[None, :]) & (day[:, None] <= ends[None, :])
+    promotion = np.where(in_promotion.any(axis=1), in_promotion.argmax(axis=1), -1)
+    store = city[shopper] * (N_STORES // 4) + rng.integers(0, N_STORES // 4, n)
+
+    # exactly the stated share of each state's visits ends in a purchase; promotions tip who
+    purchased = np.zeros(n, dtype=bool)
+    visit_state = state[shopper]
+    weights = np.where(promotion >= 0, 1.6, 1.0)
+    for s, rate in enumerate(CONVERSION):
+        rows = np.flatnonzero(visit_state == s)
+        purchased[rows] = draw.exactly_k(rng, weights[rows], int(round(rate * len(rows))))
+
+    order = np.lexsort((shopper, day))
+    promotion_ids = promotions["promotion_id"].to_numpy()
+    visits = draw.frame({
+        "shopper": shopper,
+        "shopper_id": shopper_ids[shopper],
+        "store_id": np.char.add("W", np.char.zfill((store + 1).astype("U3"), 3)),
+        "visited_on": day.astype("datetime64[s]"),
+        "promotion_id": np.where(promotion >= 0, promotion_ids[np.maximum(promotion, 0)], None),
+        "purchased": purchased,
+    }).iloc[order].reset_index(drop=True)
+    visits.insert(0, "visit_id", draw.ids("V", len(visits), width=6))
+    return visits
+
+
+def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
+    bought = visits[visits["purchased"]]
+    shopper = bought["shopper"].to_numpy()
+    n = len(bought)
+    lines = 1 + rng.binomial(2, np.where(target[shopper], 0.45, 0.25))
+    visit = draw.repeat_owners(lines)
+    k = len(visit)
+    weights = np.where(female[shopper[visit], None], CATEGORY_WEIGHTS_FEMALE, CATEGORY_WEIGHTS_MALE)
+    category = draw.pick_codes(rng, weights)
+    # one line per category: a repeated category in the same basket is merged
+    key = visit * 8 + category
+    unique_key = np.unique(key)
+    visit, category = unique_key // 8, unique_key % 8
+    k = len(visit)
+    quantity = 1 + rng.poisson(0.4, k)
+    rates = dict(zip(promotions["promotion_id"], promotions["discount_rate"]))
+    discount = bought["promotion_id"].map(rates).fillna(1.0).to_numpy()[visit]
+    spend = np.where(target[shopper[visit]], 1.45, 1.0)
+    amount = CATEGORY_PRICE[category] * quantity * spend * discount * rng.lognormal(0, 0.3, k)
+    return draw.frame({
+        "visit_id": bought["visit_id"].to_numpy()[visit],
+        "category": pd.Categorical.from_codes(category, categories=list(CATEGORIES)),
+        "quantity": quantity,
+        "amount_yuan": draw.money(amount, step=0.1),
+    })
+
+
+CASE = Case(
+    key="retail_chain",
+    zh="屈臣氏：个人护理连锁店的客户关系管理",
+    en="Watsons: CRM at a personal-care retail chain",
+    source="客户关系管理案例库, 案例四: 屈臣氏独特的客户关系管理理念 (seed 000; the text breaks off before its source is named)",
+    default_customers=5_000,
+    customer_table="shoppers",
+    tables=(SHOPPERS, STORES, PROMOTIONS_TABLE, VISITS, PURCHASES),
+    figures=FIGURES,
+    generate=generate,
+    notes=(
+        "合成数据，按案例所述校准；观察期 2012 年。案例原文在“特色产品”之后中断，门店、促销和品类结构为本套件扩展。 / "
+        "Synthetic data calibrated to the case; observation year 2012. The source breaks off after "
+        "'distinctive products'; stores, promotions and the category mix are the kit's extension."
+    ),
+)
