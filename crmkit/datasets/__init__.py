@@ -19,7 +19,7 @@ from .registry import CASES, check_size, get_case, get_table
 from .schema import Case
 from .seeding import DEFAULT_SEED, normalise_student_id, rng_for
 
-__all__ = ["CASES", "DEFAULT_SEED", "load", "generate", "build", "data_dir", "case_names"]
+__all__ = ["CASES", "DEFAULT_SEED", "load", "labels", "generate", "build", "data_dir", "case_names"]
 
 
 def data_dir() -> Path:
@@ -56,21 +56,45 @@ def load(
     seed: int | None = None,
     student: str | None = None,
     n_customers: int | None = None,
+    folder: str | Path | None = None,
 ) -> pd.DataFrame | dict[str, pd.DataFrame]:
     """One table of a case as a DataFrame, or all its tables as a dict of DataFrames.
 
     With no options it reads the committed CSVs in ``datasets/<case>/``. ``student`` gives that
     student's own variant (same columns and calibration, different draws, always the same for
-    the same id); ``seed`` and ``n_customers`` generate other draws or sizes.
+    the same id); ``seed`` and ``n_customers`` generate other draws or sizes. ``folder`` reads
+    an instructor's own CSVs that follow the case's data dictionary (``datasets/<case>/README.md``);
+    a CSV that does not fit gets a message naming the missing or wrong columns.
     """
     spec = get_case(case)
     tables = [get_table(spec, table)] if table is not None else list(spec.tables)
+    if folder is not None:
+        return _read_folder(Path(folder), tables, table)
     folder = data_dir() / spec.key
     if seed is None and student is None and n_customers is None and folder.is_dir():
         frames = {t.name: csvio.read_table(folder / f"{t.name}.csv", t) for t in tables}
     else:
         generated = generate(case, seed=seed, student=student, n_customers=n_customers)
         frames = {t.name: generated[t.name] for t in tables}
+    return frames[table] if table is not None else frames
+
+
+def labels(case: str, table: str, field: str) -> dict[str, str]:
+    """The Chinese label of each code of a categorical field: ``{"existing": "现有客户", …}``.
+
+    Handy for charts: ``counts.rename(labels("futures_broker", "clients", "status"))``.
+    """
+    spec = get_case(case)
+    column = get_table(spec, table)
+    if field not in column.field_names:
+        from ..errors import unknown_name
+
+        raise unknown_name("字段", "field", field, column.field_names)
+    return dict(column.field(field).enum or {})
+
+
+def _read_folder(folder: Path, tables: list, table: str | None):
+    frames = {t.name: csvio.read_table(folder / f"{t.name}.csv", t) for t in tables}
     return frames[table] if table is not None else frames
 
 

@@ -37,17 +37,36 @@ def write_table(df: pd.DataFrame, table: Table, folder: Path) -> Path:
 
 
 def apply_dtypes(df: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Give each column the dtype the data dictionary declares (categoricals, datetimes, …)."""
+    """Give each column the dtype the data dictionary declares (categoricals, datetimes, …).
+
+    Raises ValueError naming the column and an offending value when one does not fit.
+    """
     out = {}
     for spec in table.fields:
         column = df[spec.name]
-        dtype = spec.pandas_dtype()
-        if spec.type in ("date", "datetime"):
-            column = pd.to_datetime(column, format="ISO8601")
-        elif spec.type == "boolean":
-            column = column.map({True: True, False: False, "true": True, "false": False, "True": True, "False": False})
-        out[spec.name] = column.astype(dtype)
+        try:
+            if spec.type in ("date", "datetime"):
+                column = pd.to_datetime(column, format="ISO8601")
+            elif spec.type == "boolean":
+                as_text = column.astype("string").str.lower()
+                column = as_text.map({"true": True, "false": False, "1": True, "0": False})
+                column = column.where(as_text.notna())
+                _check_all_converted(as_text, column, spec.name)
+            converted = column.astype(spec.pandas_dtype())
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"column '{spec.name}' ({spec.type}): {error}") from None
+        if spec.enum:
+            _check_all_converted(column, converted, spec.name, allowed=list(spec.enum))
+        out[spec.name] = converted
     return pd.DataFrame(out, index=df.index)
+
+
+def _check_all_converted(before: pd.Series, after: pd.Series, name: str, allowed: list | None = None) -> None:
+    lost = before.notna() & pd.isna(after)
+    if lost.any():
+        examples = ", ".join(repr(v) for v in pd.unique(before[lost])[:3])
+        hint = f"; allowed: {', '.join(map(str, allowed))}" if allowed else ""
+        raise ValueError(f"column '{name}' has values that do not fit: {examples}{hint}")
 
 
 def read_table(path: Path | str, table: Table) -> pd.DataFrame:
@@ -73,8 +92,8 @@ def read_table(path: Path | str, table: Table) -> pd.DataFrame:
         )
     try:
         return apply_dtypes(df, table)
-    except (ValueError, TypeError) as error:
+    except ValueError as error:
         raise CrmkitError(
-            f"{path.name} 有不符合数据字典的值 / has values that do not fit the data dictionary ({error}). "
+            f"{path.name} 有不符合数据字典的值 / has values that do not fit the data dictionary: {error}. "
             f"运行 `crmkit data validate {path.parent}` 查看具体行 / Run `crmkit data validate {path.parent}` to see which rows"
         ) from None
