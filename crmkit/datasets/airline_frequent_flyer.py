@@ -139,8 +139,8 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
     trips_per_year = np.where(business, rng.lognormal(np.log(11), 0.6, n), rng.lognormal(np.log(1.6), 0.5, n))
     member_ids = draw.ids("M", n, width=6)
 
-    flights = _flights(rng, member_ids, joined_on, business, trips_per_year)
-    tiers_by_year, changes = _tiers(flights, member_ids)
+    flights, flight_member = _flights(rng, member_ids, joined_on, business, trips_per_year)
+    tiers_by_year, changes = _tiers(flights, flight_member, member_ids, joined_on)
     members = draw.frame({
         "member_id": member_ids,
         "joined_on": joined_on.astype("datetime64[s]"),
@@ -155,7 +155,8 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
     return {"members": members, "tier_changes": changes, "flights": flights, "ancillary": ancillary, "surveys": surveys}
 
 
-def _flights(rng, member_ids, joined_on, business, trips_per_year) -> pd.DataFrame:
+def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.DataFrame, np.ndarray]:
+    """The flights, and for each the member's row number (for the tier review)."""
     n = len(member_ids)
     frames = []
     for year in YEARS:
@@ -182,52 +183,51 @@ def _flights(rng, member_ids, joined_on, business, trips_per_year) -> pd.DataFra
     f = pd.concat(frames, ignore_index=True)
     f = f.sort_values(["flown_on", "member"], kind="stable").reset_index(drop=True)
     k = len(f)
-    cities = np.array(list(DESTINATIONS))
-    revenue = f["distance"].to_numpy() * FARE_PER_KM[f["fare"].to_numpy()] * rng.lognormal(0, 0.12, k)
+    fare = f["fare"].to_numpy()
+    distance = f["distance"].to_numpy()
+    revenue = distance * FARE_PER_KM[fare] * rng.lognormal(0, 0.12, k)
+    # city codes: 0 is Shenzhen, 1.. the destinations in DESTINATIONS order
+    away = f["destination"].to_numpy() + 1
+    outbound = f["outbound"].to_numpy()
     city_values = ["深圳", *DESTINATIONS]
-    away = cities[f["destination"].to_numpy()]
-    return draw.frame({
+    member = f["member"].to_numpy()
+    flights = draw.frame({
         "flight_id": draw.ids("FL", k, width=6),
-        "member_id": member_ids[f["member"].to_numpy()],
+        "member_id": member_ids[member],
         "flown_on": f["flown_on"].to_numpy().astype("datetime64[s]"),
-        "origin": pd.Categorical(np.where(f["outbound"], "深圳", away), categories=city_values),
-        "destination": pd.Categorical(np.where(f["outbound"], away, "深圳"), categories=city_values),
-        "fare_class": pd.Categorical.from_codes(f["fare"].to_numpy(), categories=list(FARE_CLASSES)),
-        "revenue_yuan": draw.money(revenue, step=10),
-        "miles": np.round(f["distance"].to_numpy() * 0.621 * MILES_FACTOR[f["fare"].to_numpy()]).astype("int64"),
+        "origin": pd.Categorical.from_codes(np.where(outbound, 0, away), categories=city_values),
+        "destination": pd.Categorical.from_codes(np.where(outbound, away, 0), categories=city_values),
+        "fare_class": pd.Categorical.from_codes(fare, categories=list(FARE_CLASSES)),
+        "revenue_yuan": draw.money(revenue, decimals=-1),
+        "miles": np.round(distance * 0.621 * MILES_FACTOR[fare]).astype("int64"),
     })
+    return flights, member
 
 
-def _tiers(flights: pd.DataFrame, member_ids: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
-    """Each member's tier after each year's review, and the changes between reviews.
+def _tiers(flights: pd.DataFrame, index: np.ndarray, member_ids: np.ndarray, joined_on: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each member's tier after each year's review, and the changes the reviews made.
 
-    Before 2008 everyone holds the tier their 2008 flying earns, which the data cannot show;
-    the review on 31 December of each year sets next year's tier from that year's miles.
+    The review on 31 December sets the tier from that year's miles. Members who joined before
+    2008 are taken to hold, going into 2008, the tier their 2008 flying earns (earlier flights
+    are not in the data); members who joined later start on the standard card.
     """
-    member_index = pd.Series(np.arange(len(member_ids)), index=member_ids)
-    index = member_index[flights["member_id"].to_numpy()].to_numpy()
     year = flights["flown_on"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
-    miles = np.zeros((len(member_ids), len(YEARS)))
-    np.add.at(miles, (index, year - YEARS[0]), flights["miles"].to_numpy())
+    n, n_years = len(member_ids), len(YEARS)
+    miles = np.bincount(index * n_years + (year - YEARS[0]), weights=flights["miles"].to_numpy(), minlength=n * n_years)
+    miles = miles.reshape(n, n_years)
     tier = (miles[:, :, None] >= TIER_MILES[None, None, :]).sum(axis=2) - 1
-    before = np.concatenate([tier[:, :1], tier[:, :-1]], axis=1)
-    before[:, 0] = 0  # reviews in our window start from the standard card
-    # tier before the first review: what 2007 flying (not in the data) earned, taken as the 2008 level
-    before[:, 0] = tier[:, 0]
-    rows = []
-    for i, y in enumerate(YEARS):
-        changed = np.flatnonzero(tier[:, i] != (before[:, i] if i == 0 else tier[:, i - 1]))
-        rows.append(pd.DataFrame({
-            "member": changed, "changed_on": np.datetime64(f"{y}-12-31"),
-            "from_tier": (before[:, i] if i == 0 else tier[:, i - 1])[changed], "to_tier": tier[changed, i],
-        }))
-    changes = pd.concat(rows, ignore_index=True).sort_values(["changed_on", "member"], kind="stable")
-    return tier, draw.frame({
-        "member_id": member_ids[changes["member"].to_numpy()],
-        "changed_on": changes["changed_on"].to_numpy().astype("datetime64[s]"),
-        "from_tier": pd.Categorical.from_codes(changes["from_tier"].to_numpy(), categories=list(TIERS), ordered=True),
-        "to_tier": pd.Categorical.from_codes(changes["to_tier"].to_numpy(), categories=list(TIERS), ordered=True),
+    joined_before_window = joined_on < np.datetime64(f"{YEARS[0]}-01-01")
+    previous = np.column_stack([np.where(joined_before_window, tier[:, 0], 0), tier[:, :-1]])
+    member, review = np.nonzero(tier != previous)
+    order = np.lexsort((member, review))
+    member, review = member[order], review[order]
+    changes = draw.frame({
+        "member_id": member_ids[member],
+        "changed_on": np.array([f"{y}-12-31" for y in YEARS], dtype="datetime64[s]")[review],
+        "from_tier": pd.Categorical.from_codes(previous[member, review], categories=list(TIERS), ordered=True),
+        "to_tier": pd.Categorical.from_codes(tier[member, review], categories=list(TIERS), ordered=True),
     })
+    return tier, changes
 
 
 def _ancillary(rng, member_ids, joined_on, trips_per_year) -> pd.DataFrame:
@@ -244,13 +244,13 @@ def _ancillary(rng, member_ids, joined_on, trips_per_year) -> pd.DataFrame:
         frames.append(pd.DataFrame({"member": member, "purchased_on": purchased_on}))
     a = pd.concat(frames, ignore_index=True).sort_values(["purchased_on", "member"], kind="stable")
     k = len(a)
-    product = draw.pick_codes(rng, np.tile([0.18, 0.22, 0.08, 0.12, 0.22, 0.10, 0.08], (k, 1)))
+    product = draw.codes(rng, [0.18, 0.22, 0.08, 0.12, 0.22, 0.10, 0.08], k)
     return draw.frame({
         "purchase_id": draw.ids("A", k, width=6),
         "member_id": member_ids[a["member"].to_numpy()],
         "purchased_on": a["purchased_on"].to_numpy().astype("datetime64[s]"),
         "product": pd.Categorical.from_codes(product, categories=list(ANCILLARY)),
-        "revenue_yuan": draw.money(ANCILLARY_PRICE[product] * rng.lognormal(0, 0.2, k), step=1),
+        "revenue_yuan": draw.money(ANCILLARY_PRICE[product] * rng.lognormal(0, 0.2, k), decimals=0),
     })
 
 

@@ -130,7 +130,7 @@ FIGURES = (
 def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFrame]:
     """All tables of the car-detailing case for ``n_customers`` customers."""
     n = n_customers
-    channel = draw.pick_codes(rng, np.tile(CHANNEL_WEIGHTS, (n, 1)))
+    channel = draw.codes(rng, CHANNEL_WEIGHTS, n)
     # a third are new this year; the others first came in 2010-2012
     acquired_on = np.where(
         rng.random(n) < 0.35,
@@ -146,14 +146,14 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
         "acquisition_channel": pd.Categorical.from_codes(channel, categories=list(CHANNELS)),
         "gender": draw.pick(rng, {"male": 0.74, "female": 0.26}, n),
         "age_band": pd.Categorical.from_codes(
-            draw.pick_codes(rng, np.tile([0.10, 0.38, 0.30, 0.15, 0.07], (n, 1))), categories=list(AGE_BANDS), ordered=True
+            draw.codes(rng, [0.10, 0.38, 0.30, 0.15, 0.07], n), categories=list(AGE_BANDS), ordered=True
         ),
     })
 
     vehicles_per_customer = 1 + (rng.random(n) < 0.18)
     owner = draw.repeat_owners(vehicles_per_customer)
     n_vehicles = len(owner)
-    price_band = draw.pick_codes(rng, np.tile([0.45, 0.40, 0.15], (n_vehicles, 1)))
+    price_band = draw.codes(rng, [0.45, 0.40, 0.15], n_vehicles)
     vehicles = draw.frame({
         "vehicle_id": draw.ids("V", n_vehicles),
         "customer_id": customer_ids[owner],
@@ -178,7 +178,7 @@ def _visits(rng, vehicles, owner, acquired_on, channel, price_band) -> pd.DataFr
     span = (np.datetime64(YEAR_END) - first_day) // draw.DAY + 1
     visited_on = first_day + (rng.random(n) * span).astype("int64") * draw.DAY
     is_first = draw.rank_within(vehicle) == 0
-    service = draw.pick_codes(rng, np.tile(SERVICE_WEIGHTS, (n, 1)))
+    service = draw.codes(rng, SERVICE_WEIGHTS, n)
     # new cars from auto shows and 4S events come in for window film first
     film_first = is_first & (channel[customer] == 5) & (rng.random(n) < 0.5)
     service = np.where(film_first, 4, service)
@@ -186,11 +186,11 @@ def _visits(rng, vehicles, owner, acquired_on, channel, price_band) -> pd.DataFr
     price = SERVICE_MEDIAN_PRICE[service] * spend * rng.lognormal(0.0, 0.25, n)
     order = np.lexsort((vehicle, visited_on))
     visits = draw.frame({
-        "vehicle_id": vehicles["vehicle_id"].to_numpy()[vehicle],
-        "customer_id": vehicles["customer_id"].to_numpy()[vehicle],
+        "vehicle_id": draw.ids("V", n_vehicles)[vehicle],
+        "customer_id": draw.ids("U", len(acquired_on))[customer],
         "visited_on": visited_on.astype("datetime64[s]"),
         "service_type": pd.Categorical.from_codes(service, categories=list(SERVICES)),
-        "price_yuan": draw.money(price, step=10),
+        "price_yuan": draw.money(price, decimals=-1),
     }).iloc[order].reset_index(drop=True)
     visits.insert(0, "visit_id", draw.ids("R", len(visits), width=6))
     return visits
@@ -203,7 +203,7 @@ def _complaints(rng, visits) -> pd.DataFrame:
     received = draw.times_on(rng, source["visited_on"].to_numpy("datetime64[D]") + rng.integers(0, 8, n) * draw.DAY, 9, 20)
     response_hours = rng.lognormal(np.log(1.5), 0.9, n)
     close_hours = response_hours + rng.lognormal(np.log(36), 0.8, n)
-    resolution = draw.pick_codes(rng, np.tile([0.35, 0.10, 0.20, 0.35], (n, 1)))
+    resolution = draw.codes(rng, [0.35, 0.10, 0.20, 0.35], n)
     score = 4.7 - 0.45 * np.log1p(response_hours) - 0.25 * np.log1p(close_hours / 24) - 0.5 * (resolution == 3) + rng.normal(0, 0.5, n)
     complaints = draw.frame({
         "visit_id": source["visit_id"].to_numpy(),
@@ -224,7 +224,7 @@ def _referrals(rng, customers, channel) -> pd.DataFrame:
     referred = np.flatnonzero(channel == 6)
     referred = referred[referred > 0]
     referrer = np.floor(rng.random(len(referred)) * referred).astype("int64")
-    ids = customers["customer_id"].to_numpy()
+    ids = draw.ids("U", len(customers))
     return draw.frame({
         "referral_id": draw.ids("F", len(referred)),
         "referrer_id": ids[referrer],

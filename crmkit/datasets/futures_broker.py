@@ -149,8 +149,8 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
 
 
 def _clients(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]:
-    kind = draw.pick(rng, {"opened": 0.75, "potential": 0.19, "non_company": 0.06}, n)
-    opened = np.asarray(kind == "opened")
+    kind = draw.codes(rng, [0.75, 0.19, 0.06], n)  # opened an account, potential, non-company
+    opened = kind == 0
     # openings grow year on year, 2004..2013
     years = np.arange(FIRST_OPENING_YEAR, 2014)
     year_weights = np.linspace(1.0, 2.2, len(years))
@@ -162,10 +162,11 @@ def _clients(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray
     closed_on = draw.weekday(opened_on + np.ceil(lifetime_days).astype("int64") * draw.DAY)
     lost = opened & (closed_on <= np.datetime64(YEAR_END))
 
-    status = np.where(lost, "lost", np.where(opened, "existing", np.asarray(kind)))
+    status = np.select([lost, opened, kind == 1], [2, 0, 1], 3)  # codes in STATUS order
     branch = draw.pick(rng, BRANCHES, n)
-    broker_number = rng.integers(1, BROKERS_PER_BRANCH + 1, n)
-    broker_id = np.char.add(np.char.add("B", (branch.codes + 1).astype("U1")), np.char.zfill(broker_number.astype("U2"), 2))
+    # brokers B101..B105 work at the first branch, B201..B205 at the second, …
+    brokers = np.array([f"B{b + 1}{k + 1:02d}" for b in range(len(BRANCHES)) for k in range(BROKERS_PER_BRANCH)], dtype="S")
+    broker_id = brokers[branch.codes * BROKERS_PER_BRANCH + rng.integers(0, BROKERS_PER_BRANCH, n)]
     age_days = rng.integers(22 * 365, 66 * 365, n)
     birthday = np.datetime64(YEAR_END) - age_days * draw.DAY
     risk = draw.pick(rng, {"conservative": 0.12, "cautious": 0.25, "balanced": 0.30, "growth": 0.22, "aggressive": 0.11}, n)
@@ -175,8 +176,8 @@ def _clients(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray
     clients = draw.frame({
         "client_id": draw.ids("C", n),
         "branch": branch,
-        "broker_id": np.where(status == "non_company", None, broker_id),
-        "status": pd.Categorical(status, categories=list(STATUS)),
+        "broker_id": draw.text(broker_id, present=status != 3),
+        "status": pd.Categorical.from_codes(status, categories=list(STATUS)),
         "opened_on": pd.Series(opened_on).where(opened),
         "closed_on": pd.Series(closed_on).where(lost),
         "birthday": birthday,
@@ -205,7 +206,7 @@ def _monthly_equity(rng, clients, weight, in_2013) -> pd.DataFrame:
     base = 60_000 * weight[client] ** 0.8
     equity = base * rng.lognormal(0, 0.15, len(owner))
     return draw.frame({
-        "client_id": clients["client_id"].to_numpy()[client],
+        "client_id": draw.ids("C", len(clients))[client],
         "month": np.datetime64("2013-01", "M") + month.astype("timedelta64[M]"),
         "equity_yuan": draw.money(equity),
     }).astype({"month": "datetime64[s]"})
@@ -228,7 +229,7 @@ def _trades(rng, clients, weight, in_2013) -> pd.DataFrame:
     lots = np.maximum(1, np.round(commission / rng.uniform(8, 15, len(owner)))).astype("int64")
     order = np.lexsort((traded_on, owner))
     trades = draw.frame({
-        "client_id": clients["client_id"].to_numpy()[owner_client],
+        "client_id": draw.ids("C", len(clients))[owner_client],
         "traded_on": traded_on,
         "product": draw.pick(rng, PRODUCTS, len(owner)),
         "lots": lots,
@@ -240,45 +241,37 @@ def _trades(rng, clients, weight, in_2013) -> pd.DataFrame:
 
 def _service_contacts(rng, clients) -> pd.DataFrame:
     n = len(clients)
-    status = clients["status"].to_numpy()
+    status = clients["status"].cat.codes.to_numpy()  # STATUS order: existing, potential, lost, non_company
+    existing, potential = status == 0, status == 1
     opened = clients["opened_on"].to_numpy("datetime64[D]")
     new_account = ~np.isnat(opened) & (opened >= np.datetime64(YEAR_START))
-    older_open = (status == "existing") & ~new_account
-    callback_rate = np.select([new_account, older_open, status == "potential"], [0.86, 0.03, 0.04], 0.0)
+    callback_rate = np.select([new_account, existing & ~new_account, potential], [0.86, 0.03, 0.04], 0.0)
     has_callback = rng.random(n) < callback_rate
     callback_day = np.where(
         new_account, opened + rng.integers(2, 15, n) * draw.DAY,
         draw.days_between(rng, YEAR_START, YEAR_END, n),
     )
     callback_day = draw.weekday(np.minimum(callback_day, np.datetime64(YEAR_END)))
-    callbacks = pd.DataFrame({
-        "client": np.flatnonzero(has_callback),
-        "contact_type": "callback",
-        "contacted_on": callback_day[has_callback],
-        "channel": "phone",
-        "department": np.where(status[has_callback] == "potential", "branch", "customer_service"),
-    })
-
+    called = np.flatnonzero(has_callback)
     # investor education: eight sessions a year, attended by existing clients, rarely by prospects
     sessions = draw.weekday(np.datetime64(YEAR_START) + (np.arange(8) * 45 + 20) * draw.DAY)
-    attend_rate = np.select([status == "existing", status == "potential"], [0.09, 0.006], 0.0)
-    attended = rng.random((n, len(sessions))) < attend_rate[:, None]
-    client_index, session_index = np.nonzero(attended)
-    education = pd.DataFrame({
-        "client": client_index,
-        "contact_type": "investor_education",
-        "contacted_on": sessions[session_index],
-        "channel": draw.pick(rng, {"onsite": 0.7, "online": 0.3}, len(client_index)).astype(str),
-        "department": "customer_service",
-    })
-    contacts = pd.concat([callbacks, education], ignore_index=True).sort_values(["contacted_on", "client"], kind="stable")
+    attend_rate = np.select([existing, potential], [0.09, 0.006], 0.0)
+    attended, session = np.nonzero(rng.random((n, len(sessions))) < attend_rate[:, None])
+
+    # codes follow CONTACT_TYPES, CONTACT_CHANNELS and DEPARTMENTS
+    client = np.concatenate([called, attended])
+    day = np.concatenate([callback_day[called], sessions[session]])
+    kind = np.repeat([0, 1], [len(called), len(attended)])
+    channel = np.concatenate([np.zeros(len(called), dtype=int), 1 + draw.codes(rng, [0.7, 0.3], len(attended))])
+    department = np.concatenate([np.where(potential[called], 1, 0), np.zeros(len(attended), dtype=int)])
+    order = np.lexsort((client, day))
     return draw.frame({
-        "contact_id": draw.ids("S", len(contacts)),
-        "client_id": clients["client_id"].to_numpy()[contacts["client"].to_numpy()],
-        "contact_type": pd.Categorical(contacts["contact_type"], categories=list(CONTACT_TYPES)),
-        "contacted_on": contacts["contacted_on"].to_numpy("datetime64[s]"),
-        "channel": pd.Categorical(contacts["channel"], categories=list(CONTACT_CHANNELS)),
-        "department": pd.Categorical(contacts["department"], categories=list(DEPARTMENTS)),
+        "contact_id": draw.ids("S", len(order)),
+        "client_id": draw.ids("C", n)[client[order]],
+        "contact_type": pd.Categorical.from_codes(kind[order], categories=list(CONTACT_TYPES)),
+        "contacted_on": day[order].astype("datetime64[s]"),
+        "channel": pd.Categorical.from_codes(channel[order], categories=list(CONTACT_CHANNELS)),
+        "department": pd.Categorical.from_codes(department[order], categories=list(DEPARTMENTS)),
     })
 
 
@@ -300,14 +293,14 @@ def _complaints(rng, clients, in_2013) -> pd.DataFrame:
     closed = draw.hours_after(received, resolve_hours)
     still_open = closed > np.datetime64("2013-12-31T23:59:59")
     resolution_codes = np.where(
-        resolve_hours < 4, 0, draw.pick_codes(rng, np.tile([0.0, 0.7, 0.15, 0.15], (n, 1)))
+        resolve_hours < 4, 0, draw.codes(rng, [0.0, 0.7, 0.15, 0.15], n)
     )
     resolution = pd.Categorical.from_codes(resolution_codes, categories=list(RESOLUTIONS))
     score = 4.6 - 0.5 * np.log10(1 + response_hours) - 1.6 * (resolution_codes == 3) + rng.normal(0, 0.6, n)
     surveyed = (rng.random(n) < 0.7) & ~still_open
     order = np.argsort(received, kind="stable")
     complaints = draw.frame({
-        "client_id": clients["client_id"].to_numpy()[client],
+        "client_id": draw.ids("C", len(clients))[client],
         "channel": channel,
         "category": category,
         "handled_by": pd.Categorical(np.asarray(handled_by), categories=list(DEPARTMENTS)),

@@ -117,7 +117,7 @@ FIGURES = (
 def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFrame]:
     """All tables of the online-shop case for ``n_customers`` customers."""
     n = n_customers
-    tier = draw.pick_codes(rng, np.tile(TIER_WEIGHTS, (n, 1)))
+    tier = draw.codes(rng, TIER_WEIGHTS, n)
     registered_on = draw.days_between(rng, "2022-01-01", "2024-12-20", n)
     customer_ids = draw.ids("K", n)
     orders = _orders(rng, tier, registered_on)
@@ -127,7 +127,7 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
         "registered_on": registered_on.astype("datetime64[s]"),
         "gender": draw.pick(rng, {"female": 0.66, "male": 0.34}, n),
         "age_band": pd.Categorical.from_codes(
-            draw.pick_codes(rng, np.tile([0.22, 0.42, 0.24, 0.12], (n, 1))), categories=list(AGE_BANDS), ordered=True
+            draw.codes(rng, [0.22, 0.42, 0.24, 0.12], n), categories=list(AGE_BANDS), ordered=True
         ),
         "city": draw.pick(rng, CITIES, n),
         "is_member": rng.random(n) < np.array([0.05, 0.25, 0.15, 0.90, 0.55, 0.45])[tier],

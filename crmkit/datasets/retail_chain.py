@@ -128,7 +128,7 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
     n = n_customers
     female = rng.random(n) < 0.72
     age = np.clip(np.round(rng.normal(33, 11, n)), 15, 80).astype("int64")
-    income = draw.pick_codes(rng, np.tile([0.30, 0.35, 0.22, 0.13], (n, 1)))
+    income = draw.codes(rng, [0.30, 0.35, 0.22, 0.13], n)
     target = female & (age >= 18) & (age <= 35) & (income >= 1)
     # the target segment is more often a regular customer
     state_weights = np.where(target[:, None], [0.26, 0.18, 0.33, 0.23], STATE_WEIGHTS)
@@ -190,13 +190,13 @@ def _visits(rng, shopper_ids, city, state, promotions) -> pd.DataFrame:
         purchased[rows] = draw.exactly_k(rng, weights[rows], int(round(rate * len(rows))))
 
     order = np.lexsort((shopper, day))
-    promotion_ids = promotions["promotion_id"].to_numpy()
+    promotion_ids = draw.ids("PR", len(promotions), width=2)
     visits = draw.frame({
         "shopper": shopper,
         "shopper_id": shopper_ids[shopper],
-        "store_id": np.char.add("W", np.char.zfill((store + 1).astype("U3"), 3)),
+        "store_id": draw.ids("W", N_STORES, width=3)[store],
         "visited_on": day.astype("datetime64[s]"),
-        "promotion_id": np.where(promotion >= 0, promotion_ids[np.maximum(promotion, 0)], None),
+        "promotion_id": draw.text(promotion_ids[np.maximum(promotion, 0)], present=promotion >= 0),
         "purchased": purchased,
     }).iloc[order].reset_index(drop=True)
     visits.insert(0, "visit_id", draw.ids("V", len(visits), width=6))
@@ -213,9 +213,9 @@ def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
     weights = np.where(female[shopper[visit], None], CATEGORY_WEIGHTS_FEMALE, CATEGORY_WEIGHTS_MALE)
     category = draw.pick_codes(rng, weights)
     # one line per category: a repeated category in the same basket is merged
-    key = visit * 8 + category
-    unique_key = np.unique(key)
-    visit, category = unique_key // 8, unique_key % 8
+    key = np.sort(visit * len(CATEGORIES) + category)
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    visit, category = key // len(CATEGORIES), key % len(CATEGORIES)
     k = len(visit)
     quantity = 1 + rng.poisson(0.4, k)
     rates = dict(zip(promotions["promotion_id"], promotions["discount_rate"]))
@@ -223,10 +223,10 @@ def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
     spend = np.where(target[shopper[visit]], 1.45, 1.0)
     amount = CATEGORY_PRICE[category] * quantity * spend * discount * rng.lognormal(0, 0.3, k)
     return draw.frame({
-        "visit_id": bought["visit_id"].to_numpy()[visit],
+        "visit_id": draw.ids("V", len(visits), width=6)[bought.index.to_numpy()[visit]],
         "category": pd.Categorical.from_codes(category, categories=list(CATEGORIES)),
         "quantity": quantity,
-        "amount_yuan": draw.money(amount, step=0.1),
+        "amount_yuan": draw.money(amount, decimals=1),
     })
 
 
