@@ -74,11 +74,14 @@ def apply_dtypes(df: pd.DataFrame, table: Table) -> pd.DataFrame:
                 column = as_text.map({"true": True, "false": False, "1": True, "0": False})
                 column = column.where(as_text.notna())
                 _check_all_converted(as_text, column, spec.name)
+            if spec.enum and not isinstance(column.dtype, pd.CategoricalDtype):
+                allowed = column.isin(list(spec.enum)) | column.isna()
+                _check_all_converted(column, column.where(allowed), spec.name, allowed=list(spec.enum))
             converted = column.astype(spec.pandas_dtype())
         except (ValueError, TypeError) as error:
+            if str(error).startswith("column '"):
+                raise
             raise ValueError(f"column '{spec.name}' ({spec.type}): {error}") from None
-        if spec.enum:
-            _check_all_converted(column, converted, spec.name, allowed=list(spec.enum))
         out[spec.name] = converted
     return pd.DataFrame(out, index=df.index)
 

@@ -1,0 +1,82 @@
+"""The `crmkit data` command as a user runs it: clear one-line errors, the right exit status."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crmkit.datasets import data_dir
+
+
+def crmkit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "crmkit", *args], capture_output=True, text=True, timeout=300)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, status: int, *fragments: str) -> None:
+    assert result.returncode == status, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    message = result.stderr.strip()
+    assert message.count("\n") == 0, message
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_unknown_case_lists_the_valid_ones():
+    result = crmkit("data", "build", "retial_chain", "--out", "/nonexistent/never-written")
+    assert_one_line_error(result, 2, "retial_chain", "retail_chain", "futures_broker", "online_shop")
+
+
+@pytest.mark.parametrize("size", ["0", "-3"])
+def test_non_positive_size_is_refused(size, tmp_path):
+    result = crmkit("data", "build", "online_shop", "--customers", size, "--out", str(tmp_path))
+    assert_one_line_error(result, 2, "positive")
+    assert not any(tmp_path.iterdir()), "nothing is written after a refused command"
+
+
+def test_size_that_is_not_a_number_is_refused(tmp_path):
+    result = crmkit("data", "build", "online_shop", "--customers", "many", "--out", str(tmp_path))
+    assert result.returncode == 2 and "many" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_build_then_validate_a_small_dataset(tmp_path):
+    built = crmkit("data", "build", "car_detailing", "retail_chain", "--customers", "300", "--seed", "5", "--out", str(tmp_path))
+    assert built.returncode == 0, built.stderr
+    assert "car_detailing" in built.stdout and "retail_chain" in built.stdout
+    assert (tmp_path / "retail_chain" / "visits.csv").exists()
+    checked = crmkit("data", "validate", str(tmp_path))
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.count("✓") == 2
+
+
+def test_validate_names_the_broken_row_and_exits_non_zero(tmp_path):
+    folder = tmp_path / "futures_broker"
+    shutil.copytree(data_dir() / "futures_broker", folder)
+    trades = folder / "trades.csv"
+    lines = trades.read_text(encoding="utf-8-sig").splitlines()
+    lines[10] = lines[10].rsplit(",", 1)[0] + ",-12.5"  # a negative commission breaks `minimum: 0`
+    trades.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    result = crmkit("data", "validate", str(folder))
+    assert result.returncode == 1
+    assert "futures_broker/trades.csv" in result.stdout
+    assert "row 11" in result.stdout and "commission_yuan" in result.stdout and "-12.5" in result.stdout
+
+
+def test_validate_a_folder_that_does_not_exist(tmp_path):
+    assert_one_line_error(crmkit("data", "validate", str(tmp_path / "missing")), 1, "missing")
+
+
+def test_validate_a_folder_without_data(tmp_path):
+    assert_one_line_error(crmkit("data", "validate", str(tmp_path)), 1, "crmkit data build")
+
+
+def test_corrupt_data_package_is_reported_not_crashed(tmp_path):
+    folder = tmp_path / "online_shop"
+    shutil.copytree(data_dir() / "online_shop", folder)
+    (folder / "datapackage.json").write_text("{ not json", encoding="utf-8")
+    result = crmkit("data", "validate", str(folder))
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert "datapackage.json" in result.stdout

@@ -1,0 +1,50 @@
+"""environment.yml (for conda users) and pyproject.toml declare the same packages."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def requirement_key(spec: str) -> tuple[str, str]:
+    """'pandas >= 2.2' -> ('pandas', '>=2.2'): the name and the version range, spaces removed."""
+    match = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", spec)
+    return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
+
+
+def pyproject_requirements() -> set[tuple[str, str]]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    specs = project["dependencies"] + [s for extra in project["optional-dependencies"].values() for s in extra]
+    return {requirement_key(spec) for spec in specs}
+
+
+def environment() -> dict:
+    return yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+
+
+def environment_requirements(env: dict | None = None) -> set[tuple[str, str]]:
+    """The conda packages, leaving out python and pip themselves and the pip section."""
+    dependencies = (env or environment())["dependencies"]
+    specs = [d for d in dependencies if isinstance(d, str) and requirement_key(d)[0] not in ("python", "pip")]
+    return {requirement_key(spec) for spec in specs}
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    assert environment_requirements() == pyproject_requirements()
+
+
+def test_environment_yml_installs_the_kit_itself():
+    pip_section = next(d["pip"] for d in environment()["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip_section
+
+
+def test_the_comparison_notices_a_changed_pin():
+    """Guard against a test that cannot fail: a changed version range must show up."""
+    env = environment()
+    env["dependencies"] = [d.replace("pandas>=2.2", "pandas>=1.0") if isinstance(d, str) else d for d in env["dependencies"]]
+    assert environment_requirements(env) != pyproject_requirements()
