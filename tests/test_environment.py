@@ -46,5 +46,5 @@ def test_environment_yml_installs_the_kit_itself():
 def test_the_comparison_notices_a_changed_pin():
     """Guard against a test that cannot fail: a changed version range must show up."""
     env = environment()
-    env["dependencies"] = [d.replace("pandas>=2.2", "pandas>=1.0") if isinstance(d, str) else d for d in env["dependencies"]]
+    env["dependencies"] = [d.replace("pandas>=3.0", "pandas>=1.0") if isinstance(d, str) else d for d in env["dependencies"]]
     assert environment_requirements(env) != pyproject_requirements()

@@ -157,8 +157,8 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
 
 def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.DataFrame, np.ndarray]:
     """The flights, and for each the member's row number (for the tier review)."""
-    n = len(member_ids)
-    frames = []
+    distances = np.array(list(DESTINATIONS.values()))
+    parts: dict[str, list[np.ndarray]] = {"member": [], "flown_on": [], "fare": [], "destination": [], "outbound": []}
     for year in YEARS:
         start = np.datetime64(f"{year}-01-01")
         end = np.datetime64(f"{year}-12-31")
@@ -168,33 +168,25 @@ def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.D
         member = draw.repeat_owners(counts)
         k = len(member)
         span = (end - first_day[member]) // draw.DAY + 1
-        flown_on = first_day[member] + (rng.random(k) * span).astype("int64") * draw.DAY
-        fare_weights = np.where(
-            business[member, None], [0.06, 0.16, 0.48, 0.30], [0.00, 0.02, 0.13, 0.85]
-        )
-        fare = draw.pick_codes(rng, fare_weights)
-        destination = rng.integers(0, len(DESTINATIONS), k)
-        distance = np.array(list(DESTINATIONS.values()))[destination]
-        outbound = rng.random(k) < 0.5
-        frames.append(pd.DataFrame({
-            "member": member, "flown_on": flown_on, "fare": fare, "destination": destination,
-            "outbound": outbound, "distance": distance,
-        }))
-    f = pd.concat(frames, ignore_index=True)
-    f = f.sort_values(["flown_on", "member"], kind="stable").reset_index(drop=True)
-    k = len(f)
-    fare = f["fare"].to_numpy()
-    distance = f["distance"].to_numpy()
-    revenue = distance * FARE_PER_KM[fare] * rng.lognormal(0, 0.12, k)
-    # city codes: 0 is Shenzhen, 1.. the destinations in DESTINATIONS order
-    away = f["destination"].to_numpy() + 1
-    outbound = f["outbound"].to_numpy()
+        parts["member"].append(member)
+        parts["flown_on"].append(first_day[member] + (rng.random(k) * span).astype("int64") * draw.DAY)
+        # business travellers buy full fares; leisure travellers mostly discounted economy
+        fare_weights = np.array([[0.06, 0.16, 0.48, 0.30], [0.00, 0.02, 0.13, 0.85]])
+        parts["fare"].append(draw.codes_by_group(rng, np.where(business[member], 0, 1), fare_weights))
+        parts["destination"].append(rng.integers(0, len(DESTINATIONS), k))
+        parts["outbound"].append(rng.random(k) < 0.5)
+    f = {name: np.concatenate(arrays) for name, arrays in parts.items()}
+    order = draw.order_by_day(f["flown_on"])  # within a day, members stay in ascending order
+    member, flown_on, fare = f["member"][order], f["flown_on"][order], f["fare"][order]
+    outbound = f["outbound"][order]
+    away = f["destination"][order] + 1  # city codes: 0 is Shenzhen, then DESTINATIONS in order
+    distance = distances[away - 1]
+    revenue = distance * FARE_PER_KM[fare] * rng.lognormal(0, 0.12, len(order))
     city_values = ["深圳", *DESTINATIONS]
-    member = f["member"].to_numpy()
     flights = draw.frame({
-        "flight_id": draw.ids("FL", k, width=6),
+        "flight_id": draw.ids("FL", len(order), width=6),
         "member_id": member_ids[member],
-        "flown_on": f["flown_on"].to_numpy().astype("datetime64[s]"),
+        "flown_on": flown_on.astype("datetime64[s]"),
         "origin": pd.Categorical.from_codes(np.where(outbound, 0, away), categories=city_values),
         "destination": pd.Categorical.from_codes(np.where(outbound, away, 0), categories=city_values),
         "fare_class": pd.Categorical.from_codes(fare, categories=list(FARE_CLASSES)),

@@ -24,6 +24,8 @@ CHANNEL_WEIGHTS = np.array([0.10, 0.08, 0.06, 0.08, 0.07, 0.15, 0.20, 0.26])
 # how much a channel's customers spend and how often they come back, relative to average
 CHANNEL_SPEND = np.array([1.00, 0.95, 1.30, 0.90, 0.95, 1.35, 1.15, 0.75])
 CHANNEL_RETURN = np.array([1.00, 1.00, 1.10, 0.95, 0.95, 0.90, 1.30, 0.85])
+RETURN_VISITS_PER_YEAR = 1.6  # visits beyond the first, for a customer active all year
+RETURNING_WHO_STOP = 0.25  # share of earlier customers who stop coming during the year
 GENDERS = {"male": "男", "female": "女"}
 AGE_BANDS = {"18_25": "18–25 岁", "26_35": "26–35 岁", "36_45": "36–45 岁", "46_55": "46–55 岁", "56_plus": "56 岁以上"}
 BRANDS = {"大众": 0.22, "丰田": 0.13, "本田": 0.10, "别克": 0.09, "日产": 0.08, "现代": 0.08, "奥迪": 0.08, "宝马": 0.05, "福特": 0.07, "其他": 0.10}
@@ -169,31 +171,40 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
 
 
 def _visits(rng, vehicles, owner, acquired_on, channel, price_band) -> pd.DataFrame:
-    n_vehicles = len(vehicles)
-    counts = 1 + rng.poisson(1.2 * CHANNEL_RETURN[channel[owner]])
+    n_vehicles, n_customers = len(vehicles), len(acquired_on)
+    # each customer's active window in 2013: new ones from their first visit; about a third of
+    # the returning ones stop coming during the year, which keeps monthly volume steady
+    window_start = np.maximum(acquired_on, np.datetime64(YEAR_START))
+    stops = (acquired_on < np.datetime64(YEAR_START)) & (rng.random(n_customers) < RETURNING_WHO_STOP)
+    window_end = np.where(stops, draw.days_between(rng, YEAR_START, YEAR_END, n_customers), np.datetime64(YEAR_END))
+    window_days = (window_end - window_start) // draw.DAY + 1
+    counts = 1 + rng.poisson(RETURN_VISITS_PER_YEAR * CHANNEL_RETURN[channel[owner]] * window_days[owner] / 365)
     vehicle = draw.repeat_owners(counts)
     n = len(vehicle)
     customer = owner[vehicle]
-    first_day = np.maximum(acquired_on[customer], np.datetime64(YEAR_START))
-    span = (np.datetime64(YEAR_END) - first_day) // draw.DAY + 1
-    visited_on = first_day + (rng.random(n) * span).astype("int64") * draw.DAY
+    day = window_start[customer] + (rng.random(n) * window_days[customer]).astype("int64") * draw.DAY
+    by_vehicle = np.lexsort((day, vehicle))  # each vehicle's visits in date order
+    vehicle, customer, day = vehicle[by_vehicle], customer[by_vehicle], day[by_vehicle]
     is_first = draw.rank_within(vehicle) == 0
+    # a customer won this year came in with their first car on the day they were won
+    first_car = (draw.rank_within(owner) == 0)[vehicle]
+    won_this_year = acquired_on[customer] >= np.datetime64(YEAR_START)
+    day = np.where(is_first & first_car & won_this_year, acquired_on[customer], day)
     service = draw.codes(rng, SERVICE_WEIGHTS, n)
     # new cars from auto shows and 4S events come in for window film first
     film_first = is_first & (channel[customer] == 5) & (rng.random(n) < 0.5)
     service = np.where(film_first, 4, service)
     spend = CHANNEL_SPEND[channel[customer]] * np.array([0.85, 1.0, 1.4])[price_band[vehicle]]
     price = SERVICE_MEDIAN_PRICE[service] * spend * rng.lognormal(0.0, 0.25, n)
-    order = np.lexsort((vehicle, visited_on))
-    visits = draw.frame({
-        "vehicle_id": draw.ids("V", n_vehicles)[vehicle],
-        "customer_id": draw.ids("U", len(acquired_on))[customer],
-        "visited_on": visited_on.astype("datetime64[s]"),
-        "service_type": pd.Categorical.from_codes(service, categories=list(SERVICES)),
-        "price_yuan": draw.money(price, decimals=-1),
-    }).iloc[order].reset_index(drop=True)
-    visits.insert(0, "visit_id", draw.ids("R", len(visits), width=6))
-    return visits
+    order = draw.order_by_day(day)  # within a day, vehicles stay in ascending order
+    return draw.frame({
+        "visit_id": draw.ids("R", n, width=6),
+        "vehicle_id": draw.ids("V", n_vehicles)[vehicle[order]],
+        "customer_id": draw.ids("U", n_customers)[customer[order]],
+        "visited_on": day[order].astype("datetime64[s]"),
+        "service_type": pd.Categorical.from_codes(service[order], categories=list(SERVICES)),
+        "price_yuan": draw.money(price[order], decimals=-1),
+    })
 
 
 def _complaints(rng, visits) -> pd.DataFrame:

@@ -19,10 +19,15 @@ def ids(prefix: str, n: int, width: int = 5) -> np.ndarray:
     """
     width = max(width, len(str(n)))
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    chars = np.empty((n, len(head) + width), dtype=np.uint8)
-    chars[:, : len(head)] = head
-    chars[:, len(head):] = np.arange(1, n + 1, dtype=np.int64)[:, None] // powers % 10 + ord("0")
+    columns = np.empty((len(head) + width, n), dtype=np.uint8)  # one row per character: contiguous writes
+    columns[: len(head)] = head[:, None]
+    digits = np.arange(ord("0"), ord("9") + 1, dtype=np.uint8)
+    for position in range(width):
+        place = 10 ** (width - 1 - position)
+        # the digit at `place` of 0, 1, 2, … runs 0..9, each repeated `place` times, over and over
+        cycle = np.repeat(digits, place)[: n + 1]
+        columns[len(head) + position] = np.tile(cycle, -(-(n + 1) // len(cycle)))[1 : n + 1]
+    chars = np.ascontiguousarray(columns.T)
     return chars.view(f"S{chars.shape[1]}").ravel()
 
 
@@ -36,6 +41,21 @@ def codes(rng: np.random.Generator, weights: Sequence[float] | np.ndarray, n: in
     """``n`` category codes 0..k-1 drawn with the relative ``weights``."""
     p = np.asarray(weights, dtype=float)
     return rng.choice(len(p), size=n, p=p / p.sum())
+
+
+def codes_by_group(rng: np.random.Generator, group: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """For each row, a code drawn with the weights of its group: ``weights[group[i]]``.
+
+    Draws exactly what :func:`pick_codes` would with one weight row per row, but without
+    building that n × k table, so it is fast when rows fall into a few groups.
+    """
+    u = rng.random((len(group), 1))[:, 0]
+    out = np.empty(len(group), dtype=np.int64)
+    for g, row_weights in enumerate(np.asarray(weights, dtype=float)):
+        rows = group == g
+        cumulative = np.cumsum(row_weights) / row_weights.sum()
+        out[rows] = np.searchsorted(cumulative, u[rows], side="left")
+    return out
 
 
 def pick_codes(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
@@ -67,6 +87,17 @@ def times_on(rng: np.random.Generator, dates: np.ndarray, open_hour: int, close_
 def hours_after(moments: np.ndarray, hours: np.ndarray) -> np.ndarray:
     """``moments`` plus fractional ``hours``, rounded to the second."""
     return moments.astype("datetime64[s]") + np.round(hours * 3600).astype("int64") * SECOND
+
+
+def order_by_day(days: np.ndarray) -> np.ndarray:
+    """The stable order of rows by date; ties keep their order (so rows sorted by owner stay so).
+
+    Dates become small integers so that numpy's stable sort is a radix sort: a tenth of the time
+    of a lexsort on millions of rows.
+    """
+    offsets = (days.astype("datetime64[D]") - days.astype("datetime64[D]").min()) // DAY if len(days) else days
+    small = np.int16 if len(days) == 0 or offsets.max() < 2**15 else np.int32
+    return np.argsort(np.asarray(offsets).astype(small), kind="stable")
 
 
 def repeat_owners(counts: np.ndarray) -> np.ndarray:

@@ -121,7 +121,10 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
     registered_on = draw.days_between(rng, "2022-01-01", "2024-12-20", n)
     customer_ids = draw.ids("K", n)
     orders = _orders(rng, tier, registered_on)
-    registered_on = np.minimum(registered_on, orders.groupby("customer")["ordered_at"].min().reindex(range(n)).fillna(pd.Timestamp("2100-01-01")).to_numpy("datetime64[D]"))
+    # nobody orders before they are first seen
+    first_order = np.full(n, np.datetime64("2100-01-01"), dtype="datetime64[D]")
+    first_order[orders["customer"][::-1]] = orders["ordered_at"][::-1].astype("datetime64[D]")  # earliest wins
+    registered_on = np.minimum(registered_on, first_order)
     customers = draw.frame({
         "customer_id": customer_ids,
         "registered_on": registered_on.astype("datetime64[s]"),
@@ -133,14 +136,22 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
         "is_member": rng.random(n) < np.array([0.05, 0.25, 0.15, 0.90, 0.55, 0.45])[tier],
     })
     inquiries = _inquiries(rng, tier, registered_on, customer_ids)
-    orders_out = orders.drop(columns=["customer"]).assign(customer_id=customer_ids[orders["customer"].to_numpy()])
-    orders_out = orders_out[["order_id", "customer_id", "ordered_at", "items", "amount_yuan", "status"]]
-    reviews = _reviews(rng, orders, tier, customer_ids)
-    coupons = _coupons(rng, orders, tier, customer_ids)
-    return {"customers": customers, "inquiries": inquiries, "orders": orders_out, "reviews": reviews, "coupons": coupons}
+    order_ids = draw.ids("O", len(orders["customer"]), width=6)
+    orders_table = draw.frame({
+        "order_id": order_ids,
+        "customer_id": customer_ids[orders["customer"]],
+        "ordered_at": orders["ordered_at"],
+        "items": orders["items"],
+        "amount_yuan": orders["amount_yuan"],
+        "status": pd.Categorical.from_codes(orders["refunded"].astype(int), categories=list(ORDER_STATUS)),
+    })
+    reviews = _reviews(rng, orders, order_ids, tier, customer_ids)
+    coupons = _coupons(rng, orders, order_ids, tier, customer_ids)
+    return {"customers": customers, "inquiries": inquiries, "orders": orders_table, "reviews": reviews, "coupons": coupons}
 
 
-def _orders(rng, tier, registered_on) -> pd.DataFrame:
+def _orders(rng, tier, registered_on) -> dict[str, np.ndarray]:
+    """Each order's customer row, time, items, amount and refund flag, sorted by time."""
     n = len(tier)
     count = np.select(
         [tier == 0, tier == 1, tier == 2, tier == 3, tier == 4],
@@ -169,16 +180,12 @@ def _orders(rng, tier, registered_on) -> pd.DataFrame:
     amount = np.where(t == 5, np.minimum(amount, 950), amount)
     ordered_at = draw.times_on(rng, day, 8, 24)
     refunded = rng.random(k) < 0.04
+    items = 1 + rng.poisson(np.where(t == 4, 3.0, 0.6))
     order = np.lexsort((customer, ordered_at))
-    orders = draw.frame({
-        "customer": customer,
-        "ordered_at": ordered_at,
-        "items": 1 + rng.poisson(np.where(t == 4, 3.0, 0.6)),
-        "amount_yuan": draw.money(amount),
-        "status": pd.Categorical(np.where(refunded, "refunded", "completed"), categories=list(ORDER_STATUS)),
-    }).iloc[order].reset_index(drop=True)
-    orders.insert(0, "order_id", draw.ids("O", len(orders), width=6))
-    return orders
+    return {
+        "customer": customer[order], "ordered_at": ordered_at[order], "items": items[order],
+        "amount_yuan": draw.money(amount)[order], "refunded": refunded[order],
+    }
 
 
 def _inquiries(rng, tier, registered_on, customer_ids) -> pd.DataFrame:
@@ -203,35 +210,38 @@ def _inquiries(rng, tier, registered_on, customer_ids) -> pd.DataFrame:
     return inquiries
 
 
-def _reviews(rng, orders, tier, customer_ids) -> pd.DataFrame:
-    t = tier[orders["customer"].to_numpy()]
-    completed = orders["status"].to_numpy() == "completed"
-    reviewed = completed & (rng.random(len(orders)) < np.array([0, 0.35, 0.45, 0.70, 0.55, 0.50])[t])
-    source = orders[reviewed]
+def _reviews(rng, orders, order_ids, tier, customer_ids) -> pd.DataFrame:
+    t = tier[orders["customer"]]
+    completed = ~orders["refunded"]
+    reviewed = completed & (rng.random(len(t)) < np.array([0, 0.35, 0.45, 0.70, 0.55, 0.50])[t])
     t = t[reviewed]
-    k = len(source)
+    k = len(t)
     rating = np.clip(np.round(rng.normal(np.array([0, 3.9, 4.3, 4.8, 4.6, 4.5])[t], 0.8)), 1, 5).astype("int64")
     photo = rng.random(k) < np.array([0, 0.10, 0.18, 0.45, 0.25, 0.22])[t]
     reviewed_on = np.minimum(
-        source["ordered_at"].to_numpy("datetime64[D]") + rng.integers(3, 15, k) * draw.DAY, np.datetime64(REFERENCE_DATE)
+        orders["ordered_at"][reviewed].astype("datetime64[D]") + rng.integers(3, 15, k) * draw.DAY,
+        np.datetime64(REFERENCE_DATE),
     )
-    reviews = draw.frame({
-        "order_id": source["order_id"].to_numpy(),
-        "customer_id": customer_ids[source["customer"].to_numpy()],
-        "reviewed_on": reviewed_on.astype("datetime64[s]"),
-        "rating": rating,
-        "has_photo": photo,
-    }).sort_values(["reviewed_on", "order_id"], kind="stable").reset_index(drop=True)
-    reviews.insert(0, "review_id", draw.ids("E", len(reviews), width=6))
-    return reviews
+    order = draw.order_by_day(reviewed_on)  # orders are in id order, so ties stay in id order
+    return draw.frame({
+        "review_id": draw.ids("E", k, width=6),
+        "order_id": order_ids[reviewed][order],
+        "customer_id": customer_ids[orders["customer"][reviewed]][order],
+        "reviewed_on": reviewed_on[order].astype("datetime64[s]"),
+        "rating": rating[order],
+        "has_photo": photo[order],
+    })
 
 
-def _coupons(rng, orders, tier, customer_ids) -> pd.DataFrame:
+def _coupons(rng, orders, order_ids, tier, customer_ids) -> pd.DataFrame:
     # used coupons: a share of orders was paid partly with a coupon sent a few days before
-    customer = orders["customer"].to_numpy()
-    used = rng.random(len(orders)) < 0.22
-    kinds_used = np.select([draw.rank_within(customer) == 0, tier[customer] == 3], [1, 3], 2)[used]
-    issued_used = orders["ordered_at"].to_numpy("datetime64[D]")[used] - rng.integers(1, 10, used.sum()) * draw.DAY
+    customer = orders["customer"]
+    used = rng.random(len(customer)) < 0.22
+    first_order = np.zeros(len(customer), dtype=bool)
+    first_order[np.unique(customer, return_index=True)[1]] = True
+    # a customer's first order used a new-customer coupon, a loyal customer's a VIP one
+    kinds_used = np.select([first_order, tier[customer] == 3], [1, 3], 2)[used]
+    issued_used = orders["ordered_at"][used].astype("datetime64[D]") - rng.integers(1, 10, used.sum()) * draw.DAY
     # unused coupons: wake-up coupons to sleeping customers, welcome coupons to potential ones
     n = len(tier)
     wake = np.flatnonzero((tier == 1) & (rng.random(n) < 0.6))
@@ -242,19 +252,18 @@ def _coupons(rng, orders, tier, customer_ids) -> pd.DataFrame:
     all_customer = np.concatenate([customer[used], unused_customer])
     kind = np.concatenate([kinds_used, unused_kind])
     issued = np.concatenate([issued_used, issued_unused])
-    order_id = np.concatenate([orders["order_id"].to_numpy()[used], np.full(len(unused_customer), None)])
+    used_order = np.concatenate([order_ids[used], np.full(len(unused_customer), b"", dtype=order_ids.dtype)])
     face = np.array([20, 10, 15, 50])[kind]
     order = np.lexsort((all_customer, issued))
-    coupons = draw.frame({
-        "customer_id": customer_ids[all_customer],
-        "kind": pd.Categorical.from_codes(kind, categories=list(COUPON_KINDS)),
-        "face_value_yuan": face.astype(float),
-        "min_spend_yuan": (face * 10).astype(float),
-        "issued_on": issued.astype("datetime64[s]"),
-        "used_order_id": order_id,
-    }).iloc[order].reset_index(drop=True)
-    coupons.insert(0, "coupon_id", draw.ids("CP", len(coupons), width=6))
-    return coupons
+    return draw.frame({
+        "coupon_id": draw.ids("CP", len(order), width=6),
+        "customer_id": customer_ids[all_customer[order]],
+        "kind": pd.Categorical.from_codes(kind[order], categories=list(COUPON_KINDS)),
+        "face_value_yuan": face[order].astype(float),
+        "min_spend_yuan": (face[order] * 10).astype(float),
+        "issued_on": issued[order].astype("datetime64[s]"),
+        "used_order_id": draw.text(used_order[order], present=used_order[order] != b""),
+    })
 
 
 CASE = Case(

@@ -131,8 +131,7 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
     income = draw.codes(rng, [0.30, 0.35, 0.22, 0.13], n)
     target = female & (age >= 18) & (age <= 35) & (income >= 1)
     # the target segment is more often a regular customer
-    state_weights = np.where(target[:, None], [0.26, 0.18, 0.33, 0.23], STATE_WEIGHTS)
-    state = draw.pick_codes(rng, state_weights)
+    state = draw.codes_by_group(rng, np.where(target, 1, 0), np.array([STATE_WEIGHTS, [0.26, 0.18, 0.33, 0.23]]))
     shopper_ids = draw.ids("P", n)
     city = draw.pick(rng, CITIES, n)
     shoppers = draw.frame({
@@ -177,8 +176,11 @@ def _visits(rng, shopper_ids, city, state, promotions) -> pd.DataFrame:
     which = rng.integers(0, len(starts), n)
     promo_day = starts[which] + (rng.random(n) * ((ends[which] - starts[which]) // draw.DAY + 1)).astype("int64") * draw.DAY
     day = np.where(moved, promo_day, day)
-    in_promotion = (day[:, None] >= starts[None, :]) & (day[:, None] <= ends[None, :])
-    promotion = np.where(in_promotion.any(axis=1), in_promotion.argmax(axis=1), -1)
+    promotion_on = np.full(366, -1)  # day of 2012 -> the promotion running that day (-1: none)
+    first_day = np.datetime64(YEAR_START)
+    for p in reversed(range(len(starts))):  # reversed: the first listed wins where two overlap
+        promotion_on[(starts[p] - first_day) // draw.DAY:(ends[p] - first_day) // draw.DAY + 1] = p
+    promotion = promotion_on[(day - first_day) // draw.DAY]
     store = city[shopper] * (N_STORES // 4) + rng.integers(0, N_STORES // 4, n)
 
     # exactly the stated share of each state's visits ends in a purchase; promotions tip who
@@ -189,18 +191,18 @@ def _visits(rng, shopper_ids, city, state, promotions) -> pd.DataFrame:
         rows = np.flatnonzero(visit_state == s)
         purchased[rows] = draw.exactly_k(rng, weights[rows], int(round(rate * len(rows))))
 
-    order = np.lexsort((shopper, day))
+    order = draw.order_by_day(day)  # within a day, shoppers stay in ascending order
+    shopper, store, day, promotion, purchased = shopper[order], store[order], day[order], promotion[order], purchased[order]
     promotion_ids = draw.ids("PR", len(promotions), width=2)
-    visits = draw.frame({
+    return draw.frame({
+        "visit_id": draw.ids("V", n, width=6),
         "shopper": shopper,
         "shopper_id": shopper_ids[shopper],
         "store_id": draw.ids("W", N_STORES, width=3)[store],
         "visited_on": day.astype("datetime64[s]"),
         "promotion_id": draw.text(promotion_ids[np.maximum(promotion, 0)], present=promotion >= 0),
         "purchased": purchased,
-    }).iloc[order].reset_index(drop=True)
-    visits.insert(0, "visit_id", draw.ids("V", len(visits), width=6))
-    return visits
+    })
 
 
 def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
@@ -210,8 +212,9 @@ def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
     lines = 1 + rng.binomial(2, np.where(target[shopper], 0.45, 0.25))
     visit = draw.repeat_owners(lines)
     k = len(visit)
-    weights = np.where(female[shopper[visit], None], CATEGORY_WEIGHTS_FEMALE, CATEGORY_WEIGHTS_MALE)
-    category = draw.pick_codes(rng, weights)
+    category = draw.codes_by_group(
+        rng, np.where(female[shopper[visit]], 0, 1), np.array([CATEGORY_WEIGHTS_FEMALE, CATEGORY_WEIGHTS_MALE])
+    )
     # one line per category: a repeated category in the same basket is merged
     key = np.sort(visit * len(CATEGORIES) + category)
     key = key[np.r_[True, key[1:] != key[:-1]]]

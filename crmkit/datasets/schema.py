@@ -67,7 +67,7 @@ class Field:
         if self.enum:
             return pd.CategoricalDtype(list(self.enum), ordered=self.ordered)
         return {
-            "string": "string",
+            "string": "str",  # pandas' own text dtype: missing values are NaN, counts stay int64
             "integer": "int64" if self.required else "Int64",
             "number": "float64",
             "boolean": "bool" if self.required else "boolean",
