@@ -45,17 +45,17 @@ test: install
 	$(PYTHON) -m pytest -q tests
 	$(PYTHON) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
 
-# Re-execute the notebooks and store their outputs (commit the result; nbval compares against it).
+# Re-execute the notebooks and store their outputs without random widget ids (commit the result;
+# nbval compares against it). `python -m crmkit.notebook_outputs check notebooks/*.ipynb` says whether a file would change.
 notebooks: install
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.store_widget_state=False \
-	  notebooks/*.ipynb
+	$(PYTHON) -m crmkit.notebook_outputs execute notebooks/*.ipynb
 
 datasets: install
 	$(BIN)/crmkit data build
 
 benchmark: install
 	$(PYTHON) benchmarks/dataset_generation.py
+	$(PYTHON) benchmarks/widget_callbacks.py
 
 clean:
 	rm -rf build $(VENV)

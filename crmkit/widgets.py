@@ -2,24 +2,33 @@
 
 The notebook keeps the analysis (the pandas in the function it passes); this module only wires
 controls to it, so a student who cannot code yet can still move a slider and read the result.
+
+How the result reaches the screen matters for testing. :class:`Explorer` does not capture output
+with ``with output:`` (the front end routes such output by message id, which nbval and nbclient
+do not do the same way, and nbclient crashes on it when widget state is not stored). It sets the
+Output widget's ``outputs`` trait instead, the documented alternative, so what ``show`` returns
+travels only in the widget's own state: the cell's stored output is just the widget, the same
+whoever runs the notebook.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 
 import ipywidgets as widgets
-from IPython.display import display
 
 _LABEL_STYLE = {"description_width": "initial"}
-_WIDE = widgets.Layout(width="460px")
+_WIDTH = "460px"
 
 
 def slider(label: str, minimum: float, maximum: float, step: float, value: float) -> widgets.FloatSlider:
     """A labelled slider for a number such as a threshold or a share."""
     return widgets.FloatSlider(
         value=value, min=minimum, max=maximum, step=step, description=label,
-        continuous_update=False, style=_LABEL_STYLE, layout=_WIDE, readout_format=".2f",
+        continuous_update=False, style=_LABEL_STYLE, layout=widgets.Layout(width=_WIDTH),
+        readout_format=".2f",
     )
 
 
@@ -27,59 +36,204 @@ def int_slider(label: str, minimum: int, maximum: int, value: int, step: int = 1
     """A labelled slider for a whole number such as a number of days."""
     return widgets.IntSlider(
         value=value, min=minimum, max=maximum, step=step, description=label,
-        continuous_update=False, style=_LABEL_STYLE, layout=_WIDE,
+        continuous_update=False, style=_LABEL_STYLE, layout=widgets.Layout(width=_WIDTH),
     )
 
 
 def dropdown(label: str, options: Sequence, value=None) -> widgets.Dropdown:
-    """A labelled drop-down for choosing one of ``options`` (a branch, a tier, a segment)."""
+    """A labelled drop-down for choosing one of ``options`` (a branch, a tier, a segment).
+
+    ``options`` may be plain values or ``(label, value)`` pairs, e.g. ``labels(...)`` turned
+    into ``[(zh, code) for code, zh in ...]``; without ``value`` the first option is chosen.
+    """
     options = list(options)
+    if not options:
+        raise ValueError("dropdown() 需要至少一个选项 / dropdown() needs at least one option")
+    if value is None:
+        first = options[0]
+        value = first[1] if isinstance(first, tuple) and len(first) == 2 else first
     return widgets.Dropdown(
-        options=options, value=options[0] if value is None else value, description=label,
-        style=_LABEL_STYLE, layout=_WIDE,
+        options=options, value=value, description=label,
+        style=_LABEL_STYLE, layout=widgets.Layout(width=_WIDTH),
     )
 
 
 class Explorer(widgets.VBox):
     """Controls, and below them what ``show(**values)`` returns, redrawn whenever a control moves.
 
-    ``show`` may return a DataFrame, a Series, a matplotlib Figure or text. A mistake inside it is
-    shown as one line that says what to check, not as a traceback.
+    ``show`` may return a DataFrame, a Series, a matplotlib Figure or Axes, or text; what it
+    prints or displays is shown too. A mistake inside it is shown as one line that says what to
+    check, not as a traceback (the exception itself is kept in ``last_error``).
     """
 
     def __init__(self, show: Callable[..., object], **controls: widgets.ValueWidget):
+        if not controls:
+            raise TypeError(
+                "explore() 需要至少一个控件 / explore() needs at least one control, "
+                "e.g. explore(show, share=slider(...))"
+            )
         self.show = show
         self.controls = controls
         self.output = widgets.Output()
+        self.last_error: Exception | None = None
         super().__init__(children=[*controls.values(), self.output])
         for control in controls.values():
-            control.observe(lambda _change: self.refresh(), names="value")
+            control.observe(self._on_change, names="value")
+        self.refresh()
+
+    def _on_change(self, _change: dict) -> None:
         self.refresh()
 
     def values(self) -> dict:
+        """The controls' current values, by the names ``show`` receives them under."""
         return {name: control.value for name, control in self.controls.items()}
 
     def refresh(self) -> object:
         """Recompute and redraw; returns what ``show`` returned (for tests and benchmarks)."""
-        import matplotlib.pyplot as plt
-        from matplotlib.figure import Figure
-
-        self.output.clear_output(wait=True)
-        with self.output:
-            try:
-                result = self.show(**self.values())
-            except Exception as error:  # the student's function: show the problem, keep the widget alive
-                print(
-                    f"出错了 / Something went wrong: {type(error).__name__}: {error}\n"
-                    "请检查上面定义的函数，然后重新运行那个单元格 / Check the function defined above, then rerun its cell."
-                )
-                return None
-            display(result)
-            if isinstance(result, Figure):
-                plt.close(result)  # shown once, inside the widget, not again below the cell
+        outputs, result, error = render(self.show, self.values())
+        self.last_error = error
+        self.output.outputs = tuple(outputs)  # one state update: the old view is replaced, no flicker
         return result
+
+    def __repr__(self) -> str:
+        # The text/plain form stored in the notebook and compared by nbval: the function and
+        # the controls' values, nothing random (no model ids, no memory addresses).
+        show = getattr(self, "show", None)
+        name = getattr(show, "__name__", type(show).__name__)
+        controls = getattr(self, "controls", {})  # not yet set while the VBox is being built
+        values = ", ".join(f"{key}={control.value!r}" for key, control in controls.items())
+        return f"Explorer(show={name}, {values})"
 
 
 def explore(show: Callable[..., object], **controls: widgets.ValueWidget) -> Explorer:
     """Build an :class:`Explorer`: ``explore(top_clients, share=slider("前 x% / top share", 0.05, 0.5, 0.05, 0.2))``."""
     return Explorer(show, **controls)
+
+
+def error_message(error: Exception) -> str:
+    """The line an :class:`Explorer` shows when ``show`` fails."""
+    return (
+        f"出错了 / Something went wrong: {type(error).__name__}: {error}\n"
+        "请检查上面定义的函数，然后重新运行那个单元格 / Check the function defined above, then rerun its cell.\n"
+    )
+
+
+def render(show: Callable[..., object], values: dict) -> tuple[list[dict], object, Exception | None]:
+    """Call ``show(**values)`` and turn everything it produced into Jupyter output dicts.
+
+    Returns ``(outputs, result, error)``: what it printed, displayed and returned (in that
+    order), the returned value, and the exception if it raised (then ``outputs`` is the message).
+    Figures it opened are closed, so they are shown once, inside the widget.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.utils.capture import capture_output
+
+    figures_before = set(plt.get_fignums())
+    with ExitStack() as cleanup:
+        cleanup.callback(_close_figures_opened_since, figures_before)
+        try:
+            # Drawing happens inside the capture too, so a warning such as "Glyph … missing
+            # from font" shows up in the widget, where the student is looking.
+            with capture_output(stdout=True, stderr=True, display=True) as captured:
+                result = show(**values)
+                shown = [_display_data(o.data, o.metadata) for o in captured.outputs]
+                figure = _figure_of(result)
+                for number in plt.get_fignums():
+                    opened_inside = plt.figure(number)
+                    if number not in figures_before and opened_inside is not figure:
+                        shown.append(_format(opened_inside))  # drawn with pyplot but not returned
+                if isinstance(result, str):
+                    shown.append(_stream(result if result.endswith("\n") else result + "\n"))
+                elif figure is not None:
+                    shown.append(_format(figure))
+                    plt.close(figure)
+                elif result is not None:
+                    shown.append(_format(result))
+        except Exception as error:  # the student's function: show the problem, keep the widget alive
+            return [_stream(error_message(error))], None, error
+    printed = [_stream(captured.stdout)] if captured.stdout else []
+    if captured.stderr:
+        printed.append(_stream(captured.stderr, "stderr"))
+    return printed + shown, result, None
+
+
+def _close_figures_opened_since(before: set[int]) -> None:
+    import matplotlib.pyplot as plt
+
+    for number in set(plt.get_fignums()) - before:
+        plt.close(number)
+
+
+def _figure_of(result: object):
+    """The Figure to show for ``result`` (a Figure, or the figure of an Axes), else None."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if isinstance(result, Figure):
+        return result
+    if isinstance(result, Axes):
+        return result.figure
+    return None
+
+
+def _stream(text: str, name: str = "stdout") -> dict:
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+def _display_data(data: dict, metadata: dict | None = None) -> dict:
+    # Widget state travels as JSON: binary data (a PNG) must be base64 text, as in a notebook file.
+    data = {
+        mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
+        for mime, value in data.items()
+    }
+    return {"output_type": "display_data", "data": data, "metadata": dict(metadata or {})}
+
+
+def _format(obj: object) -> dict:
+    """A display_data output for ``obj`` as IPython would display it (PNG for a figure)."""
+    from IPython import get_ipython
+    from matplotlib.figure import Figure
+
+    if isinstance(obj, Figure):
+        return _display_data({"image/png": _png(obj), "text/plain": repr(obj)})
+    shell = get_ipython()
+    if shell is None:  # plain Python (tests, scripts): the text form is all there is
+        return _display_data({"text/plain": repr(obj)})
+    data, metadata = shell.display_formatter.format(obj)
+    return _display_data(data, metadata)
+
+
+def _png(figure) -> bytes:
+    """The figure as PNG bytes, cropped to what is drawn plus the usual margin.
+
+    The same picture as the notebook's inline charts (``savefig(bbox_inches="tight")``), made
+    faster for slider moves: ``savefig`` lays the text out twice, once to find the crop box and
+    again for a new canvas. Here the crop box is found on the figure's own canvas, so the one
+    drawing reuses that layout; when the box fits the canvas the pixels are cropped, otherwise
+    (e.g. a legend placed outside the axes) ``savefig`` widens the canvas to the known box.
+    """
+    import io
+    import math
+
+    import matplotlib as mpl
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    pad_inches = mpl.rcParams["savefig.pad_inches"]
+    if not isinstance(figure.canvas, FigureCanvasAgg) or not isinstance(pad_inches, (int, float)):
+        figure.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+    box = figure.get_tightbbox(figure.canvas.get_renderer()).padded(pad_inches)  # inches
+    width, height = figure.get_size_inches()
+    if box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height:
+        figure.canvas.draw()
+        pixels = np.asarray(figure.canvas.buffer_rgba())
+        rows, dpi = pixels.shape[0], figure.dpi
+        cropped = pixels[int(rows - box.y1 * dpi): math.ceil(rows - box.y0 * dpi),
+                         int(box.x0 * dpi): math.ceil(box.x1 * dpi)]
+        Image.fromarray(np.ascontiguousarray(cropped), "RGBA").save(buffer, format="png", compress_level=1)
+    else:
+        figure.savefig(buffer, format="png", bbox_inches=box, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()

@@ -1,0 +1,373 @@
+"""How long each case's explorer widget takes to answer a control move, against the bare function.
+
+    python benchmarks/widget_callbacks.py           # inside a real Jupyter kernel, as in JupyterLab
+    python benchmarks/widget_callbacks.py --here    # in this process (no kernel, no messages sent)
+    python benchmarks/widget_callbacks.py --moves 60
+
+Each case is loaded at its default size (the committed data) and given the explorer its notebook
+builds: the futures broker's top-share slider over commission per client, car detailing's channel
+drop-down, the airline's tier pyramid by year, the retail chain's state drop-down and segment age
+slider, and the online shop's recency-window slider. A control is moved the way a slider move
+reaches the kernel (its ``value`` is set), which runs the whole callback: the notebook's function,
+capturing its output, turning the table into HTML or the chart into PNG, and sending the widget's
+new state to the front end. The browser's drawing afterwards is not included.
+
+The baseline, measured in the same run and interleaved with the moves, calls the same function
+directly for the same values (the pandas computation and the figure object, no widget plumbing).
+The ratio says what the widget adds. Target: every callback under 100 ms on the 2-core reference
+machine. One warm-up move per widget is not counted. The figures vary with the machine's load
+(a laptop running a browser, a CI runner sharing cores); compare ratios rather than milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+TARGET_MS = 100.0
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Case:
+    """One explorer to measure: the function, its controls, and the values the moved control visits."""
+
+    name: str
+    show: object
+    controls: dict
+    moved: str
+    values: list
+
+
+def futures_top_share() -> Case:
+    import math
+
+    import pandas as pd
+
+    from crmkit.datasets import load
+    from crmkit.widgets import dropdown, slider
+
+    tables = load("futures_broker")
+    clients, trades = tables["clients"], tables["trades"]
+    ranked = trades.groupby("client_id", as_index=False)["commission_yuan"].sum()
+    ranked = ranked.merge(clients[["client_id", "branch"]], on="client_id", how="left")
+    all_branches = "全部营业部 / all branches"
+
+    def top_clients_table(top_share: float, branch: str) -> pd.DataFrame:
+        top_share = round(top_share, 2)
+        pool = ranked if branch == all_branches else ranked[ranked["branch"] == branch]
+        pool = pool.sort_values("commission_yuan", ascending=False)
+        n_top = math.ceil(top_share * len(pool))
+        top, rest = pool.head(n_top), pool.iloc[n_top:]
+        table = pd.DataFrame(
+            {"客户数 / clients": [len(top), len(rest)],
+             "佣金（万元）/ commission (10k CNY)": [top["commission_yuan"].sum() / 1e4, rest["commission_yuan"].sum() / 1e4]},
+            index=[f"前 {top_share:.0%} / top {top_share:.0%}", "其余 / the rest"],
+        )
+        commission = table["佣金（万元）/ commission (10k CNY)"]
+        table["佣金占比 / share of commission"] = commission / commission.sum()
+        table["人均佣金（元）/ per client (CNY)"] = commission * 1e4 / table["客户数 / clients"]
+        return table.round(2)
+
+    controls = {
+        "top_share": slider("前 x% 的客户 / top share of clients", 0.05, 0.5, 0.05, 0.2),
+        "branch": dropdown("营业部 / branch", [all_branches, *clients["branch"].cat.categories]),
+    }
+    values = [round(0.05 * i, 2) for i in range(1, 11)]
+    return Case("futures_broker: top share (slider → table)", top_clients_table, controls, "top_share", values)
+
+
+def car_detailing_channel() -> Case:
+    import pandas as pd
+
+    from crmkit.datasets import labels, load
+    from crmkit.widgets import dropdown
+
+    tables = load("car_detailing")
+    customers, visits = tables["customers"].copy(), tables["visits"]
+    per_customer = visits.groupby("customer_id").agg(visits=("visit_id", "size"), revenue_yuan=("price_yuan", "sum"))
+    customers = customers.merge(per_customer, on="customer_id", how="left").fillna({"visits": 0, "revenue_yuan": 0})
+    customers["is_repeat"] = customers["visits"] >= 2
+    channel_zh = labels("car_detailing", "customers", "acquisition_channel")
+
+    def channel_profile(channel: str) -> pd.DataFrame:
+        chosen = customers[customers["acquisition_channel"] == channel]
+        rows = ["客户数 / customers", "人均消费（元）/ spend per customer (CNY)", "人均到店次数 / visits per customer",
+                "回头客占比 / repeat rate", "营业额占比 / share of turnover"]
+        table = pd.DataFrame(
+            {channel_zh[channel]: [len(chosen), chosen["revenue_yuan"].mean(), chosen["visits"].mean(),
+                                   chosen["is_repeat"].mean(), chosen["revenue_yuan"].sum() / customers["revenue_yuan"].sum()],
+             "全部客户 / all customers": [len(customers), customers["revenue_yuan"].mean(), customers["visits"].mean(),
+                                      customers["is_repeat"].mean(), 1.0]},
+            index=rows,
+        )
+        return table.round(2)
+
+    options = [(f"{zh} / {code}", code) for code, zh in channel_zh.items()]
+    controls = {"channel": dropdown("获客渠道 / channel", options)}
+    return Case("car_detailing: channel (drop-down → table)", channel_profile, controls, "channel", list(channel_zh))
+
+
+def airline_tier_year() -> Case:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from crmkit.datasets import labels, load
+    from crmkit.widgets import dropdown
+
+    tables = load("airline_frequent_flyer")
+    members, changes = tables["members"], tables["tier_changes"].copy()
+    changes["year"] = changes["changed_on"].dt.year
+    tier_2010 = members.set_index("member_id")["tier"]
+    tier_2009 = changes[changes["year"] == 2010].set_index("member_id")["from_tier"].combine_first(tier_2010)
+    tier_2008 = changes[changes["year"] == 2009].set_index("member_id")["from_tier"].combine_first(tier_2009)
+    joined_by = members.set_index("member_id")["joined_on"].dt.year
+    years = [2008, 2009, 2010]
+    has_joined = pd.DataFrame({year: joined_by <= year for year in years})
+    year_end_tier = pd.DataFrame({2008: tier_2008, 2009: tier_2009, 2010: tier_2010}).where(has_joined)
+    tier_label = {code: f"{zh} {code}" for code, zh in labels("airline_frequent_flyer", "members", "tier").items()}
+    order = list(tier_label)
+
+    def tier_pyramid(year):
+        counts = year_end_tier[year].value_counts().reindex(order, fill_value=0)
+        high = counts["gold"] + counts["platinum"]
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        counts.rename(index=tier_label).plot.barh(ax=ax, color="#4c72b0")
+        ax.bar_label(ax.containers[0], padding=3)
+        ax.set_xlim(0, len(members) * 1.1)
+        ax.set_title(f"{year} 年底各等级有多少会员？（金卡+白金卡 {high} 人）/ Members per tier, end of {year}")
+        ax.set_xlabel("会员数（人）/ Members (people)")
+        ax.set_ylabel("会员等级 / Tier")
+        return fig
+
+    controls = {"year": dropdown("年份 / year", years, value=2010)}
+    return Case("airline_frequent_flyer: year (drop-down → chart)", tier_pyramid, controls, "year", years)
+
+
+def retail_tables():
+    from crmkit.datasets import load
+
+    return load("retail_chain")
+
+
+def retail_state(tables) -> Case:
+    import matplotlib.pyplot as plt
+
+    from crmkit.datasets import labels
+    from crmkit.widgets import dropdown
+
+    visits_state = tables["visits"].merge(tables["shoppers"][["shopper_id", "state"]], on="shopper_id")
+    state_label = {code: f"{zh} {code}" for code, zh in labels("retail_chain", "shoppers", "state").items()}
+    case_rate = {"potential": 6, "first_time": 15, "repeat": 50, "loyal": 50}
+
+    def monthly_conversion(state):
+        chosen = visits_state[visits_state["state"] == state]
+        by_month = chosen.groupby(chosen["visited_on"].dt.month)["purchased"].mean() * 100
+        fig, ax = plt.subplots()
+        by_month.plot(ax=ax, marker="o", color="#4c72b0", label="数据 data")
+        ax.axhline(case_rate[state], color="#c44e52", linestyle="--", label=f"案例 case {case_rate[state]}%")
+        ax.set_title(f"{state_label[state]}：每个月的成交率稳定吗？/ Is monthly conversion steady?")
+        ax.set_xlabel("月份 / Month (2012)")
+        ax.set_ylabel("成交率（%）/ Conversion (%)")
+        ax.set_xticks(range(1, 13))
+        ax.set_ylim(0, 70)
+        ax.legend()
+        return fig
+
+    controls = {"state": dropdown("客户状态 / state", [(label, code) for code, label in state_label.items()])}
+    return Case("retail_chain: state (drop-down → chart)", monthly_conversion, controls, "state", list(state_label))
+
+
+def retail_segment(tables) -> Case:
+    import pandas as pd
+
+    from crmkit.widgets import int_slider
+
+    shoppers, visits, purchases = tables["shoppers"].copy(), tables["visits"], tables["purchases"]
+    spend = purchases.merge(visits[["visit_id", "shopper_id"]], on="visit_id").groupby("shopper_id")["amount_yuan"].sum()
+    shoppers["spend_yuan"] = shoppers["shopper_id"].map(spend).fillna(0)
+    is_female = shoppers["gender"] == "female"
+    earns_2500_plus = shoppers["income_band"] != "below_2500"
+
+    def segment_by_age(youngest, oldest):
+        segment = is_female & earns_2500_plus & shoppers["age"].between(youngest, oldest)
+        if segment.sum() == 0:
+            return "这个年龄范围里没有顾客 / No shoppers in this age range"
+        return pd.Series({
+            "核心客户人数 shoppers in segment": segment.sum(),
+            "核心客户人均消费 spend per shopper, segment (元)": shoppers.loc[segment, "spend_yuan"].mean(),
+            "其他顾客人均消费 spend per shopper, others (元)": shoppers.loc[~segment, "spend_yuan"].mean(),
+            "核心客户收入占比 segment share of revenue (%)":
+                shoppers.loc[segment, "spend_yuan"].sum() / shoppers["spend_yuan"].sum() * 100,
+        }).round(1)
+
+    controls = {
+        "youngest": int_slider("最小年龄 / youngest", 15, 40, 18),
+        "oldest": int_slider("最大年龄 / oldest", 20, 80, 35),
+    }
+    return Case("retail_chain: segment age (slider → table)", segment_by_age, controls, "oldest", list(range(25, 61, 5)))
+
+
+def online_shop_recency() -> Case:
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from crmkit.datasets import load
+    from crmkit.widgets import int_slider
+
+    tables = load("online_shop")
+    orders = tables["orders"]
+    per_customer = orders.groupby("customer_id").agg(
+        n_orders=("order_id", "size"), last_order=("ordered_at", "max"), avg_order_yuan=("amount_yuan", "mean"))
+    profile = tables["customers"].merge(per_customer, on="customer_id", how="left")
+    profile["n_orders"] = profile["n_orders"].fillna(0).astype(int)
+    profile["inquired"] = profile["customer_id"].isin(tables["inquiries"]["customer_id"])
+    reference_date = pd.Timestamp("2024-12-31")
+    tiers = ["potential", "sleeping", "new", "loyal", "big", "old"]
+    tier_label = {"potential": "潜在顾客 potential", "sleeping": "沉睡顾客 sleeping", "new": "新顾客 new",
+                  "loyal": "忠诚顾客 loyal", "big": "大顾客 big", "old": "老顾客 old"}
+
+    def tier_sizes_chart(window_days):
+        recent = profile["last_order"] >= reference_date - pd.Timedelta(days=window_days - 1)
+        has_orders = profile["n_orders"] > 0
+        conditions = [
+            ~has_orders & profile["inquired"], has_orders & ~recent, profile["n_orders"] == 1,
+            profile["n_orders"] >= 6, profile["n_orders"].between(2, 3) & (profile["avg_order_yuan"] >= 1000),
+            profile["n_orders"] >= 2,
+        ]
+        sizes = pd.Series(np.select(conditions, tiers, default="none")).value_counts().reindex(tiers, fill_value=0)
+        fig, ax = plt.subplots()
+        sizes.rename(index=tier_label).plot.barh(ax=ax, color="#4c72b0")
+        ax.bar_label(ax.containers[0], padding=3)
+        ax.invert_yaxis()
+        ax.set_xlim(0, len(profile) * 0.6)
+        ax.set_title(f"近期窗口 {window_days} 天时，各等级有多少人？/ Customers per tier, {window_days}-day window")
+        ax.set_xlabel("顾客数（人）/ Customers (people)")
+        ax.set_ylabel("等级 / Tier")
+        return fig
+
+    controls = {"window_days": int_slider("近期窗口（天）/ window (days)", 60, 365, 180, step=5)}
+    return Case("online_shop: recency days (slider → chart)", tier_sizes_chart, controls, "window_days",
+                list(range(60, 366, 15)))
+
+
+def cases() -> list[Case]:
+    retail = retail_tables()
+    return [futures_top_share(), car_detailing_channel(), airline_tier_year(), retail_state(retail),
+            retail_segment(retail), online_shop_recency()]
+
+
+def visits(values: list, start, moves: int) -> list:
+    """``moves`` values to set in turn, cycling through ``values``, never the current one twice in a row."""
+    sequence, previous = [], start
+    while len(sequence) < moves:
+        for value in values:
+            if value != previous and len(sequence) < moves:
+                sequence.append(value)
+                previous = value
+    return sequence
+
+
+def measure(case: Case, moves: int) -> dict:
+    """Median and worst callback, and the baseline, in milliseconds."""
+    import matplotlib.pyplot as plt
+
+    from crmkit.widgets import explore
+
+    explorer = explore(case.show, **case.controls)
+    control = explorer.controls[case.moved]
+    sequence = visits(case.values, control.value, moves + 1)
+    callback_ms, baseline_ms = [], []
+    gc.collect()
+    for index, value in enumerate(sequence):
+        values = {**explorer.values(), case.moved: value}
+        started = time.perf_counter()
+        result = case.show(**values)  # baseline: the same function, no widget
+        plt.close("all")
+        baseline = time.perf_counter() - started
+        started = time.perf_counter()
+        control.value = value  # what a slider move does in the kernel
+        callback = time.perf_counter() - started
+        if explorer.last_error is not None:
+            raise RuntimeError(f"{case.name}: the function failed for {value!r}: {explorer.last_error}")
+        if not explorer.output.outputs:
+            raise RuntimeError(f"{case.name}: nothing shown for {value!r}")
+        del result
+        if index:  # the first move warms caches (fonts, pandas' first groupby) and is not counted
+            callback_ms.append(callback * 1000)
+            baseline_ms.append(baseline * 1000)
+    kind = type(control).__name__
+    return {
+        "widget": case.name, "control": kind, "moves": len(callback_ms),
+        "median_ms": statistics.median(callback_ms), "worst_ms": max(callback_ms),
+        "p90_ms": statistics.quantiles(callback_ms, n=10)[-1],
+        "baseline_median_ms": statistics.median(baseline_ms),
+    }
+
+
+def report(rows: list[dict], where: str) -> None:
+    print(f"Widget callbacks ({where}); baseline = the same function called directly; target < {TARGET_MS:.0f} ms")
+    header = f"{'widget':<52} {'moves':>5} {'median':>9} {'p90':>9} {'worst':>9} {'baseline':>9} {'ratio':>6}"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        ratio = row["median_ms"] / row["baseline_median_ms"]
+        flag = "" if row["worst_ms"] < TARGET_MS else "  > target"
+        print(f"{row['widget']:<52} {row['moves']:>5} {row['median_ms']:>6.1f} ms {row['p90_ms']:>6.1f} ms {row['worst_ms']:>6.1f} ms "
+              f"{row['baseline_median_ms']:>6.1f} ms {ratio:>5.1f}×{flag}")
+    worst = max(row["worst_ms"] for row in rows)
+    verdict = "all under target" if worst < TARGET_MS else "SOME OVER TARGET"
+    print(f"worst callback overall: {worst:.1f} ms ({verdict})")
+    print("ratio = median callback / median baseline. A chart's callback is mostly matplotlib drawing the PNG;"
+          " an occasional slow move is usually Python's full garbage collection of closed figures.")
+
+
+def run_here(moves: int, where: str) -> None:
+    from IPython import get_ipython
+
+    if get_ipython() is None:  # plain Python: give tables their HTML form, as a kernel would
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from IPython.core.interactiveshell import InteractiveShell
+
+        InteractiveShell.instance()
+    from crmkit.plotting import use_cjk_font
+
+    use_cjk_font()
+    report([measure(case, moves) for case in cases()], where)
+
+
+def run_in_kernel(moves: int) -> None:
+    """Run this file with ``--here`` inside a fresh ipykernel, the process JupyterLab talks to."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    source = f"%run {Path(__file__).resolve()} --here --moves {moves} --where 'in a Jupyter kernel'"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(ROOT)}}).execute()
+    for output in nb.cells[0].outputs:
+        if output.get("output_type") == "stream":
+            print(output["text"], end="", file=sys.stdout if output["name"] == "stdout" else sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--here", action="store_true", help="measure in this process instead of a kernel")
+    parser.add_argument("--moves", type=int, default=30, help="control moves per widget (default 30)")
+    parser.add_argument("--where", default="in this process, no kernel", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.here:
+        run_here(args.moves, args.where)
+    else:
+        run_in_kernel(args.moves)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""The explorer widgets: controls call the notebook's function, and what it returns is shown.
+
+A slider move in the browser arrives in the kernel as a change of the control's ``value``;
+setting ``.value`` here is that same event.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+
+from crmkit.plotting import use_cjk_font
+from crmkit.widgets import Explorer, dropdown, explore, int_slider, slider
+
+
+@pytest.fixture(autouse=True)
+def fresh_style():
+    with matplotlib.rc_context():
+        yield
+    plt.close("all")
+
+
+class Recorder:
+    """A ``show`` function that remembers every call."""
+
+    def __init__(self, result=lambda **values: pd.DataFrame([values])):
+        self.calls: list[dict] = []
+        self.result = result
+
+    def __call__(self, **values):
+        self.calls.append(values)
+        return self.result(**values)
+
+
+def outputs(explorer: Explorer) -> list[dict]:
+    return list(explorer.output.outputs)
+
+
+# --- controls ---------------------------------------------------------------------------------
+
+def test_slider_is_labelled_and_updates_on_release():
+    control = slider("前 x% / top share", 0.05, 0.5, 0.05, 0.2)
+    assert isinstance(control, ipywidgets.FloatSlider)
+    assert (control.min, control.max, control.step, control.value) == (0.05, 0.5, 0.05, 0.2)
+    assert control.description == "前 x% / top share"
+    assert control.continuous_update is False  # one callback per move, not one per pixel
+
+
+def test_int_slider_is_labelled():
+    control = int_slider("天数 / days", 7, 365, 90, step=7)
+    assert isinstance(control, ipywidgets.IntSlider)
+    assert (control.min, control.max, control.step, control.value) == (7, 365, 7, 90)
+    assert control.continuous_update is False
+
+
+def test_dropdown_chooses_the_first_option_by_default():
+    assert dropdown("等级 / tier", ["standard", "gold"]).value == "standard"
+    assert dropdown("等级 / tier", ["standard", "gold"], value="gold").value == "gold"
+
+
+def test_dropdown_accepts_label_value_pairs():
+    control = dropdown("等级 / tier", [("普通卡", "standard"), ("金卡", "gold")])
+    assert control.value == "standard"
+    assert control.label == "普通卡"
+
+
+def test_dropdown_accepts_pandas_categories():
+    categories = pd.Categorical(["深圳", "广州"]).categories
+    assert dropdown("城市 / city", categories).value == categories[0]
+
+
+def test_dropdown_without_options_says_so():
+    with pytest.raises(ValueError, match="at least one option"):
+        dropdown("城市 / city", [])
+
+
+# --- the explorer -------------------------------------------------------------------------------
+
+def test_explorer_shows_the_first_result_at_once():
+    show = Recorder()
+    explorer = explore(show, share=slider("share", 0.05, 0.5, 0.05, 0.2))
+    assert show.calls == [{"share": 0.2}]
+    assert explorer.children[0] is explorer.controls["share"]
+    assert explorer.children[-1] is explorer.output
+    [shown] = outputs(explorer)
+    assert shown["output_type"] == "display_data"
+    assert "0.2" in shown["data"]["text/plain"]
+
+
+def test_moving_a_slider_calls_the_function_with_the_new_value():
+    show = Recorder()
+    explorer = explore(show, days=int_slider("days", 0, 365, 90))
+    explorer.controls["days"].value = 30
+    explorer.controls["days"].value = 180
+    assert [call["days"] for call in show.calls] == [90, 30, 180]
+    [shown] = outputs(explorer)
+    assert "180" in shown["data"]["text/plain"]
+
+
+def test_every_control_is_passed_by_name():
+    show = Recorder()
+    explorer = explore(
+        show, tier=dropdown("tier", ["standard", "gold"]), year=dropdown("year", [2008, 2009, 2010])
+    )
+    explorer.controls["year"].value = 2010
+    explorer.controls["tier"].value = "gold"
+    assert show.calls[-1] == {"tier": "gold", "year": 2010}
+    assert explorer.values() == {"tier": "gold", "year": 2010}
+
+
+def test_refresh_returns_what_show_returned():
+    table = pd.DataFrame({"clients": [3]})
+    explorer = explore(lambda share: table, share=slider("share", 0.1, 0.9, 0.1, 0.5))
+    assert explorer.refresh() is table
+
+
+def test_a_new_result_replaces_the_old_one():
+    explorer = explore(lambda n: f"n = {n}", n=int_slider("n", 1, 10, 1))
+    explorer.controls["n"].value = 2
+    assert outputs(explorer) == [{"output_type": "stream", "name": "stdout", "text": "n = 2\n"}]
+
+
+def test_a_mistake_in_show_is_one_line_and_the_widget_keeps_working():
+    def show(n):
+        if n == 3:
+            raise KeyError("branch")
+        return f"n = {n}"
+
+    explorer = explore(show, n=int_slider("n", 1, 10, 1))
+    explorer.controls["n"].value = 3
+    [message] = outputs(explorer)
+    assert message["output_type"] == "stream"
+    assert message["text"].startswith("出错了 / Something went wrong: KeyError: 'branch'")
+    assert "Check the function defined above" in message["text"]
+    assert "Traceback" not in message["text"]
+    assert isinstance(explorer.last_error, KeyError)
+    assert explorer.refresh() is None
+
+    explorer.controls["n"].value = 4  # fixed by moving on: the widget still works
+    assert outputs(explorer)[0]["text"] == "n = 4\n"
+    assert explorer.last_error is None
+
+
+def test_what_show_prints_goes_into_the_widget_not_below_the_cell(capsys):
+    def show(n):
+        print("checking", n)
+        return n * 2
+
+    explorer = explore(show, n=int_slider("n", 1, 10, 1))
+    assert capsys.readouterr().out == ""
+    printed, result = outputs(explorer)
+    assert printed == {"output_type": "stream", "name": "stdout", "text": "checking 1\n"}
+    assert result["data"]["text/plain"] == "2"
+
+
+def test_a_returned_figure_is_shown_as_png_and_closed():
+    use_cjk_font()
+
+    def chart(share):
+        fig, ax = plt.subplots()
+        ax.bar(["前 x%", "其余"], [share, 1 - share])
+        return fig
+
+    open_before = plt.get_fignums()
+    explorer = explore(chart, share=slider("share", 0.1, 0.9, 0.1, 0.2))
+    explorer.controls["share"].value = 0.5
+    [shown] = outputs(explorer)
+    assert base64.b64decode(shown["data"]["image/png"]).startswith(b"\x89PNG")
+    assert shown["data"]["text/plain"].startswith("<Figure size")
+    assert plt.get_fignums() == open_before
+
+
+def test_an_axes_or_a_pyplot_chart_is_shown_too():
+    def axes_chart(n):
+        fig, ax = plt.subplots()
+        ax.plot(range(n))
+        return ax
+
+    def pyplot_chart(n):
+        plt.figure()
+        plt.plot(range(n))
+
+    for show in (axes_chart, pyplot_chart):
+        explorer = explore(show, n=int_slider("n", 2, 10, 3))
+        assert ["image/png" in o["data"] for o in outputs(explorer)] == [True]
+    assert plt.get_fignums() == []
+
+
+def test_widget_state_is_json():
+    """What the kernel sends to the browser must serialise (PNG bytes as base64 text)."""
+    def chart(n):
+        fig, ax = plt.subplots()
+        ax.plot(range(n))
+        return fig
+
+    explorer = explore(chart, n=int_slider("n", 2, 10, 3))
+    json.dumps(explorer.output.get_state())
+
+
+def test_repr_names_the_function_and_values_and_nothing_random():
+    def top_clients(share, branch):
+        return None
+
+    explorer = explore(
+        top_clients, share=slider("share", 0.05, 0.5, 0.05, 0.2), branch=dropdown("branch", ["长春营业部"])
+    )
+    assert repr(explorer) == "Explorer(show=top_clients, share=0.2, branch='长春营业部')"
+    assert explorer._repr_mimebundle_()["text/plain"] == repr(explorer)
+
+
+def test_explore_without_controls_says_what_is_missing():
+    with pytest.raises(TypeError, match="needs at least one control"):
+        explore(lambda: None)
+
+
+# --- in a real kernel ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_in_a_kernel_the_result_travels_in_the_widget_state_not_the_cell(tmp_path):
+    """In a kernel the cell's own output is the widget; the table and chart are in its state.
+
+    This is what lets nbval compare the cell (it sees the widget's text/plain) while the
+    table inside changes with every slider move.
+    """
+    from nbclient import NotebookClient
+
+    source = textwrap.dedent(
+        """
+        import matplotlib.pyplot as plt
+        import pandas as pd
+        from crmkit.widgets import explore, int_slider
+
+        def show(n):
+            print("n is", n)
+            fig, ax = plt.subplots()
+            ax.plot(range(n))
+            return pd.DataFrame({"n": [n]})
+
+        explorer = explore(show, n=int_slider("n", 2, 10, 4))
+        explorer
+        """
+    )
+    unreadable = textwrap.dedent(
+        """
+        def chart(n):  # matplotlib's default font has no Chinese: the warning shows in the widget
+            fig, ax = plt.subplots()
+            ax.set_title("客户")
+            return fig
+
+        explore(chart, n=int_slider("n", 2, 10, 4))
+        """
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source), nbformat.v4.new_code_cell(unreadable)])
+    NotebookClient(nb, kernel_name="python3", store_widget_state=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert [len(cell.outputs) for cell in nb.cells] == [1, 1]
+    cell_output = nb.cells[0].outputs[0]
+    assert cell_output["data"]["text/plain"] == "Explorer(show=show, n=4)"
+    assert set(cell_output["data"]) == {"text/plain", "application/vnd.jupyter.widget-view+json"}
+
+    states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"].values()
+    first, second = [s["state"] for s in states if s["model_name"] == "OutputModel"]
+    kinds = [(o["output_type"], sorted(o.get("data", {}))) for o in first["outputs"]]
+    assert kinds == [
+        ("stream", []),
+        ("display_data", ["image/png", "text/plain"]),
+        ("display_data", ["text/html", "text/plain"]),
+    ]
+    warned = [o["text"] for o in second["outputs"] if o.get("name") == "stderr"]
+    assert warned and "missing from font" in warned[0]
+
+
+@pytest.mark.parametrize("layout", ["fits", "spills"])
+def test_widget_charts_are_cropped_like_the_notebooks_inline_charts(layout):
+    """The widget's quick PNG has the size `savefig(bbox_inches="tight")` gives, whether the
+    drawing fits the canvas (cropped) or spills over it (a legend outside the axes: widened)."""
+    import io
+
+    from PIL import Image
+
+    from crmkit.widgets import _png
+
+    use_cjk_font()
+
+    def chart():
+        fig, ax = plt.subplots()
+        ax.plot([1, 2, 3], label="数据 data")
+        ax.set_title("每月到店人次 / Visits per month")
+        if layout == "fits":
+            fig.subplots_adjust(left=0.2, bottom=0.2)
+            ax.legend()
+        else:
+            ax.legend(bbox_to_anchor=(1.01, 1), loc="upper left")
+        return fig
+
+    quick = Image.open(io.BytesIO(_png(chart())))
+    buffer = io.BytesIO()
+    chart().savefig(buffer, format="png", bbox_inches="tight")
+    tight = Image.open(buffer)
+    assert abs(quick.width - tight.width) <= 2 and abs(quick.height - tight.height) <= 2
+    if layout == "spills":
+        assert quick.width > 700  # widened past the 7-inch canvas to show the legend
