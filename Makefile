@@ -40,6 +40,7 @@ lab: install
 demo: install
 	$(BIN)/crmkit data build --out build/demo/datasets
 	$(BIN)/crmkit data validate build/demo/datasets
+	$(BIN)/crmkit course demo --dir build/demo/course
 
 test: install
 	$(PYTHON) -m pytest -q tests

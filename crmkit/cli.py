@@ -1,4 +1,4 @@
-"""The ``crmkit`` command: build and validate the datasets (and, later, run the course).
+"""The ``crmkit`` command: build and validate the datasets; generate, grade and export the course.
 
 Every error a user can cause ends in one bilingual line and a non-zero exit status; no Python
 traceback reaches the terminal (set CRMKIT_DEBUG=1 to see one).
@@ -76,7 +76,7 @@ def _positive_or_any_int(text: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="crmkit", description="CRM Casebook 工具 / tools for the CRM Casebook kit")
-    sub = p.add_subparsers(dest="group", metavar="{data}")
+    sub = p.add_subparsers(dest="group", metavar="{data,course}")
     sub.required = True
     data = sub.add_parser("data", help="生成和检查数据集 / build and validate the datasets")
     data_sub = data.add_subparsers(dest="command", metavar="{build,validate}")
@@ -92,6 +92,10 @@ def parser() -> argparse.ArgumentParser:
     validate = data_sub.add_parser("validate", help="按数据字典检查 CSV / check CSVs against the data dictionary")
     validate.add_argument("dir", nargs="?", help="数据文件夹 / data folder (default: the kit's datasets/)")
     validate.set_defaults(func=cmd_data_validate)
+
+    from .course.cli import add_course_commands
+
+    add_course_commands(sub)
     return p
 
 

@@ -1,0 +1,132 @@
+"""``crmkit course generate | autograde | feedback | export | demo`` over nbgrader's API.
+
+The lead's ``crmkit/cli.py`` calls :func:`add_course_commands` on its top-level subparsers.
+Each command shows a progress bar (on a terminal) and ends with a summary table; it returns
+the exit status (0 when every step worked). Errors a user can fix are raised as CrmkitError.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import grading
+
+
+def _progress(items: Iterable, desc: str):
+    from tqdm import tqdm
+
+    items = list(items)
+    return tqdm(items, desc=desc, unit="nb", file=sys.stderr, disable=None)  # off when not a terminal
+
+
+def _report(results: list[grading.StepResult]) -> int:
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(grading.results_table(failed))
+        print(
+            f"{len(failed)} 步失败；看上表的原因，或在课程目录里直接运行 nbgrader 查看完整日志 / "
+            f"{len(failed)} step(s) failed; see the reasons above, or run nbgrader in the course folder for the full log"
+        )
+        return 1
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate the student versions (``release/``) of the chosen assignments."""
+    course = grading.check_course_dir(args.course)
+    assignments = grading.pick_assignments(course, args.assignments)
+    results = grading.generate(course, assignments, progress=lambda xs: _progress(xs, "generate"))
+    print(grading.results_table(results))
+    return _report(results)
+
+
+def cmd_autograde(args: argparse.Namespace) -> int:
+    """Autograde the submissions in ``submitted/`` and print everyone's scores."""
+    course = grading.check_course_dir(args.course)
+    assignments = grading.pick_assignments(course, args.assignments)
+    results = grading.autograde(
+        course, assignments, student=args.student, progress=lambda xs: _progress(xs, "autograde")
+    )
+    rows = [r for r in grading.scores(course, assignments) if args.student is None or r.student == args.student]
+    print(grading.score_table(rows) if rows else "还没有已评分的提交 / no graded submissions yet")
+    return _report(results)
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """Write HTML feedback for the autograded submissions."""
+    course = grading.check_course_dir(args.course)
+    assignments = grading.pick_assignments(course, args.assignments)
+    results = grading.feedback(
+        course, assignments, student=args.student, progress=lambda xs: _progress(xs, "feedback")
+    )
+    if results:
+        print(grading.results_table(results))
+        print(f"反馈在 / feedback is in {course / 'feedback'}")
+    else:
+        print("没有可生成反馈的已评分提交；先运行 crmkit course autograde / "
+              "No autograded submissions to give feedback on; run crmkit course autograde first")
+    return _report(results)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export every student's score per assignment to a CSV file."""
+    course = grading.check_course_dir(args.course)
+    destination = grading.export(course, Path(args.export_to) if args.export_to else course / "grades.csv")
+    print(grading.score_table(grading.scores(course)))
+    print(f"成绩已导出到 / grades exported to {destination}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Grade a correct, a partly solved and a blank submission of every assignment; print the scores."""
+    from .demo import default_demo_dir, run_demo
+
+    course = grading.check_course_dir(args.course)
+    out = Path(args.demo_dir) if args.demo_dir else default_demo_dir()
+    results, scores = run_demo(course, out, progress=lambda xs: _progress(xs, "autograde"))
+    print(grading.score_table(scores))
+    print(f"演示课程在 / demo course in {out}")
+    return _report(results)
+
+
+def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``course`` and its subcommands on the top-level ``crmkit`` subparsers; returns it.
+
+    Option destinations avoid ``out`` on purpose: ``crmkit.cli.main`` rewrites an ``out`` of None.
+    """
+    course = subparsers.add_parser("course", help="nbgrader 练习课程 / the nbgrader exercise course")
+    commands = course.add_subparsers(dest="command", metavar="{generate,autograde,feedback,export,demo}")
+    commands.required = True
+
+    def command(name: str, help_text: str, func) -> argparse.ArgumentParser:
+        parser = commands.add_parser(name, help=help_text)
+        parser.add_argument(
+            "--course", default=None,
+            help="课程目录 / course folder (default: $CRMKIT_COURSE_DIR or the kit's exercises/)",
+        )
+        parser.set_defaults(func=func)
+        return parser
+
+    def assignments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="作业 / assignments (default: all)")
+
+    generate = command("generate", "生成学生版 release/ / generate the student versions", cmd_generate)
+    assignments(generate)
+
+    autograde = command("autograde", "自动评分 submitted/ 中的提交 / autograde the submissions", cmd_autograde)
+    assignments(autograde)
+    autograde.add_argument("--student", default=None, help="只评这位学生 / only this student")
+
+    feedback = command("feedback", "生成 HTML 反馈 / write HTML feedback", cmd_feedback)
+    assignments(feedback)
+    feedback.add_argument("--student", default=None, help="只给这位学生 / only this student")
+
+    export = command("export", "导出成绩 CSV / export grades to CSV", cmd_export)
+    export.add_argument("--to", dest="export_to", default=None, help="CSV 文件 / CSV file (default: <course>/grades.csv)")
+
+    demo = command("demo", "演示：评分正确、部分正确和空白的提交 / demo: grade a correct, a partial and a blank submission", cmd_demo)
+    demo.add_argument("--dir", dest="demo_dir", default=None, help="演示目录 / demo folder (default: build/course-demo)")
+    return course
