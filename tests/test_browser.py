@@ -14,70 +14,21 @@ over; the kit's data are read through crmkit as usual.
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from jupyterlab_session import CHROMIUM, CHROMIUM_ARGS, menu, needs_chromium, start_lab, stop
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 # (notebook, which explorer): a case notebook's first explorer (a slider over a table), and the
 # start-here notebook's chart explorer (the last one), the notebook `make lab` opens.
 NOTEBOOKS = [("01_futures_broker.ipynb", 0), ("00_start_here.ipynb", -1)]
 EXPLORER = ".jp-OutputArea .widget-vbox:has(> .widget-output):has(> .widget-slider, > .widget-dropdown)"
 MARK = "data-crmkit-test"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
-                       "(`make system-packages` installs it)"),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_server(url: str, server: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"jupyter lab exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"jupyter lab did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
-def quiet_settings(folder: Path) -> None:
-    """User settings for the test server: no news or update toasts over the notebook, and every
-    cell rendered (not only those in view), so the explorer is found wherever it is."""
-    settings = {
-        ("apputils-extension", "notification"): {"fetchNews": "false", "checkForUpdates": False,
-                                                 "doNotDisturbMode": True},
-        ("notebook-extension", "tracker"): {"windowingMode": "none"},
-    }
-    for (extension, plugin), values in settings.items():
-        path = folder / "@jupyterlab" / extension / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 def run_all_cells(page, explorer, attempts: int = 2) -> None:
@@ -90,11 +41,8 @@ def run_all_cells(page, explorer, attempts: int = 2) -> None:
     from playwright.sync_api import expect
 
     for attempt in range(1, attempts + 1):
-        page.locator(".jp-Notebook .jp-Cell").first.click()
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        item = page.locator(".lm-Menu-item:not(.lm-mod-disabled)", has=page.get_by_text("Run All Cells", exact=True))
+        menu(page, "Run", "Run All Cells")
         try:
-            item.first.click(timeout=15_000)
             expect(explorer).to_be_visible(timeout=60_000 if attempt < attempts else 120_000)
             # every cell has run: no "[*]" prompt left and the kernel is idle
             expect(page.locator(".jp-InputArea-prompt", has_text="*")).to_have_count(0, timeout=120_000)
@@ -104,18 +52,6 @@ def run_all_cells(page, explorer, attempts: int = 2) -> None:
             if attempt == attempts:
                 raise
             page.keyboard.press("Escape")
-
-
-def stop(server: subprocess.Popen) -> None:
-    """Stop the server we started (its own process group: the server and its kernels)."""
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)  # jupyter server shuts its kernels down on SIGTERM
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
 
 
 def output_text(page, explorer) -> str:
@@ -139,29 +75,11 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
     shutil.copy(source, root / "notebooks" / source.name)
     for folder in ("cases", "datasets"):  # the notebook's relative links resolve as in the repo
         (root / folder).symlink_to(ROOT / folder, target_is_directory=True)
-    settings = tmp_path / "settings"
-    quiet_settings(settings)
-
-    token, port = secrets.token_hex(16), free_port()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "IPYTHONDIR": str(tmp_path / "ipython"),
-           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    env.pop("CRMKIT_DATA_DIR", None)  # the committed data, whatever the shell had
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-               "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
-               f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
-               f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")  # CI containers run as root
-    log = tmp_path / "jupyter.log"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     stem = source.stem
-
-    with log.open("w") as log_file:
-        server = subprocess.Popen(command, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+    log = tmp_path / "jupyter.log"
+    server, base, token = start_lab(root, tmp_path, drop_env=("CRMKIT_DATA_DIR",))  # the committed data
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_server(f"{base}/api/status?token={token}", server, log)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})

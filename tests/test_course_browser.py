@@ -10,103 +10,22 @@ answers the tier-service drop-downs with the mouse, and checks the answers are i
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from jupyterlab_session import CHROMIUM, CHROMIUM_ARGS, menu, needs_chromium, start_lab, stop
 
 from crmkit.course import grading
 from crmkit.course.demo import prepare_demo_course
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
-CHROMIUM = Path("/usr/bin/chromium")
 SERVICES = {"potential": "win_first_order", "new": "second_order", "sleeping": "wake_up",
             "old": "build_habit", "big": "save_time", "loyal": "personal_care"}
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (`make system-packages`)"),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_lab(root: Path, scratch: Path) -> tuple[subprocess.Popen, str]:
-    """A JupyterLab server on ``root`` with quiet settings; returns it and its URL with token."""
-    settings = scratch / "settings"
-    quiet = {("apputils-extension", "notification"): {"fetchNews": "false", "checkForUpdates": False,
-                                                      "doNotDisturbMode": True},
-             ("notebook-extension", "tracker"): {"windowingMode": "none"}}  # render every cell
-    for (extension, plugin), values in quiet.items():
-        path = settings / "@jupyterlab" / extension / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    token, port = secrets.token_hex(16), free_port()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"), "IPYTHONDIR": str(scratch / "ipython"),
-           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    env.pop("JUPYTERHUB_USER", None)  # a student off the hub states their id
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-               "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
-               f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
-               f"--LabApp.workspaces_dir={scratch / 'workspaces'}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")  # CI containers run as root
-    log = (scratch / "jupyter.log").open("w")
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"jupyter lab exited: {(scratch / 'jupyter.log').read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5):
-                return server, f"{base}|{token}"
-        except OSError:
-            time.sleep(0.5)
-    stop(server)
-    pytest.fail("jupyter lab did not start within 90 s")
-
-
-def stop(server: subprocess.Popen) -> None:
-    """Stop the server we started and its kernels (its own process group)."""
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-
-
-def menu(page, top: str, item: str, attempts: int = 3) -> None:
-    """Choose ``top › item`` as a student would; the item is disabled until the notebook has
-    focus, so click into it first and try again if the menu was not ready."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt in range(1, attempts + 1):
-        page.locator(".jp-Notebook .jp-Cell").first.click()
-        page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
-        entry = page.locator(".lm-Menu-item:not(.lm-mod-disabled)", has=page.get_by_text(item, exact=True))
-        try:
-            entry.first.click(timeout=15_000)
-            return
-        except PlaywrightTimeout:
-            if attempt == attempts:
-                raise
-            page.keyboard.press("Escape")
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 def run_all_until_visible(page, target, attempts: int = 3) -> None:
@@ -135,11 +54,10 @@ def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_
     shutil.copytree(course / "release" / "segmentation", root / "segmentation")
     folder = root / "segmentation"
 
-    server, address = start_lab(root, tmp_path)
-    base, token = address.split("|")
+    server, base, token = start_lab(root, tmp_path, drop_env=("JUPYTERHUB_USER",))  # off the hub: the id is stated
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)  # kernels start slowly on a busy CI machine
             page.goto(f"{base}/lab/tree/segmentation/segmentation.ipynb?token={token}")
