@@ -34,8 +34,11 @@ $(SYSTEM_STAMP):
 	fi
 	@mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
 
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) notebooks/00_start_here.ipynb
 
 demo: install
 	$(BIN)/crmkit data build --out build/demo/datasets
