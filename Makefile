@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: lab demo test install system-packages notebooks datasets benchmark clean
+.PHONY: lab demo test install system-packages notebooks datasets benchmark benchmark-grading clean
 
 install: $(STAMP) system-packages
 
@@ -53,6 +53,10 @@ test: install
 # nbval compares against it). `python -m crmkit.notebook_outputs check notebooks/*.ipynb` says whether a file would change.
 notebooks: install
 	$(PYTHON) -m crmkit.notebook_outputs execute notebooks/*.ipynb
+
+# A class of 60 students graded by plain nbgrader and by `crmkit course autograde`, in one run (~10 min).
+benchmark-grading: install
+	$(PYTHON) benchmarks/autograde_class.py --students 60
 
 datasets: install
 	$(BIN)/crmkit data build

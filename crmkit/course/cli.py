@@ -22,6 +22,12 @@ def _progress(items: Iterable, desc: str):
     return tqdm(items, desc=desc, unit="nb", file=sys.stderr, disable=None)  # off when not a terminal
 
 
+def _live_progress(items, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(items, total=len(items), desc=desc, unit="nb", file=sys.stderr, disable=None)
+
+
 def _report(results: list[grading.StepResult]) -> int:
     failed = [r for r in results if not r.ok]
     if failed:
@@ -47,12 +53,21 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     """Autograde the submissions in ``submitted/`` and print everyone's scores."""
     course = grading.check_course_dir(args.course)
     assignments = grading.pick_assignments(course, args.assignments)
-    results = grading.autograde(
-        course, assignments, student=args.student, progress=lambda xs: _progress(xs, "autograde")
+    from .parallel import autograde as autograde_parallel, flags_table
+    from .sandbox import Limits
+
+    limits = Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_limit)
+    report = autograde_parallel(
+        course, assignments, student=args.student, jobs=args.jobs, limits=limits,
+        progress=lambda xs: _live_progress(xs, "autograde"),
     )
     rows = [r for r in grading.scores(course, assignments) if args.student is None or r.student == args.student]
     print(grading.score_table(rows) if rows else "还没有已评分的提交 / no graded submissions yet")
-    return _report(results)
+    if report.flags:
+        print(flags_table(report.flags))
+        print(f"{len(report.flags)} 份提交需要人工查看（可能作弊或破坏评分）/ "
+              f"{len(report.flags)} submission(s) to check by hand (possible tampering)")
+    return _report(report.results)
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -119,6 +134,12 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
     autograde = command("autograde", "自动评分 submitted/ 中的提交 / autograde the submissions", cmd_autograde)
     assignments(autograde)
     autograde.add_argument("--student", default=None, help="只评这位学生 / only this student")
+    autograde.add_argument("--jobs", type=int, default=None,
+                           help="同时评分的提交数 / submissions graded at once (default: number of cores)")
+    autograde.add_argument("--cell-timeout", type=int, default=60,
+                           help="每格时间上限（秒）/ seconds one cell may run (default 60)")
+    autograde.add_argument("--wall-limit", type=int, default=300,
+                           help="每份提交时间上限（秒）/ seconds one submission may take (default 300)")
 
     feedback = command("feedback", "生成 HTML 反馈 / write HTML feedback", cmd_feedback)
     assignments(feedback)
