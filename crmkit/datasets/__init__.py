@@ -19,16 +19,12 @@ from .registry import CASES, check_size, get_case, get_table
 from .schema import Case
 from .seeding import DEFAULT_SEED, normalise_student_id, rng_for
 
-__all__ = ["CASES", "DEFAULT_SEED", "load", "labels", "generate", "build", "data_dir", "case_names"]
+__all__ = ["CASES", "DEFAULT_SEED", "load", "labels", "generate", "build", "data_dir"]
 
 
 def data_dir() -> Path:
     """Where the committed CSVs live: ``$CRMKIT_DATA_DIR`` or the kit's ``datasets/`` folder."""
     return Path(os.environ.get("CRMKIT_DATA_DIR") or Path(__file__).resolve().parents[2] / "datasets")
-
-
-def case_names() -> list[str]:
-    return list(CASES)
 
 
 def generate(
