@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import CrmkitError, UsageError
+from .errors import CrmkitError
 
 
 def _progress(items, **kwargs):

@@ -8,7 +8,6 @@ and that the honest students graded in the same run keep their full marks.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 

@@ -46,8 +46,8 @@ def codes(rng: np.random.Generator, weights: Sequence[float] | np.ndarray, n: in
 def codes_by_group(rng: np.random.Generator, group: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """For each row, a code drawn with the weights of its group: ``weights[group[i]]``.
 
-    Draws exactly what :func:`pick_codes` would with one weight row per row, but without
-    building that n × k table, so it is fast when rows fall into a few groups.
+    One uniform draw per row, in row order, looked up in its group's cumulative weights: no
+    n × k weight table, so it is fast when rows fall into a few groups (business or leisure).
     """
     u = rng.random((len(group), 1))[:, 0]
     out = np.empty(len(group), dtype=np.int64)
@@ -56,13 +56,6 @@ def codes_by_group(rng: np.random.Generator, group: np.ndarray, weights: np.ndar
         cumulative = np.cumsum(row_weights) / row_weights.sum()
         out[rows] = np.searchsorted(cumulative, u[rows], side="left")
     return out
-
-
-def pick_codes(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
-    """One category code per row of ``probabilities`` (rows need not sum to one)."""
-    cumulative = np.cumsum(probabilities, axis=1)
-    cumulative /= cumulative[:, -1:]
-    return (rng.random((len(probabilities), 1)) > cumulative).sum(axis=1)
 
 
 def days_between(rng: np.random.Generator, start: str, end: str, n: int) -> np.ndarray:

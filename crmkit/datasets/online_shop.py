@@ -23,7 +23,7 @@ from .schema import Case, Field, Figure, ForeignKey, Table
 WINDOW_START, REFERENCE_DATE = "2023-01-01", "2024-12-31"
 RECENT_DAYS = 180
 RECENT_START = np.datetime64(REFERENCE_DATE) - (RECENT_DAYS - 1) * draw.DAY  # 2024-07-05
-TIERS = ["potential", "sleeping", "new", "loyal", "big", "old"]
+TIERS = ["potential", "sleeping", "new", "loyal", "big", "old"]  # the meaning of tier codes 0..5 below
 TIER_WEIGHTS = np.array([0.25, 0.22, 0.15, 0.10, 0.06, 0.22])
 GENDERS = {"female": "女", "male": "男"}
 AGE_BANDS = {"18_24": "18–24 岁", "25_34": "25–34 岁", "35_44": "35–44 岁", "45_plus": "45 岁以上"}
@@ -189,7 +189,6 @@ def _orders(rng, tier, registered_on) -> dict[str, np.ndarray]:
 
 
 def _inquiries(rng, tier, registered_on, customer_ids) -> pd.DataFrame:
-    n = len(tier)
     per_customer = rng.poisson(np.array([1.6, 1.0, 1.2, 4.0, 2.5, 1.8])[tier])
     per_customer = np.where(tier == 0, np.maximum(per_customer, 1), per_customer)  # potential: asked at least once
     customer = draw.repeat_owners(per_customer)

@@ -208,7 +208,6 @@ def _visits(rng, shopper_ids, city, state, promotions) -> pd.DataFrame:
 def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
     bought = visits[visits["purchased"]]
     shopper = bought["shopper"].to_numpy()
-    n = len(bought)
     lines = 1 + rng.binomial(2, np.where(target[shopper], 0.45, 0.25))
     visit = draw.repeat_owners(lines)
     k = len(visit)

@@ -1,0 +1,68 @@
+"""The vectorised building blocks every case generator relies on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crmkit.datasets import draw
+
+
+@pytest.mark.parametrize(("n", "width"), [(0, 5), (1, 5), (9, 1), (10, 1), (12, 3), (123_457, 5)])
+def test_ids_match_formatted_numbers(n, width):
+    expected = np.array([f"C{i:0{max(width, len(str(n)))}d}" for i in range(1, n + 1)], dtype="S")
+    got = draw.ids("C", n, width)
+    assert len(got) == n and (got == expected).all()
+
+
+def test_text_turns_bytes_into_strings_with_missing_rows():
+    column = draw.text(np.array([b"a", b"b", b"c"]), present=np.array([True, False, True]))
+    assert column.tolist()[0] == "a" and column.isna().tolist() == [False, True, False]
+
+
+def test_codes_by_group_follow_each_groups_weights():
+    rng = np.random.default_rng(1)
+    group = np.repeat([0, 1], 50_000)
+    codes = draw.codes_by_group(rng, group, np.array([[1.0, 0.0, 3.0], [0.0, 1.0, 0.0]]))
+    assert set(codes[group == 1]) == {1}
+    assert set(codes[group == 0]) == {0, 2}
+    assert (codes[group == 0] == 2).mean() == pytest.approx(0.75, abs=0.01)
+
+
+def test_order_by_day_is_stable_within_a_day():
+    days = np.array(["2013-01-02", "2013-01-01", "2013-01-02", "2013-01-01"], dtype="datetime64[D]")
+    assert draw.order_by_day(days).tolist() == [1, 3, 0, 2]
+    assert np.array_equal(draw.order_by_day(days), np.lexsort((np.arange(4), days)))
+
+
+def test_weekday_moves_weekends_back_to_friday():
+    days = np.array(["2013-01-04", "2013-01-05", "2013-01-06", "2013-01-07"], dtype="datetime64[D]")  # Fri..Mon
+    assert draw.weekday(days).astype(str).tolist() == ["2013-01-04", "2013-01-04", "2013-01-04", "2013-01-07"]
+
+
+def test_rank_within_counts_from_zero_per_owner():
+    assert draw.rank_within(draw.repeat_owners(np.array([2, 0, 3]))).tolist() == [0, 1, 0, 1, 2]
+
+
+def test_exactly_k_chooses_k_rows_favouring_heavy_weights():
+    rng = np.random.default_rng(2)
+    weights = np.where(np.arange(10_000) < 5_000, 3.0, 1.0)
+    chosen = draw.exactly_k(rng, weights, 2_000)
+    assert chosen.sum() == 2_000
+    assert chosen[:5_000].sum() > 2 * chosen[5_000:].sum()
+
+
+def test_stratified_uniform_spreads_each_group_evenly():
+    rng = np.random.default_rng(3)
+    groups = np.repeat([2004, 2005], [101, 400])
+    u = draw.stratified_uniform(rng, groups)
+    for g in (2004, 2005):
+        share = (u[groups == g] > 0.5).mean()
+        assert abs(share - 0.5) <= 1 / (groups == g).sum()
+
+
+def test_concentrate_hits_the_top_share_and_keeps_the_ranking():
+    values = np.random.default_rng(4).lognormal(0, 1, 5_000)
+    spread = draw.concentrate(values, 0.2, 0.8)
+    assert draw.top_share(spread, 0.2) == pytest.approx(0.8, abs=1e-6)
+    assert np.array_equal(np.argsort(spread), np.argsort(values))
