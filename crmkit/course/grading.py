@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import CrmkitError, unknown_name
+from .gradebook_db import gradebook_url
 
 if TYPE_CHECKING:
     from nbgrader.apps import NbGraderAPI
@@ -221,7 +222,7 @@ def scores(course: Path, assignments: Iterable[str] | None = None) -> list[Score
 
     wanted = None if assignments is None else set(assignments)
     rows = []
-    with _in_folder(course), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with _in_folder(course), Gradebook(gradebook_url(course)) as gradebook:
         for assignment in gradebook.assignments:
             if wanted is not None and assignment.name not in wanted:
                 continue
@@ -249,7 +250,7 @@ def cell_scores(course: Path, assignment: str, student: str) -> dict[str, float 
     """Points of each graded cell (by nbgrader grade id) in one submission; None = not graded yet."""
     from nbgrader.api import Gradebook
 
-    with _in_folder(course), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with _in_folder(course), Gradebook(gradebook_url(course)) as gradebook:
         submission = gradebook.find_submission(assignment, student)
         return {grade.name: grade.score if grade.auto_score is not None or grade.manual_score is not None else None
                 for notebook in submission.notebooks for grade in notebook.grades}
