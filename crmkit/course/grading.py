@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import CrmkitError, unknown_name
-from .gradebook_db import gradebook_url
+from .gradebook_db import check_gradebook, connect_gradebook, open_gradebook
 
 if TYPE_CHECKING:
     from nbgrader.apps import NbGraderAPI
@@ -127,6 +127,7 @@ def _in_folder(folder: Path) -> Iterator[None]:
 
 def generate(course: Path, assignments: Iterable[str], progress: Progress = iter) -> list[StepResult]:
     """Run ``generate_assignment`` (forced) on each assignment: writes ``release/`` and the gradebook."""
+    check_gradebook(course)  # an unreachable database in one line, not once per assignment
     api = open_api(course)
     with _in_folder(course):
         return [
@@ -137,7 +138,7 @@ def generate(course: Path, assignments: Iterable[str], progress: Progress = iter
 def _known_to_gradebook(api: NbGraderAPI, assignment: str) -> bool:
     from nbgrader.api import MissingEntry
 
-    with api.gradebook as gradebook:
+    with connect_gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
         try:
             gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -153,6 +154,7 @@ def autograde(
     An assignment the gradebook does not know yet (a fresh clone: the gradebook is not
     committed) is generated first, because grading restores test cells from the gradebook.
     """
+    check_gradebook(course)
     api = open_api(course)
     jobs = []
     for assignment in assignments:
@@ -181,6 +183,7 @@ def feedback(
     course: Path, assignments: Iterable[str], student: str | None = None, progress: Progress = iter
 ) -> list[StepResult]:
     """Write HTML feedback (``feedback/<student>/<assignment>/``) for autograded submissions."""
+    check_gradebook(course)
     api = open_api(course)
     jobs = [
         (assignment, folder.parent.name)
@@ -196,10 +199,9 @@ def export(course: Path, destination: Path) -> Path:
     """Write every student's score per assignment to a CSV file (nbgrader's CSV exporter)."""
     from nbgrader.plugins.export import CsvExportPlugin
 
-    api = open_api(course)
     destination = destination.resolve()
     destination.parent.mkdir(parents=True, exist_ok=True)
-    with api.gradebook as gradebook:
+    with open_gradebook(course) as gradebook:
         CsvExportPlugin(to=str(destination)).export(gradebook)
     return destination
 
@@ -218,11 +220,9 @@ class Score:
 
 def scores(course: Path, assignments: Iterable[str] | None = None) -> list[Score]:
     """The score of every autograded submission in the gradebook, by student then assignment."""
-    from nbgrader.api import Gradebook
-
     wanted = None if assignments is None else set(assignments)
     rows = []
-    with _in_folder(course), Gradebook(gradebook_url(course)) as gradebook:
+    with _in_folder(course), open_gradebook(course) as gradebook:
         for assignment in gradebook.assignments:
             if wanted is not None and assignment.name not in wanted:
                 continue
@@ -248,9 +248,7 @@ def scores(course: Path, assignments: Iterable[str] | None = None) -> list[Score
 
 def cell_scores(course: Path, assignment: str, student: str) -> dict[str, float | None]:
     """Points of each graded cell (by nbgrader grade id) in one submission; None = not graded yet."""
-    from nbgrader.api import Gradebook
-
-    with _in_folder(course), Gradebook(gradebook_url(course)) as gradebook:
+    with _in_folder(course), open_gradebook(course) as gradebook:
         submission = gradebook.find_submission(assignment, student)
         return {grade.name: grade.score if grade.auto_score is not None or grade.manual_score is not None else None
                 for notebook in submission.notebooks for grade in notebook.grades}
