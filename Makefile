@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: lab demo test install system-packages notebooks datasets benchmark benchmark-grading clean
+.PHONY: lab demo test install system-packages postgres notebooks datasets benchmark benchmark-grading clean
 
 install: $(STAMP) system-packages
 
@@ -34,6 +34,39 @@ $(SYSTEM_STAMP):
 	fi
 	@mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
 
+# PostgreSQL for the gradebook tests (tests/test_course_postgres.py): Debian's server and its own
+# cluster on localhost, with a role that may create databases (each test makes and drops its own).
+# Checked on every run, since the server is gone on a fresh machine; quick when it already answers.
+POSTGRES_USER     ?= crmkit
+POSTGRES_PASSWORD ?= crmkit
+POSTGRES_DB       ?= crmkit_test
+POSTGRES_PORT     ?= 5432
+POSTGRES_URL      ?= postgresql://$(POSTGRES_USER):$(POSTGRES_PASSWORD)@localhost:$(POSTGRES_PORT)/$(POSTGRES_DB)
+PG_READY = command -v psql >/dev/null && PGCONNECT_TIMEOUT=5 psql "$(POSTGRES_URL)" -Atqc 'SELECT 1' >/dev/null 2>&1
+
+postgres:
+	@if $(PG_READY); then \
+	  echo "PostgreSQL ready on localhost:$(POSTGRES_PORT)"; exit 0; \
+	elif ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ]; then \
+	  echo "请准备测试用 PostgreSQL / Please set up the test PostgreSQL (installs Debian's postgresql, starts it, creates role $(POSTGRES_USER)): sudo make postgres"; exit 1; \
+	fi; \
+	if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || exit 1; \
+	fi; \
+	cluster=$$(pg_lsclusters -h | awk '$$3 == $(POSTGRES_PORT) { print $$1 " " $$2; exit }'); \
+	if [ -z "$$cluster" ]; then \
+	  cluster="$$(ls /usr/lib/postgresql | sort -V | tail -n 1) main"; \
+	  pg_createcluster -p $(POSTGRES_PORT) $$cluster >/dev/null || exit 1; \
+	fi; \
+	pg_ctlcluster $$cluster status >/dev/null 2>&1 || pg_ctlcluster $$cluster start || exit 1; \
+	printf '%s\n' \
+	  "SELECT 'CREATE ROLE $(POSTGRES_USER)' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$(POSTGRES_USER)')\gexec" \
+	  "ALTER ROLE $(POSTGRES_USER) LOGIN CREATEDB PASSWORD '$(POSTGRES_PASSWORD)';" \
+	  "SELECT 'CREATE DATABASE $(POSTGRES_DB) OWNER $(POSTGRES_USER)' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$(POSTGRES_DB)')\gexec" \
+	  | (cd / && runuser -u postgres -- psql -p $(POSTGRES_PORT) -v ON_ERROR_STOP=1 -q) || exit 1; \
+	if $(PG_READY); then echo "PostgreSQL ready on localhost:$(POSTGRES_PORT) (cluster $$cluster)"; \
+	else echo "PostgreSQL 已启动但无法用 $(POSTGRES_USER) 登录；检查 pg_hba.conf / PostgreSQL runs but $(POSTGRES_USER) cannot log in over TCP; check pg_hba.conf"; exit 1; fi
+
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -45,8 +78,8 @@ demo: install
 	$(BIN)/crmkit data validate build/demo/datasets
 	$(BIN)/crmkit course demo --dir build/demo/course
 
-test: install
-	$(PYTHON) -m pytest -q tests
+test: install postgres
+	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -q tests
 	$(PYTHON) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
 
 # Re-execute the notebooks and store their outputs without random widget ids (commit the result;
