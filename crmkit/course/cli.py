@@ -1,4 +1,4 @@
-"""``crmkit course generate | autograde | feedback | export | demo`` over nbgrader's API.
+"""``crmkit course generate | autograde | feedback | export | report | demo`` over nbgrader's API.
 
 The lead's ``crmkit/cli.py`` calls :func:`add_course_commands` on its top-level subparsers.
 Each command shows a progress bar (on a terminal) and ends with a summary table; it returns
@@ -107,13 +107,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _report(results)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the class report (HTML, CSV, PNG) from the gradebook and the autograded notebooks."""
+    from .report import make_report
+
+    course = grading.check_course_dir(args.course)
+    assignments = grading.pick_assignments(course, args.assignments)
+    report, page = make_report(
+        course, assignments, Path(args.report_dir) if args.report_dir else None, threshold=args.threshold,
+    )
+    print(f"报告在 / report: {page}")
+    print(report.summary_line())
+    return 0
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"'{text}' 应是 0 到 1 之间的比例 / is not a share between 0 and 1")
+    return value
+
+
 def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``course`` and its subcommands on the top-level ``crmkit`` subparsers; returns it.
 
     Option destinations avoid ``out`` on purpose: ``crmkit.cli.main`` rewrites an ``out`` of None.
     """
     course = subparsers.add_parser("course", help="nbgrader 练习课程 / the nbgrader exercise course")
-    commands = course.add_subparsers(dest="command", metavar="{generate,autograde,feedback,export,demo}")
+    commands = course.add_subparsers(dest="command", metavar="{generate,autograde,feedback,export,report,demo}")
     commands.required = True
 
     def command(name: str, help_text: str, func) -> argparse.ArgumentParser:
@@ -147,6 +171,15 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
 
     export = command("export", "导出成绩 CSV / export grades to CSV", cmd_export)
     export.add_argument("--to", dest="export_to", default=None, help="CSV 文件 / CSV file (default: <course>/grades.csv)")
+
+    report = command("report", "班级报告：分数分布、题目分析、需要关注的学生 / class report: scores, item analysis, "
+                     "students who need attention", cmd_report)
+    assignments(report)
+    report.add_argument("--out", dest="report_dir", default=None,
+                        help="报告目录 / report folder (default: <course>/reports)")
+    report.add_argument("--threshold", type=_share, default=0.5,
+                        help="自动分低于满分的这个比例时需要关注 / flag auto scores below this share of the maximum "
+                             "(default 0.5)")
 
     demo = command("demo", "演示：评分正确、部分正确和空白的提交 / demo: grade a correct, a partial and a blank submission", cmd_demo)
     demo.add_argument("--dir", dest="demo_dir", default=None, help="演示目录 / demo folder (default: build/course-demo)")

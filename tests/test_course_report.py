@@ -1,0 +1,280 @@
+"""``crmkit course report``: the numbers from plain data, then the files they are written to.
+
+The computation is tested on made-up scores and failures (no nbgrader run needed); the files on
+a made-up report: CSVs Excel reads as UTF-8, charts whose Chinese renders and whose bytes depend
+only on the data, HTML that escapes what students control. ``tests/test_course_demo.py`` runs the
+command on a class graded by real nbgrader.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import shutil
+import warnings
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crmkit.cli import main as crmkit_main
+from crmkit.course import report
+from crmkit.course.grading import Score
+from crmkit.course.report import (
+    REASON_MANUAL,
+    REASON_MISSING,
+    REASON_NOT_GRADED,
+    REASON_TAMPER,
+    CellGrade,
+    ClassData,
+    Failure,
+    build_report,
+    failure_message,
+    item_analysis,
+    needs_attention,
+    notebook_failures,
+    reasons_for,
+    score_rows,
+    summarize,
+)
+from crmkit.errors import CrmkitError
+
+REPO = Path(__file__).resolve().parents[1]
+EVIL = '<script>alert("x")</script>'
+
+
+def score(student: str, assignment: str = "segmentation", auto: float = 14, manual: float | None = 3) -> Score:
+    return Score(student, assignment, auto, 14.0, manual, 3.0)
+
+
+def cell(student: str, grade_id: str, points: float | None, max_points: float = 2, autograded: bool = True,
+         assignment: str = "segmentation") -> CellGrade:
+    return CellGrade(student, assignment, assignment, grade_id, points, max_points, autograded)
+
+
+# ---------------------------------------------------------------- failures in notebooks
+
+def test_failure_message_is_the_first_line_of_evalue():
+    assert failure_message({"ename": "AssertionError", "evalue": "门槛太高 / cutoff too high\nmore"}) == "门槛太高 / cutoff too high"
+    assert failure_message({"ename": "AssertionError", "evalue": "\n  monetary  \n"}) == "monetary"
+
+
+def test_failure_message_without_evalue_is_the_error_name():
+    assert failure_message({"ename": "AssertionError", "evalue": ""}) == "AssertionError"
+    assert failure_message({"ename": "NameError"}) == "NameError"
+
+
+def test_only_graded_code_cells_count_as_failed_tests():
+    notebook = nbformat.v4.new_notebook()
+    error = nbformat.v4.new_output("error", ename="AssertionError", evalue="应是比例 / a share", traceback=[])
+    test = nbformat.v4.new_code_cell("assert False", metadata={"nbgrader": {"grade": True, "grade_id": "nps_tests"}})
+    test.outputs = [error]
+    answer = nbformat.v4.new_code_cell("x", metadata={"nbgrader": {"grade": False, "solution": True, "grade_id": "nps_answer"}})
+    answer.outputs = [error]
+    passed = nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {"grade": True, "grade_id": "repeat_tests"}})
+    notebook.cells = [answer, test, passed]
+    assert notebook_failures(notebook) == {"nps_tests": Failure("AssertionError", "应是比例 / a share")}
+
+
+# ---------------------------------------------------------------- the numbers
+
+def test_summary_per_assignment_has_mean_median_min_max_and_missing():
+    scores = [score("a", auto=14), score("b", auto=7, manual=None), score("c", auto=0), score("a", "loyalty", auto=13)]
+    by_name = {s.assignment: s for s in summarize(scores, ["loyalty", "segmentation"], ["a", "b", "c"])}
+    seg = by_name["segmentation"]
+    assert (seg.graded, seg.mean, seg.median, seg.minimum, seg.maximum) == (3, 7.0, 7.0, 0.0, 14.0)
+    assert seg.manual_pending == 1 and seg.missing == 0
+    assert by_name["loyalty"].missing == 2  # b and c handed nothing in
+
+
+def test_item_analysis_counts_who_lost_points_and_the_check_failed_most():
+    cells = [
+        cell("a", "rfm_tests", 2), cell("b", "rfm_tests", 0), cell("c", "rfm_tests", 0), cell("d", "rfm_tests", 1),
+        cell("e", "rfm_tests", 0), cell("f", "rfm_tests", 0),
+        cell("a", "discussion", None, 3, autograded=False),  # written answers are not items
+    ]
+    failures = {
+        ("segmentation", "b", "rfm_tests"): Failure("AssertionError", "monetary"),
+        ("segmentation", "c", "rfm_tests"): Failure("AssertionError", "monetary"),
+        ("segmentation", "d", "rfm_tests"): Failure("AssertionError", "缺少客户 / customers missing"),
+        ("segmentation", "e", "rfm_tests"): Failure("NameError", "name 'rfm' is not defined"),
+        ("segmentation", "f", "rfm_tests"): Failure("NotImplementedError", "NotImplementedError"),
+    }
+    [item] = item_analysis(cells, failures)
+    assert (item.grade_id, item.max_points, item.graded, item.lost, item.unanswered) == ("rfm_tests", 2, 6, 5, 2)
+    assert item.lost_share == pytest.approx(5 / 6)
+    assert (item.top_failure, item.top_failure_count) == ("monetary", 2)
+    assert item.failures == (("monetary", 2), ("缺少客户 / customers missing", 1))
+
+
+def test_item_analysis_follows_the_notebook_order_and_breaks_ties_alphabetically():
+    cells = [cell("a", "tiers_tests", 0), cell("b", "tiers_tests", 0), cell("a", "rfm_tests", 2)]
+    failures = {("segmentation", "a", "tiers_tests"): Failure("AssertionError", "zzz"),
+                ("segmentation", "b", "tiers_tests"): Failure("AssertionError", "aaa")}
+    items = item_analysis(cells, failures, {("segmentation", "rfm_tests"): 0, ("segmentation", "tiers_tests"): 5})
+    assert [i.grade_id for i in items] == ["rfm_tests", "tiers_tests"]
+    assert items[1].top_failure == "aaa" and items[0].top_failure == "" and items[0].lost == 0
+
+
+def test_reasons_name_tampering_missing_low_scores_and_pending_hand_grading():
+    assert reasons_for(None, submitted=False, flags=[], threshold=0.5) == (REASON_MISSING,)
+    assert reasons_for(None, submitted=True, flags=[], threshold=0.5) == (REASON_NOT_GRADED,)
+    low = reasons_for(score("a", auto=6.9), submitted=True, flags=["cell: 替换异常处理"], threshold=0.5)
+    assert low[0].startswith(REASON_TAMPER) and "替换异常处理" in low[0]
+    assert "6.9 / 14" in low[1] and "50%" in low[1]
+    assert reasons_for(score("a", auto=7), submitted=True, flags=[], threshold=0.5) == ()  # exactly half is fine
+    assert reasons_for(score("a", manual=None), submitted=True, flags=[], threshold=0.5) == (REASON_MANUAL,)
+
+
+def test_score_rows_cover_every_student_and_assignment_sorted():
+    scores = [score("s02-li"), score("s01-wang", "loyalty", auto=2)]
+    rows = score_rows(scores, ["s02-li", "s01-wang"], ["segmentation", "loyalty"], {}, set(), threshold=0.5)
+    assert [(r.student, r.assignment) for r in rows] == [
+        ("s01-wang", "loyalty"), ("s01-wang", "segmentation"), ("s02-li", "loyalty"), ("s02-li", "segmentation"),
+    ]
+    attention = needs_attention(rows)
+    assert [(a.student, a.assignment) for a in attention] == [
+        ("s01-wang", "loyalty"), ("s01-wang", "segmentation"), ("s02-li", "loyalty"),
+    ]
+    assert attention[1].reasons == (REASON_MISSING,)
+
+
+def class_data(**changes) -> ClassData:
+    data = dict(
+        assignments=["segmentation"],
+        roster=["s01-wang", "s02-li", EVIL],
+        scores=[score("s01-wang"), score(EVIL, auto=1)],
+        cells=[cell("s01-wang", "rfm_tests", 2), cell(EVIL, "rfm_tests", 0)],
+        failures={("segmentation", EVIL, "rfm_tests"): Failure("AssertionError", "<b>monetary</b>")},
+        flags={("segmentation", EVIL): ["cell: 替换异常处理 / replaces exception handling"]},
+        submitted={("segmentation", "s01-wang"), ("segmentation", EVIL)},
+    )
+    return ClassData(**{**data, **changes})
+
+
+def test_nothing_graded_is_a_clear_error():
+    with pytest.raises(CrmkitError, match="Nothing graded yet.*crmkit course autograde"):
+        build_report(class_data(scores=[], cells=[]))
+
+
+def test_summary_line_counts_missing_and_flagged():
+    line = build_report(class_data()).summary_line()
+    assert "3 students" in line and "1 missing" in line and "1 flagged" in line and "名学生" in line
+
+
+# ---------------------------------------------------------------- the files
+
+def test_html_escapes_student_ids_and_failure_messages():
+    page = report.render_html(build_report(class_data()), {})
+    assert EVIL not in page and "<b>monetary" not in page
+    assert html_escaped(EVIL) in page and "&lt;b&gt;monetary" in page
+    for heading in ("成绩分布 / Score distribution", "题目分析 / Item analysis", "需要关注的学生 / Students who need attention"):
+        assert heading in page
+
+
+def html_escaped(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def test_csv_rows_guard_against_excel_formulas():
+    text = report.scores_csv([report.ScoreRow("=HYPERLINK(1)", "segmentation", None, (REASON_MISSING,))])
+    row = list(csv.reader(io.StringIO(text)))[1]
+    assert row[0] == "'=HYPERLINK(1)" and row[2:7] == ["", "", "", "", ""]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> tuple[Path, Path]:
+    """The made-up report written twice, to two folders."""
+    built = build_report(class_data())
+    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+    report.write_report(built, first)
+    report.write_report(built, second)
+    return first, second
+
+
+def test_files_are_written_beside_the_html(written):
+    folder, _ = written
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["items.csv", "items_segmentation.png", "report.html", "scores.csv", "scores_segmentation.png"]
+
+
+def test_csvs_are_utf8_with_a_byte_order_mark_for_excel(written):
+    folder, _ = written
+    for name in ("scores.csv", "items.csv"):
+        assert (folder / name).read_bytes().startswith(codecs.BOM_UTF8)
+    rows = list(csv.DictReader((folder / "scores.csv").open(encoding="utf-8-sig")))
+    assert [r["student"] for r in rows] == sorted(["s01-wang", "s02-li", EVIL])
+    missing = next(r for r in rows if r["student"] == "s02-li")
+    assert missing["auto_score"] == "" and "缺交 / missing submission" in missing["needs_attention"]
+    items = list(csv.DictReader((folder / "items.csv").open(encoding="utf-8-sig")))
+    assert items == [{
+        "assignment": "segmentation", "notebook": "segmentation", "grade_id": "rfm_tests", "max_points": "2",
+        "graded": "2", "lost_points": "1", "lost_share": "0.5000", "unanswered": "0", "top_failure": "<b>monetary</b>",
+        "top_failure_count": "1",
+    }]
+
+
+def test_same_data_give_the_same_bytes(written):
+    first, second = written
+    for path in first.iterdir():
+        assert path.read_bytes() == (second / path.name).read_bytes(), path.name
+
+
+def test_charts_carry_no_software_stamp_and_are_embedded(written):
+    folder, _ = written
+    png = (folder / "scores_segmentation.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and b"Software" not in png and b"matplotlib" not in png.lower()
+    import base64
+
+    assert base64.b64encode(png).decode("ascii") in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_chinese_labels_in_the_charts_render(caplog):
+    """As tests/test_plotting.py: a missing glyph warns, a missing font family logs; neither may happen."""
+    caplog.set_level(logging.WARNING, logger="matplotlib.font_manager")
+    built = build_report(class_data())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        charts = report.draw_charts(built)
+    assert set(charts) == {"scores_segmentation.png", "items_segmentation.png"}
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+
+
+def test_drawing_leaves_matplotlib_style_as_it_was():
+    import matplotlib
+
+    before = list(matplotlib.rcParams["font.sans-serif"])
+    report.draw_charts(build_report(class_data()))
+    assert matplotlib.rcParams["font.sans-serif"] == before
+
+
+# ---------------------------------------------------------------- the command
+
+def test_report_of_a_course_with_nothing_graded_says_so_in_one_line(tmp_path, capsys):
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy2(REPO / "exercises" / "nbgrader_config.py", course / "nbgrader_config.py")
+    shutil.copytree(REPO / "exercises" / "source", course / "source")
+    assert crmkit_main(["course", "report", "--course", str(course)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1
+    assert "还没有已评分的提交" in error and "Nothing graded yet" in error
+    assert not (course / "gradebook.db").exists(), "asking for a report must not create a gradebook"
+    assert not (course / "reports").exists()
+
+
+def test_threshold_outside_zero_to_one_is_refused(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        crmkit_main(["course", "report", "--threshold", "50"])
+    assert stopped.value.code == 2
+    assert "0 到 1" in capsys.readouterr().err
+
+
+def test_cli_default_threshold_matches_the_module():
+    from crmkit.cli import parser
+
+    assert parser().parse_args(["course", "report"]).threshold == report.DEFAULT_THRESHOLD
