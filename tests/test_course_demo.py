@@ -1,20 +1,31 @@
-"""The grading loop end to end: ``crmkit course demo``, then feedback, export and one-student grading.
+"""The whole term end to end: ``crmkit course demo``, then report, feedback, export and one-student grading.
 
-The demo generates the course into a scratch folder and autogrades, with real nbgrader, the
-solution (``source/``), a half-solved notebook and the untouched student version (``release/``)
-of every assignment. Those three submissions are what these tests check.
+The demo generates the course into a scratch folder, enrolls a made-up class, hands in a seeded
+spread of submissions (solutions, partly solved, typical mistakes, blank, one missing, one
+attempt to cheat the grader), autogrades them with real nbgrader in parallel sandboxed kernels,
+writes feedback and the report. A class of five keeps this module near half a minute; the plan
+of the default class of twelve is checked without grading it.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 from pathlib import Path
 
 import pytest
 
 from crmkit.course import grading
 from crmkit.course.cli import add_course_commands
+from crmkit.course.demo import (
+    CLASS_SIZE,
+    DEMO_SEED,
+    class_roster,
+    plan_class,
+)
+from crmkit.course.demo_answers import CODE_MISTAKES, WIDGET_MISTAKES
+from crmkit.course.report import REASON_MISSING, REASON_TAMPER
 from crmkit.course.submissions import notebook_path, read_notebook
 from crmkit.errors import CrmkitError, UsageError
 
@@ -23,6 +34,9 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
 ASSIGNMENTS = ["complaints", "loyalty", "segmentation"]
+CLASS = 5
+PLAN = plan_class(ASSIGNMENTS, CLASS, DEMO_SEED)
+FIXTURES = Path(__file__).parent / "fixtures" / "wrong_answers"
 
 
 def crmkit(*argv: str) -> int:
@@ -35,6 +49,10 @@ def crmkit(*argv: str) -> int:
     return args.func(args)
 
 
+def of_kind(kind: str) -> list[tuple[str, str]]:
+    return [(p.student, p.assignment) for p in PLAN if p.kind == kind]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> tuple[Path, str]:
     """The demo course, graded once: its folder and what the command printed."""
@@ -44,7 +62,7 @@ def demo(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("demo") / "course-demo"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        status = crmkit("course", "demo", "--course", str(COURSE), "--dir", str(folder))
+        status = crmkit("course", "demo", "--course", str(COURSE), "--dir", str(folder), "--students", str(CLASS))
     assert status == 0, printed.getvalue()
     return folder, printed.getvalue()
 
@@ -53,60 +71,162 @@ def score_of(folder: Path, student: str, assignment: str) -> grading.Score:
     return next(s for s in grading.scores(folder) if s.student == student and s.assignment == assignment)
 
 
-def test_demo_prints_a_score_table(demo):
-    _, printed = demo
+def report_rows(folder: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader((folder / "reports" / "scores.csv").open(encoding="utf-8-sig")))
+
+
+# ---------------------------------------------------------------- the plan (no grading)
+
+@pytest.mark.parametrize("size", [CLASS, 8, CLASS_SIZE, 30])
+@pytest.mark.parametrize("seed", [DEMO_SEED, 1, 7])
+def test_every_assignment_gets_the_whole_spread(size, seed):
+    plan = plan_class(ASSIGNMENTS, size, seed)
+    assert len(plan) == size * len(ASSIGNMENTS)
+    for assignment in ASSIGNMENTS:
+        kinds = {p.kind for p in plan if p.assignment == assignment}
+        assert {"correct", "partial", "wrong", "blank"} <= kinds
+    kinds = [p.kind for p in plan]
+    assert kinds.count("tamper") == 1 and kinds.count("missing") == 1
+    assert all(p.kind == "correct" for p in plan if p.student == "s01-wang")
+    assert all(p.wrong_tasks for p in plan if p.kind == "wrong")
+
+
+def test_the_plan_depends_only_on_the_seed():
+    assert plan_class(ASSIGNMENTS, CLASS_SIZE, 5) == plan_class(ASSIGNMENTS, CLASS_SIZE, 5)
+    assert plan_class(ASSIGNMENTS, CLASS_SIZE, 5) != plan_class(ASSIGNMENTS, CLASS_SIZE, 6)
+
+
+def test_student_ids_look_real_and_are_ascii():
+    roster = class_roster(CLASS_SIZE)
+    assert roster[:3] == ["s01-wang", "s02-li", "s03-zhang"] and len(set(roster)) == CLASS_SIZE
+    assert all(s.isascii() for s in roster)
+    with pytest.raises(UsageError, match="5–99"):
+        class_roster(2)
+
+
+def test_the_demo_mistakes_are_the_vetted_wrong_answers():
+    """tests/test_course_wrong_answers.py proves each fixture loses its task's points; the demo's are copies."""
+    for assignment, mistakes in CODE_MISTAKES.items():
+        vetted = {p.read_text(encoding="utf-8") for p in (FIXTURES / assignment).glob("*__*.py")}
+        for mistake in mistakes:
+            assert mistake.code in vetted, (assignment, mistake.task)
+    for assignment, widget in WIDGET_MISTAKES.items():
+        vetted = [json.loads(p.read_text(encoding="utf-8"))["answers"] for p in (FIXTURES / assignment).glob(f"{widget.task}__*.json")]
+        assert {widget.key: widget.value} in vetted, assignment
+
+
+# ---------------------------------------------------------------- the graded class
+
+def test_demo_prints_scores_tamper_flags_and_where_the_report_is(demo):
+    folder, printed = demo
     assert "学生 student" in printed and "自动分 auto" in printed
-    for student in ("demo-correct", "demo-partial", "demo-blank"):
-        assert sum(line.startswith(student) for line in printed.splitlines()) == len(ASSIGNMENTS)
+    for student in class_roster(CLASS):
+        handed_in = sum(p.student == student and p.kind != "missing" for p in PLAN)
+        assert sum(line.startswith(student) for line in printed.splitlines()) == handed_in
+    [(student, assignment)] = of_kind("tamper")
+    assert "需要查看 check" in printed and any(
+        line.startswith(assignment) and student in line for line in printed.splitlines()
+    )
+    assert f"报告在 / report: {folder / 'reports' / 'report.html'}" in printed
+    assert f"{CLASS} students" in printed and "1 missing" in printed and "1 flagged" in printed
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_source_notebooks_score_full_automatic_points(demo, assignment):
-    score = score_of(demo[0], "demo-correct", assignment)
+@pytest.mark.parametrize("student,assignment", of_kind("correct"))
+def test_solutions_score_full_automatic_points(demo, student, assignment):
+    score = score_of(demo[0], student, assignment)
     assert score.auto_max > 0 and score.auto_score == score.auto_max
     assert score.manual_score is None, "the discussion answer waits for the instructor"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_notebooks_score_zero_and_autograde_without_crashing(demo, assignment):
+@pytest.mark.parametrize("student,assignment", of_kind("blank"))
+def test_release_notebooks_score_zero_and_autograde_without_crashing(demo, student, assignment):
     folder = demo[0]
-    score = score_of(folder, "demo-blank", assignment)
+    score = score_of(folder, student, assignment)
     assert score.auto_score == 0 and score.manual_score == 0
-    errors = grading.cell_errors(folder, assignment, "demo-blank")
+    errors = grading.cell_errors(folder, assignment, student)
     # every test cell ran and failed on the missing answer, none on the grading machinery
     assert set(errors.values()) <= {"NameError", "NotImplementedError", "AssertionError"}, errors
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_partly_solved_submission_gets_partial_credit(demo, assignment):
-    folder = demo[0]
-    score = score_of(folder, "demo-partial", assignment)
-    assert 0 < score.auto_score < score.auto_max
-    # exactly the tasks handed in solved keep their points
-    solution = read_notebook(notebook_path(folder, "source", assignment))
-    points = {
+def autograded_points(assignment: str) -> dict[str, float]:
+    solution = read_notebook(notebook_path(COURSE, "source", assignment))
+    return {
         c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
         for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
     }
-    cells = grading.cell_scores(folder, assignment, "demo-partial")
+
+
+@pytest.mark.parametrize("student,assignment", of_kind("partial"))
+def test_partly_solved_submissions_get_partial_credit(demo, student, assignment):
+    folder = demo[0]
+    score = score_of(folder, student, assignment)
+    assert 0 < score.auto_score < score.auto_max
+    points = autograded_points(assignment)
+    cells = grading.cell_scores(folder, assignment, student)
     solved = [cell for cell in points if cells[cell] == points[cell]]
-    assert solved == list(points)[: len(solved)], "the first half is solved, the rest is not"
+    assert solved == list(points)[: len(solved)], "the first tasks are solved, the rest are not"
     assert all(cells[cell] == 0 for cell in list(points)[len(solved):])
 
 
-def test_feedback_command_writes_html_for_every_graded_submission(demo, capsys):
+@pytest.mark.parametrize("entry", [p for p in PLAN if p.kind == "wrong"], ids=lambda p: f"{p.student}-{p.assignment}")
+def test_typical_mistakes_lose_their_tasks_points_to_an_assertion(demo, entry):
     folder = demo[0]
-    assert crmkit("course", "feedback", "--course", str(folder), "segmentation") == 0
-    pages = sorted(p.parent.parent.name for p in (folder / "feedback").glob("*/segmentation/segmentation.html"))
-    assert pages == ["demo-blank", "demo-correct", "demo-partial"]
-    assert "14.0 / 17.0" in (folder / "feedback" / "demo-correct" / "segmentation" / "segmentation.html").read_text(encoding="utf-8")
+    cells = grading.cell_scores(folder, entry.assignment, entry.student)
+    errors = grading.cell_errors(folder, entry.assignment, entry.student)
+    for task in entry.wrong_tasks:
+        assert cells[f"{task}_tests"] == 0, (task, cells)
+        assert errors[f"{task}_tests"] == "AssertionError", (task, errors)
+    assert score_of(folder, entry.student, entry.assignment).auto_score > 0
+
+
+def test_the_tamper_attempt_is_flagged_in_the_report(demo):
+    folder, _ = demo
+    [(student, assignment)] = of_kind("tamper")
+    row = next(r for r in report_rows(folder) if (r["student"], r["assignment"]) == (student, assignment))
+    assert row["needs_attention"].startswith(REASON_TAMPER) and "exception handling" in row["needs_attention"]
+    score = score_of(folder, student, assignment)
+    assert score.auto_score < score.auto_max, "silencing errors must not earn the unsolved tasks"
+
+
+def test_the_missing_submission_is_in_the_report_attention_list(demo):
+    folder, _ = demo
+    [(student, assignment)] = of_kind("missing")
+    assert not (folder / "submitted" / student / assignment).exists()
+    row = next(r for r in report_rows(folder) if (r["student"], r["assignment"]) == (student, assignment))
+    assert row["auto_score"] == "" and row["needs_attention"] == REASON_MISSING
+    page = (folder / "reports" / "report.html").read_text(encoding="utf-8")
+    attention = page.split("需要关注的学生 / Students who need attention")[1]
+    assert f"<td>{student}</td><td>{assignment}</td><td>{REASON_MISSING}</td>" in attention
+
+
+def test_report_files_exist_and_a_rerun_gives_the_same_bytes(demo, tmp_path, capsys):
+    folder, _ = demo
+    reports = folder / "reports"
+    expected = {"report.html", "scores.csv", "items.csv"} | {
+        f"{kind}_{a}.png" for kind in ("scores", "items") for a in ASSIGNMENTS
+    }
+    assert expected <= {p.name for p in reports.iterdir()}
+    assert len(report_rows(folder)) == CLASS * len(ASSIGNMENTS)
+    items = list(csv.DictReader((reports / "items.csv").open(encoding="utf-8-sig")))
+    assert {i["assignment"] for i in items} == set(ASSIGNMENTS) and all(i["grade_id"].endswith("_tests") for i in items)
+    assert crmkit("course", "report", "--course", str(folder), "--out", str(tmp_path)) == 0
+    assert "报告在 / report:" in capsys.readouterr().out
+    for name in expected:
+        assert (tmp_path / name).read_bytes() == (reports / name).read_bytes(), name
+
+
+def test_feedback_was_written_for_every_graded_submission(demo):
+    folder = demo[0]
+    for student, assignment in [(p.student, p.assignment) for p in PLAN if p.kind != "missing"]:
+        assert (folder / "feedback" / student / assignment / f"{assignment}.html").is_file(), (student, assignment)
+    page = folder / "feedback" / "s01-wang" / "segmentation" / "segmentation.html"
+    assert "14.0 / 17.0" in page.read_text(encoding="utf-8")
 
 
 def test_feedback_keeps_hidden_tests_hidden(demo):
     folder = demo[0]
-    if not (folder / "feedback" / "demo-blank" / "segmentation").exists():
-        assert crmkit("course", "feedback", "--course", str(folder), "segmentation") == 0
-    blank = (folder / "feedback" / "demo-blank" / "segmentation" / "segmentation.html").read_text(encoding="utf-8")
+    student = next(s for s, a in of_kind("blank") if a == "segmentation")
+    blank = (folder / "feedback" / student / "segmentation" / "segmentation.html").read_text(encoding="utf-8")
     assert "BEGIN HIDDEN TESTS" not in blank and "_expected" not in blank and "student=course.student_id()" not in blank
     assert "NotImplementedError" in blank  # the student still sees why a task scored 0
     assert "公开测试" in blank  # and the public tests they could run
@@ -117,26 +237,29 @@ def test_export_command_writes_one_row_per_student_and_assignment(demo, capsys):
     destination = folder / "grades.csv"
     assert crmkit("course", "export", "--course", str(folder), "--to", str(destination)) == 0
     rows = list(csv.DictReader(destination.open(encoding="utf-8")))
-    assert len(rows) == 3 * len(ASSIGNMENTS)
-    correct = {r["assignment"]: float(r["raw_score"]) for r in rows if r["student_id"] == "demo-correct"}
+    assert len(rows) == CLASS * len(ASSIGNMENTS)  # the class is enrolled, so a missing one has a row too
+    correct = {r["assignment"]: float(r["raw_score"]) for r in rows if r["student_id"] == "s01-wang"}
     assert correct == {"complaints": 10.0, "loyalty": 13.0, "segmentation": 14.0}
     assert "成绩已导出到 / grades exported to" in capsys.readouterr().out
 
 
 def test_autograde_command_grades_only_the_named_student(demo, capsys):
     folder = demo[0]
+    student, assignment = of_kind("blank")[0]
     before = {(s.student, s.assignment): s.auto_score for s in grading.scores(folder)}
-    stamp = (folder / "autograded" / "demo-correct" / "loyalty" / "loyalty.ipynb").stat().st_mtime_ns
-    assert crmkit("course", "autograde", "--course", str(folder), "--student", "demo-blank", "loyalty") == 0
+    stamp = (folder / "autograded" / "s01-wang" / assignment / f"{assignment}.ipynb").stat().st_mtime_ns
+    assert crmkit("course", "autograde", "--course", str(folder), "--student", student, assignment) == 0
     printed = capsys.readouterr().out
-    assert "demo-blank" in printed and "demo-correct" not in printed
-    assert (folder / "autograded" / "demo-correct" / "loyalty" / "loyalty.ipynb").stat().st_mtime_ns == stamp
+    assert student in printed and "s01-wang" not in printed
+    assert (folder / "autograded" / "s01-wang" / assignment / f"{assignment}.ipynb").stat().st_mtime_ns == stamp
     assert {(s.student, s.assignment): s.auto_score for s in grading.scores(folder)} == before
 
 
 def test_unknown_assignment_is_a_usage_error_naming_the_valid_ones(demo):
     with pytest.raises(UsageError, match="segmentation"):
         crmkit("course", "autograde", "--course", str(demo[0]), "segmentaton")
+    with pytest.raises(UsageError, match="segmentation"):
+        crmkit("course", "report", "--course", str(demo[0]), "segmentaton")
 
 
 def test_autograde_of_a_missing_student_says_what_to_do(demo):

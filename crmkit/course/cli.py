@@ -96,15 +96,25 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Grade a correct, a partly solved and a blank submission of every assignment; print the scores."""
+    """Grade a made-up class over every assignment; print the scores, the tamper flags and the report."""
     from .demo import default_demo_dir, run_demo
+    from .parallel import flags_table
 
     course = grading.check_course_dir(args.course)
     out = Path(args.demo_dir) if args.demo_dir else default_demo_dir()
-    results, scores = run_demo(course, out, progress=lambda xs: _progress(xs, "autograde"))
-    print(grading.score_table(scores))
-    print(f"演示课程在 / demo course in {out}")
-    return _report(results)
+    run = run_demo(
+        course, out, size=args.students, seed=args.seed, jobs=args.jobs,
+        progress=lambda xs: _live_progress(xs, "autograde"),
+        feedback_progress=lambda xs: _progress(xs, "feedback"),
+    )
+    print(grading.score_table(run.scores))
+    if run.flags:
+        print(flags_table(run.flags))
+    print(f"演示课程在 / demo course in {run.folder}")
+    print(f"反馈在 / feedback is in {run.folder / 'feedback'}")
+    print(f"报告在 / report: {run.report_path}")
+    print(run.summary)
+    return _report(run.results)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -181,6 +191,11 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
                         help="自动分低于满分的这个比例时需要关注 / flag auto scores below this share of the maximum "
                              "(default 0.5)")
 
-    demo = command("demo", "演示：评分正确、部分正确和空白的提交 / demo: grade a correct, a partial and a blank submission", cmd_demo)
+    demo = command("demo", "演示：一个班级的整个学期（提交、评分、反馈、报告）/ demo: a class's whole term "
+                   "(hand-in, grading, feedback, report)", cmd_demo)
     demo.add_argument("--dir", dest="demo_dir", default=None, help="演示目录 / demo folder (default: build/course-demo)")
+    demo.add_argument("--students", type=int, default=12, help="班级人数 / class size (5-99, default 12)")
+    demo.add_argument("--seed", type=int, default=2024, help="决定谁交什么的随机种子 / seed deciding who hands in what")
+    demo.add_argument("--jobs", type=int, default=None,
+                      help="同时评分的提交数 / submissions graded at once (default: number of cores)")
     return course
