@@ -73,10 +73,13 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: install
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) notebooks/00_start_here.ipynb
 
+# A whole term, headless (about a minute once installed): datasets built and validated, then a
+# simulated class of 12 hands in, is autograded in parallel, gets feedback, and the class report
+# is written to build/demo/course/reports/report.html.
 demo: install
 	$(BIN)/crmkit data build --out build/demo/datasets
 	$(BIN)/crmkit data validate build/demo/datasets
-	$(BIN)/crmkit course demo --dir build/demo/course
+	$(BIN)/crmkit course demo --dir build/demo/course --students 12
 
 test: install postgres
 	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -q tests
