@@ -21,16 +21,17 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-# Fonts with Chinese glyphs (charts) and Chromium (the browser test), from Debian's packages.
+# Fonts with Chinese glyphs (charts), Chromium (the browser test) and bubblewrap (the grading
+# sandbox), from Debian's packages.
 system-packages: $(SYSTEM_STAMP)
 
-$(SYSTEM_STAMP):
-	@if fc-list :lang=zh 2>/dev/null | grep -q . && command -v chromium >/dev/null; then \
-	  echo "CJK fonts and Chromium present"; \
+$(SYSTEM_STAMP): Makefile
+	@if fc-list :lang=zh 2>/dev/null | grep -q . && command -v chromium >/dev/null && command -v bwrap >/dev/null; then \
+	  echo "CJK fonts, Chromium and bubblewrap present"; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk chromium >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk chromium bubblewrap >/dev/null; \
 	else \
-	  echo "请安装中文字体和 Chromium / Please install a CJK font and Chromium: sudo apt-get install fonts-noto-cjk chromium"; exit 1; \
+	  echo "请安装中文字体、Chromium 和 bubblewrap / Please install a CJK font, Chromium and bubblewrap: sudo apt-get install fonts-noto-cjk chromium bubblewrap"; exit 1; \
 	fi
 	@mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
 

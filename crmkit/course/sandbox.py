@@ -1,38 +1,53 @@
-"""A kernel for grading untrusted submissions: resource limits, its own user id, warm imports.
+"""The grading sandbox: bubblewrap, a user id per worker slot, resource limits, warm forked kernels.
 
-``python -m crmkit.course.sandbox -f CONNECTION_FILE [ipykernel options]`` is the command of the
-``crmkit-sandbox`` kernelspec that :mod:`crmkit.course.parallel` writes for its workers. Before
-it becomes an ordinary ipykernel it
+One :class:`Sandbox` per grading worker. It starts :mod:`crmkit.course.zygote` inside
+bubblewrap (``bwrap``, Debian's ``bubblewrap``) with
 
-1. sets hard resource limits (``RLIMIT_CPU`` CPU seconds, ``RLIMIT_AS`` address space,
-   ``RLIMIT_NPROC`` processes and threads, ``RLIMIT_FSIZE`` file size),
-2. when started as root, switches to a numeric user id of its own (one per worker slot, no
-   account needed): ``RLIMIT_NPROC`` counts per user, so a fork bomb only exhausts its own
-   slot, files private to root (the gradebook, ``source/``) cannot be read or written, and the
-   grader can kill everything the submission left running by that user id,
-3. imports the libraries every assignment uses (pandas, matplotlib, crmkit.datasets), so the
-   student's first cell does not pay for them. Nothing is shared: every submission gets a fresh
-   process.
+* no network (``--unshare-net``), its own pid, IPC and UTS namespaces, dying with the worker;
+* a filesystem that holds only the system's ``/usr``, a few files of ``/etc``, Python, the kit
+  (package and public datasets), an empty ``/tmp``, the worker's connection-file folder and
+  the folder of the one submission being graded. The course folder, its gradebook,
+  ``source/``, ``release/`` and other students' submissions are not in it at all;
+* kernels forked by the zygote, each in its own session, switched to the slot's numeric user
+  id (61000 + slot, no account needed; when the grader runs as root), with hard limits on CPU
+  seconds, address space, processes and file size, and ``PR_SET_NO_NEW_PRIVS``.
 
-The limits come from the environment variable ``CRMKIT_SANDBOX`` (JSON of :class:`Limits` plus
-``uid``), which the worker sets; see docs/grading_safety.md.
+jupyter_client reaches those kernels through :class:`SandboxProvisioner`, a kernel provisioner
+(registered under the entry point ``crmkit-sandbox``) named by the ``crmkit-sandbox``
+kernelspec that the grader writes; the kernels talk over IPC sockets (files in the
+connection folder), since the sandbox has no network, not even loopback.
+See docs/grading_safety.md for why this mechanism and what it stops.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
+import threading
 import time
-from dataclasses import asdict, dataclass
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
-ENV_VAR = "CRMKIT_SANDBOX"
+from queue import Empty
+
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.provisioning import LocalProvisioner
+
+from ..errors import CrmkitError
+
 KERNEL_NAME = "crmkit-sandbox"
-# Imported before the kernel starts: what the assignments import anyway.
-WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "crmkit.datasets", "crmkit.course")
+PROVISIONER_NAME = "crmkit-sandbox"
+FIRST_SLOT_UID = 61000
+# Files of /etc a kernel needs (dynamic linker, fonts, time zone, user names); nothing else:
+# /etc may hold a department's database passwords.
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "timezone", "passwd", "group",
+             "nsswitch.conf", "alternatives", "mime.types", "ssl")
 
 
 @dataclass(frozen=True)
@@ -46,14 +61,191 @@ class Limits:
     processes: int = 64
     file_bytes: int = 200 * 1024**2
 
+    def rlimits(self) -> dict[str, int]:
+        """The hard resource limits of a kernel, by ``resource`` constant name."""
+        return {"RLIMIT_CPU": self.cpu_seconds, "RLIMIT_AS": self.memory_bytes,
+                "RLIMIT_NPROC": self.processes, "RLIMIT_FSIZE": self.file_bytes}
 
-def set_limits(limits: Limits) -> None:
-    """Apply ``limits`` to this process (and so to everything it starts), soft = hard."""
-    import resource
 
-    for name, value in [("RLIMIT_CPU", limits.cpu_seconds), ("RLIMIT_AS", limits.memory_bytes),
-                        ("RLIMIT_NPROC", limits.processes), ("RLIMIT_FSIZE", limits.file_bytes)]:
-        resource.setrlimit(getattr(resource, name), (value, value))
+class SandboxError(CrmkitError):
+    """The sandbox cannot start or has died."""
+
+
+def bwrap_problem() -> str | None:
+    """Why bubblewrap cannot run a sandbox here (None when it can)."""
+    if not shutil.which("bwrap"):
+        return ("评分沙箱需要 bubblewrap：sudo apt-get install bubblewrap / "
+                "The grading sandbox needs bubblewrap: sudo apt-get install bubblewrap")
+    probe = subprocess.run(["bwrap", "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/",
+                            "--proc", "/proc", "--dev", "/dev", "true"], capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        reason = (probe.stderr.strip().splitlines() or ["?"])[-1]
+        return (f"bubblewrap 无法创建沙箱（{reason}）；以 root 运行评分或启用非特权用户命名空间 / "
+                f"bubblewrap cannot create a sandbox ({reason}); grade as root or enable unprivileged user namespaces")
+    return None
+
+
+def slot_uid(slot: int) -> int:
+    """The user id kernels of worker ``slot`` run as: their own when the grader is root."""
+    return FIRST_SLOT_UID + slot if os.geteuid() == 0 else os.getuid()
+
+
+def readable_paths() -> list[Path]:
+    """What kernels must read: Python, this environment, the kit's package and public datasets."""
+    import crmkit
+    from crmkit.datasets import data_dir
+
+    places = {Path(sys.base_prefix), Path(sys.prefix), Path(crmkit.__file__).resolve().parent, data_dir().resolve()}
+    # site-packages outside the prefixes (a user site); never the working folder, which may be a course
+    places |= {Path(p).resolve() for p in sys.path if Path(p).name in ("site-packages", "dist-packages")}
+    # drop places inside others: bwrap would bind them twice
+    return sorted(p for p in places if p.exists() and not any(o != p and o in p.parents for o in places))
+
+
+def bwrap_command(uid: int, writable: list[Path], readable: list[Path]) -> list[str]:
+    """The bubblewrap command line that runs the zygote for ``uid`` (see the module doc)."""
+    command = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+               "--unshare-cgroup-try", "--hostname", "grading", "--ro-bind", "/usr", "/usr"]
+    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = Path("/") / top
+        if host.is_symlink():
+            command += ["--symlink", os.readlink(host), str(host)]
+        elif host.is_dir():
+            command += ["--ro-bind", str(host), str(host)]
+    for name in ETC_FILES:
+        command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    command += ["--ro-bind-try", "/var/cache/fontconfig", "/var/cache/fontconfig",
+                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    # bwrap makes the folders leading to a bind mode 700, which kernels could not pass through
+    ancestors = sorted({a for p in [*readable, *writable] for a in p.parents if a != Path("/")}, key=lambda a: len(a.parts))
+    for folder in ancestors:
+        if folder not in (Path("/tmp"), Path("/usr")):
+            command += ["--perms", "0755", "--dir", str(folder)]
+    for path in readable:
+        command += ["--ro-bind", str(path), str(path)]
+    for path in writable:
+        command += ["--bind", str(path), str(path)]
+    command += ["--chdir", "/", "--", sys.executable, "-m", "crmkit.course.zygote", str(uid)]
+    return command
+
+
+def kernel_env() -> dict[str, str]:
+    """The environment of a kernel: nothing of the grader's but what Python and the kit need."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    if os.environ.get("CRMKIT_DATA_DIR"):
+        env["CRMKIT_DATA_DIR"] = os.environ["CRMKIT_DATA_DIR"]
+    return env
+
+
+class Sandbox:
+    """A bubblewrap sandbox holding a kernel factory for one worker slot.
+
+    ``writable`` are the folders kernels may write (the submission's grading folder and the
+    connection folder ``runtime``); they are bound at the same path inside.
+    """
+
+    def __init__(self, uid: int, limits: Limits, runtime: Path, writable: list[Path], log: Path,
+                 readable: tuple[Path, ...] = (), kernel_arguments: tuple[str, ...] = ()):
+        self.uid, self.limits, self.runtime = uid, limits, runtime
+        self.kernel_arguments = list(kernel_arguments)
+        self._spare: tuple[int, str] | None = None
+        self.writable = [runtime, *writable]
+        os.chown(runtime, uid, uid)  # kernels create their sockets here
+        os.chmod(runtime, 0o700)
+        self._lock = threading.Lock()
+        self._log = open(log, "ab")  # noqa: SIM115 - closed in close()
+        readable = [*readable_paths(), *readable]
+        env = {**kernel_env(), "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", "/tmp/mpl")}
+        self.process = subprocess.Popen(bwrap_command(uid, self.writable, readable), stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self._log, env=env, text=True, bufsize=1)
+        ready = self.process.stdout.readline()
+        if not ready.startswith('{"ready"'):
+            self.close()
+            raise SandboxError(f"评分沙箱无法启动，见 {log} / the grading sandbox did not start; see {log}")
+
+    def request(self, **message) -> dict:
+        """Send one request to the zygote and return its reply."""
+        with self._lock:
+            if self.process.poll() is not None:
+                raise SandboxError("评分沙箱已退出 / the grading sandbox has exited")
+            self.process.stdin.write(json.dumps(message) + "\n")
+            self.process.stdin.flush()
+            reply = self.process.stdout.readline()
+        if not reply:
+            raise SandboxError("评分沙箱已退出 / the grading sandbox has exited")
+        return json.loads(reply)
+
+    def _prepare(self) -> None:
+        """Have the zygote fork and initialize the next kernel, on a connection file of its own."""
+        from jupyter_client.connect import write_connection_file
+
+        name = f"k{uuid.uuid4().hex[:10]}"
+        connection_file, _ = write_connection_file(str(self.runtime / f"{name}.json"), transport="ipc",
+                                                   ip=str(self.runtime / name))
+        os.chown(connection_file, self.uid, self.uid)
+        home = f"/tmp/home-{name}"
+        request = {"connection_file": connection_file, "log": str(self.runtime / f"{name}.log"), "home": home,
+                   "arguments": self.kernel_arguments, "env": {**kernel_env(), "MPLCONFIGDIR": f"{home}/mpl"},
+                   "rlimits": self.limits.rlimits()}
+        self._spare = (self.request(prepare=request)["pid"], connection_file)
+
+    def next_connection_file(self) -> str:
+        """The connection file of the kernel :meth:`start_kernel` will hand out next."""
+        if self._spare is None:
+            self._prepare()
+        return self._spare[1]
+
+    def start_kernel(self, cwd: str) -> int:
+        """Let the prepared kernel start serving in ``cwd`` (a folder bound into the sandbox); its pid."""
+        self.next_connection_file()
+        pid, _ = self._spare
+        self._spare = None
+        for path in [Path(cwd), *Path(cwd).rglob("*")]:
+            os.chown(path, self.uid, self.uid, follow_symlinks=False)
+        if not self.request(go=[pid, cwd])["ok"]:
+            raise SandboxError("准备好的内核已被结束 / the prepared kernel was stopped before it could start")
+        return pid
+
+    def poll(self, pid: int) -> int | None:
+        return self.request(poll=pid)["status"]
+
+    def signal(self, pid: int, signum: int) -> None:
+        self.request(signal=[pid, int(signum)])
+
+    def reset(self) -> int:
+        """Kill everything the last submission left running and empty ``/tmp``; how many were killed."""
+        keep = sorted({p.relative_to("/tmp").parts[0] for p in self.writable if Path("/tmp") in p.parents})
+        self._spare = None
+        return self.request(reset=keep)["killed"]
+
+    def recycle(self) -> None:
+        """Between two submissions: :meth:`reset`, then prepare the next kernel while the grader saves."""
+        self.reset()
+        for leftover in self.runtime.iterdir():
+            leftover.unlink(missing_ok=True)
+        self._prepare()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+# The sandbox of this worker process, used by the provisioner jupyter_client creates.
+_active: Sandbox | None = None
+
+
+def activate(sandbox: Sandbox | None) -> None:
+    """Make ``sandbox`` the one new ``crmkit-sandbox`` kernels of this process start in."""
+    global _active
+    _active = sandbox
 
 
 def write_kernelspec(folder: Path) -> Path:
@@ -61,127 +253,106 @@ def write_kernelspec(folder: Path) -> Path:
     spec = folder / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "crmkit.course.sandbox", "-f", "{connection_file}"],
+        # argv is what jupyter_client formats; the zygote takes its options after the file
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (crmkit grading sandbox)",
         "language": "python",
+        "metadata": {"kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}},
     }), encoding="utf-8")
     return spec
 
 
-def processes_of(uid: int) -> list[int]:
-    """Ids of the processes whose real user id is ``uid``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+class SandboxKernelClient(AsyncKernelClient):
+    """A kernel client that waits for a prepared kernel without jupyter_client's fixed 0.2 s flush."""
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout if timeout is not None else 60)
+        while True:
+            self.kernel_info()
             try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            line = next((x for x in status.splitlines() if x.startswith("Uid:")), "")
-            if line.split()[1:2] == [str(uid)]:
-                found.append(int(entry.name))
-    return found
-
-
-def kill_uid(uid: int, rounds: int = 20) -> int:
-    """SIGKILL every process of user ``uid`` (a sandbox slot, never a real account); returns how many."""
-    if uid < 1000:
-        raise ValueError(f"refusing to kill processes of system user {uid}")
-    killed = 0
-    for _ in range(rounds):  # a fork bomb may fork between the scan and the kill
-        pids = processes_of(uid)
-        if not pids:
-            break
-        for pid in pids:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:  # IOPub is connected once the kernel's status for that request arrives
+                    await self.iopub_channel.get_msg(timeout=0.5)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+        while True:  # the rest of that request's status messages
             try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-        time.sleep(0.05)
-    return killed
+                await self.iopub_channel.get_msg(timeout=0.02)
+            except Empty:
+                break
+
+    wait_for_ready = _async_wait_for_ready
 
 
-def can_drop_privileges() -> bool:
-    """Whether a kernel could run as another user: root, and Python and crmkit readable by others."""
-    if os.geteuid() != 0:
-        return False
-    for place in {Path(sys.base_prefix), Path(sys.prefix), Path(__file__).resolve().parent}:
-        for folder in [place, *place.parents]:
-            if not os.stat(folder).st_mode & 0o001:
-                return False
-    return True
+class SandboxProvisioner(LocalProvisioner):
+    """jupyter_client's view of a kernel in the active :class:`Sandbox`: IPC sockets, forked process."""
 
+    _exit_code: int | None = None
 
-def kill_group_of(pidfile: Path) -> None:
-    """SIGKILL the process group of the kernel whose pid is in ``pidfile`` (when it has no uid of its own)."""
-    try:
-        pid = int(pidfile.read_text())
-        os.killpg(os.getpgid(pid), signal.SIGKILL)
-    except (OSError, ValueError):
-        pass
+    @property
+    def sandbox(self) -> Sandbox:
+        if _active is None:
+            raise SandboxError("没有活动的评分沙箱 / no grading sandbox is active in this process")
+        return _active
 
+    @property
+    def has_process(self) -> bool:
+        return self.pid is not None and self._exit_code is None
 
-def _drop_privileges(uid: int, argv: list[str]) -> list[str]:
-    """Become ``uid``: own the working folder and a private home, read a copy of the connection file."""
-    home = Path.cwd() / f".sandbox-home-{uid}"
-    home.mkdir(exist_ok=True)
-    os.chown(".", uid, uid)
-    os.chown(home, uid, uid)
-    for path in Path(".").iterdir():
-        if path.is_file():
-            os.chown(path, uid, uid)
-    # matplotlib's font cache, copied so the kernel does not rebuild it
-    cache = Path(os.environ.get("MPLCONFIGDIR", ""))
-    if cache.is_dir():
-        shutil.copytree(cache, home / "mpl", dirs_exist_ok=True)
-    os.environ.update(HOME=str(home), MPLCONFIGDIR=str(home / "mpl"), IPYTHONDIR=str(home / "ipython"),
-                      JUPYTER_RUNTIME_DIR=str(home / "runtime"), XDG_CACHE_HOME=str(home / "cache"))
-    argv = list(argv)
-    if "-f" in argv:
-        at = argv.index("-f") + 1
-        copy = home / "connection.json"
-        shutil.copyfile(argv[at], copy)
-        argv[at] = str(copy)
-    for path in home.rglob("*"):
-        os.chown(path, uid, uid)
-    os.setgroups([])
-    os.setgid(uid)
-    os.setuid(uid)
-    return argv
+    async def pre_launch(self, **kwargs):
+        # the kernel is already prepared in the sandbox: adopt its connection file
+        manager = self.parent
+        manager.client_class = "crmkit.course.sandbox.SandboxKernelClient"
+        manager.load_connection_file(self.sandbox.next_connection_file())
+        manager.connection_file = self.sandbox.next_connection_file()
+        self.connection_info = manager.get_connection_info()
+        kwargs.pop("transport_encryption", None)
+        cmd = manager.format_kernel_cmd(extra_arguments=kwargs.pop("extra_arguments", []))
+        return await super(LocalProvisioner, self).pre_launch(cmd=cmd, **kwargs)
 
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        cwd = str(kwargs.get("cwd") or Path.cwd())
+        self.pid = self.pgid = self.sandbox.start_kernel(cwd)
+        self._exit_code = None
+        self.cwd = cwd
+        return self.connection_info
 
-def main(argv: list[str] | None = None) -> None:
-    """Limit, drop privileges, warm up, then run ipykernel with ``argv``."""
-    argv = sys.argv[1:] if argv is None else argv
-    settings = json.loads(os.environ.pop(ENV_VAR, "{}") or "{}")
-    uid = settings.pop("uid", None)
-    pidfile = settings.pop("pidfile", None)
-    if pidfile:
-        Path(pidfile).write_text(str(os.getpid()))
-    os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    if uid is not None and os.geteuid() == 0:
-        argv = _drop_privileges(int(uid), argv)
-    set_limits(Limits(**settings))
-    if uid is None:
-        # no user id of its own to be killed by: the kernel ends itself at the wall limit
-        signal.alarm(Limits(**settings).wall_seconds)
-    for module in WARM_IMPORTS:
-        __import__(module)
-    from ipykernel import kernelapp
+    async def poll(self) -> int | None:
+        if self.pid is None:
+            return 0
+        if self._exit_code is None:
+            try:
+                self._exit_code = self.sandbox.poll(self.pid)
+            except SandboxError:
+                self._exit_code = -signal.SIGKILL
+        return self._exit_code
 
-    kernelapp.launch_new_instance(argv=argv)
+    async def wait(self) -> int | None:
+        while await self.poll() is None:
+            await asyncio.sleep(0.05)
+        return self._exit_code
 
+    async def send_signal(self, signum: int) -> None:
+        if self.has_process:
+            self.sandbox.signal(self.pid, signum)
 
-def limits_json(limits: Limits, uid: int | None, pidfile: Path | None = None) -> str:
-    """The value of ``CRMKIT_SANDBOX`` for a kernel with ``limits`` run as ``uid``."""
-    settings = asdict(limits)
-    if uid is not None:
-        settings["uid"] = uid
-    if pidfile is not None:
-        settings["pidfile"] = str(pidfile)
-    return json.dumps(settings)
+    async def kill(self, restart: bool = False) -> None:
+        await self.send_signal(signal.SIGKILL)
 
+    async def terminate(self, restart: bool = False) -> None:
+        await self.send_signal(signal.SIGTERM)
 
-if __name__ == "__main__":
-    main()
+    async def cleanup(self, restart: bool = False) -> None:
+        for leftover in self.sandbox.runtime.glob(f"{Path(self.parent.connection_file).stem}*"):
+            if leftover.suffix != ".log":  # kept: why a kernel died, for the worker to report
+                leftover.unlink(missing_ok=True)
