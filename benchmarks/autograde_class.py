@@ -6,8 +6,9 @@
 Students hand in, in turn, the solution, a blank notebook, a partly solved one (30/50/80 %) or
 the solution with one of the kit's wrong answers (tests/fixtures/wrong_answers); each is graded
 on their own data (their id). Both runs grade the same submissions from the same gradebook;
-the script checks every score is identical and prints wall times, the ratio, and the cost of a
-notebook split into kernel start, student code and nbgrader's own work.
+the script checks every score is identical and prints wall times, the ratio, the cost of a
+notebook split into kernel start, student code and nbgrader's own work, and what a kernel start
+costs in the grading sandbox instead.
 """
 
 from __future__ import annotations
@@ -88,6 +89,45 @@ def notebook_costs(course: Path, assignments: list[str], student: str) -> dict[s
     return {"kernel start": start, "student code": sum(runs) / len(runs) - start}
 
 
+def sandbox_kernel_start(rounds: int = 5) -> float:
+    """Seconds from asking for a kernel to its first reply, in the grading sandbox (kernel prepared)."""
+    import asyncio
+    import os
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from crmkit.course import sandbox
+
+    root = Path(tempfile.mkdtemp(prefix="crmkit-bench-sandbox-"))
+    for folder in ("runtime", "work"):
+        (root / folder).mkdir()
+    os.environ["JUPYTER_PATH"] = str(root)
+    sandbox.write_kernelspec(root)
+    box = sandbox.Sandbox(sandbox.slot_uid(0), sandbox.Limits(), root / "runtime", [root / "work"], root / "log.txt")
+    sandbox.activate(box)
+
+    async def one() -> float:
+        box.next_connection_file()
+        await asyncio.sleep(1)  # prepared while the previous submission is saved
+        began = time.perf_counter()
+        manager = AsyncKernelManager(kernel_name=sandbox.KERNEL_NAME)
+        await manager.start_kernel(cwd=str(root / "work"))
+        client = manager.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=30)
+        seconds = time.perf_counter() - began
+        client.stop_channels()
+        await manager.shutdown_kernel(now=True)
+        box.recycle()
+        return seconds
+
+    try:
+        return sorted(asyncio.run(one()) for _ in range(rounds))[rounds // 2]
+    finally:
+        box.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=60)
@@ -132,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         print("cost per notebook in the sequential run:")
         for name, seconds in costs.items():
             print(f"  {name:<18} {seconds:5.2f} s")
+        print(f"kernel start in the grading sandbox (forked, prepared ahead; median): {sandbox_kernel_start():.3f} s")
         return 0 if identical else 1
     finally:
         if not args.dir:

@@ -322,7 +322,6 @@ def test_nbgrader_autogrades_against_a_snapshot_of_postgres(tmp_path, course, da
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="needs parallel.py to use snapshot_definitions", strict=False)
 def test_autograde_into_postgres(course, database):
     """``crmkit course autograde --jobs 2`` (parallel, sandboxed) records full points in PostgreSQL."""
     result = crmkit("course", "generate", "--course", str(course), ASSIGNMENT)

@@ -53,14 +53,19 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     """Autograde the submissions in ``submitted/`` and print everyone's scores."""
     course = grading.check_course_dir(args.course)
     assignments = grading.pick_assignments(course, args.assignments)
+    from . import parallel
     from .parallel import autograde as autograde_parallel, flags_table
     from .sandbox import Limits
 
     limits = Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_limit)
     report = autograde_parallel(
         course, assignments, student=args.student, jobs=args.jobs, limits=limits,
-        progress=lambda xs: _live_progress(xs, "autograde"),
+        progress=lambda xs: _live_progress(xs, "autograde"), force=args.force,
     )
+    kept = sum(r.detail == parallel.KEPT for r in report.results)
+    if kept:
+        print(f"{kept} 份提交已评过且未改动，保留原成绩（--force 重新评分）/ "
+              f"{kept} submission(s) graded before and unchanged: kept (--force regrades them)")
     rows = [r for r in grading.scores(course, assignments) if args.student is None or r.student == args.student]
     print(grading.score_table(rows) if rows else "还没有已评分的提交 / no graded submissions yet")
     if report.flags:
@@ -174,6 +179,8 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
                            help="每格时间上限（秒）/ seconds one cell may run (default 60)")
     autograde.add_argument("--wall-limit", type=int, default=300,
                            help="每份提交时间上限（秒）/ seconds one submission may take (default 300)")
+    autograde.add_argument("--force", action="store_true",
+                           help="重新评分已评过且未改动的提交 / regrade submissions graded before and unchanged")
 
     feedback = command("feedback", "生成 HTML 反馈 / write HTML feedback", cmd_feedback)
     assignments(feedback)

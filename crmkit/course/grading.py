@@ -106,8 +106,11 @@ class StepResult:
 def _result(assignment: str, student: str | None, outcome: dict) -> StepResult:
     if outcome.get("success"):
         return StepResult(assignment, student, True)
-    error = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
-    return StepResult(assignment, student, False, error[-1] if error else "unknown error")
+    lines = [x.strip() for x in f"{outcome.get('log') or ''}\n{outcome.get('error') or ''}".splitlines() if x.strip()]
+    # nbgrader ends with "Please see the above traceback"; the line that names the problem is above it
+    causes = [x for x in lines if ("Error: " in x or "Exception: " in x) and "see the the above traceback" not in x]
+    detail = causes[-1] if causes else (lines[-1] if lines else "unknown error")
+    return StepResult(assignment, student, False, detail)
 
 
 @contextmanager

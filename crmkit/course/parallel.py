@@ -1,24 +1,31 @@
-"""Autograde a class in parallel, each submission in its own scratch course and sandboxed kernel.
+"""Autograde a class in parallel: nbgrader's own autograde, sandboxed kernels, one gradebook writer.
 
-How it stays equal to ``nbgrader autograde`` and safe:
+How it stays equal to ``nbgrader autograde``, fast and safe:
 
-* Each (student, assignment) is graded by nbgrader's own ``autograde`` in a **scratch copy** of
-  the course (config, a snapshot of the gradebook, the non-notebook files of ``source/``, the
-  one submission), by one of ``jobs`` worker processes. Kernels of different students share
-  nothing; at most ``jobs`` run at once, and one worker starts its kernel while another runs.
-* The kernel is :mod:`crmkit.course.sandbox`: resource limits, a user id per worker slot,
-  a per-cell timeout (``Execute.timeout``) and a wall limit per submission (the worker kills
-  everything of the slot's user id when it is reached).
+* ``jobs`` worker processes (default: one per core). Each keeps a private scratch course
+  (config, the non-notebook files of ``source/``, and a SQLite snapshot of the assignment
+  definitions from the real gradebook, whatever its backend) and runs nbgrader's ``autograde``
+  there, in process, one submission at a time: nbgrader is imported once per worker, not once
+  per notebook.
+* Kernels come from the worker's :class:`~crmkit.course.sandbox.Sandbox`: bubblewrap, no
+  network, the slot's own user id, resource limits, and a filesystem holding only the
+  submission being graded. A kernel is forked from a warm factory in milliseconds, and a new
+  one serves every notebook; between submissions everything the last one left running is
+  killed. Per-cell timeout: nbgrader's ``Execute.timeout``; per submission: ``wall_seconds``.
 * Only the parent writes the course's gradebook, one submission at a time, with nbgrader's own
-  ``SaveAutoGrades`` and ``AssignLatePenalties`` run on the executed notebook, so scores are
-  computed exactly as nbgrader computes them, and nothing a kernel does to its scratch
-  gradebook reaches the real one.
+  ``SaveAutoGrades`` and ``AssignLatePenalties`` on the executed notebook, so scores are
+  computed exactly as nbgrader computes them.
+* Resumable: once a submission's grades are saved, a marker in its ``autograded/`` folder
+  records a digest of the submission and of the assignment's source. A later run (after a
+  crash, or with new submissions) skips what is graded and unchanged, and regrades the rest;
+  saving is nbgrader's update-or-create, so a regrade replaces and never duplicates.
 * Every graded notebook is checked for signs of tampering (:func:`tamper_flags`); those are
   reported next to the result, for the instructor to look at.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -33,11 +40,11 @@ from pathlib import Path
 
 from ..errors import CrmkitError
 from . import grading, sandbox
+from .gradebook_db import gradebook_url
 from .sandbox import Limits
 
-# Slot user ids: far above real accounts, one per worker process.
-FIRST_SLOT_UID = 61000
-CANARY_GRADE_ID = "crmkit_canary"
+GRADED_MARKER = ".crmkit-graded"
+KEPT = "unchanged, kept"  # the detail of a submission an earlier run graded
 
 
 @dataclass
@@ -49,6 +56,7 @@ class Outcome:
     ok: bool
     detail: str = ""
     seconds: float = 0.0
+    result_dir: str = ""
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -60,102 +68,194 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _copy_scratch(course: Path, scratch: Path, assignment: str, student: str, gradebook: Path) -> None:
-    """A course folder with just what grading one submission needs."""
-    scratch.mkdir(parents=True)
-    shutil.copy2(course / "nbgrader_config.py", scratch / "nbgrader_config.py")
-    shutil.copy2(gradebook, scratch / "gradebook.db")
-    os.chmod(scratch / "gradebook.db", 0o600)
-    shutil.copytree(course / "source" / assignment, scratch / "source" / assignment,
-                    ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-    shutil.copytree(course / "submitted" / student / assignment, scratch / "submitted" / student / assignment,
-                    symlinks=True)
-    for private in ("source", "submitted"):
-        os.chmod(scratch / private, 0o700)
+def _copy_without_links(source: Path, target: Path) -> None:
+    """Copy a folder of student files, leaving out symbolic links (one could point at the gradebook)
+    and anything that is not a plain file or folder."""
+    def links(folder: str, names: list[str]) -> list[str]:
+        paths = [os.path.join(folder, n) for n in names]
+        return [n for n, p in zip(names, paths) if os.path.islink(p) or not (os.path.isfile(p) or os.path.isdir(p))]
+
+    shutil.copytree(source, target, ignore=links)
+
+
+def definitions_snapshot(course: Path, target: Path) -> Path:
+    """A SQLite copy of what defines the course's assignments, for workers to grade against."""
+    from .gradebook_db import snapshot_definitions
+
+    snapshot_definitions(gradebook_url(course), target)
+    os.chmod(target, 0o600)
+    return target
 
 
 # ---------------------------------------------------------------- worker side
 
-_slot_uid: int | None = None
+class _Worker:
+    """One worker's scratch course and sandbox (lives as long as the worker process)."""
+
+    def __init__(self, slot: int, course: Path, scratch_root: Path, snapshot: Path, limits: Limits):
+        from traitlets.config import Config
+
+        self.origin, self.limits = course, limits
+        self.folder = scratch_root / f"worker{slot}"
+        self.folder.mkdir(mode=0o700)
+        self.course = self.folder / "course"
+        self.course.mkdir()
+        shutil.copy2(course / "nbgrader_config.py", self.course / "nbgrader_config.py")
+        shutil.copy2(snapshot, self.course / "gradebook.db")
+        shutil.copytree(course / "source", self.course / "source",
+                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        (self.course / "autograded").mkdir()
+        self.done = self.folder / "done"
+        self.done.mkdir()
+        self.runtime = self.folder / "runtime"
+        self.runtime.mkdir()
+        extra = Config()
+        extra.Execute.kernel_name = sandbox.KERNEL_NAME
+        extra.Execute.timeout = limits.cell_timeout
+        extra.Execute.startup_timeout = 60
+        extra.Execute.shutdown_kernel = "immediate"  # the sandbox is reset right after anyway
+        # grades are saved by the parent, into the real gradebook (see saving_preprocessors)
+        extra.Autograde.autograde_preprocessors = executing_preprocessors(grading.open_api(course).config)
+        # the snapshot is this worker's own SQLite file, whatever the course's backend
+        extra.CourseDirectory.db_url = f"sqlite:///{self.course / 'gradebook.db'}"
+        self.api = grading.open_api(self.course)
+        self.api.config.merge(extra)
+        self.api.coursedir.config.merge(extra)
+        arguments = ("--HistoryManager.hist_file=:memory:", *self.api.config.Execute.get("extra_arguments", []))
+        self.sandbox = sandbox.Sandbox(sandbox.slot_uid(slot), limits, self.runtime, [self.course / "autograded"],
+                                       log=self.folder / "sandbox.log", readable=(scratch_root / "mpl",),
+                                       kernel_arguments=arguments)
+        sandbox.activate(self.sandbox)
+        self.sandbox.next_connection_file()  # the first kernel starts warming up now
+        self.graded = 0
+
+    def grade(self, assignment: str, student: str) -> Outcome:
+        """nbgrader's autograde of one submission, in the sandbox, within the wall limit."""
+        import warnings
+
+        started = time.perf_counter()
+        submitted = self.course / "submitted"
+        shutil.rmtree(submitted, ignore_errors=True)
+        _copy_without_links(self.origin / "submitted" / student / assignment, submitted / student / assignment)
+        timer = threading.Timer(self.limits.wall_seconds, self.sandbox.reset)
+        timer.daemon = True
+        timer.start()
+        try:
+            with grading._in_folder(self.course), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                outcome = self.api.autograde(assignment, student, force=True, create=True)
+            result = grading._result(assignment, student, outcome)
+        except Exception as error:  # noqa: BLE001 - a submission must never stop the class
+            result = grading.StepResult(assignment, student, False, f"{type(error).__name__}: {error}")
+        finally:
+            timer.cancel()
+            timed_out = time.perf_counter() - started >= self.limits.wall_seconds
+        detail = result.detail
+        if timed_out:
+            detail = f"超过每份提交的时间上限 {self.limits.wall_seconds}s / wall limit of {self.limits.wall_seconds}s reached"
+        elif not result.ok:
+            detail = self._kernel_error() or detail
+        self.sandbox.recycle()  # kill whatever the submission left running; warm up the next kernel
+        graded = self.course / "autograded" / student / assignment
+        result_dir = ""
+        if graded.is_dir():
+            self.graded += 1
+            result_dir = str(self.done / f"{self.graded:05d}")
+            graded.rename(result_dir)
+        shutil.rmtree(self.course / "autograded" / student, ignore_errors=True)
+        return Outcome(assignment, student, result.ok and not timed_out, detail, time.perf_counter() - started,
+                       result_dir)
+
+    def _kernel_error(self) -> str:
+        """The last line a kernel wrote before dying, if one died."""
+        for log in sorted(self.runtime.glob("*.log")):
+            lines = [x for x in log.read_text(errors="replace").splitlines() if x.strip()]
+            if lines and "Error" in lines[-1]:
+                return f"kernel: {lines[-1][:200]}"
+        return ""
 
 
-def _init_worker(slots, scratch_root: str) -> None:
-    global _slot_uid
+_worker: _Worker | None = None
+
+
+def _init_worker(slots, course: str, scratch_root: str, snapshot: str, limits: Limits) -> None:
+    global _worker
     grading.ensure_env_bin_on_path()
     os.environ["JUPYTER_PATH"] = scratch_root
     os.environ["MPLCONFIGDIR"] = str(Path(scratch_root) / "mpl")
-    slot = slots.get()
-    _slot_uid = slot if sandbox.can_drop_privileges() else None
+    _worker = _Worker(slots.get(), Path(course), Path(scratch_root), Path(snapshot), limits)
 
 
-_pidfile: Path | None = None
+def grade_one(assignment: str, student: str) -> Outcome:
+    """Grade one submission in this worker (see :class:`_Worker`)."""
+    assert _worker is not None, "grade_one runs in a worker started by autograde()"
+    return _worker.grade(assignment, student)
 
 
-def _kill_slot() -> None:
-    if _slot_uid is not None:
-        sandbox.kill_uid(_slot_uid)
-    elif _pidfile is not None:
-        sandbox.kill_group_of(_pidfile)
+def _split_autograde_preprocessors(config) -> tuple[list, list]:
+    """nbgrader's autograde steps (as configured), split into executing ones and saving ones."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
+
+    configured = config.Autograde.get("autograde_preprocessors") or Autograde.class_traits()["autograde_preprocessors"].default()
+    saving = (SaveAutoGrades, AssignLatePenalties, CheckCellMetadata)
+    return [p for p in configured if p not in saving], [p for p in configured if p in saving]
 
 
-def grade_in_scratch(scratch: str, assignment: str, student: str, limits: Limits) -> Outcome:
-    """Run nbgrader's autograde on one submission in ``scratch`` (in a worker process)."""
-    import warnings
+def executing_preprocessors(config) -> list:
+    """What a worker runs: nbgrader's autograde steps up to the saving ones, with the canary cell."""
+    from .canary import AddCanary, ReadCanary
 
-    from traitlets.config import Config
+    return [AddCanary, *_split_autograde_preprocessors(config)[0], ReadCanary]
 
-    started = time.perf_counter()
-    folder = Path(scratch)
-    global _pidfile
-    _pidfile = folder / "kernel.pid"
-    os.environ[sandbox.ENV_VAR] = sandbox.limits_json(limits, _slot_uid, _pidfile)
-    extra = Config()
-    extra.Execute.kernel_name = sandbox.KERNEL_NAME
-    extra.Execute.timeout = limits.cell_timeout
-    extra.Execute.startup_timeout = 120
-    api = grading.open_api(folder)
-    api.config.merge(extra)
-    api.coursedir.config.merge(extra)
-    timer = threading.Timer(limits.wall_seconds, _kill_slot)
-    timer.daemon = True
-    timer.start()
-    try:
-        with grading._in_folder(folder), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = grading._result(assignment, student, api.autograde(assignment, student, force=True, create=True))
-    except Exception as error:  # noqa: BLE001 - a submission must never stop the class
-        result = grading.StepResult(assignment, student, False, f"{type(error).__name__}: {error}")
-    finally:
-        timed_out = not timer.is_alive() and time.perf_counter() - started >= limits.wall_seconds
-        timer.cancel()
-        _kill_slot()  # whatever the submission left running
-    detail = result.detail
-    if timed_out:
-        detail = f"超过每份提交的时间上限 {limits.wall_seconds}s / wall limit of {limits.wall_seconds}s reached"
-    return Outcome(assignment, student, result.ok and not timed_out, detail, time.perf_counter() - started)
+
+def saving_preprocessors(config) -> list:
+    """What the parent runs on an executed notebook, in nbgrader's order: save grades, late penalty, check."""
+    return _split_autograde_preprocessors(config)[1]
 
 
 # ---------------------------------------------------------------- parent side
 
-def _merge(course: Path, scratch: Path, assignment: str, student: str) -> None:
-    """Copy the executed notebooks into ``course/autograded`` and record their grades as nbgrader does."""
+def submission_digest(course: Path, assignment: str, student: str) -> str:
+    """A digest of a submission's files and of the assignment's source: grading depends on both."""
+    digest = hashlib.sha256()
+    for root in (course / "submitted" / student / assignment, course / "source" / assignment):
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def is_graded(course: Path, assignment: str, student: str) -> bool:
+    """Whether this submission, as it is now, was graded and saved by an earlier run."""
+    marker = course / "autograded" / student / assignment / GRADED_MARKER
+    return marker.is_file() and marker.read_text().strip() == submission_digest(course, assignment, student)
+
+
+def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> None:
+    """Put the executed notebooks in ``course/autograded`` and record their grades as nbgrader does.
+
+    The folder is swapped in whole; the marker is written last, after the gradebook has the
+    grades, so a run killed at any point is resumed by grading this submission again.
+    """
     import nbformat
     from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 
-    api = grading.open_api(course)
-    coursedir = api.coursedir
-    source = scratch / "autograded" / student / assignment
     target = course / "autograded" / student / assignment
+    staging = target.with_name(f".{assignment}.incoming")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    # links a kernel made in its folder are left out: feedback copies files to the student
+    _copy_without_links(executed, staging)
+    (staging / GRADED_MARKER).unlink(missing_ok=True)
+    owner = course.stat()  # the formgrader's account, not the grading slot's user id
+    for path in [staging, *staging.rglob("*")]:
+        os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)
     if target.exists():
         shutil.rmtree(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".sandbox-home-*"), symlinks=True)
-    for path in [target, *target.rglob("*")]:
-        os.chown(path, os.getuid(), os.getgid(), follow_symlinks=False)
-    db_url = f"sqlite:///{course / 'gradebook.db'}"
-    timestamp = coursedir.get_existing_timestamp(str(course / "submitted" / student / assignment))
-    with Gradebook(db_url, coursedir.course_id) as gradebook:
+    staging.rename(target)
+    db_url = gradebook_url(course)
+    timestamp = api.coursedir.get_existing_timestamp(str(course / "submitted" / student / assignment))
+    with Gradebook(db_url, api.coursedir.course_id) as gradebook:
         gradebook.update_or_create_student(student)
         if timestamp:
             gradebook.update_or_create_submission(assignment, student, timestamp=timestamp)
@@ -174,13 +274,33 @@ def _merge(course: Path, scratch: Path, assignment: str, student: str) -> None:
             continue
         notebook = nbformat.read(path, as_version=4)
         resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student, "db_url": db_url}}
-        for preprocessor in (SaveAutoGrades(parent=api), AssignLatePenalties(parent=api)):
-            notebook, resources = preprocessor.preprocess(notebook, resources)
+        for preprocessor in saving_preprocessors(api.config):
+            notebook, resources = preprocessor(parent=api).preprocess(notebook, resources)
+    (target / GRADED_MARKER).write_text(submission_digest(course, assignment, student) + "\n")
 
 
-def tamper_flags(course: Path, assignment: str, student: str) -> list[str]:
-    """Signs in an autograded submission that it tried to cheat or break the grader."""
+def graded_cells(db_url: str, assignment: str) -> dict[str, set[str]]:
+    """The grade ids of each notebook of ``assignment``, as the gradebook defines them."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gradebook:
+        return {n.name: {c.name for c in n.grade_cells} for n in gradebook.find_assignment(assignment).notebooks}
+
+
+def tamper_flags(course: Path, assignment: str, student: str,
+                 expected: dict[str, set[str]] | None = None) -> list[str]:
+    """Signs in an autograded submission that it tried to cheat or break the grader.
+
+    ``expected`` (default: read from the gradebook) are the grade ids each notebook must have;
+    a graded cell deleted or renamed by the student is flagged, and nbgrader leaves its points
+    to be graded by hand.
+    """
     import nbformat
+
+    if expected is None:
+        expected = graded_cells(gradebook_url(course), assignment)
+
+    from .canary import METADATA_KEY
 
     flags = []
     for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
@@ -188,6 +308,13 @@ def tamper_flags(course: Path, assignment: str, student: str) -> list[str]:
             notebook = nbformat.read(path, as_version=4)
         except Exception:  # noqa: BLE001
             return [f"{path.name}: 无法读取 / unreadable"]
+        present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells}
+        missing = sorted(expected.get(path.stem, set()) - present)
+        if missing:
+            flags.append(f"{path.stem}: 评分格被删除或改名 / graded cells deleted or renamed: {', '.join(missing)}")
+        canary = notebook.metadata.get(METADATA_KEY, "ok")
+        if canary != "ok":
+            flags.append(f"{path.stem}: 内核运行时被篡改或中途停止 / kernel tampered with or stopped at run time ({canary})")
         for cell in notebook.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type != "code" or meta.get("locked"):
@@ -211,6 +338,10 @@ SUSPICIOUS = [
     ("os._exit", "退出内核 / exits the kernel"),
     ("assert_frame_equal =", "替换测试函数 / replaces a test helper"),
     ("isclose =", "替换测试函数 / replaces a test helper"),
+    ("input_transformers", "改写之后运行的代码 / rewrites the cells that run later"),
+    ("events.register", "挂接代码执行事件 / hooks into cell execution"),
+    ("_ih", "读取输入历史（可见隐藏测试）/ reads the input history (hidden tests)"),
+    ("In[", "读取输入历史（可见隐藏测试）/ reads the input history (hidden tests)"),
 ]
 
 
@@ -230,11 +361,16 @@ def autograde(
     jobs: int | None = None,
     limits: Limits = Limits(),
     progress: grading.Progress = iter,
+    force: bool = False,
 ) -> GradingReport:
-    """Autograde every submission (or ``student``'s) with ``jobs`` workers; see the module doc."""
-    from nbgrader.api import MissingEntry  # noqa: F401  (fail early if nbgrader is missing)
+    """Autograde every submission (or ``student``'s) with ``jobs`` workers; see the module doc.
 
+    Submissions graded by an earlier run and unchanged since are skipped unless ``force``.
+    """
     course = course.resolve()
+    problem = sandbox.bwrap_problem()
+    if problem:
+        raise CrmkitError(problem)
     jobs = max(1, jobs or default_jobs())
     work = []
     for assignment in assignments:
@@ -254,51 +390,67 @@ def autograde(
                 generated = grading._result(assignment, None, api.generate_assignment(assignment, force=True, create=True))
                 if not generated.ok:
                     results.append(generated)
-    scratch_root = Path(tempfile.mkdtemp(prefix="crmkit-grading-"))
-    os.chmod(scratch_root, 0o711)  # kernels may pass through to their own folder, not list others
+    graded: dict[tuple[str, str], grading.StepResult] = {}
+    flags: dict[tuple[str, str], list[str]] = {}
+    expected: dict[str, dict[str, set[str]]] = {}
+    todo = []
+    for key in work:
+        if not force and is_graded(course, *key):
+            graded[key] = grading.StepResult(*key, True, KEPT)
+            if key[0] not in expected:
+                expected[key[0]] = graded_cells(gradebook_url(course), key[0])
+            flags[key] = tamper_flags(course, *key, expected[key[0]])
+        else:
+            todo.append(key)
+    outcomes: list[Outcome] = []
+    _remove_stale_scratch()
+    scratch_root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
-        sandbox.write_kernelspec(scratch_root)
-        for folder in (scratch_root / "kernels", scratch_root / "kernels" / sandbox.KERNEL_NAME):
-            os.chmod(folder, 0o755)
-        _warm_matplotlib_cache(scratch_root / "mpl")
-        snapshot = scratch_root / "gradebook-snapshot.db"
-        shutil.copy2(course / "gradebook.db", snapshot)
-        os.chmod(snapshot, 0o600)
-        context = multiprocessing.get_context("forkserver")
-        slots = context.Queue()
-        for slot in range(jobs):
-            slots.put(FIRST_SLOT_UID + slot)
-        flags: dict[tuple[str, str], list[str]] = {}
-        outcomes: list[Outcome] = []
-        graded: dict[tuple[str, str], grading.StepResult] = {}
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(slots, str(scratch_root))) as pool:
-            futures = {}
-            for number, (assignment, who) in enumerate(work):
-                scratch = scratch_root / f"{number:05d}"
-                _copy_scratch(course, scratch, assignment, who, snapshot)
-                futures[pool.submit(grade_in_scratch, str(scratch), assignment, who, limits)] = (scratch, assignment, who)
-            for future in progress(_completed(futures)):
-                scratch, assignment, who = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as error:  # noqa: BLE001 - e.g. a worker killed from outside
-                    outcome = Outcome(assignment, who, False, f"{type(error).__name__}: {error}")
-                outcomes.append(outcome)
-                step = grading.StepResult(assignment, who, outcome.ok, outcome.detail)
-                if (scratch / "autograded" / who / assignment).is_dir():
+        if todo:
+            sandbox.write_kernelspec(scratch_root)
+            _warm_matplotlib_cache(scratch_root / "mpl")
+            snapshot = definitions_snapshot(course, scratch_root / "definitions.db")
+            context = multiprocessing.get_context("forkserver")
+            slots = context.Queue()
+            for slot in range(min(jobs, len(todo))):
+                slots.put(slot)
+            with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_init_worker,
+                                     initargs=(slots, str(course), str(scratch_root), str(snapshot), limits)) as pool:
+                futures = {pool.submit(grade_one, assignment, who): (assignment, who) for assignment, who in todo}
+                for future in progress(_completed(futures)):
+                    assignment, who = futures[future]
                     try:
-                        with grading._in_folder(course):
-                            _merge(course, scratch, assignment, who)
-                        flags[(assignment, who)] = tamper_flags(course, assignment, who)
-                    except Exception as error:  # noqa: BLE001
-                        step = grading.StepResult(assignment, who, False, f"merge: {type(error).__name__}: {error}")
-                graded[(assignment, who)] = step
-                shutil.rmtree(scratch, ignore_errors=True)
+                        outcome = future.result()
+                    except Exception as error:  # noqa: BLE001 - e.g. a worker killed from outside
+                        outcome = Outcome(assignment, who, False, f"{type(error).__name__}: {error}")
+                    outcomes.append(outcome)
+                    step = grading.StepResult(assignment, who, outcome.ok, outcome.detail)
+                    if outcome.result_dir:
+                        try:
+                            with grading._in_folder(course):
+                                _merge(api, course, Path(outcome.result_dir), assignment, who)
+                            if assignment not in expected:
+                                expected[assignment] = graded_cells(f"sqlite:///{snapshot}", assignment)
+                            flags[(assignment, who)] = tamper_flags(course, assignment, who, expected[assignment])
+                        except Exception as error:  # noqa: BLE001
+                            step = grading.StepResult(assignment, who, False, f"merge: {type(error).__name__}: {error}")
+                        shutil.rmtree(outcome.result_dir, ignore_errors=True)
+                    graded[(assignment, who)] = step
         results += [graded[key] for key in work]
         return GradingReport(results, {k: v for k, v in flags.items() if v}, outcomes)
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
+
+
+SCRATCH_PREFIX = "crmkit-grading-"
+
+
+def _remove_stale_scratch() -> None:
+    """Delete scratch folders of runs that were killed (their copies of submissions are private)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(SCRATCH_PREFIX):].split("-")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _completed(futures: dict) -> Iterable:
