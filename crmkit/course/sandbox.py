@@ -33,7 +33,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-
 from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
