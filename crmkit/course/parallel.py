@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ..errors import CrmkitError
 from . import grading, sandbox
-from .gradebook_db import gradebook_url
+from .gradebook_db import connect_gradebook, gradebook_url
 from .sandbox import Limits
 
 GRADED_MARKER = ".crmkit-graded"
@@ -238,7 +238,6 @@ def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> 
     grades, so a run killed at any point is resumed by grading this submission again.
     """
     import nbformat
-    from nbgrader.api import Gradebook
 
     target = course / "autograded" / student / assignment
     staging = target.with_name(f".{assignment}.incoming")
@@ -253,9 +252,9 @@ def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> 
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
-    db_url = gradebook_url(course)
+    db_url = api.coursedir.db_url
     timestamp = api.coursedir.get_existing_timestamp(str(course / "submitted" / student / assignment))
-    with Gradebook(db_url, api.coursedir.course_id) as gradebook:
+    with connect_gradebook(db_url, api.coursedir.course_id) as gradebook:
         gradebook.update_or_create_student(student)
         if timestamp:
             gradebook.update_or_create_submission(assignment, student, timestamp=timestamp)
@@ -279,11 +278,9 @@ def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> 
     (target / GRADED_MARKER).write_text(submission_digest(course, assignment, student) + "\n")
 
 
-def graded_cells(db_url: str, assignment: str) -> dict[str, set[str]]:
+def graded_cells(db_url: str, course_id: str, assignment: str) -> dict[str, set[str]]:
     """The grade ids of each notebook of ``assignment``, as the gradebook defines them."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as gradebook:
+    with connect_gradebook(db_url, course_id) as gradebook:
         return {n.name: {c.name for c in n.grade_cells} for n in gradebook.find_assignment(assignment).notebooks}
 
 
@@ -298,7 +295,8 @@ def tamper_flags(course: Path, assignment: str, student: str,
     import nbformat
 
     if expected is None:
-        expected = graded_cells(gradebook_url(course), assignment)
+        api = grading.open_api(course)
+        expected = graded_cells(api.coursedir.db_url, api.coursedir.course_id, assignment)
 
     from .canary import METADATA_KEY
 
@@ -398,7 +396,7 @@ def autograde(
         if not force and is_graded(course, *key):
             graded[key] = grading.StepResult(*key, True, KEPT)
             if key[0] not in expected:
-                expected[key[0]] = graded_cells(gradebook_url(course), key[0])
+                expected[key[0]] = graded_cells(api.coursedir.db_url, api.coursedir.course_id, key[0])
             flags[key] = tamper_flags(course, *key, expected[key[0]])
         else:
             todo.append(key)
@@ -430,7 +428,8 @@ def autograde(
                             with grading._in_folder(course):
                                 _merge(api, course, Path(outcome.result_dir), assignment, who)
                             if assignment not in expected:
-                                expected[assignment] = graded_cells(f"sqlite:///{snapshot}", assignment)
+                                expected[assignment] = graded_cells(f"sqlite:///{snapshot}", api.coursedir.course_id,
+                                                                    assignment)
                             flags[(assignment, who)] = tamper_flags(course, assignment, who, expected[assignment])
                         except Exception as error:  # noqa: BLE001
                             step = grading.StepResult(assignment, who, False, f"merge: {type(error).__name__}: {error}")
