@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 from pathlib import Path
@@ -120,3 +121,23 @@ def test_each_kernel_is_fresh(box):
 def test_charts_still_render_inline(box):
     out = run(box, "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]);")
     assert "image/png" in out[0]
+
+
+def test_a_kernel_that_cannot_start_is_reported_and_the_sandbox_lives_on(box, tmp_path):
+    sandbox_, root = box
+    (tmp_path / "runtime").mkdir()
+    starved = sandbox.Sandbox(sandbox.slot_uid(SLOT + 1), sandbox.Limits(memory_bytes=64 * 1024**2),
+                              tmp_path / "runtime", [root / "work"], tmp_path / "sandbox.log")
+    sandbox.activate(starved)
+    try:
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+        client = NotebookClient(notebook, kernel_name=sandbox.KERNEL_NAME, timeout=20, startup_timeout=20,
+                                resources={"metadata": {"path": str(root / "work")}})
+        with pytest.raises(Exception, match="did not start|died"):
+            client.execute()
+        atexit.unregister(client._cleanup_kernel)  # nbclient's clean-up of a kernel that never started
+        starved.recycle()  # the factory still answers
+    finally:
+        starved.close()
+        sandbox.activate(sandbox_)
+    assert run(box, "print('still grading')") == ["still grading"]

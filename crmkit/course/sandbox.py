@@ -198,14 +198,15 @@ class Sandbox:
 
     def start_kernel(self, cwd: str) -> int:
         """Let the prepared kernel start serving in ``cwd`` (a folder bound into the sandbox); its pid."""
-        self.next_connection_file()
-        pid, _ = self._spare
-        self._spare = None
         for path in [Path(cwd), *Path(cwd).rglob("*")]:
             os.chown(path, self.uid, self.uid, follow_symlinks=False)
-        if not self.request(go=[pid, cwd])["ok"]:
-            raise SandboxError("准备好的内核已被结束 / the prepared kernel was stopped before it could start")
-        return pid
+        self.next_connection_file()
+        (pid, connection_file), self._spare = self._spare, None
+        if self.request(go=[pid, cwd])["ok"]:
+            return pid
+        log = Path(connection_file).with_suffix(".log")
+        reason = log.read_text(errors="replace").strip().splitlines()[-1:] if log.is_file() else []
+        raise SandboxError(f"评分内核无法启动 / the grading kernel did not start: {' '.join(reason) or 'no log'}")
 
     def poll(self, pid: int) -> int | None:
         return self.request(poll=pid)["status"]

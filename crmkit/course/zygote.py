@@ -150,7 +150,8 @@ def reset(uid: int, keep: list[str], rounds: int = 50) -> int:
     """
     killed = 0
     for _ in range(rounds):
-        pids = processes_of(uid)
+        # without root, the factory and bwrap's init share the kernels' user id
+        pids = [pid for pid in processes_of(uid) if pid not in (1, os.getpid())]
         if not pids:
             break
         for pid in pids:
@@ -189,10 +190,14 @@ def serve(uid: int) -> None:
         elif "go" in request:
             pid, cwd = request["go"]
             write_end = _waiting.pop(pid, None)
-            if write_end is not None:
-                os.write(write_end, cwd.encode())
+            started = write_end is not None
+            if started:
+                try:
+                    os.write(write_end, cwd.encode())
+                except BrokenPipeError:  # it died while getting ready; its log says why
+                    started = False
                 os.close(write_end)
-            reply = {"ok": write_end is not None}
+            reply = {"ok": started}
         elif "poll" in request:
             reply = {"status": _poll(request["poll"])}
         elif "signal" in request:
