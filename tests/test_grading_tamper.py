@@ -50,6 +50,8 @@ HOSTILE = {
              "setattr(numpy, 'all' + 'close', lambda *a, **k: True)",
     "transformer": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
 }
+
+
 def _solution(course: Path):
     return read_notebook(notebook_path(course, "source", ASSIGNMENT))
 
@@ -169,10 +171,12 @@ def test_silencing_errors_is_flagged(graded):
 
 
 @pytest.mark.parametrize("name", ["patch", "transformer"])
-def test_tests_passed_by_tampering_at_run_time_are_flagged(graded, name):
-    # the canary cell after the hidden tests sees that checks which must fail pass
+def test_tests_passed_by_tampering_at_run_time_score_nothing_and_are_flagged(graded, name):
+    # these tricks make the hidden tests pass; the canary cell after them sees that checks which
+    # must fail pass (or raise nothing), so no automatic point of that notebook is awarded
     course, report = graded
     assert any("tampered" in flag for flag in report.flags[(ASSIGNMENT, f"evil-{name}")])
+    assert not any(_cells(course, f"evil-{name}").values())
     assert not any(key[1].startswith("honest") for key in report.flags)
 
 

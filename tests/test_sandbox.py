@@ -97,7 +97,8 @@ def test_fork_bomb_hits_the_process_limit_and_is_cleared(box):
             "except OSError:\n    print('stopped after', forked)")
     out = run(box, bomb)
     assert out[0].startswith("stopped after") and int(out[0].split()[-1]) < LIMITS.processes
-    assert not zygote.processes_of(sandbox_.uid)  # recycle() killed every child
+    # recycle() killed every child; what may remain is the next kernel, prepared ahead
+    assert len(zygote.processes_of(sandbox_.uid)) <= 1
 
 
 def test_memory_limit(box):
@@ -109,7 +110,8 @@ def test_memory_limit(box):
 def test_processes_left_running_are_killed_between_submissions(box):
     sandbox_, _ = box
     run(box, "import subprocess; subprocess.Popen(['sleep', '600']); print('started')")
-    assert not zygote.processes_of(sandbox_.uid)
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0] for pid in zygote.processes_of(sandbox_.uid)]
+    assert b"sleep" not in commands and len(commands) <= 1  # at most the next kernel, prepared ahead
 
 
 def test_each_kernel_is_fresh(box):

@@ -7,7 +7,9 @@ or swallow exceptions with ``set_custom_exc``. The grader appends one cell after
 tests (:class:`AddCanary`) that makes checks which must fail, on random numbers drawn for this
 run, and ends by raising an error carrying a random token. :class:`ReadCanary` removes the cell
 and records the verdict in the notebook's metadata: ``ok`` only if the exact error came back
-and every check failed as it should. Anything else is flagged for the instructor.
+and every check failed as it should. Anything else (but a kernel that stopped before the end)
+means the kernel lied: the grader withholds every automatic point of that notebook for the
+instructor to grade by hand, and flags it.
 
 It cannot stop a student who reads this file and writes a bypass aimed at it; it catches the
 generic tricks, and the static scan in :mod:`crmkit.course.parallel` names the obvious ones.
@@ -81,15 +83,27 @@ class ReadCanary(NbGraderPreprocessor):
         return nb, resources
 
 
+STOPPED = "the kernel stopped before the end"
+OK = "ok"
+
+
 def verdict(cell, token: str) -> str:
-    """``ok``, or why the canary cell's outputs show a tampered kernel."""
+    """``ok``; :data:`STOPPED` when the canary never ran; otherwise how the kernel was tampered with."""
     if cell is None or not token:
         return "no canary cell"
+    if cell.get("execution_count") is None:
+        return STOPPED  # a dead kernel or the wall limit; reported on its own, not tampering
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     if not errors:
-        return "no error came back (errors silenced, or the cell was changed or never ran)"
+        return "no error came back (errors silenced or cells rewritten)"
     error = errors[-1]
     if error.get("ename") != "RuntimeError" or not str(error.get("evalue", "")).startswith(token):
         return f"unexpected error {error.get('ename')}"
     broken = str(error["evalue"])[len(token):].strip()
-    return "ok" if not broken else f"checks that must fail passed: {broken}"
+    return OK if not broken else f"checks that must fail passed: {broken}"
+
+
+def tampered(notebook) -> str | None:
+    """How the kernel that ran ``notebook`` was tampered with, or None if it was not (or stopped)."""
+    found = notebook.metadata.get(METADATA_KEY, OK)
+    return None if found in (OK, STOPPED) else found

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from ..errors import CrmkitError
 from . import grading, sandbox
+from .canary import tampered
 from .gradebook_db import connect_gradebook, gradebook_url
 from .sandbox import Limits
 
@@ -275,7 +276,19 @@ def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> 
         resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student, "db_url": db_url}}
         for preprocessor in saving_preprocessors(api.config):
             notebook, resources = preprocessor(parent=api).preprocess(notebook, resources)
+        if tampered(notebook):
+            _withhold_automatic_points(api, name, assignment, student)
     (target / GRADED_MARKER).write_text(submission_digest(course, assignment, student) + "\n")
+
+
+def _withhold_automatic_points(api, notebook: str, assignment: str, student: str) -> None:
+    """A kernel that lied cannot be trusted with any test: its points wait for the instructor."""
+    with connect_gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        for grade in gradebook.find_submission_notebook(notebook, assignment, student).grades:
+            if grade.auto_score is not None:
+                grade.auto_score = 0
+                grade.needs_manual_grade = True
+        gradebook.db.commit()
 
 
 def graded_cells(db_url: str, course_id: str, assignment: str) -> dict[str, set[str]]:
@@ -298,8 +311,6 @@ def tamper_flags(course: Path, assignment: str, student: str,
         api = grading.open_api(course)
         expected = graded_cells(api.coursedir.db_url, api.coursedir.course_id, assignment)
 
-    from .canary import METADATA_KEY
-
     flags = []
     for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
         try:
@@ -310,9 +321,10 @@ def tamper_flags(course: Path, assignment: str, student: str,
         missing = sorted(expected.get(path.stem, set()) - present)
         if missing:
             flags.append(f"{path.stem}: 评分格被删除或改名 / graded cells deleted or renamed: {', '.join(missing)}")
-        canary = notebook.metadata.get(METADATA_KEY, "ok")
-        if canary != "ok":
-            flags.append(f"{path.stem}: 内核运行时被篡改或中途停止 / kernel tampered with or stopped at run time ({canary})")
+        how = tampered(notebook)
+        if how:
+            flags.append(f"{path.stem}: 内核运行时被篡改，自动分已扣留，请人工评分 / kernel tampered with at run time "
+                         f"({how}): automatic points withheld, grade by hand")
         for cell in notebook.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type != "code" or meta.get("locked"):
