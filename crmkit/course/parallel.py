@@ -26,7 +26,6 @@ How it stays equal to ``nbgrader autograde``, fast and safe:
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import shutil
@@ -35,7 +34,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CrmkitError
@@ -58,7 +57,6 @@ class Outcome:
     detail: str = ""
     seconds: float = 0.0
     result_dir: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def default_jobs() -> int:
@@ -357,7 +355,7 @@ SUSPICIOUS = [
 
 @dataclass(frozen=True)
 class GradingReport:
-    """Each submission's result, its tamper flags, and the worker timings."""
+    """Each submission's result, its tamper flags, and what each worker reported."""
 
     results: list[grading.StepResult]
     flags: dict[tuple[str, str], list[str]]
@@ -495,8 +493,3 @@ def flags_table(flags: dict[tuple[str, str], list[str]]) -> str:
         ["作业 assignment", "学生 student", "需要查看 check"],
         [(a, s, "; ".join(f)) for (a, s), f in sorted(flags.items())],
     )
-
-
-def outcome_json(outcomes: list[Outcome]) -> str:
-    """Worker timings as JSON (for the benchmark)."""
-    return json.dumps([o.__dict__ for o in outcomes])

@@ -313,8 +313,8 @@ class SandboxProvisioner(LocalProvisioner):
         # the kernel is already prepared in the sandbox: adopt its connection file
         manager = self.parent
         manager.client_class = "crmkit.course.sandbox.SandboxKernelClient"
-        manager.load_connection_file(self.sandbox.next_connection_file())
         manager.connection_file = self.sandbox.next_connection_file()
+        manager.load_connection_file()
         self.connection_info = manager.get_connection_info()
         kwargs.pop("transport_encryption", None)
         cmd = manager.format_kernel_cmd(extra_arguments=kwargs.pop("extra_arguments", []))
