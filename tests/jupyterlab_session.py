@@ -1,4 +1,14 @@
-"""A real JupyterLab server for the browser tests, started on a free port and stopped cleanly."""
+"""A real JupyterLab server for the browser tests, and JupyterLab driven through its own commands.
+
+The server is started the way ``make lab`` starts it for a student (the kit's student
+configuration in ``lab/student/``), on a free port with a random token, and with
+``expose_app_in_browser`` so a test can reach JupyterLab's application object. Notebooks are
+opened and run through JupyterLab's commands (``docmanager:open``, ``notebook:run-all-cells``
+aimed at one notebook by its widget id), never by clicking where a cell happens to be: a click
+on a link in a markdown cell opens another tab, and the notebook's commands then act on nothing.
+Every wait is on state (the document and the kernel are ready, the command's promise resolved),
+not on time.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[1]
+STUDENT_CONFIG = REPO / "lab" / "student"
 CHROMIUM = Path("/usr/bin/chromium")
 # the flags this machine's closed network needs (no background connections, no sandbox as root)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -22,6 +34,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (`make system-packages` installs it)"
 )
+# How long a command may take in the page (a whole notebook run on a busy machine).
+COMMAND_TIMEOUT_MS = 240_000
 
 
 def free_port() -> int:
@@ -31,8 +45,8 @@ def free_port() -> int:
 
 
 def quiet_settings(folder: Path) -> None:
-    """User settings for the test server: no news or update toasts over the notebook, and every
-    cell rendered (not only those in view), so widgets are found wherever they are."""
+    """User settings for the test server: every cell rendered (not only those in view), so
+    widgets are found wherever they are. News and update checks are off in lab/student."""
     settings = {
         ("apputils-extension", "notification"): {"fetchNews": "false", "checkForUpdates": False,
                                                  "doNotDisturbMode": True},
@@ -44,23 +58,28 @@ def quiet_settings(folder: Path) -> None:
         path.write_text(json.dumps(values))
 
 
-def start_lab(root: Path, scratch: Path, drop_env: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str, str]:
+def start_lab(
+    root: Path, scratch: Path, drop_env: tuple[str, ...] = (), config: Path | None = STUDENT_CONFIG
+) -> tuple[subprocess.Popen, str, str]:
     """JupyterLab on ``root`` with a random token; returns the server, its base URL and the token.
 
-    ``drop_env`` names environment variables the server must not inherit from the shell.
-    The server log is ``scratch/jupyter.log``.
+    ``drop_env`` names environment variables the server must not inherit from the shell;
+    ``config`` is put on ``JUPYTER_CONFIG_PATH`` (default: the student's configuration, as
+    ``make lab`` uses it). The server log is ``scratch/jupyter.log``.
     """
     settings = scratch / "settings"
     quiet_settings(settings)
     token, port = secrets.token_hex(16), free_port()
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"), "IPYTHONDIR": str(scratch / "ipython"),
            "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    if config is not None:
+        env["JUPYTER_CONFIG_PATH"] = str(config)
     for name in drop_env:
         env.pop(name, None)
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
                "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
                f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
-               f"--LabApp.workspaces_dir={scratch / 'workspaces'}"]
+               f"--LabApp.workspaces_dir={scratch / 'workspaces'}", "--LabApp.expose_app_in_browser=True"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # CI containers run as root
     log = scratch / "jupyter.log"
@@ -93,19 +112,79 @@ def stop(server: subprocess.Popen) -> None:
         server.wait(timeout=10)
 
 
-def menu(page, top: str, item: str, attempts: int = 3) -> None:
-    """Choose ``top › item`` as a student would. The item is disabled until the notebook has
-    focus, so click into it first, pick only an enabled item, and try again if the menu was not ready."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+# The page side. Each script finds the notebook panel by its path, so nothing depends on which
+# tab happens to be in front; errors come back as exceptions with JupyterLab's own message.
+_HELPERS = """
+  const app = window.jupyterapp;
+  const panelAt = async (path) => {
+    await app.started;
+    await app.restored;
+    for (const widget of app.shell.widgets('main')) {
+      if (widget.context && widget.context.path === path && widget.content && widget.sessionContext) {
+        await widget.context.ready;
+        await widget.sessionContext.ready;
+        return widget;
+      }
+    }
+    throw new Error('no open notebook at ' + path);
+  };
+  const within = (what, promise) => Promise.race([promise, new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(what + ' took longer than ' + ms + ' ms')), ms))]);
+"""
 
-    for attempt in range(1, attempts + 1):
-        page.locator(".jp-Notebook .jp-Cell").first.click()
-        page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
-        entry = page.locator(".lm-Menu-item:not(.lm-mod-disabled)", has=page.get_by_text(item, exact=True))
-        try:
-            entry.first.click(timeout=15_000)
-            return
-        except PlaywrightTimeout:
-            if attempt == attempts:
-                raise
-            page.keyboard.press("Escape")
+
+def _in_page(page, body: str, path: str) -> None:
+    """Run ``body`` (JavaScript using ``app``, ``panelAt``, ``within``, ``path``, ``ms``) in the page."""
+    page.evaluate("async ([path, ms]) => {" + _HELPERS + body + "}", [path, COMMAND_TIMEOUT_MS])
+
+
+def open_notebook(page, base: str, token: str, path: str) -> None:
+    """Open JupyterLab and the notebook at ``path`` (relative to the server's root) with
+    ``docmanager:open``; return once its document and kernel are ready."""
+    page.goto(f"{base}/lab?token={token}")
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=90_000)
+    _in_page(page, """
+        await within('opening ' + path, (async () => {
+            await app.started;
+            await app.restored;
+            await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+            app.shell.activateById((await panelAt(path)).id);
+        })());""", path)
+    wait_until_idle(page, path)
+
+
+def run_all_cells(page, path: str) -> None:
+    """Run › Run All Cells on the notebook at ``path``; return when the last cell has run."""
+    _in_page(page, """
+        await within('running all cells of ' + path, (async () => {
+            const panel = await panelAt(path);
+            await app.commands.execute('notebook:run-all-cells', {widgetId: panel.id});
+        })());""", path)
+    wait_until_idle(page, path)
+
+
+def restart_and_run_all(page, path: str) -> None:
+    """Kernel › Restart Kernel and Run All Cells on the notebook at ``path`` (without the dialog)."""
+    _in_page(page, """
+        await within('restarting the kernel of ' + path, (async () => {
+            const panel = await panelAt(path);
+            await panel.sessionContext.restartKernel();
+            await panel.sessionContext.ready;
+        })());""", path)
+    run_all_cells(page, path)
+
+
+def wait_until_idle(page, path: str) -> None:
+    """Wait until the notebook's kernel is idle and no cell is queued or running."""
+    page.wait_for_function(
+        """(path) => {
+            for (const panel of window.jupyterapp.shell.widgets('main')) {
+                if (!(panel.context && panel.context.path === path && panel.content)) continue;
+                const session = panel.sessionContext.session;
+                if (!session || !session.kernel || session.kernel.status !== 'idle') return false;
+                return !panel.content.widgets.some(cell => cell.promptNode && cell.promptNode.textContent.includes('*'));
+            }
+            return false;
+        }""",
+        arg=path, timeout=COMMAND_TIMEOUT_MS, polling=250,
+    )

@@ -1,57 +1,37 @@
 """In a real browser: JupyterLab runs a case notebook, its explorer renders, and moving it works.
 
-Starts `jupyter lab` on a free localhost port with a random token, opens a notebook in headless
-Chromium through Playwright, runs all cells from the Run menu, waits for an explorer
-(crmkit.widgets.explore: a slider or drop-down above its output), moves its control from the
-keyboard (slider) or by choosing another option (drop-down), and checks the output below it
-changes. It does this for the futures-broker case notebook (a slider over a table) and for
-00_start_here.ipynb (a slider over a chart). Screenshots go to docs/screenshots/ so a person can
-check that the Chinese renders without boxes; they are the same bytes from run to run.
+Starts `jupyter lab` as `make lab` does for a student, on a free localhost port with a random
+token, opens a notebook in headless Chromium through Playwright, runs all cells with
+JupyterLab's own command, finds an explorer (crmkit.widgets.explore: a slider or drop-down above
+its output), moves its control from the keyboard (slider) or by choosing another option
+(drop-down), and checks the output below it changes. It does this for the futures-broker case
+notebook (a slider over a table) and for 00_start_here.ipynb (a slider over a chart).
 
-The server runs on a temporary copy of the notebook, so the repository's file is never saved
-over; the kit's data are read through crmkit as usual.
+Screenshots go to the test's temporary folder; `make screenshots` sets CRMKIT_SCREENSHOTS to
+refresh the committed pictures in docs/screenshots/ (a person checks there that the Chinese
+renders without boxes). The server runs on a temporary copy of the notebook, so the
+repository's file is never saved over; the kit's data are read through crmkit as usual.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
-from jupyterlab_session import CHROMIUM, CHROMIUM_ARGS, menu, needs_chromium, start_lab, stop
+from jupyterlab_session import CHROMIUM, CHROMIUM_ARGS, needs_chromium, open_notebook, run_all_cells, start_lab, stop
 
 ROOT = Path(__file__).resolve().parents[1]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# `make screenshots` points this at docs/screenshots; a plain test run leaves the tree alone
+SCREENSHOTS_ENV = "CRMKIT_SCREENSHOTS"
 # (notebook, which explorer): a case notebook's first explorer (a slider over a table), and the
 # start-here notebook's chart explorer (the last one), the notebook `make lab` opens.
 NOTEBOOKS = [("01_futures_broker.ipynb", 0), ("00_start_here.ipynb", -1)]
 EXPLORER = ".jp-OutputArea .widget-vbox:has(> .widget-output):has(> .widget-slider, > .widget-dropdown)"
 MARK = "data-crmkit-test"
 
-pytestmark = [pytest.mark.slow, needs_chromium]
-
-
-def run_all_cells(page, explorer, attempts: int = 2) -> None:
-    """Run › Run All Cells, as a student would, until the explorer appears and every cell has run.
-
-    The menu item is disabled until the notebook is the current document, so click into the
-    notebook first and pick only an enabled item; try once more if nothing ran.
-    """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import expect
-
-    for attempt in range(1, attempts + 1):
-        menu(page, "Run", "Run All Cells")
-        try:
-            expect(explorer).to_be_visible(timeout=60_000 if attempt < attempts else 120_000)
-            # every cell has run: no "[*]" prompt left and the kernel is idle
-            expect(page.locator(".jp-InputArea-prompt", has_text="*")).to_have_count(0, timeout=120_000)
-            expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
-            return
-        except (AssertionError, PlaywrightTimeout):
-            if attempt == attempts:
-                raise
-            page.keyboard.press("Escape")
+pytestmark = [pytest.mark.slow, pytest.mark.browser, needs_chromium]
 
 
 def output_text(page, explorer) -> str:
@@ -66,16 +46,13 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     source = ROOT / "notebooks" / name
-    if not source.exists():
-        if name.startswith("00"):
-            pytest.fail(f"{source} is missing")
-        pytest.skip(f"{name} is not written yet; 00_start_here.ipynb covers the browser path")
     root = tmp_path / "root"
     (root / "notebooks").mkdir(parents=True)
     shutil.copy(source, root / "notebooks" / source.name)
-    for folder in ("cases", "datasets"):  # the notebook's relative links resolve as in the repo
-        (root / folder).symlink_to(ROOT / folder, target_is_directory=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for folder in ("cases", "datasets"):  # relative links resolve as in the repo; JupyterLab writes only here
+        shutil.copytree(ROOT / folder, root / folder)
+    screenshots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path / "screenshots")
+    screenshots.mkdir(parents=True, exist_ok=True)
     stem = source.stem
     log = tmp_path / "jupyter.log"
     server, base, token = start_lab(root, tmp_path, drop_env=("CRMKIT_DATA_DIR",))  # the committed data
@@ -85,13 +62,11 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(60_000)
             try:
-                page.goto(f"{base}/lab/tree/notebooks/{source.name}?token={token}")
-                expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=90_000)
-                expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1, timeout=90_000)
+                open_notebook(page, base, token, f"notebooks/{source.name}")
                 page.add_style_tag(content="* { caret-color: transparent !important; }")  # steadier screenshots
-
-                run_all_cells(page, page.locator(EXPLORER).first)
+                run_all_cells(page, f"notebooks/{source.name}")
                 explorer = page.locator(EXPLORER).nth(which)
+                expect(explorer).to_be_visible(timeout=60_000)  # widget views render after the run
                 explorer.evaluate(f"el => el.setAttribute('{MARK}', '')")  # the same element from JavaScript
                 explorer = page.locator(f"[{MARK}]")
                 shown = explorer.locator(".widget-output .jp-OutputArea-output").first
@@ -100,7 +75,7 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
                 before = output_text(page, explorer)
                 assert before.strip(), "the explorer shows nothing: " + explorer.evaluate("el => el.outerHTML")[:3000]
                 assert "出错了 / Something went wrong" not in before, before
-                explorer.screenshot(path=str(SCREENSHOTS / f"{stem}_explorer_before.png"))
+                explorer.screenshot(path=str(screenshots / f"{stem}_explorer_before.png"))
 
                 slider = explorer.locator(".widget-slider .noUi-handle").first
                 if slider.count():
@@ -125,11 +100,11 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
                 after = output_text(page, explorer)
                 assert after != before
                 assert "出错了 / Something went wrong" not in after, after
-                explorer.screenshot(path=str(SCREENSHOTS / f"{stem}_explorer_after.png"))
+                explorer.screenshot(path=str(screenshots / f"{stem}_explorer_after.png"))
                 # The notebook with the explorer in view, without the file browser and status bar
                 # (their "modified 5s ago" would change the picture on every run).
                 explorer.evaluate("el => el.scrollIntoView({block: 'center'})")
-                page.locator(".jp-NotebookPanel").screenshot(path=str(SCREENSHOTS / f"{stem}_jupyterlab.png"))
+                page.locator(".jp-NotebookPanel").screenshot(path=str(screenshots / f"{stem}_jupyterlab.png"))
             except Exception:
                 failure = tmp_path / "failure.png"
                 page.screenshot(path=str(failure))

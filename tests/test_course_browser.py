@@ -15,7 +15,16 @@ import time
 from pathlib import Path
 
 import pytest
-from jupyterlab_session import CHROMIUM, CHROMIUM_ARGS, menu, needs_chromium, start_lab, stop
+from jupyterlab_session import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    needs_chromium,
+    open_notebook,
+    restart_and_run_all,
+    run_all_cells,
+    start_lab,
+    stop,
+)
 
 from crmkit.course import grading
 from crmkit.course.demo import prepare_demo_course
@@ -25,24 +34,7 @@ COURSE = REPO / "exercises"
 SERVICES = {"potential": "win_first_order", "new": "second_order", "sleeping": "wake_up",
             "old": "build_habit", "big": "save_time", "loyal": "personal_care"}
 
-pytestmark = [pytest.mark.slow, needs_chromium]
-
-
-def run_all_until_visible(page, target, attempts: int = 3) -> None:
-    """Run › Run All Cells until ``target`` shows. Right after the page opens, JupyterLab now
-    and then drops the first run request (the kit's other browser test sees the same), so a
-    student would simply click again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import expect
-
-    for attempt in range(1, attempts + 1):
-        menu(page, "Run", "Run All Cells")
-        try:
-            expect(target).to_be_visible(timeout=60_000)
-            return
-        except (AssertionError, PlaywrightTimeout):
-            if attempt == attempts:
-                raise
+pytestmark = [pytest.mark.slow, pytest.mark.browser, needs_chromium]
 
 
 def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_path):
@@ -60,20 +52,18 @@ def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)  # kernels start slowly on a busy CI machine
-            page.goto(f"{base}/lab/tree/segmentation/segmentation.ipynb?token={token}")
-            expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1, timeout=90_000)
-
+            notebook = "segmentation/segmentation.ipynb"
+            open_notebook(page, base, token, notebook)
+            run_all_cells(page, notebook)
             id_box = page.locator(".widget-text input").first
-            run_all_until_visible(page, id_box)
+            expect(id_box).to_be_visible(timeout=60_000)
             id_box.fill("lily")
             page.locator("button", has_text="保存 / Save").first.click()
             expect(page.get_by_text("已保存 'lily'", exact=False)).to_be_visible(timeout=60_000)
             assert (folder / "student_id.txt").read_text(encoding="utf-8").strip() == "lily"
 
-            menu(page, "Kernel", "Restart Kernel and Run All Cells…")
-            page.locator(".jp-Dialog-button.jp-mod-accept").first.click()
-            # Run All clears every cell's output when it starts; the id box's new message shows
-            # the restarted kernel has reached the top cell, so older widgets are gone by now
+            restart_and_run_all(page, notebook)
+            # the id box of the restarted kernel shows the saved id
             expect(page.get_by_text("要改就重新填写", exact=False)).to_be_visible(timeout=120_000)
             # and it got past the unsolved code tasks: the last widget task is there
             dropdowns = page.locator(".widget-dropdown select")
