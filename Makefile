@@ -11,7 +11,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: lab demo test install system-packages postgres notebooks datasets benchmark benchmark-grading clean
+.PHONY: lab lab-instructor demo test check screenshots install system-packages postgres notebooks datasets \
+        benchmark benchmark-grading clean
 
 install: $(STAMP) system-packages
 
@@ -29,7 +30,7 @@ $(SYSTEM_STAMP): Makefile
 	@if fc-list :lang=zh 2>/dev/null | grep -q . && command -v chromium >/dev/null && command -v bwrap >/dev/null; then \
 	  echo "CJK fonts, Chromium and bubblewrap present"; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk chromium bubblewrap >/dev/null; \
+	  python3 scripts/apt_install.py fonts-noto-cjk chromium bubblewrap || exit 1; \
 	else \
 	  echo "请安装中文字体、Chromium 和 bubblewrap / Please install a CJK font, Chromium and bubblewrap: sudo apt-get install fonts-noto-cjk chromium bubblewrap"; exit 1; \
 	fi
@@ -52,7 +53,7 @@ postgres:
 	  echo "请准备测试用 PostgreSQL / Please set up the test PostgreSQL (installs Debian's postgresql, starts it, creates role $(POSTGRES_USER)): sudo make postgres"; exit 1; \
 	fi; \
 	if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || exit 1; \
+	  python3 scripts/apt_install.py postgresql || exit 1; \
 	fi; \
 	cluster=$$(pg_lsclusters -h | awk '$$3 == $(POSTGRES_PORT) { print $$1 " " $$2; exit }'); \
 	if [ -z "$$cluster" ]; then \
@@ -71,8 +72,14 @@ postgres:
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# A student's JupyterLab on the kit: lab/student/ turns off nbgrader's instructor panels and the
+# news pop-up. The instructor's opens the course in exercises/ with the formgrader.
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) notebooks/00_start_here.ipynb
+	JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
+	  notebooks/00_start_here.ipynb
+
+lab-instructor: install
+	cd exercises && $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/exercises $(ALLOW_ROOT)
 
 # A whole term, headless (about a minute once installed): datasets built and validated, then a
 # simulated class of 12 hands in, is autograded in parallel, gets feedback, and the class report
@@ -82,9 +89,28 @@ demo: install
 	$(BIN)/crmkit data validate build/demo/datasets
 	$(BIN)/crmkit course demo --dir build/demo/course --students 12
 
+# Everything CI runs. The tests may write only into temporary or ignored folders: the tree guard
+# compares `git status` before and after and fails naming any file a test changed.
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
+TREE_STATUS := $(VENV)/.tree-status
+
 test: install postgres
+	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
 	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -q tests
-	$(PYTHON) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
+	$(PYTHON) -m pytest -q $(NBVAL)
+	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
+
+# Day to day (under two minutes here): unit tests and nbval; no browser, PostgreSQL or
+# whole-class grading runs (markers browser, postgres, slow).
+check: install
+	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
+	$(PYTHON) -m pytest -q -m "not slow and not browser and not postgres" tests
+	$(PYTHON) -m pytest -q $(NBVAL)
+	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
+
+# Refresh the committed pictures in docs/screenshots/ (the browser tests take them).
+screenshots: install
+	CRMKIT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PYTHON) -m pytest -q tests/test_browser.py
 
 # Re-execute the notebooks and store their outputs without random widget ids (commit the result;
 # nbval compares against it). `python -m crmkit.notebook_outputs check notebooks/*.ipynb` says whether a file would change.

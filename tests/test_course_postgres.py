@@ -232,6 +232,7 @@ def test_snapshot_of_an_unreachable_gradebook(tmp_path):
 
 # ---------------------------------------------------------------- on the PostgreSQL server
 
+@pytest.mark.postgres
 def test_generate_writes_the_assignments_to_postgres(course, database):
     result = crmkit("course", "generate", "--course", str(course))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -249,6 +250,7 @@ def test_generate_writes_the_assignments_to_postgres(course, database):
     assert not (course / "gradebook.db").exists(), "nothing went to a SQLite gradebook"
 
 
+@pytest.mark.postgres
 def test_scores_and_export_read_from_postgres(tmp_path, database):
     # the explicit driver form works on SQLAlchemy 2.0 and 2.1 alike
     course = make_course(tmp_path / "course", database.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -272,6 +274,7 @@ def test_scores_and_export_read_from_postgres(tmp_path, database):
     assert not (course / "gradebook.db").exists()
 
 
+@pytest.mark.postgres
 def test_snapshot_from_postgres_has_the_definitions_and_no_students(tmp_path, course, database):
     from nbgrader.api import Gradebook
 
@@ -304,6 +307,7 @@ def test_snapshot_from_postgres_has_the_definitions_and_no_students(tmp_path, co
     assert set(DEFINITION_TABLES) <= copied
 
 
+@pytest.mark.postgres
 def test_nbgrader_autogrades_against_a_snapshot_of_postgres(tmp_path, course, database):
     """What a grading worker does: nbgrader's autograde in a scratch course whose gradebook is the snapshot."""
     assert all(r.ok for r in grading.generate(course, [ASSIGNMENT]))
@@ -321,6 +325,7 @@ def test_nbgrader_autogrades_against_a_snapshot_of_postgres(tmp_path, course, da
     assert query(database, "SELECT count(*) FROM student") == [(0,)], "the worker never touched PostgreSQL"
 
 
+@pytest.mark.postgres
 @pytest.mark.slow
 def test_autograde_into_postgres(course, database):
     """``crmkit course autograde --jobs 2`` (parallel, sandboxed) records full points in PostgreSQL."""
