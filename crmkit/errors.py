@@ -8,11 +8,15 @@ from collections.abc import Iterable
 class CrmkitError(Exception):
     """An error whose message is shown to a student or instructor as it is.
 
-    The CLI prints it on one line and exits with ``exit_code``; notebooks show it
-    without a traceback worth reading.
+    The CLI prints it on one line and exits with ``exit_code``. In a notebook, IPython lets an
+    exception render itself (``_render_traceback_``): a student sees the one bilingual line,
+    not a traceback through the kit's internals.
     """
 
     exit_code = 1
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
 
 
 class UsageError(CrmkitError):

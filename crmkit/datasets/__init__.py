@@ -33,9 +33,23 @@ def generate(
     """Generate every table of ``case`` in memory, with the dtypes :func:`load` gives."""
     spec = get_case(case)
     size = spec.default_customers if n_customers is None else check_size(n_customers)
-    student = None if student is None else normalise_student_id(student)
+    student = None if student is None else _checked_student(student)
     tables = _generate_cached(spec.key, DEFAULT_SEED if seed is None else int(seed), student, size)
     return {name: df.copy() for name, df in tables.items()}
+
+
+def _checked_student(student: object) -> str:
+    """The normalised student id; an empty one is an error that says what to type."""
+    normalised = normalise_student_id(student)
+    if not normalised:
+        from ..errors import UsageError
+
+        raise UsageError(
+            f"学号是空的（student={student!r}）：填你自己的学号，例如 load(\"retail_chain\", student=\"2023012345\") / "
+            f"The student id is empty (student={student!r}): give your own, "
+            f"e.g. load(\"retail_chain\", student=\"2023012345\")"
+        )
+    return normalised
 
 
 @lru_cache(maxsize=8)
