@@ -108,6 +108,29 @@ def test_tables_line_up_with_chinese_text():
         assert grading._width(line[: line.index(second)]) == first_column + 2, line
 
 
+def test_score_table_marks_pending_written_answers_one_way_and_explains_it():
+    rows = [grading.Score("a", "seg", 14, 14, None, 3), grading.Score("b", "seg", 7, 14, 0, 3),
+            grading.Score("c", "seg", 14, 14, 2, 3)]
+    table = grading.score_table(rows)
+    lines = table.splitlines()
+    assert f"{grading.PENDING} / 3" in lines[2] and f"14 / 17（{grading.PENDING} 3）" in lines[2]
+    assert "0 / 3" in lines[3] and "7 / 17" in lines[3] and "2 / 3" in lines[4] and "16 / 17" in lines[4]
+    assert "—" not in table and lines[-1] == grading.PENDING_NOTE
+
+
+def test_a_flag_names_the_cell_and_the_task_it_belongs_to():
+    from crmkit.course.parallel import cell_name
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import x"),
+        nbformat.v4.new_code_cell("rfm = 1", metadata={"nbgrader": {"grade_id": "rfm_answer", "solution": True}}),
+        nbformat.v4.new_code_cell("get_ipython()"),
+    ])
+    assert cell_name(notebook, 1) == "第 1 格（开头 / at the top）/ cell 1"
+    assert cell_name(notebook, 2) == "第 2 格 rfm_answer / cell 2 (rfm_answer)"
+    assert cell_name(notebook, 3) == "第 3 格（在 rfm_answer 之后 / after rfm_answer）/ cell 3"
+
+
 def test_unknown_assignments_are_named_with_the_valid_ones():
     with pytest.raises(UsageError, match="Valid assignments: complaints, loyalty, segmentation"):
         grading.pick_assignments(COURSE, ["segmentaton"])

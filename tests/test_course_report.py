@@ -23,7 +23,6 @@ from crmkit.cli import main as crmkit_main
 from crmkit.course import report
 from crmkit.course.grading import Score
 from crmkit.course.report import (
-    REASON_MANUAL,
     REASON_MISSING,
     REASON_NOT_GRADED,
     REASON_TAMPER,
@@ -125,7 +124,34 @@ def test_reasons_name_tampering_missing_low_scores_and_pending_hand_grading():
     assert low[0].startswith(REASON_TAMPER) and "替换异常处理" in low[0]
     assert "6.9 / 14" in low[1] and "50%" in low[1]
     assert reasons_for(score("a", auto=7), submitted=True, flags=[], threshold=0.5) == ()  # exactly half is fine
-    assert reasons_for(score("a", manual=None), submitted=True, flags=[], threshold=0.5) == (REASON_MANUAL,)
+    # a written answer still to grade is not a reason per student: the report counts them per assignment
+    assert reasons_for(score("a", manual=None), submitted=True, flags=[], threshold=0.5) == ()
+
+
+def test_written_answers_to_grade_are_one_line_per_assignment_with_a_count():
+    data = class_data(scores=[score("s01-wang", manual=None), score("s02-li", manual=None), score(EVIL, auto=1)],
+                      roster=["s01-wang", "s02-li", EVIL])
+    built = build_report(data)
+    assert built.pending_line().count("segmentation") == 2  # once in Chinese, once in English
+    assert "segmentation 2 份" in built.pending_line() and "segmentation: 2" in built.pending_line()
+    assert not any("书面" in reason for row in built.attention for reason in row.reasons)
+    page = report.render_html(built, {})
+    assert page.count(html_escaped(built.pending_line())) == 1 and report.PENDING_NOTE.split(" = ")[0] in page
+
+
+def test_a_check_without_a_message_says_so():
+    failures = {("segmentation", s, "rfm_tests"): Failure("AssertionError", "AssertionError") for s in ("a", "b")}
+    cells = [cell(s, "rfm_tests", 0) for s in ("a", "b")]
+    (item,) = item_analysis(cells, failures)
+    assert item.top_failure.startswith("AssertionError") and "no message" in item.top_failure
+
+
+def test_every_failed_check_is_in_the_items_csv():
+    failures = {("segmentation", s, "rfm_tests"): Failure("AssertionError", m)
+                for s, m in (("a", "one"), ("b", "two"), ("c", "three"), ("d", "four"), ("e", "four"))}
+    items = item_analysis([cell(s, "rfm_tests", 0) for s in "abcde"], failures)
+    row = list(csv.DictReader(io.StringIO(report.items_csv(items))))[0]
+    assert row["failed_checks"] == "four ×2 | one ×1 | three ×1 | two ×1"
 
 
 def test_score_rows_cover_every_student_and_assignment_sorted():
@@ -214,7 +240,7 @@ def test_csvs_are_utf8_with_a_byte_order_mark_for_excel(written):
     assert items == [{
         "assignment": "segmentation", "notebook": "segmentation", "grade_id": "rfm_tests", "max_points": "2",
         "graded": "2", "lost_points": "1", "lost_share": "0.5000", "unanswered": "0", "top_failure": "<b>monetary</b>",
-        "top_failure_count": "1",
+        "top_failure_count": "1", "failed_checks": "<b>monetary</b> ×1",
     }]
 
 

@@ -284,27 +284,36 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     return "\n".join(lines)
 
 
+# The one mark for a written answer nobody has graded yet (CLI, report, CSV, feedback).
+PENDING = "待评"
+PENDING_NOTE = (
+    f"{PENDING} = 书面回答待人工评分（formgrader），总分暂不含它；0 = 留空未答 / "
+    f"{PENDING} = pending: the written answer is not graded by hand yet (formgrader) and the total leaves it out; "
+    "0 = left blank"
+)
+
+
 def _points(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+    return PENDING if value is None else f"{value:g}"
+
+
+def _total(row: Score) -> str:
+    total = f"{row.auto_score + (row.manual_score or 0):g} / {row.auto_max + row.manual_max:g}"
+    return f"{total}（{PENDING} {row.manual_max:g}）" if row.manual_score is None and row.manual_max else total
 
 
 def score_table(rows: Sequence[Score]) -> str:
-    """The scores as a table: student, assignment, automatic points, points left to grade by hand."""
+    """The scores as a table: student, assignment, automatic points, points graded by hand, total."""
     table = format_table(
         ["学生 student", "作业 assignment", "自动分 auto", "人工分 manual", "总分 total"],
         [
-            (
-                r.student,
-                r.assignment,
-                f"{r.auto_score:g} / {r.auto_max:g}",
-                f"{_points(r.manual_score)} / {r.manual_max:g}",
-                f"{r.auto_score + (r.manual_score or 0):g} / {r.auto_max + r.manual_max:g}",
-            )
+            (r.student, r.assignment, f"{r.auto_score:g} / {r.auto_max:g}",
+             f"{_points(r.manual_score)} / {r.manual_max:g}", _total(r))
             for r in rows
         ],
     )
-    if any(r.manual_score is None for r in rows):
-        table += "\n— = 待人工评分（formgrader）/ not graded by hand yet (formgrader)"
+    if any(r.manual_score is None or r.manual_score == 0 for r in rows if r.manual_max):
+        table += "\n" + PENDING_NOTE
     return table
 
 

@@ -323,14 +323,26 @@ def tamper_flags(course: Path, assignment: str, student: str,
         if how:
             flags.append(f"{path.stem}: 内核运行时被篡改，自动分已扣留，请人工评分 / kernel tampered with at run time "
                          f"({how}): automatic points withheld, grade by hand")
-        for cell in notebook.cells:
+        for number, cell in enumerate(notebook.cells, start=1):
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type != "code" or meta.get("locked"):
                 continue  # locked cells were restored from the gradebook
             for pattern, why in SUSPICIOUS:
                 if pattern in cell.source:
-                    flags.append(f"{meta.get('grade_id', 'cell')}: {why}")
+                    flags.append(f"{path.stem} {cell_name(notebook, number)}: {why}")
     return sorted(set(flags))
+
+
+def cell_name(notebook, number: int) -> str:
+    """Where cell ``number`` (from 1) is, for an instructor: its task id, or the task it follows."""
+    cells = notebook.cells[:number]
+    own = cells[-1].metadata.get("nbgrader", {}).get("grade_id")
+    if own:
+        return f"第 {number} 格 {own} / cell {number} ({own})"
+    before = next((c.metadata["nbgrader"]["grade_id"] for c in reversed(cells[:-1])
+                   if c.metadata.get("nbgrader", {}).get("grade_id")), None)
+    where = f"在 {before} 之后 / after {before}" if before else "开头 / at the top"
+    return f"第 {number} 格（{where}）/ cell {number}"
 
 
 # Code a CRM exercise never needs, but a submission cheating the grader would.

@@ -51,7 +51,10 @@ REASON_TAMPER = "可能作弊或破坏评分 / possible tampering"
 REASON_NOT_GRADED = "已提交但未能评分 / submitted but could not be graded"
 REASON_MISSING = "缺交 / missing submission"
 REASON_LOW = "自动分低于 {share:.0%} / auto score below {share:.0%}"
-REASON_MANUAL = "书面回答待人工评分 / written answer not graded by hand yet"
+# The one mark for a written answer nobody has graded yet, in the report, its CSVs and the CLI.
+PENDING = grading.PENDING
+PENDING_NOTE = grading.PENDING_NOTE
+NO_MESSAGE = "（测试没有给出说明 / the check gives no message）"
 
 
 # ---------------------------------------------------------------- plain data
@@ -70,6 +73,11 @@ class Failure:
     @property
     def unanswered(self) -> bool:
         return self.ename in UNANSWERED
+
+    @property
+    def shown(self) -> str:
+        """The message as the report shows it: a bare error name says that the check gave none."""
+        return f"{self.message} {NO_MESSAGE}" if self.message == self.ename else self.message
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,15 @@ class Report:
     rows: list[ScoreRow]
     auto_scores: dict[str, list[float]]  # per assignment, sorted, for the histograms
 
+    def pending_line(self) -> str:
+        """Written answers still to grade by hand, one count per assignment ("" when none)."""
+        counts = [(s.assignment, s.manual_pending) for s in self.summaries if s.manual_pending]
+        if not counts:
+            return ""
+        zh = "，".join(f"{a} {n} 份" for a, n in counts)
+        en = ", ".join(f"{a}: {n}" for a, n in counts)
+        return f"书面回答{PENDING}（在 formgrader 中评分）：{zh} / Written answers {PENDING} (grade them in the formgrader): {en}"
+
     def summary_line(self) -> str:
         """One bilingual line: students, graded, missing, flagged, rows needing attention."""
         graded = sum(s.graded for s in self.summaries)
@@ -250,7 +267,7 @@ def item_analysis(
     for (assignment, notebook, grade_id), group in grouped.items():
         graded = [c for c in group if c.points is not None]
         failed = [failures[key] for key in ((assignment, c.student, grade_id) for c in graded) if key in failures]
-        tally = Counter(f.message for f in failed if not f.unanswered)
+        tally = Counter(f.shown for f in failed if not f.unanswered)
         items.append(Item(
             assignment, notebook, grade_id,
             max_points=max(c.max_points for c in group),
@@ -278,8 +295,7 @@ def reasons_for(
         return tuple(reasons)
     if score.auto_max > 0 and score.auto_score < threshold * score.auto_max:
         reasons.append(f"{REASON_LOW.format(share=threshold)}: {score.auto_score:g} / {score.auto_max:g}")
-    if score.manual_score is None:
-        reasons.append(REASON_MANUAL)
+    # written answers still to grade are counted once per assignment (Report.pending_line), not here
     return tuple(reasons)
 
 
@@ -501,12 +517,13 @@ def scores_csv(rows: Sequence[ScoreRow]) -> str:
     """``scores.csv`` as text: one row per student x assignment, empty scores when missing."""
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(["student", "assignment", "auto_score", "auto_max", "manual_score", "manual_max", "total", "needs_attention"])
+    out.writerow(["student", "assignment", "auto_score", "auto_max", "manual_score", "manual_max", "total",
+                  "needs_attention"])
     for row in rows:
         s = row.score
         points = ["", "", "", "", ""] if s is None else [
-            _number(s.auto_score), _number(s.auto_max), _number(s.manual_score), _number(s.manual_max),
-            _number(s.auto_score + (s.manual_score or 0)),
+            _number(s.auto_score), _number(s.auto_max), PENDING if s.manual_score is None else _number(s.manual_score),
+            _number(s.manual_max), _number(s.auto_score + (s.manual_score or 0)),
         ]
         out.writerow([_excel_text(row.student), row.assignment, *points, _excel_text("; ".join(row.reasons))])
     return buffer.getvalue()
@@ -517,10 +534,12 @@ def items_csv(items: Sequence[Item]) -> str:
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow(["assignment", "notebook", "grade_id", "max_points", "graded", "lost_points", "lost_share",
-                  "unanswered", "top_failure", "top_failure_count"])
+                  "unanswered", "top_failure", "top_failure_count", "failed_checks"])
     for i in items:
+        every = " | ".join(f"{message} ×{count}" for message, count in i.failures)
         out.writerow([i.assignment, i.notebook, i.grade_id, _number(i.max_points), i.graded, i.lost,
-                      f"{i.lost_share:.4f}", i.unanswered, _excel_text(i.top_failure), i.top_failure_count])
+                      f"{i.lost_share:.4f}", i.unanswered, _excel_text(i.top_failure), i.top_failure_count,
+                      _excel_text(every)])
     return buffer.getvalue()
 
 
@@ -568,7 +587,7 @@ def render_html(report: Report, charts: Mapping[str, bytes]) -> str:
         '<p>表格文件 / Tables: <a href="scores.csv">scores.csv</a>（每位学生每个作业一行 / one row per student and '
         'assignment），<a href="items.csv">items.csv</a>（每道自动评分题一行 / one row per autograded task）。</p>\n',
         "<h2>1. 成绩分布 / Score distribution</h2>\n",
-        "<p>自动评分部分的分数 / Points of the autograded part.</p>\n",
+        f"<p>自动评分部分的分数。{html.escape(PENDING_NOTE)} / Points of the autograded part.</p>\n",
         _table(
             ["作业 assignment", "已评分 graded", "满分 max", "平均 mean", "中位数 median", "最低 min", "最高 max",
              "待人工评分 to grade by hand", "缺交 missing"],
@@ -590,10 +609,10 @@ def render_html(report: Report, charts: Mapping[str, bytes]) -> str:
         _table(
             ["作业 assignment", "笔记本 notebook", "题 task (grade id)", "分值 points", "已评分 graded",
              "丢分 lost", "占比 share", "未作答 unanswered", "最常没通过的检查 check failed most", "次数 count",
-             "其他 other failed checks"],
+             "其他没通过的检查 other failed checks"],
             [(i.assignment, i.notebook, i.grade_id, f"{i.max_points:g}", i.graded, i.lost, f"{i.lost_share:.0%}",
-              i.unanswered, i.top_failure or "—", i.top_failure_count or "",
-              "；".join(f"{message} ×{count}" for message, count in i.failures[1:4]) + ("；…" if len(i.failures) > 4 else ""))
+              i.unanswered, i.top_failure or "", i.top_failure_count or "",
+              "；".join(f"{message} ×{count}" for message, count in i.failures[1:]))
              for i in report.items],
             numeric=(3, 4, 5, 6, 7, 9),
         ),
@@ -604,9 +623,10 @@ def render_html(report: Report, charts: Mapping[str, bytes]) -> str:
             parts.append(_image(name, charts[name], f"{s.assignment} 各题丢分占比 / share who lost points per task"))
     parts += [
         "<h2>3. 需要关注的学生 / Students who need attention</h2>\n",
-        f"<p>原因：疑似作弊、缺交、自动分低于 {report.threshold:.0%}、书面回答待人工评分。/ Reasons: possible "
-        f"tampering, a missing submission, an auto score below {report.threshold:.0%}, a written answer not "
-        "graded by hand yet.</p>\n",
+        f"<p>原因：疑似作弊、缺交、未能评分、自动分低于 {report.threshold:.0%}。/ Reasons: possible "
+        f"tampering, a missing submission, a submission that could not be graded, an auto score below "
+        f"{report.threshold:.0%}.</p>\n",
+        f"<p>{html.escape(report.pending_line())}</p>\n" if report.pending_line() else "",
         _table(["学生 student", "作业 assignment", "原因 reason"],
                [(a.student, a.assignment, "；".join(a.reasons)) for a in report.attention])
         if report.attention else "<p>没有 / None.</p>\n",
