@@ -24,9 +24,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from crmkit.course import grading, parallel  # noqa: E402
-from crmkit.course.demo import prepare_demo_course  # noqa: E402
-from crmkit.course.submissions import notebook_path, partly_solved, read_notebook, replace_solution, submit  # noqa: E402
+from crmkit.grading import course_folder, steps  # noqa: E402
+from crmkit.grading import scores as grades  # noqa: E402
+from crmkit.grading.autograde import autograde, default_jobs  # noqa: E402
+from crmkit.grading.demo import prepare_demo_course  # noqa: E402
+from crmkit.grading.submissions import (  # noqa: E402
+    notebook_path,
+    partly_solved,
+    read_notebook,
+    replace_solution,
+    submit,
+)
 
 WRONG = REPO / "tests" / "fixtures" / "wrong_answers"
 KINDS = ["solution", "blank", "partial-0.3", "partial-0.5", "partial-0.8", "wrong"]
@@ -35,7 +43,7 @@ KINDS = ["solution", "blank", "partial-0.3", "partial-0.5", "partial-0.8", "wron
 def hand_in_class(course: Path, students: int) -> list[str]:
     """Submit a spread of notebooks for ``students`` students of every assignment; returns the ids."""
     ids = [f"s{n:03d}" for n in range(1, students + 1)]
-    for assignment in grading.source_assignments(course):
+    for assignment in course_folder.source_assignments(course):
         solution = read_notebook(notebook_path(course, "source", assignment))
         release = read_notebook(notebook_path(course, "release", assignment))
         wrong = sorted((WRONG / assignment).glob("*__*.py"))
@@ -49,18 +57,26 @@ def hand_in_class(course: Path, students: int) -> list[str]:
                 notebook = partly_solved(solution, release, float(kind.split("-")[1]))
             else:
                 fixture = wrong[number % len(wrong)]
-                notebook = replace_solution(solution, fixture.stem.split("__")[0] + "_answer", fixture.read_text(encoding="utf-8"))
+                notebook = replace_solution(
+                    solution,
+                    fixture.stem.split("__")[0] + "_answer",
+                    fixture.read_text(encoding="utf-8"),
+                )
             submit(course, student, assignment, notebook)
     return ids
 
 
 def sequential(course: Path, assignments: list[str]) -> float:
     """Plain ``nbgrader autograde ASSIGNMENT`` for each assignment; returns the wall time."""
-    grading.ensure_env_bin_on_path()
+    course_folder.ensure_env_bin_on_path()
     started = time.perf_counter()
     for assignment in assignments:
-        subprocess.run(["nbgrader", "autograde", assignment, "--force", "--log-level=ERROR"], cwd=course, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["nbgrader", "autograde", assignment, "--force", "--log-level=ERROR"],
+            cwd=course,
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - started
 
 
@@ -82,8 +98,13 @@ def notebook_costs(course: Path, assignments: list[str], student: str) -> dict[s
         folder = course / "autograded" / student / assignment
         notebook = nbformat.read(folder / f"{assignment}.ipynb", as_version=4)
         began = time.perf_counter()
-        NotebookClient(notebook, kernel_name="python3", timeout=120, allow_errors=True,
-                       resources={"metadata": {"path": str(folder)}}).execute()
+        NotebookClient(
+            notebook,
+            kernel_name="python3",
+            timeout=120,
+            allow_errors=True,
+            resources={"metadata": {"path": str(folder)}},
+        ).execute()
         runs.append(time.perf_counter() - began)
     start = sum(starts) / len(starts)
     return {"kernel start": start, "student code": sum(runs) / len(runs) - start}
@@ -96,14 +117,16 @@ def sandbox_kernel_start(rounds: int = 5) -> float:
 
     from jupyter_client.manager import AsyncKernelManager
 
-    from crmkit.course import sandbox
+    from crmkit.grading import sandbox
 
     root = Path(tempfile.mkdtemp(prefix="crmkit-bench-sandbox-"))
     for folder in ("runtime", "work"):
         (root / folder).mkdir()
     os.environ["JUPYTER_PATH"] = str(root)
     sandbox.write_kernelspec(root)
-    box = sandbox.Sandbox(sandbox.slot_uid(0), sandbox.Limits(), root / "runtime", [root / "work"], root / "log.txt")
+    box = sandbox.Sandbox(
+        sandbox.slot_uid(0), sandbox.Limits(), root / "runtime", [root / "work"], root / "log.txt"
+    )
     sandbox.activate(box)
 
     async def one() -> float:
@@ -131,48 +154,71 @@ def sandbox_kernel_start(rounds: int = 5) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=60)
-    parser.add_argument("--jobs", type=int, default=None, help="workers of the parallel run (default: cores)")
-    parser.add_argument("--dir", default=None, help="work folder (default: a temporary one, removed after)")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="workers of the parallel run (default: cores)"
+    )
+    parser.add_argument(
+        "--dir", default=None, help="work folder (default: a temporary one, removed after)"
+    )
     args = parser.parse_args(argv)
 
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="crmkit-bench-"))
     try:
         base = prepare_demo_course(REPO / "exercises", work / "sequential")
-        assignments = grading.source_assignments(base)
-        assert all(r.ok for r in grading.generate(base, assignments))
+        assignments = course_folder.source_assignments(base)
+        assert all(r.ok for r in steps.generate_assignments(base, assignments))
         ids = hand_in_class(base, args.students)
         shutil.copytree(base, work / "parallel")
         other = work / "parallel"
         notebooks = len(ids) * len(assignments)
-        print(f"{len(ids)} students x {len(assignments)} assignments = {notebooks} notebooks, "
-              f"{parallel.default_jobs()} cores", flush=True)
+        print(
+            f"{len(ids)} students x {len(assignments)} assignments = {notebooks} notebooks, "
+            f"{default_jobs()} cores",
+            flush=True,
+        )
 
         seq_seconds = sequential(base, assignments)
-        print(f"plain nbgrader autograde (sequential): {seq_seconds:7.1f} s  ({seq_seconds / notebooks:.2f} s/notebook)",
-              flush=True)
+        print(
+            f"plain nbgrader autograde (sequential): {seq_seconds:7.1f} s  ({seq_seconds / notebooks:.2f} s/notebook)",
+            flush=True,
+        )
         began = time.perf_counter()
-        report = parallel.autograde(other, assignments, jobs=args.jobs)
+        report = autograde(other, assignments, jobs=args.jobs)
         par_seconds = time.perf_counter() - began
-        print(f"crmkit course autograde (parallel):    {par_seconds:7.1f} s  ({par_seconds / notebooks:.2f} s/notebook)")
+        print(
+            f"crmkit course autograde (parallel):    {par_seconds:7.1f} s  ({par_seconds / notebooks:.2f} s/notebook)"
+        )
         print(f"speed-up: {seq_seconds / par_seconds:.2f}x")
 
         failed = [r for r in report.results if not r.ok]
-        ours = {(s.student, s.assignment): (s.auto_score, s.manual_score) for s in grading.scores(other)}
-        theirs = {(s.student, s.assignment): (s.auto_score, s.manual_score) for s in grading.scores(base)}
+        ours = {
+            (s.student, s.assignment): (s.auto_score, s.manual_score) for s in grades.scores(other)
+        }
+        theirs = {
+            (s.student, s.assignment): (s.auto_score, s.manual_score) for s in grades.scores(base)
+        }
         cells_differ = [
-            (a, s) for a in assignments for s in ids
-            if grading.cell_scores(base, a, s) != grading.cell_scores(other, a, s)
+            (a, s)
+            for a in assignments
+            for s in ids
+            if grades.cell_scores(base, a, s) != grades.cell_scores(other, a, s)
         ]
         identical = ours == theirs and not cells_differ and not failed
-        print(f"scores identical: {identical}  ({len(ours)} submissions, {len(failed)} failed, "
-              f"{len(cells_differ)} with different cell scores)")
+        print(
+            f"scores identical: {identical}  ({len(ours)} submissions, {len(failed)} failed, "
+            f"{len(cells_differ)} with different cell scores)"
+        )
 
         costs = notebook_costs(base, assignments, ids[0])
-        costs["nbgrader overhead"] = seq_seconds / notebooks - costs["kernel start"] - costs["student code"]
+        costs["nbgrader overhead"] = (
+            seq_seconds / notebooks - costs["kernel start"] - costs["student code"]
+        )
         print("cost per notebook in the sequential run:")
         for name, seconds in costs.items():
             print(f"  {name:<18} {seconds:5.2f} s")
-        print(f"kernel start in the grading sandbox (forked, prepared ahead; median): {sandbox_kernel_start():.3f} s")
+        print(
+            f"kernel start in the grading sandbox (forked, prepared ahead; median): {sandbox_kernel_start():.3f} s"
+        )
         return 0 if identical else 1
     finally:
         if not args.dir:

@@ -18,7 +18,9 @@ from .errors import CrmkitError
 def _progress(items, **kwargs):
     from tqdm import tqdm
 
-    return tqdm(items, file=sys.stderr, disable=None, **kwargs)  # disable=None: off when not a terminal
+    return tqdm(
+        items, file=sys.stderr, disable=None, **kwargs
+    )  # disable=None: off when not a terminal
 
 
 def cmd_data_build(args: argparse.Namespace) -> int:
@@ -38,8 +40,12 @@ def cmd_data_build(args: argparse.Namespace) -> int:
         rows = sum(len(df) for df in tables.values())
         rows_total += rows
         size = sum(p.stat().st_size for p in folder.glob("*.csv"))
-        print(f"{spec.key:<24} {len(tables)} tables {rows:>10,} rows {size / 1e6:7.2f} MB  -> {folder}")
-    print(f"完成 / done: {len(specs)} cases, {rows_total:,} rows in {time.perf_counter() - started:.1f} s")
+        print(
+            f"{spec.key:<24} {len(tables)} tables {rows:>10,} rows {size / 1e6:7.2f} MB  -> {folder}"
+        )
+    print(
+        f"完成 / done: {len(specs)} cases, {rows_total:,} rows in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 
@@ -75,7 +81,9 @@ def _positive_or_any_int(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="crmkit", description="CRM Casebook 工具 / tools for the CRM Casebook kit")
+    p = argparse.ArgumentParser(
+        prog="crmkit", description="CRM Casebook 工具 / tools for the CRM Casebook kit"
+    )
     sub = p.add_subparsers(dest="group", metavar="{data,course}")
     sub.required = True
     data = sub.add_parser("data", help="生成和检查数据集 / build and validate the datasets")
@@ -84,16 +92,28 @@ def parser() -> argparse.ArgumentParser:
 
     build = data_sub.add_parser("build", help="从种子生成数据集 / generate datasets from the seed")
     build.add_argument("cases", nargs="*", metavar="CASE", help="案例 / cases (default: all)")
-    build.add_argument("--customers", type=_positive_or_any_int, help="客户数 / number of customers (default: each case's)")
-    build.add_argument("--seed", type=_positive_or_any_int, default=None, help="随机种子 / random seed")
-    build.add_argument("--out", default=None, help="输出文件夹 / output folder (default: the kit's datasets/)")
+    build.add_argument(
+        "--customers",
+        type=_positive_or_any_int,
+        help="客户数 / number of customers (default: each case's)",
+    )
+    build.add_argument(
+        "--seed", type=_positive_or_any_int, default=None, help="随机种子 / random seed"
+    )
+    build.add_argument(
+        "--out", default=None, help="输出文件夹 / output folder (default: the kit's datasets/)"
+    )
     build.set_defaults(func=cmd_data_build)
 
-    validate = data_sub.add_parser("validate", help="按数据字典检查 CSV / check CSVs against the data dictionary")
-    validate.add_argument("dir", nargs="?", help="数据文件夹 / data folder (default: the kit's datasets/)")
+    validate = data_sub.add_parser(
+        "validate", help="按数据字典检查 CSV / check CSVs against the data dictionary"
+    )
+    validate.add_argument(
+        "dir", nargs="?", help="数据文件夹 / data folder (default: the kit's datasets/)"
+    )
     validate.set_defaults(func=cmd_data_validate)
 
-    from .course.cli import add_course_commands
+    from .grading.cli import add_course_commands
 
     add_course_commands(sub)
     return p

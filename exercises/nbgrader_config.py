@@ -8,7 +8,7 @@ See docs/instructors_widget_tasks.md for per-student data and widget answers.
 
 import os
 
-from crmkit.course.nbgrader_ext import feedback_preprocessors, generate_preprocessors
+from crmkit.grading.preprocessors import feedback_preprocessors, generate_preprocessors
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it reads this file)
 

@@ -29,10 +29,17 @@ REPO = Path(__file__).resolve().parents[1]
 STUDENT_CONFIG = REPO / "lab" / "student"
 CHROMIUM = Path("/usr/bin/chromium")
 # the flags this machine's closed network needs (no background connections, no sandbox as root)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (`make system-packages` installs it)"
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (`make system-packages` installs it)",
 )
 # How long a command may take in the page (a whole notebook run on a busy machine).
 COMMAND_TIMEOUT_MS = 240_000
@@ -48,8 +55,11 @@ def quiet_settings(folder: Path) -> None:
     """User settings for the test server: every cell rendered (not only those in view), so
     widgets are found wherever they are. News and update checks are off in lab/student."""
     settings = {
-        ("apputils-extension", "notification"): {"fetchNews": "false", "checkForUpdates": False,
-                                                 "doNotDisturbMode": True},
+        ("apputils-extension", "notification"): {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+            "doNotDisturbMode": True,
+        },
         ("notebook-extension", "tracker"): {"windowingMode": "none"},
     }
     for (extension, plugin), values in settings.items():
@@ -70,22 +80,43 @@ def start_lab(
     settings = scratch / "settings"
     quiet_settings(settings)
     token, port = secrets.token_hex(16), free_port()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"), "IPYTHONDIR": str(scratch / "ipython"),
-           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+        "IPYTHONDIR": str(scratch / "ipython"),
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+    }
     if config is not None:
         env["JUPYTER_CONFIG_PATH"] = str(config)
     for name in drop_env:
         env.pop(name, None)
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-               "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
-               f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={settings}",
-               f"--LabApp.workspaces_dir={scratch / 'workspaces'}", "--LabApp.expose_app_in_browser=True"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={scratch / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # CI containers run as root
     log = scratch / "jupyter.log"
     with log.open("w") as log_file:
-        server = subprocess.Popen(command, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            command,
+            cwd=root,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -143,34 +174,46 @@ def open_notebook(page, base: str, token: str, path: str) -> None:
     ``docmanager:open``; return once its document and kernel are ready."""
     page.goto(f"{base}/lab?token={token}")
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=90_000)
-    _in_page(page, """
+    _in_page(
+        page,
+        """
         await within('opening ' + path, (async () => {
             await app.started;
             await app.restored;
             await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
             app.shell.activateById((await panelAt(path)).id);
-        })());""", path)
+        })());""",
+        path,
+    )
     wait_until_idle(page, path)
 
 
 def run_all_cells(page, path: str) -> None:
     """Run › Run All Cells on the notebook at ``path``; return when the last cell has run."""
-    _in_page(page, """
+    _in_page(
+        page,
+        """
         await within('running all cells of ' + path, (async () => {
             const panel = await panelAt(path);
             await app.commands.execute('notebook:run-all-cells', {widgetId: panel.id});
-        })());""", path)
+        })());""",
+        path,
+    )
     wait_until_idle(page, path)
 
 
 def restart_and_run_all(page, path: str) -> None:
     """Kernel › Restart Kernel and Run All Cells on the notebook at ``path`` (without the dialog)."""
-    _in_page(page, """
+    _in_page(
+        page,
+        """
         await within('restarting the kernel of ' + path, (async () => {
             const panel = await panelAt(path);
             await panel.sessionContext.restartKernel();
             await panel.sessionContext.ready;
-        })());""", path)
+        })());""",
+        path,
+    )
     run_all_cells(page, path)
 
 
@@ -186,5 +229,7 @@ def wait_until_idle(page, path: str) -> None:
             }
             return false;
         }""",
-        arg=path, timeout=COMMAND_TIMEOUT_MS, polling=250,
+        arg=path,
+        timeout=COMMAND_TIMEOUT_MS,
+        polling=250,
     )

@@ -20,7 +20,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from jupyterlab_session import CHROMIUM, CHROMIUM_ARGS, needs_chromium, open_notebook, run_all_cells, start_lab, stop
+from jupyterlab_session import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    needs_chromium,
+    open_notebook,
+    run_all_cells,
+    start_lab,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 # `make screenshots` points this at docs/screenshots; a plain test run leaves the tree alone
@@ -28,7 +36,9 @@ SCREENSHOTS_ENV = "CRMKIT_SCREENSHOTS"
 # (notebook, which explorer): a case notebook's first explorer (a slider over a table), and the
 # start-here notebook's chart explorer (the last one), the notebook `make lab` opens.
 NOTEBOOKS = [("01_futures_broker.ipynb", 0), ("00_start_here.ipynb", -1)]
-EXPLORER = ".jp-OutputArea .widget-vbox:has(> .widget-output):has(> .widget-slider, > .widget-dropdown)"
+EXPLORER = (
+    ".jp-OutputArea .widget-vbox:has(> .widget-output):has(> .widget-slider, > .widget-dropdown)"
+)
 MARK = "data-crmkit-test"
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, needs_chromium]
@@ -49,13 +59,18 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
     root = tmp_path / "root"
     (root / "notebooks").mkdir(parents=True)
     shutil.copy(source, root / "notebooks" / source.name)
-    for folder in ("cases", "datasets"):  # relative links resolve as in the repo; JupyterLab writes only here
+    for folder in (
+        "cases",
+        "datasets",
+    ):  # relative links resolve as in the repo; JupyterLab writes only here
         shutil.copytree(ROOT / folder, root / folder)
     screenshots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path / "screenshots")
     screenshots.mkdir(parents=True, exist_ok=True)
     stem = source.stem
     log = tmp_path / "jupyter.log"
-    server, base, token = start_lab(root, tmp_path, drop_env=("CRMKIT_DATA_DIR",))  # the committed data
+    server, base, token = start_lab(
+        root, tmp_path, drop_env=("CRMKIT_DATA_DIR",)
+    )  # the committed data
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -63,17 +78,23 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
             page.set_default_timeout(60_000)
             try:
                 open_notebook(page, base, token, f"notebooks/{source.name}")
-                page.add_style_tag(content="* { caret-color: transparent !important; }")  # steadier screenshots
+                page.add_style_tag(
+                    content="* { caret-color: transparent !important; }"
+                )  # steadier screenshots
                 run_all_cells(page, f"notebooks/{source.name}")
                 explorer = page.locator(EXPLORER).nth(which)
                 expect(explorer).to_be_visible(timeout=60_000)  # widget views render after the run
-                explorer.evaluate(f"el => el.setAttribute('{MARK}', '')")  # the same element from JavaScript
+                explorer.evaluate(
+                    f"el => el.setAttribute('{MARK}', '')"
+                )  # the same element from JavaScript
                 explorer = page.locator(f"[{MARK}]")
                 shown = explorer.locator(".widget-output .jp-OutputArea-output").first
                 expect(shown).to_be_visible(timeout=60_000)
                 explorer.scroll_into_view_if_needed()
                 before = output_text(page, explorer)
-                assert before.strip(), "the explorer shows nothing: " + explorer.evaluate("el => el.outerHTML")[:3000]
+                assert before.strip(), (
+                    "the explorer shows nothing: " + explorer.evaluate("el => el.outerHTML")[:3000]
+                )
                 assert "出错了 / Something went wrong" not in before, before
                 explorer.screenshot(path=str(screenshots / f"{stem}_explorer_before.png"))
 
@@ -95,7 +116,8 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
                             .map(i => i.src.length + i.src.slice(-64)).join();
                         return now !== before && out.querySelector('.jp-OutputArea-output') !== null;
                     }""",
-                    arg=[f"[{MARK}]", before], timeout=60_000,
+                    arg=[f"[{MARK}]", before],
+                    timeout=60_000,
                 )
                 after = output_text(page, explorer)
                 assert after != before
@@ -104,7 +126,9 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
                 # The notebook with the explorer in view, without the file browser and status bar
                 # (their "modified 5s ago" would change the picture on every run).
                 explorer.evaluate("el => el.scrollIntoView({block: 'center'})")
-                page.locator(".jp-NotebookPanel").screenshot(path=str(screenshots / f"{stem}_jupyterlab.png"))
+                page.locator(".jp-NotebookPanel").screenshot(
+                    path=str(screenshots / f"{stem}_jupyterlab.png")
+                )
             except Exception:
                 failure = tmp_path / "failure.png"
                 page.screenshot(path=str(failure))

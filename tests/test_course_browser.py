@@ -26,27 +26,33 @@ from jupyterlab_session import (
     stop,
 )
 
-from crmkit.course import grading
-from crmkit.course.demo import prepare_demo_course
+from crmkit.grading import scores as grades
+from crmkit.grading.autograde import autograde
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
-SERVICES = {"potential": "win_first_order", "new": "second_order", "sleeping": "wake_up",
-            "old": "build_habit", "big": "save_time", "loyal": "personal_care"}
+SERVICES = {
+    "potential": "win_first_order",
+    "new": "second_order",
+    "sleeping": "wake_up",
+    "old": "build_habit",
+    "big": "save_time",
+    "loyal": "personal_care",
+}
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, needs_chromium]
 
 
-def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_path):
+def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_path, course):
     from playwright.sync_api import expect, sync_playwright
 
-    course = prepare_demo_course(COURSE, tmp_path / "course")
-    assert all(r.ok for r in grading.generate(course, ["segmentation"]))
     root = tmp_path / "home"
     shutil.copytree(course / "release" / "segmentation", root / "segmentation")
     folder = root / "segmentation"
 
-    server, base, token = start_lab(root, tmp_path, drop_env=("JUPYTERHUB_USER",))  # off the hub: the id is stated
+    server, base, token = start_lab(
+        root, tmp_path, drop_env=("JUPYTERHUB_USER",)
+    )  # off the hub: the id is stated
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -71,11 +77,18 @@ def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_
             for index, action in enumerate(SERVICES.values()):  # rows: potential, new, sleeping, …
                 select = dropdowns.nth(index)
                 # ipywidgets shows the spaces of option labels as no-break spaces
-                labels = [text.replace("\xa0", " ") for text in select.locator("option").all_text_contents()]
-                select.select_option(index=next(i for i, text in enumerate(labels) if action_label(action) in text))
+                labels = [
+                    text.replace("\xa0", " ")
+                    for text in select.locator("option").all_text_contents()
+                ]
+                select.select_option(
+                    index=next(i for i, text in enumerate(labels) if action_label(action) in text)
+                )
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
-                saved = json.loads((folder / "widget_answers.json").read_text(encoding="utf-8"))["answers"]
+                saved = json.loads((folder / "widget_answers.json").read_text(encoding="utf-8"))[
+                    "answers"
+                ]
                 if saved.get("tier_service") == SERVICES:
                     break
                 time.sleep(0.5)
@@ -85,8 +98,8 @@ def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_
         stop(server)
 
     shutil.copytree(folder, course / "submitted" / "lily" / "segmentation")
-    assert all(r.ok for r in grading.autograde(course, ["segmentation"], student="lily"))
-    scores = grading.cell_scores(course, "segmentation", "lily")
+    assert all(r.ok for r in autograde(course, ["segmentation"], student="lily").results)
+    scores = grades.cell_scores(course, "segmentation", "lily")
     assert scores["tier_service_tests"] == 2
     assert scores["rfm_tests"] == 0  # the code tasks were left undone
 
@@ -94,6 +107,10 @@ def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_
 def action_label(action: str) -> str:
     """The English part of a service action's drop-down label, by its code."""
     return {
-        "build_habit": "build a habit", "wake_up": "wake them up", "win_first_order": "win the first order",
-        "personal_care": "personally and warmly", "second_order": "aim for a second order", "save_time": "save their time",
+        "build_habit": "build a habit",
+        "wake_up": "wake them up",
+        "win_first_order": "win the first order",
+        "personal_care": "personally and warmly",
+        "second_order": "aim for a second order",
+        "save_time": "save their time",
     }[action]

@@ -16,18 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from crmkit.course import grading
-from crmkit.course.cli import add_course_commands
-from crmkit.course.demo import (
+from crmkit.errors import CrmkitError, UsageError
+from crmkit.grading import scores as grades
+from crmkit.grading.cli import add_course_commands
+from crmkit.grading.demo import (
     CLASS_SIZE,
     DEMO_SEED,
     class_roster,
     plan_class,
 )
-from crmkit.course.demo_answers import CODE_MISTAKES, WIDGET_MISTAKES
-from crmkit.course.report import REASON_MISSING, REASON_TAMPER
-from crmkit.course.submissions import notebook_path, read_notebook
-from crmkit.errors import CrmkitError, UsageError
+from crmkit.grading.demo_mistakes import CODE_MISTAKES, WIDGET_MISTAKES
+from crmkit.grading.report import REASON_MISSING, REASON_TAMPER
+from crmkit.grading.submissions import notebook_path, read_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -62,13 +62,24 @@ def demo(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("demo") / "course-demo"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        status = crmkit("course", "demo", "--course", str(COURSE), "--dir", str(folder), "--students", str(CLASS))
+        status = crmkit(
+            "course",
+            "demo",
+            "--course",
+            str(COURSE),
+            "--dir",
+            str(folder),
+            "--students",
+            str(CLASS),
+        )
     assert status == 0, printed.getvalue()
     return folder, printed.getvalue()
 
 
-def score_of(folder: Path, student: str, assignment: str) -> grading.Score:
-    return next(s for s in grading.scores(folder) if s.student == student and s.assignment == assignment)
+def score_of(folder: Path, student: str, assignment: str) -> grades.Score:
+    return next(
+        s for s in grades.scores(folder) if s.student == student and s.assignment == assignment
+    )
 
 
 def report_rows(folder: Path) -> list[dict[str, str]]:
@@ -76,6 +87,7 @@ def report_rows(folder: Path) -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------- the plan (no grading)
+
 
 @pytest.mark.parametrize("size", [CLASS, 8, CLASS_SIZE, 30])
 @pytest.mark.parametrize("seed", [DEMO_SEED, 1, 7])
@@ -111,11 +123,15 @@ def test_the_demo_mistakes_are_the_vetted_wrong_answers():
         for mistake in mistakes:
             assert mistake.code in vetted, (assignment, mistake.task)
     for assignment, widget in WIDGET_MISTAKES.items():
-        vetted = [json.loads(p.read_text(encoding="utf-8"))["answers"] for p in (FIXTURES / assignment).glob(f"{widget.task}__*.json")]
+        vetted = [
+            json.loads(p.read_text(encoding="utf-8"))["answers"]
+            for p in (FIXTURES / assignment).glob(f"{widget.task}__*.json")
+        ]
         assert {widget.key: widget.value} in vetted, assignment
 
 
 # ---------------------------------------------------------------- the graded class
+
 
 def test_demo_prints_scores_tamper_flags_and_where_the_report_is(demo):
     folder, printed = demo
@@ -143,7 +159,7 @@ def test_release_notebooks_score_zero_and_autograde_without_crashing(demo, stude
     folder = demo[0]
     score = score_of(folder, student, assignment)
     assert score.auto_score == 0 and score.manual_score == 0
-    errors = grading.cell_errors(folder, assignment, student)
+    errors = grades.cell_errors(folder, assignment, student)
     # every test cell ran and failed on the missing answer, none on the grading machinery
     assert set(errors.values()) <= {"NameError", "NotImplementedError", "AssertionError"}, errors
 
@@ -152,7 +168,8 @@ def autograded_points(assignment: str) -> dict[str, float]:
     solution = read_notebook(notebook_path(COURSE, "source", assignment))
     return {
         c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
-        for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+        for c in solution.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
     }
 
 
@@ -162,17 +179,19 @@ def test_partly_solved_submissions_get_partial_credit(demo, student, assignment)
     score = score_of(folder, student, assignment)
     assert 0 < score.auto_score < score.auto_max
     points = autograded_points(assignment)
-    cells = grading.cell_scores(folder, assignment, student)
+    cells = grades.cell_scores(folder, assignment, student)
     solved = [cell for cell in points if cells[cell] == points[cell]]
     assert solved == list(points)[: len(solved)], "the first tasks are solved, the rest are not"
-    assert all(cells[cell] == 0 for cell in list(points)[len(solved):])
+    assert all(cells[cell] == 0 for cell in list(points)[len(solved) :])
 
 
-@pytest.mark.parametrize("entry", [p for p in PLAN if p.kind == "wrong"], ids=lambda p: f"{p.student}-{p.assignment}")
+@pytest.mark.parametrize(
+    "entry", [p for p in PLAN if p.kind == "wrong"], ids=lambda p: f"{p.student}-{p.assignment}"
+)
 def test_typical_mistakes_lose_their_tasks_points_to_an_assertion(demo, entry):
     folder = demo[0]
-    cells = grading.cell_scores(folder, entry.assignment, entry.student)
-    errors = grading.cell_errors(folder, entry.assignment, entry.student)
+    cells = grades.cell_scores(folder, entry.assignment, entry.student)
+    errors = grades.cell_errors(folder, entry.assignment, entry.student)
     for task in entry.wrong_tasks:
         assert cells[f"{task}_tests"] == 0, (task, cells)
         assert errors[f"{task}_tests"] == "AssertionError", (task, errors)
@@ -182,8 +201,13 @@ def test_typical_mistakes_lose_their_tasks_points_to_an_assertion(demo, entry):
 def test_the_tamper_attempt_is_flagged_in_the_report(demo):
     folder, _ = demo
     [(student, assignment)] = of_kind("tamper")
-    row = next(r for r in report_rows(folder) if (r["student"], r["assignment"]) == (student, assignment))
-    assert row["needs_attention"].startswith(REASON_TAMPER) and "exception handling" in row["needs_attention"]
+    row = next(
+        r for r in report_rows(folder) if (r["student"], r["assignment"]) == (student, assignment)
+    )
+    assert (
+        row["needs_attention"].startswith(REASON_TAMPER)
+        and "exception handling" in row["needs_attention"]
+    )
     score = score_of(folder, student, assignment)
     assert score.auto_score < score.auto_max, "silencing errors must not earn the unsolved tasks"
 
@@ -192,7 +216,9 @@ def test_the_missing_submission_is_in_the_report_attention_list(demo):
     folder, _ = demo
     [(student, assignment)] = of_kind("missing")
     assert not (folder / "submitted" / student / assignment).exists()
-    row = next(r for r in report_rows(folder) if (r["student"], r["assignment"]) == (student, assignment))
+    row = next(
+        r for r in report_rows(folder) if (r["student"], r["assignment"]) == (student, assignment)
+    )
     assert row["auto_score"] == "" and row["needs_attention"] == REASON_MISSING
     page = (folder / "reports" / "report.html").read_text(encoding="utf-8")
     attention = page.split("需要关注的学生 / Students who need attention")[1]
@@ -208,7 +234,9 @@ def test_report_files_exist_and_a_rerun_gives_the_same_bytes(demo, tmp_path, cap
     assert expected <= {p.name for p in reports.iterdir()}
     assert len(report_rows(folder)) == CLASS * len(ASSIGNMENTS)
     items = list(csv.DictReader((reports / "items.csv").open(encoding="utf-8-sig")))
-    assert {i["assignment"] for i in items} == set(ASSIGNMENTS) and all(i["grade_id"].endswith("_tests") for i in items)
+    assert {i["assignment"] for i in items} == set(ASSIGNMENTS) and all(
+        i["grade_id"].endswith("_tests") for i in items
+    )
     assert crmkit("course", "report", "--course", str(folder), "--out", str(tmp_path)) == 0
     assert "报告在 / report:" in capsys.readouterr().out
     for name in expected:
@@ -218,7 +246,10 @@ def test_report_files_exist_and_a_rerun_gives_the_same_bytes(demo, tmp_path, cap
 def test_feedback_was_written_for_every_graded_submission(demo):
     folder = demo[0]
     for student, assignment in [(p.student, p.assignment) for p in PLAN if p.kind != "missing"]:
-        assert (folder / "feedback" / student / assignment / f"{assignment}.html").is_file(), (student, assignment)
+        assert (folder / "feedback" / student / assignment / f"{assignment}.html").is_file(), (
+            student,
+            assignment,
+        )
     page = folder / "feedback" / "s01-wang" / "segmentation" / "segmentation.html"
     assert "14.0 / 17.0" in page.read_text(encoding="utf-8")
 
@@ -226,8 +257,14 @@ def test_feedback_was_written_for_every_graded_submission(demo):
 def test_feedback_keeps_hidden_tests_hidden(demo):
     folder = demo[0]
     student = next(s for s, a in of_kind("blank") if a == "segmentation")
-    blank = (folder / "feedback" / student / "segmentation" / "segmentation.html").read_text(encoding="utf-8")
-    assert "BEGIN HIDDEN TESTS" not in blank and "_expected" not in blank and "student=course.student_id()" not in blank
+    blank = (folder / "feedback" / student / "segmentation" / "segmentation.html").read_text(
+        encoding="utf-8"
+    )
+    assert (
+        "BEGIN HIDDEN TESTS" not in blank
+        and "_expected" not in blank
+        and "student=course.student_id()" not in blank
+    )
     assert "NotImplementedError" in blank  # the student still sees why a task scored 0
     assert "公开测试" in blank  # and the public tests they could run
 
@@ -237,8 +274,12 @@ def test_export_command_writes_one_row_per_student_and_assignment(demo, capsys):
     destination = folder / "grades.csv"
     assert crmkit("course", "export", "--course", str(folder), "--to", str(destination)) == 0
     rows = list(csv.DictReader(destination.open(encoding="utf-8")))
-    assert len(rows) == CLASS * len(ASSIGNMENTS)  # the class is enrolled, so a missing one has a row too
-    correct = {r["assignment"]: float(r["raw_score"]) for r in rows if r["student_id"] == "s01-wang"}
+    assert len(rows) == CLASS * len(
+        ASSIGNMENTS
+    )  # the class is enrolled, so a missing one has a row too
+    correct = {
+        r["assignment"]: float(r["raw_score"]) for r in rows if r["student_id"] == "s01-wang"
+    }
     assert correct == {"complaints": 10.0, "loyalty": 13.0, "segmentation": 14.0}
     assert "成绩已导出到 / grades exported to" in capsys.readouterr().out
 
@@ -246,13 +287,20 @@ def test_export_command_writes_one_row_per_student_and_assignment(demo, capsys):
 def test_autograde_command_grades_only_the_named_student(demo, capsys):
     folder = demo[0]
     student, assignment = of_kind("blank")[0]
-    before = {(s.student, s.assignment): s.auto_score for s in grading.scores(folder)}
-    stamp = (folder / "autograded" / "s01-wang" / assignment / f"{assignment}.ipynb").stat().st_mtime_ns
-    assert crmkit("course", "autograde", "--course", str(folder), "--student", student, assignment) == 0
+    before = {(s.student, s.assignment): s.auto_score for s in grades.scores(folder)}
+    stamp = (
+        (folder / "autograded" / "s01-wang" / assignment / f"{assignment}.ipynb").stat().st_mtime_ns
+    )
+    assert (
+        crmkit("course", "autograde", "--course", str(folder), "--student", student, assignment)
+        == 0
+    )
     printed = capsys.readouterr().out
     assert student in printed and "s01-wang" not in printed
-    assert (folder / "autograded" / "s01-wang" / assignment / f"{assignment}.ipynb").stat().st_mtime_ns == stamp
-    assert {(s.student, s.assignment): s.auto_score for s in grading.scores(folder)} == before
+    assert (
+        folder / "autograded" / "s01-wang" / assignment / f"{assignment}.ipynb"
+    ).stat().st_mtime_ns == stamp
+    assert {(s.student, s.assignment): s.auto_score for s in grades.scores(folder)} == before
 
 
 def test_unknown_assignment_is_a_usage_error_naming_the_valid_ones(demo):

@@ -35,7 +35,9 @@ def test_autograding_outside_nbgraders_layout_is_an_error_not_a_guess(tmp_path):
 def test_on_jupyterhub_the_login_is_the_id(tmp_path):
     home = folder(tmp_path, "segmentation")
     (home / ID_FILE).write_text("someone-else\n", encoding="utf-8")
-    assert find_student_id(home, {"JUPYTERHUB_USER": "s007"}) == identity.StudentId("s007", "jupyterhub")
+    assert find_student_id(home, {"JUPYTERHUB_USER": "s007"}) == identity.StudentId(
+        "s007", "jupyterhub"
+    )
 
 
 def test_elsewhere_the_saved_id_is_used(tmp_path):

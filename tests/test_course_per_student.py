@@ -14,10 +14,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crmkit.course import grading
-from crmkit.course.demo import prepare_demo_course
-from crmkit.course.submissions import insert_cell_after, notebook_path, read_notebook, submit
 from crmkit.datasets import load
+from crmkit.grading import scores as grades
+from crmkit.grading.autograde import autograde
+from crmkit.grading.submissions import insert_cell_after, notebook_path, read_notebook, submit
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,11 @@ SAME_FOR_EVERYONE = {"tier_service_tests", "measures_tests"}
 
 
 def load_cell_source(notebook: nbformat.NotebookNode) -> str:
-    return next(c.source for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "load_data")
+    return next(
+        c.source
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "load_data"
+    )
 
 
 def copied_from(notebook: nbformat.NotebookNode, classmate: str) -> nbformat.NotebookNode:
@@ -40,23 +44,38 @@ def copied_from(notebook: nbformat.NotebookNode, classmate: str) -> nbformat.Not
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Path:
-    course = prepare_demo_course(COURSE, tmp_path_factory.mktemp("course") / "course")
-    assert all(r.ok for r in grading.generate(course, ASSIGNMENTS))
+def graded(tmp_path_factory, new_course) -> Path:
+    course = new_course(tmp_path_factory.mktemp("course") / "course")
     for assignment in ASSIGNMENTS:
         solution = read_notebook(notebook_path(course, "source", assignment))
         submit(course, "alice", assignment, solution, extra_files={"student_id.txt": "alice\n"})
         submit(course, "bob", assignment, solution, extra_files={"student_id.txt": "bob\n"})
-        submit(course, "copycat", assignment, copied_from(solution, "alice"), extra_files={"student_id.txt": "alice\n"})
-    submit(course, "mallory", "segmentation", read_notebook(notebook_path(course, "source", "segmentation")),
-           extra_files={"student_id.txt": "alice\n"})
-    assert all(r.ok for r in grading.autograde(course, ASSIGNMENTS))
+        submit(
+            course,
+            "copycat",
+            assignment,
+            copied_from(solution, "alice"),
+            extra_files={"student_id.txt": "alice\n"},
+        )
+    submit(
+        course,
+        "mallory",
+        "segmentation",
+        read_notebook(notebook_path(course, "source", "segmentation")),
+        extra_files={"student_id.txt": "alice\n"},
+    )
+    assert all(r.ok for r in autograde(course, ASSIGNMENTS).results)
     return course
 
 
 def test_two_students_get_different_data():
-    for case, table in [("car_detailing", "visits"), ("futures_broker", "trades"), ("online_shop", "orders"),
-                        ("futures_broker", "complaints"), ("retail_chain", "visits")]:
+    for case, table in [
+        ("car_detailing", "visits"),
+        ("futures_broker", "trades"),
+        ("online_shop", "orders"),
+        ("futures_broker", "complaints"),
+        ("retail_chain", "visits"),
+    ]:
         a, b = load(case, table, student="alice"), load(case, table, student="bob")
         assert list(a.columns) == list(b.columns)
         assert not a.reset_index(drop=True).equals(b.reset_index(drop=True)), (case, table)
@@ -65,27 +84,37 @@ def test_two_students_get_different_data():
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 @pytest.mark.parametrize("student", ["alice", "bob"])
 def test_each_student_is_graded_right_on_their_own_data(graded, assignment, student):
-    score = next(s for s in grading.scores(graded, [assignment]) if s.student == student)
+    score = next(s for s in grades.scores(graded, [assignment]) if s.student == student)
     assert score.auto_score == score.auto_max > 0
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_copying_a_classmates_answers_fails(graded, assignment):
-    cells = grading.cell_scores(graded, assignment, "copycat")
-    data_tasks = {cell: points for cell, points in cells.items() if cell.endswith("_tests") and cell not in SAME_FOR_EVERYONE}
+    cells = grades.cell_scores(graded, assignment, "copycat")
+    data_tasks = {
+        cell: points
+        for cell, points in cells.items()
+        if cell.endswith("_tests") and cell not in SAME_FOR_EVERYONE
+    }
     kept = {cell: points for cell, points in data_tasks.items() if points}
-    assert not kept, f"copied answers still scored on {kept}; if the ids' data now coincide, pick other ids"
-    errors = grading.cell_errors(graded, assignment, "copycat")
+    assert not kept, (
+        f"copied answers still scored on {kept}; if the ids' data now coincide, pick other ids"
+    )
+    errors = grades.cell_errors(graded, assignment, "copycat")
     assert all(errors[cell] == "AssertionError" for cell in data_tasks), errors
 
 
 def test_a_saved_id_file_cannot_switch_the_data_while_grading(graded):
     # mallory's student_id.txt says "alice", but the notebook loads mallory's data and is right for it
-    score = next(s for s in grading.scores(graded, ["segmentation"]) if s.student == "mallory")
+    score = next(s for s in grades.scores(graded, ["segmentation"]) if s.student == "mallory")
     assert score.auto_score == score.auto_max
-    notebook = nbformat.read(graded / "autograded" / "mallory" / "segmentation" / "segmentation.ipynb", as_version=4)
+    notebook = nbformat.read(
+        graded / "autograded" / "mallory" / "segmentation" / "segmentation.ipynb", as_version=4
+    )
     printed = "".join(
-        o.get("text", "") for c in notebook.cells for o in c.get("outputs", [])
+        o.get("text", "")
+        for c in notebook.cells
+        for o in c.get("outputs", [])
         if c.metadata.get("nbgrader", {}).get("grade_id") == "load_data"
     )
     assert "student id: mallory" in printed
@@ -99,8 +128,13 @@ def test_hidden_tests_recompute_answers_from_fresh_data_not_from_literals():
         notebook = read_notebook(notebook_path(COURSE, "source", assignment))
         for cell in notebook.cells:
             meta = cell.metadata.get("nbgrader", {})
-            if not (meta.get("grade") and cell.cell_type == "code") or meta["grade_id"] in SAME_FOR_EVERYONE:
+            if (
+                not (meta.get("grade") and cell.cell_type == "code")
+                or meta["grade_id"] in SAME_FOR_EVERYONE
+            ):
                 continue
             hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1]
-            assert "student=course.student_id()" in hidden or "course.student_id()" in hidden, meta["grade_id"]
+            assert "student=course.student_id()" in hidden or "course.student_id()" in hidden, meta[
+                "grade_id"
+            ]
             assert "load(" in hidden or "tickets_for(" in hidden, meta["grade_id"]

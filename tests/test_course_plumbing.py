@@ -1,4 +1,4 @@
-"""The small pieces of crmkit.course: answer-key removal, tickets, tables, submissions."""
+"""The small pieces of the course: answer-key removal, tickets, tables, submissions."""
 
 from __future__ import annotations
 
@@ -8,16 +8,19 @@ import nbformat
 import pytest
 from nbgrader.converters import GenerateAssignment
 
-from crmkit.course import grading
-from crmkit.course.nbgrader_ext import (
+from crmkit.course.tickets import STEPS, TICKETS, tickets_for
+from crmkit.errors import CrmkitError, UsageError
+from crmkit.grading import course_folder, tables
+from crmkit.grading import scores as grades
+from crmkit.grading.preprocessors import (
     AllowErrorsInTaskCells,
     ClearAnswerKeys,
     ShortenTestTracebacks,
     feedback_preprocessors,
     generate_preprocessors,
-    remove_answer_key,
 )
-from crmkit.course.submissions import (
+from crmkit.grading.preprocessors.answer_keys import remove_answer_key
+from crmkit.grading.submissions import (
     graded_cell_ids,
     insert_cell_after,
     notebook_path,
@@ -26,8 +29,6 @@ from crmkit.course.submissions import (
     replace_solution,
     without_answer_keys,
 )
-from crmkit.course.tickets import STEPS, TICKETS, tickets_for
-from crmkit.errors import CrmkitError, UsageError
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
@@ -39,20 +40,36 @@ def test_answer_key_regions_are_removed_and_the_rest_kept():
     assert remove_answer_key("x = 1") == ("x = 1", False)
 
 
-@pytest.mark.parametrize("broken", [
-    "### BEGIN ANSWER KEY\nx",
-    "x\n### END ANSWER KEY",
-    "### BEGIN ANSWER KEY\n### BEGIN ANSWER KEY\n### END ANSWER KEY",
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "### BEGIN ANSWER KEY\nx",
+        "x\n### END ANSWER KEY",
+        "### BEGIN ANSWER KEY\n### BEGIN ANSWER KEY\n### END ANSWER KEY",
+    ],
+)
 def test_unbalanced_answer_key_regions_are_errors(broken):
     with pytest.raises(RuntimeError):
         remove_answer_key(broken)
 
 
-@pytest.mark.parametrize("flags", [{"grade": True, "points": 1}, {"solution": True}, {"locked": True}])
+@pytest.mark.parametrize(
+    "flags", [{"grade": True, "points": 1}, {"solution": True}, {"locked": True}]
+)
 def test_answer_keys_are_refused_in_cells_restored_from_the_gradebook(flags):
-    meta = {"nbgrader": {"grade": False, "solution": False, "locked": False, "grade_id": "x", "schema_version": 3, **flags}}
-    cell = nbformat.v4.new_code_cell("### BEGIN ANSWER KEY\nw.preset(1)\n### END ANSWER KEY", metadata=meta)
+    meta = {
+        "nbgrader": {
+            "grade": False,
+            "solution": False,
+            "locked": False,
+            "grade_id": "x",
+            "schema_version": 3,
+            **flags,
+        }
+    }
+    cell = nbformat.v4.new_code_cell(
+        "### BEGIN ANSWER KEY\nw.preset(1)\n### END ANSWER KEY", metadata=meta
+    )
     with pytest.raises(RuntimeError, match="ordinary code cell"):
         ClearAnswerKeys().preprocess_cell(cell, {}, 0)
 
@@ -60,13 +77,23 @@ def test_answer_keys_are_refused_in_cells_restored_from_the_gradebook(flags):
 def test_generate_pipeline_is_nbgraders_own_plus_clear_answer_keys_before_saving():
     ours = generate_preprocessors()
     added = (ClearAnswerKeys, AllowErrorsInTaskCells)
-    assert [p for p in ours if p not in added] == list(GenerateAssignment.class_traits()["preprocessors"].default())
+    assert [p for p in ours if p not in added] == list(
+        GenerateAssignment.class_traits()["preprocessors"].default()
+    )
     names = [p.__name__ for p in ours]
     assert names.index("ClearAnswerKeys") < names.index("SaveCells")
 
 
 def test_student_versions_of_task_cells_let_run_all_continue():
-    meta = {"nbgrader": {"grade": False, "solution": True, "locked": False, "grade_id": "a", "schema_version": 3}}
+    meta = {
+        "nbgrader": {
+            "grade": False,
+            "solution": True,
+            "locked": False,
+            "grade_id": "a",
+            "schema_version": 3,
+        }
+    }
     answer = nbformat.v4.new_code_cell("raise NotImplementedError()", metadata=meta)
     plain = nbformat.v4.new_code_cell("widget")
     for cell in (answer, plain):
@@ -74,19 +101,45 @@ def test_student_versions_of_task_cells_let_run_all_continue():
     assert answer.metadata["tags"] == ["raises-exception"] and "tags" not in plain.metadata
     release = read_notebook(notebook_path(COURSE, "release", "segmentation"))
     source = read_notebook(notebook_path(COURSE, "source", "segmentation"))
-    tagged = lambda nb: [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells if "raises-exception" in c.metadata.get("tags", [])]
+
+    def tagged(nb):
+        return [
+            c.metadata.get("nbgrader", {}).get("grade_id")
+            for c in nb.cells
+            if "raises-exception" in c.metadata.get("tags", [])
+        ]
+
     assert "rfm_answer" in tagged(release) and "rfm_tests" in tagged(release) and not tagged(source)
 
 
 def test_feedback_shows_a_failed_test_as_its_message_only():
-    meta = {"nbgrader": {"grade": True, "solution": False, "locked": True, "grade_id": "t", "points": 1, "schema_version": 3}}
+    meta = {
+        "nbgrader": {
+            "grade": True,
+            "solution": False,
+            "locked": True,
+            "grade_id": "t",
+            "points": 1,
+            "schema_version": 3,
+        }
+    }
     cell = nbformat.v4.new_code_cell("assert x == secret_formula()", metadata=meta)
-    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="错 / wrong",
-                                           traceback=["---> 1 assert x == secret_formula()", "AssertionError: 错 / wrong"])]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error",
+            ename="AssertionError",
+            evalue="错 / wrong",
+            traceback=["---> 1 assert x == secret_formula()", "AssertionError: 错 / wrong"],
+        )
+    ]
     ShortenTestTracebacks().preprocess_cell(cell, {}, 0)
     assert cell.outputs[0]["traceback"] == ["AssertionError: 错 / wrong"]
     names = [p.__name__ for p in feedback_preprocessors()]
-    assert names.index("GetGrades") < names.index("ClearHiddenTests") < names.index("ShortenTestTracebacks")
+    assert (
+        names.index("GetGrades")
+        < names.index("ClearHiddenTests")
+        < names.index("ShortenTestTracebacks")
+    )
 
 
 def test_tickets_are_fixed_per_student_and_differ_between_students():
@@ -101,31 +154,45 @@ def test_tickets_are_fixed_per_student_and_differ_between_students():
 
 def test_tables_line_up_with_chinese_text():
     rows = [("张三", "10 / 14"), ("bob", "0 / 14")]
-    lines = grading.format_table(["学生 student", "分 points"], rows).splitlines()
-    first_column = grading._width("学生 student")
+    lines = tables.format_table(["学生 student", "分 points"], rows).splitlines()
+    first_column = tables.text_width("学生 student")
     assert lines[1].startswith("-" * first_column + "  ")
-    for line, second in zip([lines[0], *lines[2:]], ["分 points", *[r[1] for r in rows]]):
-        assert grading._width(line[: line.index(second)]) == first_column + 2, line
+    for line, second in zip(
+        [lines[0], *lines[2:]], ["分 points", *[r[1] for r in rows]], strict=True
+    ):
+        assert tables.text_width(line[: line.index(second)]) == first_column + 2, line
 
 
 def test_score_table_marks_pending_written_answers_one_way_and_explains_it():
-    rows = [grading.Score("a", "seg", 14, 14, None, 3), grading.Score("b", "seg", 7, 14, 0, 3),
-            grading.Score("c", "seg", 14, 14, 2, 3)]
-    table = grading.score_table(rows)
+    rows = [
+        grades.Score("a", "seg", 14, 14, None, 3),
+        grades.Score("b", "seg", 7, 14, 0, 3),
+        grades.Score("c", "seg", 14, 14, 2, 3),
+    ]
+    table = tables.score_table(rows)
     lines = table.splitlines()
-    assert f"{grading.PENDING} / 3" in lines[2] and f"14 / 17（{grading.PENDING} 3）" in lines[2]
-    assert "0 / 3" in lines[3] and "7 / 17" in lines[3] and "2 / 3" in lines[4] and "16 / 17" in lines[4]
-    assert "—" not in table and lines[-1] == grading.PENDING_NOTE
+    assert f"{grades.PENDING} / 3" in lines[2] and f"14 / 17（{grades.PENDING} 3）" in lines[2]
+    assert (
+        "0 / 3" in lines[3]
+        and "7 / 17" in lines[3]
+        and "2 / 3" in lines[4]
+        and "16 / 17" in lines[4]
+    )
+    assert "—" not in table and lines[-1] == grades.PENDING_NOTE
 
 
 def test_a_flag_names_the_cell_and_the_task_it_belongs_to():
-    from crmkit.course.parallel import cell_name
+    from crmkit.grading.tamper import cell_name
 
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import x"),
-        nbformat.v4.new_code_cell("rfm = 1", metadata={"nbgrader": {"grade_id": "rfm_answer", "solution": True}}),
-        nbformat.v4.new_code_cell("get_ipython()"),
-    ])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import x"),
+            nbformat.v4.new_code_cell(
+                "rfm = 1", metadata={"nbgrader": {"grade_id": "rfm_answer", "solution": True}}
+            ),
+            nbformat.v4.new_code_cell("get_ipython()"),
+        ]
+    )
     assert cell_name(notebook, 1) == "第 1 格（开头 / at the top）/ cell 1"
     assert cell_name(notebook, 2) == "第 2 格 rfm_answer / cell 2 (rfm_answer)"
     assert cell_name(notebook, 3) == "第 3 格（在 rfm_answer 之后 / after rfm_answer）/ cell 3"
@@ -133,14 +200,14 @@ def test_a_flag_names_the_cell_and_the_task_it_belongs_to():
 
 def test_unknown_assignments_are_named_with_the_valid_ones():
     with pytest.raises(UsageError, match="Valid assignments: complaints, loyalty, segmentation"):
-        grading.pick_assignments(COURSE, ["segmentaton"])
-    assert grading.pick_assignments(COURSE, []) == ["complaints", "loyalty", "segmentation"]
+        course_folder.pick_assignments(COURSE, ["segmentaton"])
+    assert course_folder.pick_assignments(COURSE, []) == ["complaints", "loyalty", "segmentation"]
 
 
 def test_a_folder_without_nbgrader_config_is_not_a_course(tmp_path):
     with pytest.raises(CrmkitError, match="pass --course DIR"):
-        grading.check_course_dir(tmp_path)
-    assert grading.check_course_dir(COURSE) == COURSE.resolve()
+        course_folder.check_course_dir(tmp_path)
+    assert course_folder.check_course_dir(COURSE) == COURSE.resolve()
 
 
 def test_env_bin_goes_first_on_path(monkeypatch):
@@ -148,7 +215,7 @@ def test_env_bin_goes_first_on_path(monkeypatch):
     import sys
 
     monkeypatch.setenv("PATH", "/usr/bin")
-    grading.ensure_env_bin_on_path()
+    course_folder.ensure_env_bin_on_path()
     assert os.environ["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
 
 
@@ -157,7 +224,7 @@ def test_a_partly_solved_notebook_keeps_the_first_half_of_the_solution():
     release = read_notebook(notebook_path(COURSE, "release", "segmentation"))
     half = partly_solved(solution, release)
     sources = [c.source for c in half.cells]
-    assert sources[: 6] == [c.source for c in solution.cells[:6]]
+    assert sources[:6] == [c.source for c in solution.cells[:6]]
     assert sources[-3:] == [c.source for c in release.cells[-3:]]
     assert graded_cell_ids(half) == graded_cell_ids(solution)
 
@@ -165,8 +232,14 @@ def test_a_partly_solved_notebook_keeps_the_first_half_of_the_solution():
 def test_replacing_a_solution_keeps_the_lines_around_it():
     solution = read_notebook(notebook_path(COURSE, "source", "segmentation"))
     changed = replace_solution(solution, "rfm_answer", "rfm = None")
-    cell = next(c for c in changed.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "rfm_answer")
-    assert cell.source.splitlines() == ['REFERENCE_DAY = pd.Timestamp("2013-12-31")', "rfm = None", "rfm.head()"]
+    cell = next(
+        c for c in changed.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "rfm_answer"
+    )
+    assert cell.source.splitlines() == [
+        'REFERENCE_DAY = pd.Timestamp("2013-12-31")',
+        "rfm = None",
+        "rfm.head()",
+    ]
     with pytest.raises(KeyError):
         replace_solution(solution, "no_such_cell", "")
 

@@ -23,15 +23,17 @@ from pathlib import Path
 
 import pytest
 
-from crmkit.course import grading
-from crmkit.course.gradebook_db import (
+from crmkit.grading import course_folder, steps
+from crmkit.grading import scores as grades
+from crmkit.grading.autograde import autograde
+from crmkit.grading.gradebook import (
     DEFINITION_TABLES,
     GradebookUnreachable,
     open_gradebook,
     safe_url,
     snapshot_definitions,
 )
-from crmkit.course.submissions import notebook_path, read_notebook, submit
+from crmkit.grading.submissions import notebook_path, read_notebook, submit
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
@@ -47,6 +49,7 @@ BAD_URL = "postgresql://crmkit:s3cret-pw@localhost:1/crmkit_nowhere"
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def libpq_url(url: str) -> str:
     """A SQLAlchemy URL (maybe ``postgresql+psycopg://``) as libpq and psycopg take it."""
@@ -64,15 +67,29 @@ def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
 
 
 def crmkit(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    return subprocess.run([sys.executable, "-m", "crmkit", *args], capture_output=True, text=True, timeout=900, env=env)
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "crmkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
 
 
 def make_course(folder: Path, db_url: str) -> Path:
     """A copy of the kit's course (config and ``source/``) whose gradebook is ``db_url``."""
     folder.mkdir(parents=True)
-    shutil.copytree(COURSE / "source", folder / "source", ignore=shutil.ignore_patterns(
-        ".ipynb_checkpoints", "widget_answers.json", "student_id.txt"))
+    shutil.copytree(
+        COURSE / "source",
+        folder / "source",
+        ignore=shutil.ignore_patterns(
+            ".ipynb_checkpoints", "widget_answers.json", "student_id.txt"
+        ),
+    )
     config = (COURSE / "nbgrader_config.py").read_text(encoding="utf-8")
     config += f"\n# the department's gradebook\nc.CourseDirectory.db_url = {db_url!r}\n"
     (folder / "nbgrader_config.py").write_text(config, encoding="utf-8")
@@ -107,6 +124,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
 
 # ---------------------------------------------------------------- fixtures
 
+
 @pytest.fixture
 def database() -> str:
     """A new, empty PostgreSQL database for this test only: its URL (dropped afterwards)."""
@@ -124,7 +142,9 @@ def database() -> str:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(libpq_url(base), autocommit=True, connect_timeout=10) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 @pytest.fixture
@@ -134,6 +154,7 @@ def course(tmp_path, database) -> Path:
 
 # ---------------------------------------------------------------- always run
 
+
 def test_make_test_starts_postgres_and_passes_its_url_to_pytest():
     """CI runs `make test`; if it stopped passing the URL, the tests below would skip unseen."""
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
@@ -141,13 +162,18 @@ def test_make_test_starts_postgres_and_passes_its_url_to_pytest():
     assert rule, "no test target in the Makefile"
     prerequisites, recipe = rule.group(1).split(), rule.group(2)
     assert "postgres" in prerequisites
-    assert re.search(rf"^\t{URL_ENV}=\S+ \$\(PYTHON\) -m pytest .*tests", recipe, re.MULTILINE), recipe
+    assert re.search(rf"^\t{URL_ENV}=\S+ \$\(PYTHON\) -m pytest .*tests", recipe, re.MULTILINE), (
+        recipe
+    )
     assert re.search(r"^postgres:", makefile, re.MULTILINE)
     assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 
 
 def test_printed_urls_never_show_the_password():
-    assert safe_url("postgresql://crmkit:s3cret-pw@db.example:5432/grades") == "postgresql://crmkit@db.example:5432/grades"
+    assert (
+        safe_url("postgresql://crmkit:s3cret-pw@db.example:5432/grades")
+        == "postgresql://crmkit@db.example:5432/grades"
+    )
     assert safe_url("postgresql+psycopg://u:p%40ss@h/g") == "postgresql+psycopg://u@h/g"
     assert safe_url("sqlite:////srv/course/gradebook.db") == "sqlite:////srv/course/gradebook.db"
     assert "pw" not in safe_url("not a url://user:pw@host/x")
@@ -181,15 +207,19 @@ def _small_gradebook(url: str) -> None:
     """A gradebook with one assignment, its cells, and a student's graded submission (nbgrader's API)."""
     from nbgrader.api import Gradebook
 
-    grading.ensure_env_bin_on_path()  # nbgrader runs `alembic` for a new gradebook
+    course_folder.ensure_env_bin_on_path()  # nbgrader runs `alembic` for a new gradebook
     with Gradebook(url, COURSE_ID) as gradebook:
         gradebook.add_assignment("a1")
         gradebook.add_notebook("nb", "a1")
         gradebook.add_grade_cell("t1", "nb", "a1", max_score=2, cell_type="code")
         gradebook.add_solution_cell("t1", "nb", "a1")
-        gradebook.add_source_cell("t1", "nb", "a1", cell_type="code", locked=True, source="assert 1", checksum="abc")
+        gradebook.add_source_cell(
+            "t1", "nb", "a1", cell_type="code", locked=True, source="assert 1", checksum="abc"
+        )
         gradebook.add_task_cell("w1", "nb", "a1", max_score=3, cell_type="markdown")
-        gradebook.add_source_cell("w1", "nb", "a1", cell_type="markdown", locked=True, source="Say", checksum="def")
+        gradebook.add_source_cell(
+            "w1", "nb", "a1", cell_type="markdown", locked=True, source="Say", checksum="def"
+        )
         gradebook.add_student("bob")
         gradebook.add_submission("a1", "bob")
 
@@ -205,7 +235,9 @@ def test_snapshot_of_a_sqlite_gradebook(tmp_path):
     assert stat.S_IMODE(snapshot.stat().st_mode) == 0o600, "source cells hold the hidden tests"
     with Gradebook(f"sqlite:///{snapshot}", COURSE_ID) as gradebook:
         notebook = gradebook.find_notebook("nb", "a1")
-        assert [c.name for c in notebook.grade_cells] == ["t1"] and [c.name for c in notebook.task_cells] == ["w1"]
+        assert [c.name for c in notebook.grade_cells] == ["t1"] and [
+            c.name for c in notebook.task_cells
+        ] == ["w1"]
         assert gradebook.find_source_cell("t1", "nb", "a1").checksum == "abc"
         assert gradebook.students == [] and gradebook.find_assignment("a1").submissions == []
     assert not list(tmp_path.joinpath("worker").glob(".*partial")), "no temporary file left behind"
@@ -232,44 +264,59 @@ def test_snapshot_of_an_unreachable_gradebook(tmp_path):
 
 # ---------------------------------------------------------------- on the PostgreSQL server
 
+
 @pytest.mark.postgres
 def test_generate_writes_the_assignments_to_postgres(course, database):
     result = crmkit("course", "generate", "--course", str(course))
     assert result.returncode == 0, result.stdout + result.stderr
-    expected = grading.source_assignments(course)
+    expected = course_folder.source_assignments(course)
     assert [r[0] for r in query(database, "SELECT name FROM assignment ORDER BY name")] == expected
     assert {r[0] for r in query(database, "SELECT course_id FROM assignment")} == {COURSE_ID}
     for assignment in expected:
-        (cells,) = query(database, """
+        (cells,) = query(
+            database,
+            """
             SELECT count(*) FROM grade_cells gc JOIN base_cell bc ON bc.id = gc.id
             JOIN notebook n ON n.id = bc.notebook_id JOIN assignment a ON a.id = n.assignment_id
-            WHERE a.name = %s""", (assignment,))
+            WHERE a.name = %s""",
+            (assignment,),
+        )
         assert cells[0] > 0, f"{assignment} has no grade cells in PostgreSQL"
         assert (course / "release" / assignment / f"{assignment}.ipynb").is_file()
-    assert query(database, "SELECT version_num FROM alembic_version"), "nbgrader's alembic revision is recorded"
+    assert query(database, "SELECT version_num FROM alembic_version"), (
+        "nbgrader's alembic revision is recorded"
+    )
     assert not (course / "gradebook.db").exists(), "nothing went to a SQLite gradebook"
 
 
 @pytest.mark.postgres
 def test_scores_and_export_read_from_postgres(tmp_path, database):
     # the explicit driver form works on SQLAlchemy 2.0 and 2.1 alike
-    course = make_course(tmp_path / "course", database.replace("postgresql://", "postgresql+psycopg://", 1))
-    assert all(r.ok for r in grading.generate(course, [ASSIGNMENT]))
+    course = make_course(
+        tmp_path / "course", database.replace("postgresql://", "postgresql+psycopg://", 1)
+    )
+    assert all(r.ok for r in steps.generate_assignments(course, [ASSIGNMENT]))
     submit_solution(course, "alice")
     # nbgrader's own (sequential) autograde, writing to PostgreSQL
-    assert all(r.ok for r in grading.autograde(course, [ASSIGNMENT]))
+    assert all(r.ok for r in autograde(course, [ASSIGNMENT]).results)
     ((auto, maximum, cells),) = query(database, AUTO_POINTS_SQL, ("alice", ASSIGNMENT))
     assert cells > 0 and auto == maximum > 0
 
-    (score,) = grading.scores(course)
+    (score,) = grades.scores(course)
     assert (score.student, score.assignment) == ("alice", ASSIGNMENT)
     assert score.auto_score == score.auto_max == maximum
-    assert grading.cell_scores(course, ASSIGNMENT, "alice")
+    assert grades.cell_scores(course, ASSIGNMENT, "alice")
 
-    result = crmkit("course", "export", "--course", str(course), "--to", str(tmp_path / "grades.csv"))
+    result = crmkit(
+        "course", "export", "--course", str(course), "--to", str(tmp_path / "grades.csv")
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f) if r["student_id"] == "alice" and r["assignment"] == ASSIGNMENT]
+        rows = [
+            r
+            for r in csv.DictReader(f)
+            if r["student_id"] == "alice" and r["assignment"] == ASSIGNMENT
+        ]
     assert len(rows) == 1 and float(rows[0]["raw_score"]) >= maximum
     assert not (course / "gradebook.db").exists()
 
@@ -278,9 +325,11 @@ def test_scores_and_export_read_from_postgres(tmp_path, database):
 def test_snapshot_from_postgres_has_the_definitions_and_no_students(tmp_path, course, database):
     from nbgrader.api import Gradebook
 
-    assert all(r.ok for r in grading.generate(course, grading.source_assignments(course)))
+    assert all(
+        r.ok for r in steps.generate_assignments(course, course_folder.source_assignments(course))
+    )
     submit_solution(course, "alice")
-    assert all(r.ok for r in grading.autograde(course, [ASSIGNMENT]))
+    assert all(r.ok for r in autograde(course, [ASSIGNMENT]).results)
     assert query(database, "SELECT count(*) FROM grade")[0][0] > 0
 
     snapshot = snapshot_definitions(database, tmp_path / "snapshot.db")
@@ -289,40 +338,51 @@ def test_snapshot_from_postgres_has_the_definitions_and_no_students(tmp_path, co
         for assignment in main.assignments:
             for notebook in assignment.notebooks:
                 theirs = copy.find_notebook(notebook.name, assignment.name)
-                assert sorted((c.name, c.max_score, c.cell_type) for c in theirs.grade_cells) == \
-                    sorted((c.name, c.max_score, c.cell_type) for c in notebook.grade_cells)
-                assert sorted((c.name, c.max_score) for c in theirs.task_cells) == \
-                    sorted((c.name, c.max_score) for c in notebook.task_cells)
-                assert sorted(c.name for c in theirs.solution_cells) == sorted(c.name for c in notebook.solution_cells)
-                assert sorted((c.name, c.checksum, c.source, c.locked) for c in theirs.source_cells) == \
-                    sorted((c.name, c.checksum, c.source, c.locked) for c in notebook.source_cells)
+                assert sorted(
+                    (c.name, c.max_score, c.cell_type) for c in theirs.grade_cells
+                ) == sorted((c.name, c.max_score, c.cell_type) for c in notebook.grade_cells)
+                assert sorted((c.name, c.max_score) for c in theirs.task_cells) == sorted(
+                    (c.name, c.max_score) for c in notebook.task_cells
+                )
+                assert sorted(c.name for c in theirs.solution_cells) == sorted(
+                    c.name for c in notebook.solution_cells
+                )
+                assert sorted(
+                    (c.name, c.checksum, c.source, c.locked) for c in theirs.source_cells
+                ) == sorted((c.name, c.checksum, c.source, c.locked) for c in notebook.source_cells)
                 assert theirs.kernelspec == notebook.kernelspec
         assert copy.students == [] and all(a.submissions == [] for a in copy.assignments)
     with sqlite3.connect(snapshot) as db:
         for table in ("student", "submitted_assignment", "submitted_notebook", "grade", "comment"):
             assert db.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == \
-            query(database, "SELECT version_num FROM alembic_version")
-        copied = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == query(
+            database, "SELECT version_num FROM alembic_version"
+        )
+        copied = {
+            row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
     assert set(DEFINITION_TABLES) <= copied
 
 
 @pytest.mark.postgres
 def test_nbgrader_autogrades_against_a_snapshot_of_postgres(tmp_path, course, database):
     """What a grading worker does: nbgrader's autograde in a scratch course whose gradebook is the snapshot."""
-    assert all(r.ok for r in grading.generate(course, [ASSIGNMENT]))
+    assert all(r.ok for r in steps.generate_assignments(course, [ASSIGNMENT]))
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     snapshot = snapshot_definitions(database, scratch / "gradebook.db")
     config = (course / "nbgrader_config.py").read_text(encoding="utf-8")
     (scratch / "nbgrader_config.py").write_text(
-        config + f"c.CourseDirectory.db_url = {'sqlite:///' + str(snapshot)!r}\n", encoding="utf-8")
+        config + f"c.CourseDirectory.db_url = {'sqlite:///' + str(snapshot)!r}\n", encoding="utf-8"
+    )
     shutil.copytree(course / "source" / ASSIGNMENT, scratch / "source" / ASSIGNMENT)
     submit_solution(scratch, "alice")
-    assert all(r.ok for r in grading.autograde(scratch, [ASSIGNMENT]))
-    (score,) = grading.scores(scratch)
+    assert all(r.ok for r in autograde(scratch, [ASSIGNMENT]).results)
+    (score,) = grades.scores(scratch)
     assert score.student == "alice" and score.auto_score == score.auto_max > 0
-    assert query(database, "SELECT count(*) FROM student") == [(0,)], "the worker never touched PostgreSQL"
+    assert query(database, "SELECT count(*) FROM student") == [(0,)], (
+        "the worker never touched PostgreSQL"
+    )
 
 
 @pytest.mark.postgres

@@ -19,13 +19,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crmkit.course import grading
-from crmkit.course.demo import prepare_demo_course
-from crmkit.course.submissions import notebook_path, read_notebook
+from crmkit.grading import course_folder
+from crmkit.grading.submissions import notebook_path, read_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
-ASSIGNMENTS = grading.source_assignments(COURSE)
+ASSIGNMENTS = course_folder.source_assignments(COURSE)
 CASES = ["futures_broker", "car_detailing", "airline_frequent_flyer", "retail_chain", "online_shop"]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -41,16 +40,17 @@ def comparable(notebook: nbformat.NotebookNode) -> dict:
     """What must not differ between committed and regenerated release notebooks."""
     return {
         "metadata": dict(notebook.metadata),
-        "cells": [(c.cell_type, c.get("id"), c.source, dict(c.metadata), c.get("outputs", [])) for c in notebook.cells],
+        "cells": [
+            (c.cell_type, c.get("id"), c.source, dict(c.metadata), c.get("outputs", []))
+            for c in notebook.cells
+        ],
     }
 
 
 @pytest.fixture(scope="module")
-def course_copy(tmp_path_factory) -> Path:
-    course = prepare_demo_course(COURSE, tmp_path_factory.mktemp("course") / "course")
-    results = grading.generate(course, ASSIGNMENTS)
-    assert all(r.ok for r in results), results
-    return course
+def course_copy(tmp_path_factory, new_course) -> Path:
+    """A private copy: nbgrader validate and nbval run the source notebooks inside it."""
+    return new_course(tmp_path_factory.mktemp("course") / "course")
 
 
 def test_there_are_at_least_three_assignments():
@@ -85,17 +85,36 @@ def test_release_carries_no_solution_hidden_test_or_answer_key(assignment):
 def test_source_notebooks_pass_nbgrader_validate(course_copy, assignment):
     result = subprocess.run(
         ["nbgrader", "validate", str(notebook_path(course_copy, "source", assignment))],
-        cwd=course_copy, env=env_with_venv_on_path(), capture_output=True, text=True, timeout=300,
+        cwd=course_copy,
+        env=env_with_venv_on_path(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout + result.stderr
+    assert "Success! Your notebook passes all the tests." in result.stdout, (
+        result.stdout + result.stderr
+    )
 
 
 @pytest.mark.slow
 def test_source_notebooks_pass_nbval(course_copy):
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
-         *[str(notebook_path(course_copy, "source", a)) for a in ASSIGNMENTS]],
-        cwd=course_copy, env=env_with_venv_on_path(), capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-current-env",
+            *[str(notebook_path(course_copy, "source", a)) for a in ASSIGNMENTS],
+        ],
+        cwd=course_copy,
+        env=env_with_venv_on_path(),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
@@ -115,7 +134,10 @@ def test_every_task_shows_its_points_and_has_public_and_hidden_tests(assignment)
         elif meta.get("grade"):
             points = meta["points"]
             unit = "point" if points == 1 else "points"
-            assert f"（{points} 分 / {points} {unit}）" in markdown_so_far, (meta["grade_id"], points)
+            assert f"（{points} 分 / {points} {unit}）" in markdown_so_far, (
+                meta["grade_id"],
+                points,
+            )
             public, hidden = cell.source.split("### BEGIN HIDDEN TESTS")
             assert "assert" in public and "assert" in hidden, meta["grade_id"]
 
@@ -143,7 +165,11 @@ def test_each_assignment_draws_on_two_cases_and_has_a_hand_graded_discussion(ass
     cells = nbgrader_cells(assignment)
     loads = next(c.source for c, meta in cells if meta.get("grade_id") == "load_data")
     assert sum(f'"{case}"' in loads for case in CASES) >= 2
-    manual = [meta for c, meta in cells if c.cell_type == "markdown" and meta.get("grade") and meta.get("solution")]
+    manual = [
+        meta
+        for c, meta in cells
+        if c.cell_type == "markdown" and meta.get("grade") and meta.get("solution")
+    ]
     assert len(manual) == 1 and manual[0]["points"] > 0
 
 

@@ -20,9 +20,9 @@ import nbformat
 import pytest
 
 from crmkit.cli import main as crmkit_main
-from crmkit.course import report
-from crmkit.course.grading import Score
-from crmkit.course.report import (
+from crmkit.errors import CrmkitError
+from crmkit.grading import report
+from crmkit.grading.report import (
     REASON_MISSING,
     REASON_NOT_GRADED,
     REASON_TAMPER,
@@ -38,25 +38,37 @@ from crmkit.course.report import (
     score_rows,
     summarize,
 )
-from crmkit.errors import CrmkitError
+from crmkit.grading.scores import Score
 
 REPO = Path(__file__).resolve().parents[1]
 EVIL = '<script>alert("x")</script>'
 
 
-def score(student: str, assignment: str = "segmentation", auto: float = 14, manual: float | None = 3) -> Score:
+def score(
+    student: str, assignment: str = "segmentation", auto: float = 14, manual: float | None = 3
+) -> Score:
     return Score(student, assignment, auto, 14.0, manual, 3.0)
 
 
-def cell(student: str, grade_id: str, points: float | None, max_points: float = 2, autograded: bool = True,
-         assignment: str = "segmentation") -> CellGrade:
+def cell(
+    student: str,
+    grade_id: str,
+    points: float | None,
+    max_points: float = 2,
+    autograded: bool = True,
+    assignment: str = "segmentation",
+) -> CellGrade:
     return CellGrade(student, assignment, assignment, grade_id, points, max_points, autograded)
 
 
 # ---------------------------------------------------------------- failures in notebooks
 
+
 def test_failure_message_is_the_first_line_of_evalue():
-    assert failure_message({"ename": "AssertionError", "evalue": "门槛太高 / cutoff too high\nmore"}) == "门槛太高 / cutoff too high"
+    assert (
+        failure_message({"ename": "AssertionError", "evalue": "门槛太高 / cutoff too high\nmore"})
+        == "门槛太高 / cutoff too high"
+    )
     assert failure_message({"ename": "AssertionError", "evalue": "\n  monetary  \n"}) == "monetary"
 
 
@@ -67,21 +79,39 @@ def test_failure_message_without_evalue_is_the_error_name():
 
 def test_only_graded_code_cells_count_as_failed_tests():
     notebook = nbformat.v4.new_notebook()
-    error = nbformat.v4.new_output("error", ename="AssertionError", evalue="应是比例 / a share", traceback=[])
-    test = nbformat.v4.new_code_cell("assert False", metadata={"nbgrader": {"grade": True, "grade_id": "nps_tests"}})
+    error = nbformat.v4.new_output(
+        "error", ename="AssertionError", evalue="应是比例 / a share", traceback=[]
+    )
+    test = nbformat.v4.new_code_cell(
+        "assert False", metadata={"nbgrader": {"grade": True, "grade_id": "nps_tests"}}
+    )
     test.outputs = [error]
-    answer = nbformat.v4.new_code_cell("x", metadata={"nbgrader": {"grade": False, "solution": True, "grade_id": "nps_answer"}})
+    answer = nbformat.v4.new_code_cell(
+        "x", metadata={"nbgrader": {"grade": False, "solution": True, "grade_id": "nps_answer"}}
+    )
     answer.outputs = [error]
-    passed = nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {"grade": True, "grade_id": "repeat_tests"}})
+    passed = nbformat.v4.new_code_cell(
+        "pass", metadata={"nbgrader": {"grade": True, "grade_id": "repeat_tests"}}
+    )
     notebook.cells = [answer, test, passed]
-    assert notebook_failures(notebook) == {"nps_tests": Failure("AssertionError", "应是比例 / a share")}
+    assert notebook_failures(notebook) == {
+        "nps_tests": Failure("AssertionError", "应是比例 / a share")
+    }
 
 
 # ---------------------------------------------------------------- the numbers
 
+
 def test_summary_per_assignment_has_mean_median_min_max_and_missing():
-    scores = [score("a", auto=14), score("b", auto=7, manual=None), score("c", auto=0), score("a", "loyalty", auto=13)]
-    by_name = {s.assignment: s for s in summarize(scores, ["loyalty", "segmentation"], ["a", "b", "c"])}
+    scores = [
+        score("a", auto=14),
+        score("b", auto=7, manual=None),
+        score("c", auto=0),
+        score("a", "loyalty", auto=13),
+    ]
+    by_name = {
+        s.assignment: s for s in summarize(scores, ["loyalty", "segmentation"], ["a", "b", "c"])
+    }
     seg = by_name["segmentation"]
     assert (seg.graded, seg.mean, seg.median, seg.minimum, seg.maximum) == (3, 7.0, 7.0, 0.0, 14.0)
     assert seg.manual_pending == 1 and seg.missing == 0
@@ -90,19 +120,31 @@ def test_summary_per_assignment_has_mean_median_min_max_and_missing():
 
 def test_item_analysis_counts_who_lost_points_and_the_check_failed_most():
     cells = [
-        cell("a", "rfm_tests", 2), cell("b", "rfm_tests", 0), cell("c", "rfm_tests", 0), cell("d", "rfm_tests", 1),
-        cell("e", "rfm_tests", 0), cell("f", "rfm_tests", 0),
+        cell("a", "rfm_tests", 2),
+        cell("b", "rfm_tests", 0),
+        cell("c", "rfm_tests", 0),
+        cell("d", "rfm_tests", 1),
+        cell("e", "rfm_tests", 0),
+        cell("f", "rfm_tests", 0),
         cell("a", "discussion", None, 3, autograded=False),  # written answers are not items
     ]
     failures = {
         ("segmentation", "b", "rfm_tests"): Failure("AssertionError", "monetary"),
         ("segmentation", "c", "rfm_tests"): Failure("AssertionError", "monetary"),
-        ("segmentation", "d", "rfm_tests"): Failure("AssertionError", "缺少客户 / customers missing"),
+        ("segmentation", "d", "rfm_tests"): Failure(
+            "AssertionError", "缺少客户 / customers missing"
+        ),
         ("segmentation", "e", "rfm_tests"): Failure("NameError", "name 'rfm' is not defined"),
         ("segmentation", "f", "rfm_tests"): Failure("NotImplementedError", "NotImplementedError"),
     }
     [item] = item_analysis(cells, failures)
-    assert (item.grade_id, item.max_points, item.graded, item.lost, item.unanswered) == ("rfm_tests", 2, 6, 5, 2)
+    assert (item.grade_id, item.max_points, item.graded, item.lost, item.unanswered) == (
+        "rfm_tests",
+        2,
+        6,
+        5,
+        2,
+    )
     assert item.lost_share == pytest.approx(5 / 6)
     assert (item.top_failure, item.top_failure_count) == ("monetary", 2)
     assert item.failures == (("monetary", 2), ("缺少客户 / customers missing", 1))
@@ -110,9 +152,13 @@ def test_item_analysis_counts_who_lost_points_and_the_check_failed_most():
 
 def test_item_analysis_follows_the_notebook_order_and_breaks_ties_alphabetically():
     cells = [cell("a", "tiers_tests", 0), cell("b", "tiers_tests", 0), cell("a", "rfm_tests", 2)]
-    failures = {("segmentation", "a", "tiers_tests"): Failure("AssertionError", "zzz"),
-                ("segmentation", "b", "tiers_tests"): Failure("AssertionError", "aaa")}
-    items = item_analysis(cells, failures, {("segmentation", "rfm_tests"): 0, ("segmentation", "tiers_tests"): 5})
+    failures = {
+        ("segmentation", "a", "tiers_tests"): Failure("AssertionError", "zzz"),
+        ("segmentation", "b", "tiers_tests"): Failure("AssertionError", "aaa"),
+    }
+    items = item_analysis(
+        cells, failures, {("segmentation", "rfm_tests"): 0, ("segmentation", "tiers_tests"): 5}
+    )
     assert [i.grade_id for i in items] == ["rfm_tests", "tiers_tests"]
     assert items[1].top_failure == "aaa" and items[0].top_failure == "" and items[0].lost == 0
 
@@ -120,35 +166,49 @@ def test_item_analysis_follows_the_notebook_order_and_breaks_ties_alphabetically
 def test_reasons_name_tampering_missing_low_scores_and_pending_hand_grading():
     assert reasons_for(None, submitted=False, flags=[], threshold=0.5) == (REASON_MISSING,)
     assert reasons_for(None, submitted=True, flags=[], threshold=0.5) == (REASON_NOT_GRADED,)
-    low = reasons_for(score("a", auto=6.9), submitted=True, flags=["cell: 替换异常处理"], threshold=0.5)
+    low = reasons_for(
+        score("a", auto=6.9), submitted=True, flags=["cell: 替换异常处理"], threshold=0.5
+    )
     assert low[0].startswith(REASON_TAMPER) and "替换异常处理" in low[0]
     assert "6.9 / 14" in low[1] and "50%" in low[1]
-    assert reasons_for(score("a", auto=7), submitted=True, flags=[], threshold=0.5) == ()  # exactly half is fine
+    assert (
+        reasons_for(score("a", auto=7), submitted=True, flags=[], threshold=0.5) == ()
+    )  # exactly half is fine
     # a written answer still to grade is not a reason per student: the report counts them per assignment
     assert reasons_for(score("a", manual=None), submitted=True, flags=[], threshold=0.5) == ()
 
 
 def test_written_answers_to_grade_are_one_line_per_assignment_with_a_count():
-    data = class_data(scores=[score("s01-wang", manual=None), score("s02-li", manual=None), score(EVIL, auto=1)],
-                      roster=["s01-wang", "s02-li", EVIL])
+    data = class_data(
+        scores=[score("s01-wang", manual=None), score("s02-li", manual=None), score(EVIL, auto=1)],
+        roster=["s01-wang", "s02-li", EVIL],
+    )
     built = build_report(data)
     assert built.pending_line().count("segmentation") == 2  # once in Chinese, once in English
     assert "segmentation 2 份" in built.pending_line() and "segmentation: 2" in built.pending_line()
     assert not any("书面" in reason for row in built.attention for reason in row.reasons)
     page = report.render_html(built, {})
-    assert page.count(html_escaped(built.pending_line())) == 1 and report.PENDING_NOTE.split(" = ")[0] in page
+    assert (
+        page.count(html_escaped(built.pending_line())) == 1
+        and report.PENDING_NOTE.split(" = ")[0] in page
+    )
 
 
 def test_a_check_without_a_message_says_so():
-    failures = {("segmentation", s, "rfm_tests"): Failure("AssertionError", "AssertionError") for s in ("a", "b")}
+    failures = {
+        ("segmentation", s, "rfm_tests"): Failure("AssertionError", "AssertionError")
+        for s in ("a", "b")
+    }
     cells = [cell(s, "rfm_tests", 0) for s in ("a", "b")]
     (item,) = item_analysis(cells, failures)
     assert item.top_failure.startswith("AssertionError") and "no message" in item.top_failure
 
 
 def test_every_failed_check_is_in_the_items_csv():
-    failures = {("segmentation", s, "rfm_tests"): Failure("AssertionError", m)
-                for s, m in (("a", "one"), ("b", "two"), ("c", "three"), ("d", "four"), ("e", "four"))}
+    failures = {
+        ("segmentation", s, "rfm_tests"): Failure("AssertionError", m)
+        for s, m in (("a", "one"), ("b", "two"), ("c", "three"), ("d", "four"), ("e", "four"))
+    }
     items = item_analysis([cell(s, "rfm_tests", 0) for s in "abcde"], failures)
     row = list(csv.DictReader(io.StringIO(report.items_csv(items))))[0]
     assert row["failed_checks"] == "four ×2 | one ×1 | three ×1 | two ×1"
@@ -156,13 +216,20 @@ def test_every_failed_check_is_in_the_items_csv():
 
 def test_score_rows_cover_every_student_and_assignment_sorted():
     scores = [score("s02-li"), score("s01-wang", "loyalty", auto=2)]
-    rows = score_rows(scores, ["s02-li", "s01-wang"], ["segmentation", "loyalty"], {}, set(), threshold=0.5)
+    rows = score_rows(
+        scores, ["s02-li", "s01-wang"], ["segmentation", "loyalty"], {}, set(), threshold=0.5
+    )
     assert [(r.student, r.assignment) for r in rows] == [
-        ("s01-wang", "loyalty"), ("s01-wang", "segmentation"), ("s02-li", "loyalty"), ("s02-li", "segmentation"),
+        ("s01-wang", "loyalty"),
+        ("s01-wang", "segmentation"),
+        ("s02-li", "loyalty"),
+        ("s02-li", "segmentation"),
     ]
     attention = needs_attention(rows)
     assert [(a.student, a.assignment) for a in attention] == [
-        ("s01-wang", "loyalty"), ("s01-wang", "segmentation"), ("s02-li", "loyalty"),
+        ("s01-wang", "loyalty"),
+        ("s01-wang", "segmentation"),
+        ("s02-li", "loyalty"),
     ]
     assert attention[1].reasons == (REASON_MISSING,)
 
@@ -173,7 +240,9 @@ def class_data(**changes) -> ClassData:
         roster=["s01-wang", "s02-li", EVIL],
         scores=[score("s01-wang"), score(EVIL, auto=1)],
         cells=[cell("s01-wang", "rfm_tests", 2), cell(EVIL, "rfm_tests", 0)],
-        failures={("segmentation", EVIL, "rfm_tests"): Failure("AssertionError", "<b>monetary</b>")},
+        failures={
+            ("segmentation", EVIL, "rfm_tests"): Failure("AssertionError", "<b>monetary</b>")
+        },
         flags={("segmentation", EVIL): ["cell: 替换异常处理 / replaces exception handling"]},
         submitted={("segmentation", "s01-wang"), ("segmentation", EVIL)},
     )
@@ -192,11 +261,16 @@ def test_summary_line_counts_missing_and_flagged():
 
 # ---------------------------------------------------------------- the files
 
+
 def test_html_escapes_student_ids_and_failure_messages():
     page = report.render_html(build_report(class_data()), {})
     assert EVIL not in page and "<b>monetary" not in page
     assert html_escaped(EVIL) in page and "&lt;b&gt;monetary" in page
-    for heading in ("成绩分布 / Score distribution", "题目分析 / Item analysis", "需要关注的学生 / Students who need attention"):
+    for heading in (
+        "成绩分布 / Score distribution",
+        "题目分析 / Item analysis",
+        "需要关注的学生 / Students who need attention",
+    ):
         assert heading in page
 
 
@@ -207,7 +281,9 @@ def html_escaped(text: str) -> str:
 
 
 def test_csv_rows_guard_against_excel_formulas():
-    text = report.scores_csv([report.ScoreRow("=HYPERLINK(1)", "segmentation", None, (REASON_MISSING,))])
+    text = report.scores_csv(
+        [report.ScoreRow("=HYPERLINK(1)", "segmentation", None, (REASON_MISSING,))]
+    )
     row = list(csv.reader(io.StringIO(text)))[1]
     assert row[0] == "'=HYPERLINK(1)" and row[2:7] == ["", "", "", "", ""]
 
@@ -225,7 +301,13 @@ def written(tmp_path_factory) -> tuple[Path, Path]:
 def test_files_are_written_beside_the_html(written):
     folder, _ = written
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["items.csv", "items_segmentation.png", "report.html", "scores.csv", "scores_segmentation.png"]
+    assert names == [
+        "items.csv",
+        "items_segmentation.png",
+        "report.html",
+        "scores.csv",
+        "scores_segmentation.png",
+    ]
 
 
 def test_csvs_are_utf8_with_a_byte_order_mark_for_excel(written):
@@ -237,11 +319,21 @@ def test_csvs_are_utf8_with_a_byte_order_mark_for_excel(written):
     missing = next(r for r in rows if r["student"] == "s02-li")
     assert missing["auto_score"] == "" and "缺交 / missing submission" in missing["needs_attention"]
     items = list(csv.DictReader((folder / "items.csv").open(encoding="utf-8-sig")))
-    assert items == [{
-        "assignment": "segmentation", "notebook": "segmentation", "grade_id": "rfm_tests", "max_points": "2",
-        "graded": "2", "lost_points": "1", "lost_share": "0.5000", "unanswered": "0", "top_failure": "<b>monetary</b>",
-        "top_failure_count": "1", "failed_checks": "<b>monetary</b> ×1",
-    }]
+    assert items == [
+        {
+            "assignment": "segmentation",
+            "notebook": "segmentation",
+            "grade_id": "rfm_tests",
+            "max_points": "2",
+            "graded": "2",
+            "lost_points": "1",
+            "lost_share": "0.5000",
+            "unanswered": "0",
+            "top_failure": "<b>monetary</b>",
+            "top_failure_count": "1",
+            "failed_checks": "<b>monetary</b> ×1",
+        }
+    ]
 
 
 def test_same_data_give_the_same_bytes(written):
@@ -253,10 +345,14 @@ def test_same_data_give_the_same_bytes(written):
 def test_charts_carry_no_software_stamp_and_are_embedded(written):
     folder, _ = written
     png = (folder / "scores_segmentation.png").read_bytes()
-    assert png.startswith(b"\x89PNG") and b"Software" not in png and b"matplotlib" not in png.lower()
+    assert (
+        png.startswith(b"\x89PNG") and b"Software" not in png and b"matplotlib" not in png.lower()
+    )
     import base64
 
-    assert base64.b64encode(png).decode("ascii") in (folder / "report.html").read_text(encoding="utf-8")
+    assert base64.b64encode(png).decode("ascii") in (folder / "report.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_chinese_labels_in_the_charts_render(caplog):
@@ -280,6 +376,7 @@ def test_drawing_leaves_matplotlib_style_as_it_was():
 
 # ---------------------------------------------------------------- the command
 
+
 def test_report_of_a_course_with_nothing_graded_says_so_in_one_line(tmp_path, capsys):
     course = tmp_path / "course"
     course.mkdir()
@@ -302,7 +399,7 @@ def test_threshold_outside_zero_to_one_is_refused(capsys):
 
 def test_cli_defaults_match_the_modules():
     from crmkit.cli import parser
-    from crmkit.course import demo
+    from crmkit.grading import demo
 
     args = parser().parse_args(["course", "report"])
     assert args.threshold == report.DEFAULT_THRESHOLD

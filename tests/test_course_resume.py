@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from crmkit.course import grading, parallel, sandbox, zygote
-from crmkit.course.demo import prepare_demo_course
-from crmkit.course.submissions import notebook_path, read_notebook, submit
+from crmkit.grading import kernel_factory, resume, sandbox
+from crmkit.grading import scores as grades
+from crmkit.grading.autograde import SCRATCH_PREFIX
+from crmkit.grading.submissions import notebook_path, read_notebook, submit
 
 pytestmark = pytest.mark.slow
 
@@ -25,20 +26,39 @@ STUDENTS = [f"s{n:02d}" for n in range(1, 9)]
 
 
 def _markers(course: Path) -> dict[str, float]:
-    return {p.parts[-3]: p.stat().st_mtime for p in (course / "autograded").glob(f"*/{ASSIGNMENT}/{parallel.GRADED_MARKER}")}
+    return {
+        p.parts[-3]: p.stat().st_mtime
+        for p in (course / "autograded").glob(f"*/{ASSIGNMENT}/{resume.GRADED_MARKER}")
+    }
 
 
 def _autograde(course: Path, *options: str) -> subprocess.Popen:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.Popen([sys.executable, "-m", "crmkit", "course", "autograde", "--course", str(course),
-                             "--jobs", "2", *options, ASSIGNMENT], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env=env, start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crmkit",
+            "course",
+            "autograde",
+            "--course",
+            str(course),
+            "--jobs",
+            "2",
+            *options,
+            ASSIGNMENT,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
 
 
 @pytest.fixture()
-def course(tmp_path):
-    course = prepare_demo_course(REPO / "exercises", tmp_path / "course")
-    assert all(r.ok for r in grading.generate(course, [ASSIGNMENT]))
+def course(tmp_path, new_course):
+    course = new_course(tmp_path / "course")
     solution = read_notebook(notebook_path(course, "source", ASSIGNMENT))
     blank = read_notebook(notebook_path(course, "release", ASSIGNMENT))
     for number, student in enumerate(STUDENTS):
@@ -60,25 +80,34 @@ def test_a_killed_run_resumes_without_losing_or_duplicating(course):
     if os.geteuid() == 0:
         slots = [sandbox.FIRST_SLOT_UID + slot for slot in range(2)]
         deadline = time.monotonic() + 30
-        while any(zygote.processes_of(uid) for uid in slots) and time.monotonic() < deadline:
+        while (
+            any(kernel_factory.processes_of(uid) for uid in slots) and time.monotonic() < deadline
+        ):
             time.sleep(0.2)
-        assert not any(zygote.processes_of(uid) for uid in slots)
+        assert not any(kernel_factory.processes_of(uid) for uid in slots)
 
     again = _autograde(course)
     out, _ = again.communicate(timeout=600)
     assert again.returncode == 0, out
     assert f"{len(saved)} 份提交已评过且未改动" in out
-    assert not list(Path(tempfile.gettempdir()).glob(f"{parallel.SCRATCH_PREFIX}{run.pid}-*"))
+    assert not list(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{run.pid}-*"))
 
     # earlier grades kept as they were, the rest graded, each exactly once
     after = _markers(course)
     assert set(after) == set(STUDENTS)
     assert all(after[s] == saved[s] for s in saved)
     with sqlite3.connect(course / "gradebook.db") as db:
-        assert db.execute("select count(*) from submitted_assignment").fetchone()[0] == len(STUDENTS)
-        assert db.execute("select count(*) from grade group by notebook_id, cell_id having count(*) > 1").fetchall() == []
-    scores = {s.student: s.auto_score for s in grading.scores(course, [ASSIGNMENT])}
-    full = next(s.auto_max for s in grading.scores(course, [ASSIGNMENT]))
+        assert db.execute("select count(*) from submitted_assignment").fetchone()[0] == len(
+            STUDENTS
+        )
+        assert (
+            db.execute(
+                "select count(*) from grade group by notebook_id, cell_id having count(*) > 1"
+            ).fetchall()
+            == []
+        )
+    scores = {s.student: s.auto_score for s in grades.scores(course, [ASSIGNMENT])}
+    full = next(s.auto_max for s in grades.scores(course, [ASSIGNMENT]))
     assert scores == {s: (full if n % 2 == 0 else 0) for n, s in enumerate(STUDENTS)}
 
 
@@ -87,11 +116,16 @@ def test_a_changed_submission_is_graded_again(course):
     assert first.wait(timeout=600) == 0, first.stdout.read()
     before = _markers(course)
     blank_student = STUDENTS[1]
-    submit(course, blank_student, ASSIGNMENT, read_notebook(notebook_path(course, "source", ASSIGNMENT)))
+    submit(
+        course,
+        blank_student,
+        ASSIGNMENT,
+        read_notebook(notebook_path(course, "source", ASSIGNMENT)),
+    )
     second = _autograde(course)
     out, _ = second.communicate(timeout=600)
     assert second.returncode == 0, out
     after = _markers(course)
     assert [s for s in STUDENTS if after[s] != before[s]] == [blank_student]
-    score = next(s for s in grading.scores(course, [ASSIGNMENT]) if s.student == blank_student)
+    score = next(s for s in grades.scores(course, [ASSIGNMENT]) if s.student == blank_student)
     assert score.auto_score == score.auto_max > 0

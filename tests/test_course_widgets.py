@@ -14,11 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from crmkit.course import answers, grading
-from crmkit.course.answers import ANSWERS_FILE, ChoiceAnswer, ChoiceTableAnswer, NumberAnswer, read_answers
-from crmkit.course.demo import prepare_demo_course
-from crmkit.course.submissions import notebook_path, read_notebook
+from crmkit.course import answers
+from crmkit.course.answers import (
+    ANSWERS_FILE,
+    ChoiceAnswer,
+    ChoiceTableAnswer,
+    NumberAnswer,
+    read_answers,
+)
 from crmkit.errors import CrmkitError
+from crmkit.grading import course_folder
+from crmkit.grading import scores as grades
+from crmkit.grading.autograde import autograde
+from crmkit.grading.submissions import notebook_path, read_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
@@ -26,6 +34,7 @@ OPTIONS = [("甲 / A", "a"), ("乙 / B", "b"), ("丙 / C", "c")]
 
 
 # --- the module on its own -------------------------------------------------------------------
+
 
 def test_a_choice_is_saved_the_moment_it_changes_and_read_back(tmp_path):
     first = ChoiceAnswer("q1", OPTIONS, "1.1", folder=tmp_path)
@@ -41,7 +50,9 @@ def test_a_choice_table_keeps_answered_rows_only(tmp_path):
     table.dropdowns["two"].value = "c"
     assert table.value == {"two": "c"}
     table.dropdowns["one"].value = "a"
-    assert ChoiceTableAnswer("t", [("一", "one"), ("二", "two")], OPTIONS, folder=tmp_path).value == {"one": "a", "two": "c"}
+    assert ChoiceTableAnswer(
+        "t", [("一", "one"), ("二", "two")], OPTIONS, folder=tmp_path
+    ).value == {"one": "a", "two": "c"}
 
 
 def test_a_saved_code_that_is_no_option_is_dropped(tmp_path):
@@ -52,13 +63,25 @@ def test_a_saved_code_that_is_no_option_is_dropped(tmp_path):
 
 def test_a_slider_is_unanswered_until_moved_then_saved(tmp_path):
     readouts = []
-    slider = NumberAnswer("cut", minimum=0, maximum=1000, step=100, description="x",
-                          readout=lambda v: readouts.append(v) or f"{v:.0f}", folder=tmp_path)
+    slider = NumberAnswer(
+        "cut",
+        minimum=0,
+        maximum=1000,
+        step=100,
+        description="x",
+        readout=lambda v: readouts.append(v) or f"{v:.0f}",
+        folder=tmp_path,
+    )
     assert slider.value is None
     slider.slider.value = 300
     assert slider.value == 300.0 and read_answers(tmp_path) == {"cut": 300.0}
     assert readouts[-1] == 300 and slider.readout_label.value == "300"
-    assert NumberAnswer("cut", minimum=0, maximum=1000, step=100, description="x", folder=tmp_path).value == 300.0
+    assert (
+        NumberAnswer(
+            "cut", minimum=0, maximum=1000, step=100, description="x", folder=tmp_path
+        ).value
+        == 300.0
+    )
 
 
 def test_set_answers_in_code_and_saves_like_a_click(tmp_path):
@@ -93,16 +116,19 @@ def test_a_damaged_answers_file_is_reported_not_ignored(tmp_path):
 
 # --- a real kernel, restarted, then nbgrader ---------------------------------------------------
 
+
 class Kernel:
     """A kernel started in a folder, run like JupyterLab runs it."""
 
     def __init__(self, folder: Path):
         from jupyter_client.manager import KernelManager
 
-        grading.ensure_env_bin_on_path()
+        course_folder.ensure_env_bin_on_path()
         self.folder = folder
         self.manager = KernelManager(kernel_name="python3")
-        self.manager.start_kernel(cwd=str(folder), extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        self.manager.start_kernel(
+            cwd=str(folder), extra_arguments=["--IPKernelApp.log_level=ERROR"]
+        )
         self._connect()
 
     def _connect(self):
@@ -130,7 +156,8 @@ class Kernel:
         """Change a widget as the browser does: a comm 'update' message for its model."""
         model_id = self.run(f"print({widget_expression}.model_id, end='')")
         message = self.client.session.msg(
-            "comm_msg", {"comm_id": model_id, "data": {"method": "update", "state": state, "buffer_paths": []}}
+            "comm_msg",
+            {"comm_id": model_id, "data": {"method": "update", "state": state, "buffer_paths": []}},
         )
         self.client.shell_channel.send(message)
         self.run("pass")  # the kernel handles messages in order: the update is done after this
@@ -149,16 +176,16 @@ def cells_a_student_runs_without_code(folder: Path, assignment: str) -> list[str
     """Every code cell of the student version except the code answers (which still raise)."""
     notebook = read_notebook(folder / f"{assignment}.ipynb")
     return [
-        c.source for c in notebook.cells
-        if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("solution")
+        c.source
+        for c in notebook.cells
+        if c.cell_type == "code"
+        and not c.metadata.get("nbgrader", {}).get("solution")
         and not c.metadata.get("nbgrader", {}).get("grade")
     ]
 
 
 @pytest.mark.slow
-def test_widget_answers_survive_restart_and_are_graded_by_value(tmp_path):
-    course = prepare_demo_course(COURSE, tmp_path / "course")
-    assert all(r.ok for r in grading.generate(course, ["segmentation"]))
+def test_widget_answers_survive_restart_and_are_graded_by_value(tmp_path, course):
     student = "wendy"
     home = tmp_path / "home" / "segmentation"  # the student's copy of the released assignment
     shutil.copytree(course / "release" / "segmentation", home)
@@ -171,15 +198,25 @@ def test_widget_answers_survive_restart_and_are_graded_by_value(tmp_path):
             kernel.run(source)
         assert kernel.run("print(core_cutoff.value, tier_service.value)") == "None None\n"
         # the student finds the cutoff with the slider (the instructor's check computes it here)
-        right_cutoff = float(kernel.run(
-            "ranked = commission_per_client.sort_values(ascending=False)\n"
-            "needed = ranked.iloc[int((ranked.cumsum() / ranked.sum()).lt(0.8).sum())]\n"
-            "print(float(np.floor(needed / 100) * 100), end='')"
-        ))
+        right_cutoff = float(
+            kernel.run(
+                "ranked = commission_per_client.sort_values(ascending=False)\n"
+                "needed = ranked.iloc[int((ranked.cumsum() / ranked.sum()).lt(0.8).sum())]\n"
+                "print(float(np.floor(needed / 100) * 100), end='')"
+            )
+        )
         kernel.browser_sets("core_cutoff.slider", {"value": right_cutoff})
-        services = {"potential": "win_first_order", "new": "second_order", "sleeping": "wake_up",
-                    "old": "build_habit", "big": "save_time", "loyal": "personal_care"}
-        codes = json.loads(kernel.run("import json; print(json.dumps([c for _, c in SERVICE_ACTIONS]))"))
+        services = {
+            "potential": "win_first_order",
+            "new": "second_order",
+            "sleeping": "wake_up",
+            "old": "build_habit",
+            "big": "save_time",
+            "loyal": "personal_care",
+        }
+        codes = json.loads(
+            kernel.run("import json; print(json.dumps([c for _, c in SERVICE_ACTIONS]))")
+        )
         for tier, action in services.items():  # a drop-down sends the index of the chosen option
             kernel.browser_sets(f"tier_service.dropdowns[{tier!r}]", {"index": codes.index(action)})
         assert read_answers(home) == {"core_cutoff": right_cutoff, "tier_service": services}
@@ -187,7 +224,11 @@ def test_widget_answers_survive_restart_and_are_graded_by_value(tmp_path):
         kernel.restart()
         for source in cells:
             kernel.run(source)
-        rebuilt = json.loads(kernel.run("import json; print(json.dumps([core_cutoff.value, tier_service.value, core_cutoff.slider.value]))"))
+        rebuilt = json.loads(
+            kernel.run(
+                "import json; print(json.dumps([core_cutoff.value, tier_service.value, core_cutoff.slider.value]))"
+            )
+        )
         assert rebuilt == [right_cutoff, services, right_cutoff]
     finally:
         kernel.stop()
@@ -195,31 +236,37 @@ def test_widget_answers_survive_restart_and_are_graded_by_value(tmp_path):
     # hand it in as is (the notebook itself was never edited) and let nbgrader re-run it headless
     submitted = course / "submitted" / student / "segmentation"
     shutil.copytree(home, submitted)
-    assert all(r.ok for r in grading.autograde(course, ["segmentation"], student=student))
-    scores = grading.cell_scores(course, "segmentation", student)
+    assert all(r.ok for r in autograde(course, ["segmentation"], student=student).results)
+    scores = grades.cell_scores(course, "segmentation", student)
     assert scores["cutoff_tests"] == 1 and scores["tier_service_tests"] == 2
-    assert all(points == 0 for cell, points in scores.items() if cell not in ("cutoff_tests", "tier_service_tests"))
+    assert all(
+        points == 0
+        for cell, points in scores.items()
+        if cell not in ("cutoff_tests", "tier_service_tests")
+    )
 
 
 def right_cutoff(student: str) -> float:
     """The highest 100-yuan cutoff keeping 80% of ``student``'s commission (the instructor's check)."""
     from crmkit.datasets import load
 
-    per_client = load("futures_broker", "trades", student=student).groupby("client_id")["commission_yuan"].sum()
+    per_client = (
+        load("futures_broker", "trades", student=student)
+        .groupby("client_id")["commission_yuan"]
+        .sum()
+    )
     ranked = per_client.sort_values(ascending=False)
     return float((ranked.iloc[int((ranked.cumsum() / ranked.sum()).lt(0.8).sum())] // 100) * 100)
 
 
 @pytest.mark.slow
-def test_the_grade_follows_the_saved_widget_value(tmp_path):
+def test_the_grade_follows_the_saved_widget_value(tmp_path, course):
     """Only the value decides: the right cutoff earns the point, one step higher loses it."""
-    from crmkit.course.submissions import submit
+    from crmkit.grading.submissions import submit
 
-    course = prepare_demo_course(COURSE, tmp_path / "course")
-    assert all(r.ok for r in grading.generate(course, ["segmentation"]))
     release = read_notebook(notebook_path(course, "release", "segmentation"))
     submit(course, "vera", "segmentation", release, {"core_cutoff": right_cutoff("vera")})
     submit(course, "vern", "segmentation", release, {"core_cutoff": right_cutoff("vern") + 100})
-    assert all(r.ok for r in grading.autograde(course, ["segmentation"]))
-    assert grading.cell_scores(course, "segmentation", "vera")["cutoff_tests"] == 1
-    assert grading.cell_scores(course, "segmentation", "vern")["cutoff_tests"] == 0
+    assert all(r.ok for r in autograde(course, ["segmentation"]).results)
+    assert grades.cell_scores(course, "segmentation", "vera")["cutoff_tests"] == 1
+    assert grades.cell_scores(course, "segmentation", "vern")["cutoff_tests"] == 0

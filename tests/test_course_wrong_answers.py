@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from crmkit.course import grading
-from crmkit.course.demo import prepare_demo_course
-from crmkit.course.submissions import notebook_path, read_notebook, replace_solution, submit
+from crmkit.grading import scores as grades
+from crmkit.grading.autograde import autograde
+from crmkit.grading.submissions import notebook_path, read_notebook, replace_solution, submit
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,13 @@ FIXTURES = Path(__file__).parent / "fixtures" / "wrong_answers"
 
 # Tasks whose answer cells use an earlier task's variables share a chain.
 CHAINS = {
-    "segmentation": [["rfm", "scores", "champions"], ["core"], ["cutoff"], ["tiers", "tier_sales"], ["tier_service"]],
+    "segmentation": [
+        ["rfm", "scores", "champions"],
+        ["core"],
+        ["cutoff"],
+        ["tiers", "tier_sales"],
+        ["tier_service"],
+    ],
     "complaints": [["response"], ["resolution"], ["pareto"], ["tickets"], ["satisfaction"]],
     "loyalty": [["repeat"], ["retention"], ["nps"], ["wallet"], ["clv"], ["funnel"], ["measures"]],
 }
@@ -50,7 +56,9 @@ class WrongAnswer:
 
 def wrong_answers(assignment: str) -> list[WrongAnswer]:
     folder = FIXTURES / assignment
-    return [WrongAnswer(assignment, p.stem.split("__")[0], p) for p in sorted(folder.glob("*__*.*"))]
+    return [
+        WrongAnswer(assignment, p.stem.split("__")[0], p) for p in sorted(folder.glob("*__*.*"))
+    ]
 
 
 ALL_WRONG = [w for a in CHAINS for w in wrong_answers(a)]
@@ -60,11 +68,14 @@ def plan_rounds(assignment: str) -> list[list[WrongAnswer]]:
     """Groups of wrong answers graded together: one per chain, and while three or more chains
     have some left, only every other one of them, so each round leaves chains to check."""
     chains = CHAINS[assignment]
-    queues = [[w for task in chain for w in wrong_answers(assignment) if w.task == task] for chain in chains]
+    queues = [
+        [w for task in chain for w in wrong_answers(assignment) if w.task == task]
+        for chain in chains
+    ]
     rounds, turn = [], 0
     while any(queues):
         waiting = [i for i, q in enumerate(queues) if q]
-        chosen = waiting[turn % 2::2] if len(waiting) >= 3 else waiting
+        chosen = waiting[turn % 2 :: 2] if len(waiting) >= 3 else waiting
         rounds.append([queues[i].pop(0) for i in chosen])
         turn += 1
     return rounds
@@ -80,11 +91,10 @@ class Round:
 
 
 @pytest.fixture(scope="module")
-def graded_rounds(tmp_path_factory) -> dict[str, list[Round]]:
+def graded_rounds(tmp_path_factory, new_course) -> dict[str, list[Round]]:
     """Every round of wrong answers, submitted and autograded once for the module."""
-    course = prepare_demo_course(COURSE, tmp_path_factory.mktemp("course") / "course")
+    course = new_course(tmp_path_factory.mktemp("course") / "course")
     assignments = list(CHAINS)
-    assert all(r.ok for r in grading.generate(course, assignments))
     planned: dict[str, list[tuple[str, list[WrongAnswer]]]] = {}
     for assignment in assignments:
         solution = read_notebook(notebook_path(course, "source", assignment))
@@ -93,18 +103,23 @@ def graded_rounds(tmp_path_factory) -> dict[str, list[Round]]:
             notebook, widget_answers = solution, {}
             for wrong in group:
                 if wrong.path.suffix == ".py":
-                    notebook = replace_solution(notebook, f"{wrong.task}_answer", wrong.path.read_text(encoding="utf-8"))
+                    notebook = replace_solution(
+                        notebook, f"{wrong.task}_answer", wrong.path.read_text(encoding="utf-8")
+                    )
                 else:
-                    widget_answers.update(json.loads(wrong.path.read_text(encoding="utf-8"))["answers"])
+                    widget_answers.update(
+                        json.loads(wrong.path.read_text(encoding="utf-8"))["answers"]
+                    )
             submit(course, student, assignment, notebook, widget_answers or None)
             planned.setdefault(assignment, []).append((student, group))
-    results = {(r.assignment, r.student): r.ok for r in grading.autograde(course, assignments)}
+    results = {(r.assignment, r.student): r.ok for r in autograde(course, assignments).results}
     return {
         assignment: [
             Round(
-                student, group,
-                grading.cell_scores(course, assignment, student),
-                grading.cell_errors(course, assignment, student),
+                student,
+                group,
+                grades.cell_scores(course, assignment, student),
+                grades.cell_errors(course, assignment, student),
                 results[(assignment, student)],
             )
             for student, group in rounds
@@ -137,7 +152,9 @@ def test_wrong_answer_loses_the_task_points(graded_rounds, wrong):
     cell = f"{wrong.task}_tests"
     assert graded.ok, "autograde crashed"
     assert graded.scores[cell] == 0, f"{wrong.name} kept {graded.scores[cell]} points"
-    assert graded.errors.get(cell) == "AssertionError", f"{cell} failed with {graded.errors.get(cell)}, not an assertion"
+    assert graded.errors.get(cell) == "AssertionError", (
+        f"{cell} failed with {graded.errors.get(cell)}, not an assertion"
+    )
 
 
 @pytest.mark.parametrize("assignment", list(CHAINS))

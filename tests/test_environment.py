@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +19,9 @@ def requirement_key(spec: str) -> tuple[str, str]:
 
 def pyproject_requirements() -> set[tuple[str, str]]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    specs = project["dependencies"] + [s for extra in project["optional-dependencies"].values() for s in extra]
+    specs = project["dependencies"] + [
+        s for extra in project["optional-dependencies"].values() for s in extra
+    ]
     return {requirement_key(spec) for spec in specs}
 
 
@@ -30,7 +32,11 @@ def environment() -> dict:
 def environment_requirements(env: dict | None = None) -> set[tuple[str, str]]:
     """The conda packages, leaving out python and pip themselves and the pip section."""
     dependencies = (env or environment())["dependencies"]
-    specs = [d for d in dependencies if isinstance(d, str) and requirement_key(d)[0] not in ("python", "pip")]
+    specs = [
+        d
+        for d in dependencies
+        if isinstance(d, str) and requirement_key(d)[0] not in ("python", "pip")
+    ]
     return {requirement_key(spec) for spec in specs}
 
 
@@ -46,5 +52,8 @@ def test_environment_yml_installs_the_kit_itself():
 def test_the_comparison_notices_a_changed_pin():
     """Guard against a test that cannot fail: a changed version range must show up."""
     env = environment()
-    env["dependencies"] = [d.replace("pandas>=3.0", "pandas>=1.0") if isinstance(d, str) else d for d in env["dependencies"]]
+    env["dependencies"] = [
+        d.replace("pandas>=3.0", "pandas>=1.0") if isinstance(d, str) else d
+        for d in env["dependencies"]
+    ]
     assert environment_requirements(env) != pyproject_requirements()

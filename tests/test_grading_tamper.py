@@ -14,15 +14,18 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crmkit.course import grading, parallel, sandbox
-from crmkit.course.demo import prepare_demo_course
-from crmkit.course.submissions import notebook_path, read_notebook, replace_solution, submit
+from crmkit.grading import sandbox
+from crmkit.grading import scores as grades
+from crmkit.grading.autograde import autograde
+from crmkit.grading.submissions import notebook_path, read_notebook, replace_solution, submit
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "segmentation"
-LIMITS = sandbox.Limits(cell_timeout=5, wall_seconds=60, cpu_seconds=60, memory_bytes=int(1.5 * 1024**3), processes=64)
+LIMITS = sandbox.Limits(
+    cell_timeout=5, wall_seconds=60, cpu_seconds=60, memory_bytes=int(1.5 * 1024**3), processes=64
+)
 # The first answer cell of segmentation: its test is rfm_tests.
 TASK = "rfm"
 
@@ -34,20 +37,20 @@ HOSTILE = {
     "exit": "import os\nos._exit(1)",
     "sysexit": "import sys\nsys.exit(0)",
     "kill": "import os, signal\nfor pid in (1, os.getppid(), -1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
-            "    except OSError:\n        pass",
+    "    except OSError:\n        pass",
     "flood": "for i in range(200000):\n    print('spam ' * 20)",
     "gradebook": "import glob, sqlite3\nfor p in glob.glob('/**/*.db', recursive=True):\n"
-                 "    try:\n        c = sqlite3.connect(p); c.execute('delete from grade'); c.commit()\n"
-                 "    except Exception:\n        pass",
+    "    try:\n        c = sqlite3.connect(p); c.execute('delete from grade'); c.commit()\n"
+    "    except Exception:\n        pass",
     "hidden": "import glob\nleak = [open(p).read() for p in glob.glob('/**/source/**/*.ipynb', recursive=True)]\n"
-              "assert leak, 'no hidden tests readable'",
+    "assert leak, 'no hidden tests readable'",
     "excepthook": "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)",
     # a link made at run time would reach the student through the feedback folder
     "runlink": "import os\nos.symlink('/etc/passwd', 'leak.txt')",
     # make the hidden tests pass at run time with wrong numbers, without the names the static scan knows
     "patch": "import numpy\nrfm = visits.groupby('customer_id').agg(recency_days=('visit_id', 'size'),\n"
-             "    frequency=('visit_id', 'size'), monetary=('visit_id', 'size'))\n"
-             "setattr(numpy, 'all' + 'close', lambda *a, **k: True)",
+    "    frequency=('visit_id', 'size'), monetary=('visit_id', 'size'))\n"
+    "setattr(numpy, 'all' + 'close', lambda *a, **k: True)",
     "transformer": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
 }
 
@@ -63,7 +66,11 @@ def _with_task_replaced(course: Path, code: str):
 def _with_test_cell(course: Path, change) -> nbformat.NotebookNode:
     """The solution with the first task's answer removed and ``change`` applied to its locked test cell."""
     notebook = _solution(course)
-    test = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests")
+    test = next(
+        c
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests"
+    )
     change(notebook, test)
     return replace_solution(notebook, f"{TASK}_answer", "raise ValueError('no answer')")
 
@@ -83,9 +90,8 @@ def _renamed(notebook, test):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = prepare_demo_course(REPO / "exercises", tmp_path_factory.mktemp("tamper") / "course")
-    assert all(r.ok for r in grading.generate(course, [ASSIGNMENT]))
+def graded(tmp_path_factory, new_course):
+    course = new_course(tmp_path_factory.mktemp("tamper") / "course")
     for honest in ("honest-a", "honest-b"):
         submit(course, honest, ASSIGNMENT, _solution(course))
     for name, code in HOSTILE.items():
@@ -94,7 +100,9 @@ def graded(tmp_path_factory):
     submit(course, "evil-deleted", ASSIGNMENT, _with_test_cell(course, _deleted))
     submit(course, "evil-regrade", ASSIGNMENT, _with_test_cell(course, _renamed))
     corrupt = submit(course, "evil-corrupt", ASSIGNMENT, _solution(course))
-    (corrupt / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [ {"cell_type": "code", ', encoding="utf-8")
+    (corrupt / f"{ASSIGNMENT}.ipynb").write_text(
+        '{"cells": [ {"cell_type": "code", ', encoding="utf-8"
+    )
     latin = submit(course, "evil-latin1", ASSIGNMENT, _solution(course))
     path = latin / f"{ASSIGNMENT}.ipynb"
     path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))  # not UTF-8
@@ -104,7 +112,7 @@ def graded(tmp_path_factory):
     (missing / f"{ASSIGNMENT}.ipynb").unlink()
     link = submit(course, "evil-symlink", ASSIGNMENT, _solution(course))
     (link / "gradebook.db").symlink_to(course / "gradebook.db")
-    report = parallel.autograde(course, [ASSIGNMENT], jobs=2, limits=LIMITS)
+    report = autograde(course, [ASSIGNMENT], jobs=2, limits=LIMITS)
     return course, report
 
 
@@ -113,11 +121,11 @@ def _result(report, student):
 
 
 def _cells(course, student):
-    return grading.cell_scores(course, ASSIGNMENT, student)
+    return grades.cell_scores(course, ASSIGNMENT, student)
 
 
 def _full(course, student):
-    score = next(s for s in grading.scores(course, [ASSIGNMENT]) if s.student == student)
+    score = next(s for s in grades.scores(course, [ASSIGNMENT]) if s.student == student)
     return score.auto_score == score.auto_max > 0
 
 
@@ -184,8 +192,14 @@ def test_edited_locked_test_cell_is_restored(graded):
     course, _ = graded
     cells = _cells(course, "evil-locked")
     assert cells[f"{TASK}_tests"] == 0
-    notebook = nbformat.read(course / "autograded" / "evil-locked" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    test = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests")
+    notebook = nbformat.read(
+        course / "autograded" / "evil-locked" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4
+    )
+    test = next(
+        c
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests"
+    )
     assert "tests removed" not in test.source and test.metadata["nbgrader"]["points"] < 100
 
 
@@ -198,7 +212,7 @@ def test_deleted_or_renamed_test_cell_scores_nothing_and_is_flagged(graded, stud
         assert any(f"{TASK}_tests" in flag for flag in report.flags[(ASSIGNMENT, student)])
     else:  # nbgrader refuses the notebook: nothing is scored, the instructor is told why
         assert "metadata" in result.detail, result.detail
-        assert student not in {s.student for s in grading.scores(course, [ASSIGNMENT])}
+        assert student not in {s.student for s in grades.scores(course, [ASSIGNMENT])}
 
 
 @pytest.mark.parametrize("student", ["evil-corrupt", "evil-latin1", "evil-renamed", "evil-missing"])

@@ -23,9 +23,18 @@ def run_cell(code: str) -> dict:
 @pytest.mark.parametrize(
     ("code", "fragments"),
     [
-        ('from crmkit.datasets import load\nload("retail_chain", "visitz")', ["visitz", "visits", "数据表"]),
-        ('from crmkit.datasets import load\nload("retial_chain")', ["retial_chain", "retail_chain", "案例"]),
-        ('from crmkit.datasets import load\nload("retail_chain", "visits", student="")', ["学号", "student id", "2023012345"]),
+        (
+            'from crmkit.datasets import load\nload("retail_chain", "visitz")',
+            ["visitz", "visits", "数据表"],
+        ),
+        (
+            'from crmkit.datasets import load\nload("retial_chain")',
+            ["retial_chain", "retail_chain", "案例"],
+        ),
+        (
+            'from crmkit.datasets import load\nload("retail_chain", "visits", student="")',
+            ["学号", "student id", "2023012345"],
+        ),
     ],
     ids=["mistyped-table", "mistyped-case", "empty-student-id"],
 )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -35,7 +33,7 @@ def recipe(target: str) -> list[str]:
     lines = (REPO / "Makefile").read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if re.match(rf"{target}:", line))
     body = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.startswith("\t"):
             break
         body.append(line.strip())
@@ -43,6 +41,7 @@ def recipe(target: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- the tree guard
+
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
@@ -84,17 +83,31 @@ def test_make_test_and_check_fail_when_the_tests_leave_the_tree_dirty(target):
     steps = recipe(target)
     pytest_steps = [i for i, step in enumerate(steps) if "-m pytest" in step]
     guards = {step.split()[2]: i for i, step in enumerate(steps) if "tests/tree_guard.py" in step}
-    assert pytest_steps and guards["before"] < min(pytest_steps) and guards["after"] > max(pytest_steps), steps
+    assert (
+        pytest_steps
+        and guards["before"] < min(pytest_steps)
+        and guards["after"] > max(pytest_steps)
+    ), steps
+
+
+@pytest.mark.parametrize("target", ["test", "check"])
+def test_make_test_and_check_run_ruff(target):
+    assert any("lint" in step for step in recipe(target))
+    lint = recipe("lint")
+    assert any("ruff check" in step for step in lint) and any("ruff format --check" in step for step in lint)
 
 
 def test_make_check_is_the_quick_subset():
     steps = recipe("check")
     assert any('-m "not slow and not browser and not postgres"' in step for step in steps)
     assert any("--nbval" in step or "$(NBVAL)" in step for step in steps)
-    assert not any("postgres" in step.split("#")[0] and "not postgres" not in step for step in steps)
+    assert not any(
+        "postgres" in step.split("#")[0] and "not postgres" not in step for step in steps
+    )
 
 
 # ---------------------------------------------------------------- apt's lock
+
 
 @pytest.fixture
 def fake_lock(tmp_path, monkeypatch):
@@ -106,9 +119,13 @@ def fake_lock(tmp_path, monkeypatch):
 
 def hold_in_child(path: Path, seconds: float) -> subprocess.Popen:
     """Another process holding ``path`` the way apt does (fcntl), for ``seconds``."""
-    code = ("import fcntl, sys, time\nf = open(sys.argv[1], 'w')\nfcntl.lockf(f, fcntl.LOCK_EX)\n"
-            "print('held', flush=True)\ntime.sleep(float(sys.argv[2]))")
-    child = subprocess.Popen([sys.executable, "-c", code, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+    code = (
+        "import fcntl, sys, time\nf = open(sys.argv[1], 'w')\nfcntl.lockf(f, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\ntime.sleep(float(sys.argv[2]))"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert child.stdout.readline().strip() == "held"
     return child
 
@@ -153,6 +170,7 @@ def test_system_packages_are_installed_through_the_waiting_script():
 
 # ---------------------------------------------------------------- a student's JupyterLab
 
+
 def test_make_lab_uses_the_student_configuration():
     (step,) = [s for s in recipe("lab") if "jupyter lab" in s or "jupyter" in s.split()[0:3][-1]]
     assert "JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student" in step
@@ -170,7 +188,9 @@ def test_the_students_jupyterlab_has_no_instructor_tools_warning_or_news(tmp_pat
         disabled = re.search(r'"disabledExtensions": \[([^\]]*)\]', page)
         assert disabled, "the page config lists no disabled extensions"
         assert '"@jupyter/nbgrader"' in disabled.group(1)  # every nbgrader panel and menu
-        assert '"@jupyterlab/apputils-extension:announcements"' in disabled.group(1)  # the news pop-up
+        assert '"@jupyterlab/apputils-extension:announcements"' in disabled.group(
+            1
+        )  # the news pop-up
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(f"{base}/formgrader?token={token}", timeout=30)
         assert missing.value.code == 404

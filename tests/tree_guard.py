@@ -20,8 +20,12 @@ REPO = Path(__file__).resolve().parents[1]
 def porcelain(repo: Path = REPO) -> list[str] | None:
     """``git status --porcelain`` of ``repo`` as lines, or None when it is not a git checkout."""
     try:
-        done = subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     except FileNotFoundError:
         return None
     return done.stdout.splitlines() if done.returncode == 0 else None
@@ -44,8 +48,11 @@ def main(argv: list[str], repo: Path = REPO) -> int:
     before = file.read_text(encoding="utf-8").splitlines() if file.is_file() else []
     changed = changes(before, status)
     if changed:
-        print("测试改动了仓库里的文件（测试只能写临时或被忽略的目录）/ the tests changed files in the repository "
-              "(tests may write only into temporary or ignored folders):", file=sys.stderr)
+        print(
+            "测试改动了仓库里的文件（测试只能写临时或被忽略的目录）/ the tests changed files in the repository "
+            "(tests may write only into temporary or ignored folders):",
+            file=sys.stderr,
+        )
         for line in changed:
             print(f"  {line}", file=sys.stderr)
         return 1

@@ -1,13 +1,15 @@
-"""What an assignment notebook needs from the kit: whose data, and answers given by widgets.
+"""The student side: what assignment notebooks (and the kernels that grade them) import.
 
 >>> from crmkit import course
 >>> course.student_id_box()            # shows the id in use, or a box to type it once
 >>> student = course.student_id()      # decides load(..., student=student)
 >>> pick = course.choice("q1", [("甲 / A", "a"), ("乙 / B", "b")], "1.1")  # saved, graded by value
 
-Grading plumbing (``crmkit course ...``) lives in :mod:`crmkit.course.grading` and
-:mod:`crmkit.course.cli`. Nothing here computes an exercise's answer: expected answers are
-computed only in the hidden tests of ``exercises/source``.
+Whose data a notebook uses (:mod:`.identity`, :mod:`.id_box`), answers given with widgets and
+saved beside the notebook (:mod:`.answers`), and the complaint tickets drawn per student
+(:mod:`.tickets`). It never imports the grader (:mod:`crmkit.grading`), and nothing here
+computes an exercise's answer: expected answers exist only in the hidden tests of
+``exercises/source``.
 """
 
 from __future__ import annotations

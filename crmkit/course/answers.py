@@ -9,7 +9,7 @@ answer a test grades is the widget's ``value``, which always equals what the fil
 
 Instructors: a source notebook may follow a widget with ``widget.preset(answer)`` inside
 ``### BEGIN ANSWER KEY`` / ``### END ANSWER KEY``. ``nbgrader generate_assignment`` removes that
-region (see :mod:`crmkit.course.nbgrader_ext`), so only the solution notebook carries it.
+region (see :mod:`crmkit.grading.preprocessors.answer_keys`), so only the solution notebook carries it.
 """
 
 from __future__ import annotations
@@ -64,7 +64,9 @@ def save_answer(key: str, value: Any, folder: Path | None = None) -> None:
         answers.pop(key, None)
     else:
         answers[key] = value
-    payload = json.dumps({"version": 1, "answers": dict(sorted(answers.items()))}, ensure_ascii=False, indent=1)
+    payload = json.dumps(
+        {"version": 1, "answers": dict(sorted(answers.items()))}, ensure_ascii=False, indent=1
+    )
     handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".widget_answers.", suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as temp:
         temp.write(payload + "\n")
@@ -74,7 +76,9 @@ def save_answer(key: str, value: Any, folder: Path | None = None) -> None:
 class SavedAnswer(widgets.VBox):
     """Base of the answer widgets: loads the saved answer, saves every change, exposes ``value``."""
 
-    def __init__(self, key: str, controls: list[widgets.Widget], folder: Path | None = None) -> None:
+    def __init__(
+        self, key: str, controls: list[widgets.Widget], folder: Path | None = None
+    ) -> None:
         self.key = key
         self.folder = Path.cwd() if folder is None else Path(folder)
         self.status = widgets.Label(_NOT_ANSWERED)
@@ -143,11 +147,16 @@ def _check_options(options: Options) -> list[tuple[str, str]]:
 class ChoiceAnswer(SavedAnswer):
     """One drop-down; ``value`` is the chosen option's code (a string) or None."""
 
-    def __init__(self, key: str, options: Options, description: str, folder: Path | None = None) -> None:
+    def __init__(
+        self, key: str, options: Options, description: str, folder: Path | None = None
+    ) -> None:
         self.codes = [code for _, code in _check_options(options)]
         self.dropdown = widgets.Dropdown(
-            options=_check_options(options), value=None, description=description,
-            style=_STYLE, layout=widgets.Layout(width="640px"),
+            options=_check_options(options),
+            value=None,
+            description=description,
+            style=_STYLE,
+            layout=widgets.Layout(width="640px"),
         )
         super().__init__(key, [self.dropdown], folder)
         self.dropdown.observe(self._on_control_change, names="value")
@@ -166,13 +175,20 @@ class ChoiceTableAnswer(SavedAnswer):
     """
 
     def __init__(
-        self, key: str, rows: Options, options: Options, folder: Path | None = None, width: str = "860px"
+        self,
+        key: str,
+        rows: Options,
+        options: Options,
+        folder: Path | None = None,
+        width: str = "860px",
     ) -> None:
         self.codes = [code for _, code in _check_options(options)]
         self.dropdowns: dict[str, widgets.Dropdown] = {}
         for label, row in _check_options(rows):
             self.dropdowns[row] = widgets.Dropdown(
-                options=_check_options(options), value=None, description=label,
+                options=_check_options(options),
+                value=None,
+                description=label,
                 style={"description_width": "180px"},  # one width, so the drop-downs line up
                 layout=widgets.Layout(width=width),
             )
@@ -210,9 +226,15 @@ class NumberAnswer(SavedAnswer):
         folder: Path | None = None,
     ) -> None:
         self.slider = widgets.FloatSlider(
-            value=minimum, min=minimum, max=maximum, step=step, description=description,
-            continuous_update=False, readout_format=".0f" if float(step).is_integer() else ".2f",
-            style=_STYLE, layout=widgets.Layout(width="640px"),
+            value=minimum,
+            min=minimum,
+            max=maximum,
+            step=step,
+            description=description,
+            continuous_update=False,
+            readout_format=".0f" if float(step).is_integer() else ".2f",
+            style=_STYLE,
+            layout=widgets.Layout(width="640px"),
         )
         self.readout = readout
         self.readout_label = widgets.Label("")

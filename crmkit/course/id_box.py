@@ -37,12 +37,15 @@ def student_id_box(folder: Path | None = None) -> widgets.Box:
         return widgets.VBox([widgets.Label(line) for line in lines])
 
     text = widgets.Text(
-        value=found.student if found else "", placeholder="例如 / e.g. 2023012345",
-        description="学号 / Student id", style={"description_width": "initial"},
+        value=found.student if found else "",
+        placeholder="例如 / e.g. 2023012345",
+        description="学号 / Student id",
+        style={"description_width": "initial"},
     )
     button = widgets.Button(description="保存 / Save", button_style="primary")
     message = widgets.Label(
-        "已保存；要改就重新填写 / saved; type again to change it" if found
+        "已保存；要改就重新填写 / saved; type again to change it"
+        if found
         else "填写学号后点“保存” / type your id, then click Save"
     )
 

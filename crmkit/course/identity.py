@@ -56,12 +56,13 @@ def is_course_source(folder: Path) -> bool:
     """Whether ``folder`` is ``<course>/source/<assignment>`` of an nbgrader course."""
     folder = folder.resolve()
     return (
-        folder.parent.name == "source"
-        and (folder.parent.parent / "nbgrader_config.py").is_file()
+        folder.parent.name == "source" and (folder.parent.parent / "nbgrader_config.py").is_file()
     )
 
 
-def find_student_id(folder: Path | None = None, environ: Mapping[str, str] | None = None) -> StudentId | None:
+def find_student_id(
+    folder: Path | None = None, environ: Mapping[str, str] | None = None
+) -> StudentId | None:
     """The student id that decides the data in ``folder`` (default: the working directory), or None."""
     folder = Path.cwd() if folder is None else Path(folder)
     environ = os.environ if environ is None else environ
@@ -91,9 +92,9 @@ def student_id(folder: Path | None = None) -> str:
     found = find_student_id(folder)
     if found is None:
         raise CrmkitError(
-            "还没有学号：在上面的学号框里填写学号并点“保存”，或运行 course.set_student_id(\"你的学号\")，"
+            '还没有学号：在上面的学号框里填写学号并点“保存”，或运行 course.set_student_id("你的学号")，'
             "然后从头重新运行笔记本 / No student id yet: type it in the box above and click Save, or run "
-            "course.set_student_id(\"your id\"), then run the notebook again from the top"
+            'course.set_student_id("your id"), then run the notebook again from the top'
         )
     return found.student
 
@@ -109,7 +110,9 @@ def check_student_id(text: str) -> str:
     return student
 
 
-def set_student_id(text: str, folder: Path | None = None, environ: Mapping[str, str] | None = None) -> str:
+def set_student_id(
+    text: str, folder: Path | None = None, environ: Mapping[str, str] | None = None
+) -> str:
     """Save ``text`` as this assignment folder's student id and return it.
 
     Refused where the id is not the student's to choose: on JupyterHub (the login name is the

@@ -87,7 +87,7 @@ STEPS: list[tuple[str, str]] = [
 
 def student_rng(student: str, purpose: str) -> np.random.Generator:
     """A random stream fixed by the student id and ``purpose``, the same on every machine."""
-    digest = hashlib.sha256(f"{normalise_student_id(student)}\x1f{purpose}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{normalise_student_id(student)}\x1f{purpose}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 

@@ -1,6 +1,6 @@
 """The grading sandbox: bubblewrap, a user id per worker slot, resource limits, warm forked kernels.
 
-One :class:`Sandbox` per grading worker. It starts :mod:`crmkit.course.zygote` inside
+One :class:`Sandbox` per grading worker. It starts the kernel factory (:mod:`crmkit.grading.kernel_factory`) inside
 bubblewrap (``bwrap``, Debian's ``bubblewrap``) with
 
 * no network (``--unshare-net``), its own pid, IPC and UTS namespaces, dying with the worker;
@@ -8,7 +8,7 @@ bubblewrap (``bwrap``, Debian's ``bubblewrap``) with
   (package and public datasets), an empty ``/tmp``, the worker's connection-file folder and
   the folder of the one submission being graded. The course folder, its gradebook,
   ``source/``, ``release/`` and other students' submissions are not in it at all;
-* kernels forked by the zygote, each in its own session, switched to the slot's numeric user
+* kernels forked by the kernel factory, each in its own session, switched to the slot's numeric user
   id (61000 + slot, no account needed; when the grader runs as root), with hard limits on CPU
   seconds, address space, processes and file size, and ``PR_SET_NO_NEW_PRIVS``.
 
@@ -45,8 +45,20 @@ PROVISIONER_NAME = "crmkit-sandbox"
 FIRST_SLOT_UID = 61000
 # Files of /etc a kernel needs (dynamic linker, fonts, time zone, user names); nothing else:
 # /etc may hold a department's database passwords.
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "timezone", "passwd", "group",
-             "nsswitch.conf", "alternatives", "mime.types", "ssl")
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "fonts",
+    "localtime",
+    "timezone",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "alternatives",
+    "mime.types",
+    "ssl",
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +74,12 @@ class Limits:
 
     def rlimits(self) -> dict[str, int]:
         """The hard resource limits of a kernel, by ``resource`` constant name."""
-        return {"RLIMIT_CPU": self.cpu_seconds, "RLIMIT_AS": self.memory_bytes,
-                "RLIMIT_NPROC": self.processes, "RLIMIT_FSIZE": self.file_bytes}
+        return {
+            "RLIMIT_CPU": self.cpu_seconds,
+            "RLIMIT_AS": self.memory_bytes,
+            "RLIMIT_NPROC": self.processes,
+            "RLIMIT_FSIZE": self.file_bytes,
+        }
 
 
 class SandboxError(CrmkitError):
@@ -73,14 +89,35 @@ class SandboxError(CrmkitError):
 def bwrap_problem() -> str | None:
     """Why bubblewrap cannot run a sandbox here (None when it can)."""
     if not shutil.which("bwrap"):
-        return ("评分沙箱需要 bubblewrap：sudo apt-get install bubblewrap / "
-                "The grading sandbox needs bubblewrap: sudo apt-get install bubblewrap")
-    probe = subprocess.run(["bwrap", "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/",
-                            "--proc", "/proc", "--dev", "/dev", "true"], capture_output=True, text=True, timeout=30)
+        return (
+            "评分沙箱需要 bubblewrap：sudo apt-get install bubblewrap / "
+            "The grading sandbox needs bubblewrap: sudo apt-get install bubblewrap"
+        )
+    probe = subprocess.run(
+        [
+            "bwrap",
+            "--unshare-pid",
+            "--unshare-net",
+            "--die-with-parent",
+            "--ro-bind",
+            "/",
+            "/",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or ["?"])[-1]
-        return (f"bubblewrap 无法创建沙箱（{reason}）；以 root 运行评分或启用非特权用户命名空间 / "
-                f"bubblewrap cannot create a sandbox ({reason}); grade as root or enable unprivileged user namespaces")
+        return (
+            f"bubblewrap 无法创建沙箱（{reason}）；以 root 运行评分或启用非特权用户命名空间 / "
+            f"bubblewrap cannot create a sandbox ({reason}); grade as root or enable unprivileged user namespaces"
+        )
     return None
 
 
@@ -94,17 +131,38 @@ def readable_paths() -> list[Path]:
     import crmkit
     from crmkit.datasets import data_dir
 
-    places = {Path(sys.base_prefix), Path(sys.prefix), Path(crmkit.__file__).resolve().parent, data_dir().resolve()}
+    places = {
+        Path(sys.base_prefix),
+        Path(sys.prefix),
+        Path(crmkit.__file__).resolve().parent,
+        data_dir().resolve(),
+    }
     # site-packages outside the prefixes (a user site); never the working folder, which may be a course
-    places |= {Path(p).resolve() for p in sys.path if Path(p).name in ("site-packages", "dist-packages")}
+    places |= {
+        Path(p).resolve() for p in sys.path if Path(p).name in ("site-packages", "dist-packages")
+    }
     # drop places inside others: bwrap would bind them twice
-    return sorted(p for p in places if p.exists() and not any(o != p and o in p.parents for o in places))
+    return sorted(
+        p for p in places if p.exists() and not any(o != p and o in p.parents for o in places)
+    )
 
 
 def bwrap_command(uid: int, writable: list[Path], readable: list[Path]) -> list[str]:
-    """The bubblewrap command line that runs the zygote for ``uid`` (see the module doc)."""
-    command = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-               "--unshare-cgroup-try", "--hostname", "grading", "--ro-bind", "/usr", "/usr"]
+    """The bubblewrap command line that runs the kernel factory for ``uid`` (see the module doc)."""
+    command = [
+        "bwrap",
+        "--die-with-parent",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "grading",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         host = Path("/") / top
         if host.is_symlink():
@@ -113,10 +171,22 @@ def bwrap_command(uid: int, writable: list[Path], readable: list[Path]) -> list[
             command += ["--ro-bind", str(host), str(host)]
     for name in ETC_FILES:
         command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    command += ["--ro-bind-try", "/var/cache/fontconfig", "/var/cache/fontconfig",
-                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    command += [
+        "--ro-bind-try",
+        "/var/cache/fontconfig",
+        "/var/cache/fontconfig",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+    ]
     # bwrap makes the folders leading to a bind mode 700, which kernels could not pass through
-    ancestors = sorted({a for p in [*readable, *writable] for a in p.parents if a != Path("/")}, key=lambda a: len(a.parts))
+    ancestors = sorted(
+        {a for p in [*readable, *writable] for a in p.parents if a != Path("/")},
+        key=lambda a: len(a.parts),
+    )
     for folder in ancestors:
         if folder not in (Path("/tmp"), Path("/usr")):
             command += ["--perms", "0755", "--dir", str(folder)]
@@ -124,15 +194,29 @@ def bwrap_command(uid: int, writable: list[Path], readable: list[Path]) -> list[
         command += ["--ro-bind", str(path), str(path)]
     for path in writable:
         command += ["--bind", str(path), str(path)]
-    command += ["--chdir", "/", "--", sys.executable, "-m", "crmkit.course.zygote", str(uid)]
+    command += [
+        "--chdir",
+        "/",
+        "--",
+        sys.executable,
+        "-m",
+        "crmkit.grading.kernel_factory",
+        str(uid),
+    ]
     return command
 
 
 def kernel_env() -> dict[str, str]:
     """The environment of a kernel: nothing of the grader's but what Python and the kit need."""
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
     if os.environ.get("CRMKIT_DATA_DIR"):
         env["CRMKIT_DATA_DIR"] = os.environ["CRMKIT_DATA_DIR"]
     return env
@@ -145,8 +229,16 @@ class Sandbox:
     connection folder ``runtime``); they are bound at the same path inside.
     """
 
-    def __init__(self, uid: int, limits: Limits, runtime: Path, writable: list[Path], log: Path,
-                 readable: tuple[Path, ...] = (), kernel_arguments: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        uid: int,
+        limits: Limits,
+        runtime: Path,
+        writable: list[Path],
+        log: Path,
+        readable: tuple[Path, ...] = (),
+        kernel_arguments: tuple[str, ...] = (),
+    ):
         self.uid, self.limits, self.runtime = uid, limits, runtime
         self.kernel_arguments = list(kernel_arguments)
         self._spare: tuple[int, str] | None = None
@@ -157,15 +249,24 @@ class Sandbox:
         self._log = open(log, "ab")  # noqa: SIM115 - closed in close()
         readable = [*readable_paths(), *readable]
         env = {**kernel_env(), "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", "/tmp/mpl")}
-        self.process = subprocess.Popen(bwrap_command(uid, self.writable, readable), stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self._log, env=env, text=True, bufsize=1)
+        self.process = subprocess.Popen(
+            bwrap_command(uid, self.writable, readable),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env=env,
+            text=True,
+            bufsize=1,
+        )
         ready = self.process.stdout.readline()
         if not ready.startswith('{"ready"'):
             self.close()
-            raise SandboxError(f"评分沙箱无法启动，见 {log} / the grading sandbox did not start; see {log}")
+            raise SandboxError(
+                f"评分沙箱无法启动，见 {log} / the grading sandbox did not start; see {log}"
+            )
 
     def request(self, **message) -> dict:
-        """Send one request to the zygote and return its reply."""
+        """Send one request to the kernel factory and return its reply."""
         with self._lock:
             if self.process.poll() is not None:
                 raise SandboxError("评分沙箱已退出 / the grading sandbox has exited")
@@ -177,17 +278,23 @@ class Sandbox:
         return json.loads(reply)
 
     def _prepare(self) -> None:
-        """Have the zygote fork and initialize the next kernel, on a connection file of its own."""
+        """Have the kernel factory fork and initialize the next kernel, on a connection file of its own."""
         from jupyter_client.connect import write_connection_file
 
         name = f"k{uuid.uuid4().hex[:10]}"
-        connection_file, _ = write_connection_file(str(self.runtime / f"{name}.json"), transport="ipc",
-                                                   ip=str(self.runtime / name))
+        connection_file, _ = write_connection_file(
+            str(self.runtime / f"{name}.json"), transport="ipc", ip=str(self.runtime / name)
+        )
         os.chown(connection_file, self.uid, self.uid)
         home = f"/tmp/home-{name}"
-        request = {"connection_file": connection_file, "log": str(self.runtime / f"{name}.log"), "home": home,
-                   "arguments": self.kernel_arguments, "env": {**kernel_env(), "MPLCONFIGDIR": f"{home}/mpl"},
-                   "rlimits": self.limits.rlimits()}
+        request = {
+            "connection_file": connection_file,
+            "log": str(self.runtime / f"{name}.log"),
+            "home": home,
+            "arguments": self.kernel_arguments,
+            "env": {**kernel_env(), "MPLCONFIGDIR": f"{home}/mpl"},
+            "rlimits": self.limits.rlimits(),
+        }
         self._spare = (self.request(prepare=request)["pid"], connection_file)
 
     def next_connection_file(self) -> str:
@@ -206,7 +313,9 @@ class Sandbox:
             return pid
         log = Path(connection_file).with_suffix(".log")
         reason = log.read_text(errors="replace").strip().splitlines()[-1:] if log.is_file() else []
-        raise SandboxError(f"评分内核无法启动 / the grading kernel did not start: {' '.join(reason) or 'no log'}")
+        raise SandboxError(
+            f"评分内核无法启动 / the grading kernel did not start: {' '.join(reason) or 'no log'}"
+        )
 
     def poll(self, pid: int) -> int | None:
         return self.request(poll=pid)["status"]
@@ -216,7 +325,9 @@ class Sandbox:
 
     def reset(self) -> int:
         """Kill everything the last submission left running and empty ``/tmp``; how many were killed."""
-        keep = sorted({p.relative_to("/tmp").parts[0] for p in self.writable if Path("/tmp") in p.parents})
+        keep = sorted(
+            {p.relative_to("/tmp").parts[0] for p in self.writable if Path("/tmp") in p.parents}
+        )
         self._spare = None
         return self.request(reset=keep)["killed"]
 
@@ -252,13 +363,18 @@ def write_kernelspec(folder: Path) -> Path:
     """Write the ``crmkit-sandbox`` kernelspec under ``folder/kernels/``; put ``folder`` on JUPYTER_PATH."""
     spec = folder / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        # argv is what jupyter_client formats; the zygote takes its options after the file
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (crmkit grading sandbox)",
-        "language": "python",
-        "metadata": {"kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}},
-    }), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                # argv is what jupyter_client formats; the factory takes its options after the file
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (crmkit grading sandbox)",
+                "language": "python",
+                "metadata": {"kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}},
+            }
+        ),
+        encoding="utf-8",
+    )
     return spec
 
 
@@ -312,7 +428,7 @@ class SandboxProvisioner(LocalProvisioner):
     async def pre_launch(self, **kwargs):
         # the kernel is already prepared in the sandbox: adopt its connection file
         manager = self.parent
-        manager.client_class = "crmkit.course.sandbox.SandboxKernelClient"
+        manager.client_class = "crmkit.grading.sandbox.SandboxKernelClient"
         manager.connection_file = self.sandbox.next_connection_file()
         manager.load_connection_file()
         self.connection_info = manager.get_connection_info()

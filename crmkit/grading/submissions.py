@@ -14,8 +14,8 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from .answers import ANSWERS_FILE
-from .nbgrader_ext import remove_answer_key
+from ..course.answers import ANSWERS_FILE
+from .preprocessors.answer_keys import remove_answer_key
 
 
 def notebook_path(course: Path, stage: str, assignment: str) -> Path:
@@ -48,7 +48,9 @@ def submit(
     nbformat.write(notebook, folder / f"{assignment}.ipynb")
     if widget_answers is not None:
         payload = {"version": 1, "answers": dict(widget_answers)}
-        (folder / ANSWERS_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (folder / ANSWERS_FILE).write_text(
+            json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
     for name, text in (extra_files or {}).items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
@@ -63,7 +65,9 @@ def graded_cell_ids(notebook: NotebookNode) -> list[str]:
     ]
 
 
-def partly_solved(solution: NotebookNode, release: NotebookNode, solved_fraction: float = 0.5) -> NotebookNode:
+def partly_solved(
+    solution: NotebookNode, release: NotebookNode, solved_fraction: float = 0.5
+) -> NotebookNode:
     """A submission that solved the first ``solved_fraction`` of the graded cells and left the rest.
 
     Cells up to the cut come from the solution, later ones from the release version (so later
@@ -71,12 +75,14 @@ def partly_solved(solution: NotebookNode, release: NotebookNode, solved_fraction
     """
     if len(solution.cells) != len(release.cells):
         raise ValueError("source and release notebooks differ in cell count; regenerate release/")
-    graded = [i for i, cell in enumerate(solution.cells) if cell.metadata.get("nbgrader", {}).get("grade")]
+    graded = [
+        i for i, cell in enumerate(solution.cells) if cell.metadata.get("nbgrader", {}).get("grade")
+    ]
     cut = graded[max(0, round(len(graded) * solved_fraction) - 1)] if graded else 0
     result = nbformat.from_dict(json.loads(json.dumps(solution)))
     result.cells = [
         nbformat.from_dict(json.loads(json.dumps(s if i <= cut else r)))
-        for i, (s, r) in enumerate(zip(solution.cells, release.cells))
+        for i, (s, r) in enumerate(zip(solution.cells, release.cells, strict=True))
     ]
     return result
 
@@ -89,7 +95,7 @@ def replace_solution(notebook: NotebookNode, grade_id: str, code: str) -> Notebo
             lines = cell.source.split("\n")
             begin = next(i for i, line in enumerate(lines) if "### BEGIN SOLUTION" in line)
             end = next(i for i, line in enumerate(lines) if "### END SOLUTION" in line)
-            cell.source = "\n".join(lines[:begin] + code.strip("\n").split("\n") + lines[end + 1:])
+            cell.source = "\n".join(lines[:begin] + code.strip("\n").split("\n") + lines[end + 1 :])
             return result
     raise KeyError(f"no cell with grade id {grade_id!r}")
 
@@ -107,7 +113,9 @@ def insert_cell_after(notebook: NotebookNode, grade_id: str, code: str) -> Noteb
     """A copy of ``notebook`` with an ordinary code cell holding ``code`` after cell ``grade_id``."""
     result = nbformat.from_dict(json.loads(json.dumps(notebook)))
     index = next(
-        i for i, cell in enumerate(result.cells) if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id
+        i
+        for i, cell in enumerate(result.cells)
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id
     )
     new = nbformat.v4.new_code_cell(code)
     new.id = f"added-after-{grade_id}"

@@ -19,9 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CrmkitError, UsageError
-from . import grading
-from .demo_answers import CODE_MISTAKES, SILENCE_ERRORS, WIDGET_MISTAKES
-from .submissions import insert_cell_after, notebook_path, partly_solved, read_notebook, replace_solution, submit
+from . import steps
+from .course_folder import in_course_folder, source_assignments
+from .demo_mistakes import CODE_MISTAKES, SILENCE_ERRORS, WIDGET_MISTAKES
+from .scores import Score, scores
+from .submissions import (
+    insert_cell_after,
+    notebook_path,
+    partly_solved,
+    read_notebook,
+    replace_solution,
+    submit,
+)
 
 DEMO_MARKER = ".crmkit-course-demo"
 DEMO_SEED = 2024
@@ -29,16 +38,40 @@ CLASS_SIZE = 12
 MIN_CLASS_SIZE = 5
 MAX_CLASS_SIZE = 99
 # The most common Chinese surnames, in pinyin: realistic, ASCII ids.
-SURNAMES = ("wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou",
-            "xu", "sun", "ma", "zhu", "hu", "guo", "he", "gao", "lin", "luo")
+SURNAMES = (
+    "wang",
+    "li",
+    "zhang",
+    "liu",
+    "chen",
+    "yang",
+    "huang",
+    "zhao",
+    "wu",
+    "zhou",
+    "xu",
+    "sun",
+    "ma",
+    "zhu",
+    "hu",
+    "guo",
+    "he",
+    "gao",
+    "lin",
+    "luo",
+)
 PARTIAL_FRACTIONS = (0.25, 0.5, 0.75)
 # How often each kind of submission is drawn once every kind is present.
 KIND_WEIGHTS = {"correct": 3, "partial": 3, "wrong": 3, "blank": 1}
 
 
 def default_demo_dir() -> Path:
-    """Where the demo course is built: the kit's ``build/course-demo``."""
-    return Path(__file__).resolve().parents[2] / "build" / "course-demo"
+    """Where the demo course is built: ``build/course-demo`` in a checkout of the kit, else
+    ``course-demo`` in the working folder (an installed kit has no ``build/``)."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "exercises").is_dir():
+        return checkout / "build" / "course-demo"
+    return Path.cwd() / "course-demo"
 
 
 def prepare_demo_course(course: Path, out: Path) -> Path:
@@ -59,12 +92,18 @@ def prepare_demo_course(course: Path, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).write_text("crmkit course demo\n", encoding="utf-8")
     shutil.copy2(course / "nbgrader_config.py", out / "nbgrader_config.py")
-    shutil.copytree(course / "source", out / "source", ignore=shutil.ignore_patterns(
-        ".ipynb_checkpoints", "widget_answers.json", "student_id.txt"))
+    shutil.copytree(
+        course / "source",
+        out / "source",
+        ignore=shutil.ignore_patterns(
+            ".ipynb_checkpoints", "widget_answers.json", "student_id.txt"
+        ),
+    )
     return out
 
 
 # ---------------------------------------------------------------- the class, planned
+
 
 @dataclass(frozen=True)
 class Planned:
@@ -92,7 +131,9 @@ def class_roster(size: int = CLASS_SIZE) -> list[str]:
     return [f"s{n:02d}-{SURNAMES[(n - 1) % len(SURNAMES)]}" for n in range(1, size + 1)]
 
 
-def plan_class(assignments: Sequence[str], size: int = CLASS_SIZE, seed: int = DEMO_SEED) -> list[Planned]:
+def plan_class(
+    assignments: Sequence[str], size: int = CLASS_SIZE, seed: int = DEMO_SEED
+) -> list[Planned]:
     """Who hands in what, the same for the same seed; sorted by student, then assignment.
 
     ``s01-wang`` hands in every solution. Among the others, every assignment gets at least one
@@ -105,7 +146,9 @@ def plan_class(assignments: Sequence[str], size: int = CLASS_SIZE, seed: int = D
     reference, others = roster[0], roster[1:]
     tamperer, absentee = rng.sample(others, 2)
     tamper_assignment = rng.choice(assignments)
-    missing_assignment = rng.choice([a for a in assignments if a != tamper_assignment] or assignments)
+    missing_assignment = rng.choice(
+        [a for a in assignments if a != tamper_assignment] or assignments
+    )
     plan = [Planned(reference, a, "correct") for a in assignments]
     for assignment in assignments:
         special = {tamperer: "tamper"} if assignment == tamper_assignment else {}
@@ -113,9 +156,11 @@ def plan_class(assignments: Sequence[str], size: int = CLASS_SIZE, seed: int = D
             special[absentee] = "missing"
         free = [s for s in others if s not in special]
         kinds = ["partial", "wrong", "blank"]
-        kinds += rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()), k=len(free) - len(kinds))
+        kinds += rng.choices(
+            list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()), k=len(free) - len(kinds)
+        )
         rng.shuffle(kinds)
-        for student, kind in [*zip(free, kinds), *special.items()]:
+        for student, kind in [*zip(free, kinds, strict=True), *special.items()]:
             plan.append(_detail(rng, student, assignment, kind))
     return sorted(plan, key=lambda p: (p.student, p.assignment))
 
@@ -134,11 +179,12 @@ def _detail(rng: random.Random, student: str, assignment: str, kind: str) -> Pla
 
 # ---------------------------------------------------------------- handing in
 
+
 def enroll(course: Path, students: Sequence[str]) -> None:
     """Add ``students`` to the course's gradebook, as an instructor imports the class list."""
-    from .gradebook_db import open_gradebook
+    from .gradebook import open_gradebook
 
-    with grading._in_folder(course), open_gradebook(course) as gradebook:
+    with in_course_folder(course), open_gradebook(course) as gradebook:
         for student in students:
             gradebook.update_or_create_student(student)
 
@@ -161,7 +207,9 @@ def hand_in(course: Path, plan: Sequence[Planned]) -> None:
         elif entry.kind == "blank":
             notebook = release
         elif entry.kind == "tamper":
-            notebook = insert_cell_after(partly_solved(solution, release, entry.fraction), "load_data", SILENCE_ERRORS)
+            notebook = insert_cell_after(
+                partly_solved(solution, release, entry.fraction), "load_data", SILENCE_ERRORS
+            )
         elif entry.kind == "wrong":
             notebook, widget_answers = solution, {}
             for mistake in CODE_MISTAKES.get(entry.assignment, ()):
@@ -177,14 +225,15 @@ def hand_in(course: Path, plan: Sequence[Planned]) -> None:
 
 # ---------------------------------------------------------------- the whole run
 
+
 @dataclass(frozen=True)
 class DemoRun:
     """What the demo did: the plan, every step's result, the scores, tamper flags and the report."""
 
     folder: Path
     plan: list[Planned]
-    results: list[grading.StepResult]
-    scores: list[grading.Score]
+    results: list[steps.StepResult]
+    scores: list[Score]
     flags: dict[tuple[str, str], list[str]]
     report_path: Path
     summary: str
@@ -196,17 +245,17 @@ def run_demo(
     size: int = CLASS_SIZE,
     seed: int = DEMO_SEED,
     jobs: int | None = None,
-    progress: grading.Progress = iter,
-    feedback_progress: grading.Progress = iter,
+    progress: steps.Progress = iter,
+    feedback_progress: steps.Progress = iter,
 ) -> DemoRun:
     """Build the demo course in ``out``, hand in the class, grade it, write feedback and the report."""
-    from .parallel import autograde
+    from .autograde import autograde
     from .report import make_report
 
     roster = class_roster(size)  # a wrong size is refused before anything is written
     demo = prepare_demo_course(course, out)
-    assignments = grading.source_assignments(demo)
-    results = grading.generate(demo, assignments)
+    assignments = source_assignments(demo)
+    results = steps.generate_assignments(demo, assignments)
     failed = [r for r in results if not r.ok]
     if failed:
         raise CrmkitError(
@@ -217,6 +266,8 @@ def run_demo(
     hand_in(demo, plan)
     graded = autograde(demo, assignments, jobs=jobs, progress=progress)
     results += graded.results
-    results += grading.feedback(demo, assignments, progress=feedback_progress)
+    results += steps.write_feedback(demo, assignments, progress=feedback_progress)
     report, page = make_report(demo, assignments)
-    return DemoRun(demo, plan, results, grading.scores(demo, assignments), graded.flags, page, report.summary_line())
+    return DemoRun(
+        demo, plan, results, scores(demo, assignments), graded.flags, page, report.summary_line()
+    )

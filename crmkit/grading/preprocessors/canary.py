@@ -12,19 +12,19 @@ means the kernel lied: the grader withholds every automatic point of that notebo
 instructor to grade by hand, and flags it.
 
 It cannot stop a student who reads this file and writes a bypass aimed at it; it catches the
-generic tricks, and the static scan in :mod:`crmkit.course.parallel` names the obvious ones.
+generic tricks, and the static scan in :mod:`crmkit.grading.tamper` names the obvious ones.
 """
 
 from __future__ import annotations
 
 import secrets
 
-from nbgrader.preprocessors import NbGraderPreprocessor
 from nbformat.v4 import new_code_cell
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 METADATA_KEY = "crmkit_canary"
 
-_CANARY = '''\
+_CANARY = """\
 def _crmkit_canary():
     import builtins, math
     import numpy, pandas
@@ -54,7 +54,7 @@ def _crmkit_canary():
         broken.append("builtins")
     raise RuntimeError("{token} " + ",".join(broken))
 _crmkit_canary()
-'''
+"""
 
 
 class AddCanary(NbGraderPreprocessor):
@@ -99,7 +99,7 @@ def verdict(cell, token: str) -> str:
     error = errors[-1]
     if error.get("ename") != "RuntimeError" or not str(error.get("evalue", "")).startswith(token):
         return f"unexpected error {error.get('ename')}"
-    broken = str(error["evalue"])[len(token):].strip()
+    broken = str(error["evalue"])[len(token) :].strip()
     return OK if not broken else f"checks that must fail passed: {broken}"
 
 

@@ -7,7 +7,7 @@ How it stays equal to ``nbgrader autograde``, fast and safe:
   definitions from the real gradebook, whatever its backend) and runs nbgrader's ``autograde``
   there, in process, one submission at a time: nbgrader is imported once per worker, not once
   per notebook.
-* Kernels come from the worker's :class:`~crmkit.course.sandbox.Sandbox`: bubblewrap, no
+* Kernels come from the worker's :class:`~crmkit.grading.sandbox.Sandbox`: bubblewrap, no
   network, the slot's own user id, resource limits, and a filesystem holding only the
   submission being graded. A kernel is forked from a warm factory in milliseconds, and a new
   one serves every notebook; between submissions everything the last one left running is
@@ -25,7 +25,6 @@ How it stays equal to ``nbgrader autograde``, fast and safe:
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import shutil
@@ -38,13 +37,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CrmkitError
-from . import grading, sandbox
-from .canary import tampered
-from .gradebook_db import connect_gradebook, gradebook_url
+from . import sandbox
+from .course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
+from .gradebook import connect_gradebook, gradebook_url
+from .preprocessors import executing_preprocessors, saving_preprocessors
+from .preprocessors.canary import tampered
+from .resume import GRADED_MARKER, KEPT, is_graded, submission_digest
 from .sandbox import Limits
-
-GRADED_MARKER = ".crmkit-graded"
-KEPT = "unchanged, kept"  # the detail of a submission an earlier run graded
+from .steps import Progress, StepResult, known_to_gradebook, step_result
+from .tamper import graded_cells, tamper_flags
 
 
 @dataclass
@@ -70,16 +71,21 @@ def default_jobs() -> int:
 def _copy_without_links(source: Path, target: Path) -> None:
     """Copy a folder of student files, leaving out symbolic links (one could point at the gradebook)
     and anything that is not a plain file or folder."""
+
     def links(folder: str, names: list[str]) -> list[str]:
         paths = [os.path.join(folder, n) for n in names]
-        return [n for n, p in zip(names, paths) if os.path.islink(p) or not (os.path.isfile(p) or os.path.isdir(p))]
+        return [
+            n
+            for n, p in zip(names, paths, strict=True)
+            if os.path.islink(p) or not (os.path.isfile(p) or os.path.isdir(p))
+        ]
 
     shutil.copytree(source, target, ignore=links)
 
 
 def definitions_snapshot(course: Path, target: Path) -> Path:
     """A SQLite copy of what defines the course's assignments, for workers to grade against."""
-    from .gradebook_db import snapshot_definitions
+    from .gradebook import snapshot_definitions
 
     snapshot_definitions(gradebook_url(course), target)
     os.chmod(target, 0o600)
@@ -87,6 +93,7 @@ def definitions_snapshot(course: Path, target: Path) -> Path:
 
 
 # ---------------------------------------------------------------- worker side
+
 
 class _Worker:
     """One worker's scratch course and sandbox (lives as long as the worker process)."""
@@ -101,8 +108,11 @@ class _Worker:
         self.course.mkdir()
         shutil.copy2(course / "nbgrader_config.py", self.course / "nbgrader_config.py")
         shutil.copy2(snapshot, self.course / "gradebook.db")
-        shutil.copytree(course / "source", self.course / "source",
-                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        shutil.copytree(
+            course / "source",
+            self.course / "source",
+            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
+        )
         (self.course / "autograded").mkdir()
         self.done = self.folder / "done"
         self.done.mkdir()
@@ -114,16 +124,25 @@ class _Worker:
         extra.Execute.startup_timeout = 60
         extra.Execute.shutdown_kernel = "immediate"  # the sandbox is reset right after anyway
         # grades are saved by the parent, into the real gradebook (see saving_preprocessors)
-        extra.Autograde.autograde_preprocessors = executing_preprocessors(grading.open_api(course).config)
+        extra.Autograde.autograde_preprocessors = executing_preprocessors(open_api(course).config)
         # the snapshot is this worker's own SQLite file, whatever the course's backend
         extra.CourseDirectory.db_url = f"sqlite:///{self.course / 'gradebook.db'}"
-        self.api = grading.open_api(self.course)
+        self.api = open_api(self.course)
         self.api.config.merge(extra)
         self.api.coursedir.config.merge(extra)
-        arguments = ("--HistoryManager.hist_file=:memory:", *self.api.config.Execute.get("extra_arguments", []))
-        self.sandbox = sandbox.Sandbox(sandbox.slot_uid(slot), limits, self.runtime, [self.course / "autograded"],
-                                       log=self.folder / "sandbox.log", readable=(scratch_root / "mpl",),
-                                       kernel_arguments=arguments)
+        arguments = (
+            "--HistoryManager.hist_file=:memory:",
+            *self.api.config.Execute.get("extra_arguments", []),
+        )
+        self.sandbox = sandbox.Sandbox(
+            sandbox.slot_uid(slot),
+            limits,
+            self.runtime,
+            [self.course / "autograded"],
+            log=self.folder / "sandbox.log",
+            readable=(scratch_root / "mpl",),
+            kernel_arguments=arguments,
+        )
         sandbox.activate(self.sandbox)
         self.sandbox.next_connection_file()  # the first kernel starts warming up now
         self.graded = 0
@@ -135,17 +154,19 @@ class _Worker:
         started = time.perf_counter()
         submitted = self.course / "submitted"
         shutil.rmtree(submitted, ignore_errors=True)
-        _copy_without_links(self.origin / "submitted" / student / assignment, submitted / student / assignment)
+        _copy_without_links(
+            self.origin / "submitted" / student / assignment, submitted / student / assignment
+        )
         timer = threading.Timer(self.limits.wall_seconds, self.sandbox.reset)
         timer.daemon = True
         timer.start()
         try:
-            with grading._in_folder(self.course), warnings.catch_warnings():
+            with in_course_folder(self.course), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 outcome = self.api.autograde(assignment, student, force=True, create=True)
-            result = grading._result(assignment, student, outcome)
+            result = step_result(assignment, student, outcome)
         except Exception as error:  # noqa: BLE001 - a submission must never stop the class
-            result = grading.StepResult(assignment, student, False, f"{type(error).__name__}: {error}")
+            result = StepResult(assignment, student, False, f"{type(error).__name__}: {error}")
         finally:
             timer.cancel()
             timed_out = time.perf_counter() - started >= self.limits.wall_seconds
@@ -162,8 +183,14 @@ class _Worker:
             result_dir = str(self.done / f"{self.graded:05d}")
             graded.rename(result_dir)
         shutil.rmtree(self.course / "autograded" / student, ignore_errors=True)
-        return Outcome(assignment, student, result.ok and not timed_out, detail, time.perf_counter() - started,
-                       result_dir)
+        return Outcome(
+            assignment,
+            student,
+            result.ok and not timed_out,
+            detail,
+            time.perf_counter() - started,
+            result_dir,
+        )
 
     def _kernel_error(self) -> str:
         """The last line a kernel wrote before dying, if one died."""
@@ -179,7 +206,7 @@ _worker: _Worker | None = None
 
 def _init_worker(slots, course: str, scratch_root: str, snapshot: str, limits: Limits) -> None:
     global _worker
-    grading.ensure_env_bin_on_path()
+    ensure_env_bin_on_path()
     os.environ["JUPYTER_PATH"] = scratch_root
     os.environ["MPLCONFIGDIR"] = str(Path(scratch_root) / "mpl")
     _worker = _Worker(slots.get(), Path(course), Path(scratch_root), Path(snapshot), limits)
@@ -191,43 +218,7 @@ def grade_one(assignment: str, student: str) -> Outcome:
     return _worker.grade(assignment, student)
 
 
-def _split_autograde_preprocessors(config) -> tuple[list, list]:
-    """nbgrader's autograde steps (as configured), split into executing ones and saving ones."""
-    from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
-
-    configured = config.Autograde.get("autograde_preprocessors") or Autograde.class_traits()["autograde_preprocessors"].default()
-    saving = (SaveAutoGrades, AssignLatePenalties, CheckCellMetadata)
-    return [p for p in configured if p not in saving], [p for p in configured if p in saving]
-
-
-def executing_preprocessors(config) -> list:
-    """What a worker runs: nbgrader's autograde steps up to the saving ones, with the canary cell."""
-    from .canary import AddCanary, ReadCanary
-
-    return [AddCanary, *_split_autograde_preprocessors(config)[0], ReadCanary]
-
-
-def saving_preprocessors(config) -> list:
-    """What the parent runs on an executed notebook, in nbgrader's order: save grades, late penalty, check."""
-    return _split_autograde_preprocessors(config)[1]
-
-
 # ---------------------------------------------------------------- parent side
-
-def submission_digest(course: Path, assignment: str, student: str) -> str:
-    """A digest of a submission's files and of the assignment's source: grading depends on both."""
-    digest = hashlib.sha256()
-    for root in (course / "submitted" / student / assignment, course / "source" / assignment):
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def is_graded(course: Path, assignment: str, student: str) -> bool:
-    """Whether this submission, as it is now, was graded and saved by an earlier run."""
-    marker = course / "autograded" / student / assignment / GRADED_MARKER
-    return marker.is_file() and marker.read_text().strip() == submission_digest(course, assignment, student)
 
 
 def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> None:
@@ -252,7 +243,9 @@ def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> 
         shutil.rmtree(target)
     staging.rename(target)
     db_url = api.coursedir.db_url
-    timestamp = api.coursedir.get_existing_timestamp(str(course / "submitted" / student / assignment))
+    timestamp = api.coursedir.get_existing_timestamp(
+        str(course / "submitted" / student / assignment)
+    )
     with connect_gradebook(db_url, api.coursedir.course_id) as gradebook:
         gradebook.update_or_create_student(student)
         if timestamp:
@@ -271,7 +264,14 @@ def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> 
         if not path.is_file():
             continue
         notebook = nbformat.read(path, as_version=4)
-        resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student, "db_url": db_url}}
+        resources = {
+            "nbgrader": {
+                "notebook": name,
+                "assignment": assignment,
+                "student": student,
+                "db_url": db_url,
+            }
+        }
         for preprocessor in saving_preprocessors(api.config):
             notebook, resources = preprocessor(parent=api).preprocess(notebook, resources)
         if tampered(notebook):
@@ -289,87 +289,11 @@ def _withhold_automatic_points(api, notebook: str, assignment: str, student: str
         gradebook.db.commit()
 
 
-def graded_cells(db_url: str, course_id: str, assignment: str) -> dict[str, set[str]]:
-    """The grade ids of each notebook of ``assignment``, as the gradebook defines them."""
-    with connect_gradebook(db_url, course_id) as gradebook:
-        return {n.name: {c.name for c in n.grade_cells} for n in gradebook.find_assignment(assignment).notebooks}
-
-
-def tamper_flags(course: Path, assignment: str, student: str,
-                 expected: dict[str, set[str]] | None = None) -> list[str]:
-    """Signs in an autograded submission that it tried to cheat or break the grader.
-
-    ``expected`` (default: read from the gradebook) are the grade ids each notebook must have;
-    a graded cell deleted or renamed by the student is flagged, and nbgrader leaves its points
-    to be graded by hand.
-    """
-    import nbformat
-
-    if expected is None:
-        api = grading.open_api(course)
-        expected = graded_cells(api.coursedir.db_url, api.coursedir.course_id, assignment)
-
-    flags = []
-    for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
-        try:
-            notebook = nbformat.read(path, as_version=4)
-        except Exception:  # noqa: BLE001
-            return [f"{path.name}: 无法读取 / unreadable"]
-        present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells}
-        missing = sorted(expected.get(path.stem, set()) - present)
-        if missing:
-            flags.append(f"{path.stem}: 评分格被删除或改名 / graded cells deleted or renamed: {', '.join(missing)}")
-        how = tampered(notebook)
-        if how:
-            flags.append(f"{path.stem}: 内核运行时被篡改，自动分已扣留，请人工评分 / kernel tampered with at run time "
-                         f"({how}): automatic points withheld, grade by hand")
-        for number, cell in enumerate(notebook.cells, start=1):
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type != "code" or meta.get("locked"):
-                continue  # locked cells were restored from the gradebook
-            for pattern, why in SUSPICIOUS:
-                if pattern in cell.source:
-                    flags.append(f"{path.stem} {cell_name(notebook, number)}: {why}")
-    return sorted(set(flags))
-
-
-def cell_name(notebook, number: int) -> str:
-    """Where cell ``number`` (from 1) is, for an instructor: its task id, or the task it follows."""
-    cells = notebook.cells[:number]
-    own = cells[-1].metadata.get("nbgrader", {}).get("grade_id")
-    if own:
-        return f"第 {number} 格 {own} / cell {number} ({own})"
-    before = next((c.metadata["nbgrader"]["grade_id"] for c in reversed(cells[:-1])
-                   if c.metadata.get("nbgrader", {}).get("grade_id")), None)
-    where = f"在 {before} 之后 / after {before}" if before else "开头 / at the top"
-    return f"第 {number} 格（{where}）/ cell {number}"
-
-
-# Code a CRM exercise never needs, but a submission cheating the grader would.
-SUSPICIOUS = [
-    ("set_custom_exc", "替换异常处理 / replaces exception handling"),
-    ("showtraceback", "替换异常显示 / replaces traceback display"),
-    ("builtins", "修改内置函数 / touches builtins"),
-    ("gradebook", "访问成绩库 / touches the gradebook"),
-    ("source/", "读取教师源文件 / reads the instructor's source"),
-    ("os.fork", "创建进程 / forks processes"),
-    ("os.kill", "发送信号 / sends signals"),
-    ("sys.exit", "退出内核 / exits the kernel"),
-    ("os._exit", "退出内核 / exits the kernel"),
-    ("assert_frame_equal =", "替换测试函数 / replaces a test helper"),
-    ("isclose =", "替换测试函数 / replaces a test helper"),
-    ("input_transformers", "改写之后运行的代码 / rewrites the cells that run later"),
-    ("events.register", "挂接代码执行事件 / hooks into cell execution"),
-    ("_ih", "读取输入历史（可见隐藏测试）/ reads the input history (hidden tests)"),
-    ("In[", "读取输入历史（可见隐藏测试）/ reads the input history (hidden tests)"),
-]
-
-
 @dataclass(frozen=True)
 class GradingReport:
     """Each submission's result, its tamper flags, and what each worker reported."""
 
-    results: list[grading.StepResult]
+    results: list[StepResult]
     flags: dict[tuple[str, str], list[str]]
     outcomes: list[Outcome]
 
@@ -379,14 +303,15 @@ def autograde(
     assignments: Iterable[str],
     student: str | None = None,
     jobs: int | None = None,
-    limits: Limits = Limits(),
-    progress: grading.Progress = iter,
+    limits: Limits | None = None,
+    progress: Progress = iter,
     force: bool = False,
 ) -> GradingReport:
     """Autograde every submission (or ``student``'s) with ``jobs`` workers; see the module doc.
 
     Submissions graded by an earlier run and unchanged since are skipped unless ``force``.
     """
+    limits = limits or Limits()
     course = course.resolve()
     problem = sandbox.bwrap_problem()
     if problem:
@@ -394,7 +319,7 @@ def autograde(
     jobs = max(1, jobs or default_jobs())
     work = []
     for assignment in assignments:
-        for who in grading.submitted_students(course, assignment):
+        for who in submitted_students(course, assignment):
             if student is None or who == student:
                 work.append((assignment, who))
     if student is not None and not work:
@@ -402,23 +327,27 @@ def autograde(
             f"找不到学生 '{student}' 的提交（submitted/{student}/<作业>/）；先收取作业 / "
             f"No submission from '{student}' in submitted/{student}/<assignment>/; collect it first"
         )
-    results: list[grading.StepResult] = []
-    api = grading.open_api(course)
-    with grading._in_folder(course):
+    results: list[StepResult] = []
+    api = open_api(course)
+    with in_course_folder(course):
         for assignment in sorted({a for a, _ in work}):
-            if not grading._known_to_gradebook(api, assignment):
-                generated = grading._result(assignment, None, api.generate_assignment(assignment, force=True, create=True))
+            if not known_to_gradebook(api, assignment):
+                generated = step_result(
+                    assignment, None, api.generate_assignment(assignment, force=True, create=True)
+                )
                 if not generated.ok:
                     results.append(generated)
-    graded: dict[tuple[str, str], grading.StepResult] = {}
+    graded: dict[tuple[str, str], StepResult] = {}
     flags: dict[tuple[str, str], list[str]] = {}
     expected: dict[str, dict[str, set[str]]] = {}
     todo = []
     for key in work:
         if not force and is_graded(course, *key):
-            graded[key] = grading.StepResult(*key, True, KEPT)
+            graded[key] = StepResult(*key, True, KEPT)
             if key[0] not in expected:
-                expected[key[0]] = graded_cells(api.coursedir.db_url, api.coursedir.course_id, key[0])
+                expected[key[0]] = graded_cells(
+                    api.coursedir.db_url, api.coursedir.course_id, key[0]
+                )
             flags[key] = tamper_flags(course, *key, expected[key[0]])
         else:
             todo.append(key)
@@ -434,27 +363,41 @@ def autograde(
             slots = context.Queue()
             for slot in range(min(jobs, len(todo))):
                 slots.put(slot)
-            with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_init_worker,
-                                     initargs=(slots, str(course), str(scratch_root), str(snapshot), limits)) as pool:
-                futures = {pool.submit(grade_one, assignment, who): (assignment, who) for assignment, who in todo}
+            with ProcessPoolExecutor(
+                min(jobs, len(todo)),
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(slots, str(course), str(scratch_root), str(snapshot), limits),
+            ) as pool:
+                futures = {
+                    pool.submit(grade_one, assignment, who): (assignment, who)
+                    for assignment, who in todo
+                }
                 for future in progress(_completed(futures)):
                     assignment, who = futures[future]
                     try:
                         outcome = future.result()
                     except Exception as error:  # noqa: BLE001 - e.g. a worker killed from outside
-                        outcome = Outcome(assignment, who, False, f"{type(error).__name__}: {error}")
+                        outcome = Outcome(
+                            assignment, who, False, f"{type(error).__name__}: {error}"
+                        )
                     outcomes.append(outcome)
-                    step = grading.StepResult(assignment, who, outcome.ok, outcome.detail)
+                    step = StepResult(assignment, who, outcome.ok, outcome.detail)
                     if outcome.result_dir:
                         try:
-                            with grading._in_folder(course):
+                            with in_course_folder(course):
                                 _merge(api, course, Path(outcome.result_dir), assignment, who)
                             if assignment not in expected:
-                                expected[assignment] = graded_cells(f"sqlite:///{snapshot}", api.coursedir.course_id,
-                                                                    assignment)
-                            flags[(assignment, who)] = tamper_flags(course, assignment, who, expected[assignment])
+                                expected[assignment] = graded_cells(
+                                    f"sqlite:///{snapshot}", api.coursedir.course_id, assignment
+                                )
+                            flags[(assignment, who)] = tamper_flags(
+                                course, assignment, who, expected[assignment]
+                            )
                         except Exception as error:  # noqa: BLE001
-                            step = grading.StepResult(assignment, who, False, f"merge: {type(error).__name__}: {error}")
+                            step = StepResult(
+                                assignment, who, False, f"merge: {type(error).__name__}: {error}"
+                            )
                         shutil.rmtree(outcome.result_dir, ignore_errors=True)
                     graded[(assignment, who)] = step
         results += [graded[key] for key in work]
@@ -469,7 +412,7 @@ SCRATCH_PREFIX = "crmkit-grading-"
 def _remove_stale_scratch() -> None:
     """Delete scratch folders of runs that were killed (their copies of submissions are private)."""
     for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
-        pid = folder.name[len(SCRATCH_PREFIX):].split("-")[0]
+        pid = folder.name[len(SCRATCH_PREFIX) :].split("-")[0]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -493,15 +436,12 @@ def _warm_matplotlib_cache(folder: Path) -> None:
     import sys
 
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env={**os.environ, "MPLCONFIGDIR": str(folder)},
-                   check=False, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", "import matplotlib.font_manager"],
+        env={**os.environ, "MPLCONFIGDIR": str(folder)},
+        check=False,
+        capture_output=True,
+        timeout=300,
+    )
     for path in [folder, *folder.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
-
-
-def flags_table(flags: dict[tuple[str, str], list[str]]) -> str:
-    """Tamper flags as a table for the instructor."""
-    return grading.format_table(
-        ["作业 assignment", "学生 student", "需要查看 check"],
-        [(a, s, "; ".join(f)) for (a, s), f in sorted(flags.items())],
-    )

@@ -1,6 +1,6 @@
 """The kernel factory that runs inside a grading sandbox: imports once, forks a fresh kernel per notebook.
 
-``python -m crmkit.course.zygote`` is started by :class:`crmkit.course.sandbox.Sandbox` inside
+``python -m crmkit.grading.kernel_factory`` is started by :class:`crmkit.grading.sandbox.Sandbox` inside
 bubblewrap, as root of a private pid namespace, with no network and a filesystem view that holds
 Python, the kit, and only the submission being graded. It imports what every assignment uses
 (pandas, matplotlib, ipykernel, crmkit) once, then answers one JSON request per line on stdin:
@@ -36,9 +36,17 @@ from pathlib import Path
 # Imported before any fork, so kernels start warm. Thread pools stay at one thread so that
 # forking is safe and a kernel does not take more than its core.
 WARM_IMPORTS = (
-    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
-    "crmkit.datasets", "crmkit.course", "crmkit.widgets",
-    "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.interactiveshell",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "ipywidgets",
+    "crmkit.datasets",
+    "crmkit.course",
+    "crmkit.widgets",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "IPython.core.interactiveshell",
 )
 
 _exit_status: dict[int, int] = {}
@@ -74,8 +82,13 @@ def _become_kernel(request: dict, go: int) -> None:
         os.chown(home, uid, uid)
         os.environ.clear()
         os.environ.update(request["env"])
-        os.environ.update(HOME=str(home), IPYTHONDIR=str(home / "ipython"), XDG_CACHE_HOME=str(home / "cache"),
-                          JUPYTER_RUNTIME_DIR=str(home / "runtime"), TMPDIR="/tmp")
+        os.environ.update(
+            HOME=str(home),
+            IPYTHONDIR=str(home / "ipython"),
+            XDG_CACHE_HOME=str(home / "cache"),
+            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+            TMPDIR="/tmp",
+        )
         import resource
 
         for name, value in request["rlimits"].items():
@@ -225,8 +238,12 @@ def serve(uid: int) -> None:
 
 def main() -> None:
     uid = int(sys.argv[1])
-    os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                      MPLBACKEND="module://matplotlib_inline.backend_inline")  # as ipykernel sets it
+    os.environ.update(
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        MPLBACKEND="module://matplotlib_inline.backend_inline",
+    )  # as ipykernel sets it
     for module in WARM_IMPORTS:
         __import__(module)
     import matplotlib.font_manager  # noqa: F401  (reads the font cache once, for every kernel)

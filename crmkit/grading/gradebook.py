@@ -1,7 +1,7 @@
 """Where a course's gradebook lives: SQLite by default, any SQLAlchemy URL (PostgreSQL) by config.
 
 A department sets ``c.CourseDirectory.db_url = "postgresql://..."`` in the course's
-``nbgrader_config.py``, as for nbgrader itself; everything in :mod:`crmkit.course` opens the
+``nbgrader_config.py``, as for nbgrader itself; everything in :mod:`crmkit.grading` opens the
 gradebook through :func:`open_gradebook` (or reads :func:`gradebook_url`), so the formgrader
 and the CLI see the same grades.
 
@@ -26,7 +26,14 @@ if TYPE_CHECKING:
 
 # nbgrader's tables that define assignments, parents before children (foreign keys)
 DEFINITION_TABLES = (
-    "course", "assignment", "notebook", "base_cell", "source_cell", "grade_cells", "solution_cells", "task_cells",
+    "course",
+    "assignment",
+    "notebook",
+    "base_cell",
+    "source_cell",
+    "grade_cells",
+    "solution_cells",
+    "task_cells",
 )
 # nbgrader writes its alembic revision here; a gradebook without it cannot be upgraded later
 ALEMBIC_TABLE = "alembic_version"
@@ -37,7 +44,7 @@ class GradebookUnreachable(CrmkitError):
 
 
 def _course_settings(course: Path | str) -> tuple[str, str]:
-    from .grading import open_api
+    from .course_folder import open_api
 
     coursedir = open_api(Path(course)).coursedir
     return coursedir.db_url, coursedir.course_id
@@ -84,9 +91,9 @@ def unreachable(url: str, error: BaseException) -> GradebookUnreachable:
     shown = safe_url(url)
     if isinstance(error, ImportError):
         return GradebookUnreachable(
-            f"无法打开成绩库 {shown}：缺少数据库驱动（{error}）；运行 pip install \"psycopg>=3.2\" 并安装 libpq5 / "
+            f'无法打开成绩库 {shown}：缺少数据库驱动（{error}）；运行 pip install "psycopg>=3.2" 并安装 libpq5 / '
             f"Cannot open the gradebook at {shown}: its database driver is missing ({error}); "
-            f"pip install \"psycopg>=3.2\" and install libpq5"
+            f'pip install "psycopg>=3.2" and install libpq5'
         )
     if isinstance(error, ArgumentError):
         return GradebookUnreachable(
@@ -111,7 +118,7 @@ def connect_gradebook(url: str, course_id: str = "default_course") -> Iterator[G
     """nbgrader's ``Gradebook(url, course_id)``, closed afterwards; :class:`GradebookUnreachable` if it cannot open."""
     from nbgrader.api import Gradebook
 
-    from .grading import ensure_env_bin_on_path
+    from .course_folder import ensure_env_bin_on_path
 
     ensure_env_bin_on_path()  # nbgrader runs `alembic` by name when it sets up a new database
     try:
@@ -157,13 +164,15 @@ def snapshot_definitions(url: str, target: Path | str) -> Path:
     ``autograde`` with ``create=True`` adds the student and submission there.
     """
     from nbgrader.api import Base
-    from sqlalchemy import create_engine, inspect, insert, select, text
+    from sqlalchemy import create_engine, insert, inspect, select, text
 
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
-    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # an empty file is an empty database
+    os.close(
+        os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    )  # an empty file is an empty database
     tables = [t for t in Base.metadata.sorted_tables if t.name in DEFINITION_TABLES]
     try:
         try:
@@ -190,11 +199,20 @@ def snapshot_definitions(url: str, target: Path | str) -> Path:
                         if rows:
                             out.execute(insert(table), rows)
                     if ALEMBIC_TABLE in present:
-                        versions = connection.execute(text(f"SELECT version_num FROM {ALEMBIC_TABLE}")).scalars().all()
+                        versions = (
+                            connection.execute(text(f"SELECT version_num FROM {ALEMBIC_TABLE}"))
+                            .scalars()
+                            .all()
+                        )
                         # the table as nbgrader's Gradebook creates it
-                        out.execute(text(f"CREATE TABLE {ALEMBIC_TABLE} (version_num VARCHAR(32) NOT NULL)"))
+                        out.execute(
+                            text(f"CREATE TABLE {ALEMBIC_TABLE} (version_num VARCHAR(32) NOT NULL)")
+                        )
                         for version in versions:
-                            out.execute(text(f"INSERT INTO {ALEMBIC_TABLE} (version_num) VALUES (:v)"), {"v": version})
+                            out.execute(
+                                text(f"INSERT INTO {ALEMBIC_TABLE} (version_num) VALUES (:v)"),
+                                {"v": version},
+                            )
         finally:
             connection.close()
             source.dispose()

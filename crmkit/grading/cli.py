@@ -1,0 +1,301 @@
+"""``crmkit course generate | autograde | feedback | export | report | demo`` over nbgrader's API.
+
+``crmkit/cli.py`` calls :func:`add_course_commands` on its top-level subparsers.
+Each command shows a progress bar (on a terminal) and ends with a summary table; it returns
+the exit status (0 when every step worked). Errors a user can fix are raised as CrmkitError.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import steps
+from .course_folder import check_course_dir, pick_assignments
+from .scores import scores
+from .tables import flags_table, results_table, score_table
+
+
+def _progress(items: Iterable, desc: str):
+    from tqdm import tqdm
+
+    items = list(items)
+    return tqdm(
+        items, desc=desc, unit="nb", file=sys.stderr, disable=None
+    )  # off when not a terminal
+
+
+def _live_progress(items, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(items, total=len(items), desc=desc, unit="nb", file=sys.stderr, disable=None)
+
+
+def _report(results: list[steps.StepResult]) -> int:
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(results_table(failed))
+        print(
+            f"{len(failed)} 步失败；看上表的原因，或在课程目录里直接运行 nbgrader 查看完整日志 / "
+            f"{len(failed)} step(s) failed; see the reasons above, or run nbgrader in the course folder for the full log"
+        )
+        return 1
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate the student versions (``release/``) of the chosen assignments."""
+    course = check_course_dir(args.course)
+    assignments = pick_assignments(course, args.assignments)
+    results = steps.generate_assignments(
+        course, assignments, progress=lambda xs: _progress(xs, "generate")
+    )
+    print(results_table(results))
+    return _report(results)
+
+
+def cmd_autograde(args: argparse.Namespace) -> int:
+    """Autograde the submissions in ``submitted/`` and print everyone's scores."""
+    course = check_course_dir(args.course)
+    assignments = pick_assignments(course, args.assignments)
+    from .autograde import autograde
+    from .resume import KEPT
+    from .sandbox import Limits
+
+    limits = Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_limit)
+    report = autograde(
+        course,
+        assignments,
+        student=args.student,
+        jobs=args.jobs,
+        limits=limits,
+        progress=lambda xs: _live_progress(xs, "autograde"),
+        force=args.force,
+    )
+    kept = sum(r.detail == KEPT for r in report.results)
+    if kept:
+        print(
+            f"{kept} 份提交已评过且未改动，保留原成绩（--force 重新评分）/ "
+            f"{kept} submission(s) graded before and unchanged: kept (--force regrades them)"
+        )
+    rows = [
+        r for r in scores(course, assignments) if args.student is None or r.student == args.student
+    ]
+    print(score_table(rows) if rows else "还没有已评分的提交 / no graded submissions yet")
+    if report.flags:
+        print(flags_table(report.flags))
+        print(
+            f"{len(report.flags)} 份提交需要人工查看（可能作弊或破坏评分）/ "
+            f"{len(report.flags)} submission(s) to check by hand (possible tampering)"
+        )
+    return _report(report.results)
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """Write HTML feedback for the autograded submissions."""
+    course = check_course_dir(args.course)
+    assignments = pick_assignments(course, args.assignments)
+    results = steps.write_feedback(
+        course, assignments, student=args.student, progress=lambda xs: _progress(xs, "feedback")
+    )
+    if results:
+        print(results_table(results))
+        print(f"反馈在 / feedback is in {course / 'feedback'}")
+    else:
+        print(
+            "没有可生成反馈的已评分提交；先运行 crmkit course autograde / "
+            "No autograded submissions to give feedback on; run crmkit course autograde first"
+        )
+    return _report(results)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export every student's score per assignment to a CSV file."""
+    course = check_course_dir(args.course)
+    destination = steps.export_grades(
+        course, Path(args.export_to) if args.export_to else course / "grades.csv"
+    )
+    print(score_table(scores(course)))
+    print(f"成绩已导出到 / grades exported to {destination}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Grade a made-up class over every assignment; print the scores, the tamper flags and the report."""
+    from .demo import default_demo_dir, run_demo
+
+    course = check_course_dir(args.course)
+    out = Path(args.demo_dir) if args.demo_dir else default_demo_dir()
+    run = run_demo(
+        course,
+        out,
+        size=args.students,
+        seed=args.seed,
+        jobs=args.jobs,
+        progress=lambda xs: _live_progress(xs, "autograde"),
+        feedback_progress=lambda xs: _progress(xs, "feedback"),
+    )
+    print(score_table(run.scores))
+    if run.flags:
+        print(flags_table(run.flags))
+    print(f"演示课程在 / demo course in {run.folder}")
+    print(f"反馈在 / feedback is in {run.folder / 'feedback'}")
+    print(f"报告在 / report: {run.report_path}")
+    print(run.summary)
+    return _report(run.results)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the class report (HTML, CSV, PNG) from the gradebook and the autograded notebooks."""
+    from .report import make_report
+
+    course = check_course_dir(args.course)
+    assignments = pick_assignments(course, args.assignments)
+    report, page = make_report(
+        course,
+        assignments,
+        Path(args.report_dir) if args.report_dir else None,
+        threshold=args.threshold,
+    )
+    print(f"报告在 / report: {page}")
+    print(report.summary_line())
+    return 0
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' 应是 0 到 1 之间的比例 / is not a share between 0 and 1"
+        )
+    return value
+
+
+def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``course`` and its subcommands on the top-level ``crmkit`` subparsers; returns it.
+
+    Option destinations avoid ``out`` on purpose: ``crmkit.cli.main`` rewrites an ``out`` of None.
+    """
+    course = subparsers.add_parser(
+        "course", help="nbgrader 练习课程 / the nbgrader exercise course"
+    )
+    commands = course.add_subparsers(
+        dest="command", metavar="{generate,autograde,feedback,export,report,demo}"
+    )
+    commands.required = True
+
+    def command(name: str, help_text: str, func) -> argparse.ArgumentParser:
+        parser = commands.add_parser(name, help=help_text)
+        parser.add_argument(
+            "--course",
+            default=None,
+            help="课程目录 / course folder (default: $CRMKIT_COURSE_DIR or the kit's exercises/)",
+        )
+        parser.set_defaults(func=func)
+        return parser
+
+    def assignments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "assignments", nargs="*", metavar="ASSIGNMENT", help="作业 / assignments (default: all)"
+        )
+
+    generate = command(
+        "generate", "生成学生版 release/ / generate the student versions", cmd_generate
+    )
+    assignments(generate)
+
+    autograde = command(
+        "autograde", "自动评分 submitted/ 中的提交 / autograde the submissions", cmd_autograde
+    )
+    assignments(autograde)
+    autograde.add_argument("--student", default=None, help="只评这位学生 / only this student")
+    autograde.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="同时评分的提交数 / submissions graded at once (default: number of cores)",
+    )
+    autograde.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=60,
+        help="每格时间上限（秒）/ seconds one cell may run (default 60)",
+    )
+    autograde.add_argument(
+        "--wall-limit",
+        type=int,
+        default=300,
+        help="每份提交时间上限（秒）/ seconds one submission may take (default 300)",
+    )
+    autograde.add_argument(
+        "--force",
+        action="store_true",
+        help="重新评分已评过且未改动的提交 / regrade submissions graded before and unchanged",
+    )
+
+    feedback = command("feedback", "生成 HTML 反馈 / write HTML feedback", cmd_feedback)
+    assignments(feedback)
+    feedback.add_argument("--student", default=None, help="只给这位学生 / only this student")
+
+    export = command("export", "导出成绩 CSV / export grades to CSV", cmd_export)
+    export.add_argument(
+        "--to",
+        dest="export_to",
+        default=None,
+        help="CSV 文件 / CSV file (default: <course>/grades.csv)",
+    )
+
+    report = command(
+        "report",
+        "班级报告：分数分布、题目分析、需要关注的学生 / class report: scores, item analysis, "
+        "students who need attention",
+        cmd_report,
+    )
+    assignments(report)
+    report.add_argument(
+        "--out",
+        dest="report_dir",
+        default=None,
+        help="报告目录 / report folder (default: <course>/reports)",
+    )
+    report.add_argument(
+        "--threshold",
+        type=_share,
+        default=0.5,
+        help="自动分低于满分的这个比例时需要关注 / flag auto scores below this share of the maximum "
+        "(default 0.5)",
+    )
+
+    demo = command(
+        "demo",
+        "演示：一个班级的整个学期（提交、评分、反馈、报告）/ demo: a class's whole term "
+        "(hand-in, grading, feedback, report)",
+        cmd_demo,
+    )
+    demo.add_argument(
+        "--dir",
+        dest="demo_dir",
+        default=None,
+        help="演示目录 / demo folder (default: build/course-demo)",
+    )
+    demo.add_argument(
+        "--students", type=int, default=12, help="班级人数 / class size (5-99, default 12)"
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=2024,
+        help="决定谁交什么的随机种子 / seed deciding who hands in what",
+    )
+    demo.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="同时评分的提交数 / submissions graded at once (default: number of cores)",
+    )
+    return course

@@ -1,0 +1,76 @@
+"""The kit's nbgrader preprocessors, one per file, and where they go in nbgrader's pipelines.
+
+* :mod:`.answer_keys`: ``ClearAnswerKeys`` keeps widget answer keys out of the student version.
+* :mod:`.allow_errors`: ``AllowErrorsInTaskCells`` lets Run All go past unsolved tasks.
+* :mod:`.shorten_tracebacks`: ``ShortenTestTracebacks`` shows a failed test as its message.
+* :mod:`.canary`: ``AddCanary`` / ``ReadCanary``, the cell that checks the kernel still tells the truth.
+
+The functions below give nbgrader's own pipelines with those steps in place; the course's
+``nbgrader_config.py`` uses the first two.
+"""
+
+from __future__ import annotations
+
+from nbgrader.preprocessors import ClearSolutions, SaveCells
+
+from .allow_errors import AllowErrorsInTaskCells
+from .answer_keys import ClearAnswerKeys
+from .shorten_tracebacks import ShortenTestTracebacks
+
+
+def generate_preprocessors() -> list[type]:
+    """nbgrader's own ``GenerateAssignment.preprocessors`` with the kit's two additions.
+
+    :class:`ClearAnswerKeys` goes right after ``ClearSolutions``, before ``SaveCells``, so the
+    gradebook never stores a key; :class:`AllowErrorsInTaskCells` goes last (tags are not part
+    of nbgrader's checksums).
+    """
+    from nbgrader.converters import GenerateAssignment
+
+    pipeline = list(GenerateAssignment.class_traits()["preprocessors"].default())
+    at = pipeline.index(ClearSolutions) + 1
+    pipeline.insert(at, ClearAnswerKeys)
+    if pipeline.index(SaveCells) < at:
+        raise RuntimeError(
+            "nbgrader 的生成流程变了 / nbgrader's generate pipeline changed: SaveCells before ClearSolutions"
+        )
+    return [*pipeline, AllowErrorsInTaskCells]
+
+
+def feedback_preprocessors() -> list[type]:
+    """nbgrader's ``GenerateFeedback.preprocessors`` plus removal of hidden tests and their tracebacks.
+
+    nbgrader 0.9's feedback shows the autograded notebook as is, hidden tests included.
+    """
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    pipeline = list(GenerateFeedback.class_traits()["preprocessors"].default())
+    at = pipeline.index(GetGrades) + 1  # grades are read first, from the full notebook
+    pipeline[at:at] = [ClearHiddenTests, ShortenTestTracebacks]
+    return pipeline
+
+
+def _split_autograde_preprocessors(config) -> tuple[list, list]:
+    """nbgrader's autograde steps (as configured), split into executing ones and saving ones."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
+
+    configured = (
+        config.Autograde.get("autograde_preprocessors")
+        or Autograde.class_traits()["autograde_preprocessors"].default()
+    )
+    saving = (SaveAutoGrades, AssignLatePenalties, CheckCellMetadata)
+    return [p for p in configured if p not in saving], [p for p in configured if p in saving]
+
+
+def executing_preprocessors(config) -> list:
+    """What a worker runs: nbgrader's autograde steps up to the saving ones, with the canary cell."""
+    from .canary import AddCanary, ReadCanary
+
+    return [AddCanary, *_split_autograde_preprocessors(config)[0], ReadCanary]
+
+
+def saving_preprocessors(config) -> list:
+    """What the parent runs on an executed notebook, in nbgrader's order: save grades, late penalty, check."""
+    return _split_autograde_preprocessors(config)[1]

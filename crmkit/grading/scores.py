@@ -1,0 +1,95 @@
+"""Scores from the gradebook: per submission, per graded cell, and how each test cell failed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .course_folder import in_course_folder
+from .gradebook import open_gradebook
+
+# The one mark for a written answer nobody has graded yet (CLI, report, CSV, feedback).
+PENDING = "待评"
+PENDING_NOTE = (
+    f"{PENDING} = 书面回答待人工评分（formgrader），总分暂不含它；0 = 留空未答 / "
+    f"{PENDING} = pending: the written answer is not graded by hand yet (formgrader) and the total leaves it out; "
+    "0 = left blank"
+)
+
+
+@dataclass(frozen=True)
+class Score:
+    """A submission's points: automatic score and maximum, and points still to grade by hand."""
+
+    student: str
+    assignment: str
+    auto_score: float
+    auto_max: float
+    manual_score: float | None
+    manual_max: float
+
+
+def scores(course: Path, assignments: Iterable[str] | None = None) -> list[Score]:
+    """The score of every autograded submission in the gradebook, by student then assignment."""
+    wanted = None if assignments is None else set(assignments)
+    rows = []
+    with in_course_folder(course), open_gradebook(course) as gradebook:
+        for assignment in gradebook.assignments:
+            if wanted is not None and assignment.name not in wanted:
+                continue
+            for submission in assignment.submissions:
+                auto = auto_max = manual_max = 0.0
+                manual: float | None = 0.0
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        if grade.cell.cell_type == "markdown" or grade.auto_score is None:
+                            manual_max += grade.max_score
+                            # nbgrader itself gives 0 to an answer left as the stub
+                            given = (
+                                grade.manual_score
+                                if grade.manual_score is not None
+                                else grade.auto_score
+                            )
+                            if given is None:
+                                manual = None
+                            elif manual is not None:
+                                manual += given
+                        else:
+                            auto_max += grade.max_score
+                            auto += grade.auto_score
+                rows.append(
+                    Score(
+                        submission.student.id, assignment.name, auto, auto_max, manual, manual_max
+                    )
+                )
+    return sorted(rows, key=lambda r: (r.student, r.assignment))
+
+
+def cell_scores(course: Path, assignment: str, student: str) -> dict[str, float | None]:
+    """Points of each graded cell (by nbgrader grade id) in one submission; None = not graded yet."""
+    with in_course_folder(course), open_gradebook(course) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        return {
+            grade.name: grade.score
+            if grade.auto_score is not None or grade.manual_score is not None
+            else None
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+        }
+
+
+def cell_errors(course: Path, assignment: str, student: str) -> dict[str, str]:
+    """The error name (e.g. ``AssertionError``) each graded cell raised in an autograded submission."""
+    import nbformat
+
+    errors = {}
+    for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            names = [
+                o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"
+            ]
+            if grade_id and names:
+                errors[grade_id] = names[0]
+    return errors

@@ -1,0 +1,104 @@
+"""nbgrader's steps on a course: generate the student versions, write feedback, export grades.
+
+Each step returns a :class:`StepResult` per assignment (and student) with nbgrader's own reason
+when it failed. Autograding has its own module (:mod:`crmkit.grading.autograde`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .course_folder import in_course_folder, open_api
+from .gradebook import check_gradebook, connect_gradebook, open_gradebook
+
+if TYPE_CHECKING:
+    from nbgrader.apps import NbGraderAPI
+
+# Wraps the list of jobs of a step, e.g. in a progress bar; returns what to iterate over.
+Progress = Callable[[list], Iterable]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One nbgrader step on one assignment (and student): did it work, and if not, why."""
+
+    assignment: str
+    student: str | None
+    ok: bool
+    detail: str = ""
+
+
+def step_result(assignment: str, student: str | None, outcome: dict) -> StepResult:
+    """An nbgrader API outcome as a StepResult, with the line that names the problem."""
+    if outcome.get("success"):
+        return StepResult(assignment, student, True)
+    lines = [
+        x.strip()
+        for x in f"{outcome.get('log') or ''}\n{outcome.get('error') or ''}".splitlines()
+        if x.strip()
+    ]
+    # nbgrader ends with "Please see the above traceback"; the line that names the problem is above it
+    causes = [
+        x
+        for x in lines
+        if ("Error: " in x or "Exception: " in x) and "see the the above traceback" not in x
+    ]
+    detail = causes[-1] if causes else (lines[-1] if lines else "unknown error")
+    return StepResult(assignment, student, False, detail)
+
+
+def generate_assignments(
+    course: Path, assignments: Iterable[str], progress: Progress = iter
+) -> list[StepResult]:
+    """Run ``generate_assignment`` (forced) on each assignment: writes ``release/`` and the gradebook."""
+    check_gradebook(course)  # an unreachable database in one line, not once per assignment
+    api = open_api(course)
+    with in_course_folder(course):
+        return [
+            step_result(a, None, api.generate_assignment(a, force=True, create=True))
+            for a in progress(list(assignments))
+        ]
+
+
+def known_to_gradebook(api: NbGraderAPI, assignment: str) -> bool:
+    """Whether the gradebook defines ``assignment`` yet."""
+    from nbgrader.api import MissingEntry
+
+    with connect_gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+        except MissingEntry:
+            return False
+    return True
+
+
+def write_feedback(
+    course: Path, assignments: Iterable[str], student: str | None = None, progress: Progress = iter
+) -> list[StepResult]:
+    """Write HTML feedback (``feedback/<student>/<assignment>/``) for autograded submissions."""
+    check_gradebook(course)
+    api = open_api(course)
+    jobs = [
+        (assignment, folder.parent.name)
+        for assignment in assignments
+        for folder in sorted((course / "autograded").glob(f"*/{assignment}"))
+        if folder.is_dir() and (student is None or folder.parent.name == student)
+    ]
+    with in_course_folder(course):
+        return [
+            step_result(a, s, api.generate_feedback(a, s, force=True)) for a, s in progress(jobs)
+        ]
+
+
+def export_grades(course: Path, destination: Path) -> Path:
+    """Write every student's score per assignment to a CSV file (nbgrader's CSV exporter)."""
+    from nbgrader.plugins.export import CsvExportPlugin
+
+    destination = destination.resolve()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with open_gradebook(course) as gradebook:
+        CsvExportPlugin(to=str(destination)).export(gradebook)
+    return destination

@@ -1,0 +1,111 @@
+"""The package's two sides stay apart, and every name means one thing.
+
+``crmkit.course`` is what assignment notebooks and grading kernels import; ``crmkit.grading`` is
+what only the instructor's process runs. The student side must never reach into the grader:
+a kernel would carry the grader's code (and nbgrader) for no reason, and a student could read
+how grading works from what their notebook imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "crmkit"
+STUDENT_SIDE = PACKAGE / "course"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Absolute names of the modules ``path`` imports (relative imports resolved)."""
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[: len(base) - node.level + 1]
+                name = ".".join([*base, node.module] if node.module else base)
+            else:
+                name = node.module or ""
+            found.add(name)
+            found |= {f"{name}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_the_student_side_never_imports_the_grader():
+    for path in sorted(STUDENT_SIDE.rglob("*.py")):
+        reaching = sorted(
+            m for m in imported_modules(path) if m.startswith(("crmkit.grading", "nbgrader"))
+        )
+        assert not reaching, f"{path.relative_to(PACKAGE)} imports {reaching}"
+
+
+def test_the_import_check_sees_a_relative_import_into_the_grader(tmp_path):
+    """The scan resolves ``from ..grading import x``; without that it could never fail."""
+    probe = STUDENT_SIDE / "_probe_for_layout_test.py"
+    probe.write_text(
+        "from ..grading import autograde\nfrom .answers import ANSWERS_FILE\n", encoding="utf-8"
+    )
+    try:
+        assert "crmkit.grading.autograde" in imported_modules(probe)
+        assert "crmkit.course.answers" in imported_modules(probe)
+    finally:
+        probe.unlink()
+
+
+def test_importing_the_student_side_loads_no_grader_and_no_nbgrader():
+    code = (
+        "import sys, crmkit.course, crmkit.datasets, crmkit.widgets\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith(('crmkit.grading', 'nbgrader')))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert loaded == []
+
+
+def test_every_package_says_what_it_is():
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+        assert doc and len(doc) > 40, (
+            f"{init.relative_to(PACKAGE.parent)} has no docstring worth reading"
+        )
+
+
+# Names several modules define on purpose: ``main`` of a module run with ``python -m``, and
+# ``generate``, the function each case module provides and crmkit.datasets calls.
+PROTOCOL_NAMES = {"main": None, "generate": PACKAGE / "datasets"}
+
+
+def test_one_public_function_per_name():
+    defined = defaultdict(list)
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef
+            ) and not node.name.startswith("_"):
+                defined[node.name].append(path)
+    for name, paths in defined.items():
+        if name in PROTOCOL_NAMES:
+            folder = PROTOCOL_NAMES[name]
+            assert folder is None or all(folder in p.parents for p in paths), (name, paths)
+            continue
+        assert len(paths) == 1, (
+            f"{name} is defined in {[str(p.relative_to(PACKAGE)) for p in paths]}"
+        )
+
+
+@pytest.mark.parametrize(
+    "folder", ["course", "grading", "grading/preprocessors", "grading/report", "datasets"]
+)
+def test_readme_maps_each_package(folder):
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    assert f"crmkit/{folder}/" in readme
