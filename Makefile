@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: lab lab-instructor demo test check screenshots install system-packages postgres notebooks datasets \
+.PHONY: lab lab-instructor demo test check lint screenshots install system-packages postgres notebooks datasets \
         benchmark benchmark-grading clean
 
 install: $(STAMP) system-packages
@@ -98,6 +98,7 @@ test: install postgres
 	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
 	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -q tests
 	$(PYTHON) -m pytest -q $(NBVAL)
+	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
 
 # Day to day (under two minutes here): unit tests and nbval; no browser, PostgreSQL or
@@ -106,7 +107,13 @@ check: install
 	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
 	$(PYTHON) -m pytest -q -m "not slow and not browser and not postgres" tests
 	$(PYTHON) -m pytest -q $(NBVAL)
+	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
+
+# ruff (configured in pyproject.toml): lint, and formatting checked, never rewritten here.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Refresh the committed pictures in docs/screenshots/ (the browser tests take them).
 screenshots: install

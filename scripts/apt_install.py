@@ -16,8 +16,12 @@ import subprocess
 import sys
 import time
 
-LOCKS = ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock", "/var/lib/apt/lists/lock",
-         "/var/cache/apt/archives/lock")
+LOCKS = (
+    "/var/lib/dpkg/lock-frontend",
+    "/var/lib/dpkg/lock",
+    "/var/lib/apt/lists/lock",
+    "/var/cache/apt/archives/lock",
+)
 BUSY = "Could not get lock"
 
 
@@ -63,17 +67,28 @@ def wait_for_locks(deadline: float) -> None:
             return
         now = time.monotonic()
         if now > deadline:
-            sys.exit(f"apt 仍被占用，请稍后重试 `make` / apt is still locked by {busy[0][1]}; try `make` again later")
+            sys.exit(
+                f"apt 仍被占用，请稍后重试 `make` / apt is still locked by {busy[0][1]}; try `make` again later"
+            )
         if now - said >= 30:
-            print(f"等待 apt 锁：另一个安装正在进行 / waiting for apt's lock ({busy[0][0]}, held by {busy[0][1]})",
-                  file=sys.stderr, flush=True)
+            print(
+                f"等待 apt 锁：另一个安装正在进行 / waiting for apt's lock ({busy[0][0]}, held by {busy[0][1]})",
+                file=sys.stderr,
+                flush=True,
+            )
             said = now
         time.sleep(2)
 
 
 def apt_get(arguments: list[str], deadline: float) -> None:
     """``apt-get`` with ``arguments``, retried while another process takes the lock first."""
-    command = ["apt-get", "-qq", "-o", f"DPkg::Lock::Timeout={max(1, int(deadline - time.monotonic()))}", *arguments]
+    command = [
+        "apt-get",
+        "-qq",
+        "-o",
+        f"DPkg::Lock::Timeout={max(1, int(deadline - time.monotonic()))}",
+        *arguments,
+    ]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     while True:
         wait_for_locks(deadline)

@@ -22,9 +22,17 @@ from .seeding import DEFAULT_SEED, normalise_student_id, rng_for
 __all__ = ["CASES", "DEFAULT_SEED", "load", "labels", "generate", "build", "data_dir"]
 
 
+# An installed wheel carries the committed datasets as crmkit/data/; a checkout has datasets/.
+PACKAGED_DATA = Path(__file__).resolve().parents[1] / "data"
+CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "datasets"
+
+
 def data_dir() -> Path:
-    """Where the committed CSVs live: ``$CRMKIT_DATA_DIR`` or the kit's ``datasets/`` folder."""
-    return Path(os.environ.get("CRMKIT_DATA_DIR") or Path(__file__).resolve().parents[2] / "datasets")
+    """Where the committed CSVs live: ``$CRMKIT_DATA_DIR``, else the datasets installed with the
+    kit (``crmkit/data``), else the ``datasets/`` folder of a checkout."""
+    if os.environ.get("CRMKIT_DATA_DIR"):
+        return Path(os.environ["CRMKIT_DATA_DIR"])
+    return PACKAGED_DATA if PACKAGED_DATA.is_dir() else CHECKOUT_DATA
 
 
 def generate(
