@@ -10,9 +10,10 @@ Two steps, both offline:
      widget itself works in JupyterLab), and a note under each notebook's title on how to open it live;
    - writes the table of contents (``_toc.yml``) and the case table on the start page from the
      cases found, so a new case appears without editing this folder;
-   - copies a local MathJax (from the ``jupyter-server-mathjax`` package) so pages with math need no CDN.
 2. ``build`` runs Jupyter Book (Sphinx) on it into the output folder (default ``build/site/``).
-   Notebooks are not executed: the site shows the outputs committed with them.
+   Notebooks are not executed: the site shows the outputs committed with them. Two small Sphinx
+   extensions in ``book/_ext/`` keep pages offline: math becomes MathML at build time (no
+   MathJax), and a page that would load a script or stylesheet from the web fails the build.
 
 Options ``--hub``, ``--repo`` and ``--binder`` add Jupyter Book's launch buttons to notebook pages
 (JupyterHub through nbgitpuller, Binder) for a course that has them; without them the site explains
@@ -222,17 +223,6 @@ def book_config(hub: str | None, repo: str | None, binder: str | None, branch: s
     return config
 
 
-def local_mathjax() -> Path:
-    """MathJax 2 as shipped by the jupyter-server-mathjax package (Jupyter's own offline copy)."""
-    try:
-        import jupyter_server_mathjax
-    except ImportError:
-        raise SystemExit(
-            "缺少 jupyter-server-mathjax / jupyter-server-mathjax is missing: pip install -e '.[site]' (make site does)"
-        ) from None
-    return Path(jupyter_server_mathjax.__file__).parent / "static"
-
-
 def assemble(src: Path, root: Path = ROOT, hub: str | None = None, repo: str | None = None,
              binder: str | None = None, branch: str = "main") -> dict[str, int]:
     """Write the book's sources into ``src`` (emptied first); return counts of what went in."""
@@ -246,9 +236,8 @@ def assemble(src: Path, root: Path = ROOT, hub: str | None = None, repo: str | N
     (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     toc = table_of_contents(root, keys)
     (src / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    shutil.copytree(BOOK / "assets", src / "assets")
+    shutil.copytree(BOOK / "_static", src / "_static")
     shutil.copytree(BOOK / "_ext", src / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(local_mathjax(), src / "_mathjax" / "mathjax")
     intro = (BOOK / "intro.md").read_text(encoding="utf-8").replace(CASE_TABLE_MARK, case_table(root, keys))
     (src / "intro.md").write_text(intro, encoding="utf-8")
     shutil.copy2(BOOK / "open_live.md", src / "open_live.md")

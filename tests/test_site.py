@@ -3,7 +3,8 @@
 Builds the site with ``book/build.py`` (what `make site` runs) into a temporary folder, then checks
 the built HTML: every case, data dictionary and notebook has a page; every link between pages
 lands on a file of the site (and on an id there, for links with ``#``); no page loads a script,
-stylesheet, font or image from another site; widget outputs are shown as notes. Then headless
+stylesheet, font or image from another site, and there is no MathJax (math is MathML written at
+build time); widget outputs are shown as notes. Then headless
 Chromium opens the start page (through ``index.html``), a case page and a notebook page, and
 checks that the Chinese text is drawn with a CJK font, that the navigation lists every case, that
 the chart image loaded, and that the browser asked for nothing outside the site's folder.
@@ -185,11 +186,36 @@ def test_no_page_loads_anything_from_another_site(site):
         text = stylesheet.read_text(encoding="utf-8", errors="replace")
         found += [f"{stylesheet.relative_to(site)}: {url}" for url in css_loads_from_the_web(text)]
     assert not found, "the site would load these from the web:\n" + "\n".join(found[:40])
-    # Math, where a page has any, is typeset by the local MathJax
-    assert (site / "_static" / "mathjax" / "MathJax.js").is_file()
-    for page in html_pages(site):
-        if 'class="math' in page.read_text(encoding="utf-8"):
-            assert any("_static/mathjax/MathJax.js" in address for _, address in parse(page).loads), page
+    # no MathJax anywhere: math is MathML, written at build time
+    assert not [page for page in html_pages(site) if "mathjax" in page.read_text(encoding="utf-8").lower()]
+
+
+def test_math_becomes_mathml_without_scripts(tmp_path):
+    """book/_ext/mathml_math.py in a bare Sphinx build: inline and display math as <math>, and a
+    formula with an unknown command is a warning (which fails `make site`)."""
+    from sphinx.application import Sphinx
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
+        "extensions = ['mathml_math']\nhtml_math_renderer = 'mathml'\n"
+    )
+    (source / "index.rst").write_text(
+        "CLV\n===\n\nInline :math:`\\frac{m}{1+d}` here.\n\n"
+        ".. math::\n   :label: clv\n\n   CLV = \\sum_{t=1}^{T} \\frac{m r^t}{(1+d)^t}\n\n"
+        "Unknown :math:`\\notacommand{x}`.\n"
+    )
+    warnings = tmp_path / "warnings.txt"
+    with warnings.open("w") as stream:
+        Sphinx(str(source), str(source), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
+               status=None, warning=stream).build()
+    page = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
+    assert page.count("<math ") == 3
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in page
+    assert 'class="eqno">(1)' in page
+    assert "mathjax" not in page.lower()
+    assert "\\notacommand" in warnings.read_text()
 
 
 def test_widget_outputs_say_they_are_interactive_in_jupyterlab(site):
