@@ -9,15 +9,16 @@ Two steps, both offline:
    - puts a note where a notebook shows a widget (the stored output is only its text form; the
      widget itself works in JupyterLab), and a note under each notebook's title on how to open it live;
    - writes the table of contents (``_toc.yml``) and the case table on the start page from the
-     cases found, so a new case appears without editing this folder;
+     cases found, so a new case appears without editing this folder.
 2. ``build`` runs Jupyter Book (Sphinx) on it into the output folder (default ``build/site/``).
    Notebooks are not executed: the site shows the outputs committed with them. Two small Sphinx
    extensions in ``book/_ext/`` keep pages offline: math becomes MathML at build time (no
    MathJax), and a page that would load a script or stylesheet from the web fails the build.
 
-Options ``--hub``, ``--repo`` and ``--binder`` add Jupyter Book's launch buttons to notebook pages
-(JupyterHub through nbgitpuller, Binder) for a course that has them; without them the site explains
-the link patterns (``open_live.md``).
+Options ``--repo`` with ``--hub`` and/or ``--binder`` add Jupyter Book's launch buttons to notebook
+pages (JupyterHub through nbgitpuller, Binder) for a course that has them (``--provider gitlab`` for
+a self-hosted GitLab); without them the site explains the link patterns (``open_live.md``). The
+output is static files: host the folder anywhere, or open its ``index.html``.
 
 This script does not import ``crmkit``.
 """
@@ -29,9 +30,11 @@ import html
 import json
 import re
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -208,11 +211,25 @@ def table_of_contents(root: Path, keys: list[str]) -> dict:
     return {"format": "jb-book", "root": "intro", "parts": parts}
 
 
-def book_config(hub: str | None, repo: str | None, binder: str | None, branch: str) -> dict:
+# hosts whose repository URLs the theme recognises by itself; others need --provider
+KNOWN_HOSTS = {"github.com", "gitlab.com", "bitbucket.org"}
+
+
+def book_config(hub: str | None, repo: str | None, binder: str | None, branch: str,
+                provider: str | None = None) -> dict:
     """``book/_config.yml``, with the launch buttons a course asked for."""
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
     if repo:
         config["repository"] = {"url": repo, "branch": branch, "path_to_book": ""}
+        host = urlsplit(repo).netloc.lower()
+        if host not in KNOWN_HOSTS:
+            if not provider:
+                raise SystemExit(
+                    f"{repo} 不在 GitHub/GitLab/Bitbucket 上：请加 --provider gitlab（或 github、bitbucket）/ "
+                    "not on github.com, gitlab.com or bitbucket.org: add --provider gitlab (or github, bitbucket), "
+                    "the software your git server runs"
+                )
+            config["sphinx"]["config"]["html_theme_options"]["repository_provider"] = provider
         launch = config.setdefault("launch_buttons", {})
         if hub:
             launch["jupyterhub_url"] = hub
@@ -224,7 +241,7 @@ def book_config(hub: str | None, repo: str | None, binder: str | None, branch: s
 
 
 def assemble(src: Path, root: Path = ROOT, hub: str | None = None, repo: str | None = None,
-             binder: str | None = None, branch: str = "main") -> dict[str, int]:
+             binder: str | None = None, branch: str = "main", provider: str | None = None) -> dict[str, int]:
     """Write the book's sources into ``src`` (emptied first); return counts of what went in."""
     if src.exists():
         shutil.rmtree(src)
@@ -232,7 +249,7 @@ def assemble(src: Path, root: Path = ROOT, hub: str | None = None, repo: str | N
     keys = case_keys(root)
     counts = {"cases": 0, "notebooks": 0, "datasets": 0, "widget_notes": 0}
 
-    config = book_config(hub, repo, binder, branch)
+    config = book_config(hub, repo, binder, branch, provider)
     (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     toc = table_of_contents(root, keys)
     (src / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -276,17 +293,20 @@ def build(src: Path, out: Path, work: Path, strict: bool = True) -> None:
     Sphinx writes into ``work/_build/html`` (with its cache beside it); ``out`` gets a copy of the
     pages only. With ``strict`` a warning (a broken cross-reference, a missing page) fails the build.
     """
-    import subprocess
-
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [str(jupyter_book), "build", str(src), "--path-output", str(work), "--builder", "html", "--all", "-q"]
     if strict:
         command += ["-W", "--keep-going"]
-    if subprocess.run(command).returncode:
+    # Jupyter Book's own messages (on stdout) name the work folder as the result: shown only on failure
+    result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    if result.returncode:
+        print(result.stdout[-5000:])
         raise SystemExit("网站构建失败 / the site did not build; see the warnings above")
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(work / "_build" / "html", out, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
+    # GitHub Pages would otherwise drop the folders whose names start with "_" (_static, _images)
+    (out / ".nojekyll").touch()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -297,11 +317,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--binder", help="BinderHub 地址 / BinderHub URL, e.g. https://mybinder.org (needs --repo)")
     parser.add_argument("--repo", help="套件的 git 仓库地址 / the kit's git repository URL")
     parser.add_argument("--branch", default="main", help="分支 / branch for launch links (main)")
+    parser.add_argument("--provider", choices=["github", "gitlab", "bitbucket"],
+                        help="自建 git 服务器的软件 / what a self-hosted --repo server runs (e.g. gitlab)")
     parser.add_argument("--no-strict", dest="strict", action="store_false", help="警告不算失败 / do not fail on warnings")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    counts = assemble(args.src, hub=args.hub, repo=args.repo, binder=args.binder, branch=args.branch)
+    counts = assemble(args.src, hub=args.hub, repo=args.repo, binder=args.binder, branch=args.branch,
+                      provider=args.provider)
     build(args.src, args.out, work=args.src.parent / "book-build", strict=args.strict)
     print(
         f"网站已生成 / site built: {args.out}/index.html — {counts['cases']} 个案例 cases, {counts['notebooks']} 个笔记本 "

@@ -296,3 +296,32 @@ def test_pages_in_chromium_show_chinese_navigation_and_a_chart(site):
             browser.close()
     elsewhere = sorted({url for url in requests if not url.startswith(("file:", "data:", "about:"))})
     assert not elsewhere, f"the pages asked for: {elsewhere}"
+
+
+def load_book_build():
+    """book/build.py as a module (it is a script, not part of the crmkit package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("crmkit_book_build", ROOT / "book" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_launch_options_become_jupyter_book_settings():
+    """`make site SITE_OPTIONS="--repo … --hub … --binder …"`: launch buttons on notebook pages."""
+    build = load_book_build()
+    plain = build.book_config(None, None, None, "main")
+    assert "repository" not in plain and not plain["launch_buttons"].get("jupyterhub_url")
+    config = build.book_config("https://hub.example.edu", "https://github.com/example/crm-casebook",
+                               "https://mybinder.org", "main")
+    assert config["repository"]["url"] == "https://github.com/example/crm-casebook"
+    assert config["launch_buttons"]["jupyterhub_url"] == "https://hub.example.edu"
+    assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    assert config["sphinx"]["recursive_update"] is True  # else the theme options would drop the buttons
+    with pytest.raises(SystemExit, match="--provider"):
+        build.book_config("https://hub.example.edu", "https://git.example.edu/crm/crm-casebook", None, "main")
+    own_server = build.book_config(None, "https://git.example.edu/crm/crm-casebook", None, "main", "gitlab")
+    assert own_server["sphinx"]["config"]["html_theme_options"]["repository_provider"] == "gitlab"
+    with pytest.raises(SystemExit, match="--repo"):
+        build.book_config("https://hub.example.edu", None, None, "main")
