@@ -7,7 +7,8 @@ stylesheet, font or image from another site, and there is no MathJax (math is Ma
 build time); widget outputs are shown as notes. Then headless
 Chromium opens the start page (through ``index.html``), a case page and a notebook page, and
 checks that the Chinese text is drawn with a CJK font, that the navigation lists every case, that
-the chart image loaded, and that the browser asked for nothing outside the site's folder.
+the chart image loaded, that a search in Chinese finds the case, and that the browser asked for
+nothing outside the site's folder.
 Screenshots go to ``build/site-screenshots/`` (git-ignored), so a person can look.
 """
 
@@ -292,6 +293,12 @@ def test_pages_in_chromium_show_chinese_navigation_and_a_chart(site):
             chart.screenshot(path=str(SCREENSHOTS / "notebook_chart.png"))
             page.locator(".crmkit-widget-note").last.scroll_into_view_if_needed()
             page.screenshot(path=str(SCREENSHOTS / "notebook_widget_note.png"))
+
+            # 4. Searching in Chinese finds the case (the index is split into words by jieba)
+            page.goto(f"{site_url}/search.html?q=成交率")
+            results = page.locator("#search-results li a")
+            expect(results.first).to_be_visible(timeout=15_000)
+            assert any("retail_chain" in href for href in results.evaluate_all("links => links.map(a => a.href)"))
         finally:
             browser.close()
     elsewhere = sorted({url for url in requests if not url.startswith(("file:", "data:", "about:"))})
