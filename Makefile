@@ -128,6 +128,12 @@ notebooks: install
 benchmark-grading: install
 	$(PYTHON) benchmarks/autograde_class.py --students 60
 
+# The case library as a website (Jupyter Book 1, no network needed): build/site/index.html, static
+# files to host anywhere. Launch buttons for a course: make site SITE_OPTIONS="--repo URL --hub URL".
+.PHONY: site
+site: install
+	$(PYTHON) book/build.py --out build/site $(SITE_OPTIONS)
+
 datasets: install
 	$(BIN)/crmkit data build
 
