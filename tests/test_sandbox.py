@@ -2,198 +2,278 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import socket
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from crmkit.grading import kernel_factory, sandbox
+from crmkit.grading import kernel_factory, sandbox, seccomp
+from crmkit.grading.executor import CellRunner
 
 pytestmark = pytest.mark.skipif(
     sandbox.bwrap_problem() is not None, reason="needs bubblewrap: make install adds it"
 )
 
 AS_ROOT = os.geteuid() == 0
-LIMITS = sandbox.Limits(cell_timeout=20, memory_bytes=1024**3, processes=40)
+LIMITS = sandbox.Limits(
+    cell_timeout=20,
+    memory_bytes=1024**3,
+    processes=40,
+    work_bytes=8 * 1024**2,
+    work_files=100,
+    scratch_bytes=8 * 1024**2,
+    scratch_files=100,
+)
 SLOT = 7
+needs_root = pytest.mark.skipif(not AS_ROOT, reason="kernels get user ids and private folders as root")
 
 
 @pytest.fixture(scope="module")
-def box(tmp_path_factory):
+def boxes(tmp_path_factory):
+    """A worker's folder with both sandboxes; the inbox holds a submission's own file."""
     root = tmp_path_factory.mktemp("sandbox")
-    for folder in ("runtime", "work", "course/source"):
-        (root / folder).mkdir(parents=True)
+    folder = root / "worker"
+    folder.mkdir(mode=0o700)
+    (folder / "inbox").mkdir(mode=0o700)
+    (folder / "cache").mkdir(mode=0o755)
+    if AS_ROOT:
+        os.chown(folder / "cache", sandbox.role_uid("tests", SLOT), sandbox.role_uid("tests", SLOT))
+    (folder / "inbox" / "data.txt").write_text("the submission's own file")
+    (root / "course" / "source").mkdir(parents=True)
     (root / "course" / "gradebook.db").write_text("secret")
-    (root / "work" / "data.txt").write_text("the submission's own file")
-    os.environ["JUPYTER_PATH"] = str(root)
-    sandbox.write_kernelspec(root)
-    box = sandbox.Sandbox(
-        sandbox.slot_uid(SLOT),
-        LIMITS,
-        root / "runtime",
-        [root / "work"],
-        root / "sandbox.log",
-        kernel_arguments=("--HistoryManager.hist_file=:memory:",),
-    )
-    sandbox.activate(box)
-    yield box, root
-    sandbox.activate(None)
-    box.close()
+    arguments = ("--HistoryManager.hist_file=:memory:",)
+    students = sandbox.Sandbox("student", SLOT, LIMITS, folder, root / "s.log", kernel_arguments=arguments)
+    tests = sandbox.Sandbox("tests", SLOT, LIMITS, folder, root / "t.log", kernel_arguments=arguments)
+    yield students, tests, root
+    students.close()
+    tests.close()
 
 
-def run(box, *cells: str) -> list[str]:
-    """Execute ``cells`` in a fresh sandboxed kernel; each cell's text output (or error name)."""
-    sandbox_, root = box
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    NotebookClient(
-        notebook,
-        kernel_name=sandbox.KERNEL_NAME,
-        timeout=LIMITS.cell_timeout,
-        allow_errors=True,
-        shutdown_kernel="immediate",
-        resources={"metadata": {"path": str(root / "work")}},
-    ).execute()
-    sandbox_.recycle()
+def run(box: sandbox.Sandbox, *cells: str, student: str = "s001", inbox: bool = True) -> list[str]:
+    """Execute ``cells`` in a fresh kernel of ``box``; each cell's text output (or error name)."""
+    kernel = box.start(student, inbox=inbox and box.role == "student")
+    runner = CellRunner(kernel.client, kernel.alive, kernel.interrupt)
     texts = []
-    for cell in notebook.cells:
-        text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-        errors = [o.ename for o in cell.outputs if o.output_type == "error"]
-        kinds = [k for o in cell.outputs for k in o.get("data", {})]
-        texts.append(text.strip() or ",".join(errors + kinds))
+    try:
+        for code in cells:
+            outputs = runner.run(code, LIMITS.cell_timeout).outputs
+            text = "".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
+            errors = [o["ename"] for o in outputs if o["output_type"] == "error"]
+            kinds = [k for o in outputs for k in o.get("data", {})]
+            texts.append(text.strip() or ",".join(errors + kinds))
+    finally:
+        kernel.close()
+        box.recycle()
     return texts
 
 
-@pytest.mark.skipif(
-    not AS_ROOT, reason="kernels get a user id of their own only when grading runs as root"
-)
-def test_kernel_runs_as_the_slots_own_user(box):
-    assert run(box, "import os; print(os.getuid(), os.getgid(), os.getgroups())") == [
-        f"{sandbox.FIRST_SLOT_UID + SLOT} {sandbox.FIRST_SLOT_UID + SLOT} []"
-    ]
+@needs_root
+def test_kernels_run_as_their_roles_own_users(boxes):
+    students, tests, _ = boxes
+    code = "import os; print(os.getuid(), os.getgid(), os.getgroups())"
+    student_uid, test_uid = sandbox.FIRST_UID["student"] + SLOT, sandbox.FIRST_UID["tests"] + SLOT
+    assert run(students, code) == [f"{student_uid} {student_uid} []"]
+    assert run(tests, code) == [f"{test_uid} {test_uid} []"]
 
 
-def test_kernel_works_in_the_submission_folder(box):
-    _, root = box
+def test_kernel_works_in_a_private_folder_with_the_submissions_files(boxes):
+    students, _, _ = boxes
     out = run(
-        box,
+        students,
         "import os; print(os.getcwd()); print(open('data.txt').read())",
         "open('result.csv', 'w').write('ok'); print('written')",
     )
-    assert out == [f"{root / 'work'}\nthe submission's own file", "written"]
+    assert out == [f"{kernel_factory.WORK}\nthe submission's own file", "written"]
 
 
-def test_no_network_not_even_loopback(box):
+def test_the_graded_students_id_comes_from_the_grader(boxes):
+    students, tests, _ = boxes
+    code = "from crmkit import course; print(course.student_id())"
+    assert run(students, code, student="s042") == ["s042"]
+    assert run(tests, code, student="s042") == ["s042"]
+
+
+@needs_root
+def test_what_a_kernel_writes_is_gone_for_the_next_one(boxes):
+    students, _, root = boxes
+    first = run(students, "open('/grading/scratch/x', 'w').write('1'); open('left.txt', 'w').write('1'); print('ok')")
+    second = run(students, "import os; print(sorted(os.listdir('.')), os.path.exists('/grading/scratch/x'))")
+    assert first == ["ok"] and second == ["['data.txt'] False"]
+    assert not list(root.rglob("left.txt"))  # never on the host's disk
+
+
+@needs_root
+def test_working_folder_has_a_size_and_file_quota(boxes):
+    students, _, _ = boxes
+    out = run(
+        students,
+        "try:\n    open('big', 'wb').write(b'x' * 20 * 1024**2)\nexcept OSError as e:\n    print('full', e.errno)",
+        "n = 0\ntry:\n    while True:\n        open(f'f{n}', 'w').close(); n += 1\n"
+        "except OSError as e:\n    print('files', n < 200, e.errno)",
+    )
+    assert out[0] == "full 28" and out[1] == "files True 28"  # ENOSPC
+
+
+def test_no_network_not_even_loopback(boxes):
+    students, _, _ = boxes
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
         out = run(
-            box,
+            students,
             f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
             "    print('connected')\nexcept OSError as error:\n    print('refused', type(error).__name__)",
         )
     assert out[0].startswith("refused")
 
 
-def test_course_files_and_secrets_are_not_there(box):
-    _, root = box
+def test_course_files_secrets_and_the_grader_folders_are_not_there(boxes):
+    students, _, root = boxes
     paths = [
         root / "course" / "gradebook.db",
         root / "course" / "source",
+        root / "worker",
         Path(__file__).parents[1] / "exercises",
         Path("/etc/shadow"),
         Path(__file__),
     ]
-    out = run(box, f"import os; print([os.path.exists(p) for p in {[str(p) for p in paths]!r}])")
+    out = run(students, f"import os; print([os.path.exists(p) for p in {[str(p) for p in paths]!r}])")
     assert out == [str([False] * len(paths))]
 
 
-def test_setuid_programs_cannot_give_root_back(box):
+@needs_root
+def test_a_student_kernel_cannot_reach_the_runtime_folder_or_the_inbox(boxes):
+    students, _, _ = boxes
     out = run(
-        box,
-        "print([l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0].split()[1])",
+        students,
+        "import os\nfor p in ('/grading/runtime', '/grading/inbox'):\n"
+        "    try:\n        os.listdir(p); print(p, 'readable')\n    except OSError as e:\n        print(p, e.errno)",
+        "try:\n    open('/grading/cache/x', 'w')\nexcept OSError as e:\n    print('cache', e.errno)",
     )
+    assert out == ["/grading/runtime 13\n/grading/inbox 13", "cache 30"]  # EACCES, EROFS
+
+
+def test_setuid_programs_cannot_give_root_back(boxes):
+    students, _, _ = boxes
+    out = run(students, "print([l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0].split()[1])")
     assert out == ["1"]
 
 
-@pytest.mark.skipif(
-    not AS_ROOT, reason="RLIMIT_NPROC binds a user id of the kernel's own (grading as root)"
-)
-def test_fork_bomb_hits_the_process_limit_and_is_cleared(box):
-    sandbox_, _ = box
+@pytest.mark.skipif(seccomp.platform.machine() not in seccomp.ARCHITECTURES, reason="no filter for this machine")
+def test_no_user_namespaces_mounts_or_tracing(boxes):
+    students, _, _ = boxes
+    out = run(
+        students,
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.unshare(0x10000000), ctypes.get_errno(), libc.unshare(0x20000), ctypes.get_errno())",
+        "import subprocess\nprint(subprocess.run(['unshare', '-U', 'true'], capture_output=True).returncode != 0)",
+        "import threading\nt = threading.Thread(target=print, args=('threads still work',)); t.start(); t.join()",
+    )
+    assert out == ["-1 1 -1 1", "True", "threads still work"]
+
+
+@needs_root
+def test_system_v_shared_memory_dies_with_the_kernel(boxes):
+    students, _, _ = boxes
+    make = (
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.shmget(0x5EED, 4096, 0o1666) >= 0)"
+    )
+    look = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.shmget(0x5EED, 4096, 0o666))"
+    assert run(students, make) == ["True"]
+    assert run(students, look) == ["-1"]  # the next student's kernel has a fresh IPC namespace
+
+
+@needs_root
+def test_fork_bomb_hits_the_process_limit_and_is_cleared(boxes):
+    students, _, _ = boxes
     bomb = (
         "import os, time\nforked = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
         "            time.sleep(600)\n            os._exit(0)\n        forked += 1\n"
         "except OSError:\n    print('stopped after', forked)"
     )
-    out = run(box, bomb)
+    out = run(students, bomb)
     assert out[0].startswith("stopped after") and int(out[0].split()[-1]) < LIMITS.processes
-    # recycle() killed every child; what may remain is the next kernel, prepared ahead
-    assert len(kernel_factory.processes_of(sandbox_.uid)) <= 1
+    assert kernel_factory.processes_of(students.uid) == []  # every child killed; the next kernel is not yet its
 
 
-def test_memory_limit(box):
-    out = run(box, "hog = bytearray(2 * 1024**3)")
-    assert out == ["MemoryError"]
+def test_memory_limit(boxes):
+    students, _, _ = boxes
+    assert run(students, "hog = bytearray(2 * 1024**3)") == ["MemoryError"]
 
 
-@pytest.mark.skipif(
-    not AS_ROOT, reason="the kernel's processes are told apart by its own user id (grading as root)"
-)
-def test_processes_left_running_are_killed_between_submissions(box):
-    sandbox_, _ = box
-    run(box, "import subprocess; subprocess.Popen(['sleep', '600']); print('started')")
-    commands = [
-        Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
-        for pid in kernel_factory.processes_of(sandbox_.uid)
-    ]
-    assert (
-        b"sleep" not in commands and len(commands) <= 1
-    )  # at most the next kernel, prepared ahead
+@needs_root
+def test_processes_left_running_are_killed_between_submissions(boxes):
+    students, _, _ = boxes
+    run(students, "import subprocess; subprocess.Popen(['sleep', '600']); print('started')")
+    assert kernel_factory.processes_of(students.uid) == []
 
 
-def test_each_kernel_is_fresh(box):
-    first = run(box, "import builtins; builtins.leak = 'from the last student'; print('set')")
-    second = run(box, "import builtins; print(getattr(builtins, 'leak', 'clean'))")
+def test_each_kernel_is_fresh(boxes):
+    students, _, _ = boxes
+    first = run(students, "import builtins; builtins.leak = 'from the last student'; print('set')")
+    second = run(students, "import builtins; print(getattr(builtins, 'leak', 'clean'))")
     assert first == ["set"] and second == ["clean"]
 
 
-def test_charts_still_render_inline(box):
-    out = run(box, "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]);")
+def test_charts_still_render_inline(boxes):
+    students, _, _ = boxes
+    out = run(students, "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]);")
     assert "image/png" in out[0]
 
 
-def test_a_kernel_that_cannot_start_is_reported_and_the_sandbox_lives_on(box, tmp_path):
-    sandbox_, root = box
-    (tmp_path / "runtime").mkdir()
-    starved = sandbox.Sandbox(
-        sandbox.slot_uid(SLOT + 1),
-        sandbox.Limits(memory_bytes=64 * 1024**2),
-        tmp_path / "runtime",
-        [root / "work"],
-        tmp_path / "sandbox.log",
+def test_the_student_kernel_reads_the_data_the_test_kernel_left(boxes):
+    students, tests, _ = boxes
+    code = (
+        "import time\nfrom crmkit.datasets import load, variant_cache\nstarted = time.perf_counter()\n"
+        "print(variant_cache.read('futures_broker', 20260101, 'cached-student', 3000) is not None)"
     )
-    sandbox.activate(starved)
+    load_it = "from crmkit.datasets import load\nprint(len(load('futures_broker', 'trades', student='cached-student')) > 0)"
+    tests_kernel = tests.start("cached-student")
+    runner = CellRunner(tests_kernel.client, tests_kernel.alive, tests_kernel.interrupt)
     try:
-        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
-        client = NotebookClient(
-            notebook,
-            kernel_name=sandbox.KERNEL_NAME,
-            timeout=20,
-            startup_timeout=20,
-            resources={"metadata": {"path": str(root / "work")}},
-        )
-        with pytest.raises(Exception, match="did not start|died"):
-            client.execute()
-        atexit.unregister(
-            client._cleanup_kernel
-        )  # nbclient's clean-up of a kernel that never started
+        assert "True" in runner.run(load_it, 60).outputs[0]["text"]
+        assert run(students, code, student="cached-student") == ["True"]
+    finally:
+        tests_kernel.close()
+        tests.recycle()
+
+
+def test_a_kernel_that_cannot_start_is_reported_and_the_sandbox_lives_on(boxes, tmp_path):
+    students, _, _ = boxes
+    folder = tmp_path / "starved"
+    folder.mkdir(mode=0o700)
+    (folder / "inbox").mkdir()
+    (folder / "cache").mkdir()
+    starved = sandbox.Sandbox("student", SLOT + 1, sandbox.Limits(memory_bytes=64 * 1024**2), folder,
+                              tmp_path / "sandbox.log")  # fmt: skip
+    try:
+        with pytest.raises(sandbox.SandboxError, match="did not start|did not answer"):
+            starved.start("s001", timeout=20)
         starved.recycle()  # the factory still answers
     finally:
         starved.close()
-        sandbox.activate(sandbox_)
-    assert run(box, "print('still grading')") == ["still grading"]
+    assert run(students, "print('still grading')") == ["still grading"]
+
+
+def test_a_kernel_log_is_read_without_following_links_or_blocking(tmp_path):
+    fifo = tmp_path / "fifo.log"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.log"
+    link.symlink_to("/etc/passwd")
+    noisy = tmp_path / "noisy.log"
+    noisy.write_bytes(b"\x1b[2J\x1b]0;title\x07Error: boom\x1b[31m red\x1b[0m\n" + b"x" * 200_000)
+    assert sandbox.read_log(fifo) == "" and sandbox.read_log(link) == ""
+    text = sandbox.read_log(noisy)
+    assert "\x1b" not in text and "\x07" not in text and len(text) <= sandbox.MAX_LOG_BYTES
+
+
+def test_seccomp_program_is_well_formed_for_every_machine():
+    for machine in seccomp.ARCHITECTURES:
+        program = seccomp.program(machine)
+        assert program[-1] == (seccomp.RET_K, 0, 0, seccomp.RET_KILL_PROCESS)
+        assert all(0 <= jt <= 255 and 0 <= jf <= 255 for _, jt, jf, _ in program)
+        returns = [k for code, _, _, k in program if code == seccomp.RET_K]
+        assert seccomp.RET_ERRNO | seccomp.EPERM in returns and seccomp.RET_ALLOW in returns

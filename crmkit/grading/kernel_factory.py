@@ -1,34 +1,43 @@
-"""The kernel factory that runs inside a grading sandbox: imports once, forks a fresh kernel per notebook.
+"""The kernel factory inside a grading sandbox: imports once, forks an isolated kernel per notebook.
 
-``python -m crmkit.grading.kernel_factory`` is started by :class:`crmkit.grading.sandbox.Sandbox` inside
-bubblewrap, as root of a private pid namespace, with no network and a filesystem view that holds
-Python, the kit, and only the submission being graded. It imports what every assignment uses
-(pandas, matplotlib, ipykernel, crmkit) once, then answers one JSON request per line on stdin:
+``python -m crmkit.grading.kernel_factory`` is started by :class:`crmkit.grading.sandbox.Sandbox`
+inside bubblewrap. It imports what every assignment uses (pandas, matplotlib, ipykernel, crmkit)
+once, then answers one JSON request per line on stdin:
 
 ``{"prepare": {...}}``
-    fork a kernel: the child gets its own session, switches to the slot's user id, takes the
-    resource limits and initializes an ordinary ipykernel on the given connection file, then
-    waits. Replies ``{"pid": N}``. Forking a warm process costs milliseconds where a new
-    interpreter costs about a second; the grader prepares the next kernel while it finishes the
-    last submission. The child shares no state with earlier kernels: it is a copy of the
-    factory, which never runs student code.
-``{"go": [pid, cwd]}``
-    the prepared kernel moves to the submission's folder and starts serving.
+    fork a kernel and get it ready, privileged steps first, in this order: its own session; a
+    private mount and IPC namespace with a fresh, size-capped tmpfs on ``/grading/work`` (its
+    working folder) and on ``/grading/scratch`` (home and temporary files), so nothing it writes is seen by
+    anyone else and System V shared memory dies with it; hard resource limits;
+    ``PR_SET_NO_NEW_PRIVS`` and the seccomp filter (:mod:`crmkit.grading.seccomp`: no user
+    namespaces, mounts or tracing); then ipykernel is initialized on the grader's connection
+    file. Its sockets and log are created now, by the factory's user, in the grader's runtime
+    folder, which the kernel can neither write nor (as root grader) even read. Replies
+    ``{"pid": N}``. The grader prepares the next kernel while it saves the last submission.
+``{"go": {"pid": N, "student": ID, "inbox": bool}}``
+    the prepared kernel copies the submission's files from ``/grading/inbox`` into its working folder
+    (``inbox`` true: a student kernel), gives both folders to the kernel's user id, drops every
+    privilege (no groups, the slot's user id) and starts serving in its working folder.
 ``{"poll": pid}``, ``{"signal": [pid, signum]}``
-    for jupyter_client's provisioner: exit status or None; deliver a signal (interrupt).
+    exit status or None; deliver a signal (an interrupt, or SIGKILL to the kernel's session).
 ``{"reset": true}``
-    kill every process of the slot's user id (whatever a submission left running), reap them,
-    and empty ``/tmp``. Run between two submissions and at the wall limit.
+    kill every process of this sandbox's kernels (by user id when the grader is root; else
+    every process but the factory and bubblewrap's init) and reap them.
 
-The factory itself never reads student files and ignores everything kernels do.
+The factory never runs student code and never reads what kernels write. Without root (bubblewrap
+in a user namespace) a kernel cannot mount: it then works in shared working and scratch
+folders that the factory empties between kernels, without size quotas (see
+docs/grading_safety.md).
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
 import signal
+import stat
 import sys
 import time
 from pathlib import Path
@@ -36,68 +45,106 @@ from pathlib import Path
 # Imported before any fork, so kernels start warm. Thread pools stay at one thread so that
 # forking is safe and a kernel does not take more than its core.
 WARM_IMPORTS = (
-    "numpy",
-    "pandas",
-    "matplotlib",
-    "matplotlib.pyplot",
-    "ipywidgets",
-    "crmkit.datasets",
-    "crmkit.course",
-    "crmkit.widgets",
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
-    "IPython.core.interactiveshell",
-)
+    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
+    "crmkit.datasets", "crmkit.course", "crmkit.course.plain_data", "crmkit.widgets",
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.interactiveshell",
+)  # fmt: skip
+
+WORK = Path("/grading/work")  # the kernel's working folder (the submission's files, for a student kernel)
+SCRATCH = Path("/grading/scratch")  # the kernel's home and temporary folder
+INBOX = Path("/grading/inbox")  # the submission's files, put there by the grader, read-only here
+
+CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
+PR_SET_NO_NEW_PRIVS = 38
 
 _exit_status: dict[int, int] = {}
 _waiting: dict[int, int] = {}  # prepared kernels: pid -> the pipe that tells them to go
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _no_new_privileges() -> None:
-    """Set PR_SET_NO_NEW_PRIVS: a setuid program cannot give a kernel its root back."""
-    import ctypes
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
 
-    PR_SET_NO_NEW_PRIVS = 38
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+def private_folders(quota: dict) -> bool:
+    """Give this process its own mount and IPC namespace with fresh tmpfs on its two folders.
+
+    Returns False (and changes nothing) where the sandbox may not mount: without root.
+    """
+    if _libc.unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0:
+        return False
+    _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "private mounts")
+    for folder, size, files in ((WORK, quota["work_bytes"], quota["work_files"]),
+                                (SCRATCH, quota["scratch_bytes"], quota["scratch_files"])):
+        options = f"size={int(size)},nr_inodes={int(files)},mode=0755".encode()
+        _check(_libc.mount(b"tmpfs", str(folder).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"tmpfs {folder}")
+    return True
+
+
+def empty(folder: Path) -> None:
+    """Remove everything inside ``folder`` without following links (it stays)."""
+    if not folder.is_dir():
+        return
+    for entry in os.scandir(folder):
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def copy_inbox(source: Path, target: Path) -> None:
+    """Copy the regular files and folders of ``source`` into ``target`` (links and the rest skipped)."""
+    for entry in os.scandir(source):
+        here, there = Path(entry.path), target / entry.name
+        if entry.is_dir(follow_symlinks=False):
+            there.mkdir()
+            copy_inbox(here, there)
+        elif entry.is_file(follow_symlinks=False):
+            shutil.copyfile(here, there, follow_symlinks=False)
+
+
+def give_to(folder: Path, uid: int) -> None:
+    """Make ``folder`` and everything in it belong to ``uid`` (not following links)."""
+    os.chown(folder, uid, uid, follow_symlinks=False)
+    for root, folders, files in os.walk(folder):
+        for name in folders + files:
+            os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
 
 
 def _become_kernel(request: dict, go: int) -> None:
-    """In the forked child: isolate, limit, drop to the slot's user id, run ipykernel. Never returns.
+    """In the forked child: isolate, limit, initialize ipykernel, wait for go, drop privileges, serve.
 
-    The kernel is initialized (sockets bound) at once, but runs student code only after the
-    factory writes its working folder to the pipe ``go``.
+    Never returns. Nothing of the student runs before the privileges are gone.
     """
     try:
         os.setsid()
-        # the factory's pipes must not reach student code; the kernel's own errors go to a log
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
-        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchown(log, request["uid"], request["uid"])
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         os.dup2(log, 2)
-        uid = request["uid"]
-        home = Path(request["home"])
+        uid, root = request["uid"], os.geteuid() == 0
+        isolated = root and private_folders(request["quota"])
+        home = SCRATCH / "home"
         home.mkdir(parents=True, exist_ok=True)
-        os.chown(home, uid, uid)
         os.environ.clear()
         os.environ.update(request["env"])
-        os.environ.update(
-            HOME=str(home),
-            IPYTHONDIR=str(home / "ipython"),
-            XDG_CACHE_HOME=str(home / "cache"),
-            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-            TMPDIR="/tmp",
-        )
+        os.environ.update(HOME=str(home), IPYTHONDIR=str(home / "ipython"), XDG_CACHE_HOME=str(home / "cache"),
+                          MPLCONFIGDIR=str(home / "mpl"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+                          TMPDIR=str(SCRATCH))
         import resource
 
         for name, value in request["rlimits"].items():
             resource.setrlimit(getattr(resource, name), (value, value))
-        _no_new_privileges()
-        if os.getuid() != uid:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+        _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        if request.get("seccomp", True):
+            from crmkit.grading import seccomp
+
+            seccomp.install()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.chdir(home)
@@ -105,11 +152,21 @@ def _become_kernel(request: dict, go: int) -> None:
 
         app = IPKernelApp.instance()
         app.initialize(["-f", request["connection_file"], *request.get("arguments", [])])
-        cwd = os.read(go, 4096).decode()
-        if not cwd:  # the factory is gone
+        order = _read_go(go)
+        if order is None:  # the factory is gone
             os._exit(0)
-        os.close(go)
-        os.chdir(cwd)
+        if order.get("inbox") and INBOX.is_dir():
+            copy_inbox(INBOX, WORK)
+        os.environ.update({name: str(value) for name, value in order.get("env", {}).items()})
+        if root:
+            give_to(WORK, uid)
+            give_to(SCRATCH, uid)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        if not isolated:
+            os.umask(0o077)
+        os.chdir(WORK)
         app.start()
     except BaseException:  # noqa: BLE001 - the reason goes to the kernel's log, the status to the grader
         import traceback
@@ -117,6 +174,17 @@ def _become_kernel(request: dict, go: int) -> None:
         traceback.print_exc()
         os._exit(1)
     os._exit(0)
+
+
+def _read_go(pipe: int) -> dict | None:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(pipe, 65536)
+        if not chunk:
+            return None
+        data += chunk
+    os.close(pipe)
+    return json.loads(data)
 
 
 def _reap() -> None:
@@ -156,14 +224,14 @@ def processes_of(uid: int) -> list[int]:
     return found
 
 
-def reset(uid: int, keep: list[str], rounds: int = 50) -> int:
-    """SIGKILL every process of ``uid`` (a fork bomb may fork between scan and kill); empty /tmp.
+def reset(uid: int, rounds: int = 50) -> int:
+    """SIGKILL every process of ``uid`` (a fork bomb may fork between scan and kill); how many.
 
-    ``keep`` names the entries of /tmp that lead to the grader's bound folders.
+    Without root the factory and bwrap's init share the kernels' user id and are spared; the
+    shared working and scratch folders are emptied.
     """
     killed = 0
     for _ in range(rounds):
-        # without root, the factory and bwrap's init share the kernels' user id
         pids = [pid for pid in processes_of(uid) if pid not in (1, os.getpid())]
         if not pids:
             break
@@ -176,14 +244,47 @@ def reset(uid: int, keep: list[str], rounds: int = 50) -> int:
         time.sleep(0.02)
         _reap()
     _reap()
-    for entry in Path("/tmp").iterdir():
-        if entry.name in keep:
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+    if os.geteuid() != 0:
+        empty(WORK)
+        empty(SCRATCH)
     return killed
+
+
+def _prepare(request: dict, uid: int) -> dict:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(write_end)
+        _become_kernel({**request, "uid": uid}, read_end)
+    os.close(read_end)
+    _waiting[pid] = write_end
+    return {"pid": pid}
+
+
+def _go(order: dict) -> dict:
+    write_end = _waiting.pop(order["pid"], None)
+    if write_end is None:
+        return {"ok": False}
+    try:
+        os.write(write_end, json.dumps(order).encode() + b"\n")
+        started = True
+    except BrokenPipeError:  # it died while getting ready; its log says why
+        started = False
+    os.close(write_end)
+    return {"ok": started}
+
+
+def _signal(pid: int, signum: int) -> dict:
+    try:
+        if signum == signal.SIGKILL:  # the whole session, and wait: the grader polls next
+            os.killpg(pid, signum)
+            _, status = os.waitpid(pid, 0)
+            _exit_status[pid] = os.waitstatus_to_exitcode(status)
+        else:
+            os.kill(pid, signum)
+        return {"ok": True}
+    except (ProcessLookupError, ChildProcessError):
+        return {"ok": False}
 
 
 def serve(uid: int) -> None:
@@ -192,44 +293,18 @@ def serve(uid: int) -> None:
     for line in sys.stdin:
         request = json.loads(line)
         if "prepare" in request:
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(write_end)
-                _become_kernel({**request["prepare"], "uid": uid}, read_end)
-            os.close(read_end)
-            _waiting[pid] = write_end
-            reply = {"pid": pid}
+            reply = _prepare(request["prepare"], uid)
         elif "go" in request:
-            pid, cwd = request["go"]
-            write_end = _waiting.pop(pid, None)
-            started = write_end is not None
-            if started:
-                try:
-                    os.write(write_end, cwd.encode())
-                except BrokenPipeError:  # it died while getting ready; its log says why
-                    started = False
-                os.close(write_end)
-            reply = {"ok": started}
+            reply = _go(request["go"])
         elif "poll" in request:
             reply = {"status": _poll(request["poll"])}
         elif "signal" in request:
-            pid, signum = request["signal"]
-            try:
-                if signum == signal.SIGKILL:  # the whole session, and wait: the grader polls next
-                    os.killpg(pid, signum)
-                    _, status = os.waitpid(pid, 0)
-                    _exit_status[pid] = os.waitstatus_to_exitcode(status)
-                else:
-                    os.kill(pid, signum)
-                reply = {"ok": True}
-            except (ProcessLookupError, ChildProcessError):
-                reply = {"ok": False}
+            reply = _signal(*request["signal"])
         elif "reset" in request:
             for write_end in _waiting.values():
                 os.close(write_end)
             _waiting.clear()
-            reply = {"killed": reset(uid, request["reset"])}
+            reply = {"killed": reset(uid)}
         else:
             reply = {"error": f"unknown request {sorted(request)}"}
         out.write(json.dumps(reply) + "\n")
@@ -238,16 +313,15 @@ def serve(uid: int) -> None:
 
 def main() -> None:
     uid = int(sys.argv[1])
-    os.environ.update(
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
-        MPLBACKEND="module://matplotlib_inline.backend_inline",
-    )  # as ipykernel sets it
+    os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                      MPLBACKEND="module://matplotlib_inline.backend_inline")  # as ipykernel sets it
     for module in WARM_IMPORTS:
         __import__(module)
     import matplotlib.font_manager  # noqa: F401  (reads the font cache once, for every kernel)
 
+    for folder in (WORK, SCRATCH):
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            raise SystemExit(f"{folder} is missing in the sandbox")
     sys.stdout.write(json.dumps({"ready": os.getpid()}) + "\n")
     sys.stdout.flush()
     serve(uid)
