@@ -206,10 +206,18 @@ def test_the_tamper_attempt_is_flagged_in_the_report(demo):
     )
     assert (
         row["needs_attention"].startswith(REASON_TAMPER)
-        and "exception handling" in row["needs_attention"]
+        and "deleted or renamed" in row["needs_attention"]
     )
-    score = score_of(folder, student, assignment)
-    assert score.auto_score < score.auto_max, "silencing errors must not earn the unsolved tasks"
+    # silencing errors earns no unsolved task, and the deleted test's points are not given away
+    submitted = read_notebook(folder / "submitted" / student / assignment / f"{assignment}.ipynb")
+    unsolved = [c.metadata["nbgrader"]["grade_id"].replace("_answer", "_tests") for c in submitted.cells
+                if c.metadata.get("nbgrader", {}).get("solution") and "NotImplementedError" in c.source]  # fmt: skip
+    cells = grades.cell_scores(folder, assignment, student)
+    assert all(cells[test] == 0 for test in unsolved if test in cells), (unsolved, cells)
+    deleted = set(autograded_points(assignment)) - {
+        c.metadata.get("nbgrader", {}).get("grade_id") for c in submitted.cells
+    }
+    assert deleted and all(cells.get(test) is None for test in deleted), (deleted, cells)
 
 
 def test_the_missing_submission_is_in_the_report_attention_list(demo):

@@ -78,7 +78,7 @@ def test_a_killed_run_resumes_without_losing_or_duplicating(course):
 
     # nothing of the killed run keeps running, and its scratch copies go at the next start
     if os.geteuid() == 0:
-        slots = [sandbox.FIRST_SLOT_UID + slot for slot in range(2)]
+        slots = [sandbox.FIRST_UID[role] + slot for role in sandbox.FIRST_UID for slot in range(2)]
         deadline = time.monotonic() + 30
         while (
             any(kernel_factory.processes_of(uid) for uid in slots) and time.monotonic() < deadline

@@ -1,36 +1,57 @@
-"""Hostile submissions under ``crmkit course autograde`` (parallel, sandboxed): the run carries on.
+"""Hostile submissions under ``crmkit course autograde``: no points without solving, nothing leaks,
+nothing of the course is touched, and the run carries on.
 
-One class of students is graded once for the module, with tight limits (5 s a cell, 60 s a
-submission, 1.5 GiB of memory) so a hostile notebook cannot hold the machine. Each test asserts
-that the hostile student gets nothing for the cheated task or is flagged for the instructor,
-and that the honest students graded in the same run keep their full marks.
+One class is graded once for the module, with tight limits (5 s a cell, 60 s a submission,
+1.5 GiB of memory), two workers. Beside the hostile students, honest ones hand in the solution,
+a partly solved notebook and a typical mistake; their scores must equal plain
+``nbgrader autograde`` on the same submissions (run on a copy of the course in the same test).
+
+Each hostile submission replaces the first task's answer (``rfm``) with its attack unless it
+says otherwise; the attack classes follow docs/grading_safety.md: the grader's own files,
+points without solving, leaks of the hidden tests, resources, and broken submissions.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from crmkit.grading import sandbox
+from crmkit.grading import course_folder, sandbox
 from crmkit.grading import scores as grades
 from crmkit.grading.autograde import autograde
-from crmkit.grading.submissions import notebook_path, read_notebook, replace_solution, submit
+from crmkit.grading.steps import write_feedback
+from crmkit.grading.submissions import (
+    handed_in,
+    insert_cell_after,
+    notebook_path,
+    partly_solved,
+    read_notebook,
+    replace_solution,
+    submit,
+)
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "segmentation"
-LIMITS = sandbox.Limits(
-    cell_timeout=5, wall_seconds=60, cpu_seconds=60, memory_bytes=int(1.5 * 1024**3), processes=64
-)
-# The first answer cell of segmentation: its test is rfm_tests.
-TASK = "rfm"
+LIMITS = sandbox.Limits(cell_timeout=5, wall_seconds=60, cpu_seconds=60, memory_bytes=int(1.5 * 1024**3), processes=64)
+TASK = "rfm"  # the first answer cell of segmentation: its test is rfm_tests
+# A phrase of a hidden test (segmentation's rfm_tests), which must never reach a student.
+HIDDEN_PHRASE = "_g = _v.groupby"
+JUNK = "rfm = visits.groupby('customer_id').agg(recency_days=('visit_id', 'size'), frequency=('visit_id', 'size'), monetary=('visit_id', 'size'))\n"  # noqa: E501
 
-# Code put in place of the first task's answer.
+# ---------------------------------------------------------------- the attacks
+
+# Code put in place of the first task's answer. {sentinel} and {gradebook} are host paths.
 HOSTILE = {
+    # runaway code
     "loop": "while True:\n    pass",
     "memory": "hog = []\nwhile True:\n    hog.append(bytearray(50 * 1024**2))",
     "fork": "import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(600)",
@@ -39,24 +60,74 @@ HOSTILE = {
     "kill": "import os, signal\nfor pid in (1, os.getppid(), -1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
     "    except OSError:\n        pass",
     "flood": "for i in range(200000):\n    print('spam ' * 20)",
+    "one_line": "print('x' * 25 * 1024**2)",
+    # the grader's own files: the gradebook, the source, links for the grader to follow
     "gradebook": "import glob, sqlite3\nfor p in glob.glob('/**/*.db', recursive=True):\n"
     "    try:\n        c = sqlite3.connect(p); c.execute('delete from grade'); c.commit()\n"
     "    except Exception:\n        pass",
     "hidden": "import glob\nleak = [open(p).read() for p in glob.glob('/**/source/**/*.ipynb', recursive=True)]\n"
     "assert leak, 'no hidden tests readable'",
-    "excepthook": "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)",
-    # a link made at run time would reach the student through the feedback folder
-    "runlink": "import os\nos.symlink('/etc/passwd', 'leak.txt')",
-    # make the hidden tests pass at run time with wrong numbers, without the names the static scan knows
-    "patch": "import numpy\nrfm = visits.groupby('customer_id').agg(recency_days=('visit_id', 'size'),\n"
-    "    frequency=('visit_id', 'size'), monetary=('visit_id', 'size'))\n"
-    "setattr(numpy, 'all' + 'close', lambda *a, **k: True)",
+    "planted_links": "import os\nfor name, target in [('segmentation.ipynb', '{gradebook}'), ('grades.db', '{gradebook}'),\n"
+    "                     ('notes.txt', '{sentinel}'), ('.crmkit-graded', '{sentinel}')]:\n"
+    "    try:\n        os.remove(name)\n    except OSError:\n        pass\n    os.symlink(target, name)\n"
+    "os.chmod('.', 0o777)\n" + JUNK,
+    "runtime": "import os, glob\nfor folder in ['/grading/runtime', '/grading/cache', '/grading/inbox']:\n"
+    "    found = []\n    for attempt in (lambda: os.mkdir(folder + '/evil'), lambda: os.mkfifo(folder + '/evil.fifo'),\n"
+    "                    lambda: open(folder + '/k0.json', 'w'),\n"
+    "                    lambda: os.symlink('/etc/shadow', folder + '/k.log')):\n"
+    "        try:\n            attempt(); found.append('did it')\n        except Exception as error:\n"
+    "            found.append(type(error).__name__)\n    print(folder, found)\n" + JUNK,
+    "fifo_log": "import os\nlog = os.readlink('/proc/self/fd/2')\ntry:\n    os.remove(log); os.mkfifo(log)\n"
+    "except OSError as error:\n    print('refused', error.errno)\nimport sys\n"
+    "sys.stderr.write('\\x1b[2J\\x1b]0;pwned\\x07 Error: \\x1b[31mred\\n'); sys.stderr.flush()\nos._exit(3)",
+    # points without solving: whatever the student's kernel does, the tests run elsewhere
+    "excepthook": "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)\n" + JUNK,
+    "patch": "import numpy\n" + JUNK + "setattr(numpy, 'all' + 'close', lambda *a, **k: True)",
     "transformer": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
+    "rebind": JUNK + "import numpy\nclass Yes:\n    def __getattr__(self, name):\n        return lambda *a, **k: True\n"
+    "np = Yes()\nset = lambda *a: {'anything'}\ndict = lambda *a, **k: {}\nall = lambda *a: True",
+    "builtins": JUNK + "import builtins\nbuiltins.all = lambda *a: True\nbuiltins.isinstance = lambda *a: True\n"
+    "builtins.AssertionError = type('Never', (Exception,), {})",
+    "subclass": "import pandas as pd\nclass Always(pd.DataFrame):\n    _metadata = []\n"
+    "    def __eq__(self, other):\n        return pd.DataFrame(True, index=self.index, columns=self.columns)\n"
+    "    def equals(self, other):\n        return True\n    @property\n    def _constructor(self):\n        return Always\n"
+    "rfm = Always({'recency_days': [0], 'frequency': [1], 'monetary': [0.0]})",
+    "hooks": JUNK + "import sys, ast\nclass NoAsserts(ast.NodeTransformer):\n"
+    "    def visit_Assert(self, node):\n        return ast.Pass()\nget_ipython().ast_transformers.append(NoAsserts())\n"
+    "get_ipython().events.register('pre_run_cell', lambda *a: print('pre'))\n"
+    "get_ipython().events.register('post_run_cell', lambda *a: print('HOOK OUTPUT'))\n"
+    "sys.settrace(lambda *a: None)",
+    "classmate": "import os\nos.environ['CRMKIT_STUDENT_ID'] = 'honest-a'\nfrom crmkit.datasets import load\n"
+    "visits = load('car_detailing', 'visits', student='honest-a')\n"
+    "REFERENCE_DAY = pd.Timestamp('2013-12-31')\n_g = visits.groupby('customer_id')\n"
+    "rfm = pd.DataFrame({'recency_days': (REFERENCE_DAY - _g['visited_on'].max()).dt.days,\n"
+    "                    'frequency': _g.size(), 'monetary': _g['price_yuan'].sum()})",
+    # the hidden tests and the grader's files must not reach the student
+    "leak": "import os\nfound = []\nfor top in ('/grading', '/tmp', os.getcwd(), os.path.expanduser('~')):\n"
+    "    for root, _, files in os.walk(top):\n        for name in files:\n            try:\n"
+    "                text = open(os.path.join(root, name), errors='ignore').read()\n"
+    "            except OSError:\n                continue\n"
+    "            if 'HIDDEN TESTS' in text or 'hidden' in text:\n                found.append(text)\n"
+    "open('loot.txt', 'w').write('\\n'.join(found) or 'nothing')\nprint('\\n'.join(found)[:100000])\n"
+    "print(_i, _ih, In)\n" + JUNK,
+    # resources
+    "sparse": "import os\nfor n in range(3):\n    with open(f'big{n}.bin', 'wb') as f:\n"
+    "        try:\n            f.truncate(190 * 1024**2)\n        except OSError as e:\n            print('refused', e)\n"
+    "n = 0\ntry:\n    while True:\n        open(os.path.join(os.environ['TMPDIR'], f't{n}'), 'wb').write(b'x' * 1024**2); n += 1\n"
+    "except OSError as e:\n    print('scratch full after', n)\n" + JUNK,
+    "shm_writer": "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.shmat.restype = ctypes.c_void_p\n"
+    "shm = libc.shmget(0x5EED, 4096, 0o1666)\naddress = libc.shmat(shm, None, 0)\n"
+    "ctypes.memmove(address, b'secret from the last student', 28)\n" + JUNK,
+    "shm_reader": "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint('segment', libc.shmget(0x5EED, 4096, 0o666))\n"
+    + JUNK,
+    "userns": "import subprocess\nprint(subprocess.run(['unshare', '-Ur', 'id'], capture_output=True, text=True))\n" + JUNK,
 }
 
 
 def _solution(course: Path):
-    return read_notebook(notebook_path(course, "source", ASSIGNMENT))
+    """The solution as a student hands it in (the release's read-only cells: no hidden tests)."""
+    return handed_in(read_notebook(notebook_path(course, "source", ASSIGNMENT)),
+                     read_notebook(notebook_path(course, "release", ASSIGNMENT)))  # fmt: skip
 
 
 def _with_task_replaced(course: Path, code: str):
@@ -66,11 +137,7 @@ def _with_task_replaced(course: Path, code: str):
 def _with_test_cell(course: Path, change) -> nbformat.NotebookNode:
     """The solution with the first task's answer removed and ``change`` applied to its locked test cell."""
     notebook = _solution(course)
-    test = next(
-        c
-        for c in notebook.cells
-        if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests"
-    )
+    test = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests")
     change(notebook, test)
     return replace_solution(notebook, f"{TASK}_answer", "raise ValueError('no answer')")
 
@@ -89,31 +156,54 @@ def _renamed(notebook, test):
     test.source = "pass"
 
 
+HONEST = {"honest-a": "solution", "honest-b": "solution", "honest-partial": "partial", "honest-wrong": "wrong"}
+WRONG_MONETARY = (REPO / "tests" / "fixtures" / "wrong_answers" / "segmentation" / "rfm__monetary_is_mean.py")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, new_course):
-    course = new_course(tmp_path_factory.mktemp("tamper") / "course")
-    for honest in ("honest-a", "honest-b"):
-        submit(course, honest, ASSIGNMENT, _solution(course))
+    base = tmp_path_factory.mktemp("tamper")
+    course = new_course(base / "course")
+    sentinel = base / "private.txt"
+    sentinel.write_text("not for students")
+    os.chmod(sentinel, 0o600)
+    solution, release = _solution(course), read_notebook(notebook_path(course, "release", ASSIGNMENT))
+    submit(course, "honest-a", ASSIGNMENT, solution)
+    submit(course, "honest-b", ASSIGNMENT, solution)
+    submit(course, "honest-partial", ASSIGNMENT, partly_solved(solution, release, 0.5))
+    submit(course, "honest-wrong", ASSIGNMENT, replace_solution(solution, "rfm_answer", WRONG_MONETARY.read_text()))
     for name, code in HOSTILE.items():
+        code = code.replace("{sentinel}", str(sentinel)).replace("{gradebook}", str(course / "gradebook.db"))
         submit(course, f"evil-{name}", ASSIGNMENT, _with_task_replaced(course, code))
+    # a cell of its own after the first test, reading what a test would have left behind
+    submit(course, "evil-history", ASSIGNMENT, insert_cell_after(solution, f"{TASK}_tests",
+           "print(_i, _ih, Out)\nprint([v for k, v in globals().items() if k.startswith('_')][:50])"))  # fmt: skip
     submit(course, "evil-locked", ASSIGNMENT, _with_test_cell(course, _emptied))
     submit(course, "evil-deleted", ASSIGNMENT, _with_test_cell(course, _deleted))
     submit(course, "evil-regrade", ASSIGNMENT, _with_test_cell(course, _renamed))
-    corrupt = submit(course, "evil-corrupt", ASSIGNMENT, _solution(course))
-    (corrupt / f"{ASSIGNMENT}.ipynb").write_text(
-        '{"cells": [ {"cell_type": "code", ', encoding="utf-8"
-    )
-    latin = submit(course, "evil-latin1", ASSIGNMENT, _solution(course))
+    corrupt = submit(course, "evil-corrupt", ASSIGNMENT, solution)
+    (corrupt / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [ {"cell_type": "code", ', encoding="utf-8")
+    latin = submit(course, "evil-latin1", ASSIGNMENT, solution)
     path = latin / f"{ASSIGNMENT}.ipynb"
     path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))  # not UTF-8
-    renamed = submit(course, "evil-renamed", ASSIGNMENT, _solution(course))
+    renamed = submit(course, "evil-renamed", ASSIGNMENT, solution)
     (renamed / f"{ASSIGNMENT}.ipynb").rename(renamed / "mine.ipynb")
-    missing = submit(course, "evil-missing", ASSIGNMENT, _solution(course))
+    missing = submit(course, "evil-missing", ASSIGNMENT, solution)
     (missing / f"{ASSIGNMENT}.ipynb").unlink()
-    link = submit(course, "evil-symlink", ASSIGNMENT, _solution(course))
+    link = submit(course, "evil-symlink", ASSIGNMENT, solution)
     (link / "gradebook.db").symlink_to(course / "gradebook.db")
+    (link / "shadow").symlink_to("/etc/shadow")
+    odd = submit(course, "evil-badname", ASSIGNMENT, solution)
+    (Path(os.fsdecode(os.fsencode(odd) + b"/\xff\xfe-notes.txt"))).write_text("a name that is not UTF-8")
+    os.mkfifo(odd / "pipe")
+    widget_junk = submit(course, "evil-widgets", ASSIGNMENT, release)
+    (widget_junk / "widget_answers.json").write_text('{"answers": {"core_cutoff": {"$frame": 1}, "tier_service": ' +
+                                                     '[' * 5000 + ']' * 5000 + "}}")  # fmt: skip
+    started = time.monotonic()
     report = autograde(course, [ASSIGNMENT], jobs=2, limits=LIMITS)
-    return course, report
+    seconds = time.monotonic() - started
+    write_feedback(course, [ASSIGNMENT])
+    return course, report, sentinel, seconds
 
 
 def _result(report, student):
@@ -124,99 +214,217 @@ def _cells(course, student):
     return grades.cell_scores(course, ASSIGNMENT, student)
 
 
+def _auto(course, student) -> float:
+    return next(s.auto_score for s in grades.scores(course, [ASSIGNMENT]) if s.student == student)
+
+
 def _full(course, student):
     score = next(s for s in grades.scores(course, [ASSIGNMENT]) if s.student == student)
     return score.auto_score == score.auto_max > 0
 
 
+def _autograded_notebook(course, student):
+    return nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+
+
+def _feedback_text(course, student) -> str:
+    folder = course / "feedback" / student / ASSIGNMENT
+    return "".join(p.read_text(errors="ignore") for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else ""
+
+
+# ---------------------------------------------------------------- honest work
+
+
 def test_honest_students_keep_full_marks(graded):
-    course, report = graded
+    course, report, _, _ = graded
     assert _full(course, "honest-a") and _full(course, "honest-b")
     assert _result(report, "honest-a").ok and ("segmentation", "honest-a") not in report.flags
 
 
-@pytest.mark.parametrize("name", ["loop", "memory", "fork", "exit", "sysexit", "kill", "flood"])
+def test_honest_scores_equal_plain_nbgrader(graded, tmp_path):
+    """The same honest submissions under plain ``nbgrader autograde`` score the same, cell by cell."""
+    course, _, _, _ = graded
+    plain = tmp_path / "plain"
+    shutil.copytree(course, plain, ignore=shutil.ignore_patterns("autograded", "feedback", "evil-*"))
+    course_folder.ensure_env_bin_on_path()
+    for student in HONEST:
+        done = subprocess.run(["nbgrader", "autograde", ASSIGNMENT, "--student", student, "--force"],
+                              cwd=plain, capture_output=True, text=True, timeout=600)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+    for student in HONEST:
+        assert grades.cell_scores(plain, ASSIGNMENT, student) == _cells(course, student), student
+    assert _auto(course, "honest-partial") < _auto(course, "honest-a")  # the comparison is not trivial
+    assert 0 < _auto(course, "honest-wrong") < _auto(course, "honest-a")
+
+
+# ---------------------------------------------------------------- runaway code
+
+
+@pytest.mark.parametrize("name", ["loop", "memory", "fork", "exit", "sysexit", "kill", "flood", "one_line"])
 def test_runaway_code_loses_the_task_and_the_run_goes_on(graded, name):
-    course, report = graded
+    course, report, _, _ = graded
     student = f"evil-{name}"
     cells = _cells(course, student) if _result(report, student).ok else {}
     assert not cells.get(f"{TASK}_tests"), (student, _result(report, student))
 
 
-def test_output_flood_is_cut(graded):
-    course, report = graded
-    path = course / "autograded" / "evil-flood" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    if _result(report, "evil-flood").ok:
-        assert path.stat().st_size < 5 * 1024**2
-    else:  # no notebook kept: reported to the instructor instead
-        assert _result(report, "evil-flood").detail
+@pytest.mark.parametrize("name", ["flood", "one_line"])
+def test_output_is_capped_in_bytes(graded, name):
+    course, _, _, _ = graded
+    path = course / "autograded" / f"evil-{name}" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert path.stat().st_size < LIMITS.notebook_output_bytes + 1024**2
+    assert "output too long, cut off" in path.read_text(encoding="utf-8")
 
 
-def test_writing_the_gradebook_changes_nothing(graded):
-    course, _ = graded
+def test_the_class_is_graded_within_the_wall_limits(graded):
+    _, report, _, seconds = graded
+    # 50 submissions, 2 workers; a hung run would take a wall limit (60 s) per hostile notebook
+    assert seconds < 20 * LIMITS.wall_seconds, seconds
+    assert all(o.seconds <= LIMITS.wall_seconds + 15 for o in report.outcomes)
+
+
+# ---------------------------------------------------------------- the grader's own files
+
+
+def test_the_gradebook_and_host_files_are_untouched(graded):
+    course, _, sentinel, _ = graded
     with sqlite3.connect(course / "gradebook.db") as db:
         assert db.execute("select count(*) from grade").fetchone()[0] > 0
+    assert oct(sentinel.stat().st_mode & 0o777) == oct(0o600) and sentinel.read_text() == "not for students"
     assert _full(course, "honest-a") and _full(course, "evil-symlink")
 
 
-def test_hidden_tests_are_out_of_reach(graded):
-    course, _ = graded
-    assert not _cells(course, "evil-hidden").get(f"{TASK}_tests")
+def test_links_planted_at_run_time_are_never_followed(graded):
+    course, _, _, _ = graded
+    folder = course / "autograded" / "evil-planted_links" / ASSIGNMENT
+    assert folder.is_dir() and not any(p.is_symlink() for p in folder.rglob("*"))
+    assert _autograded_notebook(course, "evil-planted_links").nbformat == 4
+    assert oct(folder.stat().st_mode & 0o777) != oct(0o777)
 
 
-def test_links_in_a_submission_or_made_by_its_kernel_are_not_kept(graded):
-    course, _ = graded
-    assert not (course / "autograded" / "evil-symlink" / ASSIGNMENT / "gradebook.db").exists()
-    assert (course / "autograded" / "evil-runlink" / ASSIGNMENT).is_dir()
-    assert not (course / "autograded" / "evil-runlink" / ASSIGNMENT / "leak.txt").is_symlink()
+def test_links_and_odd_files_in_a_submission_are_left_out_and_named(graded):
+    course, report, _, _ = graded
+    autograded = course / "autograded" / "evil-symlink" / ASSIGNMENT
+    assert not (autograded / "gradebook.db").exists() and not (autograded / "shadow").exists()
+    assert any("link" in flag for flag in report.flags[(ASSIGNMENT, "evil-symlink")])
+    odd = report.flags[(ASSIGNMENT, "evil-badname")]
+    assert any("not UTF-8" in flag for flag in odd) and any("special file" in flag for flag in odd)
+    assert _full(course, "evil-badname")
 
 
-def test_silencing_errors_is_flagged(graded):
-    course, report = graded
-    # ipykernel still reports the error, so the task scores nothing too; the scan names the attempt
-    assert any("exception" in flag for flag in report.flags[(ASSIGNMENT, "evil-excepthook")])
-    assert not _cells(course, "evil-excepthook").get(f"{TASK}_tests")
+def test_the_runtime_folder_is_not_the_kernels_and_later_submissions_are_graded(graded):
+    course, report, _, _ = graded
+    printed = "".join(o.get("text", "") for c in _autograded_notebook(course, "evil-runtime").cells
+                      for o in c.get("outputs", []))  # fmt: skip
+    lines = [line for line in printed.splitlines() if line.startswith("/grading/")]
+    assert len(lines) == 3 and not any("did it" in line for line in lines), lines  # every attempt failed
+    assert all(_result(report, s).ok for s in HONEST)
 
 
-@pytest.mark.parametrize("name", ["patch", "transformer"])
-def test_tests_passed_by_tampering_at_run_time_score_nothing_and_are_flagged(graded, name):
-    # these tricks make the hidden tests pass; the canary cell after them sees that checks which
-    # must fail pass (or raise nothing), so no automatic point of that notebook is awarded
-    course, report = graded
-    assert any("tampered" in flag for flag in report.flags[(ASSIGNMENT, f"evil-{name}")])
-    assert not any(_cells(course, f"evil-{name}").values())
-    assert not any(key[1].startswith("honest") for key in report.flags)
+def test_a_dying_kernel_cannot_hang_the_run_or_write_to_the_terminal(graded):
+    _, report, _, _ = graded
+    result = _result(report, "evil-fifo_log")
+    text = result.detail + "".join(report.flags.get((ASSIGNMENT, "evil-fifo_log"), []))
+    assert "\x1b" not in text and "\x07" not in text
+    outcome = next(o for o in report.outcomes if o.student == "evil-fifo_log")
+    assert outcome.seconds < LIMITS.wall_seconds
+
+
+# ---------------------------------------------------------------- points without solving
+
+
+@pytest.mark.parametrize("name", ["excepthook", "patch", "transformer", "rebind", "builtins", "subclass", "hooks",
+                                  "classmate", "planted_links", "runtime", "leak", "sparse", "shm_writer", "userns"])  # fmt: skip
+def test_tricks_in_the_students_kernel_earn_nothing_for_the_task(graded, name):
+    course, _, _, _ = graded
+    assert _cells(course, f"evil-{name}")[f"{TASK}_tests"] == 0
+
+
+@pytest.mark.parametrize("name", ["patch", "hooks", "excepthook"])
+def test_a_trick_costs_only_the_task_it_was_in(graded, name):
+    """The other tasks were solved honestly: their tests, run elsewhere, still pass."""
+    course, _, _, _ = graded
+    cells = _cells(course, f"evil-{name}")
+    solved_later = [c for c in cells if c not in (f"{TASK}_tests", "scores_tests", "champions_tests", "discussion")]
+    assert all(cells[c] > 0 for c in solved_later), cells
+
+
+def test_junk_widget_answers_earn_nothing_and_break_nothing(graded):
+    course, report, _, _ = graded
+    cells = _cells(course, "evil-widgets")
+    assert cells["cutoff_tests"] == 0 and cells["tier_service_tests"] == 0
+    assert _result(report, "evil-widgets").ok
+
+
+def test_the_graded_student_is_the_submissions_whatever_the_kernel_says(graded):
+    course, _, _, _ = graded
+    assert _cells(course, "evil-classmate")[f"{TASK}_tests"] == 0  # honest-a's numbers, graded on its own data
+
+
+# ---------------------------------------------------------------- nothing leaks
+
+
+@pytest.mark.parametrize("student", ["evil-leak", "evil-history", "evil-hooks", "honest-a"])
+def test_hidden_tests_never_reach_the_student(graded, student):
+    course, _, _, _ = graded
+    feedback = _feedback_text(course, student)
+    assert feedback and HIDDEN_PHRASE not in feedback and "BEGIN HIDDEN TESTS" not in feedback
+    notebook = _autograded_notebook(course, student)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
+            assert {o.output_type for o in cell.outputs} <= {"error", "execute_result"}, cell.outputs
+        else:
+            shown = "".join(str(o) for o in cell.get("outputs", []))
+            assert HIDDEN_PHRASE not in shown
+
+
+def test_files_the_kernel_wrote_do_not_reach_feedback(graded):
+    course, _, _, _ = graded
+    for student in ("evil-leak", "evil-sparse", "evil-runtime"):
+        assert not list((course / "autograded" / student).rglob("loot.txt"))
+        assert not list((course / "feedback" / student).rglob("big*.bin"))
+    size = sum(p.stat().st_size for p in (course / "autograded" / "evil-sparse").rglob("*") if p.is_file())
+    assert size < 5 * 1024**2
+
+
+def test_shared_memory_does_not_pass_between_students(graded):
+    course, _, _, _ = graded
+    printed = "".join(o.get("text", "") for c in _autograded_notebook(course, "evil-shm_reader").cells
+                      for o in c.get("outputs", []))  # fmt: skip
+    assert "segment -1" in printed
+
+
+# ---------------------------------------------------------------- edited and broken submissions
 
 
 def test_edited_locked_test_cell_is_restored(graded):
-    course, _ = graded
-    cells = _cells(course, "evil-locked")
-    assert cells[f"{TASK}_tests"] == 0
-    notebook = nbformat.read(
-        course / "autograded" / "evil-locked" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4
-    )
-    test = next(
-        c
-        for c in notebook.cells
-        if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests"
-    )
+    course, _, _, _ = graded
+    assert _cells(course, "evil-locked")[f"{TASK}_tests"] == 0
+    notebook = _autograded_notebook(course, "evil-locked")
+    test = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests")
     assert "tests removed" not in test.source and test.metadata["nbgrader"]["points"] < 100
 
 
 @pytest.mark.parametrize("student", ["evil-deleted", "evil-regrade"])
 def test_deleted_or_renamed_test_cell_scores_nothing_and_is_flagged(graded, student):
-    course, report = graded
+    course, report, _, _ = graded
     result = _result(report, student)
     if result.ok:
         assert not _cells(course, student).get(f"{TASK}_tests")
         assert any(f"{TASK}_tests" in flag for flag in report.flags[(ASSIGNMENT, student)])
     else:  # nbgrader refuses the notebook: nothing is scored, the instructor is told why
-        assert "metadata" in result.detail, result.detail
+        assert "metadata" in result.detail or "MissingEntry" in result.detail, result.detail
         assert student not in {s.student for s in grades.scores(course, [ASSIGNMENT])}
 
 
 @pytest.mark.parametrize("student", ["evil-corrupt", "evil-latin1", "evil-renamed", "evil-missing"])
 def test_broken_submissions_are_reported_not_fatal(graded, student):
-    _, report = graded
+    _, report, _, _ = graded
     result = _result(report, student)
-    assert not result.ok and result.detail
+    assert not result.ok and result.detail and "\n" not in result.detail
+
+
+def test_an_odd_submission_is_graded_once_and_kept_on_the_next_run(graded):
+    course, _, _, _ = graded
+    again = autograde(course, [ASSIGNMENT], student="evil-badname", jobs=1, limits=LIMITS)
+    assert [r.detail for r in again.results] == ["unchanged, kept"]

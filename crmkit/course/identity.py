@@ -3,9 +3,12 @@
 The id decides the student's own data variant (``load(..., student=id)``). It is looked up in
 this order, first match wins:
 
-1. ``nbgrader autograde``: the notebook runs in ``autograded/<student_id>/<assignment>/``, so
-   the submission's folder name is the id. A file in the submission cannot change it, which is
-   what keeps a student from grading themselves on a classmate's data.
+1. Autograding: ``crmkit course autograde`` gives each kernel the id of the submission it grades
+   (``CRMKIT_STUDENT_ID``, with ``NBGRADER_EXECUTION=autograde``); plain ``nbgrader autograde``
+   runs the notebook in ``autograded/<student_id>/<assignment>/``, so the folder's name is the
+   id. A file in the submission cannot change it, which is what keeps a student from grading
+   themselves on a classmate's data (and the hidden tests never read it from the student's
+   kernel at all).
 2. JupyterHub: ``JUPYTERHUB_USER``, which is also nbgrader's student id on a hub.
 3. The id the student saved once with :func:`set_student_id` (``student_id.txt`` beside the
    notebook; it travels with the submission but is only read outside autograding).
@@ -22,6 +25,7 @@ from pathlib import Path
 from ..errors import CrmkitError, UsageError
 
 ID_FILE = "student_id.txt"
+GRADER_ID_ENV = "CRMKIT_STUDENT_ID"  # set by the grader in the kernels it starts
 INSTRUCTOR_PREVIEW_ID = "instructor"
 MAX_ID_LENGTH = 64
 
@@ -66,6 +70,9 @@ def find_student_id(
     """The student id that decides the data in ``folder`` (default: the working directory), or None."""
     folder = Path.cwd() if folder is None else Path(folder)
     environ = os.environ if environ is None else environ
+    given = environ.get(GRADER_ID_ENV, "").strip()
+    if given and environ.get("NBGRADER_EXECUTION") == "autograde":
+        return StudentId(given, "autograde")
     graded = autograded_student(folder)
     if graded:
         return StudentId(graded, "autograde")

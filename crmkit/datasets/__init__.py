@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import csvio
+from . import csvio, variant_cache
 from .registry import CASES, check_size, get_case, get_table
 from .schema import Case
 from .seeding import DEFAULT_SEED, normalise_student_id, rng_for
@@ -62,9 +62,14 @@ def _checked_student(student: object) -> str:
 
 @lru_cache(maxsize=8)
 def _generate_cached(case: str, seed: int, student: str | None, n_customers: int) -> dict[str, pd.DataFrame]:
+    if student is not None and (shared := variant_cache.read(case, seed, student, n_customers)) is not None:
+        return shared
     spec = CASES[case]
     raw = spec.generate(rng_for(case, seed, student), n_customers)
-    return {t.name: csvio.apply_dtypes(raw[t.name].reset_index(drop=True), t) for t in spec.tables}
+    tables = {t.name: csvio.apply_dtypes(raw[t.name].reset_index(drop=True), t) for t in spec.tables}
+    if student is not None:
+        variant_cache.write(case, seed, student, n_customers, tables)
+    return tables
 
 
 def load(

@@ -3,9 +3,8 @@ fixed formats so that the same data always give the same bytes."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import codecs
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa

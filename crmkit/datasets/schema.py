@@ -7,8 +7,9 @@ pandas dtypes of :func:`crmkit.datasets.load` and the CSV formatting.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 import pandas as pd
 

@@ -1,26 +1,28 @@
-"""Autograde a class in parallel: nbgrader's own autograde, sandboxed kernels, one gradebook writer.
+"""Autograde a class in parallel: each notebook in two sandboxed kernels, one gradebook writer.
 
-How it stays equal to ``nbgrader autograde``, fast and safe:
+How it stays equal to ``nbgrader autograde`` on honest work, fast, and safe against hostile work:
 
 * ``jobs`` worker processes (default: one per core). Each keeps a private scratch course
-  (config, the non-notebook files of ``source/``, and a SQLite snapshot of the assignment
-  definitions from the real gradebook, whatever its backend) and runs nbgrader's ``autograde``
-  there, in process, one submission at a time: nbgrader is imported once per worker, not once
-  per notebook.
-* Kernels come from the worker's :class:`~crmkit.grading.sandbox.Sandbox`: bubblewrap, no
-  network, the slot's own user id, resource limits, and a filesystem holding only the
-  submission being graded. A kernel is forked from a warm factory in milliseconds, and a new
-  one serves every notebook; between submissions everything the last one left running is
-  killed. Per-cell timeout: nbgrader's ``Execute.timeout``; per submission: ``wall_seconds``.
-* Only the parent writes the course's gradebook, one submission at a time, with nbgrader's own
-  ``SaveAutoGrades`` and ``AssignLatePenalties`` on the executed notebook, so scores are
-  computed exactly as nbgrader computes them.
+  (config, ``source/``, and a SQLite snapshot of the assignment definitions from the real
+  gradebook, whatever its backend) and two sandboxes (:mod:`crmkit.grading.sandbox`): one for
+  the students' kernels, one for the test kernels.
+* Per submission, a worker reads the submitted files itself (regular files only, never through a
+  link, sizes capped: :mod:`crmkit.grading.submission_files`), applies nbgrader's own sanitizing
+  steps (locked cells restored from the gradebook, metadata checked) and grades each notebook
+  with two kernels (:mod:`crmkit.grading.notebook_grading`): the student's cells in one, the
+  hidden tests in another that never ran student code and gets the answers as plain data.
+  Per-cell timeout: ``cell_timeout``; per submission: ``wall_seconds``.
+* Only the parent writes the course: ``autograded/<student>/<assignment>/`` from the submitted
+  files and the executed notebooks, and the gradebook with nbgrader's own ``SaveAutoGrades``,
+  ``AssignLatePenalties`` and ``CheckCellMetadata``, so scores are computed exactly as nbgrader
+  computes them. No process of the grader touches a file a kernel wrote: kernels work in private
+  tmpfs folders that vanish with them.
 * Resumable: once a submission's grades are saved, a marker in its ``autograded/`` folder
   records a digest of the submission and of the assignment's source. A later run (after a
   crash, or with new submissions) skips what is graded and unchanged, and regrades the rest;
   saving is nbgrader's update-or-create, so a regrade replaces and never duplicates.
-* Every graded notebook is checked for signs of tampering (:func:`tamper_flags`); those are
-  reported next to the result, for the instructor to look at.
+* What the instructor should look at (deleted test cells, files left out, output cut off, a
+  kernel that died) is reported next to the result (:func:`crmkit.grading.tamper.tamper_flags`).
 """
 
 from __future__ import annotations
@@ -33,31 +35,34 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrmkitError
 from . import sandbox
 from .course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
 from .gradebook import connect_gradebook, gradebook_url
-from .preprocessors import executing_preprocessors, saving_preprocessors
-from .preprocessors.canary import tampered
+from .notebook_grading import SetupFailed, grade_notebook, widget_answers
+from .preprocessors import sanitizing_preprocessors, saving_preprocessors
 from .resume import GRADED_MARKER, KEPT, is_graded, submission_digest
-from .sandbox import Limits
+from .sandbox import Limits, SandboxError
 from .steps import Progress, StepResult, known_to_gradebook, step_result
-from .tamper import graded_cells, tamper_flags
+from .submission_files import read_submission, write_files
+from .tamper import NOTES_KEY, graded_cells, tamper_flags
 
 
 @dataclass
 class Outcome:
-    """What a worker reports about one submission."""
+    """What a worker reports about one submission: the executed notebooks (nbformat JSON, by
+    name), and notes for the instructor."""
 
     assignment: str
     student: str
     ok: bool
     detail: str = ""
     seconds: float = 0.0
-    result_dir: str = ""
+    notebooks: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def default_jobs() -> int:
@@ -66,21 +71,6 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
-
-
-def _copy_without_links(source: Path, target: Path) -> None:
-    """Copy a folder of student files, leaving out symbolic links (one could point at the gradebook)
-    and anything that is not a plain file or folder."""
-
-    def links(folder: str, names: list[str]) -> list[str]:
-        paths = [os.path.join(folder, n) for n in names]
-        return [
-            n
-            for n, p in zip(names, paths, strict=True)
-            if os.path.islink(p) or not (os.path.isfile(p) or os.path.isdir(p))
-        ]
-
-    shutil.copytree(source, target, ignore=links)
 
 
 def definitions_snapshot(course: Path, target: Path) -> Path:
@@ -92,13 +82,28 @@ def definitions_snapshot(course: Path, target: Path) -> Path:
     return target
 
 
+def _empty(folder: Path) -> None:
+    """Empty a folder of the grader's (nothing in it was made by a kernel; links are not followed)."""
+    for entry in os.scandir(folder):
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+class Unreadable(Exception):
+    """A submitted notebook that is not a notebook (its reason, in one line)."""
+
+
 # ---------------------------------------------------------------- worker side
 
 
 class _Worker:
-    """One worker's scratch course and sandbox (lives as long as the worker process)."""
+    """One worker's scratch course and its two sandboxes (lives as long as the worker process)."""
 
     def __init__(self, slot: int, course: Path, scratch_root: Path, snapshot: Path, limits: Limits):
+        import nbformat
         from traitlets.config import Config
 
         self.origin, self.limits = course, limits
@@ -108,97 +113,136 @@ class _Worker:
         self.course.mkdir()
         shutil.copy2(course / "nbgrader_config.py", self.course / "nbgrader_config.py")
         shutil.copy2(snapshot, self.course / "gradebook.db")
-        shutil.copytree(
-            course / "source",
-            self.course / "source",
-            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
-        )
-        (self.course / "autograded").mkdir()
-        self.done = self.folder / "done"
-        self.done.mkdir()
-        self.runtime = self.folder / "runtime"
-        self.runtime.mkdir()
+        shutil.copytree(course / "source", self.course / "source",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))  # fmt: skip
         extra = Config()
-        extra.Execute.kernel_name = sandbox.KERNEL_NAME
-        extra.Execute.timeout = limits.cell_timeout
-        extra.Execute.startup_timeout = 60
-        extra.Execute.shutdown_kernel = "immediate"  # the sandbox is reset right after anyway
-        # grades are saved by the parent, into the real gradebook (see saving_preprocessors)
-        extra.Autograde.autograde_preprocessors = executing_preprocessors(open_api(course).config)
         # the snapshot is this worker's own SQLite file, whatever the course's backend
         extra.CourseDirectory.db_url = f"sqlite:///{self.course / 'gradebook.db'}"
         self.api = open_api(self.course)
         self.api.config.merge(extra)
         self.api.coursedir.config.merge(extra)
-        arguments = (
-            "--HistoryManager.hist_file=:memory:",
-            *self.api.config.Execute.get("extra_arguments", []),
-        )
-        self.sandbox = sandbox.Sandbox(
-            sandbox.slot_uid(slot),
-            limits,
-            self.runtime,
-            [self.course / "autograded"],
-            log=self.folder / "sandbox.log",
-            readable=(scratch_root / "mpl",),
-            kernel_arguments=arguments,
-        )
-        sandbox.activate(self.sandbox)
-        self.sandbox.next_connection_file()  # the first kernel starts warming up now
-        self.graded = 0
+        self.db_url = extra.CourseDirectory.db_url
+        self.sanitizing = sanitizing_preprocessors(self.api.config)
+        self.sources: dict[tuple[str, str], object] = {}
+        for path in (self.course / "source").glob("*/*.ipynb"):
+            self.sources[(path.parent.name, path.stem)] = nbformat.read(path, as_version=4)
+        self.inbox, self.cache = self.folder / "inbox", self.folder / "cache"
+        self.inbox.mkdir(mode=0o700)
+        self.cache.mkdir(mode=0o755)
+        tests_uid = sandbox.role_uid("tests", slot)
+        if os.geteuid() == 0:
+            os.chown(self.cache, tests_uid, tests_uid)
+        arguments = ("--HistoryManager.hist_file=:memory:",
+                     *self.api.config.Execute.get("extra_arguments", []))  # fmt: skip
+        readable = (scratch_root / "mpl",)
+        self.students = sandbox.Sandbox("student", slot, limits, self.folder, self.folder / "student-sandbox.log",
+                                        readable, arguments)  # fmt: skip
+        self.tests = sandbox.Sandbox("tests", slot, limits, self.folder, self.folder / "tests-sandbox.log",
+                                     readable, arguments)  # fmt: skip
+        self.students.prepare()  # the first kernels start warming up now
+        self.tests.prepare()
+        self.time_up = False
+
+    def notebooks(self, assignment: str) -> list[str]:
+        """The notebook names of ``assignment``, as the assignment's source has them."""
+        return sorted(name for (a, name) in self.sources if a == assignment)
+
+    def sanitize(self, notebook, assignment: str, name: str, student: str):
+        """nbgrader's sanitizing steps on a submitted notebook (in memory)."""
+        resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student,
+                                  "db_url": self.db_url}}  # fmt: skip
+        for step in self.sanitizing:
+            notebook, resources = step(parent=self.api).preprocess(notebook, resources)
+        return notebook
 
     def grade(self, assignment: str, student: str) -> Outcome:
-        """nbgrader's autograde of one submission, in the sandbox, within the wall limit."""
+        """Grade one submission in the two sandboxes, within the wall limit."""
         import warnings
 
         started = time.perf_counter()
-        submitted = self.course / "submitted"
-        shutil.rmtree(submitted, ignore_errors=True)
-        _copy_without_links(
-            self.origin / "submitted" / student / assignment, submitted / student / assignment
-        )
-        timer = threading.Timer(self.limits.wall_seconds, self.sandbox.reset)
+        submission = read_submission(self.origin / "submitted" / student / assignment)
+        notes = list(submission.notes)
+        names = [n for n in self.notebooks(assignment) if f"{n}.ipynb" in submission.files]
+        if not names:
+            expected = ", ".join(f"{n}.ipynb" for n in self.notebooks(assignment))
+            return Outcome(assignment, student, False,
+                           f"提交里没有这份作业的笔记本（应有 {expected}）/ none of the assignment's notebooks "
+                           f"is in the submission (expected {expected})", notes=notes)  # fmt: skip
+        _empty(self.inbox)
+        source_files = {}
+        for path in (self.course / "source" / assignment).rglob("*"):
+            if path.is_file() and path.suffix != ".ipynb":
+                source_files[str(path.relative_to(self.course / "source" / assignment))] = path.read_bytes()
+        write_files({**submission.files, **source_files}, self.inbox)  # nbgrader's rule: the source's files win
+        widgets, widget_notes = widget_answers(submission.files)
+        notes += widget_notes
+        self.time_up = False
+        timer = threading.Timer(self.limits.wall_seconds, self._stop)
         timer.daemon = True
         timer.start()
+        executed: dict[str, str] = {}
+        ok, detail = True, ""
         try:
             with in_course_folder(self.course), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                outcome = self.api.autograde(assignment, student, force=True, create=True)
-            result = step_result(assignment, student, outcome)
+                for name in names:
+                    notebook = self.sanitize(_read_notebook(submission.files[f"{name}.ipynb"]),
+                                             assignment, name, student)  # fmt: skip
+                    graded = grade_notebook(self.students, self.tests, notebook, self.sources[(assignment, name)],
+                                            student, widgets, self.limits)  # fmt: skip
+                    notes += graded.notes
+                    graded.notebook.metadata[NOTES_KEY] = {"notes": notes, "answers": graded.answers}
+                    executed[name] = _write_notebook(graded.notebook)
+        except Unreadable as error:
+            ok, detail = False, str(error)
+        except SetupFailed as error:
+            ok, detail = False, str(error)
+        except SandboxError as error:
+            ok, detail = False, str(error)
         except Exception as error:  # noqa: BLE001 - a submission must never stop the class
-            result = StepResult(assignment, student, False, f"{type(error).__name__}: {error}")
+            ok, detail = False, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         finally:
             timer.cancel()
-            timed_out = time.perf_counter() - started >= self.limits.wall_seconds
-        detail = result.detail
-        if timed_out:
-            detail = f"超过每份提交的时间上限 {self.limits.wall_seconds}s / wall limit of {self.limits.wall_seconds}s reached"
-        elif not result.ok:
-            detail = self._kernel_error() or detail
-        self.sandbox.recycle()  # kill whatever the submission left running; warm up the next kernel
-        graded = self.course / "autograded" / student / assignment
-        result_dir = ""
-        if graded.is_dir():
-            self.graded += 1
-            result_dir = str(self.done / f"{self.graded:05d}")
-            graded.rename(result_dir)
-        shutil.rmtree(self.course / "autograded" / student, ignore_errors=True)
-        return Outcome(
-            assignment,
-            student,
-            result.ok and not timed_out,
-            detail,
-            time.perf_counter() - started,
-            result_dir,
-        )
+            self._recycle()
+        if self.time_up:
+            ok = False
+            detail = (f"超过每份提交的时间上限 {self.limits.wall_seconds}s / "
+                      f"wall limit of {self.limits.wall_seconds}s reached")  # fmt: skip
+        return Outcome(assignment, student, ok, detail, time.perf_counter() - started, executed, notes)
 
-    def _kernel_error(self) -> str:
-        """The last line a kernel wrote before dying, if one died."""
-        for log in sorted(self.runtime.glob("*.log")):
-            lines = [x for x in log.read_text(errors="replace").splitlines() if x.strip()]
-            if lines and "Error" in lines[-1]:
-                return f"kernel: {lines[-1][:200]}"
-        return ""
+    def _stop(self) -> None:
+        """The wall limit: kill both sandboxes' kernels (the run sees them die and ends)."""
+        self.time_up = True
+        for box in (self.students, self.tests):
+            try:
+                box.reset()
+            except SandboxError:
+                pass
+
+    def _recycle(self) -> None:
+        """Between submissions: kill what is left, empty the inbox and cache, prepare new kernels."""
+        self.students.recycle()
+        self.tests.recycle()
+        _empty(self.inbox)
+        _empty(self.cache)
+
+
+def _read_notebook(data: bytes):
+    import nbformat
+
+    try:
+        return nbformat.reads(data.decode("utf-8"), as_version=4)
+    except UnicodeDecodeError:
+        raise Unreadable("笔记本不是 UTF-8 文本 / the notebook is not UTF-8 text") from None
+    except Exception as error:  # noqa: BLE001 - any parse or schema error
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise Unreadable(f"笔记本无法读取 / the notebook cannot be read: {reason}") from None
+
+
+def _write_notebook(notebook) -> str:
+    import nbformat
+
+    return nbformat.writes(notebook)
 
 
 _worker: _Worker | None = None
@@ -207,7 +251,6 @@ _worker: _Worker | None = None
 def _init_worker(slots, course: str, scratch_root: str, snapshot: str, limits: Limits) -> None:
     global _worker
     ensure_env_bin_on_path()
-    os.environ["JUPYTER_PATH"] = scratch_root
     os.environ["MPLCONFIGDIR"] = str(Path(scratch_root) / "mpl")
     _worker = _Worker(slots.get(), Path(course), Path(scratch_root), Path(snapshot), limits)
 
@@ -221,31 +264,34 @@ def grade_one(assignment: str, student: str) -> Outcome:
 # ---------------------------------------------------------------- parent side
 
 
-def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> None:
-    """Put the executed notebooks in ``course/autograded`` and record their grades as nbgrader does.
+def _merge(api, course: Path, outcome: Outcome) -> None:
+    """Write ``autograded/<student>/<assignment>/`` and record the grades as nbgrader does.
 
-    The folder is swapped in whole; the marker is written last, after the gradebook has the
+    The folder is made fresh from the submitted files (read again, safely) and the executed
+    notebooks, then swapped in whole; the marker is written last, after the gradebook has the
     grades, so a run killed at any point is resumed by grading this submission again.
     """
     import nbformat
 
+    assignment, student = outcome.assignment, outcome.student
     target = course / "autograded" / student / assignment
     staging = target.with_name(f".{assignment}.incoming")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    # links a kernel made in its folder are left out: feedback copies files to the student
-    _copy_without_links(executed, staging)
-    (staging / GRADED_MARKER).unlink(missing_ok=True)
-    owner = course.stat()  # the formgrader's account, not the grading slot's user id
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    submitted = read_submission(course / "submitted" / student / assignment)
+    graded = {f"{name}.ipynb" for name in outcome.notebooks}
+    write_files({k: v for k, v in submitted.files.items() if k not in graded}, staging)
+    for name, text in outcome.notebooks.items():
+        (staging / f"{name}.ipynb").write_text(text, encoding="utf-8")
+    owner = course.stat()  # the formgrader's account
     for path in [staging, *staging.rglob("*")]:
         os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
     db_url = api.coursedir.db_url
-    timestamp = api.coursedir.get_existing_timestamp(
-        str(course / "submitted" / student / assignment)
-    )
+    timestamp = api.coursedir.get_existing_timestamp(str(course / "submitted" / student / assignment))
     with connect_gradebook(db_url, api.coursedir.course_id) as gradebook:
         gradebook.update_or_create_student(student)
         if timestamp:
@@ -254,39 +300,20 @@ def _merge(api, course: Path, executed: Path, assignment: str, student: str) -> 
             gradebook.update_or_create_submission(assignment, student)
         notebooks = [n.name for n in gradebook.find_assignment(assignment).notebooks]
         for name in notebooks:
-            if not (target / f"{name}.ipynb").is_file():
+            if name not in outcome.notebooks:  # nbgrader's rule: a missing notebook scores zero
                 for grade in gradebook.find_submission_notebook(name, assignment, student).grades:
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
                 gradebook.db.commit()
     for name in notebooks:
-        path = target / f"{name}.ipynb"
-        if not path.is_file():
+        if name not in outcome.notebooks:
             continue
-        notebook = nbformat.read(path, as_version=4)
-        resources = {
-            "nbgrader": {
-                "notebook": name,
-                "assignment": assignment,
-                "student": student,
-                "db_url": db_url,
-            }
-        }
+        notebook = nbformat.reads(outcome.notebooks[name], as_version=4)
+        resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student,
+                                  "db_url": db_url}}  # fmt: skip
         for preprocessor in saving_preprocessors(api.config):
             notebook, resources = preprocessor(parent=api).preprocess(notebook, resources)
-        if tampered(notebook):
-            _withhold_automatic_points(api, name, assignment, student)
     (target / GRADED_MARKER).write_text(submission_digest(course, assignment, student) + "\n")
-
-
-def _withhold_automatic_points(api, notebook: str, assignment: str, student: str) -> None:
-    """A kernel that lied cannot be trusted with any test: its points wait for the instructor."""
-    with connect_gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        for grade in gradebook.find_submission_notebook(notebook, assignment, student).grades:
-            if grade.auto_score is not None:
-                grade.auto_score = 0
-                grade.needs_manual_grade = True
-        gradebook.db.commit()
 
 
 @dataclass(frozen=True)
@@ -356,7 +383,6 @@ def autograde(
     scratch_root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         if todo:
-            sandbox.write_kernelspec(scratch_root)
             _warm_matplotlib_cache(scratch_root / "mpl")
             snapshot = definitions_snapshot(course, scratch_root / "definitions.db")
             context = multiprocessing.get_context("forkserver")
@@ -383,10 +409,10 @@ def autograde(
                         )
                     outcomes.append(outcome)
                     step = StepResult(assignment, who, outcome.ok, outcome.detail)
-                    if outcome.result_dir:
+                    if outcome.notebooks:
                         try:
                             with in_course_folder(course):
-                                _merge(api, course, Path(outcome.result_dir), assignment, who)
+                                _merge(api, course, outcome)
                             if assignment not in expected:
                                 expected[assignment] = graded_cells(
                                     f"sqlite:///{snapshot}", api.coursedir.course_id, assignment
@@ -398,7 +424,8 @@ def autograde(
                             step = StepResult(
                                 assignment, who, False, f"merge: {type(error).__name__}: {error}"
                             )
-                        shutil.rmtree(outcome.result_dir, ignore_errors=True)
+                    elif outcome.notes:
+                        flags[(assignment, who)] = sorted(set(outcome.notes))
                     graded[(assignment, who)] = step
         results += [graded[key] for key in work]
         return GradingReport(results, {k: v for k, v in flags.items() if v}, outcomes)

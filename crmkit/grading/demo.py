@@ -4,7 +4,8 @@ It copies the course's ``nbgrader_config.py`` and ``source/`` into a demo folder
 ``exercises/``), generates the student versions, enrolls a class of about a dozen students
 (``s01-wang``, ``s02-li``, …) and hands in, for every assignment, a spread decided by a seed:
 the solution, partly solved notebooks, solutions with a typical mistake, blank notebooks, one
-missing submission and exactly one attempt to cheat the grader. It then autogrades the class in
+missing submission and exactly one attempt to cheat the grader (errors silenced, a test cell
+deleted). It then autogrades the class in
 parallel sandboxed kernels, writes the students' feedback and the instructor's report.
 
 ``s01-wang`` always hands in the solution, so the demo shows what full marks look like.
@@ -24,12 +25,14 @@ from .course_folder import in_course_folder, source_assignments
 from .demo_mistakes import CODE_MISTAKES, SILENCE_ERRORS, WIDGET_MISTAKES
 from .scores import Score, scores
 from .submissions import (
+    handed_in,
     insert_cell_after,
     notebook_path,
     partly_solved,
     read_notebook,
     replace_solution,
     submit,
+    without_cell,
 )
 
 DEMO_MARKER = ".crmkit-course-demo"
@@ -201,17 +204,20 @@ def hand_in(course: Path, plan: Sequence[Planned]) -> None:
         solution, release = notebooks[entry.assignment]
         widget_answers = None
         if entry.kind == "correct":
-            notebook = solution
+            notebook = handed_in(solution, release)
         elif entry.kind == "partial":
             notebook = partly_solved(solution, release, entry.fraction)
         elif entry.kind == "blank":
             notebook = release
-        elif entry.kind == "tamper":
+        elif entry.kind == "tamper":  # silences errors and deletes the last test cell
+            last_test = [c.metadata["nbgrader"]["grade_id"] for c in release.cells
+                         if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"][-1]  # fmt: skip
             notebook = insert_cell_after(
                 partly_solved(solution, release, entry.fraction), "load_data", SILENCE_ERRORS
             )
+            notebook = without_cell(notebook, last_test)
         elif entry.kind == "wrong":
-            notebook, widget_answers = solution, {}
+            notebook, widget_answers = handed_in(solution, release), {}
             for mistake in CODE_MISTAKES.get(entry.assignment, ()):
                 if mistake.task in entry.wrong_tasks:
                     notebook = replace_solution(notebook, f"{mistake.task}_answer", mistake.code)

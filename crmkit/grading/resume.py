@@ -15,11 +15,20 @@ KEPT = "unchanged, kept"  # the detail of a submission an earlier run graded
 
 
 def submission_digest(course: Path, assignment: str, student: str) -> str:
-    """A digest of a submission's files and of the assignment's source: grading depends on both."""
+    """A digest of a submission's files and of the assignment's source: grading depends on both.
+
+    Files are read as the grader reads them (regular files only, no links); what it leaves out
+    counts too, so a change there is a change.
+    """
+    from .submission_files import read_submission
+
     digest = hashlib.sha256()
     for root in (course / "submitted" / student / assignment, course / "source" / assignment):
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        found = read_submission(root)
+        for relative in sorted(found.files):
+            digest.update(relative.encode() + b"\0" + found.files[relative] + b"\0")
+        for note in found.notes:
+            digest.update(note.encode("utf-8", "backslashreplace") + b"\0")
     return digest.hexdigest()
 
 

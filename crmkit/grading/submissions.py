@@ -65,13 +65,27 @@ def graded_cell_ids(notebook: NotebookNode) -> list[str]:
     ]
 
 
+def _locked(cell: NotebookNode) -> bool:
+    return bool(cell.metadata.get("nbgrader", {}).get("locked"))
+
+
+def handed_in(solution: NotebookNode, release: NotebookNode) -> NotebookNode:
+    """The solution as a student would hand it in: their answers in the student version.
+
+    Answer and ordinary cells come from the solution (widget answer keys stand for the choices a
+    student made), read-only cells from the release version, so the hidden tests are not in it.
+    """
+    return partly_solved(solution, release, 1.0)
+
+
 def partly_solved(
     solution: NotebookNode, release: NotebookNode, solved_fraction: float = 0.5
 ) -> NotebookNode:
     """A submission that solved the first ``solved_fraction`` of the graded cells and left the rest.
 
     Cells up to the cut come from the solution, later ones from the release version (so later
-    code tasks still ``raise NotImplementedError`` and later widgets have no answer key).
+    code tasks still ``raise NotImplementedError`` and later widgets have no answer key);
+    read-only cells always come from the release version, as in a student's copy.
     """
     if len(solution.cells) != len(release.cells):
         raise ValueError("source and release notebooks differ in cell count; regenerate release/")
@@ -79,9 +93,9 @@ def partly_solved(
         i for i, cell in enumerate(solution.cells) if cell.metadata.get("nbgrader", {}).get("grade")
     ]
     cut = graded[max(0, round(len(graded) * solved_fraction) - 1)] if graded else 0
-    result = nbformat.from_dict(json.loads(json.dumps(solution)))
+    result = nbformat.from_dict(json.loads(json.dumps(release)))
     result.cells = [
-        nbformat.from_dict(json.loads(json.dumps(s if i <= cut else r)))
+        nbformat.from_dict(json.loads(json.dumps(s if i <= cut and not _locked(s) else r)))
         for i, (s, r) in enumerate(zip(solution.cells, release.cells, strict=True))
     ]
     return result
@@ -106,6 +120,13 @@ def without_answer_keys(notebook: NotebookNode) -> NotebookNode:
     for cell in result.cells:
         if cell.cell_type == "code":
             cell.source = remove_answer_key(cell.source)[0]
+    return result
+
+
+def without_cell(notebook: NotebookNode, grade_id: str) -> NotebookNode:
+    """A copy of ``notebook`` without cell ``grade_id`` (a student deleting a read-only cell)."""
+    result = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    result.cells = [c for c in result.cells if c.metadata.get("nbgrader", {}).get("grade_id") != grade_id]
     return result
 
 

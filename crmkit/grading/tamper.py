@@ -1,9 +1,14 @@
-"""Signs in a graded submission that it tried to cheat or break the grader, for the instructor.
+"""What an instructor should look at in a graded submission, beside its score.
 
-Found after grading: graded cells the student deleted or renamed (nbgrader leaves their points
-to be graded by hand), a kernel caught lying by the canary cell, and code a CRM exercise never
-needs but a submission cheating the grader would. Each flag names the notebook, the cell and the
-task it sits in.
+Found after grading, from the autograded notebook: graded cells the student deleted or renamed
+(nbgrader leaves their points to be graded by hand), and the grader's own notes on the run (files
+left out of the submission and why, output cut off, the cell where the student's kernel died,
+answers that could not be graded). Each names the notebook and, where there is one, the cell
+and task.
+
+There is no scan of the student's code for tricks any more: the hidden tests run in a kernel
+that never ran student code, so patching ``numpy`` or IPython in the student's kernel changes
+nothing a test sees (docs/grading_safety.md).
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from pathlib import Path
 
 from .course_folder import open_api
 from .gradebook import connect_gradebook
-from .preprocessors.canary import tampered
+
+NOTES_KEY = "crmkit"  # notebook metadata the grader writes: {"notes": [...], "answers": {...}}
 
 
 def graded_cells(db_url: str, course_id: str, assignment: str) -> dict[str, set[str]]:
@@ -27,11 +33,9 @@ def graded_cells(db_url: str, course_id: str, assignment: str) -> dict[str, set[
 def tamper_flags(
     course: Path, assignment: str, student: str, expected: dict[str, set[str]] | None = None
 ) -> list[str]:
-    """Signs in an autograded submission that it tried to cheat or break the grader.
+    """What to look at in an autograded submission (empty when nothing).
 
-    ``expected`` (default: read from the gradebook) are the grade ids each notebook must have;
-    a graded cell deleted or renamed by the student is flagged, and nbgrader leaves its points
-    to be graded by hand.
+    ``expected`` (default: read from the gradebook) are the grade ids each notebook must have.
     """
     import nbformat
 
@@ -51,19 +55,8 @@ def tamper_flags(
             flags.append(
                 f"{path.stem}: 评分格被删除或改名 / graded cells deleted or renamed: {', '.join(missing)}"
             )
-        how = tampered(notebook)
-        if how:
-            flags.append(
-                f"{path.stem}: 内核运行时被篡改，自动分已扣留，请人工评分 / kernel tampered with at run time "
-                f"({how}): automatic points withheld, grade by hand"
-            )
-        for number, cell in enumerate(notebook.cells, start=1):
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type != "code" or meta.get("locked"):
-                continue  # locked cells were restored from the gradebook
-            for pattern, why in SUSPICIOUS:
-                if pattern in cell.source:
-                    flags.append(f"{path.stem} {cell_name(notebook, number)}: {why}")
+        notes = notebook.metadata.get(NOTES_KEY, {}).get("notes", [])
+        flags += [f"{path.stem}: {note}" for note in notes if isinstance(note, str)]
     return sorted(set(flags))
 
 
@@ -83,23 +76,3 @@ def cell_name(notebook, number: int) -> str:
     )
     where = f"在 {before} 之后 / after {before}" if before else "开头 / at the top"
     return f"第 {number} 格（{where}）/ cell {number}"
-
-
-# Code a CRM exercise never needs, but a submission cheating the grader would.
-SUSPICIOUS = [
-    ("set_custom_exc", "替换异常处理 / replaces exception handling"),
-    ("showtraceback", "替换异常显示 / replaces traceback display"),
-    ("builtins", "修改内置函数 / touches builtins"),
-    ("gradebook", "访问成绩库 / touches the gradebook"),
-    ("source/", "读取教师源文件 / reads the instructor's source"),
-    ("os.fork", "创建进程 / forks processes"),
-    ("os.kill", "发送信号 / sends signals"),
-    ("sys.exit", "退出内核 / exits the kernel"),
-    ("os._exit", "退出内核 / exits the kernel"),
-    ("assert_frame_equal =", "替换测试函数 / replaces a test helper"),
-    ("isclose =", "替换测试函数 / replaces a test helper"),
-    ("input_transformers", "改写之后运行的代码 / rewrites the cells that run later"),
-    ("events.register", "挂接代码执行事件 / hooks into cell execution"),
-    ("_ih", "读取输入历史（可见隐藏测试）/ reads the input history (hidden tests)"),
-    ("In[", "读取输入历史（可见隐藏测试）/ reads the input history (hidden tests)"),
-]

@@ -3,7 +3,6 @@
 * :mod:`.answer_keys`: ``ClearAnswerKeys`` keeps widget answer keys out of the student version.
 * :mod:`.allow_errors`: ``AllowErrorsInTaskCells`` lets Run All go past unsolved tasks.
 * :mod:`.shorten_tracebacks`: ``ShortenTestTracebacks`` shows a failed test as its message.
-* :mod:`.canary`: ``AddCanary`` / ``ReadCanary``, the cell that checks the kernel still tells the truth.
 
 The functions below give nbgrader's own pipelines with those steps in place; the course's
 ``nbgrader_config.py`` uses the first two.
@@ -51,8 +50,20 @@ def feedback_preprocessors() -> list[type]:
     return pipeline
 
 
-def _split_autograde_preprocessors(config) -> tuple[list, list]:
-    """nbgrader's autograde steps (as configured), split into executing ones and saving ones."""
+def sanitizing_preprocessors(config) -> list:
+    """nbgrader's sanitizing steps of ``autograde`` (as configured): clear outputs, restore locked
+    cells from the gradebook, check the metadata. The grader runs them on the submission."""
+    from nbgrader.converters import Autograde
+
+    return list(
+        config.Autograde.get("sanitize_preprocessors")
+        or Autograde.class_traits()["sanitize_preprocessors"].default()
+    )
+
+
+def saving_preprocessors(config) -> list:
+    """nbgrader's saving steps of ``autograde`` (as configured), in its order: save the grades,
+    the late penalty, check the metadata. The grader runs them on the executed notebook."""
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
 
@@ -61,16 +72,4 @@ def _split_autograde_preprocessors(config) -> tuple[list, list]:
         or Autograde.class_traits()["autograde_preprocessors"].default()
     )
     saving = (SaveAutoGrades, AssignLatePenalties, CheckCellMetadata)
-    return [p for p in configured if p not in saving], [p for p in configured if p in saving]
-
-
-def executing_preprocessors(config) -> list:
-    """What a worker runs: nbgrader's autograde steps up to the saving ones, with the canary cell."""
-    from .canary import AddCanary, ReadCanary
-
-    return [AddCanary, *_split_autograde_preprocessors(config)[0], ReadCanary]
-
-
-def saving_preprocessors(config) -> list:
-    """What the parent runs on an executed notebook, in nbgrader's order: save grades, late penalty, check."""
-    return _split_autograde_preprocessors(config)[1]
+    return [p for p in configured if p in saving]

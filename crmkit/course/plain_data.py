@@ -1,0 +1,358 @@
+"""Answers as plain data: how a graded answer leaves the student's kernel and reaches the tests.
+
+The grader runs a student's cells in one kernel and the hidden tests in another that never ran
+student code. In between, each answer travels as JSON built only from plain values: numbers,
+strings, lists, dicts and tagged records for numpy and pandas objects (a column is a dtype name
+and a list of values). :func:`encode` runs in the student's kernel, so the grader treats what it
+produced as untrusted: :func:`check` bounds its size and shape, and :func:`decode` rebuilds base
+types only (``pandas.DataFrame``, never a subclass; nothing is unpickled or evaluated). A value
+the format cannot carry arrives as an :class:`Unsupported` marker, which no test accepts.
+
+Widget answers travel the same way: the ``.value`` of the widget (which the widget read from the
+submitted ``widget_answers.json``, or the answer key in the instructor's solution) is sent as plain
+data and bound in the test kernel as a :class:`WidgetValue`. When the student's kernel never got
+that far, the grader takes the value from ``widget_answers.json`` itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any
+
+FORMAT = "crmkit-plain-data/1"
+MIMETYPE = "application/vnd.crmkit.answers+json"
+
+# What one submission may send: larger or deeper is cut off and reported, never trusted.
+MAX_BYTES = 32 * 1024**2
+MAX_DEPTH = 24
+MAX_ITEMS = 3_000_000
+MAX_STRING = 100_000
+
+COLUMN_KINDS = ("int", "float", "bool", "str", "object", "datetime", "timedelta", "category", "Int64", "boolean")
+
+
+class Unsupported:
+    """Stands in for an answer of a type the grader cannot carry (it fails every check)."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<无法评分的类型 / a type that cannot be graded: {self.type_name}>"
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class WidgetValue:
+    """A widget answer in the test kernel: only ``.value``, as saved by the student's widget."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    @property
+    def value(self) -> Any:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"WidgetValue({self._value!r})"
+
+
+# ---------------------------------------------------------------- encoding (student kernel)
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """``value`` as JSON-ready plain data (see the module doc)."""
+    import numpy as np
+    import pandas as pd
+
+    if depth > MAX_DEPTH:
+        return {"$unsupported": "nested too deep"}
+    if value is None or isinstance(value, (bool, str)):
+        return value if not isinstance(value, str) else value[:MAX_STRING]
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return _float(float(value))
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, pd.DataFrame):
+        return {
+            "$frame": {
+                "columns": _index(value.columns),
+                "index": _index(value.index),
+                "data": [_column(value.iloc[:, i]) for i in range(value.shape[1])],
+            }
+        }
+    if isinstance(value, pd.Series):
+        return {"$series": {"name": encode(value.name, depth + 1), "index": _index(value.index), "values": _column(value)}}
+    if isinstance(value, pd.Index):
+        return {"$index": _index(value)}
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1:
+            return {"$array": [encode(row, depth + 1) for row in value.tolist()]}
+        return {"$ndarray": _column(pd.Series(value))}
+    if isinstance(value, pd.Timestamp) or type(value).__name__ in ("datetime", "date"):
+        return {"$timestamp": pd.Timestamp(value).isoformat()}
+    if isinstance(value, pd.Timedelta) or type(value).__name__ == "timedelta":
+        return {"$timedelta": pd.Timedelta(value).value}
+    if isinstance(value, (list, tuple)):
+        items = [encode(item, depth + 1) for item in value]
+        return items if isinstance(value, list) else {"$tuple": items}
+    if isinstance(value, (set, frozenset)):
+        return {"$set": sorted((encode(item, depth + 1) for item in value), key=json.dumps)}
+    if isinstance(value, Mapping):
+        return {"$dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    return {"$unsupported": f"{type(value).__module__}.{type(value).__qualname__}"}
+
+
+def _float(value: float) -> Any:
+    if math.isnan(value):
+        return {"$float": "nan"}
+    if math.isinf(value):
+        return {"$float": "inf" if value > 0 else "-inf"}
+    return value
+
+
+def _index(index) -> dict:
+    import pandas as pd
+
+    if isinstance(index, pd.MultiIndex):
+        return {"levels": [_column(pd.Series(index.get_level_values(i))) for i in range(index.nlevels)],
+                "names": [encode(n, 1) for n in index.names]}
+    return {"values": _column(pd.Series(index)), "name": encode(index.name, 1)}
+
+
+def _column(series) -> dict:
+    """One column as its kind and a list of values (None where missing)."""
+    import pandas as pd
+
+    dtype = series.dtype
+    missing = series.isna().tolist()
+    if isinstance(dtype, pd.CategoricalDtype):
+        return {"kind": "category", "categories": _column(pd.Series(dtype.categories)), "ordered": bool(dtype.ordered),
+                "codes": series.cat.codes.astype("int64").tolist()}
+    if pd.api.types.is_bool_dtype(dtype):
+        kind = "boolean" if str(dtype) == "boolean" else "bool"
+        values = [None if m else bool(v) for v, m in zip(series.tolist(), missing, strict=True)]
+    elif pd.api.types.is_integer_dtype(dtype):
+        kind = "Int64" if isinstance(dtype, pd.api.extensions.ExtensionDtype) else "int"
+        if kind == "int" and str(dtype) != "int64":
+            series = series.astype("int64")
+        values = [None if m else int(v) for v, m in zip(series.tolist(), missing, strict=True)]
+    elif pd.api.types.is_float_dtype(dtype):
+        kind = "float"
+        values = [None if m else _float(float(v)) for v, m in zip(series.tolist(), missing, strict=True)]
+    elif pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        timed = pd.api.types.is_timedelta64_dtype(dtype)
+        tz = getattr(dtype, "tz", None)
+        plain = series.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else series
+        nanoseconds = plain.astype("timedelta64[ns]" if timed else "datetime64[ns]").astype("int64").tolist()
+        unit = dtype.unit if tz is not None else __import__("numpy").datetime_data(dtype)[0]
+        column = {"kind": "timedelta" if timed else "datetime", "unit": unit,
+                  "values": [None if m else int(v) for v, m in zip(nanoseconds, missing, strict=True)]}
+        if tz is not None:
+            column["tz"] = str(tz)
+        return column
+    elif pd.api.types.is_string_dtype(dtype) and str(dtype) != "object":
+        kind = "str"
+        values = [None if m else str(v)[:MAX_STRING] for v, m in zip(series.tolist(), missing, strict=True)]
+    else:
+        kind = "object"
+        values = [None if m else encode(v, 2) for v, m in zip(series.tolist(), missing, strict=True)]
+    return {"kind": kind, "values": values}
+
+
+def export(namespace: Mapping[str, Any], names: Iterable[str], widgets: Iterable[str] = ()) -> dict:
+    """The display data the grader reads: the named answers of ``namespace`` and the ``.value``
+    of the named widgets (absent ones left out).
+
+    Run in the student's kernel after each graded task; what comes back is checked, not trusted.
+    """
+    from IPython.display import display
+
+    answers = {name: encode(namespace[name]) for name in names if name in namespace}
+    values = {name: encode(getattr(namespace[name], "value", None)) for name in widgets if name in namespace}
+    payload = {"format": FORMAT, "answers": answers, "widgets": values}
+    display({MIMETYPE: payload}, raw=True)
+    return payload
+
+
+# ---------------------------------------------------------------- checking (grader)
+
+
+class PlainDataError(ValueError):
+    """What a kernel sent is not plain data of this format (too large, too deep, or malformed)."""
+
+
+def check(text: str | bytes) -> dict[str, dict[str, Any]]:
+    """Parse and bound what a student's kernel sent; returns ``{"answers": {...}, "widgets": {...}}``
+    (name -> plain data).
+
+    Raises :class:`PlainDataError` for anything too large, too deep or not of this format.
+    """
+    if len(text) > MAX_BYTES:
+        raise PlainDataError(f"answers too large ({len(text)} bytes; at most {MAX_BYTES})")
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise PlainDataError(f"answers are not JSON ({type(error).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT or not isinstance(payload.get("answers"), dict):
+        raise PlainDataError("answers are not in the crmkit plain-data format")
+    widgets = payload.get("widgets", {})
+    if not isinstance(widgets, dict):
+        raise PlainDataError("widget answers are not in the crmkit plain-data format")
+    budget = [MAX_ITEMS]
+    for name, value in [*payload["answers"].items(), *widgets.items()]:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise PlainDataError(f"not a variable name: {str(name)[:40]!r}")
+        _walk(value, 0, budget)
+    return {"answers": payload["answers"], "widgets": widgets}
+
+
+def _walk(value: Any, depth: int, budget: list[int]) -> None:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise PlainDataError(f"answers hold more than {MAX_ITEMS} values")
+    if depth > MAX_DEPTH + 8:
+        raise PlainDataError("answers are nested too deep")
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise PlainDataError("a string in the answers is too long")
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, depth + 1, budget)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or len(key) > 64:
+                raise PlainDataError("a record key in the answers is not a short string")
+            _walk(item, depth + 1, budget)
+    elif value is not None and not isinstance(value, (bool, int, float)):
+        raise PlainDataError(f"not plain data: {type(value).__name__}")
+
+
+# ---------------------------------------------------------------- decoding (test kernel, grader)
+
+
+def decode(data: Any) -> Any:
+    """The Python value ``data`` (made by :func:`encode`) stands for, as base types only."""
+    import numpy as np
+    import pandas as pd
+
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode(item) for item in data]
+    if not isinstance(data, dict) or len(data) != 1:
+        return Unsupported("malformed")
+    (tag, body), = data.items()
+    try:
+        if tag == "$float":
+            return float(body) if body in ("nan", "inf", "-inf") else Unsupported("float")
+        if tag == "$tuple":
+            return tuple(decode(item) for item in body)
+        if tag == "$set":
+            return {_hashable(decode(item)) for item in body}
+        if tag == "$dict":
+            return {_hashable(decode(k)): decode(v) for k, v in body}
+        if tag == "$timestamp":
+            return pd.Timestamp(str(body))
+        if tag == "$timedelta":
+            return pd.Timedelta(int(body))
+        if tag == "$array":
+            return np.array([decode(row) for row in body])
+        if tag == "$ndarray":
+            return _decode_column(body).to_numpy()
+        if tag == "$index":
+            return _decode_index(body)
+        if tag == "$series":
+            series = _decode_column(body["values"])
+            series.index = _decode_index(body["index"])
+            series.name = _hashable(decode(body["name"]))
+            return series
+        if tag == "$frame":
+            columns = _decode_index(body["columns"])
+            index = _decode_index(body["index"])
+            data_columns = [_decode_column(c) for c in body["data"]]
+            if len(data_columns) != len(columns) or any(len(c) != len(index) for c in data_columns):
+                return Unsupported("malformed DataFrame")
+            frame = pd.DataFrame(dict(enumerate(data_columns))) if data_columns else pd.DataFrame(index=range(len(index)))
+            frame.index = index
+            frame.columns = columns
+            return frame
+        if tag == "$unsupported":
+            return Unsupported(str(body)[:200])
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return Unsupported(f"malformed {tag}")
+    return Unsupported(f"unknown tag {tag[:40]}")
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return Unsupported("dict key")
+    return value
+
+
+def _decode_index(body: dict):
+    import pandas as pd
+
+    if "levels" in body:
+        arrays = [_decode_column(level) for level in body["levels"]]
+        names = [_hashable(decode(n)) for n in body.get("names", [None] * len(arrays))]
+        if not arrays:
+            return pd.MultiIndex.from_arrays([[]])
+        return pd.MultiIndex.from_arrays([pd.Index(a) for a in arrays], names=names)
+    values = _decode_column(body["values"])
+    return pd.Index(values, name=_hashable(decode(body.get("name"))))
+
+
+def _decode_column(body: dict):
+    """A pandas Series of the column's kind (missing values as the dtype's own NA)."""
+    import pandas as pd
+
+    kind = body["kind"]
+    if kind not in COLUMN_KINDS:
+        raise ValueError(kind)
+    if kind == "category":
+        categories = pd.Index(_decode_column(body["categories"]))
+        codes = [int(c) for c in body["codes"]]
+        return pd.Series(pd.Categorical.from_codes(codes, categories=categories, ordered=bool(body["ordered"])))
+    values = body["values"]
+    if not isinstance(values, list):
+        raise TypeError("values")
+    if kind == "int":
+        return pd.Series([int(v) for v in values], dtype="int64")
+    if kind == "Int64":
+        return pd.Series([None if v is None else int(v) for v in values], dtype="Int64")
+    if kind == "float":
+        return pd.Series([float("nan") if v is None else float(decode(v)) for v in values], dtype="float64")
+    if kind == "bool":
+        return pd.Series([bool(v) for v in values], dtype="bool")
+    if kind == "boolean":
+        return pd.Series([None if v is None else bool(v) for v in values], dtype="boolean")
+    if kind in ("datetime", "timedelta"):
+        unit = str(body.get("unit", "ns"))
+        if unit not in ("s", "ms", "us", "ns"):
+            raise ValueError(unit)
+        nanoseconds = [None if v is None else int(v) for v in values]
+        if kind == "timedelta":
+            return pd.Series(pd.to_timedelta(nanoseconds, unit="ns")).astype(f"timedelta64[{unit}]")
+        column = pd.Series(pd.to_datetime(nanoseconds, unit="ns")).astype(f"datetime64[{unit}]")
+        return column.dt.tz_localize("UTC").dt.tz_convert(str(body["tz"])) if body.get("tz") else column
+    if kind == "str":
+        return pd.Series([None if v is None else str(v) for v in values], dtype="str")
+    return pd.Series([None if v is None else decode(v) for v in values], dtype="object")
+
+
+def bind(namespace: MutableMapping[str, Any], answers_json: str, widgets_json: str = "{}") -> None:
+    """Put the answers (and widget answers) into the test kernel's ``namespace``, rebuilt by :func:`decode`."""
+    for name, data in json.loads(answers_json).items():
+        namespace[name] = decode(data)
+    for name, data in json.loads(widgets_json).items():
+        namespace[name] = WidgetValue(decode(data))

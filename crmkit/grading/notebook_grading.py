@@ -1,0 +1,198 @@
+"""Grade one notebook with two kernels: the student's cells in one, the hidden tests in another.
+
+1. The **test kernel** starts first, as the graded student (the id comes from the grader, never
+   from the submission), and runs the notebook's leading read-only cells: imports and the
+   student's own data, which it leaves in the shared cache for the student's kernel.
+2. The **student's kernel** runs the submission: every code cell except the test cells. Where a
+   test cell sits, it runs a probe instead, which sends the answers that test declares
+   (``#| answers: ...``) as plain data (:mod:`crmkit.course.plain_data`). The probe runs in the
+   student's kernel, so what it sends is checked and rebuilt as base types, never trusted.
+3. The **test kernel** runs each test cell, with that test's answers (and widget answers, from
+   the submitted ``widget_answers.json``) bound to their names. It never ran student code: no
+   patched ``numpy``, no rebound names, no IPython hooks, no ``chdir`` reach it.
+4. The notebook that nbgrader scores is the submission as sanitized by nbgrader (locked cells
+   restored from the gradebook), with the student's cells' outputs from step 2 and each test
+   cell's outcome from step 3: its error (name and message) or its partial-credit score with
+   the failed checks' messages. Nothing else the test kernel printed is kept.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+
+from nbformat import NotebookNode, from_dict
+
+from ..course import plain_data
+from . import test_cells
+from .executor import CellRun, CellRunner
+from .sandbox import Limits, Sandbox, without_control
+
+CHECKS_MIMETYPE = "application/vnd.crmkit.checks+json"
+PROBE = "__import__('crmkit.course.plain_data', fromlist=['export']).export(globals(), {names!r}, {widgets!r})"
+BIND = "__import__('crmkit.course.plain_data', fromlist=['bind']).bind(globals(), {answers!r}, {widgets!r})"
+MAX_MESSAGE = 1000
+
+
+class SetupFailed(Exception):
+    """The test kernel could not run the notebook's read-only cells (the instructor's code)."""
+
+
+@dataclass
+class NotebookGrade:
+    """The executed notebook for nbgrader to score, the answers each test saw, and notes for the
+    instructor (what was cut off or left out, where the student's kernel died)."""
+
+    notebook: NotebookNode
+    answers: dict[str, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def clean(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` without terminal control sequences, at most ``limit`` characters."""
+    text = without_control(str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def checks_markdown(checks: object) -> str | None:
+    """The failed checks of a partial-credit test as a short markdown list (escaped), or None."""
+    if not isinstance(checks, dict) or not isinstance(checks.get("checks"), list):
+        return None
+    lines = []
+    for check in checks["checks"][:50]:
+        if isinstance(check, dict) and isinstance(check.get("message"), str):
+            mark = "✓" if check.get("passed") else "✗"
+            lines.append(f"- {mark} {html.escape(clean(check['message'], 300))}")
+    return "\n".join(lines) if lines else None
+
+
+def outcome_outputs(run: CellRun) -> list[dict]:
+    """A test cell's outcome as the outputs nbgrader scores: an error, a score, or nothing."""
+    errors = [o for o in run.outputs if o["output_type"] == "error"]
+    if errors or run.status in ("timeout", "died"):
+        error = errors[-1] if errors else {"ename": "DeadKernelError", "evalue": "测试内核退出 / the test kernel died"}
+        ename, evalue = clean(error.get("ename", "Error"), 100), clean(error.get("evalue", ""))
+        return [{"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}]
+    results = [o for o in run.outputs if o["output_type"] == "execute_result"]
+    if not results:
+        return []
+    data = results[-1].get("data", {})
+    shown = {"text/plain": clean(data.get("text/plain", ""), 100)}
+    summary = checks_markdown(data.get(CHECKS_MIMETYPE))
+    if summary:
+        shown["text/markdown"] = f"**{html.escape(shown['text/plain'])}**\n\n{summary}"
+    return [{"output_type": "execute_result", "execution_count": None, "metadata": {}, "data": shown}]
+
+
+def widget_answers(files: dict[str, bytes]) -> tuple[dict, list[str]]:
+    """The submitted ``widget_answers.json`` as plain data, and a note if it could not be used."""
+    raw = files.get("widget_answers.json")
+    if raw is None:
+        return {}, []
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+        answers = payload.get("answers", {}) if isinstance(payload, dict) else {}
+        plain_data.check(json.dumps({"format": plain_data.FORMAT, "answers": {
+            k: v for k, v in answers.items() if isinstance(k, str) and k.isidentifier()}}))  # fmt: skip
+    except (UnicodeDecodeError, ValueError, AttributeError, RecursionError) as error:
+        return {}, [f"widget_answers.json 无法使用 / could not be used: {clean(error, 200)}"]
+    return {k: plain_data.encode(v) for k, v in answers.items() if isinstance(k, str) and k.isidentifier()}, []
+
+
+def grade_notebook(
+    student_box: Sandbox,
+    tests_box: Sandbox,
+    submitted: NotebookNode,
+    source: NotebookNode,
+    student: str,
+    widgets: dict,
+    limits: Limits,
+) -> NotebookGrade:
+    """Run ``submitted`` (sanitized by nbgrader) and the tests of ``source``; see the module doc."""
+    program = test_cells.test_program(source)
+    first_test = next((i for i, item in enumerate(program) if item[0] == "test"), len(program))
+    tests = {test.grade_id: test for kind, test, _ in program if kind == "test"}
+    result = NotebookGrade(submitted)
+
+    tests_kernel = tests_box.start(student)
+    tests_runner = _runner(tests_kernel, limits)
+    try:
+        for _, _, code in program[:first_test]:
+            _run_setup(tests_runner, code, limits)
+
+        student_kernel = student_box.start(student, inbox=True)
+        student_runner = _runner(student_kernel, limits)
+        try:
+            for number, cell in enumerate(submitted.cells, start=1):
+                if cell.cell_type != "code":
+                    continue
+                if test_cells.is_test_cell(cell):
+                    test = tests.get(cell.metadata["nbgrader"].get("grade_id"))
+                    if test is not None and (test.answers or test.widgets):
+                        result.answers[test.grade_id] = _probe(student_runner, test, limits, result.notes)
+                    continue
+                run = student_runner.run(cell.source, limits.cell_timeout)
+                cell.outputs, cell.execution_count = from_dict(run.outputs), run.execution_count
+                if run.truncated:
+                    result.notes.append(f"第 {number} 格输出过长，已截断 / cell {number}: output cut off")
+                if run.status == "died" and not any("died" in n for n in result.notes):
+                    result.notes.append(f"学生内核在第 {number} 格退出 / the student's kernel died in cell {number}"
+                                        + (f" ({student_kernel.last_error()})" if student_kernel.last_error() else ""))
+        finally:
+            student_kernel.close()
+            student_box.reset()  # its processes go now; the tests need the core
+
+        outcomes: dict[str, list[dict]] = {}
+        for kind, test, code in program[first_test:]:
+            if kind == "context":
+                _run_setup(tests_runner, code, limits)
+                continue
+            sent = result.answers.get(test.grade_id, {"answers": {}, "widgets": {}})
+            bound = {name: sent["answers"][name] for name in test.answers if name in sent["answers"]}
+            # a widget's value as the student's kernel had it; if that kernel never got there, the saved file's
+            given = {name: sent["widgets"].get(name, widgets.get(name)) for name in test.widgets}
+            binding = tests_runner.run(BIND.format(answers=json.dumps(bound), widgets=json.dumps(given)),
+                                       limits.cell_timeout, store_history=False)  # fmt: skip
+            if binding.status != "ok":
+                raise SetupFailed(f"binding the answers of {test.grade_id} failed: {_first_error(binding)}")
+            outcomes[test.grade_id] = outcome_outputs(tests_runner.run(code, limits.cell_timeout))
+    finally:
+        tests_kernel.close()
+
+    for cell in submitted.cells:
+        if cell.cell_type == "code" and test_cells.is_test_cell(cell):
+            grade_id = cell.metadata["nbgrader"].get("grade_id")
+            cell.outputs = from_dict(outcomes.get(grade_id, []))
+            cell.execution_count = None
+    return result
+
+
+def _runner(kernel, limits: Limits) -> CellRunner:
+    return CellRunner(kernel.client, kernel.alive, kernel.interrupt, max_cell_bytes=limits.cell_output_bytes,
+                      max_notebook_bytes=limits.notebook_output_bytes)  # fmt: skip
+
+
+def _first_error(run: CellRun) -> str:
+    errors = [o for o in run.outputs if o["output_type"] == "error"]
+    return clean(f"{errors[-1]['ename']}: {errors[-1]['evalue']}", 300) if errors else run.status
+
+
+def _run_setup(runner: CellRunner, code: str, limits: Limits) -> None:
+    run = runner.run(code, limits.cell_timeout)
+    if run.status != "ok":
+        raise SetupFailed(f"隐藏测试的准备格失败 / the hidden tests' setup cell failed: {_first_error(run)}")
+
+
+def _probe(runner: CellRunner, test: test_cells.TestCell, limits: Limits, notes: list[str]) -> dict:
+    """The answers ``test`` declares, as the student's kernel has them now (checked plain data)."""
+    run = runner.run(PROBE.format(names=list(test.answers), widgets=list(test.widgets)), limits.cell_timeout,
+                     store_history=False)  # fmt: skip
+    sent = run.data_of(plain_data.MIMETYPE)
+    if not sent:
+        return {"answers": {}, "widgets": {}}
+    try:
+        return plain_data.check(json.dumps(sent[-1]))
+    except plain_data.PlainDataError as error:
+        notes.append(f"{test.grade_id}: 答案无法评分 / the answers could not be graded ({clean(error, 200)})")
+        return {"answers": {}, "widgets": {}}

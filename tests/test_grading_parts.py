@@ -1,0 +1,132 @@
+"""The grader's small parts: test-cell declarations, reading submissions, capping output, outcomes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crmkit.grading import test_cells
+from crmkit.grading.executor import TRUNCATED, CellRun, Outputs
+from crmkit.grading.notebook_grading import CHECKS_MIMETYPE, outcome_outputs, widget_answers
+from crmkit.grading.submission_files import MAX_FILE_BYTES, read_submission, write_files
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = ["segmentation", "complaints", "loyalty"]
+
+
+def cell(source: str, **nbgrader) -> nbformat.NotebookNode:
+    new = nbformat.v4.new_code_cell(source)
+    if nbgrader:
+        new.metadata["nbgrader"] = nbgrader
+    return new
+
+
+# ---------------------------------------------------------------- declarations
+
+
+def test_declarations_are_read_from_the_first_lines():
+    source = "#| answers: rfm, rfm_scores\n# a comment\n#| widgets: core_cutoff\nassert rfm is not None\n#| answers: late"
+    assert test_cells.declarations(source) == (("rfm", "rfm_scores"), ("core_cutoff",))
+
+
+def test_a_declaration_that_is_not_a_name_is_refused():
+    with pytest.raises(ValueError, match="not a variable name"):
+        test_cells.declarations("#| answers: rfm, 2x")
+
+
+def test_undeclared_names_are_found_and_context_names_are_not():
+    notebook = nbformat.v4.new_notebook(cells=[
+        cell("import pandas as pd\nvisits = 1", locked=True, grade=False, solution=False, grade_id="load"),
+        cell("rfm = 1", solution=True, grade=False, grade_id="rfm_answer"),
+        cell("#| answers: rfm\nassert rfm == visits\nassert helper(rfm)\n_x = pd.Series()", grade=True, solution=False,
+             grade_id="rfm_tests", points=1),  # fmt: skip
+    ])
+    assert test_cells.undeclared_names(notebook) == {"rfm_tests": ["helper"]}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_test_cell_of_the_course_declares_what_it_reads(assignment):
+    """A test that reads an undeclared name would fail a correct answer with NameError."""
+    notebook = nbformat.read(REPO / "exercises" / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    assert test_cells.undeclared_names(notebook) == {}
+    assert test_cells.test_cells(notebook), "the assignment has test cells"
+
+
+# ---------------------------------------------------------------- reading a submission
+
+
+def test_a_submission_is_read_without_links_special_files_or_odd_names(tmp_path):
+    folder = tmp_path / "sub"
+    (folder / "data").mkdir(parents=True)
+    (folder / "a.ipynb").write_text("{}")
+    (folder / "data" / "b.csv").write_text("x")
+    (folder / "link.db").symlink_to("/etc/passwd")
+    (folder / "dirlink").symlink_to(tmp_path)
+    os.mkfifo(folder / "pipe")
+    Path(os.fsdecode(os.fsencode(folder) + b"/\xff.txt")).write_text("odd")
+    (folder / "big.bin").write_bytes(b"x" * (MAX_FILE_BYTES + 1))
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "a-checkpoint.ipynb").write_text("{}")
+    found = read_submission(folder)
+    assert sorted(found.files) == ["a.ipynb", "data/b.csv"]
+    notes = " ".join(found.notes)
+    for why in ("link", "special file", "not UTF-8", "too large"):
+        assert why in notes, notes
+    assert "dirlink" in notes and "link.db" in notes
+
+
+def test_copies_are_written_only_inside_the_target(tmp_path):
+    write_files({"a.txt": b"1", "sub/b.txt": b"2", "../escape.txt": b"3"}, tmp_path / "out")
+    assert (tmp_path / "out" / "sub" / "b.txt").read_bytes() == b"2"
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_widget_answers_that_cannot_be_used_are_noted_not_fatal():
+    assert widget_answers({}) == ({}, [])
+    good, notes = widget_answers({"widget_answers.json": b'{"answers": {"core_cutoff": 3000.0}}'})
+    assert good == {"core_cutoff": 3000.0} and notes == []
+    for raw in (b"\xff\xfe", b"[" * 50000 + b"]" * 50000, b'{"answers": 5}', b"not json"):
+        answers, notes = widget_answers({"widget_answers.json": raw})
+        assert answers == {} and (notes or raw == b'{"answers": 5}')
+
+
+# ---------------------------------------------------------------- output and outcomes
+
+
+def test_output_is_capped_in_bytes_per_cell_and_per_notebook():
+    budget = [10_000]
+    outputs = Outputs(budget, max_cell_bytes=4_000)
+    outputs.add("stream", {"name": "stdout", "text": "x" * 3_000})
+    outputs.add("stream", {"name": "stdout", "text": "y" * 3_000})  # over the cell's budget
+    outputs.add("display_data", {"data": {"image/png": "z" * 5_000}})  # dropped
+    outputs.add("error", {"ename": "ValueError", "evalue": "v" * 2_000, "traceback": ["t" * 50_000]})
+    text = "".join(o.get("text", "") for o in outputs.items)
+    assert outputs.truncated and TRUNCATED in text and len(text) < 5_000
+    assert outputs.items[-1]["output_type"] == "error" and len(outputs.items[-1]["evalue"]) <= 500
+    assert not any(o["output_type"] == "display_data" for o in outputs.items)
+    assert budget[0] < 10_000  # the notebook's budget went down too
+
+
+def test_one_long_line_is_cut_like_many():
+    outputs = Outputs([10**9], max_cell_bytes=1_000)
+    outputs.add("stream", {"name": "stdout", "text": "x" * 10**6})
+    assert outputs.truncated and sum(len(o.get("text", "")) for o in outputs.items) < 1_000
+
+
+def test_a_test_outcome_keeps_only_the_error_or_the_score():
+    failed = CellRun(outputs=[{"output_type": "stream", "name": "stdout", "text": "hidden detail"},
+                              {"output_type": "error", "ename": "AssertionError", "evalue": "\x1b[31m错 / wrong\nmore",
+                               "traceback": ["File hidden.py, line 3", "_expected = 1"]}], status="error")  # fmt: skip
+    (error,) = outcome_outputs(failed)
+    assert error["output_type"] == "error" and error["traceback"] == ["AssertionError: 错 / wrong\nmore"]
+    scored = CellRun(outputs=[{"output_type": "execute_result", "data": {
+        "text/plain": "1.5", CHECKS_MIMETYPE: {"checks": [{"passed": False, "message": "<b>频次</b>"},
+                                                          {"passed": True, "message": "列名"}]}}}])  # fmt: skip
+    (result,) = outcome_outputs(scored)
+    assert result["data"]["text/plain"] == "1.5" and "&lt;b&gt;" in result["data"]["text/markdown"]
+    assert outcome_outputs(CellRun(outputs=[{"output_type": "stream", "name": "stdout", "text": "ok"}])) == []
+    (died,) = outcome_outputs(CellRun(status="died"))
+    assert died["ename"] == "DeadKernelError"
