@@ -10,8 +10,9 @@ import pytest
 
 from crmkit.grading import test_cells
 from crmkit.grading.executor import TRUNCATED, CellRun, Outputs
-from crmkit.grading.notebook_grading import CHECKS_MIMETYPE, outcome_outputs, widget_answers
-from crmkit.grading.submission_files import MAX_FILE_BYTES, read_submission, write_files
+from crmkit.course.checks import CHECKS_MIMETYPE
+from crmkit.grading.notebook_grading import outcome_outputs, widget_answers
+from crmkit.grading.submission_files import MAX_FILE_BYTES, read_submission, submission_timestamp, write_files
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["segmentation", "complaints", "loyalty"]
@@ -76,6 +77,18 @@ def test_a_submission_is_read_without_links_special_files_or_odd_names(tmp_path)
     for why in ("link", "special file", "not UTF-8", "too large"):
         assert why in notes, notes
     assert "dirlink" in notes and "link.db" in notes
+
+
+def test_the_hand_in_time_is_read_safely(tmp_path):
+    stamp = tmp_path / "timestamp.txt"
+    assert submission_timestamp(tmp_path) is None
+    stamp.write_text("2024-05-01 10:00:00.000000 UTC")
+    assert submission_timestamp(tmp_path).year == 2024
+    for make in (lambda: stamp.write_text("not a time"), lambda: stamp.symlink_to("/etc/passwd"),
+                 lambda: os.mkfifo(stamp), lambda: stamp.write_bytes(b"\xff" * 5000)):  # fmt: skip
+        stamp.unlink(missing_ok=True)
+        make()
+        assert submission_timestamp(tmp_path) is None
 
 
 def test_copies_are_written_only_inside_the_target(tmp_path):

@@ -196,6 +196,8 @@ def graded(tmp_path_factory, new_course):
     odd = submit(course, "evil-badname", ASSIGNMENT, solution)
     (Path(os.fsdecode(os.fsencode(odd) + b"/\xff\xfe-notes.txt"))).write_text("a name that is not UTF-8")
     os.mkfifo(odd / "pipe")
+    stamped = submit(course, "evil-timestamp", ASSIGNMENT, solution)
+    os.mkfifo(stamped / "timestamp.txt")  # nbgrader's own reader would wait on it forever
     widget_junk = submit(course, "evil-widgets", ASSIGNMENT, release)
     (widget_junk / "widget_answers.json").write_text('{"answers": {"core_cutoff": {"$frame": 1}, "tier_service": ' +
                                                      '[' * 5000 + ']' * 5000 + "}}")  # fmt: skip
@@ -422,6 +424,11 @@ def test_broken_submissions_are_reported_not_fatal(graded, student):
     _, report, _, _ = graded
     result = _result(report, student)
     assert not result.ok and result.detail and "\n" not in result.detail
+
+
+def test_a_fifo_as_timestamp_neither_hangs_nor_stops_grading(graded):
+    course, report, _, _ = graded
+    assert _result(report, "evil-timestamp").ok and _full(course, "evil-timestamp")
 
 
 def test_an_odd_submission_is_graded_once_and_kept_on_the_next_run(graded):

@@ -127,40 +127,48 @@ def _index(index) -> dict:
     return {"values": _column(pd.Series(index)), "name": encode(index.name, 1)}
 
 
+def _with_none(values: list, missing: list) -> list:
+    return [None if m else v for v, m in zip(values, missing, strict=True)] if any(missing) else values
+
+
 def _column(series) -> dict:
     """One column as its kind and a list of values (None where missing)."""
+    import numpy as np
     import pandas as pd
 
     dtype = series.dtype
     missing = series.isna().tolist()
     if isinstance(dtype, pd.CategoricalDtype):
         return {"kind": "category", "categories": _column(pd.Series(dtype.categories)), "ordered": bool(dtype.ordered),
-                "codes": series.cat.codes.astype("int64").tolist()}
+                "codes": series.cat.codes.astype("int64").tolist()}  # fmt: skip
     if pd.api.types.is_bool_dtype(dtype):
         kind = "boolean" if str(dtype) == "boolean" else "bool"
-        values = [None if m else bool(v) for v, m in zip(series.tolist(), missing, strict=True)]
+        values = _with_none(series.astype(object).tolist(), missing)
     elif pd.api.types.is_integer_dtype(dtype):
         kind = "Int64" if isinstance(dtype, pd.api.extensions.ExtensionDtype) else "int"
-        if kind == "int" and str(dtype) != "int64":
-            series = series.astype("int64")
-        values = [None if m else int(v) for v, m in zip(series.tolist(), missing, strict=True)]
+        plain = series.astype("float64" if any(missing) else "int64")
+        values = _with_none([int(v) for v in plain.fillna(0).astype("int64").tolist()], missing)
     elif pd.api.types.is_float_dtype(dtype):
         kind = "float"
-        values = [None if m else _float(float(v)) for v, m in zip(series.tolist(), missing, strict=True)]
+        numbers = series.to_numpy(dtype="float64")
+        values = numbers.tolist()
+        if not np.isfinite(numbers).all():  # JSON has no NaN or infinity
+            values = [None if m else _float(v) for v, m in zip(values, missing, strict=True)]
     elif pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
         timed = pd.api.types.is_timedelta64_dtype(dtype)
         tz = getattr(dtype, "tz", None)
         plain = series.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else series
         nanoseconds = plain.astype("timedelta64[ns]" if timed else "datetime64[ns]").astype("int64").tolist()
-        unit = dtype.unit if tz is not None else __import__("numpy").datetime_data(dtype)[0]
-        column = {"kind": "timedelta" if timed else "datetime", "unit": unit,
-                  "values": [None if m else int(v) for v, m in zip(nanoseconds, missing, strict=True)]}
+        unit = dtype.unit if tz is not None else np.datetime_data(dtype)[0]
+        column = {"kind": "timedelta" if timed else "datetime", "unit": unit, "values": _with_none(nanoseconds, missing)}
         if tz is not None:
             column["tz"] = str(tz)
         return column
     elif pd.api.types.is_string_dtype(dtype) and str(dtype) != "object":
         kind = "str"
-        values = [None if m else str(v)[:MAX_STRING] for v, m in zip(series.tolist(), missing, strict=True)]
+        values = _with_none([v if isinstance(v, str) else str(v) for v in series.astype(object).tolist()], missing)
+        if any(len(v) > MAX_STRING for v in values if v is not None):
+            values = [None if v is None else v[:MAX_STRING] for v in values]
     else:
         kind = "object"
         values = [None if m else encode(v, 2) for v, m in zip(series.tolist(), missing, strict=True)]
@@ -178,7 +186,8 @@ def export(namespace: Mapping[str, Any], names: Iterable[str], widgets: Iterable
     answers = {name: encode(namespace[name]) for name in names if name in namespace}
     values = {name: encode(getattr(namespace[name], "value", None)) for name in widgets if name in namespace}
     payload = {"format": FORMAT, "answers": answers, "widgets": values}
-    display({MIMETYPE: payload}, raw=True)
+    # one JSON string: the kernel's message layer then copies it instead of walking every value
+    display({MIMETYPE: json.dumps(payload, ensure_ascii=False, separators=(",", ":"))}, raw=True)
     return payload
 
 
@@ -189,18 +198,22 @@ class PlainDataError(ValueError):
     """What a kernel sent is not plain data of this format (too large, too deep, or malformed)."""
 
 
-def check(text: str | bytes) -> dict[str, dict[str, Any]]:
+def check(text: str | bytes | dict) -> dict[str, dict[str, Any]]:
     """Parse and bound what a student's kernel sent; returns ``{"answers": {...}, "widgets": {...}}``
-    (name -> plain data).
+    (name -> plain data). ``text`` may also be the payload as already parsed from a kernel message
+    (whose size the transport bounds).
 
     Raises :class:`PlainDataError` for anything too large, too deep or not of this format.
     """
-    if len(text) > MAX_BYTES:
-        raise PlainDataError(f"answers too large ({len(text)} bytes; at most {MAX_BYTES})")
-    try:
-        payload = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise PlainDataError(f"answers are not JSON ({type(error).__name__})") from None
+    if isinstance(text, dict):
+        payload = text
+    else:
+        if len(text) > MAX_BYTES:
+            raise PlainDataError(f"answers too large ({len(text)} bytes; at most {MAX_BYTES})")
+        try:
+            payload = json.loads(text)
+        except (ValueError, RecursionError) as error:
+            raise PlainDataError(f"answers are not JSON ({type(error).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT or not isinstance(payload.get("answers"), dict):
         raise PlainDataError("answers are not in the crmkit plain-data format")
     widgets = payload.get("widgets", {})
@@ -214,6 +227,9 @@ def check(text: str | bytes) -> dict[str, dict[str, Any]]:
     return {"answers": payload["answers"], "widgets": widgets}
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _walk(value: Any, depth: int, budget: list[int]) -> None:
     budget[0] -= 1
     if budget[0] < 0:
@@ -224,6 +240,13 @@ def _walk(value: Any, depth: int, budget: list[int]) -> None:
         if len(value) > MAX_STRING:
             raise PlainDataError("a string in the answers is too long")
     elif isinstance(value, list):
+        if all(type(item) in _SCALARS for item in value):  # a column's values: one pass, no recursion
+            budget[0] -= len(value)
+            if budget[0] < 0:
+                raise PlainDataError(f"answers hold more than {MAX_ITEMS} values")
+            if any(len(item) > MAX_STRING for item in value if type(item) is str):
+                raise PlainDataError("a string in the answers is too long")
+            return
         for item in value:
             _walk(item, depth + 1, budget)
     elif isinstance(value, dict):
@@ -327,10 +350,14 @@ def _decode_column(body: dict):
     if not isinstance(values, list):
         raise TypeError("values")
     if kind == "int":
-        return pd.Series([int(v) for v in values], dtype="int64")
+        if not all(type(v) is int for v in values):
+            raise TypeError("int column")
+        return pd.Series(values, dtype="int64")
     if kind == "Int64":
         return pd.Series([None if v is None else int(v) for v in values], dtype="Int64")
     if kind == "float":
+        if all(type(v) in (float, int) for v in values):
+            return pd.Series(values, dtype="float64")
         return pd.Series([float("nan") if v is None else float(decode(v)) for v in values], dtype="float64")
     if kind == "bool":
         return pd.Series([bool(v) for v in values], dtype="bool")
@@ -346,8 +373,17 @@ def _decode_column(body: dict):
         column = pd.Series(pd.to_datetime(nanoseconds, unit="ns")).astype(f"datetime64[{unit}]")
         return column.dt.tz_localize("UTC").dt.tz_convert(str(body["tz"])) if body.get("tz") else column
     if kind == "str":
-        return pd.Series([None if v is None else str(v) for v in values], dtype="str")
+        if not all(type(v) in (str, type(None)) for v in values):
+            raise TypeError("str column")
+        return pd.Series(values, dtype="str")
     return pd.Series([None if v is None else decode(v) for v in values], dtype="object")
+
+
+def bind_file(namespace: MutableMapping[str, Any], path: str) -> None:
+    """:func:`bind` the answers the grader wrote to ``path`` (``{"answers": ..., "widgets": ...}``)."""
+    with open(path, encoding="utf-8") as handle:
+        sent = json.load(handle)
+    bind(namespace, json.dumps(sent["answers"]), json.dumps(sent["widgets"]))
 
 
 def bind(namespace: MutableMapping[str, Any], answers_json: str, widgets_json: str = "{}") -> None:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrmkitError
-from . import sandbox
+from . import answer_store, sandbox
 from .course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
 from .gradebook import connect_gradebook, gradebook_url
 from .notebook_grading import SetupFailed, grade_notebook, widget_answers
@@ -47,7 +47,7 @@ from .preprocessors import sanitizing_preprocessors, saving_preprocessors
 from .resume import GRADED_MARKER, KEPT, is_graded, submission_digest
 from .sandbox import Limits, SandboxError
 from .steps import Progress, StepResult, known_to_gradebook, step_result
-from .submission_files import read_submission, write_files
+from .submission_files import read_submission, submission_timestamp, write_files
 from .tamper import NOTES_KEY, graded_cells, tamper_flags
 
 
@@ -63,6 +63,7 @@ class Outcome:
     seconds: float = 0.0
     notebooks: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    answers: dict[str, dict] = field(default_factory=dict)  # notebook -> grade id -> what the test saw
 
 
 def default_jobs() -> int:
@@ -181,6 +182,7 @@ class _Worker:
         timer.daemon = True
         timer.start()
         executed: dict[str, str] = {}
+        answers: dict[str, dict] = {}
         ok, detail = True, ""
         try:
             with in_course_folder(self.course), warnings.catch_warnings():
@@ -191,8 +193,9 @@ class _Worker:
                     graded = grade_notebook(self.students, self.tests, notebook, self.sources[(assignment, name)],
                                             student, widgets, self.limits)  # fmt: skip
                     notes += graded.notes
-                    graded.notebook.metadata[NOTES_KEY] = {"notes": notes, "answers": graded.answers}
+                    graded.notebook.metadata[NOTES_KEY] = {"notes": notes}
                     executed[name] = _write_notebook(graded.notebook)
+                    answers[name] = graded.answers
         except Unreadable as error:
             ok, detail = False, str(error)
         except SetupFailed as error:
@@ -208,7 +211,7 @@ class _Worker:
             ok = False
             detail = (f"超过每份提交的时间上限 {self.limits.wall_seconds}s / "
                       f"wall limit of {self.limits.wall_seconds}s reached")  # fmt: skip
-        return Outcome(assignment, student, ok, detail, time.perf_counter() - started, executed, notes)
+        return Outcome(assignment, student, ok, detail, time.perf_counter() - started, executed, notes, answers)
 
     def _stop(self) -> None:
         """The wall limit: kill both sandboxes' kernels (the run sees them die and ends)."""
@@ -291,7 +294,7 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
         shutil.rmtree(target)
     staging.rename(target)
     db_url = api.coursedir.db_url
-    timestamp = api.coursedir.get_existing_timestamp(str(course / "submitted" / student / assignment))
+    timestamp = submission_timestamp(course / "submitted" / student / assignment)
     with connect_gradebook(db_url, api.coursedir.course_id) as gradebook:
         gradebook.update_or_create_student(student)
         if timestamp:
@@ -313,6 +316,7 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
                                   "db_url": db_url}}  # fmt: skip
         for preprocessor in saving_preprocessors(api.config):
             notebook, resources = preprocessor(parent=api).preprocess(notebook, resources)
+    answer_store.save(course, assignment, student, outcome.answers)
     (target / GRADED_MARKER).write_text(submission_digest(course, assignment, student) + "\n")
 
 

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from nbformat import NotebookNode, from_dict
 
 from ..course import plain_data
+from ..course.checks import CHECKS_MIMETYPE
 from . import test_cells
 from .executor import CellRun, CellRunner
 from .sandbox import Limits, Sandbox, without_control
 
-CHECKS_MIMETYPE = "application/vnd.crmkit.checks+json"
 PROBE = "__import__('crmkit.course.plain_data', fromlist=['export']).export(globals(), {names!r}, {widgets!r})"
-BIND = "__import__('crmkit.course.plain_data', fromlist=['bind']).bind(globals(), {answers!r}, {widgets!r})"
+BIND = "__import__('crmkit.course.plain_data', fromlist=['bind_file']).bind_file(globals(), {path!r})"
 MAX_MESSAGE = 1000
 
 
@@ -152,8 +152,8 @@ def grade_notebook(
             bound = {name: sent["answers"][name] for name in test.answers if name in sent["answers"]}
             # a widget's value as the student's kernel had it; if that kernel never got there, the saved file's
             given = {name: sent["widgets"].get(name, widgets.get(name)) for name in test.widgets}
-            binding = tests_runner.run(BIND.format(answers=json.dumps(bound), widgets=json.dumps(given)),
-                                       limits.cell_timeout, store_history=False)  # fmt: skip
+            handed = tests_box.hand_over(f"{test.grade_id}.json", {"answers": bound, "widgets": given})
+            binding = tests_runner.run(BIND.format(path=handed), limits.cell_timeout, store_history=False)
             if binding.status != "ok":
                 raise SetupFailed(f"binding the answers of {test.grade_id} failed: {_first_error(binding)}")
             outcomes[test.grade_id] = outcome_outputs(tests_runner.run(code, limits.cell_timeout))
@@ -192,7 +192,7 @@ def _probe(runner: CellRunner, test: test_cells.TestCell, limits: Limits, notes:
     if not sent:
         return {"answers": {}, "widgets": {}}
     try:
-        return plain_data.check(json.dumps(sent[-1]))
+        return plain_data.check(sent[-1] if isinstance(sent[-1], str) else "")
     except plain_data.PlainDataError as error:
         notes.append(f"{test.grade_id}: 答案无法评分 / the answers could not be graded ({clean(error, 200)})")
         return {"answers": {}, "widgets": {}}

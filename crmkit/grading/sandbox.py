@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +185,39 @@ def read_log(path: Path, limit: int = MAX_LOG_BYTES) -> str:
     return without_control(data.decode("utf-8", "replace"))
 
 
+def wait_for_ready(client, alive, timeout: float) -> None:
+    """Return once the kernel answers on its shell and IOPub channels.
+
+    jupyter_client's own wait adds a fixed 0.2 s for IOPub to connect; a prepared kernel is ready
+    in a few milliseconds, so this asks again until the status of its own request arrives.
+    """
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while True:
+        client.kernel_info()
+        try:
+            reply = client.get_shell_msg(timeout=1)
+        except Empty:
+            reply = None
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
+            try:  # IOPub is connected once the kernel's status for that request arrives
+                client.get_iopub_msg(timeout=0.5)
+            except Empty:
+                pass
+            else:
+                break
+        if not alive():
+            raise RuntimeError("the kernel died while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no answer within {timeout:g} s")
+    while True:  # the rest of that request's status messages
+        try:
+            client.get_iopub_msg(timeout=0.02)
+        except Empty:
+            return
+
+
 class Kernel:
     """A started kernel: its pid, a connected client, and how to poll and signal it."""
 
@@ -234,11 +268,13 @@ class Sandbox:
         self.runtime = folder / f"{role}-runtime"
         self.runtime.mkdir(mode=0o700)
         self.inbox, self.cache = folder / "inbox", folder / "cache"
+        self.handed = folder / f"{role}-answers"  # answers the grader hands to test kernels
+        self.handed.mkdir(mode=0o755)
         binds = [("rw", self.runtime, SANDBOX_ROOT / "runtime")]
         if role == "student":
             binds += [("ro", self.inbox, SANDBOX_ROOT / "inbox"), ("ro", self.cache, SANDBOX_ROOT / "cache")]
         else:
-            binds += [("rw", self.cache, SANDBOX_ROOT / "cache")]
+            binds += [("rw", self.cache, SANDBOX_ROOT / "cache"), ("ro", self.handed, SANDBOX_ROOT / "answers")]
         binds += [("ro", Path(p), SANDBOX_ROOT / Path(p).name) for p in readable]
         self._spare: tuple[int, dict, Path] | None = None
         self._lock = threading.Lock()
@@ -305,12 +341,22 @@ class Sandbox:
         client.start_channels()
         kernel = Kernel(self, pid, client, log)
         try:
-            client.wait_for_ready(timeout=timeout)
+            wait_for_ready(client, kernel.alive, timeout)
         except RuntimeError as error:
             kernel.close()
             reason = kernel.last_error() or str(error)
             raise SandboxError(f"评分内核没有响应 / the grading kernel did not answer: {reason}") from None
         return kernel
+
+    def hand_over(self, name: str, data: dict) -> str:
+        """Write ``data`` as JSON for this sandbox's kernels to read; returns its path inside.
+
+        The folder is the grader's and read-only inside; only test sandboxes have one.
+        """
+        target = self.handed / name
+        target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.chmod(target, 0o644)
+        return str(SANDBOX_ROOT / "answers" / name)
 
     def reset(self) -> int:
         """Kill everything this sandbox's kernels left running; how many were killed."""
@@ -320,8 +366,9 @@ class Sandbox:
     def recycle(self) -> None:
         """Between two submissions: :meth:`reset`, empty the runtime folder, prepare the next kernel."""
         self.reset()
-        for leftover in os.scandir(self.runtime):  # only the factory (root) wrote here
-            Path(leftover.path).unlink(missing_ok=True)
+        for folder in (self.runtime, self.handed):  # only the factory (root) and the grader wrote here
+            for leftover in os.scandir(folder):
+                Path(leftover.path).unlink(missing_ok=True)
         self.prepare()
 
     def close(self) -> None:

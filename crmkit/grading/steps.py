@@ -53,14 +53,37 @@ def step_result(assignment: str, student: str | None, outcome: dict) -> StepResu
 def generate_assignments(
     course: Path, assignments: Iterable[str], progress: Progress = iter
 ) -> list[StepResult]:
-    """Run ``generate_assignment`` (forced) on each assignment: writes ``release/`` and the gradebook."""
+    """Run ``generate_assignment`` (forced) on each assignment: writes ``release/`` and the gradebook.
+
+    A test cell that reads a name it does not declare (``#| answers: ...``, see
+    :mod:`crmkit.grading.test_cells`) would fail every correct answer: such an assignment is
+    reported as failed, naming the cell and what to add.
+    """
     check_gradebook(course)  # an unreachable database in one line, not once per assignment
     api = open_api(course)
+    results = []
     with in_course_folder(course):
-        return [
-            step_result(a, None, api.generate_assignment(a, force=True, create=True))
-            for a in progress(list(assignments))
-        ]
+        for assignment in progress(list(assignments)):
+            result = step_result(assignment, None, api.generate_assignment(assignment, force=True, create=True))
+            problem = undeclared_in(course, assignment)
+            results.append(StepResult(assignment, None, False, problem) if result.ok and problem else result)
+    return results
+
+
+def undeclared_in(course: Path, assignment: str) -> str:
+    """What the assignment's test cells read without declaring it, as one line ("" when nothing)."""
+    import nbformat
+
+    from .test_cells import undeclared_names
+
+    found = []
+    for path in sorted((course / "source" / assignment).glob("*.ipynb")):
+        for grade_id, names in undeclared_names(nbformat.read(path, as_version=4)).items():
+            found.append(f"{grade_id}: {', '.join(names)}")
+    if not found:
+        return ""
+    return (f"测试格用到了未声明的名字，在格首加上 '#| answers: 名字' / test cells read names they do not declare; "
+            f"add '#| answers: NAME' as their first line: {'; '.join(found)}")
 
 
 def known_to_gradebook(api: NbGraderAPI, assignment: str) -> bool:

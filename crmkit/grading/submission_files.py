@@ -111,3 +111,20 @@ def write_files(files: dict[str, bytes], target: Path) -> None:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         with os.fdopen(descriptor, "wb") as out:
             out.write(data)
+
+
+def submission_timestamp(folder: Path):
+    """When the submission was handed in (nbgrader's ``timestamp.txt``), read safely; None if unknown.
+
+    nbgrader's own reader opens the file as it is, through a link or on a FIFO; this one reads
+    only a small regular file, and an unreadable time counts as none (the submission is graded).
+    """
+    from nbgrader.utils import parse_utc
+
+    data = read_regular_file(folder / "timestamp.txt", 1024)
+    if not data or not data.strip():
+        return None
+    try:
+        return parse_utc(data.decode("utf-8").strip())
+    except (ValueError, UnicodeDecodeError, OverflowError):
+        return None

@@ -18,7 +18,7 @@ from pathlib import Path
 from .course_folder import open_api
 from .gradebook import connect_gradebook
 
-NOTES_KEY = "crmkit"  # notebook metadata the grader writes: {"notes": [...], "answers": {...}}
+NOTES_KEY = "crmkit"  # notebook metadata the grader writes: {"notes": [...]}
 
 
 def graded_cells(db_url: str, course_id: str, assignment: str) -> dict[str, set[str]]:
