@@ -17,13 +17,13 @@ from pathlib import Path
 FOLDER = Path(".crmkit") / "answers"
 
 
-def path(course: Path, assignment: str, student: str) -> Path:
+def answers_path(course: Path, assignment: str, student: str) -> Path:
     return course / FOLDER / assignment / f"{student}.json"
 
 
-def save(course: Path, assignment: str, student: str, answers: dict) -> None:
+def store_answers(course: Path, assignment: str, student: str, answers: dict) -> None:
     """Store ``answers`` ({notebook: {grade_id: {"answers": ..., "widgets": ...}}}), replacing the old."""
-    target = path(course, assignment, student)
+    target = answers_path(course, assignment, student)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -31,9 +31,9 @@ def save(course: Path, assignment: str, student: str, answers: dict) -> None:
     os.replace(temporary, target)
 
 
-def load(course: Path, assignment: str, student: str) -> dict:
+def stored_answers(course: Path, assignment: str, student: str) -> dict:
     """The stored answers of one submission ({} when there are none)."""
     try:
-        return json.loads(path(course, assignment, student).read_text(encoding="utf-8"))
+        return json.loads(answers_path(course, assignment, student).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}

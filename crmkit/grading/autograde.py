@@ -316,7 +316,7 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
                                   "db_url": db_url}}  # fmt: skip
         for preprocessor in saving_preprocessors(api.config):
             notebook, resources = preprocessor(parent=api).preprocess(notebook, resources)
-    answer_store.save(course, assignment, student, outcome.answers)
+    answer_store.store_answers(course, assignment, student, outcome.answers)
     (target / GRADED_MARKER).write_text(submission_digest(course, assignment, student) + "\n")
 
 
