@@ -34,9 +34,9 @@ RETURNING_WHO_STOP = 0.25  # share of earlier customers who stop coming during t
 DEFAULT_CUSTOMERS = 9_400
 # the case's figures and the kit's assumptions, each with the spread of students' variants
 VEHICLES_SERVICED = Spread(10_450, 350, default=10_418)  # seed 000: over 10,000 vehicles a year (per 9,400 customers)
-TURNOVER = Spread(10_000_000, 400_000, default=10_086_000)  # seed 000: about 10 million yuan, wholesale included
-WHOLESALE_SHARE = Spread(0.30, 0.05, default=0.296)  # kit assumption: the case says turnover includes wholesale
-LAPSED = Spread(0.10, 0.04)  # kit assumption: earlier customers who did not come back in 2013
+TURNOVER = Spread(10_000_000, 400_000, default=10_086_000, margin=5_000)  # seed 000: about 10 million yuan, wholesale included
+WHOLESALE_SHARE = Spread(0.30, 0.05, default=0.296, margin=0.002)  # kit assumption: the case says turnover includes wholesale
+LAPSED = Spread(0.10, 0.04, margin=0.002)  # kit assumption: earlier customers who did not come back in 2013
 GENDERS = {"male": "男", "female": "女"}
 AGE_BANDS = {"18_25": "18–25 岁", "26_35": "26–35 岁", "36_45": "36–45 岁", "46_55": "46–55 岁", "56_plus": "56 岁以上"}
 BRANDS = {"大众": 0.22, "丰田": 0.13, "本田": 0.10, "别克": 0.09, "日产": 0.08, "现代": 0.08, "奥迪": 0.08, "宝马": 0.05, "福特": 0.07, "其他": 0.10}
@@ -153,13 +153,13 @@ FIGURES = (
         "vehicles_per_year", "年服务车辆数", "Vehicles serviced in a year",
         "10,000 以上 / over 10,000", "10,000–11,000", "seed 000, case 2, company profile (年装饰车辆1万台以上)",
         "distinct vehicle_id in visits of 2013",
-        f"{VEHICLES_SERVICED.low:,.0f}–{VEHICLES_SERVICED.high:,.0f}: each student's own count, drawn uniformly",
+        f"{VEHICLES_SERVICED.low:,.0f}–{VEHICLES_SERVICED.high:,.0f}: each student's own count, at random in this range",
     ),
     Figure(
         "turnover_per_year", "年营业额", "Turnover in a year",
         "10,000,000 CNY", "± 5%", "seed 000, case 2, company profile (年营业额1000万, 批发业务在内 wholesale included)",
         "sum of visits.price_yuan in 2013 plus sum of wholesale_orders.amount_yuan in 2013",
-        f"{TURNOVER.low / 1e6:.1f}–{TURNOVER.high / 1e6:.1f} million CNY: each student's own turnover, drawn uniformly; "
+        f"{TURNOVER.low / 1e6:.1f}–{TURNOVER.high / 1e6:.1f} million CNY: each student's own turnover, at random in this range; "
         f"wholesale {WHOLESALE_SHARE.low:.0%}–{WHOLESALE_SHARE.high:.0%} of it",
     ),
 )

@@ -19,8 +19,8 @@ from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
 FIRST_OPENING_YEAR = 2004
-FIVE_YEAR_RETENTION = Spread(0.50, 0.05)  # seed 001: a typical firm loses half its customers in five years
-TOP20_SHARE = Spread(0.80, 0.04, default=0.803)  # seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
+FIVE_YEAR_RETENTION = Spread(0.50, 0.05, margin=0.005)  # seed 001: a typical firm loses half its customers in five years
+TOP20_SHARE = Spread(0.80, 0.04, default=0.803, margin=0.001)  # seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
 COMMISSION_SIGMA = 1.68  # lognormal spread whose top 20% hold about 80%, before concentrate() sets it
 
 BRANCHES = {
@@ -116,13 +116,13 @@ FIGURES = (
         "commission_top20_share", "前 20% 客户贡献的手续费占比", "Share of commission from the top 20% of clients",
         "0.80", "± 0.03", "seed 000, case 1, remedy 2(4) (Pareto's 80/20 rule)",
         "2013 commission summed per client over trades; clients ranked; share of the top 20% (rounded up) of clients who traded",
-        f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f}: each student's own share, drawn uniformly",
+        f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f}: each student's own share, at random in this range",
     ),
     Figure(
         "five_year_retention", "开户五年后仍在的客户比例", "Share of accounts still open five years after opening",
         "0.50", "± 0.05", "seed 001, customer retention: a typical firm loses 50% of its customers in 5 years",
         "clients opened 2004–2008; share whose closed_on is empty or later than opened_on + 5 years",
-        f"{FIVE_YEAR_RETENTION.low:.2f}–{FIVE_YEAR_RETENTION.high:.2f}: each student's own retention, drawn uniformly "
+        f"{FIVE_YEAR_RETENTION.low:.2f}–{FIVE_YEAR_RETENTION.high:.2f}: each student's own retention, at random in this range "
         "(yearly churn about 11%–15%)",
     ),
     Figure(
@@ -302,7 +302,14 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
     n = len(client)
     channel = draw.pick(rng, {"phone": 0.45, "branch": 0.30, "online": 0.18, "letter": 0.07}, n)
     category = pd.Categorical.from_codes(draw.codes_in_shares(rng, category_shares, n), categories=list(COMPLAINT_CATEGORIES))
-    handled_by = draw.pick(rng, {"branch": 0.45, "compliance": 0.35, "customer_service": 0.20}, n)
+    # who handles it depends on how it came in: the counter's complaints stay at the branch, letters
+    # reach head office and mostly compliance (rows: channel as above; columns: branch, compliance, customer_service)
+    handled_by = pd.Categorical.from_codes(
+        draw.codes_by_group(rng, channel.codes, np.array([
+            [0.45, 0.30, 0.25], [0.70, 0.20, 0.10], [0.20, 0.45, 0.35], [0.10, 0.65, 0.25],
+        ])),
+        categories=["branch", "compliance", "customer_service"],
+    )
     # complaints of the last days of December may still be open at year end
     received = draw.times_on(rng, draw.weekday(draw.days_between(rng, YEAR_START, "2013-12-27", n)), 8, 18)
     # branches answer fast but keep no record; compliance, the formal owner, is slowest

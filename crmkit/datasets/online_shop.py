@@ -30,7 +30,7 @@ RECENT_START = np.datetime64(REFERENCE_DATE) - (RECENT_DAYS - 1) * draw.DAY  # 2
 TIERS = ["potential", "sleeping", "new", "loyal", "big", "old"]  # the meaning of tier codes 0..5 below
 TIER_WEIGHTS = np.array([0.25, 0.22, 0.15, 0.10, 0.06, 0.22])
 TIER_JITTER = 0.12  # a student's tier weights: each scaled by 1 ± up to 12%, then renormalised
-BIG_ONE_OFF = Spread(0.025, 0.01)  # share of single-order customers whose one order is large
+BIG_ONE_OFF = Spread(0.025, 0.01, margin=0.001)  # share of single-order customers whose one order is large
 BIG_ONE_OFF_MEDIAN = 3_600  # yuan; about three in four such orders reach 3,000
 GENDERS = {"female": "女", "male": "男"}
 AGE_BANDS = {"18_24": "18–24 岁", "25_34": "25–34 岁", "35_44": "35–44 岁", "45_plus": "45 岁以上"}

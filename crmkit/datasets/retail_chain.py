@@ -22,10 +22,10 @@ YEAR_START, YEAR_END = "2012-01-01", "2012-12-31"
 STATES = {"potential": "潜在/目标客户", "first_time": "初次购买客户", "repeat": "重复购买客户", "loyal": "忠诚客户"}
 STATE_WEIGHTS = np.array([0.36, 0.20, 0.29, 0.15])
 # seed 000, case 4, 2)(3): share of visits ending in a purchase, by state, with students' spread
-CONVERSION = (Spread(0.06, 0.015), Spread(0.15, 0.025), Spread(0.50, 0.03), Spread(0.50, 0.03))
+CONVERSION = tuple(Spread(rate, half, margin=0.001) for rate, half in [(0.06, 0.015), (0.15, 0.025), (0.50, 0.03), (0.50, 0.03)])
 VISITS_PER_YEAR = np.array([3.0, 4.0, 7.0, 11.0])
 # kit extension: shoppers on file who did not come in 2012, most of them prospects
-NEVER_CAME = Spread(0.10, 0.03, default=0.094)
+NEVER_CAME = Spread(0.10, 0.03, default=0.094, margin=0.002)
 NEVER_CAME_WEIGHTS = np.array([0.22, 0.12, 0.03, 0.01])  # relative chance by state
 GENDERS = {"female": "女", "male": "男"}
 INCOME_BANDS = {"below_2500": "2,500 元以下", "2500_4999": "2,500–4,999 元", "5000_7999": "5,000–7,999 元", "8000_plus": "8,000 元及以上"}
@@ -120,7 +120,7 @@ def _conversion_figure(key: str, state: str, zh: str, en: str, tolerance: str, m
     spread = CONVERSION[list(STATES).index(state)]
     return Figure(
         key, zh, en, f"{spread.value:.2f}", tolerance, "seed 000, case 4, 2)(3)", measure,
-        f"{spread.low:.3f}–{spread.high:.3f}: each student's own rate, drawn uniformly",
+        f"{spread.low:.3f}–{spread.high:.3f}: each student's own rate, at random in this range",
     )
 
 

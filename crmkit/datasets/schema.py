@@ -176,22 +176,25 @@ class Lesson:
 @dataclass(frozen=True)
 class Spread:
     """A value the data are built to show: the case's own for the default data, and for a
-    student's variant a value drawn uniformly within ``half_width`` of it.
+    student's variant a value drawn at random between ``low`` and ``high`` (``value`` ± ``half_width``).
 
     ``default`` (if given) is what the default data show instead of ``value`` itself: a figure
     a real firm would report, near the case's round number but not on it (10,418 vehicles rather
-    than exactly 10,450), or off a threshold a widget tests against.
+    than exactly 10,450), or off a threshold a widget tests against. Students' values are drawn
+    ``margin`` inside the stated range, so that what a student measures (after rounding to whole
+    rows or yuan) stays within it.
     """
 
     value: float
     half_width: float
     default: float | None = None
+    margin: float = 0.0
 
     def draw(self, rng: np.random.Generator | None) -> float:
         """The default data's value when ``rng`` is None, else one student's value."""
         if rng is None:
             return self.value if self.default is None else self.default
-        return float(rng.uniform(self.value - self.half_width, self.value + self.half_width))
+        return float(rng.uniform(self.low + self.margin, self.high - self.margin))
 
     @property
     def low(self) -> float:
