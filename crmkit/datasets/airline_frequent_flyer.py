@@ -179,6 +179,8 @@ def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.D
     # business travellers mostly fly their usual route; leisure travellers go anywhere
     usual_destination = rng.integers(0, len(DESTINATIONS), len(member_ids))
     on_usual_route = np.where(business, 0.7, 0.0)
+    fare_weights = np.array([[0.06, 0.16, 0.48, 0.30], [0.00, 0.02, 0.13, 0.85]])
+    miles_year_before = np.zeros(len(member_ids))
     for year in [YEARS[0] - 1, *YEARS]:
         start = np.datetime64(f"{year}-01-01")
         end = np.datetime64(f"{year}-12-31")
@@ -190,22 +192,21 @@ def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.D
         counts = np.where(business, regular, rng.poisson(expected))
         member = draw.repeat_owners(counts)
         k = len(member)
+        # business travellers buy full fares; leisure travellers mostly discounted economy
+        fare = draw.codes_by_group(rng, np.where(business[member], 0, 1), fare_weights)
+        usual = rng.random(k) < on_usual_route[member]
+        destination = np.where(usual, usual_destination[member], rng.integers(0, len(DESTINATIONS), k))
+        if year < YEARS[0]:  # 2007 is not in the data: only its miles, for the tier members enter 2008 on
+            miles_year_before = np.bincount(
+                member, weights=distances[destination] * 0.621 * MILES_FACTOR[fare], minlength=len(member_ids)
+            )
+            continue
         span = (end - first_day[member]) // draw.DAY + 1
         parts["member"].append(member)
         parts["flown_on"].append(first_day[member] + (rng.random(k) * span).astype("int64") * draw.DAY)
-        # business travellers buy full fares; leisure travellers mostly discounted economy
-        fare_weights = np.array([[0.06, 0.16, 0.48, 0.30], [0.00, 0.02, 0.13, 0.85]])
-        parts["fare"].append(draw.codes_by_group(rng, np.where(business[member], 0, 1), fare_weights))
-        parts["destination"].append(
-            np.where(rng.random(k) < on_usual_route[member], usual_destination[member], rng.integers(0, len(DESTINATIONS), k))
-        )
+        parts["fare"].append(fare)
+        parts["destination"].append(destination)
         parts["outbound"].append(rng.random(k) < 0.5)
-    year_before = {name: arrays.pop(0) for name, arrays in parts.items()}  # 2007: only its miles are kept
-    miles_year_before = np.bincount(
-        year_before["member"],
-        weights=distances[year_before["destination"]] * 0.621 * MILES_FACTOR[year_before["fare"]],
-        minlength=len(member_ids),
-    )
     f = {name: np.concatenate(arrays) for name, arrays in parts.items()}
     order = draw.order_by_day(f["flown_on"])  # within a day, members stay in ascending order
     member, flown_on, fare = f["member"][order], f["flown_on"][order], f["fare"][order]
