@@ -66,3 +66,29 @@ def test_concentrate_hits_the_top_share_and_keeps_the_ranking():
     spread = draw.concentrate(values, 0.2, 0.8)
     assert draw.top_share(spread, 0.2) == pytest.approx(0.8, abs=1e-6)
     assert np.array_equal(np.argsort(spread), np.argsort(values))
+
+
+def test_counts_for_shares_add_up_and_follow_the_shares():
+    counts = draw.counts_for_shares([0.42, 0.30, 0.15, 0.06, 0.04, 0.03], 311)
+    assert counts.sum() == 311
+    assert np.abs(counts / 311 - [0.42, 0.30, 0.15, 0.06, 0.04, 0.03]).max() < 1 / 311
+
+
+def test_codes_in_shares_give_each_category_its_share_in_random_order():
+    rng = np.random.default_rng(5)
+    codes = draw.codes_in_shares(rng, [0.5, 0.3, 0.2], 1_000)
+    assert np.bincount(codes).tolist() == [500, 300, 200]
+    assert not np.array_equal(codes, np.sort(codes))
+
+
+def test_vital_few_shares_keep_a_vital_few_for_every_draw():
+    base = [0.42, 0.15, 0.30, 0.06, 0.04, 0.03]
+    assert np.allclose(draw.vital_few_shares(None, base), base)
+    rng = np.random.default_rng(6)
+    draws = [draw.vital_few_shares(rng, base) for _ in range(500)]
+    for shares in draws:
+        running = np.cumsum(np.sort(shares)[::-1])
+        assert running[1] >= 0.62 and running[2] >= 0.82 and np.all(np.abs(running - 0.8) >= 0.02)
+    assert np.std([d[0] for d in draws]) > 0.02  # students' mixes differ
+    with pytest.raises(ValueError):
+        draw.vital_few_shares(None, [1, 1, 1, 1, 1, 1])

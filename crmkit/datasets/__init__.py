@@ -65,7 +65,7 @@ def _generate_cached(case: str, seed: int, student: str | None, n_customers: int
     if student is not None and (shared := variant_cache.read(case, seed, student, n_customers)) is not None:
         return shared
     spec = CASES[case]
-    raw = spec.generate(rng_for(case, seed, student), n_customers)
+    raw = spec.generate(rng_for(case, seed, student), n_customers, variant=student is not None)
     tables = {t.name: csvio.apply_dtypes(raw[t.name].reset_index(drop=True), t) for t in spec.tables}
     if student is not None:
         variant_cache.write(case, seed, student, n_customers, tables)
@@ -84,8 +84,9 @@ def load(
     """One table of a case as a DataFrame, or all its tables as a dict of DataFrames.
 
     With no options it reads the committed CSVs in ``datasets/<case>/``. ``student`` gives that
-    student's own variant (same columns and calibration, different draws, always the same for
-    the same id); ``seed`` and ``n_customers`` generate other draws or sizes. ``folder`` reads
+    student's own variant (same columns and lessons, the student's own values of the case's
+    figures within the spread the data dictionary states, always the same for the same id);
+    ``seed`` and ``n_customers`` generate other draws or sizes. ``folder`` reads
     an instructor's own CSVs that follow the case's data dictionary (``datasets/<case>/README.md``);
     a CSV that does not fit gets a message naming the missing or wrong columns.
     """

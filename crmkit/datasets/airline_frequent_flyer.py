@@ -2,7 +2,12 @@
 
 The story (seed 000, case 3): the club has grown since 2000 and fast since the CRM project of
 2007; members, satisfaction and ancillary (non-core) revenue rise in 2008–2010, but high-tier
-members grow slowly and new members fly cheap tickets, so their flight revenue stays low.
+members grow slowly and new members fly cheap tickets, so their flight revenue stays low. The
+business travellers recruited since 2007 fly less often than the club's early core, so few of
+them reach gold: the club drifted from the high-fare frequent flyers it was meant for.
+
+The case states directions, not levels: every student's variant shows each direction, with its
+own numbers (see ``FIGURES`` and ``LESSONS``).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import draw
-from .schema import Case, Field, Figure, ForeignKey, Table
+from .schema import Case, Field, Figure, ForeignKey, Lesson, Table
 
 YEARS = np.array([2008, 2009, 2010])
 TIERS = {"standard": "普通卡", "silver": "银卡", "gold": "金卡", "platinum": "白金卡"}
@@ -98,33 +103,41 @@ FIGURES = (
         "members_grow", "会员数量持续增加", "Membership keeps growing",
         "members at each year end 2008 < 2009 < 2010, growth ≥ 15% a year", "as stated",
         "seed 000, case 3, results 2008–2010 (拥有的客户数量持续递增)", "count of members with joined_on up to each 31 December",
+        "as stated in every variant; growth about 25%–37% a year, varying by student",
     ),
     Figure(
         "high_tier_growth_slow", "高端会员增长缓慢", "High-tier membership grows slowly",
         "gold + platinum members grow less than half as fast as all members, 2008→2010", "as stated",
         "seed 000, case 3, gaps (高端客户数量的增长缓慢)",
         "members whose tier after each year's review is gold or platinum (from tier_changes), against all members",
+        "as stated in every variant; gold + platinum change by about −15% to +25% over 2008→2010, all members grow about 60%–85%",
     ),
     Figure(
         "new_member_revenue_low", "新增常旅客的乘机收入偏低", "New members' flight revenue is low",
         "flight revenue per new member (joined that year) ≤ 0.5 × per established member, each year", "as stated",
         "seed 000, case 3, gaps (新增常旅客的乘机收入贡献偏低)", "flights.revenue_yuan summed per member and year, averaged over members who flew",
+        "as stated in every variant; the ratio is about 0.15–0.4, varying by student",
     ),
     Figure(
         "ancillary_revenue_rises", "非主营业务收入增加", "Ancillary revenue rises",
         "ancillary revenue 2008 < 2009 < 2010", "as stated",
         "seed 000, case 3, results (客户贡献的非主营业务收入有所增加)", "ancillary.revenue_yuan summed by year",
+        "as stated in every variant; the amounts vary by student",
     ),
     Figure(
         "satisfaction_rises", "客户满意度不断提升", "Satisfaction keeps rising",
         "mean survey satisfaction 2008 < 2009 < 2010", "as stated",
         "seed 000, case 3, results (客户满意度的不断提升)", "surveys.satisfaction averaged by year",
+        "as stated in every variant; means about 3.3–4.1, varying by student",
     ),
 )
 
 
-def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFrame]:
-    """All tables of the airline case for ``n_customers`` members."""
+def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) -> dict[str, pd.DataFrame]:
+    """All tables of the airline case for ``n_customers`` members.
+
+    The case states directions only; ``variant`` (a student's data) changes nothing but the draws.
+    """
     n = n_customers
     # joins by year 2000..2010: slow at first, fast after the CRM project of 2007
     join_years = np.arange(2000, 2011)
@@ -136,11 +149,14 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
     # business travellers join at a steady pace; the growth since 2007 is mostly leisure travellers
     business_share = np.where(join_year < 2007, 0.45, 0.45 * 1.5 / join_weights[join_year - 2000])
     business = rng.random(n) < business_share
-    trips_per_year = np.where(business, rng.lognormal(np.log(11), 0.6, n), rng.lognormal(np.log(1.6), 0.5, n))
+    # business travellers recruited since 2007 fly less often than the early core: the club drifted
+    # from the high-fare frequent flyers it was meant for, so few of them reach gold (case 3, gaps)
+    business_trips = np.where(join_year < 2007, 15.0, 6.5)
+    trips_per_year = np.where(business, rng.lognormal(np.log(business_trips), 0.6), rng.lognormal(np.log(1.6), 0.5, n))
     member_ids = draw.ids("M", n, width=6)
 
-    flights, flight_member = _flights(rng, member_ids, joined_on, business, trips_per_year)
-    tiers_by_year, changes = _tiers(flights, flight_member, member_ids, joined_on)
+    flights, flight_member, miles_2007 = _flights(rng, member_ids, joined_on, business, trips_per_year)
+    tiers_by_year, changes = _tiers(flights, flight_member, member_ids, miles_2007)
     members = draw.frame({
         "member_id": member_ids,
         "joined_on": joined_on.astype("datetime64[s]"),
@@ -155,25 +171,41 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
     return {"members": members, "tier_changes": changes, "flights": flights, "ancillary": ancillary, "surveys": surveys}
 
 
-def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.DataFrame, np.ndarray]:
-    """The flights, and for each the member's row number (for the tier review)."""
+def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The flights of 2008–2010, for each the member's row number (for the tier review), and each
+    member's miles of 2007 (flown before the data start; they set the tier members hold going in)."""
     distances = np.array(list(DESTINATIONS.values()))
     parts: dict[str, list[np.ndarray]] = {"member": [], "flown_on": [], "fare": [], "destination": [], "outbound": []}
-    for year in YEARS:
+    # business travellers mostly fly their usual route; leisure travellers go anywhere
+    usual_destination = rng.integers(0, len(DESTINATIONS), len(member_ids))
+    on_usual_route = np.where(business, 0.7, 0.0)
+    fare_weights = np.array([[0.06, 0.16, 0.48, 0.30], [0.00, 0.02, 0.13, 0.85]])
+    miles_year_before = np.zeros(len(member_ids))
+    for year in [YEARS[0] - 1, *YEARS]:
         start = np.datetime64(f"{year}-01-01")
         end = np.datetime64(f"{year}-12-31")
         first_day = np.maximum(joined_on, start)
         share_of_year = np.clip(((end - first_day) // draw.DAY + 1) / 365, 0, 1)
-        counts = rng.poisson(trips_per_year * share_of_year)
+        expected = trips_per_year * share_of_year
+        # business travellers keep a regular schedule (half the year-to-year variation of chance)
+        regular = rng.binomial(np.round(2 * expected).astype(np.int64), 0.5)
+        counts = np.where(business, regular, rng.poisson(expected))
         member = draw.repeat_owners(counts)
         k = len(member)
+        # business travellers buy full fares; leisure travellers mostly discounted economy
+        fare = draw.codes_by_group(rng, np.where(business[member], 0, 1), fare_weights)
+        usual = rng.random(k) < on_usual_route[member]
+        destination = np.where(usual, usual_destination[member], rng.integers(0, len(DESTINATIONS), k))
+        if year < YEARS[0]:  # 2007 is not in the data: only its miles, for the tier members enter 2008 on
+            miles_year_before = np.bincount(
+                member, weights=distances[destination] * 0.621 * MILES_FACTOR[fare], minlength=len(member_ids)
+            )
+            continue
         span = (end - first_day[member]) // draw.DAY + 1
         parts["member"].append(member)
         parts["flown_on"].append(first_day[member] + (rng.random(k) * span).astype("int64") * draw.DAY)
-        # business travellers buy full fares; leisure travellers mostly discounted economy
-        fare_weights = np.array([[0.06, 0.16, 0.48, 0.30], [0.00, 0.02, 0.13, 0.85]])
-        parts["fare"].append(draw.codes_by_group(rng, np.where(business[member], 0, 1), fare_weights))
-        parts["destination"].append(rng.integers(0, len(DESTINATIONS), k))
+        parts["fare"].append(fare)
+        parts["destination"].append(destination)
         parts["outbound"].append(rng.random(k) < 0.5)
     f = {name: np.concatenate(arrays) for name, arrays in parts.items()}
     order = draw.order_by_day(f["flown_on"])  # within a day, members stay in ascending order
@@ -193,23 +225,24 @@ def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.D
         "revenue_yuan": draw.money(revenue, decimals=-1),
         "miles": np.round(distance * 0.621 * MILES_FACTOR[fare]).astype("int64"),
     })
-    return flights, member
+    return flights, member, miles_year_before
 
 
-def _tiers(flights: pd.DataFrame, index: np.ndarray, member_ids: np.ndarray, joined_on: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+def _tiers(flights: pd.DataFrame, index: np.ndarray, member_ids: np.ndarray, miles_2007: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
     """Each member's tier after each year's review, and the changes the reviews made.
 
-    The review on 31 December sets the tier from that year's miles. Members who joined before
-    2008 are taken to hold, going into 2008, the tier their 2008 flying earns (earlier flights
-    are not in the data); members who joined later start on the standard card.
+    The review on 31 December sets the tier from that year's miles. Members go into 2008 on the
+    tier their 2007 miles earned (2007 flights are not in the data; members who joined later, or
+    flew too little in 2007, start on the standard card), so the 2008 review moves members both
+    up and down, as every later review does.
     """
     year = flights["flown_on"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
     n, n_years = len(member_ids), len(YEARS)
     miles = np.bincount(index * n_years + (year - YEARS[0]), weights=flights["miles"].to_numpy(), minlength=n * n_years)
     miles = miles.reshape(n, n_years)
     tier = (miles[:, :, None] >= TIER_MILES[None, None, :]).sum(axis=2) - 1
-    joined_before_window = joined_on < np.datetime64(f"{YEARS[0]}-01-01")
-    previous = np.column_stack([np.where(joined_before_window, tier[:, 0], 0), tier[:, :-1]])
+    tier_2007 = (miles_2007[:, None] >= TIER_MILES[None, :]).sum(axis=1) - 1
+    previous = np.column_stack([tier_2007, tier[:, :-1]])
     member, review = np.nonzero(tier != previous)
     order = np.lexsort((member, review))
     member, review = member[order], review[order]
@@ -251,10 +284,10 @@ def _surveys(rng, member_ids, joined_on) -> pd.DataFrame:
     for i, year in enumerate(YEARS):
         survey_day = np.datetime64(f"{year}-11-15")
         eligible = np.flatnonzero(joined_on <= survey_day)
-        sampled = eligible[rng.random(len(eligible)) < 0.15]
-        latent = rng.normal(3.55 + 0.18 * i, 0.8, len(sampled))
+        sampled = eligible[rng.random(len(eligible)) < 0.20]
+        latent = rng.normal(3.5 + 0.28 * i, 0.8, len(sampled))
         satisfaction = np.clip(np.round(latent), 1, 5).astype("int64")
-        recommend = np.clip(np.round(2.3 * latent - 0.6 + rng.normal(0, 1.1, len(sampled))), 0, 10).astype("int64")
+        recommend = np.clip(np.round(1.7 * latent + 1.6 + rng.normal(0, 1.2, len(sampled))), 0, 10).astype("int64")
         frames.append(pd.DataFrame({
             "member_id": member_ids[sampled], "surveyed_on": survey_day + rng.integers(0, 14, len(sampled)) * draw.DAY,
             "satisfaction": satisfaction, "recommend_score": recommend,
@@ -262,6 +295,19 @@ def _surveys(rng, member_ids, joined_on) -> pd.DataFrame:
     surveys = pd.concat(frames, ignore_index=True).sort_values(["surveyed_on", "member_id"], kind="stable")
     surveys["surveyed_on"] = surveys["surveyed_on"].to_numpy().astype("datetime64[s]")
     return surveys.reset_index(drop=True)
+
+
+LESSONS = (
+    Lesson("top_tiers_are_business_travellers", "银卡以上几乎都是公商务旅客", "Silver and above are almost all business travellers",
+           "notebook 03 §1.2", "at least 0.9 of silver, gold and platinum members at the end of 2010 travel on business"),
+    Lesson("tier_pyramid", "会员等级是一座金字塔", "The tiers form a pyramid",
+           "notebook 03 §1.1, §2.5",
+           "at least 0.8 of members hold the standard card at the end of 2010, and each higher tier has fewer members"),
+    Lesson("tiers_move_both_ways", "每年都有人升级，也有人降级", "Every year some members move up and some move down",
+           "notebook 03 §2.2", "the 2008, 2009 and 2010 reviews each upgrade and downgrade members"),
+    Lesson("nps_rises", "净推荐值随满意度上升", "NPS rises with satisfaction",
+           "loyalty 3", "NPS of 2010 at least 5 points above that of 2008"),
+)
 
 
 CASE = Case(
@@ -273,6 +319,7 @@ CASE = Case(
     customer_table="members",
     tables=(MEMBERS, TIER_CHANGES, FLIGHTS, ANCILLARY_TABLE, SURVEYS),
     figures=FIGURES,
+    lessons=LESSONS,
     generate=generate,
     notes=(
         "合成数据，按案例所述校准；会员自 2000 年起入会，航段、非航收入和调查为 2008–2010 年。"

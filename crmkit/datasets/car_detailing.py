@@ -1,9 +1,14 @@
-"""车佰汇 car-detailing shop: customers, vehicles, visits, complaints, referrals.
+"""车佰汇 car-detailing shop: customers, vehicles, visits, complaints, referrals, wholesale orders.
 
-The story (seed 000, case 2): over 10,000 vehicles a year and 10 million yuan of turnover;
-customers come from five kinds of advertising, auto shows and 4S events, referrals and walk-ins,
-and the channels differ in what their customers spend; complaints are calmed, answered fast,
+The story (seed 000, case 2): over 10,000 vehicles a year and 10 million yuan of turnover, of
+which the wholesale business brings a part, so turnover ÷ vehicles overstates what a car spends
+in the shop; customers come from five kinds of advertising, auto shows and 4S events, referrals
+and walk-ins, the channels differ in what their customers spend, and some earlier customers no
+longer come; complaints (mostly about workmanship and waiting) are calmed, answered fast,
 recorded and followed up.
+
+A student's variant draws its own vehicle count, turnover, wholesale share, share of lapsed
+customers and complaint mix around the case's (see ``FIGURES`` and ``LESSONS``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import draw
-from .schema import Case, Field, Figure, ForeignKey, Table
+from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
 
@@ -26,6 +31,12 @@ CHANNEL_SPEND = np.array([1.00, 0.95, 1.30, 0.90, 0.95, 1.35, 1.15, 0.75])
 CHANNEL_RETURN = np.array([1.00, 1.00, 1.10, 0.95, 0.95, 0.90, 1.30, 0.85])
 RETURN_VISITS_PER_YEAR = 1.6  # visits beyond the first, for a customer active all year
 RETURNING_WHO_STOP = 0.25  # share of earlier customers who stop coming during the year
+DEFAULT_CUSTOMERS = 9_400
+# the case's figures and the kit's assumptions, each with the spread of students' variants
+VEHICLES_SERVICED = Spread(10_450, 350, default=10_418)  # seed 000: over 10,000 vehicles a year (per 9,400 customers)
+TURNOVER = Spread(10_000_000, 400_000, default=10_086_000, margin=5_000)  # seed 000: about 10 million yuan, wholesale included
+WHOLESALE_SHARE = Spread(0.30, 0.05, default=0.296, margin=0.002)  # kit assumption: the case says turnover includes wholesale
+LAPSED = Spread(0.10, 0.04, margin=0.002)  # kit assumption: earlier customers who did not come back in 2013
 GENDERS = {"male": "男", "female": "女"}
 AGE_BANDS = {"18_25": "18–25 岁", "26_35": "26–35 岁", "36_45": "36–45 岁", "46_55": "46–55 岁", "56_plus": "56 岁以上"}
 BRANDS = {"大众": 0.22, "丰田": 0.13, "本田": 0.10, "别克": 0.09, "日产": 0.08, "现代": 0.08, "奥迪": 0.08, "宝马": 0.05, "福特": 0.07, "其他": 0.10}
@@ -35,12 +46,20 @@ SERVICES = {
     "window_film": "贴膜", "seat_covers": "座套脚垫", "audio": "音响改装", "accessories": "装饰用品",
 }
 SERVICE_WEIGHTS = np.array([0.40, 0.13, 0.10, 0.08, 0.07, 0.08, 0.03, 0.11])
-SERVICE_MEDIAN_PRICE = np.array([70, 190, 300, 880, 1_550, 420, 1_800, 130])
+SERVICE_MEDIAN_PRICE = np.array([50, 130, 210, 620, 1_100, 290, 1_250, 90])  # before scaling to the turnover
 COMPLAINT_CATEGORIES = {
     "workmanship": "施工质量", "damage": "车辆损伤", "waiting_time": "等待时间",
     "price": "价格", "staff_attitude": "服务态度", "product_quality": "用品质量",
 }
+# the vital few: workmanship and waiting time bring most complaints (shares in COMPLAINT_CATEGORIES order)
+COMPLAINT_SHARES = [0.42, 0.15, 0.30, 0.06, 0.04, 0.03]
 RESOLUTIONS = {"redo": "返工", "refund": "退款", "compensation": "补偿", "explanation": "解释说明"}
+BUYER_TYPES = {"detailing_shop": "汽车美容店", "dealer": "4S店/汽贸公司", "car_wash": "洗车店", "fleet": "单位车队"}
+PRODUCT_LINES = {
+    "coating_supplies": "镀膜/镀晶用品", "window_film": "汽车贴膜", "seat_covers": "座套脚垫",
+    "care_products": "清洗养护用品", "accessories": "装饰用品",
+}
+WHOLESALE_BUYERS = 40  # trade buyers per DEFAULT_CUSTOMERS shop customers
 
 CUSTOMERS = Table(
     "customers", "客户：每行一位车主", "Customers: one row per car owner",
@@ -115,22 +134,52 @@ REFERRALS = Table(
     ),
 )
 
+WHOLESALE = Table(
+    "wholesale_orders", "批发订单：每行一笔卖给同行和经销商的美容装饰用品订单（2013 年）",
+    "Wholesale orders: one row per order of detailing products sold to other businesses (2013)",
+    (
+        Field("wholesale_order_id", "string", "批发订单编号", "Wholesale order id", unique=True),
+        Field("buyer_id", "string", "批发客户（企业）编号", "Id of the business that bought"),
+        Field("buyer_type", "string", "批发客户类型", "Kind of business that bought", enum=BUYER_TYPES),
+        Field("ordered_on", "date", "下单日期", "Date ordered"),
+        Field("product_line", "string", "产品线", "Product line", enum=PRODUCT_LINES),
+        Field("amount_yuan", "number", "订单金额", "Amount of the order", unit="CNY", minimum=0),
+    ),
+    primary_key=("wholesale_order_id",),
+)
+
 FIGURES = (
     Figure(
         "vehicles_per_year", "年服务车辆数", "Vehicles serviced in a year",
         "10,000 以上 / over 10,000", "10,000–11,000", "seed 000, case 2, company profile (年装饰车辆1万台以上)",
         "distinct vehicle_id in visits of 2013",
+        f"{VEHICLES_SERVICED.low:,.0f}–{VEHICLES_SERVICED.high:,.0f}: each student's own count, at random in this range",
     ),
     Figure(
         "turnover_per_year", "年营业额", "Turnover in a year",
-        "10,000,000 CNY", "± 5%", "seed 000, case 2, company profile (年营业额1000万)",
-        "sum of visits.price_yuan in 2013",
+        "10,000,000 CNY", "± 5%", "seed 000, case 2, company profile (年营业额1000万, 批发业务在内 wholesale included)",
+        "sum of visits.price_yuan in 2013 plus sum of wholesale_orders.amount_yuan in 2013",
+        f"{TURNOVER.low / 1e6:.1f}–{TURNOVER.high / 1e6:.1f} million CNY: each student's own turnover, at random in this range; "
+        f"wholesale {WHOLESALE_SHARE.low:.0%}–{WHOLESALE_SHARE.high:.0%} of it",
     ),
 )
 
 
-def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFrame]:
-    """All tables of the car-detailing case for ``n_customers`` customers."""
+def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) -> dict[str, pd.DataFrame]:
+    """All tables of the car-detailing case for ``n_customers`` customers.
+
+    ``variant``: a student's data, whose vehicle count, turnover, wholesale share, lapsed customers
+    and complaint mix are drawn around the case's; otherwise the case's own values. Counts and
+    money scale with ``n_customers`` (the figures hold for the default 9,400 customers).
+    """
+    own = rng if variant else None
+    scale = n_customers / DEFAULT_CUSTOMERS
+    vehicles_target = VEHICLES_SERVICED.draw(own) * scale
+    turnover = TURNOVER.draw(own) * scale
+    wholesale_share = WHOLESALE_SHARE.draw(own)
+    lapsed_share = LAPSED.draw(own)
+    complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
+
     n = n_customers
     channel = draw.codes(rng, CHANNEL_WEIGHTS, n)
     # a third are new this year; the others first came in 2010-2012
@@ -152,7 +201,19 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
         ),
     })
 
-    vehicles_per_customer = 1 + (rng.random(n) < 0.18)
+    # some earlier customers did not come back at all in 2013 (walk-ins most, referrals least)
+    earlier = acquired_on < np.datetime64(YEAR_START)
+    lapse_weight = np.where(earlier, 1.0 / CHANNEL_RETURN[channel] ** 2, 0.0)
+    lapsed = draw.exactly_k(rng, np.maximum(lapse_weight, 1e-12), int(round(lapsed_share * earlier.sum())))
+    lapsed &= earlier
+    # second cars: exactly as many among active customers as make the vehicles serviced in 2013
+    # come to the drawn count; lapsed customers have second cars at the same rate
+    active = ~lapsed
+    second_cars = int(np.clip(round(vehicles_target) - active.sum(), 0, active.sum()))
+    second = np.zeros(n, dtype=bool)
+    second[active] = draw.exactly_k(rng, np.ones(int(active.sum())), second_cars)
+    second[lapsed] = rng.random(int(lapsed.sum())) < second_cars / max(int(active.sum()), 1)
+    vehicles_per_customer = 1 + second
     owner = draw.repeat_owners(vehicles_per_customer)
     n_vehicles = len(owner)
     price_band = draw.codes(rng, [0.45, 0.40, 0.15], n_vehicles)
@@ -164,13 +225,17 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
         "purchase_year": np.clip(2013 - rng.geometric(0.25, n_vehicles) + 1, 2000, 2013),
     })
 
-    visits = _visits(rng, vehicles, owner, acquired_on, channel, price_band)
-    complaints = _complaints(rng, visits)
+    visits = _visits(rng, vehicles, owner, acquired_on, channel, price_band, lapsed, turnover * (1 - wholesale_share))
+    complaints = _complaints(rng, visits, complaint_shares)
     referrals = _referrals(rng, customers, channel)
-    return {"customers": customers, "vehicles": vehicles, "visits": visits, "complaints": complaints, "referrals": referrals}
+    wholesale = _wholesale(rng, max(3, int(round(WHOLESALE_BUYERS * scale))), turnover * wholesale_share)
+    return {
+        "customers": customers, "vehicles": vehicles, "visits": visits, "complaints": complaints,
+        "referrals": referrals, "wholesale_orders": wholesale,
+    }
 
 
-def _visits(rng, vehicles, owner, acquired_on, channel, price_band) -> pd.DataFrame:
+def _visits(rng, vehicles, owner, acquired_on, channel, price_band, lapsed, shop_turnover) -> pd.DataFrame:
     n_vehicles, n_customers = len(vehicles), len(acquired_on)
     # each customer's active window in 2013: new ones from their first visit; about a third of
     # the returning ones stop coming during the year, which keeps monthly volume steady
@@ -179,6 +244,7 @@ def _visits(rng, vehicles, owner, acquired_on, channel, price_band) -> pd.DataFr
     window_end = np.where(stops, draw.days_between(rng, YEAR_START, YEAR_END, n_customers), np.datetime64(YEAR_END))
     window_days = (window_end - window_start) // draw.DAY + 1
     counts = 1 + rng.poisson(RETURN_VISITS_PER_YEAR * CHANNEL_RETURN[channel[owner]] * window_days[owner] / 365)
+    counts = np.where(lapsed[owner], 0, counts)  # lapsed customers' cars do not come in 2013
     vehicle = draw.repeat_owners(counts)
     n = len(vehicle)
     customer = owner[vehicle]
@@ -196,6 +262,7 @@ def _visits(rng, vehicles, owner, acquired_on, channel, price_band) -> pd.DataFr
     service = np.where(film_first, 4, service)
     spend = CHANNEL_SPEND[channel[customer]] * np.array([0.85, 1.0, 1.4])[price_band[vehicle]]
     price = SERVICE_MEDIAN_PRICE[service] * spend * rng.lognormal(0.0, 0.25, n)
+    price *= shop_turnover / price.sum()  # the shop's part of the turnover
     order = draw.order_by_day(day)  # within a day, vehicles stay in ascending order
     return draw.frame({
         "visit_id": draw.ids("R", n, width=6),
@@ -207,7 +274,7 @@ def _visits(rng, vehicles, owner, acquired_on, channel, price_band) -> pd.DataFr
     })
 
 
-def _complaints(rng, visits) -> pd.DataFrame:
+def _complaints(rng, visits, category_shares) -> pd.DataFrame:
     complained = rng.random(len(visits)) < 0.03
     source = visits[complained].reset_index(drop=True)
     n = len(source)
@@ -219,7 +286,7 @@ def _complaints(rng, visits) -> pd.DataFrame:
     complaints = draw.frame({
         "visit_id": source["visit_id"].to_numpy(),
         "customer_id": source["customer_id"].to_numpy(),
-        "category": draw.pick(rng, {"workmanship": 0.30, "damage": 0.12, "waiting_time": 0.22, "price": 0.14, "staff_attitude": 0.12, "product_quality": 0.10}, n),
+        "category": pd.Categorical.from_codes(draw.codes_in_shares(rng, category_shares, n), categories=list(COMPLAINT_CATEGORIES)),
         "received_at": received,
         "first_response_at": draw.hours_after(received, response_hours),
         "closed_at": draw.hours_after(received, close_hours),
@@ -244,19 +311,81 @@ def _referrals(rng, customers, channel) -> pd.DataFrame:
     })
 
 
+def _wholesale(rng, n_buyers: int, wholesale_turnover: float) -> pd.DataFrame:
+    """Orders from trade buyers through 2013, adding up to the wholesale part of the turnover."""
+    buyer_type = draw.codes(rng, [0.45, 0.25, 0.20, 0.10], n_buyers)  # BUYER_TYPES order
+    size = rng.lognormal(0.0, 0.7, n_buyers) * np.array([1.0, 2.0, 0.6, 1.2])[buyer_type]
+    counts = 1 + rng.poisson(np.array([11.0, 8.0, 14.0, 5.0])[buyer_type])
+    buyer = draw.repeat_owners(counts)
+    k = len(buyer)
+    ordered_on = draw.weekday(draw.days_between(rng, YEAR_START, YEAR_END, k))
+    product = draw.codes_by_group(
+        rng, buyer_type[buyer],
+        np.array([[0.35, 0.20, 0.10, 0.25, 0.10], [0.20, 0.35, 0.25, 0.05, 0.15], [0.15, 0.05, 0.10, 0.60, 0.10], [0.10, 0.25, 0.40, 0.10, 0.15]]),
+    )
+    amount = size[buyer] * rng.lognormal(0.0, 0.45, k)
+    amount = draw.money(amount * wholesale_turnover / amount.sum(), decimals=0)
+    order = np.lexsort((buyer, ordered_on))
+    return draw.frame({
+        "wholesale_order_id": draw.ids("WS", k, width=4),
+        "buyer_id": draw.ids("B", n_buyers, width=3)[buyer[order]],
+        "buyer_type": pd.Categorical.from_codes(buyer_type[buyer[order]], categories=list(BUYER_TYPES)),
+        "ordered_on": ordered_on[order].astype("datetime64[s]"),
+        "product_line": pd.Categorical.from_codes(product[order], categories=list(PRODUCT_LINES)),
+        "amount_yuan": amount[order],
+    })
+
+
+LESSONS = (
+    Lesson("wholesale_in_turnover", "营业额里包括批发", "Wholesale is part of the turnover",
+           "notebook 02 §1.2, §6 question 4; case §4",
+           f"wholesale_orders bring 0.22–0.38 of 2013 turnover (each student's own share, "
+           f"{WHOLESALE_SHARE.low:.2f}–{WHOLESALE_SHARE.high:.2f}); shop services alone fall well short of 10 million yuan"),
+    Lesson("turnover_per_car_overstates", "营业额 ÷ 车辆数高估了每台车的消费", "Turnover ÷ vehicles overstates what a car spends",
+           "notebook 02 §1.3, §6 question 4; case discussion 4",
+           "(shop services + wholesale) ÷ vehicles is at least 1.25 × shop services ÷ vehicles"),
+    Lesson("some_customers_lapse", "有的老客户 2013 年没有再来", "Some earlier customers did not come back in 2013",
+           "notebook 02 §2.5; segmentation 1.1 (RFM has a row only for customers who came)",
+           f"0.04–0.16 of the customers won before 2013 have no 2013 visit (each student's own share, "
+           f"{LAPSED.low:.2f}–{LAPSED.high:.2f})"),
+    Lesson("channels_differ_in_spend", "渠道不同，客户的消费不同", "Channels bring customers who spend differently",
+           "notebook 02 §2.6–2.7, §3.6, §6 question 2",
+           "auto-show/4S customers spend the most per customer, at least 1.5 × the channel whose customers spend least"),
+    Lesson("referred_customers_worth_more", "推荐来的客户更有价值", "Referred customers are worth more",
+           "notebook 02 §5.4", "referred customers beat all others on spend, visits and repeat rate per customer"),
+    Lesson("longer_customers_refer_more", "成为客户越久，推荐得越多", "Longer-standing customers refer more",
+           "notebook 02 §5.2, §6 question 6",
+           "the share of customers who referred someone falls with each later year won (2010 > 2011 > 2012 > 2013)"),
+    Lesson("many_cars_come_back", "多数车会回来", "Most cars come back",
+           "notebook 02 §3.1–3.2", "0.5–0.8 of the vehicles serviced came on two or more days in 2013"),
+    Lesson("calmed_sooner_more_satisfied", "安抚得越快，处理后越满意", "Calmed sooner, more satisfied afterwards",
+           "notebook 02 §4.5, §4.7, §6 question 3",
+           "mean satisfaction after complaints first answered within 1 h is at least 0.3 above those answered after 4 h"),
+    Lesson("explanation_least_satisfied", "只做解释的满意度最低", "An explanation alone satisfies least",
+           "notebook 02 §4.4", "explanation has the lowest mean satisfaction of the four resolutions"),
+    Lesson("car_complaints_vital_few", "投诉集中在少数几类（关键少数）", "A vital few categories bring most complaints",
+           "complaints 2.1; notebook 02 §4.3",
+           "the two largest of the six categories hold ≥ 0.60 of complaints and at most three reach 0.80 "
+           "(workmanship and waiting time usually lead; their order and the shares vary by student)"),
+)
+
+
 CASE = Case(
     key="car_detailing",
     zh="车佰汇：汽车美容装饰店的客户关系管理",
     en="Chebaihui: CRM at a car-detailing shop",
     source="李映月. 车佰汇汽车美容装饰公司客户关系管理案例研究[D]. 辽宁: 辽宁科技大学, 2014: 14-49.",
-    default_customers=8_800,
+    default_customers=DEFAULT_CUSTOMERS,
     customer_table="customers",
-    tables=(CUSTOMERS, VEHICLES, VISITS, COMPLAINTS, REFERRALS),
+    tables=(CUSTOMERS, VEHICLES, VISITS, COMPLAINTS, REFERRALS, WHOLESALE),
     figures=FIGURES,
+    lessons=LESSONS,
     generate=generate,
     notes=(
-        "合成数据，按案例所述校准；服务记录为 2013 年全年，只含门店服务（不含批发业务）。 / "
-        "Synthetic data calibrated to the case; service records cover 2013 and the shop's retail "
-        "service only (not its wholesale business)."
+        "合成数据，按案例所述校准；记录为 2013 年全年。门店服务在 visits 表，批发业务在 wholesale_orders 表，"
+        "两者合起来才是案例所说约 1000 万元的营业额（批发约占三成，为本套件的设定）。 / "
+        "Synthetic data calibrated to the case; records cover 2013. Shop services are in visits and the "
+        "wholesale business in wholesale_orders; together they make the case's turnover of about 10 million "
+        "yuan (wholesale about 30%, the kit's assumption)."
     ),
 )

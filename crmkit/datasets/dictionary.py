@@ -22,7 +22,7 @@ def _constraints(field: Field) -> str:
 
 
 def data_dictionary_markdown(case: Case) -> str:
-    """Markdown: the tables, every field with type, unit and constraints, and the calibration figures."""
+    """Markdown: the tables, every field with type, unit and constraints, the calibration figures and the lessons."""
     lines = [
         f"# {case.zh} / {case.en}",
         "",
@@ -56,13 +56,36 @@ def data_dictionary_markdown(case: Case) -> str:
     lines += [
         f"## {len(case.tables) + 1}. 校准数字 / Calibration figures",
         "",
-        "默认数据重现案例所述的数字，误差在所列范围内；每一项都有测试（`tests/test_calibration.py`）。",
-        "The default data reproduce the figures the case states, within the tolerance listed; each is asserted by a test (`tests/test_calibration.py`).",
+        "默认数据重现案例所述的数字，误差在所列范围内。每位学生的数据围绕案例数字各取一个自己的值（见“学生数据”一列），"
+        "就像两家真实的公司不会得出完全相同的数字；所以每位同学都要用自己的数据算，评分也按各人自己的数据。"
+        "每一项都有测试（`tests/test_calibration.py`）。",
+        "The default data reproduce the figures the case states, within the tolerance listed. Each student's variant "
+        "draws its own value around the case's figure (column \"student variants\"), as two real firms would differ, "
+        "so every student computes their own number and is graded on it. Each is asserted by a test "
+        "(`tests/test_calibration.py`).",
         "",
-        "| 数字 figure | 目标 target | 容差 tolerance | 出处 where the seed states it | 计算方法 how it is measured |",
-        "|---|---|---|---|---|",
+        "| 数字 figure | 目标 target | 容差 tolerance | 学生数据 student variants | 出处 where the seed states it | 计算方法 how it is measured |",
+        "|---|---|---|---|---|---|",
     ]
     for fig in case.figures:
-        lines.append(f"| {fig.zh} / {fig.en} | {fig.target} | {fig.tolerance} | {fig.source} | {fig.measure} |")
+        lines.append(
+            f"| {fig.zh} / {fig.en} | {fig.target} | {fig.tolerance} | {fig.spread} | {fig.source} | {fig.measure} |"
+        )
     lines.append("")
+    if case.lessons:
+        lines += [
+            f"## {len(case.tables) + 2}. 数据里的课 / Lessons the data let students discover",
+            "",
+            "笔记本和作业要学生从数据里发现的规律，以及它在数据里的样子。默认数据和每位学生的数据都满足"
+            "“数据中的表现”一列（`tests/test_lessons.py` 在默认数据和 30 多份学生数据上逐条检查）。",
+            "What the notebooks and exercises ask students to find, and how it shows in the data. The default data and "
+            "every student's variant meet the column \"how it shows\" (`tests/test_lessons.py` checks each lesson on "
+            "the default data and on more than 30 student variants).",
+            "",
+            "| 课 lesson | 在哪里教 where it is taught | 数据中的表现 how it shows in the data |",
+            "|---|---|---|",
+        ]
+        for lesson in case.lessons:
+            lines.append(f"| {lesson.zh} / {lesson.en} | {lesson.taught_in} | {lesson.shows_as} |")
+        lines.append("")
     return "\n".join(lines)

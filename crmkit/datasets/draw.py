@@ -58,6 +58,50 @@ def codes_by_group(rng: np.random.Generator, group: np.ndarray, weights: np.ndar
     return out
 
 
+def counts_for_shares(shares: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
+    """Whole counts that add up to ``n``, as close as can be to ``n × shares`` (largest remainder)."""
+    raw = np.asarray(shares, dtype=float) / np.sum(shares) * n
+    counts = np.floor(raw).astype(np.int64)
+    short = int(n - counts.sum())
+    counts[np.argsort(-(raw - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+def codes_in_shares(rng: np.random.Generator, shares: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
+    """``n`` category codes, each category taking its share of ``n`` (to the nearest row), in random order.
+
+    Where a share is a lesson (the vital few of a Pareto chart), drawing it exactly keeps the
+    lesson in every variant, while which rows fall in which category stays random.
+    """
+    return rng.permutation(np.repeat(np.arange(len(shares)), counts_for_shares(shares, n)))
+
+
+def vital_few_shares(
+    rng: np.random.Generator | None, base: Sequence[float] | np.ndarray, sigma: float = 0.25
+) -> np.ndarray:
+    """Category shares with a vital few: ``base`` itself, or a student's shares drawn around it.
+
+    Each share is scaled by a lognormal factor and the lot renormalised, until the two largest
+    carry at least 62%, three at most are needed to reach 80%, and no running total sits within
+    two points of 80% (so "the categories that first reach 80%" never hangs on one complaint).
+    """
+    base = np.asarray(base, dtype=float) / np.sum(base)
+    if not _has_vital_few(base):
+        raise ValueError(f"base shares {base} have no clear vital few")
+    if rng is None:
+        return base
+    while True:
+        shares = base * rng.lognormal(0.0, sigma, len(base))
+        shares /= shares.sum()
+        if _has_vital_few(shares):
+            return shares
+
+
+def _has_vital_few(shares: np.ndarray) -> bool:
+    running = np.cumsum(np.sort(shares)[::-1])
+    return bool(running[1] >= 0.62 and running[2] >= 0.82 and np.all(np.abs(running - 0.80) >= 0.02))
+
+
 def days_between(rng: np.random.Generator, start: str, end: str, n: int) -> np.ndarray:
     """``n`` uniform dates in [start, end], as datetime64[D]."""
     first, last = np.datetime64(start, "D"), np.datetime64(end, "D")

@@ -3,7 +3,10 @@
 The story the data tell (seed 000, case 1): a few clients bring most of the commission; about
 half the accounts opened five years ago are gone; callbacks reach almost only new accounts and
 investor education almost only existing clients; complaints wait long when they go round the
-customer-service department.
+customer-service department, and a vital few categories (trading system, fees) bring most of them.
+
+A student's variant draws its own top-20% share, five-year retention and complaint mix around
+the case's (see ``FIGURES`` and ``LESSONS``), so each student finds the pattern in their own numbers.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from . import draw
-from .schema import Case, Field, Figure, ForeignKey, Table
+from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
 FIRST_OPENING_YEAR = 2004
-HALF_LIFE_YEARS = 5.0  # seed 001: a typical firm loses half its customers in five years
-COMMISSION_SIGMA = 1.68  # lognormal spread whose top 20% hold about 80% (Pareto's 80/20)
+FIVE_YEAR_RETENTION = Spread(0.50, 0.05, margin=0.005)  # seed 001: a typical firm loses half its customers in five years
+TOP20_SHARE = Spread(0.80, 0.04, default=0.803, margin=0.001)  # seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
+COMMISSION_SIGMA = 1.68  # lognormal spread whose top 20% hold about 80%, before concentrate() sets it
 
 BRANCHES = {
     "长春营业部": 0.30, "吉林营业部": 0.18, "沈阳营业部": 0.16,
@@ -35,6 +39,8 @@ COMPLAINT_CATEGORIES = {
     "trading_system": "交易系统", "settlement": "结算", "fees": "手续费",
     "service_attitude": "服务态度", "research_info": "研究资讯", "account": "开户与账户",
 }
+# the vital few: trading-system faults and fees bring most complaints (shares in COMPLAINT_CATEGORIES order)
+COMPLAINT_SHARES = [0.42, 0.15, 0.30, 0.06, 0.03, 0.04]
 RESOLUTIONS = {"on_the_spot": "当场解决", "later": "事后解决", "compensated": "补偿", "unresolved": "未解决"}
 
 CLIENTS = Table(
@@ -110,45 +116,58 @@ FIGURES = (
         "commission_top20_share", "前 20% 客户贡献的手续费占比", "Share of commission from the top 20% of clients",
         "0.80", "± 0.03", "seed 000, case 1, remedy 2(4) (Pareto's 80/20 rule)",
         "2013 commission summed per client over trades; clients ranked; share of the top 20% (rounded up) of clients who traded",
+        f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f}: each student's own share, at random in this range",
     ),
     Figure(
         "five_year_retention", "开户五年后仍在的客户比例", "Share of accounts still open five years after opening",
         "0.50", "± 0.05", "seed 001, customer retention: a typical firm loses 50% of its customers in 5 years",
         "clients opened 2004–2008; share whose closed_on is empty or later than opened_on + 5 years",
+        f"{FIVE_YEAR_RETENTION.low:.2f}–{FIVE_YEAR_RETENTION.high:.2f}: each student's own retention, at random in this range "
+        "(yearly churn about 11%–15%)",
     ),
     Figure(
         "callback_gap", "回访集中于新开户客户", "Callbacks reach almost only newly opened accounts",
         "callback rate of accounts opened in 2013 ≥ 0.75; of older open accounts ≤ 0.10", "as stated",
         "seed 000, case 1, problems: coverage narrow and undifferentiated (callbacks)",
         "share of clients with at least one callback in 2013, by opening year",
+        "as stated in every variant; the rates vary from student to student by chance",
     ),
     Figure(
         "education_gap", "投资者教育覆盖不到潜在客户", "Investor education misses potential clients",
         "attendance of existing clients ≥ 5 × that of potential clients", "as stated",
         "seed 000, case 1, problems: coverage narrow and undifferentiated (investor education)",
         "share of clients with at least one investor-education contact in 2013, by status",
+        "as stated in every variant; the rates vary from student to student by chance",
     ),
 )
 
 
-def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFrame]:
-    """All tables of the futures-broker case for ``n_customers`` client records."""
-    clients, weight = _clients(rng, n_customers)
+def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) -> dict[str, pd.DataFrame]:
+    """All tables of the futures-broker case for ``n_customers`` client records.
+
+    ``variant``: a student's data, whose top-20% share, retention and complaint mix are drawn
+    around the case's; otherwise the case's own values.
+    """
+    own = rng if variant else None
+    top20_share = TOP20_SHARE.draw(own)
+    retention = FIVE_YEAR_RETENTION.draw(own)
+    complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
+    clients, weight = _clients(rng, n_customers, retention)
     in_2013 = _months_open_in_2013(clients)
     traders = in_2013["client"].to_numpy()
-    concentrated = draw.concentrate(weight[traders], 0.2, 0.80)
+    concentrated = draw.concentrate(weight[traders], 0.2, top20_share)
     weight[traders] = 4.0 * concentrated / concentrated.mean()  # average client: 24,000 yuan a year
     equity = _monthly_equity(rng, clients, weight, in_2013)
     trades = _trades(rng, clients, weight, in_2013)
     contacts = _service_contacts(rng, clients)
-    complaints = _complaints(rng, clients, in_2013)
+    complaints = _complaints(rng, clients, in_2013, complaint_shares)
     return {
         "clients": clients, "monthly_equity": equity, "trades": trades,
         "service_contacts": contacts, "complaints": complaints,
     }
 
 
-def _clients(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray]:
+def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.DataFrame, np.ndarray]:
     kind = draw.codes(rng, [0.75, 0.19, 0.06], n)  # opened an account, potential, non-company
     opened = kind == 0
     # openings grow year on year, 2004..2013
@@ -157,8 +176,9 @@ def _clients(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray
     opening_year = rng.choice(years, size=n, p=year_weights / year_weights.sum())
     opened_on = (opening_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, n) * draw.DAY
     opened_on = draw.weekday(opened_on)
-    survival = draw.stratified_uniform(rng, opening_year)
-    lifetime_days = -np.log(survival) * HALF_LIFE_YEARS / np.log(2) * 365.25
+    survival = draw.stratified_uniform(rng, opening_year * 2 + opened)  # exact share per cohort of accounts
+    # exponential lifetimes with P(still open after 5 years) = retention, exactly so in each cohort
+    lifetime_days = np.log(survival) * 5.0 / np.log(retention) * 365.25
     closed_on = draw.weekday(opened_on + np.ceil(lifetime_days).astype("int64") * draw.DAY)
     lost = opened & (closed_on <= np.datetime64(YEAR_END))
 
@@ -275,28 +295,40 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
     })
 
 
-def _complaints(rng, clients, in_2013) -> pd.DataFrame:
+def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
     pool = in_2013["client"].to_numpy()
     complaints_count = rng.poisson(0.22, len(pool))
     client = np.repeat(pool, complaints_count)
     n = len(client)
     channel = draw.pick(rng, {"phone": 0.45, "branch": 0.30, "online": 0.18, "letter": 0.07}, n)
-    category = draw.pick(rng, {"trading_system": 0.26, "settlement": 0.16, "fees": 0.18, "service_attitude": 0.16, "research_info": 0.10, "account": 0.14}, n)
-    handled_by = draw.pick(rng, {"branch": 0.45, "compliance": 0.35, "customer_service": 0.20}, n)
-    received = draw.times_on(rng, draw.weekday(draw.days_between(rng, YEAR_START, "2013-12-20", n)), 8, 18)
+    category = pd.Categorical.from_codes(draw.codes_in_shares(rng, category_shares, n), categories=list(COMPLAINT_CATEGORIES))
+    # who handles it depends on how it came in: the counter's complaints stay at the branch, letters
+    # reach head office and mostly compliance (rows: channel as above; columns: branch, compliance, customer_service)
+    handled_by = pd.Categorical.from_codes(
+        draw.codes_by_group(rng, channel.codes, np.array([
+            [0.45, 0.30, 0.25], [0.70, 0.20, 0.10], [0.20, 0.45, 0.35], [0.10, 0.65, 0.25],
+        ])),
+        categories=["branch", "compliance", "customer_service"],
+    )
+    # complaints of the last days of December may still be open at year end
+    received = draw.times_on(rng, draw.weekday(draw.days_between(rng, YEAR_START, "2013-12-27", n)), 8, 18)
     # branches answer fast but keep no record; compliance, the formal owner, is slowest
     median_hours = np.array([2.0, 20.0, 5.0])[pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"]).codes]
-    median_hours = median_hours * np.where(np.asarray(channel) == "letter", 3.0, 1.0)
+    median_hours = median_hours * np.where(np.asarray(channel) == "letter", 4.0, 1.0)  # letters wait for the post
     response_hours = rng.lognormal(np.log(median_hours), 0.8)
-    first_response = draw.hours_after(received, response_hours)
     resolve_hours = response_hours + rng.lognormal(np.log(30), 1.1, n)
+    # a few turn into disputes that take one to four months: those of the autumn are still open at year end
+    resolve_hours += np.where(rng.random(n) < 0.04, rng.uniform(30, 120, n) * 24, 0.0)
+    # a branch fixes some complaints made by phone or at its counter on the spot, within the hour
+    spot = (np.asarray(handled_by) == "branch") & np.isin(np.asarray(channel), ["phone", "branch"]) & (rng.random(n) < 0.4)
+    response_hours = np.where(spot, rng.lognormal(np.log(0.3), 0.5, n), response_hours)
+    resolve_hours = np.where(spot, response_hours + rng.lognormal(np.log(0.4), 0.5, n), resolve_hours)
+    first_response = draw.hours_after(received, response_hours)
     closed = draw.hours_after(received, resolve_hours)
     still_open = closed > np.datetime64("2013-12-31T23:59:59")
-    resolution_codes = np.where(
-        resolve_hours < 4, 0, draw.codes(rng, [0.0, 0.7, 0.15, 0.15], n)
-    )
+    resolution_codes = np.where(spot, 0, draw.codes(rng, [0.0, 0.7, 0.15, 0.15], n))
     resolution = pd.Categorical.from_codes(resolution_codes, categories=list(RESOLUTIONS))
-    score = 4.6 - 0.5 * np.log10(1 + response_hours) - 1.6 * (resolution_codes == 3) + rng.normal(0, 0.6, n)
+    score = 4.7 - 0.7 * np.log10(1 + response_hours) - 1.6 * (resolution_codes == 3) + rng.normal(0, 0.6, n)
     surveyed = (rng.random(n) < 0.7) & ~still_open
     order = np.argsort(received, kind="stable")
     complaints = draw.frame({
@@ -314,6 +346,42 @@ def _complaints(rng, clients, in_2013) -> pd.DataFrame:
     return complaints
 
 
+LESSONS = (
+    Lesson("commission_80_20", "约两成客户带来约八成佣金", "About a fifth of clients bring about four-fifths of commission",
+           "notebook 01 §2.4–2.6, §2.8; segmentation 2.1–2.2",
+           f"the top 20% of clients who traded hold 0.75–0.85 of 2013 commission (each student's own share, "
+           f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f})"),
+    Lesson("core_clients_lost", "有的核心客户已经流失", "Some core clients are already lost",
+           "notebook 01 §2.7, §5 question 5", "at least 4% of the top-20% clients have status lost"),
+    Lesson("older_cohorts_keep_fewer", "开户越早，留下的账户越少", "The older the cohort, the fewer accounts remain",
+           "loyalty 2 (retention_by_cohort)",
+           "share still open at 2013-12-31 is lower for each opening year than for the year three later, "
+           "and at least 0.3 lower for 2004 than for 2012"),
+    Lesson("yearly_churn", "每年约有一成多的账户流失", "Roughly one account in eight closes each year",
+           "loyalty 2 (churn_2013) and 8", "of the accounts open on 2013-01-01, 0.08–0.20 closed during 2013"),
+    Lesson("callbacks_only_new_accounts", "回访几乎只给新开户客户", "Callbacks reach almost only new accounts",
+           "notebook 01 §3.5, §3.8, §5 question 4",
+           "callback reach ≥ 0.75 for accounts opened in 2013, ≤ 0.10 for older open accounts and ≤ 0.15 for "
+           "core clients whose accounts date from 2012 or earlier"),
+    Lesson("education_misses_prospects", "投资者教育漏掉了潜在客户", "Investor education misses prospects",
+           "notebook 01 §3.3", "existing clients attend at least 5 × as often as potential clients"),
+    Lesson("compliance_answers_slowest", "合规部答复最慢，营业部最快", "Compliance answers slowest, branches fastest",
+           "notebook 01 §4.3, §4.5, §5 question 1",
+           "median hours to first response at compliance ≥ 3 × at branches; compliance has the largest share over 24 h"),
+    Lesson("letters_answered_slowest", "信函投诉等得最久", "Letters wait longest for an answer",
+           "notebook 01 §4.4; complaints 1.1 and 5", "letter has the highest median hours to first response of the four channels"),
+    Lesson("futures_complaints_vital_few", "投诉集中在少数几类", "A vital few categories bring most complaints",
+           "case §3.3 (record and analyse each complaint's cause); the method of complaints 2.1",
+           "the two largest of the six categories hold ≥ 0.60 of complaints and at most three reach 0.80 "
+           "(trading system and fees usually lead; their order and the shares vary by student)"),
+    Lesson("slow_answers_less_satisfied", "答复越慢越不满意", "Slower answers, lower satisfaction",
+           "notebook 01 §4.8; complaints 4.1 and 5",
+           "mean follow-up satisfaction of complaints answered within 4 h is at least 0.2 above those answered after 24 h"),
+    Lesson("unresolved_least_satisfied", "未解决的投诉满意度最低", "Unresolved complaints are scored lowest",
+           "notebook 01 §4.7", "unresolved has the lowest mean satisfaction of the outcomes"),
+)
+
+
 CASE = Case(
     key="futures_broker",
     zh="天富期货：期货公司的客户关系管理",
@@ -323,6 +391,7 @@ CASE = Case(
     customer_table="clients",
     tables=(CLIENTS, EQUITY, TRADES, CONTACTS, COMPLAINTS),
     figures=FIGURES,
+    lessons=LESSONS,
     generate=generate,
     notes=(
         "合成数据，按案例所述校准；观察期 2013 年，开户记录回溯到 2004 年。 / "

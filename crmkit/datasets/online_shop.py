@@ -10,6 +10,10 @@ date 2024-12-31 (see cases/online_shop.md):
 4. loyal — six orders or more;
 5. big — two or three orders with an average order value of 1,000 yuan or more;
 6. old — everyone else who ordered more than once.
+
+A few customers order once but for a lot (a gift, a one-off big purchase): by rule 3 they are new,
+or sleeping if that order is old, never big — which the segmentation discussion asks about. A
+student's variant draws its own tier mix and share of such one-off buyers (see ``LESSONS``).
 """
 
 from __future__ import annotations
@@ -18,13 +22,16 @@ import numpy as np
 import pandas as pd
 
 from . import draw
-from .schema import Case, Field, Figure, ForeignKey, Table
+from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 WINDOW_START, REFERENCE_DATE = "2023-01-01", "2024-12-31"
 RECENT_DAYS = 180
 RECENT_START = np.datetime64(REFERENCE_DATE) - (RECENT_DAYS - 1) * draw.DAY  # 2024-07-05
 TIERS = ["potential", "sleeping", "new", "loyal", "big", "old"]  # the meaning of tier codes 0..5 below
 TIER_WEIGHTS = np.array([0.25, 0.22, 0.15, 0.10, 0.06, 0.22])
+TIER_JITTER = 0.12  # a student's tier weights: each scaled by 1 ± up to 12%, then renormalised
+BIG_ONE_OFF = Spread(0.025, 0.01, margin=0.001)  # share of single-order customers whose one order is large
+BIG_ONE_OFF_MEDIAN = 3_600  # yuan; about three in four such orders reach 3,000
 GENDERS = {"female": "女", "male": "男"}
 AGE_BANDS = {"18_24": "18–24 岁", "25_34": "25–34 岁", "35_44": "35–44 岁", "45_plus": "45 岁以上"}
 CITIES = {"杭州": 0.14, "上海": 0.14, "北京": 0.12, "广州": 0.11, "深圳": 0.11, "成都": 0.10, "武汉": 0.09, "南京": 0.10, "西安": 0.09}
@@ -110,17 +117,25 @@ FIGURES = (
         "(potential 25%, sleeping 22%, new 15%, loyal 10%, big 6%, old 22%)", "± 0.03",
         "seed 003, 5.2.3, customer tiers table",
         "apply the six rules in the module docstring / cases/online_shop.md to orders and inquiries",
+        f"each tier within ± 0.06 of that mix: each student's own mix (the weights scaled by 1 ± up to {TIER_JITTER:.0%})",
     ),
 )
 
 
-def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFrame]:
-    """All tables of the online-shop case for ``n_customers`` customers."""
+def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) -> dict[str, pd.DataFrame]:
+    """All tables of the online-shop case for ``n_customers`` customers.
+
+    ``variant``: a student's data, whose tier mix and share of large one-off orders are drawn
+    around the kit's; otherwise the kit's own values.
+    """
+    own = rng if variant else None
+    tier_weights = TIER_WEIGHTS if own is None else TIER_WEIGHTS * own.uniform(1 - TIER_JITTER, 1 + TIER_JITTER, len(TIERS))
+    big_one_off_share = BIG_ONE_OFF.draw(own)
     n = n_customers
-    tier = draw.codes(rng, TIER_WEIGHTS, n)
+    tier = draw.codes(rng, tier_weights, n)
     registered_on = draw.days_between(rng, "2022-01-01", "2024-12-20", n)
     customer_ids = draw.ids("K", n)
-    orders = _orders(rng, tier, registered_on)
+    orders = _orders(rng, tier, registered_on, big_one_off_share)
     # nobody orders before they are first seen
     first_order = np.full(n, np.datetime64("2100-01-01"), dtype="datetime64[D]")
     first_order[orders["customer"][::-1]] = orders["ordered_at"][::-1].astype("datetime64[D]")  # earliest wins
@@ -150,7 +165,7 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
     return {"customers": customers, "inquiries": inquiries, "orders": orders_table, "reviews": reviews, "coupons": coupons}
 
 
-def _orders(rng, tier, registered_on) -> dict[str, np.ndarray]:
+def _orders(rng, tier, registered_on, big_one_off_share) -> dict[str, np.ndarray]:
     """Each order's customer row, time, items, amount and refund flag, sorted by time."""
     n = len(tier)
     count = np.select(
@@ -178,9 +193,14 @@ def _orders(rng, tier, registered_on) -> dict[str, np.ndarray]:
     amount = median * rng.lognormal(0, 0.45, k)
     amount = np.where(t == 4, np.maximum(amount, 1_000), amount)
     amount = np.where(t == 5, np.minimum(amount, 950), amount)
+    # a few single-order customers spent a lot on that one order
+    single = count == 1
+    one_off = draw.exactly_k(rng, single.astype(float) + 1e-12, int(round(big_one_off_share * single.sum()))) & single
+    big_once = one_off[customer]
+    amount = np.where(big_once, BIG_ONE_OFF_MEDIAN * rng.lognormal(0, 0.3, k), amount)
     ordered_at = draw.times_on(rng, day, 8, 24)
     refunded = rng.random(k) < 0.04
-    items = 1 + rng.poisson(np.where(t == 4, 3.0, 0.6))
+    items = 1 + rng.poisson(np.where((t == 4) | big_once, 3.0, 0.6))
     order = np.lexsort((customer, ordered_at))
     return {
         "customer": customer[order], "ordered_at": ordered_at[order], "items": items[order],
@@ -215,7 +235,7 @@ def _reviews(rng, orders, order_ids, tier, customer_ids) -> pd.DataFrame:
     reviewed = completed & (rng.random(len(t)) < np.array([0, 0.35, 0.45, 0.70, 0.55, 0.50])[t])
     t = t[reviewed]
     k = len(t)
-    rating = np.clip(np.round(rng.normal(np.array([0, 3.9, 4.3, 4.8, 4.6, 4.5])[t], 0.8)), 1, 5).astype("int64")
+    rating = np.clip(np.round(rng.normal(np.array([0, 3.9, 4.3, 5.0, 4.5, 4.4])[t], 0.8)), 1, 5).astype("int64")
     photo = rng.random(k) < np.array([0, 0.10, 0.18, 0.45, 0.25, 0.22])[t]
     reviewed_on = np.minimum(
         orders["ordered_at"][reviewed].astype("datetime64[D]") + rng.integers(3, 15, k) * draw.DAY,
@@ -265,6 +285,25 @@ def _coupons(rng, orders, order_ids, tier, customer_ids) -> pd.DataFrame:
     })
 
 
+LESSONS = (
+    Lesson("big_one_off_buyers_exist", "少数顾客只下过一单，但金额很大", "A few customers placed a single large order",
+           "segmentation 4; notebook 05 §6 question 2; case discussion 3",
+           f"at least 3 customers with exactly one order of 3,000 yuan or more, and at most 6% of single-order customers "
+           f"(each student's own share of large one-off orders, {BIG_ONE_OFF.low:.1%}–{BIG_ONE_OFF.high:.1%})"),
+    Lesson("big_tier_spends_most_per_order", "大顾客客单价最高", "Big customers spend most per order",
+           "notebook 05 §3.2; segmentation 3.2", "the big tier has the highest average completed order, at least 1,000 yuan"),
+    Lesson("big_and_loyal_bring_more_than_their_size", "大顾客和忠诚顾客人少钱多",
+           "Big and loyal customers bring more revenue than their head count",
+           "notebook 05 §3.5; segmentation 3.2", "each of the two tiers' share of completed revenue exceeds its share of customers by more than 0.05"),
+    Lesson("loyal_post_photos_and_rate_high", "忠诚顾客最爱晒图、评分最高", "Loyal customers post the most photos and rate highest",
+           "notebook 05 §3.3, §6 question 4", "loyal has the highest share of photo reviews and the highest mean rating of the tiers"),
+    Lesson("window_decides_who_sleeps", "近期窗口决定谁算沉睡", "The recency window decides who is sleeping",
+           "notebook 05 §4.2–4.3, §6 question 1", "sleeping customers: 90-day window > 180-day > 365-day"),
+    Lesson("loyal_customers_are_members", "忠诚顾客大多是会员", "Loyal customers are mostly members",
+           "notebook 05 §3.4", "at least 0.8 of loyal customers are members, at most 0.15 of potential ones"),
+)
+
+
 CASE = Case(
     key="online_shop",
     zh="网店客户维护：六类顾客等级",
@@ -274,6 +313,7 @@ CASE = Case(
     customer_table="customers",
     tables=(CUSTOMERS, INQUIRIES, ORDERS, REVIEWS, COUPONS),
     figures=FIGURES,
+    lessons=LESSONS,
     generate=generate,
     notes=(
         "合成数据；观察期 2023-01-01 至参考日 2024-12-31。六类顾客等级按 cases/online_shop.md 的规则由订单和询单划分。 / "

@@ -3,7 +3,11 @@
 The story (seed 000, case 4): a visit turns into a sale 6% of the time for potential shoppers,
 15% for first-time buyers and 50% for repeat and loyal ones; women aged 18–35 earning over
 2,500 yuan a month are the most valuable segment. The seed breaks off after "distinctive
-products": stores, promotions and the category mix are the kit's own extension.
+products": stores, promotions and the category mix are the kit's own extension, and so is the
+top of the funnel: some shoppers on file did not come in at all in 2012.
+
+A student's variant draws its own conversion rates and share of shoppers who never came,
+around the case's (see ``FIGURES`` and ``LESSONS``).
 """
 
 from __future__ import annotations
@@ -12,13 +16,17 @@ import numpy as np
 import pandas as pd
 
 from . import draw
-from .schema import Case, Field, Figure, ForeignKey, Table
+from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2012-01-01", "2012-12-31"
 STATES = {"potential": "潜在/目标客户", "first_time": "初次购买客户", "repeat": "重复购买客户", "loyal": "忠诚客户"}
 STATE_WEIGHTS = np.array([0.36, 0.20, 0.29, 0.15])
-CONVERSION = np.array([0.06, 0.15, 0.50, 0.50])  # seed 000, case 4, 2)(3)
+# seed 000, case 4, 2)(3): share of visits ending in a purchase, by state, with students' spread
+CONVERSION = tuple(Spread(rate, half, margin=0.001) for rate, half in [(0.06, 0.015), (0.15, 0.025), (0.50, 0.03), (0.50, 0.03)])
 VISITS_PER_YEAR = np.array([3.0, 4.0, 7.0, 11.0])
+# kit extension: shoppers on file who did not come in 2012, most of them prospects
+NEVER_CAME = Spread(0.10, 0.03, default=0.094, margin=0.002)
+NEVER_CAME_WEIGHTS = np.array([0.22, 0.12, 0.03, 0.01])  # relative chance by state
 GENDERS = {"female": "女", "male": "男"}
 INCOME_BANDS = {"below_2500": "2,500 元以下", "2500_4999": "2,500–4,999 元", "5000_7999": "5,000–7,999 元", "8000_plus": "8,000 元及以上"}
 CITIES = {"广州": 0.28, "深圳": 0.26, "上海": 0.24, "北京": 0.22}
@@ -108,23 +116,39 @@ PURCHASES = Table(
     foreign_keys=(ForeignKey("visit_id", "visits", "visit_id"),),
 )
 
+def _conversion_figure(key: str, state: str, zh: str, en: str, tolerance: str, measure: str) -> Figure:
+    spread = CONVERSION[list(STATES).index(state)]
+    return Figure(
+        key, zh, en, f"{spread.value:.2f}", tolerance, "seed 000, case 4, 2)(3)", measure,
+        f"{spread.low:.3f}–{spread.high:.3f}: each student's own rate, at random in this range",
+    )
+
+
 FIGURES = (
-    Figure("conversion_potential", "潜在/目标客户的购买成功率", "Purchase conversion of potential shoppers",
-           "0.06", "± 0.01", "seed 000, case 4, 2)(3)", "share of 2012 visits with purchased = true, shoppers in state potential"),
-    Figure("conversion_first_time", "初次购买客户的购买成功率", "Purchase conversion of first-time buyers",
-           "0.15", "± 0.015", "seed 000, case 4, 2)(3)", "as above, state first_time"),
-    Figure("conversion_repeat", "重复购买客户的购买成功率", "Purchase conversion of repeat buyers",
-           "0.50", "± 0.02", "seed 000, case 4, 2)(3)", "as above, state repeat"),
-    Figure("conversion_loyal", "忠诚客户的购买成功率", "Purchase conversion of loyal customers",
-           "0.50", "± 0.02", "seed 000, case 4, 2)(3)", "as above, state loyal"),
+    _conversion_figure("conversion_potential", "potential", "潜在/目标客户的购买成功率", "Purchase conversion of potential shoppers",
+                       "± 0.01", "share of 2012 visits with purchased = true, shoppers in state potential"),
+    _conversion_figure("conversion_first_time", "first_time", "初次购买客户的购买成功率", "Purchase conversion of first-time buyers",
+                       "± 0.015", "as above, state first_time"),
+    _conversion_figure("conversion_repeat", "repeat", "重复购买客户的购买成功率", "Purchase conversion of repeat buyers",
+                       "± 0.02", "as above, state repeat"),
+    _conversion_figure("conversion_loyal", "loyal", "忠诚客户的购买成功率", "Purchase conversion of loyal customers",
+                       "± 0.02", "as above, state loyal"),
     Figure("target_segment_value", "18–35 岁、月收入 2,500 元以上女性消费能力较强", "Women aged 18–35 earning over 2,500 yuan spend more",
            "2012 spend per shopper ≥ 1.5 × that of all other shoppers", "as stated", "seed 000, case 4, 3)",
-           "purchases.amount_yuan summed per shopper (0 for none), mean in the segment against the rest"),
+           "purchases.amount_yuan summed per shopper (0 for none), mean in the segment against the rest",
+           "as stated in every variant; the ratio varies from student to student (about 2–3)"),
 )
 
 
-def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFrame]:
-    """All tables of the retail case for ``n_customers`` shoppers."""
+def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) -> dict[str, pd.DataFrame]:
+    """All tables of the retail case for ``n_customers`` shoppers.
+
+    ``variant``: a student's data, whose conversion rates and share of shoppers who never came
+    are drawn around the case's; otherwise the case's own values.
+    """
+    own = rng if variant else None
+    conversion = np.array([spread.draw(own) for spread in CONVERSION])
+    never_came_share = NEVER_CAME.draw(own)
     n = n_customers
     female = rng.random(n) < 0.72
     age = np.clip(np.round(rng.normal(33, 11, n)), 15, 80).astype("int64")
@@ -158,14 +182,15 @@ def generate(rng: np.random.Generator, n_customers: int) -> dict[str, pd.DataFra
         "promotion_type": pd.Categorical([p[3] for p in PROMOTIONS], categories=list(PROMOTION_TYPES)),
         "discount_rate": [p[4] for p in PROMOTIONS],
     })
-    visits = _visits(rng, shopper_ids, city.codes, state, promotions)
+    never_came = draw.exactly_k(rng, NEVER_CAME_WEIGHTS[state], int(round(never_came_share * n)))
+    visits = _visits(rng, shopper_ids, city.codes, state, promotions, conversion, never_came)
     purchases = _purchases(rng, visits, female, target, promotions)
     visits = visits.drop(columns=["shopper"])
     return {"shoppers": shoppers, "stores": stores, "promotions": promotions, "visits": visits, "purchases": purchases}
 
 
-def _visits(rng, shopper_ids, city, state, promotions) -> pd.DataFrame:
-    counts = 1 + rng.poisson(VISITS_PER_YEAR[state] - 1)
+def _visits(rng, shopper_ids, city, state, promotions, conversion, never_came) -> pd.DataFrame:
+    counts = np.where(never_came, 0, 1 + rng.poisson(VISITS_PER_YEAR[state] - 1))
     shopper = draw.repeat_owners(counts)
     n = len(shopper)
     # shoppers come more often while a promotion runs
@@ -187,7 +212,7 @@ def _visits(rng, shopper_ids, city, state, promotions) -> pd.DataFrame:
     purchased = np.zeros(n, dtype=bool)
     visit_state = state[shopper]
     weights = np.where(promotion >= 0, 1.6, 1.0)
-    for s, rate in enumerate(CONVERSION):
+    for s, rate in enumerate(conversion):
         rows = np.flatnonzero(visit_state == s)
         purchased[rows] = draw.exactly_k(rng, weights[rows], int(round(rate * len(rows))))
 
@@ -232,6 +257,25 @@ def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
     })
 
 
+LESSONS = (
+    Lesson("familiar_shoppers_convert_more", "客户越熟，越容易成交", "The more familiar the shopper, the likelier a purchase",
+           "notebook 04 §1.3–1.4; loyalty 6", "conversion: potential < first_time < both repeat and loyal"),
+    Lesson("regulars_come_more_often", "熟客来得更勤", "Regulars come more often",
+           "notebook 04 §1.3–1.4", "visits per visiting shopper rise from potential to first_time to repeat to loyal"),
+    Lesson("funnel_loses_at_every_stage", "漏斗的每一级都在流失", "The funnel loses shoppers at every stage",
+           "loyalty 6 (funnel); notebook 04 §1.3",
+           f"shoppers > visited > bought > bought_again, each stage at most 0.95 of the one before "
+           f"(shoppers on file who never came in 2012: each student's own share, {NEVER_CAME.low:.2f}–{NEVER_CAME.high:.2f})"),
+    Lesson("core_segment_brings_more_than_its_size", "核心客户人少钱多", "The core segment brings more than its head count",
+           "notebook 04 §2.3, §4 question 4",
+           "its share of 2012 revenue is at least its share of shoppers + 0.10"),
+    Lesson("promotions_lift_conversion", "促销日更容易成交（本套件扩展）", "Promotions lift conversion (kit extension)",
+           "notebook 04 §3.2, §4 questions 2–3", "every state converts better on promotion days than on other days"),
+    Lesson("promotion_baskets_smaller", "促销日每笔花得更少（本套件扩展）", "Baskets are smaller on promotion days (kit extension)",
+           "notebook 04 §3.2–3.3", "the mean basket of purchases on promotion days is below that of other days"),
+)
+
+
 CASE = Case(
     key="retail_chain",
     zh="屈臣氏：个人护理连锁店的客户关系管理",
@@ -241,10 +285,13 @@ CASE = Case(
     customer_table="shoppers",
     tables=(SHOPPERS, STORES, PROMOTIONS_TABLE, VISITS, PURCHASES),
     figures=FIGURES,
+    lessons=LESSONS,
     generate=generate,
     notes=(
-        "合成数据，按案例所述校准；观察期 2012 年。案例原文在“特色产品”之后中断，门店、促销和品类结构为本套件扩展。 / "
+        "合成数据，按案例所述校准；观察期 2012 年。案例原文在“特色产品”之后中断，门店、促销、品类结构"
+        "以及顾客名单里 2012 年一次也没来的人（约一成）为本套件扩展。 / "
         "Synthetic data calibrated to the case; observation year 2012. The source breaks off after "
-        "'distinctive products'; stores, promotions and the category mix are the kit's extension."
+        "'distinctive products'; stores, promotions, the category mix and the shoppers on file who never "
+        "came in 2012 (about one in ten) are the kit's extension."
     ),
 )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
@@ -129,6 +130,8 @@ class Figure:
 
     ``measure`` says in words how to compute it from the data; the computation itself lives
     in ``tests/test_calibration.py`` so that nothing a student imports computes an answer.
+    ``spread`` says where a student's variant lands: each variant draws its own value around
+    the case's figure, the way two real firms would differ, so every student must compute theirs.
     """
 
     key: str
@@ -138,6 +141,7 @@ class Figure:
     tolerance: str
     source: str
     measure: str
+    spread: str = ""
 
     def descriptor(self) -> dict:
         return {
@@ -145,9 +149,61 @@ class Figure:
             "figure": f"{self.zh} / {self.en}",
             "target": self.target,
             "tolerance": self.tolerance,
+            "student_variants": self.spread,
             "source": self.source,
             "measure": self.measure,
         }
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """Something a notebook or exercise teaches, and how it shows in every variant of the data.
+
+    ``taught_in`` names the notebook section or exercise task; ``shows_as`` is the threshold that
+    makes the lesson visible, asserted on the default data and on students' variants by
+    ``tests/test_lessons.py`` (which, like the calibration tests, keeps the measurement to itself).
+    """
+
+    key: str
+    zh: str
+    en: str
+    taught_in: str
+    shows_as: str
+
+    def descriptor(self) -> dict:
+        return {"key": self.key, "lesson": f"{self.zh} / {self.en}", "taught_in": self.taught_in, "shows_as": self.shows_as}
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A value the data are built to show: the case's own for the default data, and for a
+    student's variant a value drawn at random between ``low`` and ``high`` (``value`` ± ``half_width``).
+
+    ``default`` (if given) is what the default data show instead of ``value`` itself: a figure
+    a real firm would report, near the case's round number but not on it (10,418 vehicles rather
+    than exactly 10,450), or off a threshold a widget tests against. Students' values are drawn
+    ``margin`` inside the stated range, so that what a student measures (after rounding to whole
+    rows or yuan) stays within it.
+    """
+
+    value: float
+    half_width: float
+    default: float | None = None
+    margin: float = 0.0
+
+    def draw(self, rng: np.random.Generator | None) -> float:
+        """The default data's value when ``rng`` is None, else one student's value."""
+        if rng is None:
+            return self.value if self.default is None else self.default
+        return float(rng.uniform(self.low + self.margin, self.high - self.margin))
+
+    @property
+    def low(self) -> float:
+        return self.value - self.half_width
+
+    @property
+    def high(self) -> float:
+        return self.value + self.half_width
 
 
 Tables = dict[str, pd.DataFrame]
@@ -155,7 +211,11 @@ Tables = dict[str, pd.DataFrame]
 
 @dataclass(frozen=True)
 class Case:
-    """A case's dataset: its tables, its default size, its figures and its generator."""
+    """A case's dataset: its tables, its default size, its figures, lessons and generator.
+
+    ``generate(rng, n_customers, variant=False)`` makes the tables; with ``variant=True`` (a
+    student's data) it first draws that student's own values of the case's figures.
+    """
 
     key: str
     zh: str
@@ -167,6 +227,7 @@ class Case:
     figures: tuple[Figure, ...]
     generate: Callable[..., Tables] = field(compare=False, repr=False)
     notes: str = ""
+    lessons: tuple[Lesson, ...] = ()
 
     @property
     def table_names(self) -> list[str]:
@@ -186,4 +247,5 @@ class Case:
             "sources": [{"title": self.source}],
             "resources": [t.descriptor() for t in self.tables],
             "calibration": [f.descriptor() for f in self.figures],
+            "lessons": [lesson.descriptor() for lesson in self.lessons],
         }
