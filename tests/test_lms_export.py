@@ -37,7 +37,7 @@ from crmkit.grading.lms_export import (
     EXCEL_STUDENT,
     excel_text,
     export_lms,
-    number,
+    points_text,
 )
 from crmkit.grading.roster import parse_excused, parse_roster
 from crmkit.grading.steps import export_for_lms
@@ -166,7 +166,8 @@ def test_canvas_file_has_the_header_points_possible_ex_and_blanks(
     assert zhang["SIS User ID"] == f"S{ZHANG}" and zhang["Section"] == "CRM 1"
     assert zhang["complaints"] == ""  # written answer still to grade by hand: no score yet
     assert zhang["loyalty"] == "0"  # never handed in (default --missing zero)
-    assert zhang["segmentation"] == number(expected_total(grades, ZHANG, "segmentation")) == "14"
+    segmentation = expected_total(grades, ZHANG, "segmentation")
+    assert zhang["segmentation"] == points_text(segmentation) == "14"
     assert by_student["lisi"]["loyalty"] == "EX"
     assert by_student["lisi"]["segmentation"] == "15.5"
     assert [by_student["zhaoliu"][a] for a in ("complaints", "loyalty", "segmentation")] == [

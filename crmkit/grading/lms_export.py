@@ -159,7 +159,7 @@ def cell_for(
     return Cell(PENDING_WORK) if points is None else Cell(GRADED, points)
 
 
-def number(value: float) -> str:
+def points_text(value: float) -> str:
     """Points as an LMS reads them: ``12``, ``12.5``, ``12.25`` (two decimals at most)."""
     text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
@@ -220,7 +220,7 @@ def _name(grades: ClassGrades, roster: Roster | None, student: str) -> str:
 
 def _cell_text(cell: Cell, missing: str, excused_text: str = "") -> str:
     if cell.state == GRADED and cell.points is not None:
-        return number(cell.points)
+        return points_text(cell.points)
     if cell.state == MISSING:
         return "0" if missing == "zero" else ""
     if cell.state == EXCUSED:
@@ -334,7 +334,7 @@ def _canvas(grades, roster, per_task, missing, excused, feedback) -> Export:
     rows = _grid(grades, kept, columns, excused)
     lines = [
         [*CANVAS_HEADER, *(c.label for c in columns)],
-        [CANVAS_POINTS_POSSIBLE, "", "", "", "", *(number(c.max_points) for c in columns)],
+        [CANVAS_POINTS_POSSIBLE, "", "", "", "", *(points_text(c.max_points) for c in columns)],
     ]
     for student, cells in rows:
         canvas_id, sis_user, sis_login = _canvas_ids(roster, student)
@@ -363,13 +363,14 @@ def _lost_points(grades: ClassGrades, student: str, assignment: str, cell: Cell)
         return STATE_NOTES[cell.state]
     hand_in = grades.hand_in(student, assignment)
     plan = next(a for a in grades.assignments if a.name == assignment)
+    got = {t.grade_id: hand_in.points.get(t.grade_id) or 0.0 for t in plan.tasks}
     lost = [
-        f"{t.grade_id} {number(hand_in.points.get(t.grade_id) or 0)}/{number(t.max_points)}"
+        f"{t.grade_id} {points_text(got[t.grade_id])}/{points_text(t.max_points)}"
         for t in plan.tasks
-        if (hand_in.points.get(t.grade_id) or 0) < t.max_points
+        if got[t.grade_id] < t.max_points
     ]
     if hand_in.penalty:
-        lost.append(f"迟交扣分 late penalty {number(hand_in.penalty)}")
+        lost.append(f"迟交扣分 late penalty {points_text(hand_in.penalty)}")
     return f"丢分 lost points: {'; '.join(lost)}" if lost else "满分 full marks"
 
 
