@@ -266,6 +266,14 @@ def test_moodle_task_columns_and_feedback_round_trip(course, roster_file, tmp_pa
     assert zhang["complaints (Feedback)"].startswith("待评")
 
 
+def test_moodle_feedback_goes_with_assignment_columns_only(grades):
+    roster = parse_roster(f"student_id,username\n{ZHANG},zhangsan\n")
+    with pytest.raises(UsageError, match="--tasks"):
+        export_lms("moodle", grades, roster, per_task=True, feedback=True)
+    with pytest.raises(UsageError, match="moodle only"):
+        export_lms("excel", grades, roster, feedback=True)
+
+
 def test_moodle_uses_the_first_identifier_the_roster_has(grades):
     roster = parse_roster(f"student_id,email\n{ZHANG},zs@example.edu\n")
     result = export_lms("moodle", grades, roster)

@@ -178,11 +178,15 @@ def to_csv(rows: Sequence[Sequence[str]], bom: bool = False) -> bytes:
 
 
 def check_request(
-    fmt: str, roster: Roster | None, missing: str = "zero", feedback: bool = False
+    fmt: str,
+    roster: Roster | None,
+    missing: str = "zero",
+    feedback: bool = False,
+    per_task: bool = False,
 ) -> None:
     """A one-line UsageError for what cannot be exported: an unknown format or ``missing``
-    choice, ``feedback`` outside Moodle, or a roster that lacks what ``fmt`` needs (naming the
-    columns it should have)."""
+    choice, ``feedback`` outside Moodle or with per-task columns, or a roster that lacks what
+    ``fmt`` needs (naming the columns it should have)."""
     if fmt not in FORMATS:
         raise unknown_name("格式", "format", fmt, ("generic", *FORMATS))
     if missing not in MISSING_CHOICES:
@@ -190,6 +194,11 @@ def check_request(
     if feedback and fmt != "moodle":
         raise UsageError(
             "--feedback 只用于 --format moodle / --feedback is for --format moodle only"
+        )
+    if feedback and per_task:
+        raise UsageError(
+            "--feedback 写在每个作业旁边，不能和 --tasks 一起用；分两次导出 / --feedback goes "
+            "beside each assignment, not with --tasks; export twice"
         )
     needed = ROSTER_COLUMNS[fmt]
     if not needed:
@@ -311,7 +320,7 @@ def export_lms(
     assignment saying where points were lost. Raises UsageError for a roster that cannot serve
     ``fmt`` (see :func:`check_request`).
     """
-    check_request(fmt, roster, missing, feedback)
+    check_request(fmt, roster, missing, feedback, per_task)
     builder = {
         "canvas": _canvas,
         "moodle": _moodle,

@@ -157,7 +157,7 @@ def export_for_lms(
     from .roster import read_excused, read_roster, roster_excused
 
     roster = read_roster(roster_file) if roster_file else None
-    check_request(fmt, roster, missing, feedback)
+    check_request(fmt, roster, missing, feedback, per_task)
     known = source_assignments(course)
     excused = roster_excused(roster, known) if roster else set()
     if excused_file:
