@@ -12,8 +12,11 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..errors import UsageError
 from . import steps
 from .course_folder import check_course_dir, pick_assignments
+from .lms_export import FORMATS as LMS_FORMATS
+from .lms_export import MISSING_CHOICES
 from .scores import scores
 from .tables import flags_table, results_table, score_table
 
@@ -112,13 +115,41 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Export every student's score per assignment to a CSV file."""
+    """Export every student's score per assignment: nbgrader's CSV, or an LMS's import file."""
     course = check_course_dir(args.course)
-    destination = steps.export_grades(
-        course, Path(args.export_to) if args.export_to else course / "grades.csv"
+    if args.export_format == "generic":
+        if args.roster or args.excused or args.tasks or args.feedback or args.missing:
+            raise UsageError(
+                "--roster、--excused、--tasks、--missing、--feedback 用于 --format "
+                "canvas|moodle|brightspace|excel / --roster, --excused, --tasks, --missing and "
+                "--feedback go with --format canvas|moodle|brightspace|excel"
+            )
+        assignments = pick_assignments(course, args.assignments) if args.assignments else None
+        destination = steps.export_grades(
+            course, Path(args.export_to) if args.export_to else course / "grades.csv", assignments
+        )
+        print(score_table(scores(course)))
+        print(f"成绩已导出到 / grades exported to {destination}")
+        return 0
+    assignments = pick_assignments(course, args.assignments) if args.assignments else None
+    destination, result = steps.export_for_lms(
+        course,
+        Path(args.export_to) if args.export_to else course / f"grades_{args.export_format}.csv",
+        args.export_format,
+        roster_file=Path(args.roster) if args.roster else None,
+        excused_file=Path(args.excused) if args.excused else None,
+        assignments=assignments,
+        per_task=args.tasks,
+        missing=args.missing or "zero",
+        feedback=args.feedback,
     )
-    print(score_table(scores(course)))
-    print(f"成绩已导出到 / grades exported to {destination}")
+    for warning in result.warnings:
+        print(f"注意 / note: {warning}")
+    print(
+        f"{len(result.students)} 名学生的成绩已导出到 / grades of {len(result.students)} "
+        f"student(s) exported to {destination}"
+    )
+    print(result.hint)
     return 0
 
 
@@ -242,12 +273,58 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
     assignments(feedback)
     feedback.add_argument("--student", default=None, help="只给这位学生 / only this student")
 
-    export = command("export", "导出成绩 CSV / export grades to CSV", cmd_export)
+    export = command(
+        "export",
+        "导出成绩 CSV，或 LMS 的导入文件 / export grades to CSV, or to an LMS's import file",
+        cmd_export,
+    )
+    assignments(export)
     export.add_argument(
         "--to",
         dest="export_to",
         default=None,
-        help="CSV 文件 / CSV file (default: <course>/grades.csv)",
+        help="CSV 文件 / CSV file (default: <course>/grades.csv, or grades_<format>.csv)",
+    )
+    export.add_argument(
+        "--format",
+        dest="export_format",
+        choices=("generic", *LMS_FORMATS),
+        default="generic",
+        help="generic = nbgrader 的 CSV（默认）；canvas、moodle、brightspace = 该平台的"
+        "成绩导入文件；excel = 每题一列的表格，用于学习通、雨课堂等 / generic = nbgrader's CSV "
+        "(default); canvas, moodle, brightspace = that LMS's grade import file; excel = a sheet "
+        "with a column per task to paste into other platforms",
+    )
+    export.add_argument(
+        "--roster",
+        default=None,
+        metavar="FILE",
+        help="名单 CSV：student_id 加平台账号列 / roster CSV: student_id plus the LMS's id columns "
+        "(canvas: canvas_id, sis_user_id, sis_login_id, section, name; moodle: username, "
+        "idnumber or email; brightspace: org_defined_id and/or username; optional: excused)",
+    )
+    export.add_argument(
+        "--excused",
+        default=None,
+        metavar="FILE",
+        help="免做的作业 CSV（student_id, assignment）/ excused work CSV (student_id, assignment)",
+    )
+    export.add_argument(
+        "--tasks",
+        action="store_true",
+        help="每题一列（代替每个作业一列）/ one column per task instead of per assignment",
+    )
+    export.add_argument(
+        "--missing",
+        choices=MISSING_CHOICES,
+        default=None,
+        help="缺交记 0 还是留空 / missing work as 0 or blank (default: zero)",
+    )
+    export.add_argument(
+        "--feedback",
+        action="store_true",
+        help="Moodle：每个作业加一列 (Feedback) 说明丢分 / Moodle: a (Feedback) column per "
+        "assignment saying where points were lost",
     )
 
     report = command(

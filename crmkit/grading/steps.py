@@ -17,6 +17,8 @@ from .gradebook import check_gradebook, connect_gradebook, open_gradebook
 if TYPE_CHECKING:
     from nbgrader.apps import NbGraderAPI
 
+    from .lms_export import Export as LmsExport
+
 # Wraps the list of jobs of a step, e.g. in a progress bar; returns what to iterate over.
 Progress = Callable[[list], Iterable]
 
@@ -116,12 +118,61 @@ def write_feedback(
         ]
 
 
-def export_grades(course: Path, destination: Path) -> Path:
-    """Write every student's score per assignment to a CSV file (nbgrader's CSV exporter)."""
+def export_grades(
+    course: Path, destination: Path, assignments: Iterable[str] | None = None
+) -> Path:
+    """Write every student's score per assignment to a CSV file (nbgrader's CSV exporter);
+    ``assignments`` limits it to those (default: all)."""
     from nbgrader.plugins.export import CsvExportPlugin
 
     destination = destination.resolve()
     destination.parent.mkdir(parents=True, exist_ok=True)
     with open_gradebook(course) as gradebook:
-        CsvExportPlugin(to=str(destination)).export(gradebook)
+        CsvExportPlugin(to=str(destination), assignment=list(assignments or [])).export(gradebook)
     return destination
+
+
+def export_for_lms(
+    course: Path,
+    destination: Path,
+    fmt: str,
+    *,
+    roster_file: Path | None = None,
+    excused_file: Path | None = None,
+    assignments: Iterable[str] | None = None,
+    per_task: bool = False,
+    missing: str = "zero",
+    feedback: bool = False,
+) -> tuple[Path, LmsExport]:
+    """Write the import file for an LMS (``fmt``: canvas, moodle, brightspace or excel) and
+    return where it is, with who is in it and the warnings to show.
+
+    The roster and the excused-work file are read and checked before the gradebook is opened,
+    so a missing column fails in one line without touching anything.
+    """
+    from ..errors import CrmkitError
+    from .class_grades import read_class_grades
+    from .course_folder import source_assignments
+    from .lms_export import check_request, export_lms
+    from .roster import read_excused, read_roster, roster_excused
+
+    roster = read_roster(roster_file) if roster_file else None
+    check_request(fmt, roster, missing, feedback, per_task)
+    known = source_assignments(course)
+    excused = roster_excused(roster, known) if roster else set()
+    if excused_file:
+        excused |= read_excused(excused_file, known)
+    check_gradebook(course)
+    grades = read_class_grades(course, assignments)
+    if not grades.assignments:
+        raise CrmkitError(
+            "成绩库里还没有作业；先运行 crmkit course generate 和 autograde / the gradebook has no "
+            "assignments yet; run crmkit course generate and autograde first"
+        )
+    result = export_lms(
+        fmt, grades, roster, per_task=per_task, missing=missing, excused=excused, feedback=feedback
+    )
+    destination = destination.resolve()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_bytes(result.data)
+    return destination, result

@@ -1,0 +1,442 @@
+"""``crmkit course export --format canvas|moodle|brightspace|excel``: files as importers read them.
+
+A small class is written straight into a real nbgrader gradebook (students, submissions, points
+per cell), then exported. The checks follow what each importer reads (see
+``crmkit/grading/lms_export.py`` for where each rule comes from): Canvas's header and its
+``Points Possible`` row, ``EX`` and blank cells; Moodle's ``(Real)`` columns read back the way its
+CSV import maps them; Brightspace's ``#`` ids and ``End-of-Line Indicator``; Excel's BOM, a
+column per task and formula-safe text; and the one-line error for a roster that lacks a column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crmkit.cli import main as crmkit_main
+from crmkit.errors import UsageError
+from crmkit.grading.class_grades import (
+    AssignmentTasks,
+    ClassGrades,
+    HandIn,
+    Task,
+    read_class_grades,
+)
+from crmkit.grading.course_folder import in_course_folder
+from crmkit.grading.gradebook import open_gradebook
+from crmkit.grading.lms_export import (
+    BRIGHTSPACE_END,
+    CANVAS_HEADER,
+    EXCEL_NOTES,
+    EXCEL_STUDENT,
+    excel_text,
+    export_lms,
+    points_text,
+)
+from crmkit.grading.roster import parse_excused, parse_roster
+from crmkit.grading.steps import export_for_lms
+
+ZHANG, LI, WANG, ZHAO = "2023001", "2023002", "2023003", "2023004"
+ROSTER = f"""\
+student_id,name,canvas_id,sis_user_id,sis_login_id,section,username,org_defined_id,email,excused
+{ZHANG},"=Zhang, San",41,S{ZHANG},zhangsan,CRM 1,zhangsan,00{ZHANG},zs@example.edu,
+{LI},"Li, Si",42,S{LI},lisi,CRM 2,lisi,00{LI},ls@example.edu,loyalty
+{ZHAO},"Zhao, Liu",44,S{ZHAO},zhaoliu,CRM 1,zhaoliu,00{ZHAO},zl@example.edu,
+"""
+# WANG hands in but is not in the roster; ZHAO is in the roster but never handed anything in.
+
+
+def _grade(gradebook, assignment: str, student: str, points: dict[str, float | None]) -> None:
+    """A submission with these points per grade id; cells not named get full marks."""
+    submission = gradebook.update_or_create_submission(assignment, student)
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            value = points.get(grade.name, grade.max_score)
+            if grade.cell.cell_type == "markdown":
+                grade.manual_score = value  # None: a written answer nobody has graded yet
+            else:
+                grade.auto_score = value
+    gradebook.db.commit()
+
+
+@pytest.fixture(scope="module")
+def course(new_course, tmp_path_factory) -> Path:
+    folder = new_course(tmp_path_factory.mktemp("lms") / "course")
+    with in_course_folder(folder), open_gradebook(folder) as gradebook:
+        for student, first, last in (
+            (ZHANG, "San", "Zhang"),
+            (LI, "Si", "Li"),
+            (WANG, "Wu", "Wang"),
+        ):
+            gradebook.update_or_create_student(student, first_name=first, last_name=last)
+        _grade(gradebook, "segmentation", ZHANG, {"rfm_tests": 0, "discussion": 2})
+        _grade(gradebook, "complaints", ZHANG, {"discussion": None})  # still to grade by hand
+        _grade(gradebook, "segmentation", LI, {"tiers_tests": 1.5})
+        _grade(gradebook, "complaints", LI, {})
+        _grade(gradebook, "loyalty", LI, {"nps_tests": 0})  # excused in the roster all the same
+        _grade(gradebook, "segmentation", WANG, {})
+    return folder
+
+
+@pytest.fixture(scope="module")
+def roster_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("roster") / "roster.csv"
+    path.write_bytes(("\ufeff" + ROSTER).encode("utf-8"))  # as Excel saves "CSV UTF-8"
+    return path
+
+
+@pytest.fixture(scope="module")
+def grades(course) -> ClassGrades:
+    return read_class_grades(course)
+
+
+def export(course, roster_file, tmp_path, fmt, **options):
+    destination, result = export_for_lms(
+        course, tmp_path / f"{fmt}.csv", fmt, roster_file=roster_file, **options
+    )
+    return destination.read_bytes(), result
+
+
+def rows_of(data: bytes, bom: bool = False) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf") is bom
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def expected_total(grades: ClassGrades, student: str, assignment: str) -> float | None:
+    hand_in = grades.hand_in(student, assignment)
+    return 0.0 if hand_in is None else hand_in.total()
+
+
+# --- reading the gradebook ---------------------------------------------------------------
+
+
+def test_the_gradebook_is_read_as_tasks_in_notebook_order_and_points(grades):
+    segmentation = next(a for a in grades.assignments if a.name == "segmentation")
+    ids = [t.grade_id for t in segmentation.tasks]
+    assert ids[0] == "rfm_tests" and ids[-1] == "discussion" and "tiers_tests" in ids
+    assert segmentation.max_points == 17
+    assert grades.hand_in(ZHANG, "segmentation").total() == 17 - 2 - 1  # rfm 0/2, discussion 2/3
+    assert grades.hand_in(LI, "segmentation").total() == 17 - 1.5
+    pending = grades.hand_in(ZHANG, "complaints")
+    assert pending.pending and pending.total() is None
+    assert grades.hand_in(ZHANG, "loyalty") is None
+    assert grades.names[ZHANG] == "San Zhang"
+
+
+# --- Canvas --------------------------------------------------------------------------------
+
+
+def canvas_accepts_header(row: list[str]) -> bool:
+    """canvas-lms ``GradebookImporter#header?`` with ``#update_column_count`` (no custom columns):
+    the first two columns name Student and ID, and the last student column is Section."""
+    if not (len(row) > 3 and "Student" in row[0] and "ID" in row[1]):
+        return False
+    columns = 3
+    if re.search(r"SIS\s+Login\s+ID", row[2]):
+        columns += 1
+    elif re.search(r"SIS\s+User\s+ID", row[2]) and re.search(r"SIS\s+Login\s+ID", row[3]):
+        extra = 1 if re.search(r"Integration\s+ID", row[4]) else 0
+        columns += 2 + extra
+        if re.search(r"Root\s+Account", row[4 + extra]):
+            columns += 1
+    return "Section" in row[columns - 1]
+
+
+def test_canvas_file_has_the_header_points_possible_ex_and_blanks(
+    course, roster_file, tmp_path, grades
+):
+    data, result = export(course, roster_file, tmp_path, "canvas")
+    rows = rows_of(data)  # UTF-8, no byte-order mark
+    header, points_possible, *students = rows
+    assert header == [*CANVAS_HEADER, "complaints", "loyalty", "segmentation"]
+    assert canvas_accepts_header(header)
+    assert not canvas_accepts_header([c for c in header if c != "Section"])
+    assert points_possible == ["Points Possible", "", "", "", "", "13", "16", "17"]
+    assert all(len(row) == len(header) for row in rows)
+    by_student = {row[3]: dict(zip(header, row, strict=True)) for row in students}
+    assert set(by_student) == {"zhangsan", "lisi", "zhaoliu"}  # WANG is not in the roster
+    zhang = by_student["zhangsan"]
+    assert zhang["Student"] == "=Zhang, San" and zhang["ID"] == "41"
+    assert zhang["SIS User ID"] == f"S{ZHANG}" and zhang["Section"] == "CRM 1"
+    assert zhang["complaints"] == ""  # written answer still to grade by hand: no score yet
+    assert zhang["loyalty"] == "0"  # never handed in (default --missing zero)
+    segmentation = expected_total(grades, ZHANG, "segmentation")
+    assert zhang["segmentation"] == points_text(segmentation) == "14"
+    assert by_student["lisi"]["loyalty"] == "EX"
+    assert by_student["lisi"]["segmentation"] == "15.5"
+    assert [by_student["zhaoliu"][a] for a in ("complaints", "loyalty", "segmentation")] == [
+        "0"
+    ] * 3
+    pending, left_out = result.warnings
+    assert "still to grade by hand" in pending and ZHANG in pending
+    assert "left out" in left_out and WANG in left_out and "roster.csv" in left_out
+
+
+def test_canvas_can_leave_missing_work_blank(course, roster_file, tmp_path):
+    data, _ = export(course, roster_file, tmp_path, "canvas", missing="blank")
+    header, _, *students = rows_of(data)
+    zhao = next(dict(zip(header, row, strict=True)) for row in students if row[1] == "44")
+    assert [zhao[a] for a in ("complaints", "loyalty", "segmentation")] == ["", "", ""]
+
+
+def test_canvas_ids_must_be_numbers():
+    roster = parse_roster("student_id,canvas_id\n2023001,zhangsan\n")
+    grades = ClassGrades((), ("2023001",), {}, ())
+    with pytest.raises(UsageError, match="canvas_id of 2023001"):
+        export_lms("canvas", grades, roster)
+
+
+# --- Moodle --------------------------------------------------------------------------------
+
+
+def moodle_import(
+    data: bytes, map_from: str, map_to: str, users: dict[str, str], items: dict[str, str]
+) -> dict[tuple[str, str], float | None]:
+    """What Moodle's CSV grade import (gradeimport_csv_load_data) stores from ``data``.
+
+    The teacher maps column ``map_from`` to ``map_to`` (username, useridnumber or useremail) and
+    each column to a grade item (``items``: header -> item); other columns are ignored. ``users``
+    maps the chosen user field to Moodle's user id. As in Moodle: the byte-order mark is dropped,
+    headers are trimmed, every line has as many fields as the header, an unknown user aborts
+    the whole import, ``""`` or ``-`` is no grade and anything else must be a number.
+    """
+    text = data.decode("utf-8")
+    text = text.removeprefix("\ufeff")
+    header, *lines = list(csv.reader(io.StringIO(text.strip())))
+    header = [h.strip() for h in header]
+    assert all(len(line) == len(header) for line in lines), "csvweirdcolumns"
+    assert map_to in ("username", "useridnumber", "useremail")
+    stored = {}
+    for line in lines:
+        values = dict(zip(header, (v.strip() for v in line), strict=True))
+        if values[map_from] not in users:
+            raise LookupError(f"usermappingerror: {values[map_from]}")
+        user = users[values[map_from]]
+        for column, item in items.items():
+            value = values[column]
+            stored[(user, item)] = None if value in ("", "-") else float(value)
+    return stored
+
+
+def test_moodle_real_columns_round_trip(course, roster_file, tmp_path, grades):
+    data, result = export(course, roster_file, tmp_path, "moodle")
+    header, *_ = rows_of(data)
+    assert header == ["Username", "complaints (Real)", "loyalty (Real)", "segmentation (Real)"]
+    items = {h: h.removesuffix(" (Real)") for h in header[1:]}  # the teacher's mapping
+    users = {"zhangsan": ZHANG, "lisi": LI, "zhaoliu": ZHAO}
+    stored = moodle_import(data, "Username", "username", users, items)
+    excused = {(LI, "loyalty")}
+    expected = {
+        (student, assignment): None
+        if (student, assignment) in excused
+        else expected_total(grades, student, assignment)
+        for student in users.values()
+        for assignment in items.values()
+    }
+    assert stored == expected
+    assert stored[(ZHANG, "complaints")] is None  # pending: Moodle records no grade
+    assert "map from 'Username' to 'username'" in result.hint
+    assert any("excused" in w and "Excluded" in w for w in result.warnings)
+
+
+def test_moodle_task_columns_and_feedback_round_trip(course, roster_file, tmp_path, grades):
+    data, _ = export(course, roster_file, tmp_path, "moodle", per_task=True)
+    header, *_ = rows_of(data)
+    assert "segmentation: rfm_tests (Real)" in header and "segmentation (Real)" not in header
+    items = {h: h.removesuffix(" (Real)") for h in header[1:]}
+    users = {"zhangsan": ZHANG, "lisi": LI, "zhaoliu": ZHAO}
+    stored = moodle_import(data, "Username", "username", users, items)
+    assert stored[(ZHANG, "segmentation: rfm_tests")] == 0
+    assert stored[(ZHANG, "segmentation: discussion")] == 2
+    assert stored[(ZHANG, "complaints: discussion")] is None
+    assert stored[(ZHANG, "complaints: response_tests")] == 2
+
+    data, _ = export(course, roster_file, tmp_path, "moodle", feedback=True)
+    header, *students = rows_of(data)
+    at = header.index("segmentation (Real)")
+    assert header[at + 1] == "segmentation (Feedback)"  # feedback beside its grade column
+    zhang = dict(zip(header, students[0], strict=True))
+    assert "rfm_tests 0/2" in zhang["segmentation (Feedback)"]
+    assert zhang["complaints (Feedback)"].startswith("待评")
+
+
+def test_moodle_feedback_goes_with_assignment_columns_only(grades):
+    roster = parse_roster(f"student_id,username\n{ZHANG},zhangsan\n")
+    with pytest.raises(UsageError, match="--tasks"):
+        export_lms("moodle", grades, roster, per_task=True, feedback=True)
+    with pytest.raises(UsageError, match="moodle only"):
+        export_lms("excel", grades, roster, feedback=True)
+
+
+def test_moodle_uses_the_first_identifier_the_roster_has(grades):
+    roster = parse_roster(f"student_id,email\n{ZHANG},zs@example.edu\n")
+    result = export_lms("moodle", grades, roster)
+    header, row = rows_of(result.data)[:2]
+    assert header[0] == "Email address" and row[0] == "zs@example.edu"
+    assert "'useremail'" in result.hint
+
+
+# --- Brightspace ---------------------------------------------------------------------------
+
+
+def test_brightspace_file_has_hash_ids_points_grade_and_end_of_line(course, roster_file, tmp_path):
+    data, _ = export(course, roster_file, tmp_path, "brightspace")
+    header, *students = rows_of(data)
+    assert header == [
+        "OrgDefinedId",
+        "Username",
+        "complaints Points Grade",
+        "loyalty Points Grade",
+        "segmentation Points Grade",
+        BRIGHTSPACE_END,
+    ]
+    assert all(len(row) == len(header) and row[-1] == "#" for row in students)
+    zhang = dict(zip(header, students[0], strict=True))
+    assert zhang["OrgDefinedId"] == f"#00{ZHANG}" and zhang["Username"] == "#zhangsan"
+    assert zhang["segmentation Points Grade"] == "14" and zhang["complaints Points Grade"] == ""
+    li = dict(zip(header, students[1], strict=True))
+    assert li["loyalty Points Grade"] == ""  # excused: exempt it in Brightspace
+
+
+# --- Excel ---------------------------------------------------------------------------------
+
+
+def test_excel_sheet_has_bom_a_column_per_task_notes_and_safe_text(course, roster_file, tmp_path):
+    data, result = export(course, roster_file, tmp_path, "excel")
+    header, *students = rows_of(data, bom=True)
+    assert header[:2] == [EXCEL_STUDENT, "姓名 name"] and header[-1] == EXCEL_NOTES
+    assert header[2] == "complaints" and "complaints: discussion" in header
+    assert header.index("segmentation") < header.index("segmentation: rfm_tests")
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in students}
+    assert set(by_id) == {ZHANG, LI, WANG, ZHAO}  # no LMS ids needed: everyone is in it
+    zhang = by_id[ZHANG]
+    assert zhang["姓名 name"] == "'=Zhang, San"  # not a formula
+    assert zhang["segmentation"] == "14" and zhang["segmentation: rfm_tests"] == "0"
+    assert zhang["complaints"] == "" and zhang["complaints: discussion"] == ""
+    assert zhang["complaints: response_tests"] == "2"
+    assert zhang[EXCEL_NOTES] == "complaints 待评 pending; loyalty 缺交 missing"
+    assert by_id[LI]["loyalty"] == "" and by_id[LI][EXCEL_NOTES] == "loyalty 免做 excused"
+    assert by_id[WANG]["姓名 name"] == "Wu Wang"  # the gradebook's name when the roster has none
+    assert not any("left out" in w for w in result.warnings)
+
+
+def test_excel_text_guards_formula_starts():
+    assert [excel_text(t) for t in ("=1+1", "+86", "-x", "@a", "张三", "")] == [
+        "'=1+1",
+        "'+86",
+        "'-x",
+        "'@a",
+        "张三",
+        "",
+    ]
+
+
+# --- roster and excused files ---------------------------------------------------------------
+
+
+def test_roster_reads_bom_spaces_and_case():
+    roster = parse_roster("\ufeff Student_ID , Username \n2023001, zhangsan \n\n")
+    assert roster.columns == ("student_id", "username")
+    assert roster.value("2023001", "username") == "zhangsan"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("id,username\n1,a\n", "no student_id column"),
+        ("student_id,username\n1,a\n1,b\n", "appears twice"),
+        ("", "is empty"),
+    ],
+)
+def test_roster_problems_are_one_line_errors(text, fragment):
+    with pytest.raises(UsageError, match=fragment) as error:
+        parse_roster(text)
+    assert "\n" not in str(error.value)
+
+
+def test_excused_file_names_known_assignments():
+    known = ["complaints", "loyalty", "segmentation"]
+    assert parse_excused("student_id,assignment\n1,loyalty\n", known) == {("1", "loyalty")}
+    with pytest.raises(UsageError, match="loyality"):
+        parse_excused("student_id,assignment\n1,loyality\n", known)
+
+
+def test_pure_export_of_a_made_up_class():
+    grades = ClassGrades(
+        (AssignmentTasks("quiz", (Task("q1", 1.0), Task("q2", 2.0))),),
+        ("s1", "s2"),
+        {},
+        (HandIn("s1", "quiz", {"q1": 1.0, "q2": 0.5}, penalty=0.25),),
+    )
+    roster = parse_roster("student_id,org_defined_id\ns1,007\ns2,\n")
+    result = export_lms("brightspace", grades, roster, missing="blank")
+    assert rows_of(result.data) == [
+        ["OrgDefinedId", "quiz Points Grade", BRIGHTSPACE_END],
+        ["#007", "1.25", "#"],
+    ]
+    assert any("s2" in w and "left out" in w for w in result.warnings)
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def run_crmkit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "crmkit", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "roster", "fragments"),
+    [
+        ("moodle", "student_id,name\n2023001,Zhang\n", ("username or idnumber or email", "Moodle")),
+        ("brightspace", "student_id,email\n2023001,a@b\n", ("org_defined_id or username",)),
+        ("canvas", "name,canvas_id\nZhang,41\n", ("student_id",)),
+    ],
+)
+def test_a_roster_without_the_needed_column_is_one_line_exit_2(
+    course, tmp_path, fmt, roster, fragments
+):
+    path = tmp_path / "roster.csv"
+    path.write_text(roster, encoding="utf-8")
+    target = tmp_path / "out.csv"
+    result = run_crmkit(
+        "course", "export", "--course", str(course), "--format", fmt, "--roster", str(path),
+        "--to", str(target),
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    message = result.stderr.strip()
+    assert message.count("\n") == 0, message
+    for fragment in fragments:
+        assert fragment in message
+    assert not target.exists()
+
+
+def test_an_lms_format_without_a_roster_says_what_to_add(course, tmp_path, capsys):
+    status = crmkit_main(["course", "export", "--course", str(course), "--format", "canvas"])
+    assert status == 2
+    assert "--roster FILE" in capsys.readouterr().err
+
+
+def test_export_command_writes_the_file_and_prints_warnings(course, roster_file, tmp_path, capsys):
+    target = tmp_path / "grades_moodle.csv"
+    args = ["course", "export", "segmentation", "--course", str(course), "--format", "moodle"]
+    status = crmkit_main([*args, "--roster", str(roster_file), "--to", str(target)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert rows_of(target.read_bytes())[0] == ["Username", "segmentation (Real)"]
+    assert "left out" in out and WANG in out
+    assert "3 student(s) exported" in out and "Map from" in out
+
+
+def test_generic_export_refuses_lms_options(course, roster_file, capsys):
+    args = ["course", "export", "--course", str(course), "--roster", str(roster_file)]
+    assert crmkit_main(args) == 2
+    assert "--format canvas|moodle|brightspace|excel" in capsys.readouterr().err
