@@ -30,14 +30,14 @@ def environment() -> dict:
 
 
 def environment_requirements(env: dict | None = None) -> set[tuple[str, str]]:
-    """The conda packages, leaving out python and pip themselves and the pip section."""
+    """The packages, conda's and the pip section's, leaving out python, pip and the kit itself."""
     dependencies = (env or environment())["dependencies"]
-    specs = [
-        d
-        for d in dependencies
-        if isinstance(d, str) and requirement_key(d)[0] not in ("python", "pip")
-    ]
-    return {requirement_key(spec) for spec in specs}
+    pip_section = [p for d in dependencies if isinstance(d, dict) for p in d.get("pip", [])]
+    specs = [d for d in dependencies if isinstance(d, str)]
+    specs += [p for p in pip_section if not p.startswith("-")]
+    return {
+        requirement_key(spec) for spec in specs if requirement_key(spec)[0] not in ("python", "pip")
+    }
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():

@@ -243,9 +243,10 @@ def _read_notebook(data: bytes):
 
 
 def _write_notebook(notebook) -> str:
-    import nbformat
+    """The executed notebook as nbformat JSON (it was read and sanitized by nbgrader: no validation)."""
+    import json
 
-    return nbformat.writes(notebook)
+    return json.dumps(notebook, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 _worker: _Worker | None = None
@@ -274,6 +275,8 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
     notebooks, then swapped in whole; the marker is written last, after the gradebook has the
     grades, so a run killed at any point is resumed by grading this submission again.
     """
+    import json
+
     import nbformat
 
     assignment, student = outcome.assignment, outcome.student
@@ -311,7 +314,7 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
     for name in notebooks:
         if name not in outcome.notebooks:
             continue
-        notebook = nbformat.reads(outcome.notebooks[name], as_version=4)
+        notebook = nbformat.from_dict(json.loads(outcome.notebooks[name]))  # made by the worker: valid
         resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student,
                                   "db_url": db_url}}  # fmt: skip
         for preprocessor in saving_preprocessors(api.config):

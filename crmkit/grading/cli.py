@@ -180,6 +180,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the class report (HTML, CSV, PNG) from the gradebook and the autograded notebooks."""
+    from .autograde import default_jobs
     from .report import make_report
 
     course = check_course_dir(args.course)
@@ -189,9 +190,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         assignments,
         Path(args.report_dir) if args.report_dir else None,
         threshold=args.threshold,
+        integrity=args.integrity,
+        jobs=args.jobs or default_jobs(),
+        progress=lambda xs: _live_progress(xs, "integrity"),
     )
     print(f"报告在 / report: {page}")
     print(report.summary_line())
+    if args.integrity:
+        print(f"诚信检查：{len(report.integrity)} 条线索，见报告第 4 节 / integrity: {len(report.integrity)} "
+              "item(s) to look at, in section 4 of the report")  # fmt: skip
     return 0
 
 
@@ -347,6 +354,18 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         help="自动分低于满分的这个比例时需要关注 / flag auto scores below this share of the maximum "
         "(default 0.5)",
     )
+    report.add_argument(
+        "--no-integrity",
+        dest="integrity",
+        action="store_false",
+        help="不做诚信检查（别人数据上的答案、相似的代码和书面回答）/ leave out the integrity section "
+        "(answers on other students' data, similar code and written answers)",
+    )
+    report.add_argument(
+        "--jobs", type=int, default=None,
+        help="计算每份数据的期望答案时同时用的进程数 / processes computing each variant's expected answers "
+        "(default: number of cores)",
+    )  # fmt: skip
 
     demo = command(
         "demo",

@@ -22,6 +22,7 @@ The package: :mod:`.model` (the plain data), :mod:`.analysis` (small pure functi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .analysis import (
@@ -99,7 +100,19 @@ def make_report(
     assignments: Sequence[str],
     out: Path | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    integrity: bool = True,
+    jobs: int = 1,
+    progress=iter,
 ) -> tuple[Report, Path]:
-    """Compute and write the report of ``course``; returns it and the HTML's path."""
+    """Compute and write the report of ``course``; returns it and the HTML's path.
+
+    With ``integrity`` the report also looks for copied work (:mod:`crmkit.grading.integrity`),
+    computing each variant's expected answers with ``jobs`` processes (``progress`` wraps them).
+    """
     report = build_report(collect(course, assignments), threshold)
-    return report, write_report(report, out if out is not None else course / "reports")
+    if integrity:
+        from ..integrity.collect import integrity_evidence
+
+        evidence = integrity_evidence(course, assignments, jobs=jobs, progress=progress)
+        report = replace(report, integrity=evidence)
+    return report, write_report(report, out if out is not None else course / "reports", course)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import os
 import csv
 import html
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ...datasets.schema import (
@@ -14,6 +15,7 @@ from ...datasets.schema import (
 )
 from ..scores import PENDING, PENDING_NOTE
 from .charts import draw_charts
+from .integrity_section import integrity_csv, integrity_html
 from .model import Item, Report, ScoreRow
 
 
@@ -130,14 +132,20 @@ table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.side { display: flex; gap: 1em; } .side pre { flex: 1; overflow-x: auto; background: #f7f7f7; padding: 0.5em; }
 figure { display: inline-block; margin: 0 1em 1em 0; }
 figcaption { font-size: 0.8em; color: #666; }
 .summary { font-size: 1.1em; background: #f7f7f0; padding: 0.6em 1em; border-left: 4px solid #c9b458; }
 """
 
 
-def render_html(report: Report, charts: Mapping[str, bytes]) -> str:
-    """The report page: bilingual headings, every value escaped, charts embedded."""
+def render_html(
+    report: Report, charts: Mapping[str, bytes], link: Callable[[str, str], str | None] = lambda a, s: None
+) -> str:
+    """The report page: bilingual headings, every value escaped, charts embedded.
+
+    ``link(assignment, student)`` gives the relative URL of a student's graded notebook.
+    """
     parts = [
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n',
         "<title>班级成绩报告 / Class grading report</title>\n",
@@ -247,6 +255,7 @@ def render_html(report: Report, charts: Mapping[str, bytes]) -> str:
         )
         if report.attention
         else "<p>没有 / None.</p>\n",
+        integrity_html(report.integrity, link),
         "</body>\n</html>\n",
     ]
     return "".join(parts)
@@ -259,14 +268,25 @@ def _write_bytes(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def write_report(report: Report, out: Path) -> Path:
-    """Write ``report.html``, the CSVs and the PNGs into ``out``; returns the HTML's path."""
+def write_report(report: Report, out: Path, course: Path | None = None) -> Path:
+    """Write ``report.html``, the CSVs and the PNGs into ``out``; returns the HTML's path.
+
+    With ``course``, the integrity section links to the students' graded notebooks.
+    """
     out.mkdir(parents=True, exist_ok=True)
     charts = draw_charts(report)
     for name, png in charts.items():
         _write_bytes(out / name, png)
     _write_bytes(out / "scores.csv", scores_csv(report.rows).encode(CSV_ENCODING))
     _write_bytes(out / "items.csv", items_csv(report.items).encode(CSV_ENCODING))
+    _write_bytes(out / "integrity.csv", integrity_csv(report.integrity, _excel_text).encode(CSV_ENCODING))
+
+    def link(assignment: str, student: str) -> str | None:
+        if course is None:
+            return None
+        found = sorted((course / "autograded" / student / assignment).glob("*.ipynb"))
+        return Path(os.path.relpath(found[0], out)).as_posix() if found else None
+
     page = out / "report.html"
-    _write_bytes(page, render_html(report, charts).encode("utf-8"))
+    _write_bytes(page, render_html(report, charts, link).encode("utf-8"))
     return page

@@ -1,0 +1,82 @@
+"""The report's integrity section and ``integrity.csv``: evidence for the instructor to look at."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Callable, Sequence
+
+from ..integrity.model import DEFAULT_DATA, KIND_NAMES, STRENGTH_NAMES, Evidence
+from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
+
+EXPLANATION = f"""\
+<p>这里列出的是<strong>供教师查看的线索，不是结论</strong>：相似或相符都可能另有原因（一起讨论、参考同一份材料、
+巧合）。按强弱排序；每条都附上两边的原文和两份笔记本的链接。/ What follows is <strong>evidence for the
+instructor to look at, not a finding</strong>: similar or matching work can have other reasons (studying
+together, the same source, chance). Strongest first; each item shows both excerpts and links to both
+notebooks.</p>
+<ul>
+<li><strong>{html.escape(KIND_NAMES["other_data"])}</strong>：某个答案在自己的数据上不对，却正好等于用另一位同学的数据
+（或套件默认数据）算出的正确答案。它说明数字从哪里来，不能说明是谁给的；同学本人可能毫不知情。/ An answer that is wrong
+on the student's own data equals the right answer on another student's data (or the kit's default data). It shows
+where the numbers came from, not who gave them: the classmate may know nothing of it.</li>
+<li><strong>{html.escape(KIND_NAMES["similar_code"])}</strong>：去掉起始代码、教师答案和全班常见写法后，一方至少
+{CODE_THRESHOLD:.0%} 的代码与另一方相同（改变量名、注释不影响）。简短、显而易见的写法不会被列出。不能说明谁抄了谁。/
+After leaving out the starter code, the instructor's solution and what much of the class wrote, at least
+{CODE_THRESHOLD:.0%} of one student's code is the other's (renamed variables and comments do not hide it). Short,
+obvious solutions are not listed. It cannot tell who copied whom.</li>
+<li><strong>{html.escape(KIND_NAMES["similar_text"])}</strong>：去掉题目、参考要点和全班常见的字句后，较短的回答至少
+{TEXT_THRESHOLD:.0%} 的三字片段与对方相同（中文、英文都适用）。改写了几个词的段落会被发现，观点相同而措辞不同的不会。/
+After leaving out the prompt, the reference points and phrases much of the class used, at least {TEXT_THRESHOLD:.0%}
+of the shorter answer's three-character pieces are the other's (works for Chinese and English). A paragraph with a
+few words changed is found; the same idea in different words is not.</li>
+</ul>
+"""
+
+
+def _people(item: Evidence) -> tuple[str, str]:
+    other = "默认数据 / default data" if item.other == DEFAULT_DATA else item.other
+    return item.student, other
+
+
+def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str | None]) -> str:
+    """Section 4 of the report; ``link(assignment, student)`` gives a notebook's relative URL."""
+    parts = ["<h2>4. 诚信检查：供教师查看 / Integrity: for the instructor to look at</h2>\n", EXPLANATION]
+    if not evidence:
+        return "".join(parts) + "<p>没有发现需要查看的情况 / Nothing to look at.</p>\n"
+    parts.append('<table class="integrity">\n<thead><tr><th>强弱 strength</th><th>线索 signal</th>'
+                 "<th>作业 · 题 assignment · task</th><th>学生 students</th><th>说明 detail</th></tr></thead>\n<tbody>\n")
+    for item in evidence:
+        first, second = _people(item)
+        names = []
+        for person in (item.student, item.other):
+            url = link(item.assignment, person) if person != DEFAULT_DATA else None
+            shown = html.escape(first if person == item.student else second)
+            names.append(f'<a href="{html.escape(url)}">{shown}</a>' if url else shown)
+        excerpts = ""
+        if item.excerpt or item.other_excerpt:
+            excerpts = (
+                '<details><summary>原文对照 / side by side</summary><div class="side">'
+                f"<pre>{html.escape(item.excerpt)}</pre><pre>{html.escape(item.other_excerpt)}</pre></div></details>"
+            )
+        parts.append(
+            f"<tr><td>{html.escape(STRENGTH_NAMES[item.strength])}</td><td>{html.escape(KIND_NAMES[item.kind])}</td>"
+            f"<td>{html.escape(item.assignment)} · {html.escape(item.task)}</td><td>{' ↔ '.join(names)}</td>"
+            f"<td>{html.escape(item.detail)}{excerpts}</td></tr>\n"
+        )
+    parts.append("</tbody>\n</table>\n")
+    return "".join(parts)
+
+
+def integrity_csv(evidence: Sequence[Evidence], excel_text: Callable[[str], str]) -> str:
+    """``integrity.csv`` as text: one row per piece of evidence, strongest first."""
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(["strength", "signal", "assignment", "task", "student", "other", "score", "detail", "excerpt",
+                  "other_excerpt"])  # fmt: skip
+    for item in evidence:
+        out.writerow([item.strength, item.kind, item.assignment, excel_text(item.task), excel_text(item.student),
+                      excel_text(item.other), item.score, excel_text(item.detail), excel_text(item.excerpt),
+                      excel_text(item.other_excerpt)])  # fmt: skip
+    return buffer.getvalue()

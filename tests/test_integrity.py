@@ -1,0 +1,191 @@
+"""Signs of copied work: answers on someone else's data, similar code, similar written answers.
+
+The signals are computed from plain data here (no grading run needed); tests/test_course_demo.py
+checks them on a class graded by the real grader.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from crmkit.course import plain_data
+from crmkit.grading.integrity.model import DEFAULT_DATA, MEDIUM, OTHER_DATA, SIMILAR_CODE, SIMILAR_TEXT, STRONG, WEAK
+from crmkit.grading.integrity.other_data import canonical, other_data_evidence
+from crmkit.grading.integrity.similarity import code_evidence, pieces, student_part, text_evidence
+from crmkit.grading.report.integrity_section import integrity_csv, integrity_html
+
+
+def sent(**answers) -> dict:
+    return {"answers": {name: plain_data.encode(value) for name, value in answers.items()}, "widgets": {}}
+
+
+def frame(seed: int) -> pd.DataFrame:
+    return pd.DataFrame({"f": [seed, seed + 1, seed + 2], "m": [seed * 1.5, 2.25, 3.125]}, index=["a", "b", "c"])
+
+
+# ---------------------------------------------------------------- answers on someone else's data
+
+
+def expected_for(students):
+    return {s: {"nb": {"rfm_tests": sent(rfm=frame(i)), "rate_tests": sent(rate=0.3 + i / 1000 + 1e-7 * i)}}
+            for i, s in enumerate(students, start=1)}  # fmt: skip
+
+
+def test_canonical_text_ignores_row_order_and_float_noise():
+    shuffled = frame(1).iloc[::-1]
+    assert canonical(plain_data.encode(shuffled)) == canonical(plain_data.encode(frame(1)))
+    assert canonical(plain_data.encode(0.1 + 0.2)) == canonical(plain_data.encode(0.3))
+    assert canonical(plain_data.encode(frame(1))) != canonical(plain_data.encode(frame(2)))
+
+
+def test_a_table_computed_on_a_classmates_data_names_the_classmate():
+    students = ["s1", "s2", "s3", "s4"]
+    expected = expected_for(students)
+    expected[DEFAULT_DATA] = {"nb": {"rfm_tests": sent(rfm=frame(99)), "rate_tests": sent(rate=0.5)}}
+    handed_in = {
+        "s1": expected["s1"]["nb"] and {"nb": expected["s1"]["nb"]},  # right
+        "s2": {"nb": {"rfm_tests": expected["s3"]["nb"]["rfm_tests"], "rate_tests": expected["s2"]["nb"]["rate_tests"]}},
+        "s4": {"nb": {"rfm_tests": expected[DEFAULT_DATA]["nb"]["rfm_tests"]}},
+    }
+    lost = {"s1": set(), "s2": {"rfm_tests"}, "s4": {"rfm_tests"}}
+    found = other_data_evidence("seg", expected, handed_in, lost)
+    by_student = {e.student: e for e in found}
+    assert set(by_student) == {"s2", "s4"}
+    assert by_student["s2"].other == "s3" and by_student["s2"].strength == STRONG and by_student["s2"].kind == OTHER_DATA
+    assert by_student["s4"].other == DEFAULT_DATA and "default data" in by_student["s4"].detail
+
+
+def test_pasted_numbers_count_by_precision_and_number():
+    students = [f"s{i}" for i in range(1, 8)]
+    expected = expected_for(students)
+    exact = {"nb": {"rate_tests": expected["s5"]["nb"]["rate_tests"]}}
+    rounded = {"nb": {"rate_tests": sent(rate=round(0.3 + 5 / 1000, 3))}}
+    assert [e.strength for e in other_data_evidence("a", expected, {"s1": exact}, {"s1": {"rate_tests"}})] == [MEDIUM]
+    # one number that fits only after rounding is too weak a sign on its own
+    assert other_data_evidence("a", expected, {"s1": rounded}, {"s1": {"rate_tests"}}) == []
+
+
+def test_two_rounded_numbers_from_the_same_classmate_are_a_weak_sign():
+    expected = {s: {"nb": {"a_tests": sent(x=0.1 + i / 7), "b_tests": sent(y=2.0 + i / 11)}}
+                for i, s in enumerate(["s1", "s2", "s3"], start=1)}  # fmt: skip
+    handed_in = {"s1": {"nb": {"a_tests": sent(x=round(0.1 + 2 / 7, 3)), "b_tests": sent(y=round(2.0 + 2 / 11, 3))}}}
+    (item,) = other_data_evidence("a", expected, handed_in, {"s1": {"a_tests", "b_tests"}})
+    assert item.other == "s2" and item.strength == WEAK and "rounding" in item.detail
+
+
+def test_passed_tasks_and_answers_that_fit_everyone_say_nothing():
+    students = ["s1", "s2", "s3", "s4"]
+    expected = {s: {"nb": {"w_tests": sent(w="same for all")}} for s in students}
+    handed_in = {"s1": {"nb": {"w_tests": sent(w="same for all")}}}
+    assert other_data_evidence("a", expected, handed_in, {"s1": {"w_tests"}}) == []
+    mine = expected_for(students)
+    copied = {"s1": {"nb": {"rfm_tests": mine["s2"]["nb"]["rfm_tests"]}}}
+    assert other_data_evidence("a", mine, copied, {"s1": set()}) == []  # it passed: not looked at
+
+
+# ---------------------------------------------------------------- similar code
+
+STARTER = "REFERENCE_DAY = pd.Timestamp('2013-12-31')\n# 在这里写代码 / YOUR CODE HERE\nraise NotImplementedError()\nrfm.head()"
+REFERENCE = ("rfm = visits.groupby('customer_id').agg(last_visit=('visited_on', 'max'),\n"
+             "    frequency=('visit_id', 'size'), monetary=('price_yuan', 'sum'))\n"
+             "rfm['recency_days'] = (REFERENCE_DAY - rfm['last_visit']).dt.days\n"
+             "rfm = rfm[['recency_days', 'frequency', 'monetary']]")  # fmt: skip
+LOOPED = """\
+rows = {}
+for customer, group in visits.groupby("customer_id"):
+    last = group["visited_on"].max()
+    days = group["visited_on"].dt.normalize().nunique()
+    money = 0.0
+    for price in group["price_yuan"]:
+        money += price
+    rows[customer] = {"recency_days": (REFERENCE_DAY - last).days, "frequency": days, "monetary": money}
+rfm = pd.DataFrame.from_dict(rows, orient="index")
+rfm.index.name = "customer_id"
+rfm = rfm.sort_index()
+"""
+RENAMED = (LOOPED.replace("rows", "table").replace("customer", "cid").replace("group", "g").replace("money", "total")
+           .replace("last", "latest").replace("days", "n_days"))  # fmt: skip
+OTHER = """\
+per_day = visits.drop_duplicates(["customer_id", "visited_on"])
+frequency = per_day.groupby("customer_id").size()
+monetary = visits.pivot_table(index="customer_id", values="price_yuan", aggfunc="sum")["price_yuan"]
+recency = (REFERENCE_DAY - visits.groupby("customer_id")["visited_on"].max()).dt.days
+rfm = pd.concat({"recency_days": recency, "frequency": frequency, "monetary": monetary}, axis=1)
+"""
+SHORT = "repeat_rate = (orders[orders['status'] == 'completed'].groupby('customer_id').size() >= 2).mean()"
+
+
+def test_code_with_renamed_variables_is_found():
+    codes = {"s1": LOOPED, "s2": RENAMED, "s3": OTHER, "s4": REFERENCE}
+    (item,) = code_evidence("seg", "rfm", codes, STARTER, REFERENCE, class_size=12)
+    assert item.pair == ("s1", "s2") and item.kind == SIMILAR_CODE and item.score >= 0.8
+    assert "for" in item.excerpt and "for" in item.other_excerpt
+
+
+def test_the_obvious_short_solution_written_twice_is_not_a_pair():
+    codes = {"s1": SHORT, "s2": SHORT.replace("repeat_rate", "repeat_purchase_rate"), "s3": OTHER}
+    assert code_evidence("loy", "repeat", codes, "", "", class_size=12) == []
+
+
+def test_the_instructors_solution_and_what_everyone_writes_are_left_out():
+    codes = {f"s{i}": REFERENCE for i in range(1, 6)} | {"s6": LOOPED}
+    assert code_evidence("seg", "rfm", codes, STARTER, REFERENCE, class_size=12) == []
+    common = {f"s{i}": LOOPED for i in range(1, 5)}  # four of twelve wrote the same: common
+    assert code_evidence("seg", "rfm", common, STARTER, REFERENCE, class_size=12) == []
+
+
+def test_the_students_part_leaves_out_the_starter_lines():
+    cell = STARTER.replace("# 在这里写代码 / YOUR CODE HERE\nraise NotImplementedError()", LOOPED)
+    assert student_part(cell, STARTER) == LOOPED.strip()
+
+
+# ---------------------------------------------------------------- similar written answers
+
+PROMPT = "在这里作答 / YOUR ANSWER HERE"
+ANSWER = ("我认为门店不应该停止吸引新客户。我的漏斗显示，每一层都在流失顾客，而天富期货每年大约有一成多的客户销户，"
+          "所以如果只服务老客户，客户总数会越来越少。网店的客户终身价值说明，一个能留下来的新客户值得投入。"
+          "预算分配时，我会比较获客成本和终身价值，并看各状态的成交率和保持率。")  # fmt: skip
+REWORDED = ("我觉得门店不该停止吸引新客户。我的漏斗显示，每一层都在流失顾客，而天富期货每年大约有一成多的客户销户，"
+            "因此如果只服务老客户，客户总数会越来越少。网店的客户终身价值说明，一个能留下来的新客户值得投入。"
+            "分配预算时，我会比较获客成本和终身价值，再看各状态的成交率和保持率。")  # fmt: skip
+OWN = ("应该继续吸引新客户，但要有重点。潜在客户成交率低，可以用促销日和会员卡把第一次购买变成第二次；"
+       "老客户的钱包份额还有提升空间。我会先算每个状态每花一元营销费带来的毛利，再决定比例，并每季度复查。")  # fmt: skip
+
+
+def test_a_reworded_chinese_answer_is_found_and_different_ones_are_not():
+    texts = {"s1": ANSWER, "s2": REWORDED, "s3": OWN}
+    (item,) = text_evidence("loy", "discussion", texts, PROMPT, "", class_size=12)
+    assert item.pair == ("s1", "s2") and item.kind == SIMILAR_TEXT and item.score >= 0.6
+    assert text_evidence("loy", "discussion", {"s1": ANSWER, "s3": OWN}, PROMPT, "", 12) == []
+
+
+def test_pieces_ignore_case_spaces_and_punctuation():
+    assert pieces("Share of Wallet，钱包份额！") == pieces("share of wallet 钱包 份额")
+
+
+# ---------------------------------------------------------------- in the report
+
+
+def test_the_integrity_section_is_neutral_escaped_and_linked():
+    codes = {"s1": LOOPED, "<b>s2</b>": RENAMED}
+    evidence = code_evidence("seg", "rfm", codes, STARTER, REFERENCE, class_size=12)
+    page = integrity_html(evidence, lambda assignment, student: f"../autograded/{student}/{assignment}/x.ipynb")
+    assert "<b>s2</b>" not in page and "&lt;b&gt;s2&lt;/b&gt;" in page
+    assert "not a finding" in page and "cheat" not in page.lower() and "作弊" not in page
+    assert page.count('href="../autograded/') == 2 and "side by side" in page
+    rows = list(__import__("csv").reader(integrity_csv(evidence, str).splitlines()))
+    assert rows[0][:6] == ["strength", "signal", "assignment", "task", "student", "other"] and len(rows) == 2
+    assert json.dumps(integrity_html([], lambda a, s: None)).count("Nothing to look at") == 1
+
+
+@pytest.mark.parametrize("kind", [OTHER_DATA, SIMILAR_CODE, SIMILAR_TEXT])
+def test_every_signal_is_explained_in_the_report(kind):
+    from crmkit.grading.integrity.model import KIND_NAMES
+    from crmkit.grading.report.integrity_section import EXPLANATION
+
+    import html
+
+    assert html.escape(KIND_NAMES[kind]) in EXPLANATION
