@@ -12,18 +12,31 @@ import pandas as pd
 import pytest
 
 from crmkit.course import plain_data
-from crmkit.grading.integrity.model import DEFAULT_DATA, MEDIUM, OTHER_DATA, SIMILAR_CODE, SIMILAR_TEXT, STRONG, WEAK
+from crmkit.grading.integrity.model import (
+    DEFAULT_DATA,
+    MEDIUM,
+    OTHER_DATA,
+    SIMILAR_CODE,
+    SIMILAR_TEXT,
+    STRONG,
+    WEAK,
+)
 from crmkit.grading.integrity.other_data import canonical, other_data_evidence
 from crmkit.grading.integrity.similarity import code_evidence, pieces, student_part, text_evidence
 from crmkit.grading.report.integrity_section import integrity_csv, integrity_html
 
 
 def sent(**answers) -> dict:
-    return {"answers": {name: plain_data.encode(value) for name, value in answers.items()}, "widgets": {}}
+    return {
+        "answers": {name: plain_data.encode(value) for name, value in answers.items()},
+        "widgets": {},
+    }
 
 
 def frame(seed: int) -> pd.DataFrame:
-    return pd.DataFrame({"f": [seed, seed + 1, seed + 2], "m": [seed * 1.5, 2.25, 3.125]}, index=["a", "b", "c"])
+    return pd.DataFrame(
+        {"f": [seed, seed + 1, seed + 2], "m": [seed * 1.5, 2.25, 3.125]}, index=["a", "b", "c"]
+    )
 
 
 # ---------------------------------------------------------------- answers on someone else's data
@@ -44,17 +57,28 @@ def test_canonical_text_ignores_row_order_and_float_noise():
 def test_a_table_computed_on_a_classmates_data_names_the_classmate():
     students = ["s1", "s2", "s3", "s4"]
     expected = expected_for(students)
-    expected[DEFAULT_DATA] = {"nb": {"rfm_tests": sent(rfm=frame(99)), "rate_tests": sent(rate=0.5)}}
+    expected[DEFAULT_DATA] = {
+        "nb": {"rfm_tests": sent(rfm=frame(99)), "rate_tests": sent(rate=0.5)}
+    }
     handed_in = {
         "s1": expected["s1"]["nb"] and {"nb": expected["s1"]["nb"]},  # right
-        "s2": {"nb": {"rfm_tests": expected["s3"]["nb"]["rfm_tests"], "rate_tests": expected["s2"]["nb"]["rate_tests"]}},
+        "s2": {
+            "nb": {
+                "rfm_tests": expected["s3"]["nb"]["rfm_tests"],
+                "rate_tests": expected["s2"]["nb"]["rate_tests"],
+            }
+        },
         "s4": {"nb": {"rfm_tests": expected[DEFAULT_DATA]["nb"]["rfm_tests"]}},
     }
     lost = {"s1": set(), "s2": {"rfm_tests"}, "s4": {"rfm_tests"}}
     found = other_data_evidence("seg", expected, handed_in, lost)
     by_student = {e.student: e for e in found}
     assert set(by_student) == {"s2", "s4"}
-    assert by_student["s2"].other == "s3" and by_student["s2"].strength == STRONG and by_student["s2"].kind == OTHER_DATA
+    assert (
+        by_student["s2"].other == "s3"
+        and by_student["s2"].strength == STRONG
+        and by_student["s2"].kind == OTHER_DATA
+    )
     assert by_student["s4"].other == DEFAULT_DATA and "default data" in by_student["s4"].detail
 
 
@@ -63,7 +87,10 @@ def test_pasted_numbers_count_by_precision_and_number():
     expected = expected_for(students)
     exact = {"nb": {"rate_tests": expected["s5"]["nb"]["rate_tests"]}}
     rounded = {"nb": {"rate_tests": sent(rate=round(0.3 + 5 / 1000, 3))}}
-    assert [e.strength for e in other_data_evidence("a", expected, {"s1": exact}, {"s1": {"rate_tests"}})] == [MEDIUM]
+    assert [
+        e.strength
+        for e in other_data_evidence("a", expected, {"s1": exact}, {"s1": {"rate_tests"}})
+    ] == [MEDIUM]
     # one number that fits only after rounding is too weak a sign on its own
     assert other_data_evidence("a", expected, {"s1": rounded}, {"s1": {"rate_tests"}}) == []
 
@@ -71,7 +98,14 @@ def test_pasted_numbers_count_by_precision_and_number():
 def test_two_rounded_numbers_from_the_same_classmate_are_a_weak_sign():
     expected = {s: {"nb": {"a_tests": sent(x=0.1 + i / 7), "b_tests": sent(y=2.0 + i / 11)}}
                 for i, s in enumerate(["s1", "s2", "s3"], start=1)}  # fmt: skip
-    handed_in = {"s1": {"nb": {"a_tests": sent(x=round(0.1 + 2 / 7, 3)), "b_tests": sent(y=round(2.0 + 2 / 11, 3))}}}
+    handed_in = {
+        "s1": {
+            "nb": {
+                "a_tests": sent(x=round(0.1 + 2 / 7, 3)),
+                "b_tests": sent(y=round(2.0 + 2 / 11, 3)),
+            }
+        }
+    }
     (item,) = other_data_evidence("a", expected, handed_in, {"s1": {"a_tests", "b_tests"}})
     assert item.other == "s2" and item.strength == WEAK and "rounding" in item.detail
 
@@ -172,20 +206,25 @@ def test_pieces_ignore_case_spaces_and_punctuation():
 def test_the_integrity_section_is_neutral_escaped_and_linked():
     codes = {"s1": LOOPED, "<b>s2</b>": RENAMED}
     evidence = code_evidence("seg", "rfm", codes, STARTER, REFERENCE, class_size=12)
-    page = integrity_html(evidence, lambda assignment, student: f"../autograded/{student}/{assignment}/x.ipynb")
+    page = integrity_html(
+        evidence, lambda assignment, student: f"../autograded/{student}/{assignment}/x.ipynb"
+    )
     assert "<b>s2</b>" not in page and "&lt;b&gt;s2&lt;/b&gt;" in page
     assert "not a finding" in page and "cheat" not in page.lower() and "作弊" not in page
     assert page.count('href="../autograded/') == 2 and "side by side" in page
     rows = list(__import__("csv").reader(integrity_csv(evidence, str).splitlines()))
-    assert rows[0][:6] == ["strength", "signal", "assignment", "task", "student", "other"] and len(rows) == 2
+    assert (
+        rows[0][:6] == ["strength", "signal", "assignment", "task", "student", "other"]
+        and len(rows) == 2
+    )
     assert json.dumps(integrity_html([], lambda a, s: None)).count("Nothing to look at") == 1
 
 
 @pytest.mark.parametrize("kind", [OTHER_DATA, SIMILAR_CODE, SIMILAR_TEXT])
 def test_every_signal_is_explained_in_the_report(kind):
+    import html
+
     from crmkit.grading.integrity.model import KIND_NAMES
     from crmkit.grading.report.integrity_section import EXPLANATION
-
-    import html
 
     assert html.escape(KIND_NAMES[kind]) in EXPLANATION

@@ -45,7 +45,8 @@ def _cells(path: Path) -> dict[str, tuple[str, str]]:
     return {
         cell.metadata["nbgrader"]["grade_id"]: (cell.cell_type, cell.source)
         for cell in notebook.cells
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.metadata["nbgrader"].get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution")
+        and cell.metadata["nbgrader"].get("grade_id")
     }
 
 
@@ -56,7 +57,9 @@ def _similar_work(course: Path, assignment: str, students: Sequence[str]) -> lis
         starter = _cells(course / "release" / assignment / source.name)
         work: dict[str, dict[str, str]] = {}
         for student in students:
-            for grade_id, (_, text) in _cells(course / "autograded" / student / assignment / source.name).items():
+            for grade_id, (_, text) in _cells(
+                course / "autograded" / student / assignment / source.name
+            ).items():
                 mine = student_part(text, starter.get(grade_id, ("", ""))[1])
                 if mine and not any(marker in mine for marker in STUB_MARKERS):
                     work.setdefault(grade_id, {})[student] = mine
@@ -65,9 +68,13 @@ def _similar_work(course: Path, assignment: str, students: Sequence[str]) -> lis
             solution = student_part(reference.get(grade_id, (kind, ""))[1], given)
             task = grade_id.removesuffix("_answer")
             if kind == "markdown":
-                evidence += text_evidence(assignment, task, by_student, given, solution, len(students))
+                evidence += text_evidence(
+                    assignment, task, by_student, given, solution, len(students)
+                )
             else:
-                evidence += code_evidence(assignment, task, by_student, given, solution, len(students))
+                evidence += code_evidence(
+                    assignment, task, by_student, given, solution, len(students)
+                )
     return evidence
 
 
@@ -81,9 +88,15 @@ def integrity_evidence(
         graded = sorted(lost)
         if not graded:
             continue
-        variants = sorted(set(roster) | set(graded) | set(submitted_students(course, assignment))) + [DEFAULT_DATA]
+        variants = sorted(
+            set(roster) | set(graded) | set(submitted_students(course, assignment))
+        ) + [DEFAULT_DATA]
         expected = expected_answers(course, assignment, variants, jobs=jobs, progress=progress)
-        handed_in = {student: answer_store.stored_answers(course, assignment, student) for student in graded}
+        handed_in = {
+            student: answer_store.stored_answers(course, assignment, student) for student in graded
+        }
         evidence += other_data_evidence(assignment, expected, handed_in, lost)
         evidence += _similar_work(course, assignment, graded)
-    return sorted(evidence, key=lambda e: (-e.strength, -e.score, e.assignment, e.task, e.student, e.other))
+    return sorted(
+        evidence, key=lambda e: (-e.strength, -e.score, e.assignment, e.task, e.student, e.other)
+    )

@@ -71,7 +71,11 @@ def _keep(course: Path, assignment: str, variant: str, digest: str, answers: dic
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(json.dumps({"digest": digest, "variant": variant, "answers": answers}, separators=(",", ":")))
+        out.write(
+            json.dumps(
+                {"digest": digest, "variant": variant, "answers": answers}, separators=(",", ":")
+            )
+        )
     os.replace(temporary, path)
 
 
@@ -93,7 +97,10 @@ def expected_answers(
         else:
             found[variant] = kept
     if todo:
-        notebooks = {p.stem: p.read_text(encoding="utf-8") for p in sorted((course / "source" / assignment).glob("*.ipynb"))}
+        notebooks = {
+            p.stem: p.read_text(encoding="utf-8")
+            for p in sorted((course / "source" / assignment).glob("*.ipynb"))
+        }
         context = multiprocessing.get_context("forkserver")
         with context.Pool(max(1, min(jobs, len(todo))), initializer=_start_shell) as pool:
             work = pool.imap_unordered(_solve, [(variant, notebooks) for variant in todo])
@@ -170,5 +177,9 @@ def run_solution(notebook, variant: str) -> dict[str, dict]:
 
 def _taken(namespace: dict, test: test_cells.TestCell) -> dict:
     answers = {n: plain_data.encode(namespace[n]) for n in test.answers if n in namespace}
-    widgets = {n: plain_data.encode(getattr(namespace[n], "value", None)) for n in test.widgets if n in namespace}
+    widgets = {
+        n: plain_data.encode(getattr(namespace[n], "value", None))
+        for n in test.widgets
+        if n in namespace
+    }
     return {"answers": answers, "widgets": widgets}

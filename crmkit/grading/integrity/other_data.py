@@ -56,7 +56,9 @@ def _normal(value, digits: int):
     if isinstance(value, (set, frozenset)):
         return sorted((_normal(v, digits) for v in value), key=json.dumps)
     if isinstance(value, dict):
-        return sorted(([_normal(k, digits), _normal(v, digits)] for k, v in value.items()), key=json.dumps)
+        return sorted(
+            ([_normal(k, digits), _normal(v, digits)] for k, v in value.items()), key=json.dumps
+        )
     return str(value)
 
 
@@ -71,7 +73,10 @@ def is_number(data) -> bool:
 
 def _values(sent: Mapping) -> dict[str, object]:
     """Answers and widget values the tests saw, by name."""
-    return {**sent.get("answers", {}), **{f"{k} (widget)": v for k, v in sent.get("widgets", {}).items()}}
+    return {
+        **sent.get("answers", {}),
+        **{f"{k} (widget)": v for k, v in sent.get("widgets", {}).items()},
+    }
 
 
 def other_data_evidence(
@@ -94,8 +99,12 @@ def other_data_evidence(
                 for name, data in _values(sent).items():
                     exact[(notebook, grade_id, name, canonical(data))].add(variant)
                     if is_number(data):
-                        rough[(notebook, grade_id, name, canonical(data, ROUGH_DIGITS))].add(variant)
-    found: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)  # (student, other) -> hits
+                        rough[(notebook, grade_id, name, canonical(data, ROUGH_DIGITS))].add(
+                            variant
+                        )
+    found: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(
+        list
+    )  # (student, other) -> hits
     for student, notebooks in handed_in.items():
         own_right = expected.get(student, {})
         for notebook, tests in notebooks.items():
@@ -110,7 +119,9 @@ def other_data_evidence(
                     owners = exact.get((notebook, grade_id, name, key), set()) - {student}
                     is_rough = False
                     if not owners and is_number(data):
-                        owners = rough.get((notebook, grade_id, name, canonical(data, ROUGH_DIGITS)), set()) - {student}
+                        owners = rough.get(
+                            (notebook, grade_id, name, canonical(data, ROUGH_DIGITS)), set()
+                        ) - {student}
                         is_rough = True
                     if 1 <= len(owners) <= MAX_OWNERS:
                         for other in owners:

@@ -3,10 +3,13 @@
 **Code** is compared with copydetect (PyPI; the winnowing method of MOSS): each student's code of
 a task is tokenized with variable, function and string names replaced, so renaming variables or
 changing comments hides nothing, and fingerprinted as hashes of k tokens in a row. Left out of
-every fingerprint: the starter code everyone got, the instructor's solution (two students who
-both wrote the obvious solution are not a pair) and any fingerprint that a fifth of the class (at
-least three students) share. A pair is reported when the code they share is at least
-:data:`CODE_MIN_TOKENS` tokens and at least :data:`CODE_THRESHOLD` of one student's code.
+every fingerprint: the starter code everyone got and the instructor's solution (two students who
+both wrote the obvious solution are not a pair). Each fingerprint counts by how rare it is in the
+class (log of class size over the students holding it, as a search engine weighs words): code put
+together from the pieces most of the class used is not a sign of anything, an unusual piece found
+in exactly two notebooks is. A pair is reported when they share a rare fingerprint (held by no
+more than 1 % of the class, and at least two students), at least :data:`CODE_MIN_TOKENS` tokens,
+and at least :data:`CODE_THRESHOLD` of the weighted fingerprints of one of them.
 
 **Written answers** are compared as sets of overlapping three-character pieces of the text, after
 dropping case, spaces and punctuation: this works for Chinese, which has no spaces between words,
@@ -21,9 +24,10 @@ look at and ask about.
 from __future__ import annotations
 
 import io
+import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 
 from .model import MEDIUM, SIMILAR_CODE, SIMILAR_TEXT, STRONG, Evidence
@@ -34,14 +38,23 @@ CODE_MIN_TOKENS = 40
 TEXT_N = 3
 TEXT_THRESHOLD = 0.6
 TEXT_MIN_PIECES = 30
-COMMON_SHARE, COMMON_MIN = 0.2, 3  # shared by this share of the class (and at least this many): common
+COMMON_SHARE, COMMON_MIN = (
+    0.2,
+    3,
+)  # shared by this share of the class (and at least this many): common
+RARE_SHARE = 0.01  # held by at most 1 % of the class (at least 2 students): a rare fingerprint
 STRONG_SHARE = 0.95
 EXCERPT_CHARS = 1500
 
 
 def common_limit(students: int) -> int:
-    """How many students may share a fingerprint before it counts as what everyone writes."""
+    """How many students may share a piece of text before it counts as what everyone writes."""
     return max(COMMON_MIN, int(COMMON_SHARE * students + 0.999))
+
+
+def rare_limit(students: int) -> int:
+    """At most how many students hold a code fingerprint that is rare in the class."""
+    return max(2, math.ceil(RARE_SHARE * students))
 
 
 def student_part(text: str, starter: str) -> str:
@@ -62,7 +75,12 @@ def _fingerprint(code: str, boilerplate=None):
 
 
 def code_evidence(
-    assignment: str, task: str, codes: Mapping[str, str], starter: str, reference: str, class_size: int
+    assignment: str,
+    task: str,
+    codes: Mapping[str, str],
+    starter: str,
+    reference: str,
+    class_size: int,
 ) -> list[Evidence]:
     """Pairs of students whose code for ``task`` is very similar (see the module doc)."""
     from copydetect import compare_files
@@ -87,27 +105,30 @@ def code_evidence(
     for student, fingerprint in prints.items():
         for value in fingerprint.hashes:
             holders[value].add(student)
-    limit = common_limit(class_size)
-    common = {value for value, who in holders.items() if len(who) >= limit}
-    for fingerprint in prints.values():
-        fingerprint.hashes = set(fingerprint.hashes) - common
-    candidates = Counter()
-    for value, who in holders.items():
-        if value not in common and len(who) >= 2:
+    size = max(class_size, len(prints))
+    weight = {value: math.log((size + 1) / len(who)) for value, who in holders.items()}
+    limit = rare_limit(class_size)
+    candidates = set()  # pairs sharing at least one rare fingerprint
+    for who in holders.values():
+        if 2 <= len(who) <= limit:
             ordered = sorted(who)
-            for i, first in enumerate(ordered):
-                for second in ordered[i + 1:]:
-                    candidates[(first, second)] += 1
+            candidates |= {(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]}
     evidence = []
-    for (first, second), shared in candidates.items():
-        overlap, (share_first, share_second), _ = compare_files(prints[first], prints[second])
-        share = max(share_first, share_second)
-        if overlap >= CODE_MIN_TOKENS and share >= CODE_THRESHOLD:
+    for first, second in sorted(candidates):
+        mine, theirs = set(prints[first].hashes), set(prints[second].hashes)
+        shared = mine & theirs
+        # what they share, each fingerprint weighted by how rare it is in the class
+        share = sum(weight[h] for h in shared) / max(1e-9, min(sum(weight[h] for h in mine),
+                                                               sum(weight[h] for h in theirs)))  # fmt: skip
+        if share < CODE_THRESHOLD:
+            continue
+        overlap, _, _ = compare_files(prints[first], prints[second])
+        if overlap >= CODE_MIN_TOKENS:
             evidence.append(Evidence(
                 SIMILAR_CODE, assignment, task, first, second, STRONG if share >= STRONG_SHARE else MEDIUM,
                 round(float(share), 3),
-                f"{share:.0%} 的代码相同（{overlap} 个词元，变量名不计）/ {share:.0%} of the code is the same "
-                f"({overlap} tokens, names ignored)",
+                f"{share:.0%} 的代码相同（按全班少见程度加权；{overlap} 个词元，变量名不计）/ {share:.0%} of the code is the "
+                f"same (weighted by how rare each piece is in the class; {overlap} tokens, names ignored)",
                 codes[first][:EXCERPT_CHARS], codes[second][:EXCERPT_CHARS],
             ))  # fmt: skip
     return evidence
@@ -121,11 +142,16 @@ _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
 def pieces(text: str, n: int = TEXT_N) -> set[str]:
     """The text's overlapping ``n``-character pieces, ignoring case, spaces and punctuation."""
     flat = _PUNCTUATION.sub("", unicodedata.normalize("NFKC", text).lower())
-    return {flat[i: i + n] for i in range(max(0, len(flat) - n + 1))}
+    return {flat[i : i + n] for i in range(max(0, len(flat) - n + 1))}
 
 
 def text_evidence(
-    assignment: str, task: str, texts: Mapping[str, str], given: str, reference: str, class_size: int
+    assignment: str,
+    task: str,
+    texts: Mapping[str, str],
+    given: str,
+    reference: str,
+    class_size: int,
 ) -> list[Evidence]:
     """Pairs of students whose written answers for ``task`` are very similar (see the module doc)."""
     left_out = pieces(given) | pieces(reference)
@@ -140,7 +166,7 @@ def text_evidence(
     for piece, who in holders.items():
         if piece not in common and len(who) >= 2:
             ordered = sorted(who)
-            candidates |= {(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:]}
+            candidates |= {(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]}
     evidence = []
     for first, second in sorted(candidates):
         a, b = sets[first] - common, sets[second] - common

@@ -42,11 +42,16 @@ def _people(item: Evidence) -> tuple[str, str]:
 
 def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str | None]) -> str:
     """Section 4 of the report; ``link(assignment, student)`` gives a notebook's relative URL."""
-    parts = ["<h2>4. 诚信检查：供教师查看 / Integrity: for the instructor to look at</h2>\n", EXPLANATION]
+    parts = [
+        "<h2>4. 诚信检查：供教师查看 / Integrity: for the instructor to look at</h2>\n",
+        EXPLANATION,
+    ]
     if not evidence:
         return "".join(parts) + "<p>没有发现需要查看的情况 / Nothing to look at.</p>\n"
-    parts.append('<table class="integrity">\n<thead><tr><th>强弱 strength</th><th>线索 signal</th>'
-                 "<th>作业 · 题 assignment · task</th><th>学生 students</th><th>说明 detail</th></tr></thead>\n<tbody>\n")
+    parts.append(
+        '<table class="integrity">\n<thead><tr><th>强弱 strength</th><th>线索 signal</th>'
+        "<th>作业 · 题 assignment · task</th><th>学生 students</th><th>说明 detail</th></tr></thead>\n<tbody>\n"
+    )
     for item in evidence:
         first, second = _people(item)
         names = []
