@@ -36,7 +36,11 @@ def data_dir() -> Path:
 
 
 def generate(
-    case: str, *, seed: int | None = None, student: str | None = None, n_customers: int | None = None
+    case: str,
+    *,
+    seed: int | None = None,
+    student: str | None = None,
+    n_customers: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Generate every table of ``case`` in memory, with the dtypes :func:`load` gives."""
     spec = get_case(case)
@@ -53,20 +57,27 @@ def _checked_student(student: object) -> str:
         from ..errors import UsageError
 
         raise UsageError(
-            f"学号是空的（student={student!r}）：填你自己的学号，例如 load(\"retail_chain\", student=\"2023012345\") / "
+            f'学号是空的（student={student!r}）：填你自己的学号，例如 load("retail_chain", student="2023012345") / '
             f"The student id is empty (student={student!r}): give your own, "
-            f"e.g. load(\"retail_chain\", student=\"2023012345\")"
+            f'e.g. load("retail_chain", student="2023012345")'
         )
     return normalised
 
 
 @lru_cache(maxsize=8)
-def _generate_cached(case: str, seed: int, student: str | None, n_customers: int) -> dict[str, pd.DataFrame]:
-    if student is not None and (shared := variant_cache.read(case, seed, student, n_customers)) is not None:
+def _generate_cached(
+    case: str, seed: int, student: str | None, n_customers: int
+) -> dict[str, pd.DataFrame]:
+    if (
+        student is not None
+        and (shared := variant_cache.read(case, seed, student, n_customers)) is not None
+    ):
         return shared
     spec = CASES[case]
     raw = spec.generate(rng_for(case, seed, student), n_customers, variant=student is not None)
-    tables = {t.name: csvio.apply_dtypes(raw[t.name].reset_index(drop=True), t) for t in spec.tables}
+    tables = {
+        t.name: csvio.apply_dtypes(raw[t.name].reset_index(drop=True), t) for t in spec.tables
+    }
     if student is not None:
         variant_cache.write(case, seed, student, n_customers, tables)
     return tables
@@ -122,7 +133,9 @@ def _read_folder(folder: Path, tables: list, table: str | None):
     return frames[table] if table is not None else frames
 
 
-def build(case: str, out_dir: Path | str, *, seed: int | None = None, n_customers: int | None = None) -> Path:
+def build(
+    case: str, out_dir: Path | str, *, seed: int | None = None, n_customers: int | None = None
+) -> Path:
     """Write ``case``'s CSVs, ``datapackage.json`` and data dictionary to ``out_dir/<case>/``."""
     from .dictionary import data_dictionary_markdown
 

@@ -23,24 +23,65 @@ TIERS = {"standard": "普通卡", "silver": "银卡", "gold": "金卡", "platinu
 TIER_MILES = np.array([0, 10_000, 18_000, 28_000])  # qualifying miles in a calendar year
 PURPOSES = {"business": "公商务", "leisure": "休闲"}
 GENDERS = {"male": "男", "female": "女"}
-HOME_CITIES = {"深圳": 0.34, "广州": 0.10, "北京": 0.09, "上海": 0.09, "郑州": 0.08, "昆明": 0.08, "南宁": 0.06, "西安": 0.06, "杭州": 0.05, "成都": 0.05}
-FARE_CLASSES = {"first": "头等舱", "business": "公务舱", "full_economy": "全价经济舱", "discount_economy": "折扣经济舱"}
+HOME_CITIES = {
+    "深圳": 0.34,
+    "广州": 0.10,
+    "北京": 0.09,
+    "上海": 0.09,
+    "郑州": 0.08,
+    "昆明": 0.08,
+    "南宁": 0.06,
+    "西安": 0.06,
+    "杭州": 0.05,
+    "成都": 0.05,
+}
+FARE_CLASSES = {
+    "first": "头等舱",
+    "business": "公务舱",
+    "full_economy": "全价经济舱",
+    "discount_economy": "折扣经济舱",
+}
 # route distances (km) from Shenzhen to the destinations the data use
-DESTINATIONS = {"北京": 1_950, "上海": 1_210, "杭州": 1_060, "成都": 1_370, "西安": 1_400, "郑州": 1_300, "昆明": 1_180, "南宁": 560, "沈阳": 2_600, "青岛": 1_630}
+DESTINATIONS = {
+    "北京": 1_950,
+    "上海": 1_210,
+    "杭州": 1_060,
+    "成都": 1_370,
+    "西安": 1_400,
+    "郑州": 1_300,
+    "昆明": 1_180,
+    "南宁": 560,
+    "沈阳": 2_600,
+    "青岛": 1_630,
+}
 FARE_PER_KM = np.array([2.2, 1.6, 0.95, 0.55])
 MILES_FACTOR = np.array([1.5, 1.25, 1.0, 0.5])
 ANCILLARY = {
-    "extra_baggage": "逾重行李", "seat_selection": "付费选座", "upgrade": "付费升舱",
-    "lounge": "贵宾室", "insurance": "航空意外险", "hotel_partner": "合作酒店", "car_partner": "合作租车",
+    "extra_baggage": "逾重行李",
+    "seat_selection": "付费选座",
+    "upgrade": "付费升舱",
+    "lounge": "贵宾室",
+    "insurance": "航空意外险",
+    "hotel_partner": "合作酒店",
+    "car_partner": "合作租车",
 }
 ANCILLARY_PRICE = np.array([180, 50, 800, 200, 30, 420, 260])
 
 MEMBERS = Table(
-    "members", "常旅客会员：每行一位会员（截至 2010 年底）", "Frequent-flyer members: one row per member (as at the end of 2010)",
+    "members",
+    "常旅客会员：每行一位会员（截至 2010 年底）",
+    "Frequent-flyer members: one row per member (as at the end of 2010)",
     (
         Field("member_id", "string", "会员卡号", "Membership number", unique=True),
         Field("joined_on", "date", "入会日期", "Date joined"),
-        Field("tier", "string", "2010 年底的会员等级", "Tier at the end of 2010", enum=TIERS, ordered=True),
+        Field(
+            "tier",
+            "string",
+            "2010 年底的会员等级",
+            "Tier at the end of 2010",
+            enum=TIERS,
+            ordered=True,
+        ),
         Field("travel_purpose", "string", "主要出行目的", "Main purpose of travel", enum=PURPOSES),
         Field("home_city", "string", "常住城市", "Home city", enum={c: c for c in HOME_CITIES}),
         Field("gender", "string", "性别", "Gender", enum=GENDERS),
@@ -49,7 +90,9 @@ MEMBERS = Table(
     primary_key=("member_id",),
 )
 TIER_CHANGES = Table(
-    "tier_changes", "等级变动：每行一次升级或降级（按年度累计里程评定）", "Tier changes: one row per upgrade or downgrade (reviewed on each year's qualifying miles)",
+    "tier_changes",
+    "等级变动：每行一次升级或降级（按年度累计里程评定）",
+    "Tier changes: one row per upgrade or downgrade (reviewed on each year's qualifying miles)",
     (
         Field("member_id", "string", "会员卡号", "Membership number"),
         Field("changed_on", "date", "生效日期", "Date the change took effect"),
@@ -60,13 +103,17 @@ TIER_CHANGES = Table(
     foreign_keys=(ForeignKey("member_id", "members", "member_id"),),
 )
 FLIGHTS = Table(
-    "flights", "航段：每行一个会员乘坐的航段（2008–2010 年）", "Flights: one row per flight segment a member flew (2008–2010)",
+    "flights",
+    "航段：每行一个会员乘坐的航段（2008–2010 年）",
+    "Flights: one row per flight segment a member flew (2008–2010)",
     (
         Field("flight_id", "string", "航段编号", "Segment id", unique=True),
         Field("member_id", "string", "会员卡号", "Membership number"),
         Field("flown_on", "date", "乘机日期", "Date flown"),
         Field("origin", "string", "出发城市", "From", enum={c: c for c in ["深圳", *DESTINATIONS]}),
-        Field("destination", "string", "到达城市", "To", enum={c: c for c in ["深圳", *DESTINATIONS]}),
+        Field(
+            "destination", "string", "到达城市", "To", enum={c: c for c in ["深圳", *DESTINATIONS]}
+        ),
         Field("fare_class", "string", "舱位等级", "Fare class", enum=FARE_CLASSES),
         Field("revenue_yuan", "number", "票价收入", "Ticket revenue", unit="CNY", minimum=0),
         Field("miles", "integer", "累积里程", "Qualifying miles earned", unit="mile", minimum=0),
@@ -75,7 +122,9 @@ FLIGHTS = Table(
     foreign_keys=(ForeignKey("member_id", "members", "member_id"),),
 )
 ANCILLARY_TABLE = Table(
-    "ancillary", "非航收入：每行一次辅助产品购买（2008–2010 年）", "Ancillary (non-core) revenue: one row per purchase (2008–2010)",
+    "ancillary",
+    "非航收入：每行一次辅助产品购买（2008–2010 年）",
+    "Ancillary (non-core) revenue: one row per purchase (2008–2010)",
     (
         Field("purchase_id", "string", "订单编号", "Purchase id", unique=True),
         Field("member_id", "string", "会员卡号", "Membership number"),
@@ -87,12 +136,28 @@ ANCILLARY_TABLE = Table(
     foreign_keys=(ForeignKey("member_id", "members", "member_id"),),
 )
 SURVEYS = Table(
-    "surveys", "满意度调查：每行一份会员问卷（2008–2010 年）", "Satisfaction surveys: one row per member questionnaire (2008–2010)",
+    "surveys",
+    "满意度调查：每行一份会员问卷（2008–2010 年）",
+    "Satisfaction surveys: one row per member questionnaire (2008–2010)",
     (
         Field("member_id", "string", "会员卡号", "Membership number"),
         Field("surveyed_on", "date", "调查日期", "Date of the survey"),
-        Field("satisfaction", "integer", "总体满意度 1–5", "Overall satisfaction 1–5", minimum=1, maximum=5),
-        Field("recommend_score", "integer", "推荐意愿 0–10（用于 NPS）", "Likelihood to recommend 0–10 (for NPS)", minimum=0, maximum=10),
+        Field(
+            "satisfaction",
+            "integer",
+            "总体满意度 1–5",
+            "Overall satisfaction 1–5",
+            minimum=1,
+            maximum=5,
+        ),
+        Field(
+            "recommend_score",
+            "integer",
+            "推荐意愿 0–10（用于 NPS）",
+            "Likelihood to recommend 0–10 (for NPS)",
+            minimum=0,
+            maximum=10,
+        ),
     ),
     primary_key=("member_id", "surveyed_on"),
     foreign_keys=(ForeignKey("member_id", "members", "member_id"),),
@@ -100,40 +165,61 @@ SURVEYS = Table(
 
 FIGURES = (
     Figure(
-        "members_grow", "会员数量持续增加", "Membership keeps growing",
-        "members at each year end 2008 < 2009 < 2010, growth ≥ 15% a year", "as stated",
-        "seed 000, case 3, results 2008–2010 (拥有的客户数量持续递增)", "count of members with joined_on up to each 31 December",
+        "members_grow",
+        "会员数量持续增加",
+        "Membership keeps growing",
+        "members at each year end 2008 < 2009 < 2010, growth ≥ 15% a year",
+        "as stated",
+        "seed 000, case 3, results 2008–2010 (拥有的客户数量持续递增)",
+        "count of members with joined_on up to each 31 December",
         "as stated in every variant; growth about 25%–37% a year, varying by student",
     ),
     Figure(
-        "high_tier_growth_slow", "高端会员增长缓慢", "High-tier membership grows slowly",
-        "gold + platinum members grow less than half as fast as all members, 2008→2010", "as stated",
+        "high_tier_growth_slow",
+        "高端会员增长缓慢",
+        "High-tier membership grows slowly",
+        "gold + platinum members grow less than half as fast as all members, 2008→2010",
+        "as stated",
         "seed 000, case 3, gaps (高端客户数量的增长缓慢)",
         "members whose tier after each year's review is gold or platinum (from tier_changes), against all members",
         "as stated in every variant; gold + platinum change by about −15% to +25% over 2008→2010, all members grow about 60%–85%",
     ),
     Figure(
-        "new_member_revenue_low", "新增常旅客的乘机收入偏低", "New members' flight revenue is low",
-        "flight revenue per new member (joined that year) ≤ 0.5 × per established member, each year", "as stated",
-        "seed 000, case 3, gaps (新增常旅客的乘机收入贡献偏低)", "flights.revenue_yuan summed per member and year, averaged over members who flew",
+        "new_member_revenue_low",
+        "新增常旅客的乘机收入偏低",
+        "New members' flight revenue is low",
+        "flight revenue per new member (joined that year) ≤ 0.5 × per established member, each year",
+        "as stated",
+        "seed 000, case 3, gaps (新增常旅客的乘机收入贡献偏低)",
+        "flights.revenue_yuan summed per member and year, averaged over members who flew",
         "as stated in every variant; the ratio is about 0.15–0.4, varying by student",
     ),
     Figure(
-        "ancillary_revenue_rises", "非主营业务收入增加", "Ancillary revenue rises",
-        "ancillary revenue 2008 < 2009 < 2010", "as stated",
-        "seed 000, case 3, results (客户贡献的非主营业务收入有所增加)", "ancillary.revenue_yuan summed by year",
+        "ancillary_revenue_rises",
+        "非主营业务收入增加",
+        "Ancillary revenue rises",
+        "ancillary revenue 2008 < 2009 < 2010",
+        "as stated",
+        "seed 000, case 3, results (客户贡献的非主营业务收入有所增加)",
+        "ancillary.revenue_yuan summed by year",
         "as stated in every variant; the amounts vary by student",
     ),
     Figure(
-        "satisfaction_rises", "客户满意度不断提升", "Satisfaction keeps rising",
-        "mean survey satisfaction 2008 < 2009 < 2010", "as stated",
-        "seed 000, case 3, results (客户满意度的不断提升)", "surveys.satisfaction averaged by year",
+        "satisfaction_rises",
+        "客户满意度不断提升",
+        "Satisfaction keeps rising",
+        "mean survey satisfaction 2008 < 2009 < 2010",
+        "as stated",
+        "seed 000, case 3, results (客户满意度的不断提升)",
+        "surveys.satisfaction averaged by year",
         "as stated in every variant; means about 3.3–4.1, varying by student",
     ),
 )
 
 
-def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) -> dict[str, pd.DataFrame]:
+def generate(
+    rng: np.random.Generator, n_customers: int, variant: bool = False
+) -> dict[str, pd.DataFrame]:
     """All tables of the airline case for ``n_customers`` members.
 
     The case states directions only; ``variant`` (a student's data) changes nothing but the draws.
@@ -143,7 +229,9 @@ def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) 
     join_years = np.arange(2000, 2011)
     join_weights = np.array([1, 1.2, 1.4, 1.6, 1.8, 2.0, 2.3, 3.2, 4.6, 6.0, 7.6])
     join_year = rng.choice(join_years, size=n, p=join_weights / join_weights.sum())
-    joined_on = (join_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, n) * draw.DAY
+    joined_on = (join_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(
+        0, 365, n
+    ) * draw.DAY
     order = np.argsort(joined_on, kind="stable")
     join_year, joined_on = join_year[order], joined_on[order]
     # business travellers join at a steady pace; the growth since 2007 is mostly leisure travellers
@@ -152,30 +240,54 @@ def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) 
     # business travellers recruited since 2007 fly less often than the early core: the club drifted
     # from the high-fare frequent flyers it was meant for, so few of them reach gold (case 3, gaps)
     business_trips = np.where(join_year < 2007, 15.0, 6.5)
-    trips_per_year = np.where(business, rng.lognormal(np.log(business_trips), 0.6), rng.lognormal(np.log(1.6), 0.5, n))
+    trips_per_year = np.where(
+        business, rng.lognormal(np.log(business_trips), 0.6), rng.lognormal(np.log(1.6), 0.5, n)
+    )
     member_ids = draw.ids("M", n, width=6)
 
-    flights, flight_member, miles_2007 = _flights(rng, member_ids, joined_on, business, trips_per_year)
+    flights, flight_member, miles_2007 = _flights(
+        rng, member_ids, joined_on, business, trips_per_year
+    )
     tiers_by_year, changes = _tiers(flights, flight_member, member_ids, miles_2007)
-    members = draw.frame({
-        "member_id": member_ids,
-        "joined_on": joined_on.astype("datetime64[s]"),
-        "tier": pd.Categorical.from_codes(tiers_by_year[:, -1], categories=list(TIERS), ordered=True),
-        "travel_purpose": pd.Categorical.from_codes(np.where(business, 0, 1), categories=list(PURPOSES)),
-        "home_city": draw.pick(rng, HOME_CITIES, n),
-        "gender": draw.pick(rng, {"male": 0.62, "female": 0.38}, n),
-        "birth_year": rng.integers(1945, 1991, n),
-    })
+    members = draw.frame(
+        {
+            "member_id": member_ids,
+            "joined_on": joined_on.astype("datetime64[s]"),
+            "tier": pd.Categorical.from_codes(
+                tiers_by_year[:, -1], categories=list(TIERS), ordered=True
+            ),
+            "travel_purpose": pd.Categorical.from_codes(
+                np.where(business, 0, 1), categories=list(PURPOSES)
+            ),
+            "home_city": draw.pick(rng, HOME_CITIES, n),
+            "gender": draw.pick(rng, {"male": 0.62, "female": 0.38}, n),
+            "birth_year": rng.integers(1945, 1991, n),
+        }
+    )
     ancillary = _ancillary(rng, member_ids, joined_on, trips_per_year)
     surveys = _surveys(rng, member_ids, joined_on)
-    return {"members": members, "tier_changes": changes, "flights": flights, "ancillary": ancillary, "surveys": surveys}
+    return {
+        "members": members,
+        "tier_changes": changes,
+        "flights": flights,
+        "ancillary": ancillary,
+        "surveys": surveys,
+    }
 
 
-def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _flights(
+    rng, member_ids, joined_on, business, trips_per_year
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The flights of 2008–2010, for each the member's row number (for the tier review), and each
     member's miles of 2007 (flown before the data start; they set the tier members hold going in)."""
     distances = np.array(list(DESTINATIONS.values()))
-    parts: dict[str, list[np.ndarray]] = {"member": [], "flown_on": [], "fare": [], "destination": [], "outbound": []}
+    parts: dict[str, list[np.ndarray]] = {
+        "member": [],
+        "flown_on": [],
+        "fare": [],
+        "destination": [],
+        "outbound": [],
+    }
     # business travellers mostly fly their usual route; leisure travellers go anywhere
     usual_destination = rng.integers(0, len(DESTINATIONS), len(member_ids))
     on_usual_route = np.where(business, 0.7, 0.0)
@@ -195,15 +307,23 @@ def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.D
         # business travellers buy full fares; leisure travellers mostly discounted economy
         fare = draw.codes_by_group(rng, np.where(business[member], 0, 1), fare_weights)
         usual = rng.random(k) < on_usual_route[member]
-        destination = np.where(usual, usual_destination[member], rng.integers(0, len(DESTINATIONS), k))
-        if year < YEARS[0]:  # 2007 is not in the data: only its miles, for the tier members enter 2008 on
+        destination = np.where(
+            usual, usual_destination[member], rng.integers(0, len(DESTINATIONS), k)
+        )
+        if (
+            year < YEARS[0]
+        ):  # 2007 is not in the data: only its miles, for the tier members enter 2008 on
             miles_year_before = np.bincount(
-                member, weights=distances[destination] * 0.621 * MILES_FACTOR[fare], minlength=len(member_ids)
+                member,
+                weights=distances[destination] * 0.621 * MILES_FACTOR[fare],
+                minlength=len(member_ids),
             )
             continue
         span = (end - first_day[member]) // draw.DAY + 1
         parts["member"].append(member)
-        parts["flown_on"].append(first_day[member] + (rng.random(k) * span).astype("int64") * draw.DAY)
+        parts["flown_on"].append(
+            first_day[member] + (rng.random(k) * span).astype("int64") * draw.DAY
+        )
         parts["fare"].append(fare)
         parts["destination"].append(destination)
         parts["outbound"].append(rng.random(k) < 0.5)
@@ -215,20 +335,28 @@ def _flights(rng, member_ids, joined_on, business, trips_per_year) -> tuple[pd.D
     distance = distances[away - 1]
     revenue = distance * FARE_PER_KM[fare] * rng.lognormal(0, 0.12, len(order))
     city_values = ["深圳", *DESTINATIONS]
-    flights = draw.frame({
-        "flight_id": draw.ids("FL", len(order), width=6),
-        "member_id": member_ids[member],
-        "flown_on": flown_on.astype("datetime64[s]"),
-        "origin": pd.Categorical.from_codes(np.where(outbound, 0, away), categories=city_values),
-        "destination": pd.Categorical.from_codes(np.where(outbound, away, 0), categories=city_values),
-        "fare_class": pd.Categorical.from_codes(fare, categories=list(FARE_CLASSES)),
-        "revenue_yuan": draw.money(revenue, decimals=-1),
-        "miles": np.round(distance * 0.621 * MILES_FACTOR[fare]).astype("int64"),
-    })
+    flights = draw.frame(
+        {
+            "flight_id": draw.ids("FL", len(order), width=6),
+            "member_id": member_ids[member],
+            "flown_on": flown_on.astype("datetime64[s]"),
+            "origin": pd.Categorical.from_codes(
+                np.where(outbound, 0, away), categories=city_values
+            ),
+            "destination": pd.Categorical.from_codes(
+                np.where(outbound, away, 0), categories=city_values
+            ),
+            "fare_class": pd.Categorical.from_codes(fare, categories=list(FARE_CLASSES)),
+            "revenue_yuan": draw.money(revenue, decimals=-1),
+            "miles": np.round(distance * 0.621 * MILES_FACTOR[fare]).astype("int64"),
+        }
+    )
     return flights, member, miles_year_before
 
 
-def _tiers(flights: pd.DataFrame, index: np.ndarray, member_ids: np.ndarray, miles_2007: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+def _tiers(
+    flights: pd.DataFrame, index: np.ndarray, member_ids: np.ndarray, miles_2007: np.ndarray
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Each member's tier after each year's review, and the changes the reviews made.
 
     The review on 31 December sets the tier from that year's miles. Members go into 2008 on the
@@ -238,7 +366,11 @@ def _tiers(flights: pd.DataFrame, index: np.ndarray, member_ids: np.ndarray, mil
     """
     year = flights["flown_on"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
     n, n_years = len(member_ids), len(YEARS)
-    miles = np.bincount(index * n_years + (year - YEARS[0]), weights=flights["miles"].to_numpy(), minlength=n * n_years)
+    miles = np.bincount(
+        index * n_years + (year - YEARS[0]),
+        weights=flights["miles"].to_numpy(),
+        minlength=n * n_years,
+    )
     miles = miles.reshape(n, n_years)
     tier = (miles[:, :, None] >= TIER_MILES[None, None, :]).sum(axis=2) - 1
     tier_2007 = (miles_2007[:, None] >= TIER_MILES[None, :]).sum(axis=1) - 1
@@ -246,12 +378,18 @@ def _tiers(flights: pd.DataFrame, index: np.ndarray, member_ids: np.ndarray, mil
     member, review = np.nonzero(tier != previous)
     order = np.lexsort((member, review))
     member, review = member[order], review[order]
-    changes = draw.frame({
-        "member_id": member_ids[member],
-        "changed_on": np.array([f"{y}-12-31" for y in YEARS], dtype="datetime64[s]")[review],
-        "from_tier": pd.Categorical.from_codes(previous[member, review], categories=list(TIERS), ordered=True),
-        "to_tier": pd.Categorical.from_codes(tier[member, review], categories=list(TIERS), ordered=True),
-    })
+    changes = draw.frame(
+        {
+            "member_id": member_ids[member],
+            "changed_on": np.array([f"{y}-12-31" for y in YEARS], dtype="datetime64[s]")[review],
+            "from_tier": pd.Categorical.from_codes(
+                previous[member, review], categories=list(TIERS), ordered=True
+            ),
+            "to_tier": pd.Categorical.from_codes(
+                tier[member, review], categories=list(TIERS), ordered=True
+            ),
+        }
+    )
     return tier, changes
 
 
@@ -265,18 +403,24 @@ def _ancillary(rng, member_ids, joined_on, trips_per_year) -> pd.DataFrame:
         counts = rng.poisson(rate)
         member = draw.repeat_owners(counts)
         span = (end - first_day[member]) // draw.DAY + 1
-        purchased_on = first_day[member] + (rng.random(len(member)) * span).astype("int64") * draw.DAY
+        purchased_on = (
+            first_day[member] + (rng.random(len(member)) * span).astype("int64") * draw.DAY
+        )
         frames.append(pd.DataFrame({"member": member, "purchased_on": purchased_on}))
     a = pd.concat(frames, ignore_index=True).sort_values(["purchased_on", "member"], kind="stable")
     k = len(a)
     product = draw.codes(rng, [0.18, 0.22, 0.08, 0.12, 0.22, 0.10, 0.08], k)
-    return draw.frame({
-        "purchase_id": draw.ids("A", k, width=6),
-        "member_id": member_ids[a["member"].to_numpy()],
-        "purchased_on": a["purchased_on"].to_numpy().astype("datetime64[s]"),
-        "product": pd.Categorical.from_codes(product, categories=list(ANCILLARY)),
-        "revenue_yuan": draw.money(ANCILLARY_PRICE[product] * rng.lognormal(0, 0.2, k), decimals=0),
-    })
+    return draw.frame(
+        {
+            "purchase_id": draw.ids("A", k, width=6),
+            "member_id": member_ids[a["member"].to_numpy()],
+            "purchased_on": a["purchased_on"].to_numpy().astype("datetime64[s]"),
+            "product": pd.Categorical.from_codes(product, categories=list(ANCILLARY)),
+            "revenue_yuan": draw.money(
+                ANCILLARY_PRICE[product] * rng.lognormal(0, 0.2, k), decimals=0
+            ),
+        }
+    )
 
 
 def _surveys(rng, member_ids, joined_on) -> pd.DataFrame:
@@ -287,26 +431,55 @@ def _surveys(rng, member_ids, joined_on) -> pd.DataFrame:
         sampled = eligible[rng.random(len(eligible)) < 0.20]
         latent = rng.normal(3.5 + 0.28 * i, 0.8, len(sampled))
         satisfaction = np.clip(np.round(latent), 1, 5).astype("int64")
-        recommend = np.clip(np.round(1.7 * latent + 1.6 + rng.normal(0, 1.2, len(sampled))), 0, 10).astype("int64")
-        frames.append(pd.DataFrame({
-            "member_id": member_ids[sampled], "surveyed_on": survey_day + rng.integers(0, 14, len(sampled)) * draw.DAY,
-            "satisfaction": satisfaction, "recommend_score": recommend,
-        }))
-    surveys = pd.concat(frames, ignore_index=True).sort_values(["surveyed_on", "member_id"], kind="stable")
+        recommend = np.clip(
+            np.round(1.7 * latent + 1.6 + rng.normal(0, 1.2, len(sampled))), 0, 10
+        ).astype("int64")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "member_id": member_ids[sampled],
+                    "surveyed_on": survey_day + rng.integers(0, 14, len(sampled)) * draw.DAY,
+                    "satisfaction": satisfaction,
+                    "recommend_score": recommend,
+                }
+            )
+        )
+    surveys = pd.concat(frames, ignore_index=True).sort_values(
+        ["surveyed_on", "member_id"], kind="stable"
+    )
     surveys["surveyed_on"] = surveys["surveyed_on"].to_numpy().astype("datetime64[s]")
     return surveys.reset_index(drop=True)
 
 
 LESSONS = (
-    Lesson("top_tiers_are_business_travellers", "银卡以上几乎都是公商务旅客", "Silver and above are almost all business travellers",
-           "notebook 03 §1.2", "at least 0.9 of silver, gold and platinum members at the end of 2010 travel on business"),
-    Lesson("tier_pyramid", "会员等级是一座金字塔", "The tiers form a pyramid",
-           "notebook 03 §1.1, §2.5",
-           "at least 0.8 of members hold the standard card at the end of 2010, and each higher tier has fewer members"),
-    Lesson("tiers_move_both_ways", "每年都有人升级，也有人降级", "Every year some members move up and some move down",
-           "notebook 03 §2.2", "the 2008, 2009 and 2010 reviews each upgrade and downgrade members"),
-    Lesson("nps_rises", "净推荐值随满意度上升", "NPS rises with satisfaction",
-           "loyalty 3", "NPS of 2010 at least 5 points above that of 2008"),
+    Lesson(
+        "top_tiers_are_business_travellers",
+        "银卡以上几乎都是公商务旅客",
+        "Silver and above are almost all business travellers",
+        "notebook 03 §1.2",
+        "at least 0.9 of silver, gold and platinum members at the end of 2010 travel on business",
+    ),
+    Lesson(
+        "tier_pyramid",
+        "会员等级是一座金字塔",
+        "The tiers form a pyramid",
+        "notebook 03 §1.1, §2.5",
+        "at least 0.8 of members hold the standard card at the end of 2010, and each higher tier has fewer members",
+    ),
+    Lesson(
+        "tiers_move_both_ways",
+        "每年都有人升级，也有人降级",
+        "Every year some members move up and some move down",
+        "notebook 03 §2.2",
+        "the 2008, 2009 and 2010 reviews each upgrade and downgrade members",
+    ),
+    Lesson(
+        "nps_rises",
+        "净推荐值随满意度上升",
+        "NPS rises with satisfaction",
+        "loyalty 3",
+        "NPS of 2010 at least 5 points above that of 2008",
+    ),
 )
 
 

@@ -17,8 +17,12 @@ from .schema import CSV_ENCODING, Table
 def to_arrow(df: pd.DataFrame, table: Table) -> pa.Table:
     """``df`` as an Arrow table with the column types the data dictionary declares."""
     types = {
-        "string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
-        "boolean": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("s"),
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+        "datetime": pa.timestamp("s"),
     }
     columns = {}
     for spec in table.fields:
@@ -53,8 +57,13 @@ def _check_nothing_needs_quotes(data: pa.Table, table: Table) -> None:
     import pyarrow.compute as pc
 
     for spec in table.fields:
-        if spec.type == "string" and pc.any(pc.match_substring_regex(data[spec.name], r'[,"\r\n]')).as_py():
-            raise ValueError(f"{table.name}.{spec.name} has a comma, quote or line break; it would need quoting")
+        if (
+            spec.type == "string"
+            and pc.any(pc.match_substring_regex(data[spec.name], r'[,"\r\n]')).as_py()
+        ):
+            raise ValueError(
+                f"{table.name}.{spec.name} has a comma, quote or line break; it would need quoting"
+            )
 
 
 def apply_dtypes(df: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -75,7 +84,9 @@ def apply_dtypes(df: pd.DataFrame, table: Table) -> pd.DataFrame:
                 _check_all_converted(as_text, column, spec.name)
             if spec.enum and not isinstance(column.dtype, pd.CategoricalDtype):
                 allowed = column.isin(list(spec.enum)) | column.isna()
-                _check_all_converted(column, column.where(allowed), spec.name, allowed=list(spec.enum))
+                _check_all_converted(
+                    column, column.where(allowed), spec.name, allowed=list(spec.enum)
+                )
             converted = column.astype(spec.pandas_dtype())
         except (ValueError, TypeError) as error:
             if str(error).startswith("column '"):
@@ -85,7 +96,9 @@ def apply_dtypes(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def _check_all_converted(before: pd.Series, after: pd.Series, name: str, allowed: list | None = None) -> None:
+def _check_all_converted(
+    before: pd.Series, after: pd.Series, name: str, allowed: list | None = None
+) -> None:
     lost = before.notna() & pd.isna(after)
     if lost.any():
         examples = ", ".join(repr(v) for v in pd.unique(before[lost])[:3])
@@ -100,9 +113,13 @@ def read_table(path: Path | str, table: Table) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise CrmkitError(f"找不到文件 {path} / File not found: {path}. 先运行 `crmkit data build` / Run `crmkit data build` first")
+        raise CrmkitError(
+            f"找不到文件 {path} / File not found: {path}. 先运行 `crmkit data build` / Run `crmkit data build` first"
+        )
     try:
-        df = pd.read_csv(path, encoding=CSV_ENCODING, dtype=str, keep_default_na=False, na_values=[""])
+        df = pd.read_csv(
+            path, encoding=CSV_ENCODING, dtype=str, keep_default_na=False, na_values=[""]
+        )
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise CrmkitError(
             f"{path.name} 不是可读的 UTF-8 CSV / {path.name} is not a readable UTF-8 CSV ({type(error).__name__}). "

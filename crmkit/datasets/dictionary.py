@@ -16,7 +16,10 @@ def _constraints(field: Field) -> str:
     if field.maximum is not None:
         parts.append(f"≤ {field.maximum:g}")
     if field.enum:
-        values = ", ".join(f"`{code}` {label}" if code != label else f"`{code}`" for code, label in field.enum.items())
+        values = ", ".join(
+            f"`{code}` {label}" if code != label else f"`{code}`"
+            for code, label in field.enum.items()
+        )
         parts.append(("有序 ordered: " if field.ordered else "取值 values: ") + values)
     return "; ".join(parts)
 
@@ -49,9 +52,15 @@ def data_dictionary_markdown(case: Case) -> str:
             lines.append(f"主键 / Primary key: `{', '.join(table.primary_key)}`")
         for fk in table.foreign_keys:
             lines.append(f"外键 / Foreign key: `{fk.fields}` → `{fk.table}.{fk.reference}`")
-        lines += ["", "| 字段 field | 类型 type | 单位 unit | 含义 meaning | 约束 constraints |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| 字段 field | 类型 type | 单位 unit | 含义 meaning | 约束 constraints |",
+            "|---|---|---|---|---|",
+        ]
         for f in table.fields:
-            lines.append(f"| `{f.name}` | {f.type} | {f.unit or ''} | {f.zh} / {f.en} | {_constraints(f)} |")
+            lines.append(
+                f"| `{f.name}` | {f.type} | {f.unit or ''} | {f.zh} / {f.en} | {_constraints(f)} |"
+            )
         lines.append("")
     lines += [
         f"## {len(case.tables) + 1}. 校准数字 / Calibration figures",
@@ -60,7 +69,7 @@ def data_dictionary_markdown(case: Case) -> str:
         "就像两家真实的公司不会得出完全相同的数字；所以每位同学都要用自己的数据算，评分也按各人自己的数据。"
         "每一项都有测试（`tests/test_calibration.py`）。",
         "The default data reproduce the figures the case states, within the tolerance listed. Each student's variant "
-        "draws its own value around the case's figure (column \"student variants\"), as two real firms would differ, "
+        'draws its own value around the case\'s figure (column "student variants"), as two real firms would differ, '
         "so every student computes their own number and is graded on it. Each is asserted by a test "
         "(`tests/test_calibration.py`).",
         "",
@@ -79,7 +88,7 @@ def data_dictionary_markdown(case: Case) -> str:
             "笔记本和作业要学生从数据里发现的规律，以及它在数据里的样子。默认数据和每位学生的数据都满足"
             "“数据中的表现”一列（`tests/test_lessons.py` 在默认数据和 30 多份学生数据上逐条检查）。",
             "What the notebooks and exercises ask students to find, and how it shows in the data. The default data and "
-            "every student's variant meet the column \"how it shows\" (`tests/test_lessons.py` checks each lesson on "
+            'every student\'s variant meet the column "how it shows" (`tests/test_lessons.py` checks each lesson on '
             "the default data and on more than 30 student variants).",
             "",
             "| 课 lesson | 在哪里教 where it is taught | 数据中的表现 how it shows in the data |",

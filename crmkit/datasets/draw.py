@@ -19,7 +19,9 @@ def ids(prefix: str, n: int, width: int = 5) -> np.ndarray:
     """
     width = max(width, len(str(n)))
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    columns = np.empty((len(head) + width, n), dtype=np.uint8)  # one row per character: contiguous writes
+    columns = np.empty(
+        (len(head) + width, n), dtype=np.uint8
+    )  # one row per character: contiguous writes
     columns[: len(head)] = head[:, None]
     digits = np.arange(ord("0"), ord("9") + 1, dtype=np.uint8)
     for position in range(width):
@@ -67,7 +69,9 @@ def counts_for_shares(shares: Sequence[float] | np.ndarray, n: int) -> np.ndarra
     return counts
 
 
-def codes_in_shares(rng: np.random.Generator, shares: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
+def codes_in_shares(
+    rng: np.random.Generator, shares: Sequence[float] | np.ndarray, n: int
+) -> np.ndarray:
     """``n`` category codes, each category taking its share of ``n`` (to the nearest row), in random order.
 
     Where a share is a lesson (the vital few of a Pareto chart), drawing it exactly keeps the
@@ -99,7 +103,9 @@ def vital_few_shares(
 
 def _has_vital_few(shares: np.ndarray) -> bool:
     running = np.cumsum(np.sort(shares)[::-1])
-    return bool(running[1] >= 0.62 and running[2] >= 0.82 and np.all(np.abs(running - 0.80) >= 0.02))
+    return bool(
+        running[1] >= 0.62 and running[2] >= 0.82 and np.all(np.abs(running - 0.80) >= 0.02)
+    )
 
 
 def days_between(rng: np.random.Generator, start: str, end: str, n: int) -> np.ndarray:
@@ -115,7 +121,9 @@ def weekday(dates: np.ndarray) -> np.ndarray:
     return dates - np.clip(day_of_week - 4, 0, None) * DAY
 
 
-def times_on(rng: np.random.Generator, dates: np.ndarray, open_hour: int, close_hour: int) -> np.ndarray:
+def times_on(
+    rng: np.random.Generator, dates: np.ndarray, open_hour: int, close_hour: int
+) -> np.ndarray:
     """A uniform moment of opening hours on each of ``dates``, to the second."""
     seconds = rng.integers(open_hour * 3600, close_hour * 3600, size=len(dates))
     return dates.astype("datetime64[s]") + seconds * SECOND
@@ -132,7 +140,11 @@ def order_by_day(days: np.ndarray) -> np.ndarray:
     Dates become small integers so that numpy's stable sort is a radix sort: a tenth of the time
     of a lexsort on millions of rows.
     """
-    offsets = (days.astype("datetime64[D]") - days.astype("datetime64[D]").min()) // DAY if len(days) else days
+    offsets = (
+        (days.astype("datetime64[D]") - days.astype("datetime64[D]").min()) // DAY
+        if len(days)
+        else days
+    )
     small = np.int16 if len(days) == 0 or offsets.max() < 2**15 else np.int32
     return np.argsort(np.asarray(offsets).astype(small), kind="stable")
 
@@ -182,7 +194,7 @@ def stratified_uniform(rng: np.random.Generator, groups: np.ndarray) -> np.ndarr
 def top_share(values: np.ndarray, top_fraction: float) -> float:
     """The share of the total held by the largest ``top_fraction`` of values (rounded up)."""
     k = int(np.ceil(top_fraction * len(values)))
-    return float(np.partition(values, len(values) - k)[len(values) - k:].sum() / values.sum())
+    return float(np.partition(values, len(values) - k)[len(values) - k :].sum() / values.sum())
 
 
 def concentrate(values: np.ndarray, top_fraction: float, target_share: float) -> np.ndarray:
@@ -212,13 +224,19 @@ def text(values: np.ndarray, present: np.ndarray | None = None) -> pd.Series:
 
     mask = None if present is None else ~np.asarray(present, dtype=bool)
     array = pa.array(values, type=pa.binary(), mask=mask).cast(pa.string())
-    return array.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    return array.to_pandas(
+        types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
+    )
 
 
-def frame(columns: Mapping[str, Sequence | np.ndarray | pd.Categorical | pd.Series]) -> pd.DataFrame:
+def frame(
+    columns: Mapping[str, Sequence | np.ndarray | pd.Categorical | pd.Series],
+) -> pd.DataFrame:
     """A DataFrame from columns; byte-string columns from :func:`ids` become pandas strings."""
     converted = {
-        name: text(column) if isinstance(column, np.ndarray) and column.dtype.kind == "S" else column
+        name: text(column)
+        if isinstance(column, np.ndarray) and column.dtype.kind == "S"
+        else column
         for name, column in columns.items()
     }
     return pd.DataFrame(converted)

@@ -19,93 +19,226 @@ from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
 FIRST_OPENING_YEAR = 2004
-FIVE_YEAR_RETENTION = Spread(0.50, 0.05, margin=0.005)  # seed 001: a typical firm loses half its customers in five years
-TOP20_SHARE = Spread(0.80, 0.04, default=0.803, margin=0.001)  # seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
-COMMISSION_SIGMA = 1.68  # lognormal spread whose top 20% hold about 80%, before concentrate() sets it
+FIVE_YEAR_RETENTION = Spread(
+    0.50, 0.05, margin=0.005
+)  # seed 001: a typical firm loses half its customers in five years
+TOP20_SHARE = Spread(
+    0.80, 0.04, default=0.803, margin=0.001
+)  # seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
+COMMISSION_SIGMA = (
+    1.68  # lognormal spread whose top 20% hold about 80%, before concentrate() sets it
+)
 
 BRANCHES = {
-    "长春营业部": 0.30, "吉林营业部": 0.18, "沈阳营业部": 0.16,
-    "大连营业部": 0.14, "哈尔滨营业部": 0.12, "北京营业部": 0.10,
+    "长春营业部": 0.30,
+    "吉林营业部": 0.18,
+    "沈阳营业部": 0.16,
+    "大连营业部": 0.14,
+    "哈尔滨营业部": 0.12,
+    "北京营业部": 0.10,
 }
 BROKERS_PER_BRANCH = 5
-STATUS = {"existing": "现有客户", "potential": "潜在客户", "lost": "流失客户", "non_company": "非公司客户"}
-RISK = {"conservative": "保守型", "cautious": "稳健型", "balanced": "平衡型", "growth": "成长型", "aggressive": "进取型"}
-PRODUCTS = {"沪铜": 0.16, "螺纹钢": 0.18, "豆粕": 0.14, "玉米": 0.10, "白糖": 0.10, "棉花": 0.08, "股指期货": 0.16, "天然橡胶": 0.08}
+STATUS = {
+    "existing": "现有客户",
+    "potential": "潜在客户",
+    "lost": "流失客户",
+    "non_company": "非公司客户",
+}
+RISK = {
+    "conservative": "保守型",
+    "cautious": "稳健型",
+    "balanced": "平衡型",
+    "growth": "成长型",
+    "aggressive": "进取型",
+}
+PRODUCTS = {
+    "沪铜": 0.16,
+    "螺纹钢": 0.18,
+    "豆粕": 0.14,
+    "玉米": 0.10,
+    "白糖": 0.10,
+    "棉花": 0.08,
+    "股指期货": 0.16,
+    "天然橡胶": 0.08,
+}
 CONTACT_TYPES = {"callback": "回访", "investor_education": "投资者教育"}
 CONTACT_CHANNELS = {"phone": "电话", "onsite": "现场", "online": "网络"}
 DEPARTMENTS = {"customer_service": "客服部", "branch": "营业部", "compliance": "合规部"}
-COMPLAINT_CHANNELS = {"phone": "电话", "branch": "营业部柜台", "online": "网站/邮件", "letter": "信函"}
+COMPLAINT_CHANNELS = {
+    "phone": "电话",
+    "branch": "营业部柜台",
+    "online": "网站/邮件",
+    "letter": "信函",
+}
 COMPLAINT_CATEGORIES = {
-    "trading_system": "交易系统", "settlement": "结算", "fees": "手续费",
-    "service_attitude": "服务态度", "research_info": "研究资讯", "account": "开户与账户",
+    "trading_system": "交易系统",
+    "settlement": "结算",
+    "fees": "手续费",
+    "service_attitude": "服务态度",
+    "research_info": "研究资讯",
+    "account": "开户与账户",
 }
 # the vital few: trading-system faults and fees bring most complaints (shares in COMPLAINT_CATEGORIES order)
 COMPLAINT_SHARES = [0.42, 0.15, 0.30, 0.06, 0.03, 0.04]
-RESOLUTIONS = {"on_the_spot": "当场解决", "later": "事后解决", "compensated": "补偿", "unresolved": "未解决"}
+RESOLUTIONS = {
+    "on_the_spot": "当场解决",
+    "later": "事后解决",
+    "compensated": "补偿",
+    "unresolved": "未解决",
+}
 
 CLIENTS = Table(
-    "clients", "客户：每行一位客户（含潜在、流失和非公司客户）", "Clients: one row per client, including potential, lost and non-company ones",
+    "clients",
+    "客户：每行一位客户（含潜在、流失和非公司客户）",
+    "Clients: one row per client, including potential, lost and non-company ones",
     (
         Field("client_id", "string", "客户编号", "Client id", unique=True),
-        Field("branch", "string", "所属营业部", "Branch (sales office) the client belongs to", enum={b: b for b in BRANCHES}),
-        Field("broker_id", "string", "负责的经纪人编号；非公司客户为空", "Id of the broker in charge; empty for non-company clients", required=False),
+        Field(
+            "branch",
+            "string",
+            "所属营业部",
+            "Branch (sales office) the client belongs to",
+            enum={b: b for b in BRANCHES},
+        ),
+        Field(
+            "broker_id",
+            "string",
+            "负责的经纪人编号；非公司客户为空",
+            "Id of the broker in charge; empty for non-company clients",
+            required=False,
+        ),
         Field("status", "string", "客户状态", "Client status", enum=STATUS),
-        Field("opened_on", "date", "开户日期；未开户为空", "Account opening date; empty if never opened", required=False),
-        Field("closed_on", "date", "销户（流失）日期；仍在的客户为空", "Date the account was closed (client lost); empty if still open", required=False),
+        Field(
+            "opened_on",
+            "date",
+            "开户日期；未开户为空",
+            "Account opening date; empty if never opened",
+            required=False,
+        ),
+        Field(
+            "closed_on",
+            "date",
+            "销户（流失）日期；仍在的客户为空",
+            "Date the account was closed (client lost); empty if still open",
+            required=False,
+        ),
         Field("birthday", "date", "生日", "Birthday"),
-        Field("risk_profile", "string", "风险承受类型", "Risk profile from the suitability questionnaire", enum=RISK, ordered=True),
+        Field(
+            "risk_profile",
+            "string",
+            "风险承受类型",
+            "Risk profile from the suitability questionnaire",
+            enum=RISK,
+            ordered=True,
+        ),
     ),
     primary_key=("client_id",),
 )
 EQUITY = Table(
-    "monthly_equity", "月末客户权益：每行一个客户一个月（2013 年在册账户）", "Month-end account equity: one row per client and month (accounts open in 2013)",
+    "monthly_equity",
+    "月末客户权益：每行一个客户一个月（2013 年在册账户）",
+    "Month-end account equity: one row per client and month (accounts open in 2013)",
     (
         Field("client_id", "string", "客户编号", "Client id"),
         Field("month", "date", "月份（当月第一天）", "Month (its first day)"),
-        Field("equity_yuan", "number", "月末账户权益", "Account equity at the end of the month", unit="CNY", minimum=0),
+        Field(
+            "equity_yuan",
+            "number",
+            "月末账户权益",
+            "Account equity at the end of the month",
+            unit="CNY",
+            minimum=0,
+        ),
     ),
     primary_key=("client_id", "month"),
     foreign_keys=(ForeignKey("client_id", "clients", "client_id"),),
 )
 TRADES = Table(
-    "trades", "成交：每行一笔成交（2013 年）", "Trades: one row per trade (2013)",
+    "trades",
+    "成交：每行一笔成交（2013 年）",
+    "Trades: one row per trade (2013)",
     (
         Field("trade_id", "string", "成交编号", "Trade id", unique=True),
         Field("client_id", "string", "客户编号", "Client id"),
         Field("traded_on", "date", "成交日期", "Trade date"),
         Field("product", "string", "期货品种", "Futures product", enum={p: p for p in PRODUCTS}),
         Field("lots", "integer", "成交手数", "Number of contracts (lots)", unit="lot", minimum=1),
-        Field("commission_yuan", "number", "公司收取的手续费", "Commission the firm earned on the trade", unit="CNY", minimum=0),
+        Field(
+            "commission_yuan",
+            "number",
+            "公司收取的手续费",
+            "Commission the firm earned on the trade",
+            unit="CNY",
+            minimum=0,
+        ),
     ),
     primary_key=("trade_id",),
     foreign_keys=(ForeignKey("client_id", "clients", "client_id"),),
 )
 CONTACTS = Table(
-    "service_contacts", "服务接触：每行一次回访或一次投资者教育活动参与（2013 年）", "Service contacts: one row per callback or investor-education attendance (2013)",
+    "service_contacts",
+    "服务接触：每行一次回访或一次投资者教育活动参与（2013 年）",
+    "Service contacts: one row per callback or investor-education attendance (2013)",
     (
         Field("contact_id", "string", "接触编号", "Contact id", unique=True),
         Field("client_id", "string", "客户编号", "Client id"),
         Field("contact_type", "string", "接触类型", "Kind of contact", enum=CONTACT_TYPES),
         Field("contacted_on", "date", "日期", "Date"),
         Field("channel", "string", "方式", "Channel", enum=CONTACT_CHANNELS),
-        Field("department", "string", "执行部门", "Department that made the contact", enum=DEPARTMENTS),
+        Field(
+            "department", "string", "执行部门", "Department that made the contact", enum=DEPARTMENTS
+        ),
     ),
     primary_key=("contact_id",),
     foreign_keys=(ForeignKey("client_id", "clients", "client_id"),),
 )
 COMPLAINTS = Table(
-    "complaints", "投诉：每行一件客户投诉（2013 年）", "Complaints: one row per client complaint (2013)",
+    "complaints",
+    "投诉：每行一件客户投诉（2013 年）",
+    "Complaints: one row per client complaint (2013)",
     (
         Field("complaint_id", "string", "投诉编号", "Complaint id", unique=True),
         Field("client_id", "string", "客户编号", "Client id"),
-        Field("channel", "string", "投诉渠道", "Channel the complaint came in by", enum=COMPLAINT_CHANNELS),
+        Field(
+            "channel",
+            "string",
+            "投诉渠道",
+            "Channel the complaint came in by",
+            enum=COMPLAINT_CHANNELS,
+        ),
         Field("category", "string", "投诉类别", "Complaint category", enum=COMPLAINT_CATEGORIES),
         Field("handled_by", "string", "处理部门", "Department that handled it", enum=DEPARTMENTS),
         Field("received_at", "datetime", "收到时间", "Time received"),
-        Field("first_response_at", "datetime", "首次答复时间", "Time of the first response to the client"),
-        Field("closed_at", "datetime", "结案时间；未结案为空", "Time closed; empty while still open", required=False),
-        Field("resolution", "string", "处理结果；未结案为空", "Outcome; empty while still open", enum=RESOLUTIONS, required=False),
-        Field("satisfaction", "integer", "回访满意度 1–5；未回访为空", "Satisfaction score 1–5 at the follow-up; empty if not surveyed", required=False, minimum=1, maximum=5),
+        Field(
+            "first_response_at",
+            "datetime",
+            "首次答复时间",
+            "Time of the first response to the client",
+        ),
+        Field(
+            "closed_at",
+            "datetime",
+            "结案时间；未结案为空",
+            "Time closed; empty while still open",
+            required=False,
+        ),
+        Field(
+            "resolution",
+            "string",
+            "处理结果；未结案为空",
+            "Outcome; empty while still open",
+            enum=RESOLUTIONS,
+            required=False,
+        ),
+        Field(
+            "satisfaction",
+            "integer",
+            "回访满意度 1–5；未回访为空",
+            "Satisfaction score 1–5 at the follow-up; empty if not surveyed",
+            required=False,
+            minimum=1,
+            maximum=5,
+        ),
     ),
     primary_key=("complaint_id",),
     foreign_keys=(ForeignKey("client_id", "clients", "client_id"),),
@@ -113,28 +246,42 @@ COMPLAINTS = Table(
 
 FIGURES = (
     Figure(
-        "commission_top20_share", "前 20% 客户贡献的手续费占比", "Share of commission from the top 20% of clients",
-        "0.80", "± 0.03", "seed 000, case 1, remedy 2(4) (Pareto's 80/20 rule)",
+        "commission_top20_share",
+        "前 20% 客户贡献的手续费占比",
+        "Share of commission from the top 20% of clients",
+        "0.80",
+        "± 0.03",
+        "seed 000, case 1, remedy 2(4) (Pareto's 80/20 rule)",
         "2013 commission summed per client over trades; clients ranked; share of the top 20% (rounded up) of clients who traded",
         f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f}: each student's own share, at random in this range",
     ),
     Figure(
-        "five_year_retention", "开户五年后仍在的客户比例", "Share of accounts still open five years after opening",
-        "0.50", "± 0.05", "seed 001, customer retention: a typical firm loses 50% of its customers in 5 years",
+        "five_year_retention",
+        "开户五年后仍在的客户比例",
+        "Share of accounts still open five years after opening",
+        "0.50",
+        "± 0.05",
+        "seed 001, customer retention: a typical firm loses 50% of its customers in 5 years",
         "clients opened 2004–2008; share whose closed_on is empty or later than opened_on + 5 years",
         f"{FIVE_YEAR_RETENTION.low:.2f}–{FIVE_YEAR_RETENTION.high:.2f}: each student's own retention, at random in this range "
         "(yearly churn about 11%–15%)",
     ),
     Figure(
-        "callback_gap", "回访集中于新开户客户", "Callbacks reach almost only newly opened accounts",
-        "callback rate of accounts opened in 2013 ≥ 0.75; of older open accounts ≤ 0.10", "as stated",
+        "callback_gap",
+        "回访集中于新开户客户",
+        "Callbacks reach almost only newly opened accounts",
+        "callback rate of accounts opened in 2013 ≥ 0.75; of older open accounts ≤ 0.10",
+        "as stated",
         "seed 000, case 1, problems: coverage narrow and undifferentiated (callbacks)",
         "share of clients with at least one callback in 2013, by opening year",
         "as stated in every variant; the rates vary from student to student by chance",
     ),
     Figure(
-        "education_gap", "投资者教育覆盖不到潜在客户", "Investor education misses potential clients",
-        "attendance of existing clients ≥ 5 × that of potential clients", "as stated",
+        "education_gap",
+        "投资者教育覆盖不到潜在客户",
+        "Investor education misses potential clients",
+        "attendance of existing clients ≥ 5 × that of potential clients",
+        "as stated",
         "seed 000, case 1, problems: coverage narrow and undifferentiated (investor education)",
         "share of clients with at least one investor-education contact in 2013, by status",
         "as stated in every variant; the rates vary from student to student by chance",
@@ -142,7 +289,9 @@ FIGURES = (
 )
 
 
-def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) -> dict[str, pd.DataFrame]:
+def generate(
+    rng: np.random.Generator, n_customers: int, variant: bool = False
+) -> dict[str, pd.DataFrame]:
     """All tables of the futures-broker case for ``n_customers`` client records.
 
     ``variant``: a student's data, whose top-20% share, retention and complaint mix are drawn
@@ -162,8 +311,11 @@ def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) 
     contacts = _service_contacts(rng, clients)
     complaints = _complaints(rng, clients, in_2013, complaint_shares)
     return {
-        "clients": clients, "monthly_equity": equity, "trades": trades,
-        "service_contacts": contacts, "complaints": complaints,
+        "clients": clients,
+        "monthly_equity": equity,
+        "trades": trades,
+        "service_contacts": contacts,
+        "complaints": complaints,
     }
 
 
@@ -174,9 +326,13 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
     years = np.arange(FIRST_OPENING_YEAR, 2014)
     year_weights = np.linspace(1.0, 2.2, len(years))
     opening_year = rng.choice(years, size=n, p=year_weights / year_weights.sum())
-    opened_on = (opening_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, n) * draw.DAY
+    opened_on = (opening_year - 1970).astype("datetime64[Y]").astype(
+        "datetime64[D]"
+    ) + rng.integers(0, 365, n) * draw.DAY
     opened_on = draw.weekday(opened_on)
-    survival = draw.stratified_uniform(rng, opening_year * 2 + opened)  # exact share per cohort of accounts
+    survival = draw.stratified_uniform(
+        rng, opening_year * 2 + opened
+    )  # exact share per cohort of accounts
     # exponential lifetimes with P(still open after 5 years) = retention, exactly so in each cohort
     lifetime_days = np.log(survival) * 5.0 / np.log(retention) * 365.25
     closed_on = draw.weekday(opened_on + np.ceil(lifetime_days).astype("int64") * draw.DAY)
@@ -185,24 +341,41 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
     status = np.select([lost, opened, kind == 1], [2, 0, 1], 3)  # codes in STATUS order
     branch = draw.pick(rng, BRANCHES, n)
     # brokers B101..B105 work at the first branch, B201..B205 at the second, …
-    brokers = np.array([f"B{b + 1}{k + 1:02d}" for b in range(len(BRANCHES)) for k in range(BROKERS_PER_BRANCH)], dtype="S")
+    brokers = np.array(
+        [f"B{b + 1}{k + 1:02d}" for b in range(len(BRANCHES)) for k in range(BROKERS_PER_BRANCH)],
+        dtype="S",
+    )
     broker_id = brokers[branch.codes * BROKERS_PER_BRANCH + rng.integers(0, BROKERS_PER_BRANCH, n)]
     age_days = rng.integers(22 * 365, 66 * 365, n)
     birthday = np.datetime64(YEAR_END) - age_days * draw.DAY
-    risk = draw.pick(rng, {"conservative": 0.12, "cautious": 0.25, "balanced": 0.30, "growth": 0.22, "aggressive": 0.11}, n)
+    risk = draw.pick(
+        rng,
+        {
+            "conservative": 0.12,
+            "cautious": 0.25,
+            "balanced": 0.30,
+            "growth": 0.22,
+            "aggressive": 0.11,
+        },
+        n,
+    )
     # trading intensity: lognormal, a little higher for risk-seeking clients
     weight = rng.lognormal(0.0, COMMISSION_SIGMA, n) * (1 + 0.1 * risk.codes)
 
-    clients = draw.frame({
-        "client_id": draw.ids("C", n),
-        "branch": branch,
-        "broker_id": draw.text(broker_id, present=status != 3),
-        "status": pd.Categorical.from_codes(status, categories=list(STATUS)),
-        "opened_on": pd.Series(opened_on).where(opened),
-        "closed_on": pd.Series(closed_on).where(lost),
-        "birthday": birthday,
-        "risk_profile": pd.Categorical.from_codes(risk.codes, categories=list(RISK), ordered=True),
-    })
+    clients = draw.frame(
+        {
+            "client_id": draw.ids("C", n),
+            "branch": branch,
+            "broker_id": draw.text(broker_id, present=status != 3),
+            "status": pd.Categorical.from_codes(status, categories=list(STATUS)),
+            "opened_on": pd.Series(opened_on).where(opened),
+            "closed_on": pd.Series(closed_on).where(lost),
+            "birthday": birthday,
+            "risk_profile": pd.Categorical.from_codes(
+                risk.codes, categories=list(RISK), ordered=True
+            ),
+        }
+    )
     return clients, weight
 
 
@@ -213,7 +386,9 @@ def _months_open_in_2013(clients: pd.DataFrame) -> pd.DataFrame:
     start, end = np.datetime64(YEAR_START), np.datetime64(YEAR_END)
     active = ~np.isnat(opened) & (opened <= end) & (np.isnat(closed) | (closed >= start))
     first = np.where(opened < start, 0, opened.astype("datetime64[M]").astype(int) % 12)
-    last = np.where(np.isnat(closed) | (closed > end), 11, closed.astype("datetime64[M]").astype(int) % 12)
+    last = np.where(
+        np.isnat(closed) | (closed > end), 11, closed.astype("datetime64[M]").astype(int) % 12
+    )
     index = np.flatnonzero(active)
     return pd.DataFrame({"client": index, "first": first[index], "last": last[index]})
 
@@ -225,50 +400,70 @@ def _monthly_equity(rng, clients, weight, in_2013) -> pd.DataFrame:
     month = in_2013["first"].to_numpy()[owner] + draw.rank_within(owner)
     base = 60_000 * weight[client] ** 0.8
     equity = base * rng.lognormal(0, 0.15, len(owner))
-    return draw.frame({
-        "client_id": draw.ids("C", len(clients))[client],
-        "month": np.datetime64("2013-01", "M") + month.astype("timedelta64[M]"),
-        "equity_yuan": draw.money(equity),
-    }).astype({"month": "datetime64[s]"})
+    return draw.frame(
+        {
+            "client_id": draw.ids("C", len(clients))[client],
+            "month": np.datetime64("2013-01", "M") + month.astype("timedelta64[M]"),
+            "equity_yuan": draw.money(equity),
+        }
+    ).astype({"month": "datetime64[s]"})
 
 
 def _trades(rng, clients, weight, in_2013) -> pd.DataFrame:
     client = in_2013["client"].to_numpy()
     w = weight[client]
     months = (in_2013["last"] - in_2013["first"] + 1).to_numpy()
-    counts = 1 + rng.poisson(np.minimum(40, 2.0 * w ** 0.7) * months / 12)
+    counts = 1 + rng.poisson(np.minimum(40, 2.0 * w**0.7) * months / 12)
     owner = draw.repeat_owners(counts)
     owner_client = client[owner]
-    first_day = np.datetime64("2013-01", "M") + in_2013["first"].to_numpy()[owner].astype("timedelta64[M]")
-    last_day = np.datetime64("2013-01", "M") + (in_2013["last"].to_numpy()[owner] + 1).astype("timedelta64[M]")
+    first_day = np.datetime64("2013-01", "M") + in_2013["first"].to_numpy()[owner].astype(
+        "timedelta64[M]"
+    )
+    last_day = np.datetime64("2013-01", "M") + (in_2013["last"].to_numpy()[owner] + 1).astype(
+        "timedelta64[M]"
+    )
     span = (last_day.astype("datetime64[D]") - first_day.astype("datetime64[D]")) // draw.DAY
-    traded_on = draw.weekday(first_day.astype("datetime64[D]") + (rng.random(len(owner)) * span).astype("int64") * draw.DAY)
+    traded_on = draw.weekday(
+        first_day.astype("datetime64[D]")
+        + (rng.random(len(owner)) * span).astype("int64") * draw.DAY
+    )
     share = rng.gamma(4.0, 0.25, len(owner))  # each trade's part of the client's year
     share /= np.bincount(owner, weights=share)[owner]
     commission = 6_000 * w[owner] * share
     lots = np.maximum(1, np.round(commission / rng.uniform(8, 15, len(owner)))).astype("int64")
     order = np.lexsort((traded_on, owner))
-    trades = draw.frame({
-        "client_id": draw.ids("C", len(clients))[owner_client],
-        "traded_on": traded_on,
-        "product": draw.pick(rng, PRODUCTS, len(owner)),
-        "lots": lots,
-        "commission_yuan": draw.money(np.maximum(commission, 1.0)),
-    }).iloc[order].reset_index(drop=True)
+    trades = (
+        draw.frame(
+            {
+                "client_id": draw.ids("C", len(clients))[owner_client],
+                "traded_on": traded_on,
+                "product": draw.pick(rng, PRODUCTS, len(owner)),
+                "lots": lots,
+                "commission_yuan": draw.money(np.maximum(commission, 1.0)),
+            }
+        )
+        .iloc[order]
+        .reset_index(drop=True)
+    )
     trades.insert(0, "trade_id", draw.ids("T", len(trades), width=6))
     return trades.astype({"traded_on": "datetime64[s]"})
 
 
 def _service_contacts(rng, clients) -> pd.DataFrame:
     n = len(clients)
-    status = clients["status"].cat.codes.to_numpy()  # STATUS order: existing, potential, lost, non_company
+    status = clients[
+        "status"
+    ].cat.codes.to_numpy()  # STATUS order: existing, potential, lost, non_company
     existing, potential = status == 0, status == 1
     opened = clients["opened_on"].to_numpy("datetime64[D]")
     new_account = ~np.isnat(opened) & (opened >= np.datetime64(YEAR_START))
-    callback_rate = np.select([new_account, existing & ~new_account, potential], [0.86, 0.03, 0.04], 0.0)
+    callback_rate = np.select(
+        [new_account, existing & ~new_account, potential], [0.86, 0.03, 0.04], 0.0
+    )
     has_callback = rng.random(n) < callback_rate
     callback_day = np.where(
-        new_account, opened + rng.integers(2, 15, n) * draw.DAY,
+        new_account,
+        opened + rng.integers(2, 15, n) * draw.DAY,
         draw.days_between(rng, YEAR_START, YEAR_END, n),
     )
     callback_day = draw.weekday(np.minimum(callback_day, np.datetime64(YEAR_END)))
@@ -282,17 +477,25 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
     client = np.concatenate([called, attended])
     day = np.concatenate([callback_day[called], sessions[session]])
     kind = np.repeat([0, 1], [len(called), len(attended)])
-    channel = np.concatenate([np.zeros(len(called), dtype=int), 1 + draw.codes(rng, [0.7, 0.3], len(attended))])
-    department = np.concatenate([np.where(potential[called], 1, 0), np.zeros(len(attended), dtype=int)])
+    channel = np.concatenate(
+        [np.zeros(len(called), dtype=int), 1 + draw.codes(rng, [0.7, 0.3], len(attended))]
+    )
+    department = np.concatenate(
+        [np.where(potential[called], 1, 0), np.zeros(len(attended), dtype=int)]
+    )
     order = np.lexsort((client, day))
-    return draw.frame({
-        "contact_id": draw.ids("S", len(order)),
-        "client_id": draw.ids("C", n)[client[order]],
-        "contact_type": pd.Categorical.from_codes(kind[order], categories=list(CONTACT_TYPES)),
-        "contacted_on": day[order].astype("datetime64[s]"),
-        "channel": pd.Categorical.from_codes(channel[order], categories=list(CONTACT_CHANNELS)),
-        "department": pd.Categorical.from_codes(department[order], categories=list(DEPARTMENTS)),
-    })
+    return draw.frame(
+        {
+            "contact_id": draw.ids("S", len(order)),
+            "client_id": draw.ids("C", n)[client[order]],
+            "contact_type": pd.Categorical.from_codes(kind[order], categories=list(CONTACT_TYPES)),
+            "contacted_on": day[order].astype("datetime64[s]"),
+            "channel": pd.Categorical.from_codes(channel[order], categories=list(CONTACT_CHANNELS)),
+            "department": pd.Categorical.from_codes(
+                department[order], categories=list(DEPARTMENTS)
+            ),
+        }
+    )
 
 
 def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
@@ -301,84 +504,169 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
     client = np.repeat(pool, complaints_count)
     n = len(client)
     channel = draw.pick(rng, {"phone": 0.45, "branch": 0.30, "online": 0.18, "letter": 0.07}, n)
-    category = pd.Categorical.from_codes(draw.codes_in_shares(rng, category_shares, n), categories=list(COMPLAINT_CATEGORIES))
+    category = pd.Categorical.from_codes(
+        draw.codes_in_shares(rng, category_shares, n), categories=list(COMPLAINT_CATEGORIES)
+    )
     # who handles it depends on how it came in: the counter's complaints stay at the branch, letters
     # reach head office and mostly compliance (rows: channel as above; columns: branch, compliance, customer_service)
     handled_by = pd.Categorical.from_codes(
-        draw.codes_by_group(rng, channel.codes, np.array([
-            [0.45, 0.30, 0.25], [0.70, 0.20, 0.10], [0.20, 0.45, 0.35], [0.10, 0.65, 0.25],
-        ])),
+        draw.codes_by_group(
+            rng,
+            channel.codes,
+            np.array(
+                [
+                    [0.45, 0.30, 0.25],
+                    [0.70, 0.20, 0.10],
+                    [0.20, 0.45, 0.35],
+                    [0.10, 0.65, 0.25],
+                ]
+            ),
+        ),
         categories=["branch", "compliance", "customer_service"],
     )
     # complaints of the last days of December may still be open at year end
-    received = draw.times_on(rng, draw.weekday(draw.days_between(rng, YEAR_START, "2013-12-27", n)), 8, 18)
+    received = draw.times_on(
+        rng, draw.weekday(draw.days_between(rng, YEAR_START, "2013-12-27", n)), 8, 18
+    )
     # branches answer fast but keep no record; compliance, the formal owner, is slowest
-    median_hours = np.array([2.0, 20.0, 5.0])[pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"]).codes]
-    median_hours = median_hours * np.where(np.asarray(channel) == "letter", 4.0, 1.0)  # letters wait for the post
+    median_hours = np.array([2.0, 20.0, 5.0])[
+        pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"]).codes
+    ]
+    median_hours = median_hours * np.where(
+        np.asarray(channel) == "letter", 4.0, 1.0
+    )  # letters wait for the post
     response_hours = rng.lognormal(np.log(median_hours), 0.8)
     resolve_hours = response_hours + rng.lognormal(np.log(30), 1.1, n)
     # a few turn into disputes that take one to four months: those of the autumn are still open at year end
     resolve_hours += np.where(rng.random(n) < 0.04, rng.uniform(30, 120, n) * 24, 0.0)
     # a branch fixes some complaints made by phone or at its counter on the spot, within the hour
-    spot = (np.asarray(handled_by) == "branch") & np.isin(np.asarray(channel), ["phone", "branch"]) & (rng.random(n) < 0.4)
+    spot = (
+        (np.asarray(handled_by) == "branch")
+        & np.isin(np.asarray(channel), ["phone", "branch"])
+        & (rng.random(n) < 0.4)
+    )
     response_hours = np.where(spot, rng.lognormal(np.log(0.3), 0.5, n), response_hours)
-    resolve_hours = np.where(spot, response_hours + rng.lognormal(np.log(0.4), 0.5, n), resolve_hours)
+    resolve_hours = np.where(
+        spot, response_hours + rng.lognormal(np.log(0.4), 0.5, n), resolve_hours
+    )
     first_response = draw.hours_after(received, response_hours)
     closed = draw.hours_after(received, resolve_hours)
     still_open = closed > np.datetime64("2013-12-31T23:59:59")
     resolution_codes = np.where(spot, 0, draw.codes(rng, [0.0, 0.7, 0.15, 0.15], n))
     resolution = pd.Categorical.from_codes(resolution_codes, categories=list(RESOLUTIONS))
-    score = 4.7 - 0.7 * np.log10(1 + response_hours) - 1.6 * (resolution_codes == 3) + rng.normal(0, 0.6, n)
+    score = (
+        4.7
+        - 0.7 * np.log10(1 + response_hours)
+        - 1.6 * (resolution_codes == 3)
+        + rng.normal(0, 0.6, n)
+    )
     surveyed = (rng.random(n) < 0.7) & ~still_open
     order = np.argsort(received, kind="stable")
-    complaints = draw.frame({
-        "client_id": draw.ids("C", len(clients))[client],
-        "channel": channel,
-        "category": category,
-        "handled_by": pd.Categorical(np.asarray(handled_by), categories=list(DEPARTMENTS)),
-        "received_at": received,
-        "first_response_at": first_response,
-        "closed_at": pd.Series(closed).where(~still_open),
-        "resolution": pd.Series(resolution).where(~still_open),
-        "satisfaction": pd.Series(np.clip(np.round(score), 1, 5).astype("int64")).where(surveyed).astype("Int64"),
-    }).iloc[order].reset_index(drop=True)
+    complaints = (
+        draw.frame(
+            {
+                "client_id": draw.ids("C", len(clients))[client],
+                "channel": channel,
+                "category": category,
+                "handled_by": pd.Categorical(np.asarray(handled_by), categories=list(DEPARTMENTS)),
+                "received_at": received,
+                "first_response_at": first_response,
+                "closed_at": pd.Series(closed).where(~still_open),
+                "resolution": pd.Series(resolution).where(~still_open),
+                "satisfaction": pd.Series(np.clip(np.round(score), 1, 5).astype("int64"))
+                .where(surveyed)
+                .astype("Int64"),
+            }
+        )
+        .iloc[order]
+        .reset_index(drop=True)
+    )
     complaints.insert(0, "complaint_id", draw.ids("K", len(complaints)))
     return complaints
 
 
 LESSONS = (
-    Lesson("commission_80_20", "约两成客户带来约八成佣金", "About a fifth of clients bring about four-fifths of commission",
-           "notebook 01 §2.4–2.6, §2.8; segmentation 2.1–2.2",
-           f"the top 20% of clients who traded hold 0.75–0.85 of 2013 commission (each student's own share, "
-           f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f})"),
-    Lesson("core_clients_lost", "有的核心客户已经流失", "Some core clients are already lost",
-           "notebook 01 §2.7, §5 question 5", "at least 4% of the top-20% clients have status lost"),
-    Lesson("older_cohorts_keep_fewer", "开户越早，留下的账户越少", "The older the cohort, the fewer accounts remain",
-           "loyalty 2 (retention_by_cohort)",
-           "share still open at 2013-12-31 is lower for each opening year than for the year three later, "
-           "and at least 0.3 lower for 2004 than for 2012"),
-    Lesson("yearly_churn", "每年约有一成多的账户流失", "Roughly one account in eight closes each year",
-           "loyalty 2 (churn_2013) and 8", "of the accounts open on 2013-01-01, 0.08–0.20 closed during 2013"),
-    Lesson("callbacks_only_new_accounts", "回访几乎只给新开户客户", "Callbacks reach almost only new accounts",
-           "notebook 01 §3.5, §3.8, §5 question 4",
-           "callback reach ≥ 0.75 for accounts opened in 2013, ≤ 0.10 for older open accounts and ≤ 0.15 for "
-           "core clients whose accounts date from 2012 or earlier"),
-    Lesson("education_misses_prospects", "投资者教育漏掉了潜在客户", "Investor education misses prospects",
-           "notebook 01 §3.3", "existing clients attend at least 5 × as often as potential clients"),
-    Lesson("compliance_answers_slowest", "合规部答复最慢，营业部最快", "Compliance answers slowest, branches fastest",
-           "notebook 01 §4.3, §4.5, §5 question 1",
-           "median hours to first response at compliance ≥ 3 × at branches; compliance has the largest share over 24 h"),
-    Lesson("letters_answered_slowest", "信函投诉等得最久", "Letters wait longest for an answer",
-           "notebook 01 §4.4; complaints 1.1 and 5", "letter has the highest median hours to first response of the four channels"),
-    Lesson("futures_complaints_vital_few", "投诉集中在少数几类", "A vital few categories bring most complaints",
-           "case §3.3 (record and analyse each complaint's cause); the method of complaints 2.1",
-           "the two largest of the six categories hold ≥ 0.60 of complaints and at most three reach 0.80 "
-           "(trading system and fees usually lead; their order and the shares vary by student)"),
-    Lesson("slow_answers_less_satisfied", "答复越慢越不满意", "Slower answers, lower satisfaction",
-           "notebook 01 §4.8; complaints 4.1 and 5",
-           "mean follow-up satisfaction of complaints answered within 4 h is at least 0.2 above those answered after 24 h"),
-    Lesson("unresolved_least_satisfied", "未解决的投诉满意度最低", "Unresolved complaints are scored lowest",
-           "notebook 01 §4.7", "unresolved has the lowest mean satisfaction of the outcomes"),
+    Lesson(
+        "commission_80_20",
+        "约两成客户带来约八成佣金",
+        "About a fifth of clients bring about four-fifths of commission",
+        "notebook 01 §2.4–2.6, §2.8; segmentation 2.1–2.2",
+        f"the top 20% of clients who traded hold 0.75–0.85 of 2013 commission (each student's own share, "
+        f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f})",
+    ),
+    Lesson(
+        "core_clients_lost",
+        "有的核心客户已经流失",
+        "Some core clients are already lost",
+        "notebook 01 §2.7, §5 question 5",
+        "at least 4% of the top-20% clients have status lost",
+    ),
+    Lesson(
+        "older_cohorts_keep_fewer",
+        "开户越早，留下的账户越少",
+        "The older the cohort, the fewer accounts remain",
+        "loyalty 2 (retention_by_cohort)",
+        "share still open at 2013-12-31 is lower for each opening year than for the year three later, "
+        "and at least 0.3 lower for 2004 than for 2012",
+    ),
+    Lesson(
+        "yearly_churn",
+        "每年约有一成多的账户流失",
+        "Roughly one account in eight closes each year",
+        "loyalty 2 (churn_2013) and 8",
+        "of the accounts open on 2013-01-01, 0.08–0.20 closed during 2013",
+    ),
+    Lesson(
+        "callbacks_only_new_accounts",
+        "回访几乎只给新开户客户",
+        "Callbacks reach almost only new accounts",
+        "notebook 01 §3.5, §3.8, §5 question 4",
+        "callback reach ≥ 0.75 for accounts opened in 2013, ≤ 0.10 for older open accounts and ≤ 0.15 for "
+        "core clients whose accounts date from 2012 or earlier",
+    ),
+    Lesson(
+        "education_misses_prospects",
+        "投资者教育漏掉了潜在客户",
+        "Investor education misses prospects",
+        "notebook 01 §3.3",
+        "existing clients attend at least 5 × as often as potential clients",
+    ),
+    Lesson(
+        "compliance_answers_slowest",
+        "合规部答复最慢，营业部最快",
+        "Compliance answers slowest, branches fastest",
+        "notebook 01 §4.3, §4.5, §5 question 1",
+        "median hours to first response at compliance ≥ 3 × at branches; compliance has the largest share over 24 h",
+    ),
+    Lesson(
+        "letters_answered_slowest",
+        "信函投诉等得最久",
+        "Letters wait longest for an answer",
+        "notebook 01 §4.4; complaints 1.1 and 5",
+        "letter has the highest median hours to first response of the four channels",
+    ),
+    Lesson(
+        "futures_complaints_vital_few",
+        "投诉集中在少数几类",
+        "A vital few categories bring most complaints",
+        "case §3.3 (record and analyse each complaint's cause); the method of complaints 2.1",
+        "the two largest of the six categories hold ≥ 0.60 of complaints and at most three reach 0.80 "
+        "(trading system and fees usually lead; their order and the shares vary by student)",
+    ),
+    Lesson(
+        "slow_answers_less_satisfied",
+        "答复越慢越不满意",
+        "Slower answers, lower satisfaction",
+        "notebook 01 §4.8; complaints 4.1 and 5",
+        "mean follow-up satisfaction of complaints answered within 4 h is at least 0.2 above those answered after 24 h",
+    ),
+    Lesson(
+        "unresolved_least_satisfied",
+        "未解决的投诉满意度最低",
+        "Unresolved complaints are scored lowest",
+        "notebook 01 §4.7",
+        "unresolved has the lowest mean satisfaction of the outcomes",
+    ),
 )
 
 

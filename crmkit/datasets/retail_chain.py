@@ -19,27 +19,51 @@ from . import draw
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2012-01-01", "2012-12-31"
-STATES = {"potential": "潜在/目标客户", "first_time": "初次购买客户", "repeat": "重复购买客户", "loyal": "忠诚客户"}
+STATES = {
+    "potential": "潜在/目标客户",
+    "first_time": "初次购买客户",
+    "repeat": "重复购买客户",
+    "loyal": "忠诚客户",
+}
 STATE_WEIGHTS = np.array([0.36, 0.20, 0.29, 0.15])
 # seed 000, case 4, 2)(3): share of visits ending in a purchase, by state, with students' spread
-CONVERSION = tuple(Spread(rate, half, margin=0.001) for rate, half in [(0.06, 0.015), (0.15, 0.025), (0.50, 0.03), (0.50, 0.03)])
+CONVERSION = tuple(
+    Spread(rate, half, margin=0.001)
+    for rate, half in [(0.06, 0.015), (0.15, 0.025), (0.50, 0.03), (0.50, 0.03)]
+)
 VISITS_PER_YEAR = np.array([3.0, 4.0, 7.0, 11.0])
 # kit extension: shoppers on file who did not come in 2012, most of them prospects
 NEVER_CAME = Spread(0.10, 0.03, default=0.094, margin=0.002)
 NEVER_CAME_WEIGHTS = np.array([0.22, 0.12, 0.03, 0.01])  # relative chance by state
 GENDERS = {"female": "女", "male": "男"}
-INCOME_BANDS = {"below_2500": "2,500 元以下", "2500_4999": "2,500–4,999 元", "5000_7999": "5,000–7,999 元", "8000_plus": "8,000 元及以上"}
+INCOME_BANDS = {
+    "below_2500": "2,500 元以下",
+    "2500_4999": "2,500–4,999 元",
+    "5000_7999": "5,000–7,999 元",
+    "8000_plus": "8,000 元及以上",
+}
 CITIES = {"广州": 0.28, "深圳": 0.26, "上海": 0.24, "北京": 0.22}
 # the display order of the seed: cosmetics, skin care, beauty, hair care, fashion, medicine, tools, daily
 CATEGORIES = {
-    "cosmetics": "化妆品", "skin_care": "护肤品", "beauty": "美容用品", "hair_care": "护发用品",
-    "fashion": "时尚用品", "medicine": "药品", "makeup_tools": "饰品化妆工具", "feminine_daily": "女性日用品",
+    "cosmetics": "化妆品",
+    "skin_care": "护肤品",
+    "beauty": "美容用品",
+    "hair_care": "护发用品",
+    "fashion": "时尚用品",
+    "medicine": "药品",
+    "makeup_tools": "饰品化妆工具",
+    "feminine_daily": "女性日用品",
 }
 CATEGORY_PRICE = np.array([95, 120, 60, 45, 40, 35, 30, 25])
 CATEGORY_WEIGHTS_FEMALE = np.array([0.20, 0.22, 0.12, 0.12, 0.08, 0.08, 0.08, 0.10])
 CATEGORY_WEIGHTS_MALE = np.array([0.04, 0.22, 0.06, 0.24, 0.12, 0.20, 0.06, 0.06])
 DISTRICTS = {"prime": "一类商圈", "secondary": "二类商圈"}
-PROMOTION_TYPES = {"discount": "折扣", "bundle": "买赠/组合", "gift": "赠品", "member_points": "会员积分"}
+PROMOTION_TYPES = {
+    "discount": "折扣",
+    "bundle": "买赠/组合",
+    "gift": "赠品",
+    "member_points": "会员积分",
+}
 PROMOTIONS = [  # name, start, end, type, discount_rate
     ("新春美丽购", "2012-01-10", "2012-01-24", "discount", 0.85),
     ("三八女人节", "2012-03-01", "2012-03-08", "bundle", 0.80),
@@ -54,47 +78,92 @@ PROMOTIONS = [  # name, start, end, type, discount_rate
 N_STORES = 12
 
 SHOPPERS = Table(
-    "shoppers", "顾客：每行一位顾客，含状态（2012 年初）", "Shoppers: one row per shopper, with their state at the start of 2012",
+    "shoppers",
+    "顾客：每行一位顾客，含状态（2012 年初）",
+    "Shoppers: one row per shopper, with their state at the start of 2012",
     (
         Field("shopper_id", "string", "顾客编号", "Shopper id", unique=True),
         Field("gender", "string", "性别", "Gender", enum=GENDERS),
-        Field("age", "integer", "年龄（2012 年）", "Age in 2012", unit="year", minimum=15, maximum=80),
-        Field("income_band", "string", "月收入段", "Monthly income band", enum=INCOME_BANDS, ordered=True),
+        Field(
+            "age", "integer", "年龄（2012 年）", "Age in 2012", unit="year", minimum=15, maximum=80
+        ),
+        Field(
+            "income_band",
+            "string",
+            "月收入段",
+            "Monthly income band",
+            enum=INCOME_BANDS,
+            ordered=True,
+        ),
         Field("city", "string", "城市", "City", enum={c: c for c in CITIES}),
-        Field("state", "string", "客户状态（2012 年初）", "Customer state at the start of 2012", enum=STATES, ordered=True),
+        Field(
+            "state",
+            "string",
+            "客户状态（2012 年初）",
+            "Customer state at the start of 2012",
+            enum=STATES,
+            ordered=True,
+        ),
     ),
     primary_key=("shopper_id",),
 )
 STORES = Table(
-    "stores", "门店：每行一家店（本套件扩展）", "Stores: one row per store (kit extension)",
+    "stores",
+    "门店：每行一家店（本套件扩展）",
+    "Stores: one row per store (kit extension)",
     (
         Field("store_id", "string", "门店编号", "Store id", unique=True),
         Field("city", "string", "城市", "City", enum={c: c for c in CITIES}),
         Field("district", "string", "商圈类型", "Kind of shopping district", enum=DISTRICTS),
-        Field("shelf_height_m", "number", "货架高度", "Shelf height", unit="m", minimum=1.0, maximum=2.0),
+        Field(
+            "shelf_height_m",
+            "number",
+            "货架高度",
+            "Shelf height",
+            unit="m",
+            minimum=1.0,
+            maximum=2.0,
+        ),
     ),
     primary_key=("store_id",),
 )
 PROMOTIONS_TABLE = Table(
-    "promotions", "促销活动：每行一次活动（本套件扩展）", "Promotions: one row per campaign (kit extension)",
+    "promotions",
+    "促销活动：每行一次活动（本套件扩展）",
+    "Promotions: one row per campaign (kit extension)",
     (
         Field("promotion_id", "string", "活动编号", "Promotion id", unique=True),
         Field("name", "string", "活动名称", "Name of the campaign"),
         Field("starts_on", "date", "开始日期", "First day"),
         Field("ends_on", "date", "结束日期", "Last day"),
         Field("promotion_type", "string", "活动类型", "Kind of promotion", enum=PROMOTION_TYPES),
-        Field("discount_rate", "number", "折扣率（1.00 表示不打折）", "Price paid as a share of list price (1.00 = no discount)", minimum=0.5, maximum=1.0),
+        Field(
+            "discount_rate",
+            "number",
+            "折扣率（1.00 表示不打折）",
+            "Price paid as a share of list price (1.00 = no discount)",
+            minimum=0.5,
+            maximum=1.0,
+        ),
     ),
     primary_key=("promotion_id",),
 )
 VISITS = Table(
-    "visits", "到店：每行一次进店（2012 年）", "Store visits: one row per time a shopper came in (2012)",
+    "visits",
+    "到店：每行一次进店（2012 年）",
+    "Store visits: one row per time a shopper came in (2012)",
     (
         Field("visit_id", "string", "到店编号", "Visit id", unique=True),
         Field("shopper_id", "string", "顾客编号", "Shopper id"),
         Field("store_id", "string", "门店编号", "Store id"),
         Field("visited_on", "date", "日期", "Date"),
-        Field("promotion_id", "string", "当天进行的促销；无则为空", "Promotion running that day; empty if none", required=False),
+        Field(
+            "promotion_id",
+            "string",
+            "当天进行的促销；无则为空",
+            "Promotion running that day; empty if none",
+            required=False,
+        ),
         Field("purchased", "boolean", "这次到店是否购买", "Whether the visit ended in a purchase"),
     ),
     primary_key=("visit_id",),
@@ -105,7 +174,9 @@ VISITS = Table(
     ),
 )
 PURCHASES = Table(
-    "purchases", "购买明细：每行一次购买中的一个品类", "Purchases: one row per category bought in a visit",
+    "purchases",
+    "购买明细：每行一次购买中的一个品类",
+    "Purchases: one row per category bought in a visit",
     (
         Field("visit_id", "string", "到店编号", "Visit id"),
         Field("category", "string", "品类", "Category", enum=CATEGORIES),
@@ -116,31 +187,72 @@ PURCHASES = Table(
     foreign_keys=(ForeignKey("visit_id", "visits", "visit_id"),),
 )
 
-def _conversion_figure(key: str, state: str, zh: str, en: str, tolerance: str, measure: str) -> Figure:
+
+def _conversion_figure(
+    key: str, state: str, zh: str, en: str, tolerance: str, measure: str
+) -> Figure:
     spread = CONVERSION[list(STATES).index(state)]
     return Figure(
-        key, zh, en, f"{spread.value:.2f}", tolerance, "seed 000, case 4, 2)(3)", measure,
+        key,
+        zh,
+        en,
+        f"{spread.value:.2f}",
+        tolerance,
+        "seed 000, case 4, 2)(3)",
+        measure,
         f"{spread.low:.3f}–{spread.high:.3f}: each student's own rate, at random in this range",
     )
 
 
 FIGURES = (
-    _conversion_figure("conversion_potential", "potential", "潜在/目标客户的购买成功率", "Purchase conversion of potential shoppers",
-                       "± 0.01", "share of 2012 visits with purchased = true, shoppers in state potential"),
-    _conversion_figure("conversion_first_time", "first_time", "初次购买客户的购买成功率", "Purchase conversion of first-time buyers",
-                       "± 0.015", "as above, state first_time"),
-    _conversion_figure("conversion_repeat", "repeat", "重复购买客户的购买成功率", "Purchase conversion of repeat buyers",
-                       "± 0.02", "as above, state repeat"),
-    _conversion_figure("conversion_loyal", "loyal", "忠诚客户的购买成功率", "Purchase conversion of loyal customers",
-                       "± 0.02", "as above, state loyal"),
-    Figure("target_segment_value", "18–35 岁、月收入 2,500 元以上女性消费能力较强", "Women aged 18–35 earning over 2,500 yuan spend more",
-           "2012 spend per shopper ≥ 1.5 × that of all other shoppers", "as stated", "seed 000, case 4, 3)",
-           "purchases.amount_yuan summed per shopper (0 for none), mean in the segment against the rest",
-           "as stated in every variant; the ratio varies from student to student (about 2–3)"),
+    _conversion_figure(
+        "conversion_potential",
+        "potential",
+        "潜在/目标客户的购买成功率",
+        "Purchase conversion of potential shoppers",
+        "± 0.01",
+        "share of 2012 visits with purchased = true, shoppers in state potential",
+    ),
+    _conversion_figure(
+        "conversion_first_time",
+        "first_time",
+        "初次购买客户的购买成功率",
+        "Purchase conversion of first-time buyers",
+        "± 0.015",
+        "as above, state first_time",
+    ),
+    _conversion_figure(
+        "conversion_repeat",
+        "repeat",
+        "重复购买客户的购买成功率",
+        "Purchase conversion of repeat buyers",
+        "± 0.02",
+        "as above, state repeat",
+    ),
+    _conversion_figure(
+        "conversion_loyal",
+        "loyal",
+        "忠诚客户的购买成功率",
+        "Purchase conversion of loyal customers",
+        "± 0.02",
+        "as above, state loyal",
+    ),
+    Figure(
+        "target_segment_value",
+        "18–35 岁、月收入 2,500 元以上女性消费能力较强",
+        "Women aged 18–35 earning over 2,500 yuan spend more",
+        "2012 spend per shopper ≥ 1.5 × that of all other shoppers",
+        "as stated",
+        "seed 000, case 4, 3)",
+        "purchases.amount_yuan summed per shopper (0 for none), mean in the segment against the rest",
+        "as stated in every variant; the ratio varies from student to student (about 2–3)",
+    ),
 )
 
 
-def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) -> dict[str, pd.DataFrame]:
+def generate(
+    rng: np.random.Generator, n_customers: int, variant: bool = False
+) -> dict[str, pd.DataFrame]:
     """All tables of the retail case for ``n_customers`` shoppers.
 
     ``variant``: a student's data, whose conversion rates and share of shoppers who never came
@@ -155,38 +267,58 @@ def generate(rng: np.random.Generator, n_customers: int, variant: bool = False) 
     income = draw.codes(rng, [0.30, 0.35, 0.22, 0.13], n)
     target = female & (age >= 18) & (age <= 35) & (income >= 1)
     # the target segment is more often a regular customer
-    state = draw.codes_by_group(rng, np.where(target, 1, 0), np.array([STATE_WEIGHTS, [0.26, 0.18, 0.33, 0.23]]))
+    state = draw.codes_by_group(
+        rng, np.where(target, 1, 0), np.array([STATE_WEIGHTS, [0.26, 0.18, 0.33, 0.23]])
+    )
     shopper_ids = draw.ids("P", n)
     city = draw.pick(rng, CITIES, n)
-    shoppers = draw.frame({
-        "shopper_id": shopper_ids,
-        "gender": pd.Categorical(np.where(female, "female", "male"), categories=list(GENDERS)),
-        "age": age,
-        "income_band": pd.Categorical.from_codes(income, categories=list(INCOME_BANDS), ordered=True),
-        "city": city,
-        "state": pd.Categorical.from_codes(state, categories=list(STATES), ordered=True),
-    })
+    shoppers = draw.frame(
+        {
+            "shopper_id": shopper_ids,
+            "gender": pd.Categorical(np.where(female, "female", "male"), categories=list(GENDERS)),
+            "age": age,
+            "income_band": pd.Categorical.from_codes(
+                income, categories=list(INCOME_BANDS), ordered=True
+            ),
+            "city": city,
+            "state": pd.Categorical.from_codes(state, categories=list(STATES), ordered=True),
+        }
+    )
 
     store_city = np.repeat(np.arange(len(CITIES)), N_STORES // len(CITIES))
-    stores = draw.frame({
-        "store_id": draw.ids("W", N_STORES, width=3),
-        "city": pd.Categorical.from_codes(store_city, categories=list(CITIES)),
-        "district": pd.Categorical.from_codes(np.tile([0, 0, 1], len(CITIES)), categories=list(DISTRICTS)),
-        "shelf_height_m": np.full(N_STORES, 1.40),
-    })
-    promotions = draw.frame({
-        "promotion_id": draw.ids("PR", len(PROMOTIONS), width=2),
-        "name": [p[0] for p in PROMOTIONS],
-        "starts_on": np.array([p[1] for p in PROMOTIONS], dtype="datetime64[s]"),
-        "ends_on": np.array([p[2] for p in PROMOTIONS], dtype="datetime64[s]"),
-        "promotion_type": pd.Categorical([p[3] for p in PROMOTIONS], categories=list(PROMOTION_TYPES)),
-        "discount_rate": [p[4] for p in PROMOTIONS],
-    })
+    stores = draw.frame(
+        {
+            "store_id": draw.ids("W", N_STORES, width=3),
+            "city": pd.Categorical.from_codes(store_city, categories=list(CITIES)),
+            "district": pd.Categorical.from_codes(
+                np.tile([0, 0, 1], len(CITIES)), categories=list(DISTRICTS)
+            ),
+            "shelf_height_m": np.full(N_STORES, 1.40),
+        }
+    )
+    promotions = draw.frame(
+        {
+            "promotion_id": draw.ids("PR", len(PROMOTIONS), width=2),
+            "name": [p[0] for p in PROMOTIONS],
+            "starts_on": np.array([p[1] for p in PROMOTIONS], dtype="datetime64[s]"),
+            "ends_on": np.array([p[2] for p in PROMOTIONS], dtype="datetime64[s]"),
+            "promotion_type": pd.Categorical(
+                [p[3] for p in PROMOTIONS], categories=list(PROMOTION_TYPES)
+            ),
+            "discount_rate": [p[4] for p in PROMOTIONS],
+        }
+    )
     never_came = draw.exactly_k(rng, NEVER_CAME_WEIGHTS[state], int(round(never_came_share * n)))
     visits = _visits(rng, shopper_ids, city.codes, state, promotions, conversion, never_came)
     purchases = _purchases(rng, visits, female, target, promotions)
     visits = visits.drop(columns=["shopper"])
-    return {"shoppers": shoppers, "stores": stores, "promotions": promotions, "visits": visits, "purchases": purchases}
+    return {
+        "shoppers": shoppers,
+        "stores": stores,
+        "promotions": promotions,
+        "visits": visits,
+        "purchases": purchases,
+    }
 
 
 def _visits(rng, shopper_ids, city, state, promotions, conversion, never_came) -> pd.DataFrame:
@@ -199,12 +331,18 @@ def _visits(rng, shopper_ids, city, state, promotions, conversion, never_came) -
     ends = promotions["ends_on"].to_numpy("datetime64[D]")
     moved = rng.random(n) < 0.25
     which = rng.integers(0, len(starts), n)
-    promo_day = starts[which] + (rng.random(n) * ((ends[which] - starts[which]) // draw.DAY + 1)).astype("int64") * draw.DAY
+    promo_day = (
+        starts[which]
+        + (rng.random(n) * ((ends[which] - starts[which]) // draw.DAY + 1)).astype("int64")
+        * draw.DAY
+    )
     day = np.where(moved, promo_day, day)
     promotion_on = np.full(366, -1)  # day of 2012 -> the promotion running that day (-1: none)
     first_day = np.datetime64(YEAR_START)
     for p in reversed(range(len(starts))):  # reversed: the first listed wins where two overlap
-        promotion_on[(starts[p] - first_day) // draw.DAY:(ends[p] - first_day) // draw.DAY + 1] = p
+        promotion_on[
+            (starts[p] - first_day) // draw.DAY : (ends[p] - first_day) // draw.DAY + 1
+        ] = p
     promotion = promotion_on[(day - first_day) // draw.DAY]
     store = city[shopper] * (N_STORES // 4) + rng.integers(0, N_STORES // 4, n)
 
@@ -217,17 +355,27 @@ def _visits(rng, shopper_ids, city, state, promotions, conversion, never_came) -
         purchased[rows] = draw.exactly_k(rng, weights[rows], int(round(rate * len(rows))))
 
     order = draw.order_by_day(day)  # within a day, shoppers stay in ascending order
-    shopper, store, day, promotion, purchased = shopper[order], store[order], day[order], promotion[order], purchased[order]
+    shopper, store, day, promotion, purchased = (
+        shopper[order],
+        store[order],
+        day[order],
+        promotion[order],
+        purchased[order],
+    )
     promotion_ids = draw.ids("PR", len(promotions), width=2)
-    return draw.frame({
-        "visit_id": draw.ids("V", n, width=6),
-        "shopper": shopper,
-        "shopper_id": shopper_ids[shopper],
-        "store_id": draw.ids("W", N_STORES, width=3)[store],
-        "visited_on": day.astype("datetime64[s]"),
-        "promotion_id": draw.text(promotion_ids[np.maximum(promotion, 0)], present=promotion >= 0),
-        "purchased": purchased,
-    })
+    return draw.frame(
+        {
+            "visit_id": draw.ids("V", n, width=6),
+            "shopper": shopper,
+            "shopper_id": shopper_ids[shopper],
+            "store_id": draw.ids("W", N_STORES, width=3)[store],
+            "visited_on": day.astype("datetime64[s]"),
+            "promotion_id": draw.text(
+                promotion_ids[np.maximum(promotion, 0)], present=promotion >= 0
+            ),
+            "purchased": purchased,
+        }
+    )
 
 
 def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
@@ -237,7 +385,9 @@ def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
     visit = draw.repeat_owners(lines)
     k = len(visit)
     category = draw.codes_by_group(
-        rng, np.where(female[shopper[visit]], 0, 1), np.array([CATEGORY_WEIGHTS_FEMALE, CATEGORY_WEIGHTS_MALE])
+        rng,
+        np.where(female[shopper[visit]], 0, 1),
+        np.array([CATEGORY_WEIGHTS_FEMALE, CATEGORY_WEIGHTS_MALE]),
     )
     # one line per category: a repeated category in the same basket is merged
     key = np.sort(visit * len(CATEGORIES) + category)
@@ -249,30 +399,60 @@ def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
     discount = bought["promotion_id"].map(rates).fillna(1.0).to_numpy()[visit]
     spend = np.where(target[shopper[visit]], 1.45, 1.0)
     amount = CATEGORY_PRICE[category] * quantity * spend * discount * rng.lognormal(0, 0.3, k)
-    return draw.frame({
-        "visit_id": draw.ids("V", len(visits), width=6)[bought.index.to_numpy()[visit]],
-        "category": pd.Categorical.from_codes(category, categories=list(CATEGORIES)),
-        "quantity": quantity,
-        "amount_yuan": draw.money(amount, decimals=1),
-    })
+    return draw.frame(
+        {
+            "visit_id": draw.ids("V", len(visits), width=6)[bought.index.to_numpy()[visit]],
+            "category": pd.Categorical.from_codes(category, categories=list(CATEGORIES)),
+            "quantity": quantity,
+            "amount_yuan": draw.money(amount, decimals=1),
+        }
+    )
 
 
 LESSONS = (
-    Lesson("familiar_shoppers_convert_more", "客户越熟，越容易成交", "The more familiar the shopper, the likelier a purchase",
-           "notebook 04 §1.3–1.4; loyalty 6", "conversion: potential < first_time < both repeat and loyal"),
-    Lesson("regulars_come_more_often", "熟客来得更勤", "Regulars come more often",
-           "notebook 04 §1.3–1.4", "visits per visiting shopper rise from potential to first_time to repeat to loyal"),
-    Lesson("funnel_loses_at_every_stage", "漏斗的每一级都在流失", "The funnel loses shoppers at every stage",
-           "loyalty 6 (funnel); notebook 04 §1.3",
-           f"shoppers > visited > bought > bought_again, each stage at most 0.95 of the one before "
-           f"(shoppers on file who never came in 2012: each student's own share, {NEVER_CAME.low:.2f}–{NEVER_CAME.high:.2f})"),
-    Lesson("core_segment_brings_more_than_its_size", "核心客户人少钱多", "The core segment brings more than its head count",
-           "notebook 04 §2.3, §4 question 4",
-           "its share of 2012 revenue is at least its share of shoppers + 0.10"),
-    Lesson("promotions_lift_conversion", "促销日更容易成交（本套件扩展）", "Promotions lift conversion (kit extension)",
-           "notebook 04 §3.2, §4 questions 2–3", "every state converts better on promotion days than on other days"),
-    Lesson("promotion_baskets_smaller", "促销日每笔花得更少（本套件扩展）", "Baskets are smaller on promotion days (kit extension)",
-           "notebook 04 §3.2–3.3", "the mean basket of purchases on promotion days is below that of other days"),
+    Lesson(
+        "familiar_shoppers_convert_more",
+        "客户越熟，越容易成交",
+        "The more familiar the shopper, the likelier a purchase",
+        "notebook 04 §1.3–1.4; loyalty 6",
+        "conversion: potential < first_time < both repeat and loyal",
+    ),
+    Lesson(
+        "regulars_come_more_often",
+        "熟客来得更勤",
+        "Regulars come more often",
+        "notebook 04 §1.3–1.4",
+        "visits per visiting shopper rise from potential to first_time to repeat to loyal",
+    ),
+    Lesson(
+        "funnel_loses_at_every_stage",
+        "漏斗的每一级都在流失",
+        "The funnel loses shoppers at every stage",
+        "loyalty 6 (funnel); notebook 04 §1.3",
+        f"shoppers > visited > bought > bought_again, each stage at most 0.95 of the one before "
+        f"(shoppers on file who never came in 2012: each student's own share, {NEVER_CAME.low:.2f}–{NEVER_CAME.high:.2f})",
+    ),
+    Lesson(
+        "core_segment_brings_more_than_its_size",
+        "核心客户人少钱多",
+        "The core segment brings more than its head count",
+        "notebook 04 §2.3, §4 question 4",
+        "its share of 2012 revenue is at least its share of shoppers + 0.10",
+    ),
+    Lesson(
+        "promotions_lift_conversion",
+        "促销日更容易成交（本套件扩展）",
+        "Promotions lift conversion (kit extension)",
+        "notebook 04 §3.2, §4 questions 2–3",
+        "every state converts better on promotion days than on other days",
+    ),
+    Lesson(
+        "promotion_baskets_smaller",
+        "促销日每笔花得更少（本套件扩展）",
+        "Baskets are smaller on promotion days (kit extension)",
+        "notebook 04 §3.2–3.3",
+        "the mean basket of purchases on promotion days is below that of other days",
+    ),
 )
 
 

@@ -171,7 +171,12 @@ class Lesson:
     shows_as: str
 
     def descriptor(self) -> dict:
-        return {"key": self.key, "lesson": f"{self.zh} / {self.en}", "taught_in": self.taught_in, "shows_as": self.shows_as}
+        return {
+            "key": self.key,
+            "lesson": f"{self.zh} / {self.en}",
+            "taught_in": self.taught_in,
+            "shows_as": self.shows_as,
+        }
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,9 @@ def case_folders(folder: Path) -> list[Path]:
     """The case folders under ``folder``: itself if it holds a datapackage.json, else its children."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise CrmkitError(f"找不到文件夹 {folder} / No such folder: {folder}. 请检查路径 / Check the path")
+        raise CrmkitError(
+            f"找不到文件夹 {folder} / No such folder: {folder}. 请检查路径 / Check the path"
+        )
     if (folder / "datapackage.json").exists():
         return [folder]
     found = sorted(p.parent for p in folder.glob("*/datapackage.json"))
@@ -53,7 +55,14 @@ def validate_folder(folder: Path, limit: int = 50) -> list[Problem]:
         package = Package(descriptor.name, basepath=str(folder))
         report = package.validate(limit_errors=limit)
     except Exception as error:  # frictionless raises its own types for unreadable descriptors
-        return [Problem(descriptor.name, None, None, f"无法读取数据包 / cannot read the data package: {error}")]
+        return [
+            Problem(
+                descriptor.name,
+                None,
+                None,
+                f"无法读取数据包 / cannot read the data package: {error}",
+            )
+        ]
     for task in report.tasks:
         name = f"{folder.name}/{task.place}"
         for error in task.errors:

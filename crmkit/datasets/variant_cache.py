@@ -30,7 +30,9 @@ def _setting() -> tuple[Path, str] | None:
 
 
 def _path(folder: Path, case: str, seed: int, student: str, n_customers: int) -> Path:
-    key = hashlib.sha256(f"{case}\x1f{seed}\x1f{student}\x1f{n_customers}".encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"{case}\x1f{seed}\x1f{student}\x1f{n_customers}".encode()).hexdigest()[
+        :24
+    ]
     return folder / f"{case}-{key}.pickle"
 
 
@@ -46,7 +48,9 @@ def read(case: str, seed: int, student: str, n_customers: int) -> dict[str, pd.D
         return None
 
 
-def write(case: str, seed: int, student: str, n_customers: int, tables: dict[str, pd.DataFrame]) -> None:
+def write(
+    case: str, seed: int, student: str, n_customers: int, tables: dict[str, pd.DataFrame]
+) -> None:
     """Leave this variant's tables for the student's kernel, in ``write`` mode."""
     setting = _setting()
     if setting is None or setting[1] != "write":
