@@ -61,7 +61,9 @@ class Score:
         return {
             "text/plain": _number(self.points),
             "text/markdown": "\n".join(lines),
-            CHECKS_MIMETYPE: {"checks": [{"passed": c.passed, "message": c.message} for c in self.checks]},
+            CHECKS_MIMETYPE: {
+                "checks": [{"passed": c.passed, "message": c.message} for c in self.checks]
+            },
         }
 
 

@@ -30,7 +30,18 @@ MAX_DEPTH = 24
 MAX_ITEMS = 3_000_000
 MAX_STRING = 100_000
 
-COLUMN_KINDS = ("int", "float", "bool", "str", "object", "datetime", "timedelta", "category", "Int64", "boolean")
+COLUMN_KINDS = (
+    "int",
+    "float",
+    "bool",
+    "str",
+    "object",
+    "datetime",
+    "timedelta",
+    "category",
+    "Int64",
+    "boolean",
+)
 
 
 class Unsupported:
@@ -89,7 +100,13 @@ def encode(value: Any, depth: int = 0) -> Any:
             }
         }
     if isinstance(value, pd.Series):
-        return {"$series": {"name": encode(value.name, depth + 1), "index": _index(value.index), "values": _column(value)}}
+        return {
+            "$series": {
+                "name": encode(value.name, depth + 1),
+                "index": _index(value.index),
+                "values": _column(value),
+            }
+        }
     if isinstance(value, pd.Index):
         return {"$index": _index(value)}
     if isinstance(value, np.ndarray):
@@ -122,13 +139,17 @@ def _index(index) -> dict:
     import pandas as pd
 
     if isinstance(index, pd.MultiIndex):
-        return {"levels": [_column(pd.Series(index.get_level_values(i))) for i in range(index.nlevels)],
-                "names": [encode(n, 1) for n in index.names]}
+        return {
+            "levels": [_column(pd.Series(index.get_level_values(i))) for i in range(index.nlevels)],
+            "names": [encode(n, 1) for n in index.names],
+        }
     return {"values": _column(pd.Series(index)), "name": encode(index.name, 1)}
 
 
 def _with_none(values: list, missing: list) -> list:
-    return [None if m else v for v, m in zip(values, missing, strict=True)] if any(missing) else values
+    return (
+        [None if m else v for v, m in zip(values, missing, strict=True)] if any(missing) else values
+    )
 
 
 def _column(series) -> dict:
@@ -139,8 +160,12 @@ def _column(series) -> dict:
     dtype = series.dtype
     missing = series.isna().tolist()
     if isinstance(dtype, pd.CategoricalDtype):
-        return {"kind": "category", "categories": _column(pd.Series(dtype.categories)), "ordered": bool(dtype.ordered),
-                "codes": series.cat.codes.astype("int64").tolist()}  # fmt: skip
+        return {
+            "kind": "category",
+            "categories": _column(pd.Series(dtype.categories)),
+            "ordered": bool(dtype.ordered),
+            "codes": series.cat.codes.astype("int64").tolist(),
+        }
     if pd.api.types.is_bool_dtype(dtype):
         kind = "boolean" if str(dtype) == "boolean" else "bool"
         values = _with_none(series.astype(object).tolist(), missing)
@@ -158,20 +183,30 @@ def _column(series) -> dict:
         timed = pd.api.types.is_timedelta64_dtype(dtype)
         tz = getattr(dtype, "tz", None)
         plain = series.dt.tz_convert("UTC").dt.tz_localize(None) if tz is not None else series
-        nanoseconds = plain.astype("timedelta64[ns]" if timed else "datetime64[ns]").astype("int64").tolist()
+        nanoseconds = (
+            plain.astype("timedelta64[ns]" if timed else "datetime64[ns]").astype("int64").tolist()
+        )
         unit = dtype.unit if tz is not None else np.datetime_data(dtype)[0]
-        column = {"kind": "timedelta" if timed else "datetime", "unit": unit, "values": _with_none(nanoseconds, missing)}
+        column = {
+            "kind": "timedelta" if timed else "datetime",
+            "unit": unit,
+            "values": _with_none(nanoseconds, missing),
+        }
         if tz is not None:
             column["tz"] = str(tz)
         return column
     elif pd.api.types.is_string_dtype(dtype) and str(dtype) != "object":
         kind = "str"
-        values = _with_none([v if isinstance(v, str) else str(v) for v in series.astype(object).tolist()], missing)
+        values = _with_none(
+            [v if isinstance(v, str) else str(v) for v in series.astype(object).tolist()], missing
+        )
         if any(len(v) > MAX_STRING for v in values if v is not None):
             values = [None if v is None else v[:MAX_STRING] for v in values]
     else:
         kind = "object"
-        values = [None if m else encode(v, 2) for v, m in zip(series.tolist(), missing, strict=True)]
+        values = [
+            None if m else encode(v, 2) for v, m in zip(series.tolist(), missing, strict=True)
+        ]
     return {"kind": kind, "values": values}
 
 
@@ -184,7 +219,11 @@ def export(namespace: Mapping[str, Any], names: Iterable[str], widgets: Iterable
     from IPython.display import display
 
     answers = {name: encode(namespace[name]) for name in names if name in namespace}
-    values = {name: encode(getattr(namespace[name], "value", None)) for name in widgets if name in namespace}
+    values = {
+        name: encode(getattr(namespace[name], "value", None))
+        for name in widgets
+        if name in namespace
+    }
     payload = {"format": FORMAT, "answers": answers, "widgets": values}
     # one JSON string: the kernel's message layer then copies it instead of walking every value
     display({MIMETYPE: json.dumps(payload, ensure_ascii=False, separators=(",", ":"))}, raw=True)
@@ -214,7 +253,11 @@ def check(text: str | bytes | dict) -> dict[str, dict[str, Any]]:
             payload = json.loads(text)
         except (ValueError, RecursionError) as error:
             raise PlainDataError(f"answers are not JSON ({type(error).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT or not isinstance(payload.get("answers"), dict):
+    if (
+        not isinstance(payload, dict)
+        or payload.get("format") != FORMAT
+        or not isinstance(payload.get("answers"), dict)
+    ):
         raise PlainDataError("answers are not in the crmkit plain-data format")
     widgets = payload.get("widgets", {})
     if not isinstance(widgets, dict):
@@ -240,7 +283,9 @@ def _walk(value: Any, depth: int, budget: list[int]) -> None:
         if len(value) > MAX_STRING:
             raise PlainDataError("a string in the answers is too long")
     elif isinstance(value, list):
-        if all(type(item) in _SCALARS for item in value):  # a column's values: one pass, no recursion
+        if all(
+            type(item) in _SCALARS for item in value
+        ):  # a column's values: one pass, no recursion
             budget[0] -= len(value)
             if budget[0] < 0:
                 raise PlainDataError(f"answers hold more than {MAX_ITEMS} values")
@@ -272,7 +317,7 @@ def decode(data: Any) -> Any:
         return [decode(item) for item in data]
     if not isinstance(data, dict) or len(data) != 1:
         return Unsupported("malformed")
-    (tag, body), = data.items()
+    ((tag, body),) = data.items()
     try:
         if tag == "$float":
             return float(body) if body in ("nan", "inf", "-inf") else Unsupported("float")
@@ -303,7 +348,11 @@ def decode(data: Any) -> Any:
             data_columns = [_decode_column(c) for c in body["data"]]
             if len(data_columns) != len(columns) or any(len(c) != len(index) for c in data_columns):
                 return Unsupported("malformed DataFrame")
-            frame = pd.DataFrame(dict(enumerate(data_columns))) if data_columns else pd.DataFrame(index=range(len(index)))
+            frame = (
+                pd.DataFrame(dict(enumerate(data_columns)))
+                if data_columns
+                else pd.DataFrame(index=range(len(index)))
+            )
             frame.index = index
             frame.columns = columns
             return frame
@@ -345,7 +394,9 @@ def _decode_column(body: dict):
     if kind == "category":
         categories = pd.Index(_decode_column(body["categories"]))
         codes = [int(c) for c in body["codes"]]
-        return pd.Series(pd.Categorical.from_codes(codes, categories=categories, ordered=bool(body["ordered"])))
+        return pd.Series(
+            pd.Categorical.from_codes(codes, categories=categories, ordered=bool(body["ordered"]))
+        )
     values = body["values"]
     if not isinstance(values, list):
         raise TypeError("values")
@@ -358,7 +409,9 @@ def _decode_column(body: dict):
     if kind == "float":
         if all(type(v) in (float, int) for v in values):
             return pd.Series(values, dtype="float64")
-        return pd.Series([float("nan") if v is None else float(decode(v)) for v in values], dtype="float64")
+        return pd.Series(
+            [float("nan") if v is None else float(decode(v)) for v in values], dtype="float64"
+        )
     if kind == "bool":
         return pd.Series([bool(v) for v in values], dtype="bool")
     if kind == "boolean":
@@ -371,7 +424,11 @@ def _decode_column(body: dict):
         if kind == "timedelta":
             return pd.Series(pd.to_timedelta(nanoseconds, unit="ns")).astype(f"timedelta64[{unit}]")
         column = pd.Series(pd.to_datetime(nanoseconds, unit="ns")).astype(f"datetime64[{unit}]")
-        return column.dt.tz_localize("UTC").dt.tz_convert(str(body["tz"])) if body.get("tz") else column
+        return (
+            column.dt.tz_localize("UTC").dt.tz_convert(str(body["tz"]))
+            if body.get("tz")
+            else column
+        )
     if kind == "str":
         if not all(type(v) in (str, type(None)) for v in values):
             raise TypeError("str column")

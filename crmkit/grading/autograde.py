@@ -63,7 +63,9 @@ class Outcome:
     seconds: float = 0.0
     notebooks: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    answers: dict[str, dict] = field(default_factory=dict)  # notebook -> grade id -> what the test saw
+    answers: dict[str, dict] = field(
+        default_factory=dict
+    )  # notebook -> grade id -> what the test saw
 
 
 def default_jobs() -> int:
@@ -114,8 +116,11 @@ class _Worker:
         self.course.mkdir()
         shutil.copy2(course / "nbgrader_config.py", self.course / "nbgrader_config.py")
         shutil.copy2(snapshot, self.course / "gradebook.db")
-        shutil.copytree(course / "source", self.course / "source",
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))  # fmt: skip
+        shutil.copytree(
+            course / "source",
+            self.course / "source",
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+        )
         extra = Config()
         # the snapshot is this worker's own SQLite file, whatever the course's backend
         extra.CourseDirectory.db_url = f"sqlite:///{self.course / 'gradebook.db'}"
@@ -133,13 +138,29 @@ class _Worker:
         tests_uid = sandbox.role_uid("tests", slot)
         if os.geteuid() == 0:
             os.chown(self.cache, tests_uid, tests_uid)
-        arguments = ("--HistoryManager.hist_file=:memory:",
-                     *self.api.config.Execute.get("extra_arguments", []))  # fmt: skip
+        arguments = (
+            "--HistoryManager.hist_file=:memory:",
+            *self.api.config.Execute.get("extra_arguments", []),
+        )
         readable = (scratch_root / "mpl",)
-        self.students = sandbox.Sandbox("student", slot, limits, self.folder, self.folder / "student-sandbox.log",
-                                        readable, arguments)  # fmt: skip
-        self.tests = sandbox.Sandbox("tests", slot, limits, self.folder, self.folder / "tests-sandbox.log",
-                                     readable, arguments)  # fmt: skip
+        self.students = sandbox.Sandbox(
+            "student",
+            slot,
+            limits,
+            self.folder,
+            self.folder / "student-sandbox.log",
+            readable,
+            arguments,
+        )
+        self.tests = sandbox.Sandbox(
+            "tests",
+            slot,
+            limits,
+            self.folder,
+            self.folder / "tests-sandbox.log",
+            readable,
+            arguments,
+        )
         self.students.prepare()  # the first kernels start warming up now
         self.tests.prepare()
         self.time_up = False
@@ -150,8 +171,14 @@ class _Worker:
 
     def sanitize(self, notebook, assignment: str, name: str, student: str):
         """nbgrader's sanitizing steps on a submitted notebook (in memory)."""
-        resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student,
-                                  "db_url": self.db_url}}  # fmt: skip
+        resources = {
+            "nbgrader": {
+                "notebook": name,
+                "assignment": assignment,
+                "student": student,
+                "db_url": self.db_url,
+            }
+        }
         for step in self.sanitizing:
             notebook, resources = step(parent=self.api).preprocess(notebook, resources)
         return notebook
@@ -166,15 +193,24 @@ class _Worker:
         names = [n for n in self.notebooks(assignment) if f"{n}.ipynb" in submission.files]
         if not names:
             expected = ", ".join(f"{n}.ipynb" for n in self.notebooks(assignment))
-            return Outcome(assignment, student, False,
-                           f"提交里没有这份作业的笔记本（应有 {expected}）/ none of the assignment's notebooks "
-                           f"is in the submission (expected {expected})", notes=notes)  # fmt: skip
+            return Outcome(
+                assignment,
+                student,
+                False,
+                f"提交里没有这份作业的笔记本（应有 {expected}）/ none of the assignment's notebooks "
+                f"is in the submission (expected {expected})",
+                notes=notes,
+            )
         _empty(self.inbox)
         source_files = {}
         for path in (self.course / "source" / assignment).rglob("*"):
             if path.is_file() and path.suffix != ".ipynb":
-                source_files[str(path.relative_to(self.course / "source" / assignment))] = path.read_bytes()
-        write_files({**submission.files, **source_files}, self.inbox)  # nbgrader's rule: the source's files win
+                source_files[str(path.relative_to(self.course / "source" / assignment))] = (
+                    path.read_bytes()
+                )
+        write_files(
+            {**submission.files, **source_files}, self.inbox
+        )  # nbgrader's rule: the source's files win
         widgets, widget_notes = widget_answers(submission.files)
         notes += widget_notes
         self.time_up = False
@@ -188,10 +224,18 @@ class _Worker:
             with in_course_folder(self.course), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for name in names:
-                    notebook = self.sanitize(_read_notebook(submission.files[f"{name}.ipynb"]),
-                                             assignment, name, student)  # fmt: skip
-                    graded = grade_notebook(self.students, self.tests, notebook, self.sources[(assignment, name)],
-                                            student, widgets, self.limits)  # fmt: skip
+                    notebook = self.sanitize(
+                        _read_notebook(submission.files[f"{name}.ipynb"]), assignment, name, student
+                    )
+                    graded = grade_notebook(
+                        self.students,
+                        self.tests,
+                        notebook,
+                        self.sources[(assignment, name)],
+                        student,
+                        widgets,
+                        self.limits,
+                    )
                     notes += graded.notes
                     graded.notebook.metadata[NOTES_KEY] = {"notes": notes}
                     executed[name] = _write_notebook(graded.notebook)
@@ -203,15 +247,22 @@ class _Worker:
         except SandboxError as error:
             ok, detail = False, str(error)
         except Exception as error:  # noqa: BLE001 - a submission must never stop the class
-            ok, detail = False, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            ok, detail = (
+                False,
+                f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+            )
         finally:
             timer.cancel()
             self._recycle()
         if self.time_up:
             ok = False
-            detail = (f"超过每份提交的时间上限 {self.limits.wall_seconds}s / "
-                      f"wall limit of {self.limits.wall_seconds}s reached")  # fmt: skip
-        return Outcome(assignment, student, ok, detail, time.perf_counter() - started, executed, notes, answers)
+            detail = (
+                f"超过每份提交的时间上限 {self.limits.wall_seconds}s / "
+                f"wall limit of {self.limits.wall_seconds}s reached"
+            )
+        return Outcome(
+            assignment, student, ok, detail, time.perf_counter() - started, executed, notes, answers
+        )
 
     def _stop(self) -> None:
         """The wall limit: kill both sandboxes' kernels (the run sees them die and ends)."""
@@ -314,9 +365,17 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
     for name in notebooks:
         if name not in outcome.notebooks:
             continue
-        notebook = nbformat.from_dict(json.loads(outcome.notebooks[name]))  # made by the worker: valid
-        resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student,
-                                  "db_url": db_url}}  # fmt: skip
+        notebook = nbformat.from_dict(
+            json.loads(outcome.notebooks[name])
+        )  # made by the worker: valid
+        resources = {
+            "nbgrader": {
+                "notebook": name,
+                "assignment": assignment,
+                "student": student,
+                "db_url": db_url,
+            }
+        }
         for preprocessor in saving_preprocessors(api.config):
             notebook, resources = preprocessor(parent=api).preprocess(notebook, resources)
     answer_store.store_answers(course, assignment, student, outcome.answers)

@@ -197,8 +197,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"报告在 / report: {page}")
     print(report.summary_line())
     if args.integrity:
-        print(f"诚信检查：{len(report.integrity)} 条线索，见报告第 4 节 / integrity: {len(report.integrity)} "
-              "item(s) to look at, in section 4 of the report")  # fmt: skip
+        print(
+            f"诚信检查：{len(report.integrity)} 条线索，见报告第 4 节 / integrity: {len(report.integrity)} "
+            "item(s) to look at, in section 4 of the report"
+        )
     return 0
 
 
@@ -362,10 +364,12 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         "(answers on other students' data, similar code and written answers)",
     )
     report.add_argument(
-        "--jobs", type=int, default=None,
+        "--jobs",
+        type=int,
+        default=None,
         help="计算每份数据的期望答案时同时用的进程数 / processes computing each variant's expected answers "
         "(default: number of cores)",
-    )  # fmt: skip
+    )
 
     demo = command(
         "demo",

@@ -37,8 +37,12 @@ class CellRun:
 
     def data_of(self, mimetype: str) -> list[Any]:
         """Every value of ``mimetype`` in the cell's display data and results, in order."""
-        return [o["data"][mimetype] for o in self.outputs
-                if o["output_type"] in ("display_data", "execute_result") and mimetype in o.get("data", {})]
+        return [
+            o["data"][mimetype]
+            for o in self.outputs
+            if o["output_type"] in ("display_data", "execute_result")
+            and mimetype in o.get("data", {})
+        ]
 
 
 def output_size(content: dict) -> int:
@@ -67,15 +71,26 @@ class Outputs:
             self.items.clear()
             self._clear_pending = False
         if msg_type == "stream":
-            output = {"output_type": "stream", "name": content.get("name", "stdout"), "text": str(content.get("text", ""))}
+            output = {
+                "output_type": "stream",
+                "name": content.get("name", "stdout"),
+                "text": str(content.get("text", "")),
+            }
         elif msg_type in ("display_data", "execute_result"):
-            output = {"output_type": msg_type, "data": dict(content.get("data", {})),
-                      "metadata": dict(content.get("metadata", {}))}
+            output = {
+                "output_type": msg_type,
+                "data": dict(content.get("data", {})),
+                "metadata": dict(content.get("metadata", {})),
+            }
             if msg_type == "execute_result":
                 output["execution_count"] = content.get("execution_count")
         elif msg_type == "error":
-            output = {"output_type": "error", "ename": str(content.get("ename", "Error")),
-                      "evalue": str(content.get("evalue", "")), "traceback": [str(x) for x in content.get("traceback", [])]}
+            output = {
+                "output_type": "error",
+                "ename": str(content.get("ename", "Error")),
+                "evalue": str(content.get("evalue", "")),
+                "traceback": [str(x) for x in content.get("traceback", [])],
+            }
         else:
             return
         self._keep(output)
@@ -92,8 +107,12 @@ class Outputs:
         if size <= room:
             self.left -= size
             self.budget[0] -= size
-            if output["output_type"] == "stream" and self.items and self.items[-1].get("output_type") == "stream" \
-                    and self.items[-1]["name"] == output["name"]:
+            if (
+                output["output_type"] == "stream"
+                and self.items
+                and self.items[-1].get("output_type") == "stream"
+                and self.items[-1]["name"] == output["name"]
+            ):
                 self.items[-1]["text"] += output["text"]
             else:
                 self.items.append(output)
@@ -113,9 +132,15 @@ class CellRunner:
     ``alive()`` says whether the kernel process still runs; ``interrupt()`` sends it SIGINT.
     """
 
-    def __init__(self, client, alive: Callable[[], bool], interrupt: Callable[[], None],
-                 max_cell_bytes: int = 2 * 1024**2, max_notebook_bytes: int = 8 * 1024**2,
-                 grace_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        client,
+        alive: Callable[[], bool],
+        interrupt: Callable[[], None],
+        max_cell_bytes: int = 2 * 1024**2,
+        max_notebook_bytes: int = 8 * 1024**2,
+        grace_seconds: float = 5.0,
+    ) -> None:
         self.client = client
         self.alive = alive
         self.interrupt = interrupt
@@ -130,7 +155,9 @@ class CellRunner:
             return CellRun(status="died")
         outputs = Outputs(self.budget, self.max_cell_bytes)
         run = CellRun()
-        msg_id = self.client.execute(code, store_history=store_history, allow_stdin=False, stop_on_error=False)
+        msg_id = self.client.execute(
+            code, store_history=store_history, allow_stdin=False, stop_on_error=False
+        )
         deadline = time.monotonic() + timeout
         interrupted_at: float | None = None
         while True:
@@ -143,7 +170,9 @@ class CellRunner:
                 self.dead = True  # it would not stop: the grader resets the sandbox
                 run.status = "died"
                 break
-            wait = (deadline if interrupted_at is None else interrupted_at + self.grace_seconds) - now
+            wait = (
+                deadline if interrupted_at is None else interrupted_at + self.grace_seconds
+            ) - now
             try:
                 message = self.client.get_iopub_msg(timeout=max(0.01, min(wait, 1.0)))
             except Empty:
@@ -165,11 +194,22 @@ class CellRunner:
                     run.status = "error"
                 outputs.add(msg_type, content)
         if run.status == "timeout":
-            outputs.add("error", {"ename": TIMED_OUT, "evalue": f"这一格超过 {timeout:g} 秒，已中断 / "
-                                                                 f"the cell ran over {timeout:g} s and was interrupted"})
+            outputs.add(
+                "error",
+                {
+                    "ename": TIMED_OUT,
+                    "evalue": f"这一格超过 {timeout:g} 秒，已中断 / "
+                    f"the cell ran over {timeout:g} s and was interrupted",
+                },
+            )
         elif run.status == "died" and not any(o["output_type"] == "error" for o in outputs.items):
-            outputs.add("error", {"ename": "DeadKernelError",
-                                  "evalue": "内核在运行这一格时退出 / the kernel died while running this cell"})
+            outputs.add(
+                "error",
+                {
+                    "ename": "DeadKernelError",
+                    "evalue": "内核在运行这一格时退出 / the kernel died while running this cell",
+                },
+            )
         self._drain_shell()
         run.outputs, run.truncated = outputs.items, outputs.truncated
         return run

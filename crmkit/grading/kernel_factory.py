@@ -45,12 +45,23 @@ from pathlib import Path
 # Imported before any fork, so kernels start warm. Thread pools stay at one thread so that
 # forking is safe and a kernel does not take more than its core.
 WARM_IMPORTS = (
-    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
-    "crmkit.datasets", "crmkit.course", "crmkit.course.plain_data", "crmkit.widgets",
-    "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.interactiveshell",
-)  # fmt: skip
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "ipywidgets",
+    "crmkit.datasets",
+    "crmkit.course",
+    "crmkit.course.plain_data",
+    "crmkit.widgets",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "IPython.core.interactiveshell",
+)
 
-WORK = Path("/grading/work")  # the kernel's working folder (the submission's files, for a student kernel)
+WORK = Path(
+    "/grading/work"
+)  # the kernel's working folder (the submission's files, for a student kernel)
 SCRATCH = Path("/grading/scratch")  # the kernel's home and temporary folder
 INBOX = Path("/grading/inbox")  # the submission's files, put there by the grader, read-only here
 
@@ -77,10 +88,15 @@ def private_folders(quota: dict) -> bool:
     if _libc.unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0:
         return False
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "private mounts")
-    for folder, size, files in ((WORK, quota["work_bytes"], quota["work_files"]),
-                                (SCRATCH, quota["scratch_bytes"], quota["scratch_files"])):
+    for folder, size, files in (
+        (WORK, quota["work_bytes"], quota["work_files"]),
+        (SCRATCH, quota["scratch_bytes"], quota["scratch_files"]),
+    ):
         options = f"size={int(size)},nr_inodes={int(files)},mode=0755".encode()
-        _check(_libc.mount(b"tmpfs", str(folder).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), f"tmpfs {folder}")
+        _check(
+            _libc.mount(b"tmpfs", str(folder).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
+            f"tmpfs {folder}",
+        )
     return True
 
 
@@ -133,9 +149,14 @@ def _become_kernel(request: dict, go: int) -> None:
         home.mkdir(parents=True, exist_ok=True)
         os.environ.clear()
         os.environ.update(request["env"])
-        os.environ.update(HOME=str(home), IPYTHONDIR=str(home / "ipython"), XDG_CACHE_HOME=str(home / "cache"),
-                          MPLCONFIGDIR=str(home / "mpl"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-                          TMPDIR=str(SCRATCH))
+        os.environ.update(
+            HOME=str(home),
+            IPYTHONDIR=str(home / "ipython"),
+            XDG_CACHE_HOME=str(home / "cache"),
+            MPLCONFIGDIR=str(home / "mpl"),
+            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+            TMPDIR=str(SCRATCH),
+        )
         import resource
 
         for name, value in request["rlimits"].items():
@@ -313,8 +334,12 @@ def serve(uid: int) -> None:
 
 def main() -> None:
     uid = int(sys.argv[1])
-    os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                      MPLBACKEND="module://matplotlib_inline.backend_inline")  # as ipykernel sets it
+    os.environ.update(
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        MPLBACKEND="module://matplotlib_inline.backend_inline",
+    )  # as ipykernel sets it
     for module in WARM_IMPORTS:
         __import__(module)
     import matplotlib.font_manager  # noqa: F401  (reads the font cache once, for every kernel)

@@ -31,7 +31,9 @@ from .executor import CellRun, CellRunner
 from .sandbox import Limits, Sandbox, without_control
 
 PROBE = "__import__('crmkit.course.plain_data', fromlist=['export']).export(globals(), {names!r}, {widgets!r})"
-BIND = "__import__('crmkit.course.plain_data', fromlist=['bind_file']).bind_file(globals(), {path!r})"
+BIND = (
+    "__import__('crmkit.course.plain_data', fromlist=['bind_file']).bind_file(globals(), {path!r})"
+)
 MAX_MESSAGE = 1000
 
 
@@ -71,9 +73,20 @@ def outcome_outputs(run: CellRun) -> list[dict]:
     """A test cell's outcome as the outputs nbgrader scores: an error, a score, or nothing."""
     errors = [o for o in run.outputs if o["output_type"] == "error"]
     if errors or run.status in ("timeout", "died"):
-        error = errors[-1] if errors else {"ename": "DeadKernelError", "evalue": "测试内核退出 / the test kernel died"}
+        error = (
+            errors[-1]
+            if errors
+            else {"ename": "DeadKernelError", "evalue": "测试内核退出 / the test kernel died"}
+        )
         ename, evalue = clean(error.get("ename", "Error"), 100), clean(error.get("evalue", ""))
-        return [{"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}]
+        return [
+            {
+                "output_type": "error",
+                "ename": ename,
+                "evalue": evalue,
+                "traceback": [f"{ename}: {evalue}"],
+            }
+        ]
     results = [o for o in run.outputs if o["output_type"] == "execute_result"]
     if not results:
         return []
@@ -82,7 +95,9 @@ def outcome_outputs(run: CellRun) -> list[dict]:
     summary = checks_markdown(data.get(CHECKS_MIMETYPE))
     if summary:
         shown["text/markdown"] = f"**{html.escape(shown['text/plain'])}**\n\n{summary}"
-    return [{"output_type": "execute_result", "execution_count": None, "metadata": {}, "data": shown}]
+    return [
+        {"output_type": "execute_result", "execution_count": None, "metadata": {}, "data": shown}
+    ]
 
 
 def widget_answers(files: dict[str, bytes]) -> tuple[dict, list[str]]:
@@ -93,11 +108,23 @@ def widget_answers(files: dict[str, bytes]) -> tuple[dict, list[str]]:
     try:
         payload = json.loads(raw.decode("utf-8"))
         answers = payload.get("answers", {}) if isinstance(payload, dict) else {}
-        plain_data.check(json.dumps({"format": plain_data.FORMAT, "answers": {
-            k: v for k, v in answers.items() if isinstance(k, str) and k.isidentifier()}}))  # fmt: skip
+        plain_data.check(
+            json.dumps(
+                {
+                    "format": plain_data.FORMAT,
+                    "answers": {
+                        k: v for k, v in answers.items() if isinstance(k, str) and k.isidentifier()
+                    },
+                }
+            )
+        )
     except (UnicodeDecodeError, ValueError, AttributeError, RecursionError) as error:
         return {}, [f"widget_answers.json 无法使用 / could not be used: {clean(error, 200)}"]
-    return {k: plain_data.encode(v) for k, v in answers.items() if isinstance(k, str) and k.isidentifier()}, []
+    return {
+        k: plain_data.encode(v)
+        for k, v in answers.items()
+        if isinstance(k, str) and k.isidentifier()
+    }, []
 
 
 def grade_notebook(
@@ -130,15 +157,25 @@ def grade_notebook(
                 if test_cells.is_test_cell(cell):
                     test = tests.get(cell.metadata["nbgrader"].get("grade_id"))
                     if test is not None and (test.answers or test.widgets):
-                        result.answers[test.grade_id] = _probe(student_runner, test, limits, result.notes)
+                        result.answers[test.grade_id] = _probe(
+                            student_runner, test, limits, result.notes
+                        )
                     continue
                 run = student_runner.run(cell.source, limits.cell_timeout)
                 cell.outputs, cell.execution_count = from_dict(run.outputs), run.execution_count
                 if run.truncated:
-                    result.notes.append(f"第 {number} 格输出过长，已截断 / cell {number}: output cut off")
+                    result.notes.append(
+                        f"第 {number} 格输出过长，已截断 / cell {number}: output cut off"
+                    )
                 if run.status == "died" and not any("died" in n for n in result.notes):
-                    result.notes.append(f"学生内核在第 {number} 格退出 / the student's kernel died in cell {number}"
-                                        + (f" ({student_kernel.last_error()})" if student_kernel.last_error() else ""))
+                    result.notes.append(
+                        f"学生内核在第 {number} 格退出 / the student's kernel died in cell {number}"
+                        + (
+                            f" ({student_kernel.last_error()})"
+                            if student_kernel.last_error()
+                            else ""
+                        )
+                    )
         finally:
             student_kernel.close()
             student_box.reset()  # its processes go now; the tests need the core
@@ -149,13 +186,21 @@ def grade_notebook(
                 _run_setup(tests_runner, code, limits)
                 continue
             sent = result.answers.get(test.grade_id, {"answers": {}, "widgets": {}})
-            bound = {name: sent["answers"][name] for name in test.answers if name in sent["answers"]}
+            bound = {
+                name: sent["answers"][name] for name in test.answers if name in sent["answers"]
+            }
             # a widget's value as the student's kernel had it; if that kernel never got there, the saved file's
             given = {name: sent["widgets"].get(name, widgets.get(name)) for name in test.widgets}
-            handed = tests_box.hand_over(f"{test.grade_id}.json", {"answers": bound, "widgets": given})
-            binding = tests_runner.run(BIND.format(path=handed), limits.cell_timeout, store_history=False)
+            handed = tests_box.hand_over(
+                f"{test.grade_id}.json", {"answers": bound, "widgets": given}
+            )
+            binding = tests_runner.run(
+                BIND.format(path=handed), limits.cell_timeout, store_history=False
+            )
             if binding.status != "ok":
-                raise SetupFailed(f"binding the answers of {test.grade_id} failed: {_first_error(binding)}")
+                raise SetupFailed(
+                    f"binding the answers of {test.grade_id} failed: {_first_error(binding)}"
+                )
             outcomes[test.grade_id] = outcome_outputs(tests_runner.run(code, limits.cell_timeout))
     finally:
         tests_kernel.close()
@@ -169,8 +214,13 @@ def grade_notebook(
 
 
 def _runner(kernel, limits: Limits) -> CellRunner:
-    return CellRunner(kernel.client, kernel.alive, kernel.interrupt, max_cell_bytes=limits.cell_output_bytes,
-                      max_notebook_bytes=limits.notebook_output_bytes)  # fmt: skip
+    return CellRunner(
+        kernel.client,
+        kernel.alive,
+        kernel.interrupt,
+        max_cell_bytes=limits.cell_output_bytes,
+        max_notebook_bytes=limits.notebook_output_bytes,
+    )
 
 
 def _first_error(run: CellRun) -> str:
@@ -181,18 +231,25 @@ def _first_error(run: CellRun) -> str:
 def _run_setup(runner: CellRunner, code: str, limits: Limits) -> None:
     run = runner.run(code, limits.cell_timeout)
     if run.status != "ok":
-        raise SetupFailed(f"隐藏测试的准备格失败 / the hidden tests' setup cell failed: {_first_error(run)}")
+        raise SetupFailed(
+            f"隐藏测试的准备格失败 / the hidden tests' setup cell failed: {_first_error(run)}"
+        )
 
 
 def _probe(runner: CellRunner, test: test_cells.TestCell, limits: Limits, notes: list[str]) -> dict:
     """The answers ``test`` declares, as the student's kernel has them now (checked plain data)."""
-    run = runner.run(PROBE.format(names=list(test.answers), widgets=list(test.widgets)), limits.cell_timeout,
-                     store_history=False)  # fmt: skip
+    run = runner.run(
+        PROBE.format(names=list(test.answers), widgets=list(test.widgets)),
+        limits.cell_timeout,
+        store_history=False,
+    )
     sent = run.data_of(plain_data.MIMETYPE)
     if not sent:
         return {"answers": {}, "widgets": {}}
     try:
         return plain_data.check(sent[-1] if isinstance(sent[-1], str) else "")
     except plain_data.PlainDataError as error:
-        notes.append(f"{test.grade_id}: 答案无法评分 / the answers could not be graded ({clean(error, 200)})")
+        notes.append(
+            f"{test.grade_id}: 答案无法评分 / the answers could not be graded ({clean(error, 200)})"
+        )
         return {"answers": {}, "widgets": {}}

@@ -48,10 +48,24 @@ FIRST_UID = {"student": 61000, "tests": 62000}
 SANDBOX_ROOT = Path("/grading")  # where the grader's folders appear inside a sandbox
 # Files of /etc a kernel needs (dynamic linker, fonts, time zone, user names); nothing else:
 # /etc may hold a department's database passwords.
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "timezone", "passwd", "group",
-             "nsswitch.conf", "alternatives", "mime.types", "ssl")  # fmt: skip
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "fonts",
+    "localtime",
+    "timezone",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "alternatives",
+    "mime.types",
+    "ssl",
+)
 MAX_LOG_BYTES = 64 * 1024
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f]"
+)
 
 
 @dataclass(frozen=True)
@@ -73,13 +87,21 @@ class Limits:
 
     def rlimits(self) -> dict[str, int]:
         """The hard resource limits of a kernel, by ``resource`` constant name."""
-        return {"RLIMIT_CPU": self.cpu_seconds, "RLIMIT_AS": self.memory_bytes,
-                "RLIMIT_NPROC": self.processes, "RLIMIT_FSIZE": self.file_bytes}  # fmt: skip
+        return {
+            "RLIMIT_CPU": self.cpu_seconds,
+            "RLIMIT_AS": self.memory_bytes,
+            "RLIMIT_NPROC": self.processes,
+            "RLIMIT_FSIZE": self.file_bytes,
+        }
 
     def quota(self) -> dict[str, int]:
         """Sizes of a kernel's private folders."""
-        return {"work_bytes": self.work_bytes, "work_files": self.work_files,
-                "scratch_bytes": self.scratch_bytes, "scratch_files": self.scratch_files}  # fmt: skip
+        return {
+            "work_bytes": self.work_bytes,
+            "work_files": self.work_files,
+            "scratch_bytes": self.scratch_bytes,
+            "scratch_files": self.scratch_files,
+        }
 
 
 class SandboxError(CrmkitError):
@@ -89,14 +111,35 @@ class SandboxError(CrmkitError):
 def bwrap_problem() -> str | None:
     """Why bubblewrap cannot run a sandbox here (None when it can)."""
     if not shutil.which("bwrap"):
-        return ("评分沙箱需要 bubblewrap：sudo apt-get install bubblewrap / "
-                "The grading sandbox needs bubblewrap: sudo apt-get install bubblewrap")  # fmt: skip
-    probe = subprocess.run(["bwrap", "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/",
-                            "--proc", "/proc", "--dev", "/dev", "true"], capture_output=True, text=True, timeout=30)  # fmt: skip
+        return (
+            "评分沙箱需要 bubblewrap：sudo apt-get install bubblewrap / "
+            "The grading sandbox needs bubblewrap: sudo apt-get install bubblewrap"
+        )
+    probe = subprocess.run(
+        [
+            "bwrap",
+            "--unshare-pid",
+            "--unshare-net",
+            "--die-with-parent",
+            "--ro-bind",
+            "/",
+            "/",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or ["?"])[-1]
-        return (f"bubblewrap 无法创建沙箱（{reason}）；以 root 运行评分或启用非特权用户命名空间 / "
-                f"bubblewrap cannot create a sandbox ({reason}); grade as root or enable unprivileged user namespaces")
+        return (
+            f"bubblewrap 无法创建沙箱（{reason}）；以 root 运行评分或启用非特权用户命名空间 / "
+            f"bubblewrap cannot create a sandbox ({reason}); grade as root or enable unprivileged user namespaces"
+        )
     return None
 
 
@@ -110,11 +153,20 @@ def readable_paths() -> list[Path]:
     import crmkit
     from crmkit.datasets import data_dir
 
-    places = {Path(sys.base_prefix), Path(sys.prefix), Path(crmkit.__file__).resolve().parent, data_dir().resolve()}
+    places = {
+        Path(sys.base_prefix),
+        Path(sys.prefix),
+        Path(crmkit.__file__).resolve().parent,
+        data_dir().resolve(),
+    }
     # site-packages outside the prefixes (a user site); never the working folder, which may be a course
-    places |= {Path(p).resolve() for p in sys.path if Path(p).name in ("site-packages", "dist-packages")}
+    places |= {
+        Path(p).resolve() for p in sys.path if Path(p).name in ("site-packages", "dist-packages")
+    }
     # drop places inside others: bwrap would bind them twice
-    return sorted(p for p in places if p.exists() and not any(o != p and o in p.parents for o in places))
+    return sorted(
+        p for p in places if p.exists() and not any(o != p and o in p.parents for o in places)
+    )
 
 
 def bwrap_command(uid: int, binds: list[tuple[str, Path, Path]], readable: list[Path]) -> list[str]:
@@ -122,8 +174,20 @@ def bwrap_command(uid: int, binds: list[tuple[str, Path, Path]], readable: list[
 
     ``binds`` are ``(kind, host path, sandbox path)`` with kind ``ro`` or ``rw``.
     """
-    command = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-               "--unshare-cgroup-try", "--hostname", "grading", "--ro-bind", "/usr", "/usr"]  # fmt: skip
+    command = [
+        "bwrap",
+        "--die-with-parent",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "grading",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         host = Path("/") / top
         if host.is_symlink():
@@ -132,12 +196,25 @@ def bwrap_command(uid: int, binds: list[tuple[str, Path, Path]], readable: list[
             command += ["--ro-bind", str(host), str(host)]
     for name in ETC_FILES:
         command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    command += ["--ro-bind-try", "/var/cache/fontconfig", "/var/cache/fontconfig",
-                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # fmt: skip
+    command += [
+        "--ro-bind-try",
+        "/var/cache/fontconfig",
+        "/var/cache/fontconfig",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+    ]
     if any(p == SANDBOX_ROOT or SANDBOX_ROOT in p.parents for p in readable):
-        raise SandboxError(f"{SANDBOX_ROOT} 已被占用 / the kit or Python lives under {SANDBOX_ROOT}, the sandbox's own folder")
+        raise SandboxError(
+            f"{SANDBOX_ROOT} 已被占用 / the kit or Python lives under {SANDBOX_ROOT}, the sandbox's own folder"
+        )
     # bwrap makes the folders leading to a bind mode 700, which kernels could not pass through
-    ancestors = sorted({a for p in readable for a in p.parents if a != Path("/")}, key=lambda a: len(a.parts))
+    ancestors = sorted(
+        {a for p in readable for a in p.parents if a != Path("/")}, key=lambda a: len(a.parts)
+    )
     for folder in ancestors:
         if folder not in (Path("/tmp"), Path("/usr")):
             command += ["--perms", "0755", "--dir", str(folder)]
@@ -148,15 +225,29 @@ def bwrap_command(uid: int, binds: list[tuple[str, Path, Path]], readable: list[
         command += ["--perms", "0755", "--dir", str(SANDBOX_ROOT / folder)]
     for kind, host, inside in binds:
         command += ["--ro-bind" if kind == "ro" else "--bind", str(host), str(inside)]
-    command += ["--chdir", "/", "--", sys.executable, "-m", "crmkit.grading.kernel_factory", str(uid)]
+    command += [
+        "--chdir",
+        "/",
+        "--",
+        sys.executable,
+        "-m",
+        "crmkit.grading.kernel_factory",
+        str(uid),
+    ]
     return command
 
 
 def kernel_env() -> dict[str, str]:
     """The environment of a kernel: nothing of the grader's but what Python and the kit need."""
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}  # fmt: skip
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
     if os.environ.get("CRMKIT_DATA_DIR"):
         env["CRMKIT_DATA_DIR"] = os.environ["CRMKIT_DATA_DIR"]
     return env
@@ -260,8 +351,16 @@ class Sandbox:
     reads it).
     """
 
-    def __init__(self, role: str, slot: int, limits: Limits, folder: Path, log: Path,
-                 readable: tuple[Path, ...] = (), kernel_arguments: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        role: str,
+        slot: int,
+        limits: Limits,
+        folder: Path,
+        log: Path,
+        readable: tuple[Path, ...] = (),
+        kernel_arguments: tuple[str, ...] = (),
+    ) -> None:
         self.role, self.limits = role, limits
         self.uid = role_uid(role, slot)
         self.kernel_arguments = list(kernel_arguments)
@@ -272,20 +371,35 @@ class Sandbox:
         self.handed.mkdir(mode=0o755)
         binds = [("rw", self.runtime, SANDBOX_ROOT / "runtime")]
         if role == "student":
-            binds += [("ro", self.inbox, SANDBOX_ROOT / "inbox"), ("ro", self.cache, SANDBOX_ROOT / "cache")]
+            binds += [
+                ("ro", self.inbox, SANDBOX_ROOT / "inbox"),
+                ("ro", self.cache, SANDBOX_ROOT / "cache"),
+            ]
         else:
-            binds += [("rw", self.cache, SANDBOX_ROOT / "cache"), ("ro", self.handed, SANDBOX_ROOT / "answers")]
+            binds += [
+                ("rw", self.cache, SANDBOX_ROOT / "cache"),
+                ("ro", self.handed, SANDBOX_ROOT / "answers"),
+            ]
         binds += [("ro", Path(p), SANDBOX_ROOT / Path(p).name) for p in readable]
         self._spare: tuple[int, dict, Path] | None = None
         self._lock = threading.Lock()
         self._log = open(log, "ab")  # noqa: SIM115 - closed in close()
         env = {**kernel_env(), "MPLCONFIGDIR": str(SANDBOX_ROOT / "mpl")}
-        self.process = subprocess.Popen(bwrap_command(self.uid, binds, readable_paths()), stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self._log, env=env, text=True, bufsize=1)  # fmt: skip
+        self.process = subprocess.Popen(
+            bwrap_command(self.uid, binds, readable_paths()),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env=env,
+            text=True,
+            bufsize=1,
+        )
         ready = self.process.stdout.readline()
         if not ready.startswith('{"ready"'):
             self.close()
-            raise SandboxError(f"评分沙箱无法启动，见 {log} / the grading sandbox did not start; see {log}")
+            raise SandboxError(
+                f"评分沙箱无法启动，见 {log} / the grading sandbox did not start; see {log}"
+            )
 
     def request(self, **message) -> dict:
         """Send one request to the kernel factory and return its reply."""
@@ -307,11 +421,18 @@ class Sandbox:
 
         name = f"k{uuid.uuid4().hex[:10]}"
         inside = SANDBOX_ROOT / "runtime" / name
-        connection_file, info = write_connection_file(str(self.runtime / f"{name}.json"), transport="ipc",
-                                                      ip=str(inside))  # fmt: skip
+        connection_file, info = write_connection_file(
+            str(self.runtime / f"{name}.json"), transport="ipc", ip=str(inside)
+        )
         os.chmod(connection_file, 0o600)
-        request = {"connection_file": f"{inside}.json", "log": f"{inside}.log", "arguments": self.kernel_arguments,
-                   "env": kernel_env(), "rlimits": self.limits.rlimits(), "quota": self.limits.quota()}  # fmt: skip
+        request = {
+            "connection_file": f"{inside}.json",
+            "log": f"{inside}.log",
+            "arguments": self.kernel_arguments,
+            "env": kernel_env(),
+            "rlimits": self.limits.rlimits(),
+            "quota": self.limits.quota(),
+        }
         pid = self.request(prepare=request)["pid"]
         # the grader reaches the same sockets through the folder's path outside the sandbox
         info = {**info, "ip": str(self.runtime / name)}
@@ -333,7 +454,9 @@ class Sandbox:
             env["CRMKIT_DATA_CACHE"] = f"{SANDBOX_ROOT / 'cache'}:read"
         if not self.request(go={"pid": pid, "inbox": inbox, "env": env})["ok"]:
             lines = read_log(log).strip().splitlines()[-1:]
-            raise SandboxError(f"评分内核无法启动 / the grading kernel did not start: {' '.join(lines) or 'no log'}")
+            raise SandboxError(
+                f"评分内核无法启动 / the grading kernel did not start: {' '.join(lines) or 'no log'}"
+            )
         context = zmq.Context()
         context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         client = BlockingKernelClient(context=context)
@@ -345,7 +468,9 @@ class Sandbox:
         except RuntimeError as error:
             kernel.close()
             reason = kernel.last_error() or str(error)
-            raise SandboxError(f"评分内核没有响应 / the grading kernel did not answer: {reason}") from None
+            raise SandboxError(
+                f"评分内核没有响应 / the grading kernel did not answer: {reason}"
+            ) from None
         return kernel
 
     def hand_over(self, name: str, data: dict) -> str:
@@ -366,7 +491,10 @@ class Sandbox:
     def recycle(self) -> None:
         """Between two submissions: :meth:`reset`, empty the runtime folder, prepare the next kernel."""
         self.reset()
-        for folder in (self.runtime, self.handed):  # only the factory (root) and the grader wrote here
+        for folder in (
+            self.runtime,
+            self.handed,
+        ):  # only the factory (root) and the grader wrote here
             for leftover in os.scandir(folder):
                 Path(leftover.path).unlink(missing_ok=True)
         self.prepare()

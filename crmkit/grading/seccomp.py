@@ -26,7 +26,9 @@ EPERM, ENOSYS = 1, 38
 
 # CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
 # | CLONE_NEWNET | CLONE_NEWTIME
-NAMESPACE_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x80
+NAMESPACE_FLAGS = (
+    0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x80
+)
 
 DENIED = (
     "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen",
@@ -83,9 +85,17 @@ def program(machine: str | None = None) -> list[tuple[int, int, int, int]]:
     if machine == "x86_64":
         body.append((JGE_K, "DENY", 0, X32_SYSCALL_BIT))
     body += [(JEQ_K, "DENY", 0, number) for number in denied]
-    body += [(JEQ_K, "CLONE", 0, numbers["clone"]), (JEQ_K, "ENOSYS", 0, numbers["clone3"]), (RET_K, 0, 0, RET_ALLOW)]
+    body += [
+        (JEQ_K, "CLONE", 0, numbers["clone"]),
+        (JEQ_K, "ENOSYS", 0, numbers["clone3"]),
+        (RET_K, 0, 0, RET_ALLOW),
+    ]
     labels = {"CLONE": len(body)}
-    body += [(LD_W_ABS, 0, 0, ARG0_OFFSET), (JSET_K, "DENY", 0, NAMESPACE_FLAGS), (RET_K, 0, 0, RET_ALLOW)]
+    body += [
+        (LD_W_ABS, 0, 0, ARG0_OFFSET),
+        (JSET_K, "DENY", 0, NAMESPACE_FLAGS),
+        (RET_K, 0, 0, RET_ALLOW),
+    ]
     labels["DENY"] = len(body)
     body.append((RET_K, 0, 0, RET_ERRNO | EPERM))
     labels["ENOSYS"] = len(body)

@@ -66,9 +66,13 @@ def generate_assignments(
     results = []
     with in_course_folder(course):
         for assignment in progress(list(assignments)):
-            result = step_result(assignment, None, api.generate_assignment(assignment, force=True, create=True))
+            result = step_result(
+                assignment, None, api.generate_assignment(assignment, force=True, create=True)
+            )
             problem = undeclared_in(course, assignment)
-            results.append(StepResult(assignment, None, False, problem) if result.ok and problem else result)
+            results.append(
+                StepResult(assignment, None, False, problem) if result.ok and problem else result
+            )
     return results
 
 
@@ -84,8 +88,10 @@ def undeclared_in(course: Path, assignment: str) -> str:
             found.append(f"{grade_id}: {', '.join(names)}")
     if not found:
         return ""
-    return (f"测试格用到了未声明的名字，在格首加上 '#| answers: 名字' / test cells read names they do not declare; "
-            f"add '#| answers: NAME' as their first line: {'; '.join(found)}")
+    return (
+        f"测试格用到了未声明的名字，在格首加上 '#| answers: 名字' / test cells read names they do not declare; "
+        f"add '#| answers: NAME' as their first line: {'; '.join(found)}"
+    )
 
 
 def known_to_gradebook(api: NbGraderAPI, assignment: str) -> bool:

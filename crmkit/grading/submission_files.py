@@ -75,8 +75,10 @@ def _read_into(found: Submitted, root: bytes, relative: bytes, depth: int) -> No
         try:
             shown = rel.decode("utf-8")
         except UnicodeDecodeError:
-            found.notes.append(f"文件名不是 UTF-8，未收 / a file name that is not UTF-8 was left out: "
-                               f"{rel.decode('utf-8', 'backslashreplace')[:80]}")  # fmt: skip
+            found.notes.append(
+                f"文件名不是 UTF-8，未收 / a file name that is not UTF-8 was left out: "
+                f"{rel.decode('utf-8', 'backslashreplace')[:80]}"
+            )
             continue
         if name.decode("utf-8") in IGNORED:
             continue
@@ -84,7 +86,9 @@ def _read_into(found: Submitted, root: bytes, relative: bytes, depth: int) -> No
             found.notes.append(f"链接未收 / a link was left out: {shown}")
         elif entry.is_dir(follow_symlinks=False):
             if depth >= MAX_DEPTH:
-                found.notes.append(f"目录太深，未收 / a folder nested too deep was left out: {shown}")
+                found.notes.append(
+                    f"目录太深，未收 / a folder nested too deep was left out: {shown}"
+                )
             else:
                 _read_into(found, root, rel, depth + 1)
         elif not entry.is_file(follow_symlinks=False):
@@ -94,9 +98,13 @@ def _read_into(found: Submitted, root: bytes, relative: bytes, depth: int) -> No
         else:
             data = read_regular_file(Path(os.fsdecode(os.path.join(root, rel))), MAX_FILE_BYTES)
             if data is None:
-                found.notes.append(f"文件太大或不可读，未收 / too large or unreadable, left out: {shown}")
+                found.notes.append(
+                    f"文件太大或不可读，未收 / too large or unreadable, left out: {shown}"
+                )
             elif found.size + len(data) > MAX_TOTAL_BYTES:
-                found.notes.append(f"提交总量超限，未收 / over the submission's size limit, left out: {shown}")
+                found.notes.append(
+                    f"提交总量超限，未收 / over the submission's size limit, left out: {shown}"
+                )
             else:
                 found.files[shown] = data
 
@@ -105,7 +113,10 @@ def write_files(files: dict[str, bytes], target: Path) -> None:
     """Write ``files`` under ``target``, a folder the grader just made (nothing in it yet)."""
     for relative, data in files.items():
         path = target / relative
-        if ".." in Path(relative).parts or path.resolve().parent != (target / relative).parent.resolve():
+        if (
+            ".." in Path(relative).parts
+            or path.resolve().parent != (target / relative).parent.resolve()
+        ):
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)

@@ -126,7 +126,9 @@ def without_answer_keys(notebook: NotebookNode) -> NotebookNode:
 def without_cell(notebook: NotebookNode, grade_id: str) -> NotebookNode:
     """A copy of ``notebook`` without cell ``grade_id`` (a student deleting a read-only cell)."""
     result = nbformat.from_dict(json.loads(json.dumps(notebook)))
-    result.cells = [c for c in result.cells if c.metadata.get("nbgrader", {}).get("grade_id") != grade_id]
+    result.cells = [
+        c for c in result.cells if c.metadata.get("nbgrader", {}).get("grade_id") != grade_id
+    ]
     return result
 
 

@@ -64,13 +64,21 @@ def _meta(cell) -> dict:
 
 
 def is_test_cell(cell) -> bool:
-    return cell.get("cell_type") == "code" and bool(_meta(cell).get("grade")) and not _meta(cell).get("solution")
+    return (
+        cell.get("cell_type") == "code"
+        and bool(_meta(cell).get("grade"))
+        and not _meta(cell).get("solution")
+    )
 
 
 def is_context_cell(cell) -> bool:
     meta = _meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("locked")) and not meta.get("grade") \
-        and not meta.get("solution")  # fmt: skip
+    return (
+        cell.get("cell_type") == "code"
+        and bool(meta.get("locked"))
+        and not meta.get("grade")
+        and not meta.get("solution")
+    )
 
 
 def test_cells(notebook) -> list[TestCell]:
@@ -92,7 +100,13 @@ def test_program(notebook) -> list[tuple[str, TestCell | None, str]]:
             program.append(("context", None, cell["source"]))
         elif is_test_cell(cell):
             answers, widgets = declarations(cell["source"])
-            program.append(("test", TestCell(_meta(cell)["grade_id"], cell["source"], answers, widgets), cell["source"]))
+            program.append(
+                (
+                    "test",
+                    TestCell(_meta(cell)["grade_id"], cell["source"], answers, widgets),
+                    cell["source"],
+                )
+            )
     return program
 
 
@@ -114,7 +128,11 @@ def _bound(tree: ast.AST) -> set[str]:
 
 
 def _read(tree: ast.AST) -> set[str]:
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def undeclared_names(notebook) -> dict[str, list[str]]:
@@ -126,14 +144,18 @@ def undeclared_names(notebook) -> dict[str, list[str]]:
         if kind == "context":
             provided |= _bound(tree)
             continue
-        missing = sorted(_read(tree) - _bound(tree) - provided - set(test.answers) - set(test.widgets))
+        missing = sorted(
+            _read(tree) - _bound(tree) - provided - set(test.answers) - set(test.widgets)
+        )
         if missing:
             problems[test.grade_id] = missing
     return problems
 
 
 def _strip_magics(code: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines())
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines()
+    )
 
 
 def declared_names(cells: Iterable[TestCell]) -> set[str]:

@@ -27,10 +27,13 @@ def _graded(course: Path, assignment: str) -> tuple[list[str], dict[str, set[str
                 continue
             for submission in found.submissions:
                 lost[submission.student.id] = {
-                    grade.name for notebook in submission.notebooks for grade in notebook.grades
-                    if grade.cell.cell_type == "code" and grade.auto_score is not None
+                    grade.name
+                    for notebook in submission.notebooks
+                    for grade in notebook.grades
+                    if grade.cell.cell_type == "code"
+                    and grade.auto_score is not None
                     and (grade.score or 0) < grade.max_score
-                }  # fmt: skip
+                }
     return roster, lost
 
 

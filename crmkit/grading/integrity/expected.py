@@ -155,8 +155,11 @@ def run_solution(notebook, variant: str) -> dict[str, dict]:
     tests = {t.grade_id: t for t in test_cells.test_cells(notebook)}
     found: dict[str, dict] = {}
     before = Path.cwd()
-    with tempfile.TemporaryDirectory(prefix="crmkit-expected-") as folder, contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory(prefix="crmkit-expected-") as folder,
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
         os.chdir(folder)  # widget answers would be saved here: none, so answer keys apply
         try:
             if variant == DEFAULT_DATA:

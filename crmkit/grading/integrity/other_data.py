@@ -38,8 +38,12 @@ def _normal(value, digits: int):
 
     if isinstance(value, pd.DataFrame):
         frame = value.sort_index(kind="stable")
-        return {"frame": [[_normal(label, digits), [_normal(v, digits) for v in row]]
-                          for label, row in zip(frame.index.tolist(), frame.to_numpy().tolist(), strict=True)]}  # fmt: skip
+        return {
+            "frame": [
+                [_normal(label, digits), [_normal(v, digits) for v in row]]
+                for label, row in zip(frame.index.tolist(), frame.to_numpy().tolist(), strict=True)
+            ]
+        }
     if isinstance(value, pd.Series):
         series = value.sort_index(kind="stable")
         return {"series": [[_normal(k, digits), _normal(v, digits)] for k, v in series.items()]}
@@ -141,11 +145,19 @@ def other_data_evidence(
         tasks = sorted({grade_id.removesuffix("_tests") for grade_id, _, _ in hits})
         names = ", ".join(sorted({name for _, name, _ in hits}))
         whose = "默认数据 / the default data" if other == DEFAULT_DATA else other
-        evidence.append(Evidence(
-            OTHER_DATA, assignment, ", ".join(tasks), student, other, strength, float(len(hits)),
-            f"{names}：与 {whose} 的数据算出的结果相同 / equal to what {whose}'s data give"
-            + ("（四舍五入后 / after rounding）" if not exact_hits else ""),
-        ))  # fmt: skip
+        evidence.append(
+            Evidence(
+                OTHER_DATA,
+                assignment,
+                ", ".join(tasks),
+                student,
+                other,
+                strength,
+                float(len(hits)),
+                f"{names}：与 {whose} 的数据算出的结果相同 / equal to what {whose}'s data give"
+                + ("（四舍五入后 / after rounding）" if not exact_hits else ""),
+            )
+        )
     return evidence
 
 

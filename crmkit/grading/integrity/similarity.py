@@ -70,8 +70,14 @@ def _fingerprint(code: str, boilerplate=None):
     import numpy as np
     from copydetect import CodeFingerprint
 
-    return CodeFingerprint("answer.py", CODE_K, CODE_WINDOW, boilerplate=np.array(list(boilerplate or []), dtype=np.int64),
-                           fp=io.StringIO(code), language="python")  # fmt: skip
+    return CodeFingerprint(
+        "answer.py",
+        CODE_K,
+        CODE_WINDOW,
+        boilerplate=np.array(list(boilerplate or []), dtype=np.int64),
+        fp=io.StringIO(code),
+        language="python",
+    )
 
 
 def code_evidence(
@@ -118,19 +124,28 @@ def code_evidence(
         mine, theirs = set(prints[first].hashes), set(prints[second].hashes)
         shared = mine & theirs
         # what they share, each fingerprint weighted by how rare it is in the class
-        share = sum(weight[h] for h in shared) / max(1e-9, min(sum(weight[h] for h in mine),
-                                                               sum(weight[h] for h in theirs)))  # fmt: skip
+        share = sum(weight[h] for h in shared) / max(
+            1e-9, min(sum(weight[h] for h in mine), sum(weight[h] for h in theirs))
+        )
         if share < CODE_THRESHOLD:
             continue
         overlap, _, _ = compare_files(prints[first], prints[second])
         if overlap >= CODE_MIN_TOKENS:
-            evidence.append(Evidence(
-                SIMILAR_CODE, assignment, task, first, second, STRONG if share >= STRONG_SHARE else MEDIUM,
-                round(float(share), 3),
-                f"{share:.0%} 的代码相同（按全班少见程度加权；{overlap} 个词元，变量名不计）/ {share:.0%} of the code is the "
-                f"same (weighted by how rare each piece is in the class; {overlap} tokens, names ignored)",
-                codes[first][:EXCERPT_CHARS], codes[second][:EXCERPT_CHARS],
-            ))  # fmt: skip
+            evidence.append(
+                Evidence(
+                    SIMILAR_CODE,
+                    assignment,
+                    task,
+                    first,
+                    second,
+                    STRONG if share >= STRONG_SHARE else MEDIUM,
+                    round(float(share), 3),
+                    f"{share:.0%} 的代码相同（按全班少见程度加权；{overlap} 个词元，变量名不计）/ {share:.0%} of the code is the "
+                    f"same (weighted by how rare each piece is in the class; {overlap} tokens, names ignored)",
+                    codes[first][:EXCERPT_CHARS],
+                    codes[second][:EXCERPT_CHARS],
+                )
+            )
     return evidence
 
 
@@ -173,11 +188,19 @@ def text_evidence(
         shared = len(a & b)
         share = shared / max(1, min(len(a), len(b)))
         if shared >= TEXT_MIN_PIECES and share >= TEXT_THRESHOLD:
-            evidence.append(Evidence(
-                SIMILAR_TEXT, assignment, task, first, second, STRONG if share >= STRONG_SHARE else MEDIUM,
-                round(share, 3),
-                f"较短的回答有 {share:.0%} 与对方相同（{shared} 个三字片段）/ {share:.0%} of the shorter answer is "
-                f"shared ({shared} three-character pieces)",
-                texts[first][:EXCERPT_CHARS], texts[second][:EXCERPT_CHARS],
-            ))  # fmt: skip
+            evidence.append(
+                Evidence(
+                    SIMILAR_TEXT,
+                    assignment,
+                    task,
+                    first,
+                    second,
+                    STRONG if share >= STRONG_SHARE else MEDIUM,
+                    round(share, 3),
+                    f"较短的回答有 {share:.0%} 与对方相同（{shared} 个三字片段）/ {share:.0%} of the shorter answer is "
+                    f"shared ({shared} three-character pieces)",
+                    texts[first][:EXCERPT_CHARS],
+                    texts[second][:EXCERPT_CHARS],
+                )
+            )
     return evidence

@@ -78,10 +78,33 @@ def integrity_csv(evidence: Sequence[Evidence], excel_text: Callable[[str], str]
     """``integrity.csv`` as text: one row per piece of evidence, strongest first."""
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(["strength", "signal", "assignment", "task", "student", "other", "score", "detail", "excerpt",
-                  "other_excerpt"])  # fmt: skip
+    out.writerow(
+        [
+            "strength",
+            "signal",
+            "assignment",
+            "task",
+            "student",
+            "other",
+            "score",
+            "detail",
+            "excerpt",
+            "other_excerpt",
+        ]
+    )
     for item in evidence:
-        out.writerow([item.strength, item.kind, item.assignment, excel_text(item.task), excel_text(item.student),
-                      excel_text(item.other), item.score, excel_text(item.detail), excel_text(item.excerpt),
-                      excel_text(item.other_excerpt)])  # fmt: skip
+        out.writerow(
+            [
+                item.strength,
+                item.kind,
+                item.assignment,
+                excel_text(item.task),
+                excel_text(item.student),
+                excel_text(item.other),
+                item.score,
+                excel_text(item.detail),
+                excel_text(item.excerpt),
+                excel_text(item.other_excerpt),
+            ]
+        )
     return buffer.getvalue()

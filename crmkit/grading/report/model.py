@@ -147,7 +147,9 @@ class Report:
     attention: list[Attention]
     rows: list[ScoreRow]
     auto_scores: dict[str, list[float]]  # per assignment, sorted, for the histograms
-    integrity: list = field(default_factory=list)  # crmkit.grading.integrity.model.Evidence, strongest first
+    integrity: list = field(
+        default_factory=list
+    )  # crmkit.grading.integrity.model.Evidence, strongest first
 
     def pending_line(self) -> str:
         """Written answers still to grade by hand, one count per assignment ("" when none)."""

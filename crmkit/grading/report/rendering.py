@@ -140,7 +140,9 @@ figcaption { font-size: 0.8em; color: #666; }
 
 
 def render_html(
-    report: Report, charts: Mapping[str, bytes], link: Callable[[str, str], str | None] = lambda a, s: None
+    report: Report,
+    charts: Mapping[str, bytes],
+    link: Callable[[str, str], str | None] = lambda a, s: None,
 ) -> str:
     """The report page: bilingual headings, every value escaped, charts embedded.
 
@@ -279,7 +281,9 @@ def write_report(report: Report, out: Path, course: Path | None = None) -> Path:
         _write_bytes(out / name, png)
     _write_bytes(out / "scores.csv", scores_csv(report.rows).encode(CSV_ENCODING))
     _write_bytes(out / "items.csv", items_csv(report.items).encode(CSV_ENCODING))
-    _write_bytes(out / "integrity.csv", integrity_csv(report.integrity, _excel_text).encode(CSV_ENCODING))
+    _write_bytes(
+        out / "integrity.csv", integrity_csv(report.integrity, _excel_text).encode(CSV_ENCODING)
+    )
 
     def link(assignment: str, student: str) -> str | None:
         if course is None:
