@@ -46,11 +46,17 @@ TARGET_SECONDS = 20.0  # issue 3: each notebook executes in under 20 s
 # Output text that differs from run to run, or shows a defect. Reported, not rewritten: the
 # notebook should not print it.
 OUTPUT_PROBLEMS = {
-    "memory address (assign the object, `_ = ax.plot(...)`, or end with plt.show())": re.compile(r"\b0x[0-9a-fA-F]{6,16}\b"),
+    "memory address (assign the object, `_ = ax.plot(...)`, or end with plt.show())": re.compile(
+        r"\b0x[0-9a-fA-F]{6,16}\b"
+    ),
     "kernel process id in a warning's file name (avoid the warning)": re.compile(r"ipykernel_\d+"),
-    "temporary folder name (print the file name, not the full path)": re.compile(r"\btmp[a-z0-9_]{8}\b"),
+    "temporary folder name (print the file name, not the full path)": re.compile(
+        r"\btmp[a-z0-9_]{8}\b"
+    ),
     "timing (%time / %timeit output)": re.compile(r"Wall time:|CPU times:|per loop \(mean"),
-    "Chinese drawn as boxes (call use_cjk_font() before drawing)": re.compile(r"Glyph \d+ .*missing from font"),
+    "Chinese drawn as boxes (call use_cjk_font() before drawing)": re.compile(
+        r"Glyph \d+ .*missing from font"
+    ),
 }
 
 
@@ -81,7 +87,9 @@ class _Client(NotebookClient):
         super().register_output_hook(msg_id, hook)
 
 
-def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = DEFAULT_TIMEOUT) -> tuple[nbformat.NotebookNode, list[str]]:
+def execute(
+    nb: nbformat.NotebookNode, cwd: Path, timeout: int = DEFAULT_TIMEOUT
+) -> tuple[nbformat.NotebookNode, list[str]]:
     """Run every cell of a copy of ``nb`` in ``cwd``; return it (normalised) and warnings.
 
     Raises nbclient's CellExecutionError, naming the cell, when a cell fails.
@@ -118,7 +126,9 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if WIDGET_VIEW in data and len(data) > 1:  # keep the text/plain form; ipywidgets always adds one
+            if (
+                WIDGET_VIEW in data and len(data) > 1
+            ):  # keep the text/plain form; ipywidgets always adds one
                 del data[WIDGET_VIEW]
     return nb
 
@@ -159,12 +169,18 @@ def output_problems(nb: nbformat.NotebookNode) -> list[str]:
         texts = []
         for output in cell.get("outputs", []):
             texts.append(output.get("text", ""))
-            texts += [v for k, v in output.get("data", {}).items() if k.startswith("text/") and isinstance(v, str)]
+            texts += [
+                v
+                for k, v in output.get("data", {}).items()
+                if k.startswith("text/") and isinstance(v, str)
+            ]
         text = "\n".join(texts)
         for what, pattern in OUTPUT_PROBLEMS.items():
             match = pattern.search(text)
             if match:
-                found.append(f"cell {index + 1}: 输出有问题 / output problem: {what}: {match.group(0)!r}")
+                found.append(
+                    f"cell {index + 1}: 输出有问题 / output problem: {what}: {match.group(0)!r}"
+                )
     return found
 
 
@@ -205,8 +221,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _use_this_environment()
     if os.environ.get("CRMKIT_DATA_DIR"):
-        print(f"注意 / note: CRMKIT_DATA_DIR={os.environ['CRMKIT_DATA_DIR']}: outputs come from that data, "
-              "not the committed datasets", file=sys.stderr)
+        print(
+            f"注意 / note: CRMKIT_DATA_DIR={os.environ['CRMKIT_DATA_DIR']}: outputs come from that data, "
+            "not the committed datasets",
+            file=sys.stderr,
+        )
     failed = 0
     for path in _notebooks(args.notebooks):
         try:
@@ -215,9 +234,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed += 1
             print(f"✗ {path}: {type(error).__name__}: {_first_lines(str(error))}", file=sys.stderr)
             continue
-        state = {"execute": "updated" if report.changed else "unchanged",
-                 "check": "WOULD CHANGE" if report.changed else "ok",
-                 "strip": "stripped" if report.changed else "unchanged"}[args.mode]
+        state = {
+            "execute": "updated" if report.changed else "unchanged",
+            "check": "WOULD CHANGE" if report.changed else "ok",
+            "strip": "stripped" if report.changed else "unchanged",
+        }[args.mode]
         timing = f"{report.seconds:6.1f} s" if args.mode != "strip" else ""
         slow = f"  (> {TARGET_SECONDS:.0f} s)" if report.seconds > TARGET_SECONDS else ""
         print(f"{path}  {timing}  {state}{slow}")

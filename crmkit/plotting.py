@@ -43,7 +43,17 @@ def cjk_font() -> str:
 
 def _add_fonts_installed_after_cache(font_manager) -> None:
     """matplotlib caches its font list; a font installed later is added here instead."""
-    hints = ("cjk", "wqy", "wenquanyi", "simhei", "msyh", "pingfang", "heiti", "sourcehan", "unicode")
+    hints = (
+        "cjk",
+        "wqy",
+        "wenquanyi",
+        "simhei",
+        "msyh",
+        "pingfang",
+        "heiti",
+        "sourcehan",
+        "unicode",
+    )
     for path in font_manager.findSystemFonts():
         if any(hint in path.lower() for hint in hints):
             try:

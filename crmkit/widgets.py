@@ -23,20 +23,36 @@ _LABEL_STYLE = {"description_width": "initial"}
 _WIDTH = "460px"
 
 
-def slider(label: str, minimum: float, maximum: float, step: float, value: float) -> widgets.FloatSlider:
+def slider(
+    label: str, minimum: float, maximum: float, step: float, value: float
+) -> widgets.FloatSlider:
     """A labelled slider for a number such as a threshold or a share."""
     return widgets.FloatSlider(
-        value=value, min=minimum, max=maximum, step=step, description=label,
-        continuous_update=False, style=_LABEL_STYLE, layout=widgets.Layout(width=_WIDTH),
+        value=value,
+        min=minimum,
+        max=maximum,
+        step=step,
+        description=label,
+        continuous_update=False,
+        style=_LABEL_STYLE,
+        layout=widgets.Layout(width=_WIDTH),
         readout_format=".2f",
     )
 
 
-def int_slider(label: str, minimum: int, maximum: int, value: int, step: int = 1) -> widgets.IntSlider:
+def int_slider(
+    label: str, minimum: int, maximum: int, value: int, step: int = 1
+) -> widgets.IntSlider:
     """A labelled slider for a whole number such as a number of days."""
     return widgets.IntSlider(
-        value=value, min=minimum, max=maximum, step=step, description=label,
-        continuous_update=False, style=_LABEL_STYLE, layout=widgets.Layout(width=_WIDTH),
+        value=value,
+        min=minimum,
+        max=maximum,
+        step=step,
+        description=label,
+        continuous_update=False,
+        style=_LABEL_STYLE,
+        layout=widgets.Layout(width=_WIDTH),
     )
 
 
@@ -53,8 +69,11 @@ def dropdown(label: str, options: Sequence, value=None) -> widgets.Dropdown:
         first = options[0]
         value = first[1] if isinstance(first, tuple) and len(first) == 2 else first
     return widgets.Dropdown(
-        options=options, value=value, description=label,
-        style=_LABEL_STYLE, layout=widgets.Layout(width=_WIDTH),
+        options=options,
+        value=value,
+        description=label,
+        style=_LABEL_STYLE,
+        layout=widgets.Layout(width=_WIDTH),
     )
 
 
@@ -92,7 +111,9 @@ class Explorer(widgets.VBox):
         """Recompute and redraw; returns what ``show`` returned (for tests and benchmarks)."""
         outputs, result, error = render(self.show, self.values())
         self.last_error = error
-        self.output.outputs = tuple(outputs)  # one state update: the old view is replaced, no flicker
+        self.output.outputs = tuple(
+            outputs
+        )  # one state update: the old view is replaced, no flicker
         return result
 
     def __repr__(self) -> str:
@@ -118,7 +139,9 @@ def error_message(error: Exception) -> str:
     )
 
 
-def render(show: Callable[..., object], values: dict) -> tuple[list[dict], object, Exception | None]:
+def render(
+    show: Callable[..., object], values: dict
+) -> tuple[list[dict], object, Exception | None]:
     """Call ``show(**values)`` and turn everything it produced into Jupyter output dicts.
 
     Returns ``(outputs, result, error)``: what it printed, displayed and returned (in that
@@ -149,7 +172,9 @@ def render(show: Callable[..., object], values: dict) -> tuple[list[dict], objec
                     plt.close(figure)
                 elif result is not None:
                     shown.append(_format(result))
-        except Exception as error:  # the student's function: show the problem, keep the widget alive
+        except (
+            Exception
+        ) as error:  # the student's function: show the problem, keep the widget alive
             return [_stream(error_message(error))], None, error
     printed = [_stream(captured.stdout)] if captured.stdout else []
     if captured.stderr:
@@ -231,9 +256,13 @@ def _png(figure) -> bytes:
         figure.canvas.draw()
         pixels = np.asarray(figure.canvas.buffer_rgba())
         rows, dpi = pixels.shape[0], figure.dpi
-        cropped = pixels[int(rows - box.y1 * dpi): math.ceil(rows - box.y0 * dpi),
-                         int(box.x0 * dpi): math.ceil(box.x1 * dpi)]
-        Image.fromarray(np.ascontiguousarray(cropped), "RGBA").save(buffer, format="png", compress_level=1)
+        cropped = pixels[
+            int(rows - box.y1 * dpi) : math.ceil(rows - box.y0 * dpi),
+            int(box.x0 * dpi) : math.ceil(box.x1 * dpi),
+        ]
+        Image.fromarray(np.ascontiguousarray(cropped), "RGBA").save(
+            buffer, format="png", compress_level=1
+        )
     else:
         figure.savefig(buffer, format="png", bbox_inches=box, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
