@@ -24,8 +24,11 @@ BINDER = ROOT / "binder"
 
 def listed(path: Path) -> list[str]:
     """The entries of apt.txt / requirements.txt: comments and blank lines dropped."""
-    return [line.partition("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()
-            if line.partition("#")[0].strip()]
+    return [
+        line.partition("#")[0].strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.partition("#")[0].strip()
+    ]
 
 
 def makefile_system_packages() -> set[str]:
@@ -34,7 +37,9 @@ def makefile_system_packages() -> set[str]:
     recipe = makefile.split("$(SYSTEM_STAMP):", 1)[1].split("\n\n", 1)[0]
     packages = set()
     for command in re.findall(r"apt-get install ([^;&>\n]*)", recipe):
-        packages |= {word for word in command.split() if re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", word)}
+        packages |= {
+            word for word in command.split() if re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", word)
+        }
     return packages
 
 
@@ -59,7 +64,9 @@ def test_requirements_txt_installs_the_kit_and_agrees_with_pyproject():
         requirement = Requirement(entry)
         assert requirement.name.lower() in pinned, f"{entry} is not a dependency in pyproject.toml"
         assert requirement.specifier == pinned[requirement.name.lower()].specifier, entry
-    assert not (BINDER / "environment.yml").exists(), "binder/environment.yml would make repo2docker use conda instead"
+    assert not (BINDER / "environment.yml").exists(), (
+        "binder/environment.yml would make repo2docker use conda instead"
+    )
 
 
 def test_runtime_txt_python_suits_the_kit():
@@ -77,12 +84,21 @@ def test_postbuild_is_an_executable_bash_script_naming_real_extensions():
     assert "set -e" in text, "without set -e a failing step does not stop the build"
     assert os.access(post_build, os.X_OK), "postBuild must be executable (chmod +x)"
     if (ROOT / ".git").exists():
-        mode = subprocess.run(["git", "ls-files", "-s", "binder/postBuild"], cwd=ROOT, capture_output=True,
-                              text=True).stdout.split()
+        mode = subprocess.run(
+            ["git", "ls-files", "-s", "binder/postBuild"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.split()
         assert not mode or mode[0] == "100755", "git does not record postBuild as executable"
     assert subprocess.run(["bash", "-n", str(post_build)]).returncode == 0
     # the nbgrader parts it switches off exist in the nbgrader that make installs
-    static = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader" / "static"
+    static = (
+        Path(sys.prefix)
+        / "share"
+        / "jupyter"
+        / "labextensions"
+        / "@jupyter"
+        / "nbgrader"
+        / "static"
+    )
     bundle = "".join(path.read_text(errors="replace") for path in static.glob("*.js"))
     assert bundle, f"nbgrader's JupyterLab extension is not installed in {static}"
     plugins = re.findall(r"@jupyter/nbgrader:[a-z-]+", text)

@@ -45,6 +45,7 @@ def test_every_stated_figure_has_a_test():
 
 # --- futures broker -------------------------------------------------------------------------
 
+
 def commission_top20_share(trades: pd.DataFrame) -> float:
     per_client = trades.groupby("client_id")["commission_yuan"].sum().sort_values(ascending=False)
     top = math.ceil(0.2 * len(per_client))
@@ -119,6 +120,7 @@ def test_education_gap(student):
 
 
 # --- car detailing --------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=None)
 def car_figures(student: str | None) -> tuple[int, float]:
@@ -217,6 +219,7 @@ def test_satisfaction_rises(student):
 
 # --- retail chain ---------------------------------------------------------------------------
 
+
 def conversion_by_state(tables: dict[str, pd.DataFrame]) -> pd.Series:
     visits = tables["visits"].merge(tables["shoppers"][["shopper_id", "state"]], on="shopper_id")
     return visits.groupby("state", observed=True)["purchased"].mean()
@@ -230,7 +233,12 @@ CONVERSION_FIGURES = {  # figure key: (state, target, tolerance)
 }
 
 
-CONVERSION_SPREAD = {"potential": 0.015, "first_time": 0.025, "repeat": 0.03, "loyal": 0.03}  # ± for students
+CONVERSION_SPREAD = {
+    "potential": 0.015,
+    "first_time": 0.025,
+    "repeat": 0.03,
+    "loyal": 0.03,
+}  # ± for students
 
 
 @lru_cache(maxsize=None)
@@ -260,9 +268,14 @@ def test_target_segment_value(student):
     tables = data("retail_chain", student)
     shoppers = tables["shoppers"]
     spend = tables["purchases"].merge(tables["visits"][["visit_id", "shopper_id"]], on="visit_id")
-    per_shopper = spend.groupby("shopper_id")["amount_yuan"].sum().reindex(shoppers["shopper_id"], fill_value=0)
+    per_shopper = (
+        spend.groupby("shopper_id")["amount_yuan"]
+        .sum()
+        .reindex(shoppers["shopper_id"], fill_value=0)
+    )
     segment = (
-        (shoppers["gender"] == "female") & shoppers["age"].between(18, 35)
+        (shoppers["gender"] == "female")
+        & shoppers["age"].between(18, 35)
         & (shoppers["income_band"] > "below_2500")
     ).to_numpy()
     assert per_shopper[segment].mean() >= 1.5 * per_shopper[~segment].mean()
@@ -276,9 +289,13 @@ REFERENCE_DATE = pd.Timestamp("2024-12-31")
 def online_tiers(tables: dict[str, pd.DataFrame]) -> pd.Series:
     """The six tiers by the rules of cases/online_shop.md, in their order of precedence."""
     customers, orders = tables["customers"], tables["orders"]
-    per = orders.groupby("customer_id").agg(
-        n_orders=("order_id", "size"), latest=("ordered_at", "max"), aov=("amount_yuan", "mean")
-    ).reindex(customers["customer_id"])
+    per = (
+        orders.groupby("customer_id")
+        .agg(
+            n_orders=("order_id", "size"), latest=("ordered_at", "max"), aov=("amount_yuan", "mean")
+        )
+        .reindex(customers["customer_id"])
+    )
     n_orders = per["n_orders"].fillna(0)
     recent = per["latest"] > REFERENCE_DATE + pd.Timedelta(days=1) - pd.Timedelta(days=180)
     inquired = customers["customer_id"].isin(tables["inquiries"]["customer_id"]).to_numpy()
@@ -297,7 +314,14 @@ def online_tiers(tables: dict[str, pd.DataFrame]) -> pd.Series:
     return pd.Series(tiers, index=customers["customer_id"])
 
 
-TIER_MIX = {"potential": 0.25, "sleeping": 0.22, "new": 0.15, "loyal": 0.10, "big": 0.06, "old": 0.22}
+TIER_MIX = {
+    "potential": 0.25,
+    "sleeping": 0.22,
+    "new": 0.15,
+    "loyal": 0.10,
+    "big": 0.06,
+    "old": 0.22,
+}
 
 
 @lru_cache(maxsize=None)
@@ -311,7 +335,10 @@ def test_six_tiers_present(student):
     assert set(shares.index) == set(TIER_MIX), shares
     for tier, share in TIER_MIX.items():
         assert 0.04 <= shares[tier] <= 0.30, (tier, shares.to_dict())
-        assert shares[tier] == pytest.approx(share, abs=0.03 if student is None else 0.06), (tier, shares.to_dict())
+        assert shares[tier] == pytest.approx(share, abs=0.03 if student is None else 0.06), (
+            tier,
+            shares.to_dict(),
+        )
 
 
 def test_tier_mix_differs_between_students():

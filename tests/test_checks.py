@@ -18,7 +18,9 @@ def test_each_passed_check_earns_its_share():
     score = check.score()
     assert float(score) == 0.5 and repr(score) == "0.5"
     bundle = score._repr_mimebundle_()
-    assert bundle["text/plain"] == "0.5" and "乙 / b（ZeroDivisionError）" in bundle["text/markdown"]
+    assert (
+        bundle["text/plain"] == "0.5" and "乙 / b（ZeroDivisionError）" in bundle["text/markdown"]
+    )
     assert [c["passed"] for c in bundle[CHECKS_MIMETYPE]["checks"]] == [True, False, False]
 
 
@@ -43,8 +45,10 @@ def test_nbgrader_scores_the_cell_as_partial_credit(passed, points):
         + "".join(f"check.that({i < passed}, 'm{i}')\n" for i in range(2))
         + "check.score()"
     )
-    cell = nbformat.v4.new_code_cell(code, metadata={"nbgrader": {"grade": True, "solution": False,
-                                                                  "grade_id": "t", "points": 3}})  # fmt: skip
+    cell = nbformat.v4.new_code_cell(
+        code,
+        metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "t", "points": 3}},
+    )
     notebook = nbformat.v4.new_notebook(cells=[cell])
     NotebookClient(notebook, kernel_name="python3", timeout=60).execute()
     assert determine_grade(notebook.cells[0]) == (points, 3)

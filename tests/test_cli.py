@@ -12,10 +12,14 @@ from crmkit.datasets import data_dir
 
 
 def crmkit(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crmkit", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "crmkit", *args], capture_output=True, text=True, timeout=300
+    )
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess, status: int, *fragments: str) -> None:
+def assert_one_line_error(
+    result: subprocess.CompletedProcess, status: int, *fragments: str
+) -> None:
     assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     message = result.stderr.strip()
@@ -26,7 +30,9 @@ def assert_one_line_error(result: subprocess.CompletedProcess, status: int, *fra
 
 def test_unknown_case_lists_the_valid_ones():
     result = crmkit("data", "build", "retial_chain", "--out", "/nonexistent/never-written")
-    assert_one_line_error(result, 2, "retial_chain", "retail_chain", "futures_broker", "online_shop")
+    assert_one_line_error(
+        result, 2, "retial_chain", "retail_chain", "futures_broker", "online_shop"
+    )
 
 
 @pytest.mark.parametrize("size", ["0", "-3"])
@@ -42,7 +48,18 @@ def test_size_that_is_not_a_number_is_refused(tmp_path):
 
 
 def test_build_then_validate_a_small_dataset(tmp_path):
-    built = crmkit("data", "build", "car_detailing", "retail_chain", "--customers", "300", "--seed", "5", "--out", str(tmp_path))
+    built = crmkit(
+        "data",
+        "build",
+        "car_detailing",
+        "retail_chain",
+        "--customers",
+        "300",
+        "--seed",
+        "5",
+        "--out",
+        str(tmp_path),
+    )
     assert built.returncode == 0, built.stderr
     assert "car_detailing" in built.stdout and "retail_chain" in built.stdout
     assert (tmp_path / "retail_chain" / "visits.csv").exists()
@@ -61,7 +78,11 @@ def test_validate_names_the_broken_row_and_exits_non_zero(tmp_path):
     result = crmkit("data", "validate", str(folder))
     assert result.returncode == 1
     assert "futures_broker/trades.csv" in result.stdout
-    assert "row 11" in result.stdout and "commission_yuan" in result.stdout and "-12.5" in result.stdout
+    assert (
+        "row 11" in result.stdout
+        and "commission_yuan" in result.stdout
+        and "-12.5" in result.stdout
+    )
 
 
 def test_validate_a_folder_that_does_not_exist(tmp_path):

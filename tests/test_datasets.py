@@ -31,7 +31,9 @@ def test_committed_files_are_exactly_what_the_generator_makes(case, tmp_path):
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(p.name for p in committed.iterdir())
     _, mismatch, errors = filecmp.cmpfiles(folder, committed, names, shallow=False)
-    assert not mismatch and not errors, f"rebuild differs: {mismatch or errors}; run `crmkit data build`"
+    assert not mismatch and not errors, (
+        f"rebuild differs: {mismatch or errors}; run `crmkit data build`"
+    )
 
 
 def test_whole_dataset_folder_stays_small():
@@ -52,7 +54,9 @@ def test_every_field_is_documented_in_both_languages(case):
         for field in resource["schema"]["fields"]:
             chinese, english = field["description"].split(" / ", 1)
             assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese), field["name"]
-            assert english.isascii() or any(ch.isascii() and ch.isalpha() for ch in english), field["name"]
+            assert english.isascii() or any(ch.isascii() and ch.isalpha() for ch in english), field[
+                "name"
+            ]
             assert field["type"] in {"string", "integer", "number", "boolean", "date", "datetime"}
     assert package["calibration"], "each case states at least one figure"
 
@@ -94,7 +98,9 @@ def test_loaded_csvs_equal_the_generated_tables(case):
     """Nothing is lost between generating and reading back the CSV."""
     from_csv, generated = load(case), generate(case)
     for name in from_csv:
-        pd.testing.assert_frame_equal(from_csv[name], generated[name], check_exact=False, rtol=1e-12)
+        pd.testing.assert_frame_equal(
+            from_csv[name], generated[name], check_exact=False, rtol=1e-12
+        )
 
 
 def test_one_table_is_a_dataframe():
@@ -162,7 +168,9 @@ def test_validate_names_file_row_column_and_reason(tmp_path):
 
 def test_own_csv_with_missing_column_is_named(tmp_path):
     shutil.copytree(data_dir() / "retail_chain", tmp_path / "mine")
-    visits = pd.read_csv(tmp_path / "mine" / "visits.csv", encoding="utf-8-sig").drop(columns=["purchased"])
+    visits = pd.read_csv(tmp_path / "mine" / "visits.csv", encoding="utf-8-sig").drop(
+        columns=["purchased"]
+    )
     visits.to_csv(tmp_path / "mine" / "visits.csv", index=False, encoding="utf-8-sig")
     with pytest.raises(CrmkitError, match="purchased"):
         load("retail_chain", "visits", folder=tmp_path / "mine")

@@ -12,7 +12,12 @@ from crmkit.grading import test_cells
 from crmkit.grading.executor import TRUNCATED, CellRun, Outputs
 from crmkit.course.checks import CHECKS_MIMETYPE
 from crmkit.grading.notebook_grading import outcome_outputs, widget_answers
-from crmkit.grading.submission_files import MAX_FILE_BYTES, read_submission, submission_timestamp, write_files
+from crmkit.grading.submission_files import (
+    MAX_FILE_BYTES,
+    read_submission,
+    submission_timestamp,
+    write_files,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["segmentation", "complaints", "loyalty"]
@@ -39,19 +44,34 @@ def test_a_declaration_that_is_not_a_name_is_refused():
 
 
 def test_undeclared_names_are_found_and_context_names_are_not():
-    notebook = nbformat.v4.new_notebook(cells=[
-        cell("import pandas as pd\nvisits = 1", locked=True, grade=False, solution=False, grade_id="load"),
-        cell("rfm = 1", solution=True, grade=False, grade_id="rfm_answer"),
-        cell("#| answers: rfm\nassert rfm == visits\nassert helper(rfm)\n_x = pd.Series()", grade=True, solution=False,
-             grade_id="rfm_tests", points=1),  # fmt: skip
-    ])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            cell(
+                "import pandas as pd\nvisits = 1",
+                locked=True,
+                grade=False,
+                solution=False,
+                grade_id="load",
+            ),
+            cell("rfm = 1", solution=True, grade=False, grade_id="rfm_answer"),
+            cell(
+                "#| answers: rfm\nassert rfm == visits\nassert helper(rfm)\n_x = pd.Series()",
+                grade=True,
+                solution=False,
+                grade_id="rfm_tests",
+                points=1,
+            ),
+        ]
+    )
     assert test_cells.undeclared_names(notebook) == {"rfm_tests": ["helper"]}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_test_cell_of_the_course_declares_what_it_reads(assignment):
     """A test that reads an undeclared name would fail a correct answer with NameError."""
-    notebook = nbformat.read(REPO / "exercises" / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    notebook = nbformat.read(
+        REPO / "exercises" / "source" / assignment / f"{assignment}.ipynb", as_version=4
+    )
     assert test_cells.undeclared_names(notebook) == {}
     assert test_cells.test_cells(notebook), "the assignment has test cells"
 
@@ -84,8 +104,12 @@ def test_the_hand_in_time_is_read_safely(tmp_path):
     assert submission_timestamp(tmp_path) is None
     stamp.write_text("2024-05-01 10:00:00.000000 UTC")
     assert submission_timestamp(tmp_path).year == 2024
-    for make in (lambda: stamp.write_text("not a time"), lambda: stamp.symlink_to("/etc/passwd"),
-                 lambda: os.mkfifo(stamp), lambda: stamp.write_bytes(b"\xff" * 5000)):  # fmt: skip
+    for make in (
+        lambda: stamp.write_text("not a time"),
+        lambda: stamp.symlink_to("/etc/passwd"),
+        lambda: os.mkfifo(stamp),
+        lambda: stamp.write_bytes(b"\xff" * 5000),
+    ):
         stamp.unlink(missing_ok=True)
         make()
         assert submission_timestamp(tmp_path) is None
@@ -115,7 +139,9 @@ def test_output_is_capped_in_bytes_per_cell_and_per_notebook():
     outputs.add("stream", {"name": "stdout", "text": "x" * 3_000})
     outputs.add("stream", {"name": "stdout", "text": "y" * 3_000})  # over the cell's budget
     outputs.add("display_data", {"data": {"image/png": "z" * 5_000}})  # dropped
-    outputs.add("error", {"ename": "ValueError", "evalue": "v" * 2_000, "traceback": ["t" * 50_000]})
+    outputs.add(
+        "error", {"ename": "ValueError", "evalue": "v" * 2_000, "traceback": ["t" * 50_000]}
+    )
     text = "".join(o.get("text", "") for o in outputs.items)
     assert outputs.truncated and TRUNCATED in text and len(text) < 5_000
     assert outputs.items[-1]["output_type"] == "error" and len(outputs.items[-1]["evalue"]) <= 500
@@ -130,16 +156,45 @@ def test_one_long_line_is_cut_like_many():
 
 
 def test_a_test_outcome_keeps_only_the_error_or_the_score():
-    failed = CellRun(outputs=[{"output_type": "stream", "name": "stdout", "text": "hidden detail"},
-                              {"output_type": "error", "ename": "AssertionError", "evalue": "\x1b[31m错 / wrong\nmore",
-                               "traceback": ["File hidden.py, line 3", "_expected = 1"]}], status="error")  # fmt: skip
+    failed = CellRun(
+        outputs=[
+            {"output_type": "stream", "name": "stdout", "text": "hidden detail"},
+            {
+                "output_type": "error",
+                "ename": "AssertionError",
+                "evalue": "\x1b[31m错 / wrong\nmore",
+                "traceback": ["File hidden.py, line 3", "_expected = 1"],
+            },
+        ],
+        status="error",
+    )
     (error,) = outcome_outputs(failed)
-    assert error["output_type"] == "error" and error["traceback"] == ["AssertionError: 错 / wrong\nmore"]
-    scored = CellRun(outputs=[{"output_type": "execute_result", "data": {
-        "text/plain": "1.5", CHECKS_MIMETYPE: {"checks": [{"passed": False, "message": "<b>频次</b>"},
-                                                          {"passed": True, "message": "列名"}]}}}])  # fmt: skip
+    assert error["output_type"] == "error" and error["traceback"] == [
+        "AssertionError: 错 / wrong\nmore"
+    ]
+    scored = CellRun(
+        outputs=[
+            {
+                "output_type": "execute_result",
+                "data": {
+                    "text/plain": "1.5",
+                    CHECKS_MIMETYPE: {
+                        "checks": [
+                            {"passed": False, "message": "<b>频次</b>"},
+                            {"passed": True, "message": "列名"},
+                        ]
+                    },
+                },
+            }
+        ]
+    )
     (result,) = outcome_outputs(scored)
     assert result["data"]["text/plain"] == "1.5" and "&lt;b&gt;" in result["data"]["text/markdown"]
-    assert outcome_outputs(CellRun(outputs=[{"output_type": "stream", "name": "stdout", "text": "ok"}])) == []
+    assert (
+        outcome_outputs(
+            CellRun(outputs=[{"output_type": "stream", "name": "stdout", "text": "ok"}])
+        )
+        == []
+    )
     (died,) = outcome_outputs(CellRun(status="died"))
     assert died["ename"] == "DeadKernelError"

@@ -43,8 +43,15 @@ def frame(seed: int) -> pd.DataFrame:
 
 
 def expected_for(students):
-    return {s: {"nb": {"rfm_tests": sent(rfm=frame(i)), "rate_tests": sent(rate=0.3 + i / 1000 + 1e-7 * i)}}
-            for i, s in enumerate(students, start=1)}  # fmt: skip
+    return {
+        s: {
+            "nb": {
+                "rfm_tests": sent(rfm=frame(i)),
+                "rate_tests": sent(rate=0.3 + i / 1000 + 1e-7 * i),
+            }
+        }
+        for i, s in enumerate(students, start=1)
+    }
 
 
 def test_canonical_text_ignores_row_order_and_float_noise():
@@ -96,8 +103,10 @@ def test_pasted_numbers_count_by_precision_and_number():
 
 
 def test_two_rounded_numbers_from_the_same_classmate_are_a_weak_sign():
-    expected = {s: {"nb": {"a_tests": sent(x=0.1 + i / 7), "b_tests": sent(y=2.0 + i / 11)}}
-                for i, s in enumerate(["s1", "s2", "s3"], start=1)}  # fmt: skip
+    expected = {
+        s: {"nb": {"a_tests": sent(x=0.1 + i / 7), "b_tests": sent(y=2.0 + i / 11)}}
+        for i, s in enumerate(["s1", "s2", "s3"], start=1)
+    }
     handed_in = {
         "s1": {
             "nb": {
@@ -123,10 +132,12 @@ def test_passed_tasks_and_answers_that_fit_everyone_say_nothing():
 # ---------------------------------------------------------------- similar code
 
 STARTER = "REFERENCE_DAY = pd.Timestamp('2013-12-31')\n# 在这里写代码 / YOUR CODE HERE\nraise NotImplementedError()\nrfm.head()"
-REFERENCE = ("rfm = visits.groupby('customer_id').agg(last_visit=('visited_on', 'max'),\n"
-             "    frequency=('visit_id', 'size'), monetary=('price_yuan', 'sum'))\n"
-             "rfm['recency_days'] = (REFERENCE_DAY - rfm['last_visit']).dt.days\n"
-             "rfm = rfm[['recency_days', 'frequency', 'monetary']]")  # fmt: skip
+REFERENCE = (
+    "rfm = visits.groupby('customer_id').agg(last_visit=('visited_on', 'max'),\n"
+    "    frequency=('visit_id', 'size'), monetary=('price_yuan', 'sum'))\n"
+    "rfm['recency_days'] = (REFERENCE_DAY - rfm['last_visit']).dt.days\n"
+    "rfm = rfm[['recency_days', 'frequency', 'monetary']]"
+)
 LOOPED = """\
 rows = {}
 for customer, group in visits.groupby("customer_id"):
@@ -140,8 +151,14 @@ rfm = pd.DataFrame.from_dict(rows, orient="index")
 rfm.index.name = "customer_id"
 rfm = rfm.sort_index()
 """
-RENAMED = (LOOPED.replace("rows", "table").replace("customer", "cid").replace("group", "g").replace("money", "total")
-           .replace("last", "latest").replace("days", "n_days"))  # fmt: skip
+RENAMED = (
+    LOOPED.replace("rows", "table")
+    .replace("customer", "cid")
+    .replace("group", "g")
+    .replace("money", "total")
+    .replace("last", "latest")
+    .replace("days", "n_days")
+)
 OTHER = """\
 per_day = visits.drop_duplicates(["customer_id", "visited_on"])
 frequency = per_day.groupby("customer_id").size()
@@ -179,14 +196,20 @@ def test_the_students_part_leaves_out_the_starter_lines():
 # ---------------------------------------------------------------- similar written answers
 
 PROMPT = "在这里作答 / YOUR ANSWER HERE"
-ANSWER = ("我认为门店不应该停止吸引新客户。我的漏斗显示，每一层都在流失顾客，而天富期货每年大约有一成多的客户销户，"
-          "所以如果只服务老客户，客户总数会越来越少。网店的客户终身价值说明，一个能留下来的新客户值得投入。"
-          "预算分配时，我会比较获客成本和终身价值，并看各状态的成交率和保持率。")  # fmt: skip
-REWORDED = ("我觉得门店不该停止吸引新客户。我的漏斗显示，每一层都在流失顾客，而天富期货每年大约有一成多的客户销户，"
-            "因此如果只服务老客户，客户总数会越来越少。网店的客户终身价值说明，一个能留下来的新客户值得投入。"
-            "分配预算时，我会比较获客成本和终身价值，再看各状态的成交率和保持率。")  # fmt: skip
-OWN = ("应该继续吸引新客户，但要有重点。潜在客户成交率低，可以用促销日和会员卡把第一次购买变成第二次；"
-       "老客户的钱包份额还有提升空间。我会先算每个状态每花一元营销费带来的毛利，再决定比例，并每季度复查。")  # fmt: skip
+ANSWER = (
+    "我认为门店不应该停止吸引新客户。我的漏斗显示，每一层都在流失顾客，而天富期货每年大约有一成多的客户销户，"
+    "所以如果只服务老客户，客户总数会越来越少。网店的客户终身价值说明，一个能留下来的新客户值得投入。"
+    "预算分配时，我会比较获客成本和终身价值，并看各状态的成交率和保持率。"
+)
+REWORDED = (
+    "我觉得门店不该停止吸引新客户。我的漏斗显示，每一层都在流失顾客，而天富期货每年大约有一成多的客户销户，"
+    "因此如果只服务老客户，客户总数会越来越少。网店的客户终身价值说明，一个能留下来的新客户值得投入。"
+    "分配预算时，我会比较获客成本和终身价值，再看各状态的成交率和保持率。"
+)
+OWN = (
+    "应该继续吸引新客户，但要有重点。潜在客户成交率低，可以用促销日和会员卡把第一次购买变成第二次；"
+    "老客户的钱包份额还有提升空间。我会先算每个状态每花一元营销费带来的毛利，再决定比例，并每季度复查。"
+)
 
 
 def test_a_reworded_chinese_answer_is_found_and_different_ones_are_not():

@@ -407,9 +407,17 @@ def test_a_roster_without_the_needed_column_is_one_line_exit_2(
     path.write_text(roster, encoding="utf-8")
     target = tmp_path / "out.csv"
     result = run_crmkit(
-        "course", "export", "--course", str(course), "--format", fmt, "--roster", str(path),
-        "--to", str(target),
-    )  # fmt: skip
+        "course",
+        "export",
+        "--course",
+        str(course),
+        "--format",
+        fmt,
+        "--roster",
+        str(path),
+        "--to",
+        str(target),
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     message = result.stderr.strip()

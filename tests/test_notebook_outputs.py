@@ -53,7 +53,11 @@ EXPLORER_NOTEBOOK = [
 
 def write_notebook(path: Path, sources: list[str]) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_code_cell(textwrap.dedent(s).strip()) for s in sources]
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index}"  # fixed ids, so the file's bytes depend on the content only
@@ -64,9 +68,23 @@ def write_notebook(path: Path, sources: list[str]) -> Path:
 def run_nbval(notebook: Path) -> subprocess.CompletedProcess:
     """pytest --nbval exactly as `make test` runs it, in a separate process."""
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
-         "--nbval-sanitize-with", str(SANITIZE), str(notebook)],
-        cwd=notebook.parent, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(SANITIZE),
+            str(notebook),
+        ],
+        cwd=notebook.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -109,8 +127,12 @@ def test_nbval_passes_on_the_executed_notebook(executed):
 def test_nbval_still_fails_when_a_stored_output_is_wrong(executed, tmp_path):
     """Sanitizing hides only what is random: a changed widget value or table is caught."""
     nb = nbformat.read(executed, as_version=4)
-    nb.cells[1].outputs[0]["data"]["text/plain"] = "Explorer(show=top_share, share=0.3, branch='长春营业部')"
-    nb.cells[3].outputs[0]["data"]["text/plain"] = nb.cells[3].outputs[0]["data"]["text/plain"].replace("2.25", "2.5")
+    nb.cells[1].outputs[0]["data"]["text/plain"] = (
+        "Explorer(show=top_share, share=0.3, branch='长春营业部')"
+    )
+    nb.cells[3].outputs[0]["data"]["text/plain"] = (
+        nb.cells[3].outputs[0]["data"]["text/plain"].replace("2.25", "2.5")
+    )
     wrong = tmp_path / "wrong.ipynb"
     nbformat.write(nb, wrong)
     result = run_nbval(wrong)
@@ -121,40 +143,77 @@ def test_nbval_still_fails_when_a_stored_output_is_wrong(executed, tmp_path):
 @pytest.mark.slow
 def test_output_captured_with_a_context_manager_is_reported_not_crashed(tmp_path):
     """nbclient's Output-widget mimic crashes when widget state is not stored; the tool does not."""
-    path = write_notebook(tmp_path / "capture.ipynb", [
-        """
+    path = write_notebook(
+        tmp_path / "capture.ipynb",
+        [
+            """
         import ipywidgets
         out = ipywidgets.Output()
         with out:
             print("inside")
         out
         """,
-    ])
+        ],
+    )
     report = notebook_outputs.process(path, "execute")
     assert any("captures output into an Output widget" in w for w in report.warnings)
     assert "model_id" not in path.read_text(encoding="utf-8")
 
 
 def test_a_trailing_semicolon_is_reported():
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1\nx;"),
-        nbformat.v4.new_code_cell("plt.show()  # fine"),
-        nbformat.v4.new_code_cell("ax.set_title('t');  # hides the Text object"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1\nx;"),
+            nbformat.v4.new_code_cell("plt.show()  # fine"),
+            nbformat.v4.new_code_cell("ax.set_title('t');  # hides the Text object"),
+        ]
+    )
     assert [w.split(":")[0] for w in semicolon_cells(nb)] == ["cell 1", "cell 3"]
 
 
 def test_output_that_changes_every_run_is_reported():
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("ax.plot([1])", outputs=[nbformat.v4.new_output(
-            "execute_result", {"text/plain": "[<matplotlib.lines.Line2D at 0x7f3a2c1d5e90>]"}, execution_count=1)]),
-        nbformat.v4.new_code_cell("warn()", outputs=[nbformat.v4.new_output(
-            "stream", name="stderr", text="/tmp/ipykernel_4821/2608338407.py:2: UserWarning: careful\n")]),
-        nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output(
-            "execute_result", {"text/plain": "1"}, execution_count=3)]),
-        nbformat.v4.new_code_cell("chart()", outputs=[nbformat.v4.new_output("stream", name="stderr", text=(
-            "UserWarning: Glyph 23458 (\\N{CJK UNIFIED IDEOGRAPH-5BA2}) missing from font(s) DejaVu Sans.\n"))]),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "ax.plot([1])",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "execute_result",
+                        {"text/plain": "[<matplotlib.lines.Line2D at 0x7f3a2c1d5e90>]"},
+                        execution_count=1,
+                    )
+                ],
+            ),
+            nbformat.v4.new_code_cell(
+                "warn()",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "stream",
+                        name="stderr",
+                        text="/tmp/ipykernel_4821/2608338407.py:2: UserWarning: careful\n",
+                    )
+                ],
+            ),
+            nbformat.v4.new_code_cell(
+                "1",
+                outputs=[
+                    nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=3)
+                ],
+            ),
+            nbformat.v4.new_code_cell(
+                "chart()",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "stream",
+                        name="stderr",
+                        text=(
+                            "UserWarning: Glyph 23458 (\\N{CJK UNIFIED IDEOGRAPH-5BA2}) missing from font(s) DejaVu Sans.\n"
+                        ),
+                    )
+                ],
+            ),
+        ]
+    )
     found = output_problems(nb)
     assert [w.split(":")[0] for w in found] == ["cell 1", "cell 2", "cell 4"]
     assert "memory address" in found[0] and "process id" in found[1] and "boxes" in found[2]
@@ -162,8 +221,19 @@ def test_output_that_changes_every_run_is_reported():
 
 def test_normalise_keeps_text_and_drops_widget_views_and_state():
     view = {"model_id": "3a8a1960ff9a46449875e75e08087ce7", "version_major": 2, "version_minor": 0}
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("w", outputs=[nbformat.v4.new_output(
-        "display_data", {"text/plain": "IntSlider(value=3)", notebook_outputs.WIDGET_VIEW: view})])])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "w",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "display_data",
+                        {"text/plain": "IntSlider(value=3)", notebook_outputs.WIDGET_VIEW: view},
+                    )
+                ],
+            )
+        ]
+    )
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     nb.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
     normalise(nb)
@@ -183,18 +253,37 @@ def test_sanitize_rules_each_cover_their_example():
             text = re.sub(regex, replace, text)
         return text
 
-    assert sanitize("[<matplotlib.lines.Line2D at 0x7f3a2c1d5e90>]") == "[<matplotlib.lines.Line2D at 0xADDRESS>]"
+    assert (
+        sanitize("[<matplotlib.lines.Line2D at 0x7f3a2c1d5e90>]")
+        == "[<matplotlib.lines.Line2D at 0xADDRESS>]"
+    )
     assert sanitize("/tmp/ipykernel_48213/2608338407.py:2: UserWarning: careful") == (
-        "IPYKERNEL/2608338407.py:2: UserWarning: careful")
-    assert sanitize("/home/ci/.venv/lib/python3.12/site-packages/pandas/core/frame.py:12: FutureWarning") == (
-        "SITE-PACKAGES/pandas/core/frame.py:12: FutureWarning")
-    assert sanitize("saved to /tmp/tmpk3j_9x2a/visits.csv") == "saved to /tmp/tmpXXXXXXXX/visits.csv"
+        "IPYKERNEL/2608338407.py:2: UserWarning: careful"
+    )
+    assert sanitize(
+        "/home/ci/.venv/lib/python3.12/site-packages/pandas/core/frame.py:12: FutureWarning"
+    ) == ("SITE-PACKAGES/pandas/core/frame.py:12: FutureWarning")
+    assert (
+        sanitize("saved to /tmp/tmpk3j_9x2a/visits.csv") == "saved to /tmp/tmpXXXXXXXX/visits.csv"
+    )
     assert sanitize('"model_id": "3a8a1960ff9a46449875e75e08087ce7"') == '"model_id": "MODEL_ID"'
     assert sanitize("CPU times: user 10 ms, sys: 2 ms, total: 12 ms\nWall time: 1.21 s") == (
-        "CPU times: TIME\nWall time: TIME")
-    assert sanitize("3.1 ms ± 52.4 µs per loop (mean ± std. dev. of 7 runs, 100 loops each)") == "TIMEIT"
+        "CPU times: TIME\nWall time: TIME"
+    )
+    assert (
+        sanitize("3.1 ms ± 52.4 µs per loop (mean ± std. dev. of 7 runs, 100 loops each)")
+        == "TIMEIT"
+    )
     # content stays compared: numbers, ids of the data, dates, Chinese text
-    for kept in ["佣金 0.80", "C000123", "2013-05-01", "share=0.2", "0x10", "temporary", "tmp_file"]:
+    for kept in [
+        "佣金 0.80",
+        "C000123",
+        "2013-05-01",
+        "share=0.2",
+        "0x10",
+        "temporary",
+        "tmp_file",
+    ]:
         assert sanitize(kept) == kept
 
 
@@ -204,7 +293,9 @@ def test_committed_notebook_is_executed_and_clean(notebook):
     nb = nbformat.read(notebook, as_version=4)
     code = [cell for cell in nb.cells if cell.cell_type == "code" and cell.source.strip()]
     counts = [cell.execution_count for cell in code]
-    assert counts == list(range(1, len(code) + 1)), "run it with `python -m crmkit.notebook_outputs execute`"
+    assert counts == list(range(1, len(code) + 1)), (
+        "run it with `python -m crmkit.notebook_outputs execute`"
+    )
     text = json.dumps([cell.get("outputs", []) for cell in nb.cells], ensure_ascii=False)
     assert '"output_type": "error"' not in text
     assert "missing from font" not in text, "call use_cjk_font() before drawing Chinese text"

@@ -29,7 +29,9 @@ MAX_COLUMNS = 88
 
 NUMPY_REPR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str_|datetime64|timedelta64)\w*\(")
 WRAPPED_LINE = re.compile(r" \\$", re.MULTILINE)  # pandas ends each line of a wrapped block so
-SERIES_FOOTER = re.compile(r"^(?:Name: .*, )?dtype: \w+$", re.MULTILINE)  # the last line of a Series
+SERIES_FOOTER = re.compile(
+    r"^(?:Name: .*, )?dtype: \w+$", re.MULTILINE
+)  # the last line of a Series
 
 
 def columns(line: str) -> int:
@@ -41,8 +43,10 @@ def long_lines(nb: nbformat.NotebookNode) -> list[str]:
     """``cell N: (columns) line`` for every code line wider than MAX_COLUMNS."""
     return [
         f"cell {index}: ({columns(line)}) {line}"
-        for index, cell in enumerate(nb.cells) if cell.cell_type == "code"
-        for line in cell.source.splitlines() if columns(line) > MAX_COLUMNS
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if columns(line) > MAX_COLUMNS
     ]
 
 
@@ -61,8 +65,9 @@ def output_texts(outputs: list[dict]) -> list[tuple[str, str]]:
 def numpy_reprs(outputs: list[dict]) -> list[str]:
     """Each NumPy scalar repr found in ``outputs``, with a little context."""
     return [
-        text[max(0, m.start() - 20): m.end() + 20]
-        for _, text in output_texts(outputs) for m in NUMPY_REPR.finditer(text)
+        text[max(0, m.start() - 20) : m.end() + 20]
+        for _, text in output_texts(outputs)
+        for m in NUMPY_REPR.finditer(text)
     ]
 
 
@@ -70,7 +75,8 @@ def wrapped_tables(outputs: list[dict]) -> list[str]:
     """The first line of each text/plain output that pandas wrapped with ``\\`` line endings."""
     return [
         text.splitlines()[0]
-        for kind, text in output_texts(outputs) if kind == "text/plain" and WRAPPED_LINE.search(text)
+        for kind, text in output_texts(outputs)
+        if kind == "text/plain" and WRAPPED_LINE.search(text)
     ]
 
 
@@ -78,13 +84,18 @@ def series_footers(outputs: list[dict]) -> list[str]:
     """The ``dtype: …`` footer of each Series shown as text (a Series has no HTML table)."""
     return [
         m.group(0)
-        for kind, text in output_texts(outputs) if kind == "text/plain" for m in SERIES_FOOTER.finditer(text)
+        for kind, text in output_texts(outputs)
+        if kind == "text/plain"
+        for m in SERIES_FOOTER.finditer(text)
     ]
 
 
 def cell_outputs(nb: nbformat.NotebookNode) -> list[tuple[int, list[dict]]]:
-    return [(index, cell.get("outputs", []))
-            for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    return [
+        (index, cell.get("outputs", []))
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+    ]
 
 
 def _text(value) -> str:
@@ -92,6 +103,7 @@ def _text(value) -> str:
 
 
 # --- the committed notebooks ---------------------------------------------------------------------
+
 
 def test_there_are_notebooks_to_check():
     assert len(NOTEBOOKS) >= 6, NOTEBOOKS
@@ -106,16 +118,22 @@ def test_code_lines_fit_a_laptop_screen(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_outputs_show_plain_numbers_not_numpy_reprs(path):
     nb = nbformat.read(path, as_version=4)
-    found = [f"cell {index}: {hit!r}"
-             for index, outputs in cell_outputs(nb) for hit in numpy_reprs(outputs)]
+    found = [
+        f"cell {index}: {hit!r}"
+        for index, outputs in cell_outputs(nb)
+        for hit in numpy_reprs(outputs)
+    ]
     assert not found, "print scalars with an f-string or float()/int(): " + "; ".join(found)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_tables_are_not_wrapped_by_pandas(path):
     nb = nbformat.read(path, as_version=4)
-    found = [f"cell {index}: {first!r}"
-             for index, outputs in cell_outputs(nb) for first in wrapped_tables(outputs)]
+    found = [
+        f"cell {index}: {first!r}"
+        for index, outputs in cell_outputs(nb)
+        for first in wrapped_tables(outputs)
+    ]
     assert not found, "show fewer or shorter columns, or turn the table: " + "; ".join(found)
 
 
@@ -126,20 +144,33 @@ def test_explorers_show_tidy_tables_for_their_default_values(path):
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, kernel_name="python3", timeout=300, store_widget_state=True,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=300,
+        store_widget_state=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     shown = [s["state"]["outputs"] for s in states.values() if s["model_name"] == "OutputModel"]
     assert shown, "no explorer ran"
     # Under a slider a Series shows as plain text ending in "dtype: float64": return a DataFrame.
-    problems = [hit for outputs in shown
-                for hit in numpy_reprs(outputs) + wrapped_tables(outputs) + series_footers(outputs)]
-    errors = [text for outputs in shown for _, text in output_texts(outputs)
-              if "出错了 / Something went wrong" in text]
+    problems = [
+        hit
+        for outputs in shown
+        for hit in numpy_reprs(outputs) + wrapped_tables(outputs) + series_footers(outputs)
+    ]
+    errors = [
+        text
+        for outputs in shown
+        for _, text in output_texts(outputs)
+        if "出错了 / Something went wrong" in text
+    ]
     assert not problems and not errors, problems + errors
 
 
 # --- the checks can fail -------------------------------------------------------------------------
+
 
 def notebook_with(source: str, outputs: list[dict]) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_code_cell(source)
@@ -156,8 +187,12 @@ def test_a_long_line_is_found_and_chinese_counts_double():
 
 
 def test_a_numpy_scalar_repr_is_found():
-    result = {"output_type": "execute_result", "execution_count": 1, "metadata": {},
-              "data": {"text/plain": "np.float64(2.44)"}}
+    result = {
+        "output_type": "execute_result",
+        "execution_count": 1,
+        "metadata": {},
+        "data": {"text/plain": "np.float64(2.44)"},
+    }
     printed = {"output_type": "stream", "name": "stdout", "text": "ratio: np.int64(3)\n"}
     assert numpy_reprs([result]) and numpy_reprs([printed])
     assert not numpy_reprs([{**result, "data": {"text/plain": "2.44"}}])
@@ -169,8 +204,12 @@ def test_a_wrapped_table_is_found():
     wide = pd.DataFrame({f"a_rather_long_column_name_{i}": [1.5, 2.25] for i in range(5)})
     # The text form a kernel stores: pandas wraps at 80 columns (outside a kernel it may drop
     # columns instead, hence to_string with the kernel's line width).
-    wrapped = {"output_type": "execute_result", "execution_count": 1, "metadata": {},
-               "data": {"text/plain": wide.to_string(line_width=80)}}
+    wrapped = {
+        "output_type": "execute_result",
+        "execution_count": 1,
+        "metadata": {},
+        "data": {"text/plain": wide.to_string(line_width=80)},
+    }
     assert wrapped_tables([wrapped])
     narrow = {**wrapped, "data": {"text/plain": wide.iloc[:, :2].to_string(line_width=80)}}
     assert not wrapped_tables([narrow])

@@ -34,12 +34,16 @@ NOTEBOOK_CASES = {  # which case each notebook loads
 NOTEBOOKS = [name for name in NOTEBOOK_CASES if (ROOT / "notebooks" / name).exists()]
 
 
-def instructor_data(case: str, keep: float = 0.6, money_factor: float = 1.5) -> dict[str, pd.DataFrame]:
+def instructor_data(
+    case: str, keep: float = 0.6, money_factor: float = 1.5
+) -> dict[str, pd.DataFrame]:
     """The kit's default tables of ``case`` with ``keep`` of its customers and money × ``money_factor``."""
     spec = CASES[case]
     tables = load(case)
     customers = tables[spec.customer_table]
-    spread = (pd.RangeIndex(len(customers)) % 10) < round(keep * 10)  # spread over the whole table, not its start
+    spread = (pd.RangeIndex(len(customers)) % 10) < round(
+        keep * 10
+    )  # spread over the whole table, not its start
     tables[spec.customer_table] = customers[spread]
     changed = True
     while changed:  # drop rows whose foreign key points at a dropped row, until nothing changes
@@ -58,7 +62,9 @@ def instructor_data(case: str, keep: float = 0.6, money_factor: float = 1.5) -> 
     for table in spec.tables:  # other amounts than the kit's
         for field in table.fields:
             if field.type == "number" and field.unit == "CNY":
-                tables[table.name][field.name] = (tables[table.name][field.name] * money_factor).round(2)
+                tables[table.name][field.name] = (
+                    tables[table.name][field.name] * money_factor
+                ).round(2)
     return tables
 
 
@@ -74,7 +80,9 @@ def write_case(tables: dict[str, pd.DataFrame], case: str, folder: Path) -> Path
 @pytest.fixture(scope="module")
 def futures_folder(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
     tables = instructor_data("futures_broker")
-    return write_case(tables, "futures_broker", tmp_path_factory.mktemp("own") / "futures_broker"), tables
+    return write_case(
+        tables, "futures_broker", tmp_path_factory.mktemp("own") / "futures_broker"
+    ), tables
 
 
 def top20_commission_share(trades: pd.DataFrame) -> float:
@@ -88,8 +96,12 @@ def test_load_reads_the_instructors_folder(futures_folder):
     mine = load("futures_broker", folder=folder)
     default = load("futures_broker")
     assert len(mine["clients"]) == len(written["clients"]) < len(default["clients"])
-    assert mine["trades"]["commission_yuan"].sum() == pytest.approx(written["trades"]["commission_yuan"].sum())
-    assert mine["trades"]["commission_yuan"].sum() != pytest.approx(default["trades"]["commission_yuan"].sum())
+    assert mine["trades"]["commission_yuan"].sum() == pytest.approx(
+        written["trades"]["commission_yuan"].sum()
+    )
+    assert mine["trades"]["commission_yuan"].sum() != pytest.approx(
+        default["trades"]["commission_yuan"].sum()
+    )
     for name, frame in mine.items():  # the same dtypes as the kit's data: categoricals, dates …
         assert dict(frame.dtypes) == dict(default[name].dtypes), name
 
@@ -97,7 +109,9 @@ def test_load_reads_the_instructors_folder(futures_folder):
 def test_the_case_analysis_runs_on_the_instructors_data(futures_folder):
     folder, written = futures_folder
     trades = load("futures_broker", "trades", folder=folder)
-    assert top20_commission_share(trades) == pytest.approx(top20_commission_share(written["trades"]))
+    assert top20_commission_share(trades) == pytest.approx(
+        top20_commission_share(written["trades"])
+    )
     assert 0 < top20_commission_share(trades) < 1
 
 
@@ -115,6 +129,7 @@ def test_crmkit_data_dir_points_every_load_at_the_instructors_data(futures_folde
 
 
 # --- CSVs that do not fit ---------------------------------------------------------------------
+
 
 @pytest.fixture()
 def trades_csv(tmp_path) -> tuple[Path, pd.DataFrame]:
@@ -134,7 +149,10 @@ def test_a_missing_column_is_named(trades_csv):
     message = str(caught.value)
     assert "trades.csv" in message
     assert "missing columns: lots, commission_yuan" in message
-    assert "table trades needs: trade_id, client_id, traded_on, product, lots, commission_yuan" in message
+    assert (
+        "table trades needs: trade_id, client_id, traded_on, product, lots, commission_yuan"
+        in message
+    )
 
 
 def test_a_misnamed_column_is_named(trades_csv):
@@ -152,7 +170,9 @@ def test_a_value_outside_the_dictionary_is_named_with_its_column(trades_csv):
     with pytest.raises(CrmkitError) as caught:
         load("futures_broker", "trades", folder=folder)
     message = str(caught.value)
-    assert "'product'" in message and "比特币" in message and "沪铜" in message  # the allowed values
+    assert (
+        "'product'" in message and "比特币" in message and "沪铜" in message
+    )  # the allowed values
 
 
 def test_text_in_a_number_column_is_named_with_its_column(trades_csv):
@@ -171,14 +191,19 @@ def test_a_missing_file_is_named(tmp_path):
 
 # --- notebooks on the instructor's data ---------------------------------------------------------
 
+
 def execute_with_data(notebook: Path, data_root: Path, workdir: Path) -> nbformat.NotebookNode:
     """Run a copy of ``notebook`` in a kernel whose CRMKIT_DATA_DIR is ``data_root``."""
     (workdir / "notebooks").mkdir(parents=True)
     for folder in ("cases", "datasets"):  # relative paths in the notebook resolve as in the repo
         (workdir / folder).symlink_to(ROOT / folder, target_is_directory=True)
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=300,
-                            resources={"metadata": {"path": str(workdir / "notebooks")}})
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=300,
+        resources={"metadata": {"path": str(workdir / "notebooks")}},
+    )
     previous = os.environ.get("CRMKIT_DATA_DIR")
     os.environ["CRMKIT_DATA_DIR"] = str(data_root)  # the kernel inherits this process's environment
     try:
@@ -204,7 +229,9 @@ def all_text(nb: nbformat.NotebookNode) -> str:
 def test_start_here_reads_the_instructors_data_through_crmkit_data_dir(tmp_path):
     tables = instructor_data("retail_chain", keep=0.5)
     write_case(tables, "retail_chain", tmp_path / "my_data" / "retail_chain")
-    nb = execute_with_data(ROOT / "notebooks" / "00_start_here.ipynb", tmp_path / "my_data", tmp_path / "run")
+    nb = execute_with_data(
+        ROOT / "notebooks" / "00_start_here.ipynb", tmp_path / "my_data", tmp_path / "run"
+    )
     text = all_text(nb)
     assert f"\n{len(tables['visits'])}" in "\n" + text  # the `len(visits)` cell
     assert f"{len(tables['visits']):,} 次到店 / visits" in text
@@ -218,6 +245,8 @@ def test_notebook_runs_on_an_instructors_data(name, tmp_path):
     case = NOTEBOOK_CASES[name]
     write_case(instructor_data(case), case, tmp_path / "my_data" / case)
     nb = execute_with_data(ROOT / "notebooks" / name, tmp_path / "my_data", tmp_path / "run")
-    errors = [o for cell in nb.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o for cell in nb.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert not errors
     assert "出错了 / Something went wrong" not in all_text(nb)

@@ -25,8 +25,13 @@ def roundtrip(value):
 
 def rfm_of(visits: pd.DataFrame) -> pd.DataFrame:
     groups = visits.groupby("customer_id")
-    return pd.DataFrame({"recency_days": (pd.Timestamp("2013-12-31") - groups["visited_on"].max()).dt.days,
-                         "frequency": groups.size(), "monetary": groups["price_yuan"].sum()})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "recency_days": (pd.Timestamp("2013-12-31") - groups["visited_on"].max()).dt.days,
+            "frequency": groups.size(),
+            "monetary": groups["price_yuan"].sum(),
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -35,10 +40,21 @@ def rfm_of(visits: pd.DataFrame) -> pd.DataFrame:
         lambda: load("car_detailing", "visits", student="s1"),
         lambda: rfm_of(load("car_detailing", "visits", student="s1")),
         lambda: load("futures_broker", "complaints").head(50),
-        lambda: load("car_detailing", "visits").groupby(["service_type", "customer_id"], observed=True).size().to_frame(),
-        lambda: pd.DataFrame({"a": pd.array([1, None], dtype="Int64"), "b": pd.array([True, None], dtype="boolean")}),
-        lambda: pd.DataFrame({"t": pd.to_datetime(["2024-01-01", None]).tz_localize("Asia/Shanghai")}),
-        lambda: pd.DataFrame({"d": pd.to_timedelta([1, 2], unit="h")}, index=pd.Index(["x", "y"], name="k")),
+        lambda: (
+            load("car_detailing", "visits")
+            .groupby(["service_type", "customer_id"], observed=True)
+            .size()
+            .to_frame()
+        ),
+        lambda: pd.DataFrame(
+            {"a": pd.array([1, None], dtype="Int64"), "b": pd.array([True, None], dtype="boolean")}
+        ),
+        lambda: pd.DataFrame(
+            {"t": pd.to_datetime(["2024-01-01", None]).tz_localize("Asia/Shanghai")}
+        ),
+        lambda: pd.DataFrame(
+            {"d": pd.to_timedelta([1, 2], unit="h")}, index=pd.Index(["x", "y"], name="k")
+        ),
         lambda: pd.DataFrame(),
     ],
     ids=["visits", "rfm", "complaints", "multiindex", "nullable", "timezone", "timedelta", "empty"],
@@ -53,10 +69,25 @@ def test_frames_arrive_equal_with_their_dtypes(frame):
 
 @pytest.mark.parametrize(
     "value",
-    [None, True, 3, -2.5, "中文", [1, "a", None], (1, 2), {2013: 0.5, "x": [1]}, {1, 2, 3},
-     pd.Series([1.5, None], index=["a", "b"], name="share"), pd.Series(["x", "y"], dtype="category"),
-     np.float64(2.44), np.int64(7), np.array([1, 2, 3]), pd.Timestamp("2024-07-05"), pd.Timedelta("3h"),
-     pd.Index([2008, 2009], name="year")],  # fmt: skip
+    [
+        None,
+        True,
+        3,
+        -2.5,
+        "中文",
+        [1, "a", None],
+        (1, 2),
+        {2013: 0.5, "x": [1]},
+        {1, 2, 3},
+        pd.Series([1.5, None], index=["a", "b"], name="share"),
+        pd.Series(["x", "y"], dtype="category"),
+        np.float64(2.44),
+        np.int64(7),
+        np.array([1, 2, 3]),
+        pd.Timestamp("2024-07-05"),
+        pd.Timedelta("3h"),
+        pd.Index([2008, 2009], name="year"),
+    ],
 )
 def test_plain_values_arrive_equal(value):
     back = roundtrip(value)
@@ -90,7 +121,9 @@ def test_no_student_class_survives():
         pass
 
     marker = roundtrip(Weird())
-    assert isinstance(marker, plain_data.Unsupported) and marker != marker and "Weird" in repr(marker)
+    assert (
+        isinstance(marker, plain_data.Unsupported) and marker != marker and "Weird" in repr(marker)
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,9 +132,17 @@ def test_no_student_class_survives():
         ("not json", "not JSON"),
         (json.dumps({"answers": {}}), "format"),
         (json.dumps({"format": plain_data.FORMAT, "answers": {"not a name": 1}}), "variable name"),
-        (json.dumps({"format": plain_data.FORMAT, "answers": {"x": {"k" * 100: 1}}}), "short string"),
+        (
+            json.dumps({"format": plain_data.FORMAT, "answers": {"x": {"k" * 100: 1}}}),
+            "short string",
+        ),
         ("[" * 100_000 + "]" * 100_000, "JSON"),
-        (json.dumps({"format": plain_data.FORMAT, "answers": {"x": "y" * (plain_data.MAX_STRING + 1)}}), "too long"),
+        (
+            json.dumps(
+                {"format": plain_data.FORMAT, "answers": {"x": "y" * (plain_data.MAX_STRING + 1)}}
+            ),
+            "too long",
+        ),
         (json.dumps({"format": plain_data.FORMAT, "answers": {"x": DEEP}}), "too deep"),
     ],
     ids=["garbage", "no-format", "bad-name", "long-key", "deep-json", "long-string", "deep-data"],
@@ -117,8 +158,14 @@ def test_a_huge_payload_is_refused_before_parsing():
 
 
 def test_malformed_records_become_markers_not_errors():
-    for data in ({"$frame": 1}, {"$series": {"index": {}}}, {"$dict": [[1]]}, {"$nope": 1}, {"a": 1, "b": 2},
-                 {"$ndarray": {"kind": "evil", "values": []}}):  # fmt: skip
+    for data in (
+        {"$frame": 1},
+        {"$series": {"index": {}}},
+        {"$dict": [[1]]},
+        {"$nope": 1},
+        {"a": 1, "b": 2},
+        {"$ndarray": {"kind": "evil", "values": []}},
+    ):
         assert isinstance(plain_data.decode(data), plain_data.Unsupported)
 
 
@@ -127,4 +174,7 @@ def test_bind_puts_answers_and_widget_values_into_a_namespace():
     answers = json.dumps({"rfm": plain_data.encode(pd.DataFrame({"a": [1]}))})
     widgets = json.dumps({"core_cutoff": plain_data.encode(3000.0)})
     plain_data.bind(namespace, answers, widgets)
-    assert namespace["rfm"].equals(pd.DataFrame({"a": [1]})) and namespace["core_cutoff"].value == 3000.0
+    assert (
+        namespace["rfm"].equals(pd.DataFrame({"a": [1]}))
+        and namespace["core_cutoff"].value == 3000.0
+    )

@@ -96,7 +96,9 @@ def test_without_the_cjk_font_the_same_chart_warns():
 
 def test_cjk_font_is_installed_and_has_chinese_glyphs():
     name = cjk_font()
-    path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
+    path = font_manager.findfont(
+        font_manager.FontProperties(family=name), fallback_to_default=False
+    )
     font = FT2Font(path)
     for character in "客户关系管理营业部会员等级满意度":
         assert font.get_char_index(ord(character)) != 0, f"{name} has no glyph for {character}"

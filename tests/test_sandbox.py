@@ -26,7 +26,9 @@ LIMITS = sandbox.Limits(
     scratch_files=100,
 )
 SLOT = 7
-needs_root = pytest.mark.skipif(not AS_ROOT, reason="kernels get user ids and private folders as root")
+needs_root = pytest.mark.skipif(
+    not AS_ROOT, reason="kernels get user ids and private folders as root"
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +45,12 @@ def boxes(tmp_path_factory):
     (root / "course" / "source").mkdir(parents=True)
     (root / "course" / "gradebook.db").write_text("secret")
     arguments = ("--HistoryManager.hist_file=:memory:",)
-    students = sandbox.Sandbox("student", SLOT, LIMITS, folder, root / "s.log", kernel_arguments=arguments)
-    tests = sandbox.Sandbox("tests", SLOT, LIMITS, folder, root / "t.log", kernel_arguments=arguments)
+    students = sandbox.Sandbox(
+        "student", SLOT, LIMITS, folder, root / "s.log", kernel_arguments=arguments
+    )
+    tests = sandbox.Sandbox(
+        "tests", SLOT, LIMITS, folder, root / "t.log", kernel_arguments=arguments
+    )
     yield students, tests, root
     students.close()
     tests.close()
@@ -97,8 +103,13 @@ def test_the_graded_students_id_comes_from_the_grader(boxes):
 @needs_root
 def test_what_a_kernel_writes_is_gone_for_the_next_one(boxes):
     students, _, root = boxes
-    first = run(students, "open('/grading/scratch/x', 'w').write('1'); open('left.txt', 'w').write('1'); print('ok')")
-    second = run(students, "import os; print(sorted(os.listdir('.')), os.path.exists('/grading/scratch/x'))")
+    first = run(
+        students,
+        "open('/grading/scratch/x', 'w').write('1'); open('left.txt', 'w').write('1'); print('ok')",
+    )
+    second = run(
+        students, "import os; print(sorted(os.listdir('.')), os.path.exists('/grading/scratch/x'))"
+    )
     assert first == ["ok"] and second == ["['data.txt'] False"]
     assert not list(root.rglob("left.txt"))  # never on the host's disk
 
@@ -139,7 +150,9 @@ def test_course_files_secrets_and_the_grader_folders_are_not_there(boxes):
         Path("/etc/shadow"),
         Path(__file__),
     ]
-    out = run(students, f"import os; print([os.path.exists(p) for p in {[str(p) for p in paths]!r}])")
+    out = run(
+        students, f"import os; print([os.path.exists(p) for p in {[str(p) for p in paths]!r}])"
+    )
     assert out == [str([False] * len(paths))]
 
 
@@ -157,11 +170,16 @@ def test_a_student_kernel_cannot_reach_the_runtime_folder_or_the_inbox(boxes):
 
 def test_setuid_programs_cannot_give_root_back(boxes):
     students, _, _ = boxes
-    out = run(students, "print([l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0].split()[1])")
+    out = run(
+        students,
+        "print([l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0].split()[1])",
+    )
     assert out == ["1"]
 
 
-@pytest.mark.skipif(seccomp.platform.machine() not in seccomp.ARCHITECTURES, reason="no filter for this machine")
+@pytest.mark.skipif(
+    seccomp.platform.machine() not in seccomp.ARCHITECTURES, reason="no filter for this machine"
+)
 def test_no_user_namespaces_mounts_or_tracing(boxes):
     students, _, _ = boxes
     out = run(
@@ -196,7 +214,9 @@ def test_fork_bomb_hits_the_process_limit_and_is_cleared(boxes):
     )
     out = run(students, bomb)
     assert out[0].startswith("stopped after") and int(out[0].split()[-1]) < LIMITS.processes
-    assert kernel_factory.processes_of(students.uid) == []  # every child killed; the next kernel is not yet its
+    assert (
+        kernel_factory.processes_of(students.uid) == []
+    )  # every child killed; the next kernel is not yet its
 
 
 def test_memory_limit(boxes):
@@ -247,8 +267,13 @@ def test_a_kernel_that_cannot_start_is_reported_and_the_sandbox_lives_on(boxes, 
     folder.mkdir(mode=0o700)
     (folder / "inbox").mkdir()
     (folder / "cache").mkdir()
-    starved = sandbox.Sandbox("student", SLOT + 1, sandbox.Limits(memory_bytes=64 * 1024**2), folder,
-                              tmp_path / "sandbox.log")  # fmt: skip
+    starved = sandbox.Sandbox(
+        "student",
+        SLOT + 1,
+        sandbox.Limits(memory_bytes=64 * 1024**2),
+        folder,
+        tmp_path / "sandbox.log",
+    )
     try:
         with pytest.raises(sandbox.SandboxError, match="did not start|did not answer"):
             starved.start("s001", timeout=20)

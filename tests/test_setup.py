@@ -94,7 +94,9 @@ def test_make_test_and_check_fail_when_the_tests_leave_the_tree_dirty(target):
 def test_make_test_and_check_run_ruff(target):
     assert any("lint" in step for step in recipe(target))
     lint = recipe("lint")
-    assert any("ruff check" in step for step in lint) and any("ruff format --check" in step for step in lint)
+    assert any("ruff check" in step for step in lint) and any(
+        "ruff format --check" in step for step in lint
+    )
 
 
 def test_make_check_is_the_quick_subset():

@@ -31,7 +31,9 @@ SCREENSHOTS = ROOT / "build" / "site-screenshots"
 CASES = sorted(path.stem for path in (ROOT / "cases").glob("*.md") if path.stem != "concepts")
 NOTEBOOKS = sorted(path.stem for path in (ROOT / "notebooks").glob("*.ipynb"))
 # A family that draws Chinese (the CSS asks for Noto Sans CJK SC first; Debian's fonts-noto-cjk)
-CJK_FAMILY = re.compile(r"CJK|Source Han|PingFang|YaHei|Hiragino|WenQuanYi|Hei|Song|Kai|Ming", re.IGNORECASE)
+CJK_FAMILY = re.compile(
+    r"CJK|Source Han|PingFang|YaHei|Hiragino|WenQuanYi|Hei|Song|Kai|Ming", re.IGNORECASE
+)
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 # what the text form of a stored widget output starts with (crmkit.widgets.Explorer)
 WIDGET_TEXT = re.compile(r"^Explorer\(")
@@ -45,11 +47,25 @@ def site(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("site")
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, str(ROOT / "book" / "build.py"), "--out", str(work / "site"), "--src", str(work / "book-src")],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(ROOT / "book" / "build.py"),
+            "--out",
+            str(work / "site"),
+            "--src",
+            str(work / "book-src"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
-    assert result.returncode == 0, f"book/build.py failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
-    print(f"site built in {time.perf_counter() - started:.1f} s: {result.stdout.strip().splitlines()[-1]}")
+    assert result.returncode == 0, (
+        f"book/build.py failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    )
+    print(
+        f"site built in {time.perf_counter() - started:.1f} s: {result.stdout.strip().splitlines()[-1]}"
+    )
     return work / "site"
 
 
@@ -59,7 +75,9 @@ class Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.links: list[str] = []  # <a href>: may leave the site
-        self.loads: list[tuple[str, str]] = []  # (tag, address) the browser fetches to show the page
+        self.loads: list[
+            tuple[str, str]
+        ] = []  # (tag, address) the browser fetches to show the page
         self.ids: set[str] = set()
         self.styles: list[str] = []  # inline <style> text and style="" attributes
         self._in_style = False
@@ -74,7 +92,16 @@ class Page(HTMLParser):
             self.links.append(attrs["href"])
         elif tag == "link" and attrs.get("href"):
             self.loads.append((f"link rel={attrs.get('rel')}", attrs["href"]))
-        elif tag in ("script", "img", "iframe", "source", "video", "audio", "embed", "track") and attrs.get("src"):
+        elif tag in (
+            "script",
+            "img",
+            "iframe",
+            "source",
+            "video",
+            "audio",
+            "embed",
+            "track",
+        ) and attrs.get("src"):
             self.loads.append((tag, attrs["src"]))
         elif tag == "object" and attrs.get("data"):
             self.loads.append((tag, attrs["data"]))
@@ -96,7 +123,9 @@ def parse(path: Path) -> Page:
 
 def html_pages(site: Path) -> list[Path]:
     """The site's pages (not the themes' template fragments they copy into _static/)."""
-    return sorted(path for path in site.rglob("*.html") if "_static" not in path.relative_to(site).parts)
+    return sorted(
+        path for path in site.rglob("*.html") if "_static" not in path.relative_to(site).parts
+    )
 
 
 def target_of(page: Path, address: str) -> tuple[Path, str] | None:
@@ -114,14 +143,19 @@ def stored_widget_outputs(notebook: Path) -> int:
         1
         for cell in nb["cells"]
         for output in cell.get("outputs", [])
-        if set(output.get("data", {})) == {"text/plain"} and WIDGET_TEXT.match("".join(output["data"]["text/plain"]))
+        if set(output.get("data", {})) == {"text/plain"}
+        and WIDGET_TEXT.match("".join(output["data"]["text/plain"]))
     )
 
 
 def test_every_case_data_dictionary_and_notebook_has_a_page(site):
     expected = ["index.html", "intro.html", "open_live.html", "cases/concepts.html"]
     expected += [f"cases/{case}.html" for case in CASES]
-    expected += [f"datasets/{case}/README.html" for case in CASES if (ROOT / "datasets" / case / "README.md").exists()]
+    expected += [
+        f"datasets/{case}/README.html"
+        for case in CASES
+        if (ROOT / "datasets" / case / "README.md").exists()
+    ]
     expected += [f"notebooks/{name}.html" for name in NOTEBOOKS]
     missing = [name for name in expected if not (site / name).is_file()]
     assert not missing, f"pages not built: {missing}"
@@ -129,8 +163,12 @@ def test_every_case_data_dictionary_and_notebook_has_a_page(site):
     for case in CASES:
         links = parse(site / "cases" / f"{case}.html").links
         notebook = next(name for name in NOTEBOOKS if name.endswith(f"_{case}"))
-        assert f"../notebooks/{notebook}.html" in links, f"cases/{case}.html does not link its notebook"
-        assert f"../datasets/{case}/README.html" in links, f"cases/{case}.html does not link its data dictionary"
+        assert f"../notebooks/{notebook}.html" in links, (
+            f"cases/{case}.html does not link its notebook"
+        )
+        assert f"../datasets/{case}/README.html" in links, (
+            f"cases/{case}.html does not link its data dictionary"
+        )
 
 
 def test_every_link_between_pages_lands_on_a_file_of_the_site(site):
@@ -159,11 +197,15 @@ def loads_from_the_web(html: str) -> list[str]:
     parsed = Page()
     parsed.feed(html)
     found = [f"<{tag}> {address}" for tag, address in parsed.loads if EXTERNAL.match(address)]
-    return found + [f"style {url}" for style in parsed.styles for url in css_loads_from_the_web(style)]
+    return found + [
+        f"style {url}" for style in parsed.styles for url in css_loads_from_the_web(style)
+    ]
 
 
 def css_loads_from_the_web(css: str) -> list[str]:
-    return re.findall(r"(?:url\(|@import\s+)\s*['\"]?((?:[a-z]+:)?//[^)'\"\s;]+)", css, flags=re.IGNORECASE)
+    return re.findall(
+        r"(?:url\(|@import\s+)\s*['\"]?((?:[a-z]+:)?//[^)'\"\s;]+)", css, flags=re.IGNORECASE
+    )
 
 
 def test_the_offline_check_sees_a_cdn():
@@ -182,13 +224,18 @@ def test_no_page_loads_anything_from_another_site(site):
     """Scripts, stylesheets, fonts and images all come from the site's own folder (links may leave)."""
     found = []
     for page in sorted(site.rglob("*.html")):
-        found += [f"{page.relative_to(site)}: {what}" for what in loads_from_the_web(page.read_text(encoding="utf-8"))]
+        found += [
+            f"{page.relative_to(site)}: {what}"
+            for what in loads_from_the_web(page.read_text(encoding="utf-8"))
+        ]
     for stylesheet in sorted(site.rglob("*.css")):
         text = stylesheet.read_text(encoding="utf-8", errors="replace")
         found += [f"{stylesheet.relative_to(site)}: {url}" for url in css_loads_from_the_web(text)]
     assert not found, "the site would load these from the web:\n" + "\n".join(found[:40])
     # no MathJax anywhere: math is MathML, written at build time
-    assert not [page for page in html_pages(site) if "mathjax" in page.read_text(encoding="utf-8").lower()]
+    assert not [
+        page for page in html_pages(site) if "mathjax" in page.read_text(encoding="utf-8").lower()
+    ]
 
 
 def test_math_becomes_mathml_without_scripts(tmp_path):
@@ -209,8 +256,15 @@ def test_math_becomes_mathml_without_scripts(tmp_path):
     )
     warnings = tmp_path / "warnings.txt"
     with warnings.open("w") as stream:
-        Sphinx(str(source), str(source), str(tmp_path / "html"), str(tmp_path / "doctrees"), "html",
-               status=None, warning=stream).build()
+        Sphinx(
+            str(source),
+            str(source),
+            str(tmp_path / "html"),
+            str(tmp_path / "doctrees"),
+            "html",
+            status=None,
+            warning=stream,
+        ).build()
     page = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
     assert page.count("<math ") == 3
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in page
@@ -224,7 +278,9 @@ def test_widget_outputs_say_they_are_interactive_in_jupyterlab(site):
         text = (site / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
         expected = stored_widget_outputs(ROOT / "notebooks" / f"{name}.ipynb")
         assert text.count('class="crmkit-widget-note"') == expected, name
-        assert "在 JupyterLab 中打开 / Open in JupyterLab" in text, f"{name}: no note on how to open it live"
+        assert "在 JupyterLab 中打开 / Open in JupyterLab" in text, (
+            f"{name}: no note on how to open it live"
+        )
     assert sum(stored_widget_outputs(path) for path in (ROOT / "notebooks").glob("*.ipynb")) > 0
 
 
@@ -274,8 +330,14 @@ def test_pages_in_chromium_show_chinese_navigation_and_a_chart(site):
             page.wait_for_load_state("load")
             expect(page.locator(".bd-article")).to_contain_text("屈臣氏")
             fonts = cjk_fonts_drawing(page, ".bd-article h1")
-            assert any(CJK_FAMILY.search(family) for family in fonts), f"Chinese drawn with {fonts}, not a CJK font"
-            expect(page.locator("nav.bd-docs-nav a[href='#']").or_(page.locator("nav.bd-docs-nav a.current"))).not_to_have_count(0)
+            assert any(CJK_FAMILY.search(family) for family in fonts), (
+                f"Chinese drawn with {fonts}, not a CJK font"
+            )
+            expect(
+                page.locator("nav.bd-docs-nav a[href='#']").or_(
+                    page.locator("nav.bd-docs-nav a.current")
+                )
+            ).not_to_have_count(0)
             page.screenshot(path=str(SCREENSHOTS / "case_retail_chain.png"))
 
             # 3. A notebook page: its chart loaded, the widget note and the open-live note shown
@@ -283,12 +345,20 @@ def test_pages_in_chromium_show_chinese_navigation_and_a_chart(site):
             page.wait_for_load_state("load")
             chart = page.locator(".cell_output img").first
             chart.scroll_into_view_if_needed()
-            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle(), timeout=10_000)
+            page.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0",
+                arg=chart.element_handle(),
+                timeout=10_000,
+            )
             assert chart.evaluate("img => img.naturalWidth") > 100
             fonts = cjk_fonts_drawing(page, ".bd-article h1")
-            assert any(CJK_FAMILY.search(family) for family in fonts), f"Chinese drawn with {fonts}, not a CJK font"
+            assert any(CJK_FAMILY.search(family) for family in fonts), (
+                f"Chinese drawn with {fonts}, not a CJK font"
+            )
             expect(page.locator(".admonition", has_text="Open in JupyterLab")).to_be_visible()
-            expect(page.locator(".crmkit-widget-note").first).to_contain_text("在 JupyterLab 中可交互")
+            expect(page.locator(".crmkit-widget-note").first).to_contain_text(
+                "在 JupyterLab 中可交互"
+            )
             expect(page.locator("nav.bd-docs-nav")).to_be_visible()
             chart.screenshot(path=str(SCREENSHOTS / "notebook_chart.png"))
             page.locator(".crmkit-widget-note").last.scroll_into_view_if_needed()
@@ -298,10 +368,15 @@ def test_pages_in_chromium_show_chinese_navigation_and_a_chart(site):
             page.goto(f"{site_url}/search.html?q=成交率")
             results = page.locator("#search-results li a")
             expect(results.first).to_be_visible(timeout=15_000)
-            assert any("retail_chain" in href for href in results.evaluate_all("links => links.map(a => a.href)"))
+            assert any(
+                "retail_chain" in href
+                for href in results.evaluate_all("links => links.map(a => a.href)")
+            )
         finally:
             browser.close()
-    elsewhere = sorted({url for url in requests if not url.startswith(("file:", "data:", "about:"))})
+    elsewhere = sorted(
+        {url for url in requests if not url.startswith(("file:", "data:", "about:"))}
+    )
     assert not elsewhere, f"the pages asked for: {elsewhere}"
 
 
@@ -320,15 +395,25 @@ def test_launch_options_become_jupyter_book_settings():
     build = load_book_build()
     plain = build.book_config(None, None, None, "main")
     assert "repository" not in plain and not plain["launch_buttons"].get("jupyterhub_url")
-    config = build.book_config("https://hub.example.edu", "https://github.com/example/crm-casebook",
-                               "https://mybinder.org", "main")
+    config = build.book_config(
+        "https://hub.example.edu",
+        "https://github.com/example/crm-casebook",
+        "https://mybinder.org",
+        "main",
+    )
     assert config["repository"]["url"] == "https://github.com/example/crm-casebook"
     assert config["launch_buttons"]["jupyterhub_url"] == "https://hub.example.edu"
     assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
-    assert config["sphinx"]["recursive_update"] is True  # else the theme options would drop the buttons
+    assert (
+        config["sphinx"]["recursive_update"] is True
+    )  # else the theme options would drop the buttons
     with pytest.raises(SystemExit, match="--provider"):
-        build.book_config("https://hub.example.edu", "https://git.example.edu/crm/crm-casebook", None, "main")
-    own_server = build.book_config(None, "https://git.example.edu/crm/crm-casebook", None, "main", "gitlab")
+        build.book_config(
+            "https://hub.example.edu", "https://git.example.edu/crm/crm-casebook", None, "main"
+        )
+    own_server = build.book_config(
+        None, "https://git.example.edu/crm/crm-casebook", None, "main", "gitlab"
+    )
     assert own_server["sphinx"]["config"]["html_theme_options"]["repository_provider"] == "gitlab"
     with pytest.raises(SystemExit, match="--repo"):
         build.book_config("https://hub.example.edu", None, None, "main")

@@ -49,6 +49,7 @@ def outputs(explorer: Explorer) -> list[dict]:
 
 # --- controls ---------------------------------------------------------------------------------
 
+
 def test_slider_is_labelled_and_updates_on_release():
     control = slider("前 x% / top share", 0.05, 0.5, 0.05, 0.2)
     assert isinstance(control, ipywidgets.FloatSlider)
@@ -86,6 +87,7 @@ def test_dropdown_without_options_says_so():
 
 
 # --- the explorer -------------------------------------------------------------------------------
+
 
 def test_explorer_shows_the_first_result_at_once():
     show = Recorder()
@@ -199,6 +201,7 @@ def test_an_axes_or_a_pyplot_chart_is_shown_too():
 
 def test_widget_state_is_json():
     """What the kernel sends to the browser must serialise (PNG bytes as base64 text)."""
+
     def chart(n):
         fig, ax = plt.subplots()
         ax.plot(range(n))
@@ -213,7 +216,9 @@ def test_repr_names_the_function_and_values_and_nothing_random():
         return None
 
     explorer = explore(
-        top_clients, share=slider("share", 0.05, 0.5, 0.05, 0.2), branch=dropdown("branch", ["长春营业部"])
+        top_clients,
+        share=slider("share", 0.05, 0.5, 0.05, 0.2),
+        branch=dropdown("branch", ["长春营业部"]),
     )
     assert repr(explorer) == "Explorer(show=top_clients, share=0.2, branch='长春营业部')"
     assert explorer._repr_mimebundle_()["text/plain"] == repr(explorer)
@@ -225,6 +230,7 @@ def test_explore_without_controls_says_what_is_missing():
 
 
 # --- in a real kernel ---------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_in_a_kernel_the_result_travels_in_the_widget_state_not_the_cell(tmp_path):
@@ -261,9 +267,15 @@ def test_in_a_kernel_the_result_travels_in_the_widget_state_not_the_cell(tmp_pat
         explore(chart, n=int_slider("n", 2, 10, 4))
         """
     )
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source), nbformat.v4.new_code_cell(unreadable)])
-    NotebookClient(nb, kernel_name="python3", store_widget_state=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source), nbformat.v4.new_code_cell(unreadable)]
+    )
+    NotebookClient(
+        nb,
+        kernel_name="python3",
+        store_widget_state=True,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     assert [len(cell.outputs) for cell in nb.cells] == [1, 1]
     cell_output = nb.cells[0].outputs[0]
     assert cell_output["data"]["text/plain"] == "Explorer(show=show, n=4)"
