@@ -63,14 +63,16 @@ def row_by_row_visits(n_customers: int, seed: int = 1) -> int:
     for number in range(1, n_customers + 1):
         state = rng.choices(list(visits_per_state), weights=[36, 20, 29, 15])[0]
         for _ in range(visits_per_state[state]):
-            rows.append({
-                "visit_id": f"V{len(rows) + 1:06d}",
-                "shopper_id": f"P{number:05d}",
-                "store_id": f"W{rng.randint(1, 12):03d}",
-                "visited_on": date(2012, 1, 1) + timedelta(days=rng.randrange(366)),
-                "promotion_id": None,
-                "purchased": rng.random() < conversion[state],
-            })
+            rows.append(
+                {
+                    "visit_id": f"V{len(rows) + 1:06d}",
+                    "shopper_id": f"P{number:05d}",
+                    "store_id": f"W{rng.randint(1, 12):03d}",
+                    "visited_on": date(2012, 1, 1) + timedelta(days=rng.randrange(366)),
+                    "promotion_id": None,
+                    "purchased": rng.random() < conversion[state],
+                }
+            )
     pd.DataFrame(rows)
     return len(rows)
 
@@ -78,15 +80,23 @@ def row_by_row_visits(n_customers: int, seed: int = 1) -> int:
 def run_child(case: str, n_customers: int) -> dict:
     result = subprocess.run(
         [sys.executable, __file__, "--child", case, str(n_customers)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", nargs="*", default=None)
-    parser.add_argument("--sizes", default="default,1000000", help="comma-separated sizes; 'default' = each case's own")
+    parser.add_argument(
+        "--sizes",
+        default="default,1000000",
+        help="comma-separated sizes; 'default' = each case's own",
+    )
     parser.add_argument("--baseline-customers", type=int, default=20_000)
     parser.add_argument("--child", nargs=2, metavar=("CASE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -99,11 +109,15 @@ def main() -> None:
     started = time.perf_counter()
     baseline_rows = row_by_row_visits(args.baseline_customers)
     baseline_rate = baseline_rows / (time.perf_counter() - started)
-    print(f"baseline (row by row, retail visits, {args.baseline_customers:,} customers): "
-          f"{baseline_rows:,} rows, {baseline_rate:,.0f} rows/s")
+    print(
+        f"baseline (row by row, retail visits, {args.baseline_customers:,} customers): "
+        f"{baseline_rows:,} rows, {baseline_rate:,.0f} rows/s"
+    )
     print()
-    header = f"{'case':<24}{'customers':>11}{'event rows':>12}{'gen s':>8}{'write s':>9}{'build s':>9}" \
-             f"{'event rows/s':>14}{'× baseline':>12}{'peak MB':>9}{'CSV MB':>8}"
+    header = (
+        f"{'case':<24}{'customers':>11}{'event rows':>12}{'gen s':>8}{'write s':>9}{'build s':>9}"
+        f"{'event rows/s':>14}{'× baseline':>12}{'peak MB':>9}{'CSV MB':>8}"
+    )
     print(header)
     print("-" * len(header))
     for case in args.cases or list(CASES):
@@ -111,9 +125,11 @@ def main() -> None:
             n = CASES[case].default_customers if size == "default" else int(size)
             r = run_child(case, n)
             rate = r["event_rows"] / r["generate_s"]
-            print(f"{case:<24}{n:>11,}{r['event_rows']:>12,}{r['generate_s']:>8.2f}{r['write_s']:>9.2f}"
-                  f"{r['generate_s'] + r['write_s']:>9.2f}{rate:>14,.0f}{rate / baseline_rate:>11.0f}×"
-                  f"{r['peak_mb']:>9,.0f}{r['csv_mb']:>8.1f}")
+            print(
+                f"{case:<24}{n:>11,}{r['event_rows']:>12,}{r['generate_s']:>8.2f}{r['write_s']:>9.2f}"
+                f"{r['generate_s'] + r['write_s']:>9.2f}{rate:>14,.0f}{rate / baseline_rate:>11.0f}×"
+                f"{r['peak_mb']:>9,.0f}{r['csv_mb']:>8.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -106,8 +106,10 @@ NAMES = [
     "frame",
     "grp",
 ]
-WORDS = ("顾客 流失 漏斗 成交率 保持率 预算 新客户 老客户 终身价值 获客成本 促销 会员 钱包份额 满意度 推荐 复购 "
-         "门店 期货 营业部 手续费").split()  # fmt: skip
+WORDS = (
+    "顾客 流失 漏斗 成交率 保持率 预算 新客户 老客户 终身价值 获客成本 促销 会员 钱包份额 满意度 推荐 复购 "
+    "门店 期货 营业部 手续费"
+).split()
 
 
 def made_up_class(n: int, rng: random.Random) -> tuple[dict[str, str], dict[str, str]]:
@@ -170,8 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         "planted: every tenth student copies the one before (renamed); 'all pairs' counts every pair above "
         "the thresholds, most of them students who happened to write alike"
     )
-    print(f"{'students':>8} {'pairs':>7} {'all pairs s':>11} {'kit s':>7} {'ratio':>6} {'planted':>7} "
-          f"{'kit found':>9} {'all pairs':>9} {'text s':>7} {'other data s':>12}")  # fmt: skip
+    print(
+        f"{'students':>8} {'pairs':>7} {'all pairs s':>11} {'kit s':>7} {'ratio':>6} {'planted':>7} "
+        f"{'kit found':>9} {'all pairs':>9} {'text s':>7} {'other data s':>12}"
+    )
     for n in sizes:
         codes, texts = made_up_class(n, rng)
         began = time.perf_counter()
@@ -183,8 +187,14 @@ def main(argv: list[str] | None = None) -> int:
         began = time.perf_counter()
         similarity.text_evidence("a", "discussion", texts, "", "", class_size=n)
         text_seconds = time.perf_counter() - began
-        expected = {f"s{i:03d}": {"nb": {"t_tests": {"answers": {"x": plain_data.encode(0.3 + i / 997)}, "widgets": {}}}}
-                    for i in range(n)}  # fmt: skip
+        expected = {
+            f"s{i:03d}": {
+                "nb": {
+                    "t_tests": {"answers": {"x": plain_data.encode(0.3 + i / 997)}, "widgets": {}}
+                }
+            }
+            for i in range(n)
+        }
         handed = {
             s: {"nb": {"t_tests": expected[f"s{(int(s[1:]) + 1) % n:03d}"]["nb"]["t_tests"]}}
             for s in expected
@@ -195,13 +205,17 @@ def main(argv: list[str] | None = None) -> int:
         pairs = n * (n - 1) // 2
         planted = {(f"s{i - 1:03d}", f"s{i:03d}") for i in range(9, n, 10)}
         caught = sum(item.pair in planted for item in kit)
-        print(f"{n:>8} {pairs:>7} {baseline:>11.2f} {ours:>7.2f} {baseline / ours:>5.1f}x {len(planted):>7} "
-              f"{caught:>4} +{len(kit) - caught:<4} {baseline_found:>9} {text_seconds:>7.2f} {other_seconds:>12.3f}",
-              flush=True)  # fmt: skip
+        print(
+            f"{n:>8} {pairs:>7} {baseline:>11.2f} {ours:>7.2f} {baseline / ours:>5.1f}x {len(planted):>7} "
+            f"{caught:>4} +{len(kit) - caught:<4} {baseline_found:>9} {text_seconds:>7.2f} {other_seconds:>12.3f}",
+            flush=True,
+        )
     per_student = expected_cost(4 if args.quick else 8)
-    print(f"expected answers: {per_student:.2f} s per student and assignment on one core (measured on the real course);"
-          f" a class of 300, three assignments, two cores: about {per_student * 300 * 3 / 2 / 60:.1f} min the first time, "
-          "then kept (later reports reuse them)")  # fmt: skip
+    print(
+        f"expected answers: {per_student:.2f} s per student and assignment on one core (measured on the real course);"
+        f" a class of 300, three assignments, two cores: about {per_student * 300 * 3 / 2 / 60:.1f} min the first time, "
+        "then kept (later reports reuse them)"
+    )
     return 0
 
 

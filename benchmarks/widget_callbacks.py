@@ -65,8 +65,13 @@ def futures_top_share() -> Case:
         n_top = math.ceil(top_share * len(pool))
         top, rest = pool.head(n_top), pool.iloc[n_top:]
         table = pd.DataFrame(
-            {"客户数 / clients": [len(top), len(rest)],
-             "佣金（万元）/ commission (10k CNY)": [top["commission_yuan"].sum() / 1e4, rest["commission_yuan"].sum() / 1e4]},
+            {
+                "客户数 / clients": [len(top), len(rest)],
+                "佣金（万元）/ commission (10k CNY)": [
+                    top["commission_yuan"].sum() / 1e4,
+                    rest["commission_yuan"].sum() / 1e4,
+                ],
+            },
             index=[f"前 {top_share:.0%} / top {top_share:.0%}", "其余 / the rest"],
         )
         commission = table["佣金（万元）/ commission (10k CNY)"]
@@ -79,7 +84,13 @@ def futures_top_share() -> Case:
         "branch": dropdown("营业部 / branch", [all_branches, *clients["branch"].cat.categories]),
     }
     values = [round(0.05 * i, 2) for i in range(1, 11)]
-    return Case("futures_broker: top share (slider → table)", top_clients_table, controls, "top_share", values)
+    return Case(
+        "futures_broker: top share (slider → table)",
+        top_clients_table,
+        controls,
+        "top_share",
+        values,
+    )
 
 
 def car_detailing_channel() -> Case:
@@ -90,27 +101,54 @@ def car_detailing_channel() -> Case:
 
     tables = load("car_detailing")
     customers, visits = tables["customers"].copy(), tables["visits"]
-    per_customer = visits.groupby("customer_id").agg(visits=("visit_id", "size"), revenue_yuan=("price_yuan", "sum"))
-    customers = customers.merge(per_customer, on="customer_id", how="left").fillna({"visits": 0, "revenue_yuan": 0})
+    per_customer = visits.groupby("customer_id").agg(
+        visits=("visit_id", "size"), revenue_yuan=("price_yuan", "sum")
+    )
+    customers = customers.merge(per_customer, on="customer_id", how="left").fillna(
+        {"visits": 0, "revenue_yuan": 0}
+    )
     customers["is_repeat"] = customers["visits"] >= 2
     channel_zh = labels("car_detailing", "customers", "acquisition_channel")
 
     def channel_profile(channel: str) -> pd.DataFrame:
         chosen = customers[customers["acquisition_channel"] == channel]
-        rows = ["客户数 / customers", "人均消费（元）/ spend per customer (CNY)", "人均到店次数 / visits per customer",
-                "回头客占比 / repeat rate", "营业额占比 / share of turnover"]
+        rows = [
+            "客户数 / customers",
+            "人均消费（元）/ spend per customer (CNY)",
+            "人均到店次数 / visits per customer",
+            "回头客占比 / repeat rate",
+            "营业额占比 / share of turnover",
+        ]
         table = pd.DataFrame(
-            {channel_zh[channel]: [len(chosen), chosen["revenue_yuan"].mean(), chosen["visits"].mean(),
-                                   chosen["is_repeat"].mean(), chosen["revenue_yuan"].sum() / customers["revenue_yuan"].sum()],
-             "全部客户 / all customers": [len(customers), customers["revenue_yuan"].mean(), customers["visits"].mean(),
-                                      customers["is_repeat"].mean(), 1.0]},
+            {
+                channel_zh[channel]: [
+                    len(chosen),
+                    chosen["revenue_yuan"].mean(),
+                    chosen["visits"].mean(),
+                    chosen["is_repeat"].mean(),
+                    chosen["revenue_yuan"].sum() / customers["revenue_yuan"].sum(),
+                ],
+                "全部客户 / all customers": [
+                    len(customers),
+                    customers["revenue_yuan"].mean(),
+                    customers["visits"].mean(),
+                    customers["is_repeat"].mean(),
+                    1.0,
+                ],
+            },
             index=rows,
         )
         return table.round(2)
 
     options = [(f"{zh} / {code}", code) for code, zh in channel_zh.items()]
     controls = {"channel": dropdown("获客渠道 / channel", options)}
-    return Case("car_detailing: channel (drop-down → table)", channel_profile, controls, "channel", list(channel_zh))
+    return Case(
+        "car_detailing: channel (drop-down → table)",
+        channel_profile,
+        controls,
+        "channel",
+        list(channel_zh),
+    )
 
 
 def airline_tier_year() -> Case:
@@ -124,13 +162,26 @@ def airline_tier_year() -> Case:
     members, changes = tables["members"], tables["tier_changes"].copy()
     changes["year"] = changes["changed_on"].dt.year
     tier_2010 = members.set_index("member_id")["tier"]
-    tier_2009 = changes[changes["year"] == 2010].set_index("member_id")["from_tier"].combine_first(tier_2010)
-    tier_2008 = changes[changes["year"] == 2009].set_index("member_id")["from_tier"].combine_first(tier_2009)
+    tier_2009 = (
+        changes[changes["year"] == 2010]
+        .set_index("member_id")["from_tier"]
+        .combine_first(tier_2010)
+    )
+    tier_2008 = (
+        changes[changes["year"] == 2009]
+        .set_index("member_id")["from_tier"]
+        .combine_first(tier_2009)
+    )
     joined_by = members.set_index("member_id")["joined_on"].dt.year
     years = [2008, 2009, 2010]
     has_joined = pd.DataFrame({year: joined_by <= year for year in years})
-    year_end_tier = pd.DataFrame({2008: tier_2008, 2009: tier_2009, 2010: tier_2010}).where(has_joined)
-    tier_label = {code: f"{zh} {code}" for code, zh in labels("airline_frequent_flyer", "members", "tier").items()}
+    year_end_tier = pd.DataFrame({2008: tier_2008, 2009: tier_2009, 2010: tier_2010}).where(
+        has_joined
+    )
+    tier_label = {
+        code: f"{zh} {code}"
+        for code, zh in labels("airline_frequent_flyer", "members", "tier").items()
+    }
     order = list(tier_label)
 
     def tier_pyramid(year):
@@ -140,13 +191,17 @@ def airline_tier_year() -> Case:
         counts.rename(index=tier_label).plot.barh(ax=ax, color="#4c72b0")
         ax.bar_label(ax.containers[0], padding=3)
         ax.set_xlim(0, len(members) * 1.1)
-        ax.set_title(f"{year} 年底各等级有多少会员？（金卡+白金卡 {high} 人）/ Members per tier, end of {year}")
+        ax.set_title(
+            f"{year} 年底各等级有多少会员？（金卡+白金卡 {high} 人）/ Members per tier, end of {year}"
+        )
         ax.set_xlabel("会员数（人）/ Members (people)")
         ax.set_ylabel("会员等级 / Tier")
         return fig
 
     controls = {"year": dropdown("年份 / year", years, value=2010)}
-    return Case("airline_frequent_flyer: year (drop-down → chart)", tier_pyramid, controls, "year", years)
+    return Case(
+        "airline_frequent_flyer: year (drop-down → chart)", tier_pyramid, controls, "year", years
+    )
 
 
 def retail_tables():
@@ -161,8 +216,12 @@ def retail_state(tables) -> Case:
     from crmkit.datasets import labels
     from crmkit.widgets import dropdown
 
-    visits_state = tables["visits"].merge(tables["shoppers"][["shopper_id", "state"]], on="shopper_id")
-    state_label = {code: f"{zh} {code}" for code, zh in labels("retail_chain", "shoppers", "state").items()}
+    visits_state = tables["visits"].merge(
+        tables["shoppers"][["shopper_id", "state"]], on="shopper_id"
+    )
+    state_label = {
+        code: f"{zh} {code}" for code, zh in labels("retail_chain", "shoppers", "state").items()
+    }
     case_rate = {"potential": 6, "first_time": 15, "repeat": 50, "loyal": 50}
 
     def monthly_conversion(state):
@@ -170,7 +229,12 @@ def retail_state(tables) -> Case:
         by_month = chosen.groupby(chosen["visited_on"].dt.month)["purchased"].mean() * 100
         fig, ax = plt.subplots()
         by_month.plot(ax=ax, marker="o", color="#4c72b0", label="数据 data")
-        ax.axhline(case_rate[state], color="#c44e52", linestyle="--", label=f"案例 case {case_rate[state]}%")
+        ax.axhline(
+            case_rate[state],
+            color="#c44e52",
+            linestyle="--",
+            label=f"案例 case {case_rate[state]}%",
+        )
         ax.set_title(f"{state_label[state]}：每个月的成交率稳定吗？/ Is monthly conversion steady?")
         ax.set_xlabel("月份 / Month (2012)")
         ax.set_ylabel("成交率（%）/ Conversion (%)")
@@ -179,8 +243,18 @@ def retail_state(tables) -> Case:
         ax.legend()
         return fig
 
-    controls = {"state": dropdown("客户状态 / state", [(label, code) for code, label in state_label.items()])}
-    return Case("retail_chain: state (drop-down → chart)", monthly_conversion, controls, "state", list(state_label))
+    controls = {
+        "state": dropdown(
+            "客户状态 / state", [(label, code) for code, label in state_label.items()]
+        )
+    }
+    return Case(
+        "retail_chain: state (drop-down → chart)",
+        monthly_conversion,
+        controls,
+        "state",
+        list(state_label),
+    )
 
 
 def retail_segment(tables) -> Case:
@@ -189,7 +263,11 @@ def retail_segment(tables) -> Case:
     from crmkit.widgets import int_slider
 
     shoppers, visits, purchases = tables["shoppers"].copy(), tables["visits"], tables["purchases"]
-    spend = purchases.merge(visits[["visit_id", "shopper_id"]], on="visit_id").groupby("shopper_id")["amount_yuan"].sum()
+    spend = (
+        purchases.merge(visits[["visit_id", "shopper_id"]], on="visit_id")
+        .groupby("shopper_id")["amount_yuan"]
+        .sum()
+    )
     shoppers["spend_yuan"] = shoppers["shopper_id"].map(spend).fillna(0)
     is_female = shoppers["gender"] == "female"
     earns_2500_plus = shoppers["income_band"] != "below_2500"
@@ -198,19 +276,34 @@ def retail_segment(tables) -> Case:
         segment = is_female & earns_2500_plus & shoppers["age"].between(youngest, oldest)
         if segment.sum() == 0:
             return "这个年龄范围里没有顾客 / No shoppers in this age range"
-        return pd.Series({
-            "核心客户人数 shoppers in segment": segment.sum(),
-            "核心客户人均消费 spend per shopper, segment (元)": shoppers.loc[segment, "spend_yuan"].mean(),
-            "其他顾客人均消费 spend per shopper, others (元)": shoppers.loc[~segment, "spend_yuan"].mean(),
-            "核心客户收入占比 segment share of revenue (%)":
-                shoppers.loc[segment, "spend_yuan"].sum() / shoppers["spend_yuan"].sum() * 100,
-        }).round(1)
+        return pd.Series(
+            {
+                "核心客户人数 shoppers in segment": segment.sum(),
+                "核心客户人均消费 spend per shopper, segment (元)": shoppers.loc[
+                    segment, "spend_yuan"
+                ].mean(),
+                "其他顾客人均消费 spend per shopper, others (元)": shoppers.loc[
+                    ~segment, "spend_yuan"
+                ].mean(),
+                "核心客户收入占比 segment share of revenue (%)": shoppers.loc[
+                    segment, "spend_yuan"
+                ].sum()
+                / shoppers["spend_yuan"].sum()
+                * 100,
+            }
+        ).round(1)
 
     controls = {
         "youngest": int_slider("最小年龄 / youngest", 15, 40, 18),
         "oldest": int_slider("最大年龄 / oldest", 20, 80, 35),
     }
-    return Case("retail_chain: segment age (slider → table)", segment_by_age, controls, "oldest", list(range(25, 61, 5)))
+    return Case(
+        "retail_chain: segment age (slider → table)",
+        segment_by_age,
+        controls,
+        "oldest",
+        list(range(25, 61, 5)),
+    )
 
 
 def online_shop_recency() -> Case:
@@ -224,43 +317,72 @@ def online_shop_recency() -> Case:
     tables = load("online_shop")
     orders = tables["orders"]
     per_customer = orders.groupby("customer_id").agg(
-        n_orders=("order_id", "size"), last_order=("ordered_at", "max"), avg_order_yuan=("amount_yuan", "mean"))
+        n_orders=("order_id", "size"),
+        last_order=("ordered_at", "max"),
+        avg_order_yuan=("amount_yuan", "mean"),
+    )
     profile = tables["customers"].merge(per_customer, on="customer_id", how="left")
     profile["n_orders"] = profile["n_orders"].fillna(0).astype(int)
     profile["inquired"] = profile["customer_id"].isin(tables["inquiries"]["customer_id"])
     reference_date = pd.Timestamp("2024-12-31")
     tiers = ["potential", "sleeping", "new", "loyal", "big", "old"]
-    tier_label = {"potential": "潜在顾客 potential", "sleeping": "沉睡顾客 sleeping", "new": "新顾客 new",
-                  "loyal": "忠诚顾客 loyal", "big": "大顾客 big", "old": "老顾客 old"}
+    tier_label = {
+        "potential": "潜在顾客 potential",
+        "sleeping": "沉睡顾客 sleeping",
+        "new": "新顾客 new",
+        "loyal": "忠诚顾客 loyal",
+        "big": "大顾客 big",
+        "old": "老顾客 old",
+    }
 
     def tier_sizes_chart(window_days):
         recent = profile["last_order"] >= reference_date - pd.Timedelta(days=window_days - 1)
         has_orders = profile["n_orders"] > 0
         conditions = [
-            ~has_orders & profile["inquired"], has_orders & ~recent, profile["n_orders"] == 1,
-            profile["n_orders"] >= 6, profile["n_orders"].between(2, 3) & (profile["avg_order_yuan"] >= 1000),
+            ~has_orders & profile["inquired"],
+            has_orders & ~recent,
+            profile["n_orders"] == 1,
+            profile["n_orders"] >= 6,
+            profile["n_orders"].between(2, 3) & (profile["avg_order_yuan"] >= 1000),
             profile["n_orders"] >= 2,
         ]
-        sizes = pd.Series(np.select(conditions, tiers, default="none")).value_counts().reindex(tiers, fill_value=0)
+        sizes = (
+            pd.Series(np.select(conditions, tiers, default="none"))
+            .value_counts()
+            .reindex(tiers, fill_value=0)
+        )
         fig, ax = plt.subplots()
         sizes.rename(index=tier_label).plot.barh(ax=ax, color="#4c72b0")
         ax.bar_label(ax.containers[0], padding=3)
         ax.invert_yaxis()
         ax.set_xlim(0, len(profile) * 0.6)
-        ax.set_title(f"近期窗口 {window_days} 天时，各等级有多少人？/ Customers per tier, {window_days}-day window")
+        ax.set_title(
+            f"近期窗口 {window_days} 天时，各等级有多少人？/ Customers per tier, {window_days}-day window"
+        )
         ax.set_xlabel("顾客数（人）/ Customers (people)")
         ax.set_ylabel("等级 / Tier")
         return fig
 
     controls = {"window_days": int_slider("近期窗口（天）/ window (days)", 60, 365, 180, step=5)}
-    return Case("online_shop: recency days (slider → chart)", tier_sizes_chart, controls, "window_days",
-                list(range(60, 366, 15)))
+    return Case(
+        "online_shop: recency days (slider → chart)",
+        tier_sizes_chart,
+        controls,
+        "window_days",
+        list(range(60, 366, 15)),
+    )
 
 
 def cases() -> list[Case]:
     retail = retail_tables()
-    return [futures_top_share(), car_detailing_channel(), airline_tier_year(), retail_state(retail),
-            retail_segment(retail), online_shop_recency()]
+    return [
+        futures_top_share(),
+        car_detailing_channel(),
+        airline_tier_year(),
+        retail_state(retail),
+        retail_segment(retail),
+        online_shop_recency(),
+    ]
 
 
 def visits(values: list, start, moves: int) -> list:
@@ -295,7 +417,9 @@ def measure(case: Case, moves: int) -> dict:
         control.value = value  # what a slider move does in the kernel
         callback = time.perf_counter() - started
         if explorer.last_error is not None:
-            raise RuntimeError(f"{case.name}: the function failed for {value!r}: {explorer.last_error}")
+            raise RuntimeError(
+                f"{case.name}: the function failed for {value!r}: {explorer.last_error}"
+            )
         if not explorer.output.outputs:
             raise RuntimeError(f"{case.name}: nothing shown for {value!r}")
         del result
@@ -304,28 +428,37 @@ def measure(case: Case, moves: int) -> dict:
             baseline_ms.append(baseline * 1000)
     kind = type(control).__name__
     return {
-        "widget": case.name, "control": kind, "moves": len(callback_ms),
-        "median_ms": statistics.median(callback_ms), "worst_ms": max(callback_ms),
+        "widget": case.name,
+        "control": kind,
+        "moves": len(callback_ms),
+        "median_ms": statistics.median(callback_ms),
+        "worst_ms": max(callback_ms),
         "p90_ms": statistics.quantiles(callback_ms, n=10)[-1],
         "baseline_median_ms": statistics.median(baseline_ms),
     }
 
 
 def report(rows: list[dict], where: str) -> None:
-    print(f"Widget callbacks ({where}); baseline = the same function called directly; target < {TARGET_MS:.0f} ms")
+    print(
+        f"Widget callbacks ({where}); baseline = the same function called directly; target < {TARGET_MS:.0f} ms"
+    )
     header = f"{'widget':<52} {'moves':>5} {'median':>9} {'p90':>9} {'worst':>9} {'baseline':>9} {'ratio':>6}"
     print(header)
     print("-" * len(header))
     for row in rows:
         ratio = row["median_ms"] / row["baseline_median_ms"]
         flag = "" if row["worst_ms"] < TARGET_MS else "  > target"
-        print(f"{row['widget']:<52} {row['moves']:>5} {row['median_ms']:>6.1f} ms {row['p90_ms']:>6.1f} ms {row['worst_ms']:>6.1f} ms "
-              f"{row['baseline_median_ms']:>6.1f} ms {ratio:>5.1f}×{flag}")
+        print(
+            f"{row['widget']:<52} {row['moves']:>5} {row['median_ms']:>6.1f} ms {row['p90_ms']:>6.1f} ms {row['worst_ms']:>6.1f} ms "
+            f"{row['baseline_median_ms']:>6.1f} ms {ratio:>5.1f}×{flag}"
+        )
     worst = max(row["worst_ms"] for row in rows)
     verdict = "all under target" if worst < TARGET_MS else "SOME OVER TARGET"
     print(f"worst callback overall: {worst:.1f} ms ({verdict})")
-    print("ratio = median callback / median baseline. A chart's callback is mostly matplotlib drawing the PNG;"
-          " an occasional slow move is usually Python's full garbage collection of closed figures.")
+    print(
+        "ratio = median callback / median baseline. A chart's callback is mostly matplotlib drawing the PNG;"
+        " an occasional slow move is usually Python's full garbage collection of closed figures."
+    )
 
 
 def run_here(moves: int, where: str) -> None:
@@ -351,16 +484,26 @@ def run_in_kernel(moves: int) -> None:
 
     source = f"%run {Path(__file__).resolve()} --here --moves {moves} --where 'in a Jupyter kernel'"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-    NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(ROOT)}}).execute()
+    NotebookClient(
+        nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(ROOT)}}
+    ).execute()
     for output in nb.cells[0].outputs:
         if output.get("output_type") == "stream":
-            print(output["text"], end="", file=sys.stdout if output["name"] == "stdout" else sys.stderr)
+            print(
+                output["text"],
+                end="",
+                file=sys.stdout if output["name"] == "stdout" else sys.stderr,
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--here", action="store_true", help="measure in this process instead of a kernel")
-    parser.add_argument("--moves", type=int, default=30, help="control moves per widget (default 30)")
+    parser.add_argument(
+        "--here", action="store_true", help="measure in this process instead of a kernel"
+    )
+    parser.add_argument(
+        "--moves", type=int, default=30, help="control moves per widget (default 30)"
+    )
     parser.add_argument("--where", default="in this process, no kernel", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.here:

@@ -79,13 +79,17 @@ def short_title(title: str) -> str:
 
 def case_title(root: Path, key: str) -> str:
     """A case's short bilingual name, from its text's first heading."""
-    return short_title(first_heading((root / "cases" / f"{key}.md").read_text(encoding="utf-8"), key))
+    return short_title(
+        first_heading((root / "cases" / f"{key}.md").read_text(encoding="utf-8"), key)
+    )
 
 
 def case_keys(root: Path) -> list[str]:
     """The cases, in the order of their notebooks (``01_futures_broker`` …), then any without one."""
     keys = [path.stem for path in sorted((root / "cases").glob("*.md")) if path.stem != "concepts"]
-    return sorted(keys, key=lambda key: (notebook_of(root, key) is None, str(notebook_of(root, key)), key))
+    return sorted(
+        keys, key=lambda key: (notebook_of(root, key) is None, str(notebook_of(root, key)), key)
+    )
 
 
 def notebook_of(root: Path, key: str) -> Path | None:
@@ -138,7 +142,11 @@ def widget_note(text: str) -> dict:
         f"<p>初始设置 / Starting values: <code>{html.escape(text)}</code></p>"
         "</div>"
     )
-    return {"output_type": "display_data", "metadata": {}, "data": {"text/html": note, "text/plain": text}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"text/html": note, "text/plain": text},
+    }
 
 
 def site_notebook(nb: dict, name: str, widgets: set[str]) -> tuple[dict, int]:
@@ -167,11 +175,13 @@ def with_open_live_note(nb: dict, name: str) -> dict:
     if not heading:
         cells.insert(0, open_live_cell(name))
         return nb
-    rest = source[heading.end():].lstrip("\n")
+    rest = source[heading.end() :].lstrip("\n")
     title_cell = {**first, "source": heading.group(0).rstrip("\n")}
     new_cells = [title_cell, open_live_cell(name)]
     if rest:
-        new_cells.append({"cell_type": "markdown", "id": "crmkit-site-intro", "metadata": {}, "source": rest})
+        new_cells.append(
+            {"cell_type": "markdown", "id": "crmkit-site-intro", "metadata": {}, "source": rest}
+        )
     nb["cells"] = new_cells + cells[1:]
     return nb
 
@@ -191,15 +201,26 @@ def case_table(root: Path, keys: list[str]) -> str:
 
 def table_of_contents(root: Path, keys: list[str]) -> dict:
     """Jupyter Book's ``_toc.yml``: start here, then each case with its notebook and data, then concepts."""
-    start = [{"file": "notebooks/00_start_here"}] if (root / "notebooks" / "00_start_here.ipynb").exists() else []
+    start = (
+        [{"file": "notebooks/00_start_here"}]
+        if (root / "notebooks" / "00_start_here.ipynb").exists()
+        else []
+    )
     cases = []
     for key in keys:
         sections = []
         notebook = notebook_of(root, key)
         if notebook:
-            sections.append({"file": f"notebooks/{notebook.stem}", "title": f"笔记本 / Notebook {notebook.stem}"})
+            sections.append(
+                {
+                    "file": f"notebooks/{notebook.stem}",
+                    "title": f"笔记本 / Notebook {notebook.stem}",
+                }
+            )
         if (root / "datasets" / key / "README.md").exists():
-            sections.append({"file": f"datasets/{key}/README", "title": "数据字典 / Data dictionary"})
+            sections.append(
+                {"file": f"datasets/{key}/README", "title": "数据字典 / Data dictionary"}
+            )
         chapter = {"file": f"cases/{key}", "title": case_title(root, key)}
         cases.append({**chapter, "sections": sections} if sections else chapter)
     parts = [
@@ -215,8 +236,9 @@ def table_of_contents(root: Path, keys: list[str]) -> dict:
 KNOWN_HOSTS = {"github.com", "gitlab.com", "bitbucket.org"}
 
 
-def book_config(hub: str | None, repo: str | None, binder: str | None, branch: str,
-                provider: str | None = None) -> dict:
+def book_config(
+    hub: str | None, repo: str | None, binder: str | None, branch: str, provider: str | None = None
+) -> dict:
     """``book/_config.yml``, with the launch buttons a course asked for."""
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
     if repo:
@@ -236,12 +258,21 @@ def book_config(hub: str | None, repo: str | None, binder: str | None, branch: s
         if binder:
             launch["binderhub_url"] = binder
     elif hub or binder:
-        raise SystemExit("--hub 和 --binder 需要 --repo / --hub and --binder need --repo (the kit's git URL)")
+        raise SystemExit(
+            "--hub 和 --binder 需要 --repo / --hub and --binder need --repo (the kit's git URL)"
+        )
     return config
 
 
-def assemble(src: Path, root: Path = ROOT, hub: str | None = None, repo: str | None = None,
-             binder: str | None = None, branch: str = "main", provider: str | None = None) -> dict[str, int]:
+def assemble(
+    src: Path,
+    root: Path = ROOT,
+    hub: str | None = None,
+    repo: str | None = None,
+    binder: str | None = None,
+    branch: str = "main",
+    provider: str | None = None,
+) -> dict[str, int]:
     """Write the book's sources into ``src`` (emptied first); return counts of what went in."""
     if src.exists():
         shutil.rmtree(src)
@@ -250,12 +281,20 @@ def assemble(src: Path, root: Path = ROOT, hub: str | None = None, repo: str | N
     counts = {"cases": 0, "notebooks": 0, "datasets": 0, "widget_notes": 0}
 
     config = book_config(hub, repo, binder, branch, provider)
-    (src / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (src / "_config.yml").write_text(
+        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     toc = table_of_contents(root, keys)
-    (src / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (src / "_toc.yml").write_text(
+        yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     shutil.copytree(BOOK / "_static", src / "_static")
     shutil.copytree(BOOK / "_ext", src / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
-    intro = (BOOK / "intro.md").read_text(encoding="utf-8").replace(CASE_TABLE_MARK, case_table(root, keys))
+    intro = (
+        (BOOK / "intro.md")
+        .read_text(encoding="utf-8")
+        .replace(CASE_TABLE_MARK, case_table(root, keys))
+    )
     (src / "intro.md").write_text(intro, encoding="utf-8")
     shutil.copy2(BOOK / "open_live.md", src / "open_live.md")
 
@@ -276,8 +315,12 @@ def assemble(src: Path, root: Path = ROOT, hub: str | None = None, repo: str | N
     (src / "notebooks").mkdir()
     widgets = widget_classes()
     for path in sorted((root / "notebooks").glob("*.ipynb")):
-        nb, replaced = site_notebook(json.loads(path.read_text(encoding="utf-8")), path.name, widgets)
-        (src / "notebooks" / path.name).write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+        nb, replaced = site_notebook(
+            json.loads(path.read_text(encoding="utf-8")), path.name, widgets
+        )
+        (src / "notebooks" / path.name).write_text(
+            json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
         counts["notebooks"] += 1
         counts["widget_notes"] += replaced
     return counts
@@ -294,7 +337,17 @@ def build(src: Path, out: Path, work: Path, strict: bool = True) -> None:
     pages only. With ``strict`` a warning (a broken cross-reference, a missing page) fails the build.
     """
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book), "build", str(src), "--path-output", str(work), "--builder", "html", "--all", "-q"]
+    command = [
+        str(jupyter_book),
+        "build",
+        str(src),
+        "--path-output",
+        str(work),
+        "--builder",
+        "html",
+        "--all",
+        "-q",
+    ]
     if strict:
         command += ["-W", "--keep-going"]
     # Jupyter Book's own messages (on stdout) name the work folder as the result: shown only on failure
@@ -304,27 +357,60 @@ def build(src: Path, out: Path, work: Path, strict: bool = True) -> None:
         raise SystemExit("网站构建失败 / the site did not build; see the warnings above")
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(work / "_build" / "html", out, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
+    shutil.copytree(
+        work / "_build" / "html", out, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees")
+    )
     # GitHub Pages would otherwise drop the folders whose names start with "_" (_static, _images)
     (out / ".nojekyll").touch()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="构建案例库网站 / build the case-library website (Jupyter Book 1, offline)")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "site", help="网站输出 / site output (build/site)")
-    parser.add_argument("--src", type=Path, default=ROOT / "build" / "book-src", help="汇集的源文件 / assembled sources (build/book-src)")
-    parser.add_argument("--hub", help="JupyterHub 地址，加启动按钮 / JupyterHub URL for launch buttons (needs --repo)")
-    parser.add_argument("--binder", help="BinderHub 地址 / BinderHub URL, e.g. https://mybinder.org (needs --repo)")
+    parser = argparse.ArgumentParser(
+        description="构建案例库网站 / build the case-library website (Jupyter Book 1, offline)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "build" / "site",
+        help="网站输出 / site output (build/site)",
+    )
+    parser.add_argument(
+        "--src",
+        type=Path,
+        default=ROOT / "build" / "book-src",
+        help="汇集的源文件 / assembled sources (build/book-src)",
+    )
+    parser.add_argument(
+        "--hub",
+        help="JupyterHub 地址，加启动按钮 / JupyterHub URL for launch buttons (needs --repo)",
+    )
+    parser.add_argument(
+        "--binder", help="BinderHub 地址 / BinderHub URL, e.g. https://mybinder.org (needs --repo)"
+    )
     parser.add_argument("--repo", help="套件的 git 仓库地址 / the kit's git repository URL")
     parser.add_argument("--branch", default="main", help="分支 / branch for launch links (main)")
-    parser.add_argument("--provider", choices=["github", "gitlab", "bitbucket"],
-                        help="自建 git 服务器的软件 / what a self-hosted --repo server runs (e.g. gitlab)")
-    parser.add_argument("--no-strict", dest="strict", action="store_false", help="警告不算失败 / do not fail on warnings")
+    parser.add_argument(
+        "--provider",
+        choices=["github", "gitlab", "bitbucket"],
+        help="自建 git 服务器的软件 / what a self-hosted --repo server runs (e.g. gitlab)",
+    )
+    parser.add_argument(
+        "--no-strict",
+        dest="strict",
+        action="store_false",
+        help="警告不算失败 / do not fail on warnings",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    counts = assemble(args.src, hub=args.hub, repo=args.repo, binder=args.binder, branch=args.branch,
-                      provider=args.provider)
+    counts = assemble(
+        args.src,
+        hub=args.hub,
+        repo=args.repo,
+        binder=args.binder,
+        branch=args.branch,
+        provider=args.provider,
+    )
     build(args.src, args.out, work=args.src.parent / "book-build", strict=args.strict)
     print(
         f"网站已生成 / site built: {args.out}/index.html — {counts['cases']} 个案例 cases, {counts['notebooks']} 个笔记本 "

@@ -27,11 +27,15 @@ def mathml(translator, node, latex: str, display: str) -> str:
     try:
         markup = convert(latex, display=display)
     except Exception as error:  # latex2mathml raises its own errors for broken input
-        logger.warning(f"公式无法转换 / cannot convert the formula {latex!r}: {error}", location=node)
+        logger.warning(
+            f"公式无法转换 / cannot convert the formula {latex!r}: {error}", location=node
+        )
         return f'<code class="math-source">{translator.encode(latex)}</code>'
     unknown = UNKNOWN_COMMAND.findall(markup)
     if unknown:
-        logger.warning(f"公式里有不认识的命令 / unknown LaTeX commands {unknown} in {latex!r}", location=node)
+        logger.warning(
+            f"公式里有不认识的命令 / unknown LaTeX commands {unknown} in {latex!r}", location=node
+        )
     return markup
 
 

@@ -33,9 +33,13 @@ def drop_thebe_settings(app, doctree, docname) -> None:
 
 def keep_pages_offline(app, pagename, templatename, context, doctree) -> None:
     if "script_files" in context:
-        context["script_files"] = [asset for asset in context["script_files"] if not _is_thebe(asset)]
+        context["script_files"] = [
+            asset for asset in context["script_files"] if not _is_thebe(asset)
+        ]
     if "css_files" in context:
-        context["css_files"] = [asset for asset in context["css_files"] if "sphinx-thebe" not in _address(asset)]
+        context["css_files"] = [
+            asset for asset in context["css_files"] if "sphinx-thebe" not in _address(asset)
+        ]
     for asset in context.get("script_files", []) + context.get("css_files", []):
         if EXTERNAL.match(_address(asset)):
             raise ExtensionError(
@@ -45,6 +49,8 @@ def keep_pages_offline(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
-    app.connect("doctree-resolved", drop_thebe_settings, priority=900)  # after sphinx-thebe adds them
+    app.connect(
+        "doctree-resolved", drop_thebe_settings, priority=900
+    )  # after sphinx-thebe adds them
     app.connect("html-page-context", keep_pages_offline)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
