@@ -57,7 +57,8 @@ def _checked_student(student: object) -> str:
         from ..errors import UsageError
 
         raise UsageError(
-            f'学号是空的（student={student!r}）：填你自己的学号，例如 load("retail_chain", student="2023012345") / '
+            f'学号是空的（student={student!r}）：填你自己的学号，例如 load("retail_chain", '
+            'student="2023012345") / '
             f"The student id is empty (student={student!r}): give your own, "
             f'e.g. load("retail_chain", student="2023012345")'
         )

@@ -181,14 +181,17 @@ FIGURES = (
         "gold + platinum members grow less than half as fast as all members, 2008→2010",
         "as stated",
         "seed 000, case 3, gaps (高端客户数量的增长缓慢)",
-        "members whose tier after each year's review is gold or platinum (from tier_changes), against all members",
-        "as stated in every variant; gold + platinum change by about −15% to +25% over 2008→2010, all members grow about 60%–85%",
+        "members whose tier after each year's review is gold or platinum (from tier_changes), "
+        "against all members",
+        "as stated in every variant; gold + platinum change by about −15% to +25% over 2008→2010, "
+        "all members grow about 60%–85%",
     ),
     Figure(
         "new_member_revenue_low",
         "新增常旅客的乘机收入偏低",
         "New members' flight revenue is low",
-        "flight revenue per new member (joined that year) ≤ 0.5 × per established member, each year",
+        "flight revenue per new member (joined that year) ≤ 0.5 × per established member, each "
+        "year",
         "as stated",
         "seed 000, case 3, gaps (新增常旅客的乘机收入贡献偏低)",
         "flights.revenue_yuan summed per member and year, averaged over members who flew",
@@ -279,7 +282,8 @@ def _flights(
     rng, member_ids, joined_on, business, trips_per_year
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The flights of 2008–2010, for each the member's row number (for the tier review), and each
-    member's miles of 2007 (flown before the data start; they set the tier members hold going in)."""
+    member's miles of 2007 (flown before the data start; they set the tier members hold going
+    in)."""
     distances = np.array(list(DESTINATIONS.values()))
     parts: dict[str, list[np.ndarray]] = {
         "member": [],
@@ -464,7 +468,8 @@ LESSONS = (
         "会员等级是一座金字塔",
         "The tiers form a pyramid",
         "notebook 03 §1.1, §2.5",
-        "at least 0.8 of members hold the standard card at the end of 2010, and each higher tier has fewer members",
+        "at least 0.8 of members hold the standard card at the end of 2010, and each higher tier "
+        "has fewer members",
     ),
     Lesson(
         "tiers_move_both_ways",
@@ -497,8 +502,8 @@ CASE = Case(
     notes=(
         "合成数据，按案例所述校准；会员自 2000 年起入会，航段、非航收入和调查为 2008–2010 年。"
         "等级每年 12 月 31 日按当年累计里程评定：银卡 10,000、金卡 18,000、白金卡 28,000 英里。 / "
-        "Synthetic data calibrated to the case; members joined from 2000; flights, ancillary sales and surveys "
-        "cover 2008–2010. Tiers are reviewed each 31 December on that year's miles: silver 10,000, "
-        "gold 18,000, platinum 28,000."
+        "Synthetic data calibrated to the case; members joined from 2000; flights, ancillary sales "
+        "and surveys cover 2008–2010. Tiers are reviewed each 31 December on that year's miles: "
+        "silver 10,000, gold 18,000, platinum 28,000."
     ),
 )

@@ -94,7 +94,8 @@ COMPLAINT_CATEGORIES = {
     "staff_attitude": "服务态度",
     "product_quality": "用品质量",
 }
-# the vital few: workmanship and waiting time bring most complaints (shares in COMPLAINT_CATEGORIES order)
+# the vital few: workmanship and waiting time bring most complaints (shares in COMPLAINT_CATEGORIES
+# order)
 COMPLAINT_SHARES = [0.42, 0.15, 0.30, 0.06, 0.04, 0.03]
 RESOLUTIONS = {"redo": "返工", "refund": "退款", "compensation": "补偿", "explanation": "解释说明"}
 BUYER_TYPES = {
@@ -258,7 +259,8 @@ FIGURES = (
         "10,000–11,000",
         "seed 000, case 2, company profile (年装饰车辆1万台以上)",
         "distinct vehicle_id in visits of 2013",
-        f"{VEHICLES_SERVICED.low:,.0f}–{VEHICLES_SERVICED.high:,.0f}: each student's own count, at random in this range",
+        f"{VEHICLES_SERVICED.low:,.0f}–{VEHICLES_SERVICED.high:,.0f}: each student's own count, at "
+        "random in this range",
     ),
     Figure(
         "turnover_per_year",
@@ -268,8 +270,9 @@ FIGURES = (
         "± 5%",
         "seed 000, case 2, company profile (年营业额1000万, 批发业务在内 wholesale included)",
         "sum of visits.price_yuan in 2013 plus sum of wholesale_orders.amount_yuan in 2013",
-        f"{TURNOVER.low / 1e6:.1f}–{TURNOVER.high / 1e6:.1f} million CNY: each student's own turnover, at random in this range; "
-        f"wholesale {WHOLESALE_SHARE.low:.0%}–{WHOLESALE_SHARE.high:.0%} of it",
+        f"{TURNOVER.low / 1e6:.1f}–{TURNOVER.high / 1e6:.1f} million CNY: each student's own "
+        "turnover, at random in this range; wholesale "
+        f"{WHOLESALE_SHARE.low:.0%}–{WHOLESALE_SHARE.high:.0%} of it",
     ),
 )
 
@@ -527,7 +530,8 @@ LESSONS = (
         "Wholesale is part of the turnover",
         "notebook 02 §1.2, §6 question 4; case §4",
         f"wholesale_orders bring 0.22–0.38 of 2013 turnover (each student's own share, "
-        f"{WHOLESALE_SHARE.low:.2f}–{WHOLESALE_SHARE.high:.2f}); shop services alone fall well short of 10 million yuan",
+        f"{WHOLESALE_SHARE.low:.2f}–{WHOLESALE_SHARE.high:.2f}); shop services alone fall well "
+        "short of 10 million yuan",
     ),
     Lesson(
         "turnover_per_car_overstates",
@@ -549,7 +553,8 @@ LESSONS = (
         "渠道不同，客户的消费不同",
         "Channels bring customers who spend differently",
         "notebook 02 §2.6–2.7, §3.6, §6 question 2",
-        "auto-show/4S customers spend the most per customer, at least 1.5 × the channel whose customers spend least",
+        "auto-show/4S customers spend the most per customer, at least 1.5 × the channel whose "
+        "customers spend least",
     ),
     Lesson(
         "referred_customers_worth_more",
@@ -563,7 +568,8 @@ LESSONS = (
         "成为客户越久，推荐得越多",
         "Longer-standing customers refer more",
         "notebook 02 §5.2, §6 question 6",
-        "the share of customers who referred someone falls with each later year won (2010 > 2011 > 2012 > 2013)",
+        "the share of customers who referred someone falls with each later year won (2010 > 2011 > "
+        "2012 > 2013)",
     ),
     Lesson(
         "many_cars_come_back",
@@ -577,7 +583,8 @@ LESSONS = (
         "安抚得越快，处理后越满意",
         "Calmed sooner, more satisfied afterwards",
         "notebook 02 §4.5, §4.7, §6 question 3",
-        "mean satisfaction after complaints first answered within 1 h is at least 0.3 above those answered after 4 h",
+        "mean satisfaction after complaints first answered within 1 h is at least 0.3 above those "
+        "answered after 4 h",
     ),
     Lesson(
         "explanation_least_satisfied",
@@ -591,8 +598,9 @@ LESSONS = (
         "投诉集中在少数几类（关键少数）",
         "A vital few categories bring most complaints",
         "complaints 2.1; notebook 02 §4.3",
-        "the two largest of the six categories hold ≥ 0.60 of complaints and at most three reach 0.80 "
-        "(workmanship and waiting time usually lead; their order and the shares vary by student)",
+        "the two largest of the six categories hold ≥ 0.60 of complaints and at most three reach "
+        "0.80 (workmanship and waiting time usually lead; their order and the shares vary by "
+        "student)",
     ),
 )
 
@@ -601,7 +609,9 @@ CASE = Case(
     key="car_detailing",
     zh="车佰汇：汽车美容装饰店的客户关系管理",
     en="Chebaihui: CRM at a car-detailing shop",
-    source="李映月. 车佰汇汽车美容装饰公司客户关系管理案例研究[D]. 辽宁: 辽宁科技大学, 2014: 14-49.",
+    source=(
+        "李映月. 车佰汇汽车美容装饰公司客户关系管理案例研究[D]. 辽宁: 辽宁科技大学, 2014: 14-49."
+    ),
     default_customers=DEFAULT_CUSTOMERS,
     customer_table="customers",
     tables=(CUSTOMERS, VEHICLES, VISITS, COMPLAINTS, REFERRALS, WHOLESALE),
@@ -609,10 +619,10 @@ CASE = Case(
     lessons=LESSONS,
     generate=generate,
     notes=(
-        "合成数据，按案例所述校准；记录为 2013 年全年。门店服务在 visits 表，批发业务在 wholesale_orders 表，"
-        "两者合起来才是案例所说约 1000 万元的营业额（批发约占三成，为本套件的设定）。 / "
-        "Synthetic data calibrated to the case; records cover 2013. Shop services are in visits and the "
-        "wholesale business in wholesale_orders; together they make the case's turnover of about 10 million "
-        "yuan (wholesale about 30%, the kit's assumption)."
+        "合成数据，按案例所述校准；记录为 2013 年全年。门店服务在 visits 表，批发业务在 "
+        "wholesale_orders 表，两者合起来才是案例所说约 1000 万元的营业额（批发约占三成，"
+        "为本套件的设定）。 / Synthetic data calibrated to the case; records cover 2013. Shop "
+        "services are in visits and the wholesale business in wholesale_orders; together they make "
+        "the case's turnover of about 10 million yuan (wholesale about 30%, the kit's assumption)."
     ),
 )

@@ -114,7 +114,8 @@ def read_table(path: Path | str, table: Table) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise CrmkitError(
-            f"找不到文件 {path} / File not found: {path}. 先运行 `crmkit data build` / Run `crmkit data build` first"
+            f"找不到文件 {path} / File not found: {path}. 先运行 `crmkit data build` / Run `crmkit "
+            "data build` first"
         )
     try:
         df = pd.read_csv(
@@ -122,8 +123,8 @@ def read_table(path: Path | str, table: Table) -> pd.DataFrame:
         )
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise CrmkitError(
-            f"{path.name} 不是可读的 UTF-8 CSV / {path.name} is not a readable UTF-8 CSV ({type(error).__name__}). "
-            "请另存为“CSV UTF-8” / Save it as 'CSV UTF-8' and try again"
+            f"{path.name} 不是可读的 UTF-8 CSV / {path.name} is not a readable UTF-8 CSV "
+            f"({type(error).__name__}). 请另存为“CSV UTF-8” / Save it as 'CSV UTF-8' and try again"
         ) from None
     missing = [name for name in table.field_names if name not in df.columns]
     if missing:
@@ -135,6 +136,7 @@ def read_table(path: Path | str, table: Table) -> pd.DataFrame:
         return apply_dtypes(df, table)
     except ValueError as error:
         raise CrmkitError(
-            f"{path.name} 有不符合数据字典的值 / has values that do not fit the data dictionary: {error}. "
-            f"运行 `crmkit data validate {path.parent}` 查看具体行 / Run `crmkit data validate {path.parent}` to see which rows"
+            f"{path.name} 有不符合数据字典的值 / has values that do not fit the data dictionary: "
+            f"{error}. 运行 `crmkit data validate {path.parent}` 查看具体行 / Run `crmkit data "
+            f"validate {path.parent}` to see which rows"
         ) from None

@@ -61,7 +61,8 @@ def codes_by_group(rng: np.random.Generator, group: np.ndarray, weights: np.ndar
 
 
 def counts_for_shares(shares: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
-    """Whole counts that add up to ``n``, as close as can be to ``n × shares`` (largest remainder)."""
+    """Whole counts that add up to ``n``, as close as can be to ``n × shares`` (largest
+    remainder)."""
     raw = np.asarray(shares, dtype=float) / np.sum(shares) * n
     counts = np.floor(raw).astype(np.int64)
     short = int(n - counts.sum())
@@ -72,7 +73,8 @@ def counts_for_shares(shares: Sequence[float] | np.ndarray, n: int) -> np.ndarra
 def codes_in_shares(
     rng: np.random.Generator, shares: Sequence[float] | np.ndarray, n: int
 ) -> np.ndarray:
-    """``n`` category codes, each category taking its share of ``n`` (to the nearest row), in random order.
+    """``n`` category codes, each category taking its share of ``n`` (to the nearest row), in
+    random order.
 
     Where a share is a lesson (the vital few of a Pareto chart), drawing it exactly keeps the
     lesson in every variant, while which rows fall in which category stays random.
@@ -219,7 +221,8 @@ def money(values: np.ndarray, decimals: int = 2) -> np.ndarray:
 
 
 def text(values: np.ndarray, present: np.ndarray | None = None) -> pd.Series:
-    """ASCII byte strings (numpy 'S') as a pandas string column; rows not ``present`` are missing."""
+    """ASCII byte strings (numpy 'S') as a pandas string column; rows not ``present`` are
+    missing."""
     import pyarrow as pa
 
     mask = None if present is None else ~np.asarray(present, dtype=bool)

@@ -6,7 +6,8 @@ investor education almost only existing clients; complaints wait long when they 
 customer-service department, and a vital few categories (trading system, fees) bring most of them.
 
 A student's variant draws its own top-20% share, five-year retention and complaint mix around
-the case's (see ``FIGURES`` and ``LESSONS``), so each student finds the pattern in their own numbers.
+the case's (see ``FIGURES`` and ``LESSONS``), so each student finds the pattern in their own
+numbers.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ COMPLAINT_CATEGORIES = {
     "research_info": "研究资讯",
     "account": "开户与账户",
 }
-# the vital few: trading-system faults and fees bring most complaints (shares in COMPLAINT_CATEGORIES order)
+# the vital few: trading-system faults and fees bring most complaints (shares in
+# COMPLAINT_CATEGORIES order)
 COMPLAINT_SHARES = [0.42, 0.15, 0.30, 0.06, 0.03, 0.04]
 RESOLUTIONS = {
     "on_the_spot": "当场解决",
@@ -252,8 +254,10 @@ FIGURES = (
         "0.80",
         "± 0.03",
         "seed 000, case 1, remedy 2(4) (Pareto's 80/20 rule)",
-        "2013 commission summed per client over trades; clients ranked; share of the top 20% (rounded up) of clients who traded",
-        f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f}: each student's own share, at random in this range",
+        "2013 commission summed per client over trades; clients ranked; share of the top 20% "
+        "(rounded up) of clients who traded",
+        f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f}: each student's own share, at random in "
+        "this range",
     ),
     Figure(
         "five_year_retention",
@@ -262,9 +266,10 @@ FIGURES = (
         "0.50",
         "± 0.05",
         "seed 001, customer retention: a typical firm loses 50% of its customers in 5 years",
-        "clients opened 2004–2008; share whose closed_on is empty or later than opened_on + 5 years",
-        f"{FIVE_YEAR_RETENTION.low:.2f}–{FIVE_YEAR_RETENTION.high:.2f}: each student's own retention, at random in this range "
-        "(yearly churn about 11%–15%)",
+        "clients opened 2004–2008; share whose closed_on is empty or later than opened_on + 5 "
+        "years",
+        f"{FIVE_YEAR_RETENTION.low:.2f}–{FIVE_YEAR_RETENTION.high:.2f}: each student's own "
+        "retention, at random in this range (yearly churn about 11%–15%)",
     ),
     Figure(
         "callback_gap",
@@ -508,7 +513,8 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
         draw.codes_in_shares(rng, category_shares, n), categories=list(COMPLAINT_CATEGORIES)
     )
     # who handles it depends on how it came in: the counter's complaints stay at the branch, letters
-    # reach head office and mostly compliance (rows: channel as above; columns: branch, compliance, customer_service)
+    # reach head office and mostly compliance (rows: channel as above; columns: branch, compliance,
+    # customer_service)
     handled_by = pd.Categorical.from_codes(
         draw.codes_by_group(
             rng,
@@ -537,7 +543,8 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
     )  # letters wait for the post
     response_hours = rng.lognormal(np.log(median_hours), 0.8)
     resolve_hours = response_hours + rng.lognormal(np.log(30), 1.1, n)
-    # a few turn into disputes that take one to four months: those of the autumn are still open at year end
+    # a few turn into disputes that take one to four months: those of the autumn are still open at
+    # year end
     resolve_hours += np.where(rng.random(n) < 0.04, rng.uniform(30, 120, n) * 24, 0.0)
     # a branch fixes some complaints made by phone or at its counter on the spot, within the hour
     spot = (
@@ -591,8 +598,8 @@ LESSONS = (
         "约两成客户带来约八成佣金",
         "About a fifth of clients bring about four-fifths of commission",
         "notebook 01 §2.4–2.6, §2.8; segmentation 2.1–2.2",
-        f"the top 20% of clients who traded hold 0.75–0.85 of 2013 commission (each student's own share, "
-        f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f})",
+        "the top 20% of clients who traded hold 0.75–0.85 of 2013 commission (each student's own "
+        f"share, {TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f})",
     ),
     Lesson(
         "core_clients_lost",
@@ -606,8 +613,8 @@ LESSONS = (
         "开户越早，留下的账户越少",
         "The older the cohort, the fewer accounts remain",
         "loyalty 2 (retention_by_cohort)",
-        "share still open at 2013-12-31 is lower for each opening year than for the year three later, "
-        "and at least 0.3 lower for 2004 than for 2012",
+        "share still open at 2013-12-31 is lower for each opening year than for the year three "
+        "later, and at least 0.3 lower for 2004 than for 2012",
     ),
     Lesson(
         "yearly_churn",
@@ -621,8 +628,8 @@ LESSONS = (
         "回访几乎只给新开户客户",
         "Callbacks reach almost only new accounts",
         "notebook 01 §3.5, §3.8, §5 question 4",
-        "callback reach ≥ 0.75 for accounts opened in 2013, ≤ 0.10 for older open accounts and ≤ 0.15 for "
-        "core clients whose accounts date from 2012 or earlier",
+        "callback reach ≥ 0.75 for accounts opened in 2013, ≤ 0.10 for older open accounts and ≤ "
+        "0.15 for core clients whose accounts date from 2012 or earlier",
     ),
     Lesson(
         "education_misses_prospects",
@@ -636,7 +643,8 @@ LESSONS = (
         "合规部答复最慢，营业部最快",
         "Compliance answers slowest, branches fastest",
         "notebook 01 §4.3, §4.5, §5 question 1",
-        "median hours to first response at compliance ≥ 3 × at branches; compliance has the largest share over 24 h",
+        "median hours to first response at compliance ≥ 3 × at branches; compliance has the "
+        "largest share over 24 h",
     ),
     Lesson(
         "letters_answered_slowest",
@@ -650,15 +658,16 @@ LESSONS = (
         "投诉集中在少数几类",
         "A vital few categories bring most complaints",
         "case §3.3 (record and analyse each complaint's cause); the method of complaints 2.1",
-        "the two largest of the six categories hold ≥ 0.60 of complaints and at most three reach 0.80 "
-        "(trading system and fees usually lead; their order and the shares vary by student)",
+        "the two largest of the six categories hold ≥ 0.60 of complaints and at most three reach "
+        "0.80 (trading system and fees usually lead; their order and the shares vary by student)",
     ),
     Lesson(
         "slow_answers_less_satisfied",
         "答复越慢越不满意",
         "Slower answers, lower satisfaction",
         "notebook 01 §4.8; complaints 4.1 and 5",
-        "mean follow-up satisfaction of complaints answered within 4 h is at least 0.2 above those answered after 24 h",
+        "mean follow-up satisfaction of complaints answered within 4 h is at least 0.2 above those "
+        "answered after 24 h",
     ),
     Lesson(
         "unresolved_least_satisfied",
@@ -683,6 +692,7 @@ CASE = Case(
     generate=generate,
     notes=(
         "合成数据，按案例所述校准；观察期 2013 年，开户记录回溯到 2004 年。 / "
-        "Synthetic data calibrated to the case; observation year 2013, account openings back to 2004."
+        "Synthetic data calibrated to the case; observation year 2013, account openings back to "
+        "2004."
     ),
 )

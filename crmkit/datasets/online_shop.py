@@ -185,8 +185,10 @@ FIGURES = (
         "(potential 25%, sleeping 22%, new 15%, loyal 10%, big 6%, old 22%)",
         "± 0.03",
         "seed 003, 5.2.3, customer tiers table",
-        "apply the six rules in the module docstring / cases/online_shop.md to orders and inquiries",
-        f"each tier within ± 0.06 of that mix: each student's own mix (the weights scaled by 1 ± up to {TIER_JITTER:.0%})",
+        "apply the six rules in the module docstring / cases/online_shop.md to orders and "
+        "inquiries",
+        "each tier within ± 0.06 of that mix: each student's own mix (the weights scaled by 1 ± up "
+        f"to {TIER_JITTER:.0%})",
     ),
 )
 
@@ -422,8 +424,9 @@ LESSONS = (
         "少数顾客只下过一单，但金额很大",
         "A few customers placed a single large order",
         "segmentation 4; notebook 05 §6 question 2; case discussion 3",
-        f"at least 3 customers with exactly one order of 3,000 yuan or more, and at most 6% of single-order customers "
-        f"(each student's own share of large one-off orders, {BIG_ONE_OFF.low:.1%}–{BIG_ONE_OFF.high:.1%})",
+        "at least 3 customers with exactly one order of 3,000 yuan or more, and at most 6% of "
+        "single-order customers (each student's own share of large one-off orders, "
+        f"{BIG_ONE_OFF.low:.1%}–{BIG_ONE_OFF.high:.1%})",
     ),
     Lesson(
         "big_tier_spends_most_per_order",
@@ -437,7 +440,8 @@ LESSONS = (
         "大顾客和忠诚顾客人少钱多",
         "Big and loyal customers bring more revenue than their head count",
         "notebook 05 §3.5; segmentation 3.2",
-        "each of the two tiers' share of completed revenue exceeds its share of customers by more than 0.05",
+        "each of the two tiers' share of completed revenue exceeds its share of customers by more "
+        "than 0.05",
     ),
     Lesson(
         "loyal_post_photos_and_rate_high",
@@ -475,8 +479,9 @@ CASE = Case(
     lessons=LESSONS,
     generate=generate,
     notes=(
-        "合成数据；观察期 2023-01-01 至参考日 2024-12-31。六类顾客等级按 cases/online_shop.md 的规则由订单和询单划分。 / "
-        "Synthetic data; observed from 2023-01-01 to the reference date 2024-12-31. The six tiers follow "
-        "from orders and inquiries by the rules in cases/online_shop.md."
+        "合成数据；观察期 2023-01-01 至参考日 2024-12-31。六类顾客等级按 cases/online_shop.md "
+        "的规则由订单和询单划分。 / Synthetic data; observed from 2023-01-01 to the reference date "
+        "2024-12-31. The six tiers follow from orders and inquiries by the rules in "
+        "cases/online_shop.md."
     ),
 )

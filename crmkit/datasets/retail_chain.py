@@ -43,7 +43,8 @@ INCOME_BANDS = {
     "8000_plus": "8,000 元及以上",
 }
 CITIES = {"广州": 0.28, "深圳": 0.26, "上海": 0.24, "北京": 0.22}
-# the display order of the seed: cosmetics, skin care, beauty, hair care, fashion, medicine, tools, daily
+# the display order of the seed: cosmetics, skin care, beauty, hair care, fashion, medicine, tools,
+# daily
 CATEGORIES = {
     "cosmetics": "化妆品",
     "skin_care": "护肤品",
@@ -244,7 +245,8 @@ FIGURES = (
         "2012 spend per shopper ≥ 1.5 × that of all other shoppers",
         "as stated",
         "seed 000, case 4, 3)",
-        "purchases.amount_yuan summed per shopper (0 for none), mean in the segment against the rest",
+        "purchases.amount_yuan summed per shopper (0 for none), mean in the segment against the "
+        "rest",
         "as stated in every variant; the ratio varies from student to student (about 2–3)",
     ),
 )
@@ -395,7 +397,7 @@ def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
     visit, category = key // len(CATEGORIES), key % len(CATEGORIES)
     k = len(visit)
     quantity = 1 + rng.poisson(0.4, k)
-    rates = dict(zip(promotions["promotion_id"], promotions["discount_rate"]))
+    rates = dict(zip(promotions["promotion_id"], promotions["discount_rate"], strict=True))
     discount = bought["promotion_id"].map(rates).fillna(1.0).to_numpy()[visit]
     spend = np.where(target[shopper[visit]], 1.45, 1.0)
     amount = CATEGORY_PRICE[category] * quantity * spend * discount * rng.lognormal(0, 0.3, k)
@@ -430,7 +432,8 @@ LESSONS = (
         "The funnel loses shoppers at every stage",
         "loyalty 6 (funnel); notebook 04 §1.3",
         f"shoppers > visited > bought > bought_again, each stage at most 0.95 of the one before "
-        f"(shoppers on file who never came in 2012: each student's own share, {NEVER_CAME.low:.2f}–{NEVER_CAME.high:.2f})",
+        "(shoppers on file who never came in 2012: each student's own share, "
+        f"{NEVER_CAME.low:.2f}–{NEVER_CAME.high:.2f})",
     ),
     Lesson(
         "core_segment_brings_more_than_its_size",
@@ -460,7 +463,10 @@ CASE = Case(
     key="retail_chain",
     zh="屈臣氏：个人护理连锁店的客户关系管理",
     en="Watsons: CRM at a personal-care retail chain",
-    source="客户关系管理案例库, 案例四: 屈臣氏独特的客户关系管理理念 (seed 000; the text breaks off before its source is named)",
+    source=(
+        "客户关系管理案例库, 案例四: 屈臣氏独特的客户关系管理理念 "
+        "(seed 000; the text breaks off before its source is named)"
+    ),
     default_customers=5_000,
     customer_table="shoppers",
     tables=(SHOPPERS, STORES, PROMOTIONS_TABLE, VISITS, PURCHASES),
@@ -468,10 +474,10 @@ CASE = Case(
     lessons=LESSONS,
     generate=generate,
     notes=(
-        "合成数据，按案例所述校准；观察期 2012 年。案例原文在“特色产品”之后中断，门店、促销、品类结构"
-        "以及顾客名单里 2012 年一次也没来的人（约一成）为本套件扩展。 / "
+        "合成数据，按案例所述校准；观察期 2012 年。案例原文在“特色产品”之后中断，门店、促销、"
+        "品类结构以及顾客名单里 2012 年一次也没来的人（约一成）为本套件扩展。 / "
         "Synthetic data calibrated to the case; observation year 2012. The source breaks off after "
-        "'distinctive products'; stores, promotions, the category mix and the shoppers on file who never "
-        "came in 2012 (about one in ten) are the kit's extension."
+        "'distinctive products'; stores, promotions, the category mix and the shoppers on file who "
+        "never came in 2012 (about one in ten) are the kit's extension."
     ),
 )

@@ -182,7 +182,8 @@ class Lesson:
 @dataclass(frozen=True)
 class Spread:
     """A value the data are built to show: the case's own for the default data, and for a
-    student's variant a value drawn at random between ``low`` and ``high`` (``value`` ± ``half_width``).
+    student's variant a value drawn at random between ``low`` and ``high`` (``value`` ±
+    ``half_width``).
 
     ``default`` (if given) is what the default data show instead of ``value`` itself: a figure
     a real firm would report, near the case's round number but not on it (10,418 vehicles rather
