@@ -9,7 +9,8 @@ answer a test grades is the widget's ``value``, which always equals what the fil
 
 Instructors: a source notebook may follow a widget with ``widget.preset(answer)`` inside
 ``### BEGIN ANSWER KEY`` / ``### END ANSWER KEY``. ``nbgrader generate_assignment`` removes that
-region (see :mod:`crmkit.grading.preprocessors.answer_keys`), so only the solution notebook carries it.
+region (see :mod:`crmkit.grading.preprocessors.answer_keys`), so only the
+solution notebook carries it.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def read_answers(folder: Path | None = None) -> dict[str, Any]:
         from ..errors import CrmkitError
 
         raise CrmkitError(
-            f"{path} 已损坏（{error}）：删除它后重新作答 / {path} is damaged ({error}): delete it and answer again"
+            f"{path} 已损坏（{error}）：删除它后重新作答 / {path} is damaged ({error}): delete it "
+            "and answer again"
         ) from None
     return dict(data.get("answers", {})) if isinstance(data, dict) else {}
 

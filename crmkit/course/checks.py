@@ -7,7 +7,8 @@ giving the expected value away::
     check.require(isinstance(rfm, pd.DataFrame), "rfm 应是 DataFrame / rfm should be a DataFrame")
     check.that(lambda: list(rfm.columns) == ["recency_days", "frequency", "monetary"],
                "列名或顺序不对 / wrong columns or order")
-    check.that(lambda: np.allclose(rfm["monetary"], expected_money), "M（金额）不对 / M (money) is wrong")
+    check.that(lambda: np.allclose(rfm["monetary"], expected_money),
+               "M（金额）不对 / M (money) is wrong")
     check.score()   # the cell's last line: nbgrader reads the points from it
 
 * :meth:`Checks.that` records one check; a callable is called, and an exception in it counts
@@ -91,7 +92,8 @@ class Checks:
         return passed
 
     def require(self, condition: bool | Callable[[], object], message: str) -> None:
-        """Stop here with ``AssertionError(message)`` unless ``condition`` holds (the task scores 0)."""
+        """Stop here with ``AssertionError(message)`` unless ``condition`` holds
+        (the task scores 0)."""
         try:
             passed = bool(condition() if callable(condition) else condition)
         except NameError:

@@ -32,7 +32,8 @@ MAX_ID_LENGTH = 64
 
 @dataclass(frozen=True)
 class StudentId:
-    """A student id and where it was found (``autograde``, ``jupyterhub``, ``file`` or ``source``)."""
+    """A student id and where it was found (``autograde``, ``jupyterhub``,
+    ``file`` or ``source``)."""
 
     student: str
     origin: str
@@ -67,7 +68,8 @@ def is_course_source(folder: Path) -> bool:
 def find_student_id(
     folder: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> StudentId | None:
-    """The student id that decides the data in ``folder`` (default: the working directory), or None."""
+    """The student id that decides the data in ``folder`` (default: the working
+    directory), or None."""
     folder = Path.cwd() if folder is None else Path(folder)
     environ = os.environ if environ is None else environ
     given = environ.get(GRADER_ID_ENV, "").strip()
@@ -80,8 +82,9 @@ def find_student_id(
         raise CrmkitError(
             f"自动评分时找不到学号：笔记本应在 autograded/<学号>/<作业>/ 中运行，现在在 {folder}；"
             "请使用 nbgrader 的默认目录结构 / "
-            f"No student id while autograding: expected to run in autograded/<student>/<assignment>/, "
-            f"not {folder}. Use nbgrader's default directory_structure"
+            "No student id while autograding: expected to run in "
+            f"autograded/<student>/<assignment>/, not {folder}. Use nbgrader's default "
+            "directory_structure"
         )
     hub_user = environ.get("JUPYTERHUB_USER", "").strip()
     if hub_user:
@@ -99,20 +102,23 @@ def student_id(folder: Path | None = None) -> str:
     found = find_student_id(folder)
     if found is None:
         raise CrmkitError(
-            '还没有学号：在上面的学号框里填写学号并点“保存”，或运行 course.set_student_id("你的学号")，'
-            "然后从头重新运行笔记本 / No student id yet: type it in the box above and click Save, or run "
-            'course.set_student_id("your id"), then run the notebook again from the top'
+            "还没有学号：在上面的学号框里填写学号并点“保存”，或运行 "
+            'course.set_student_id("你的学号")，'
+            "然后从头重新运行笔记本 / No student id yet: type it in the box above and click Save, "
+            'or run course.set_student_id("your id"), then run the notebook again from the top'
         )
     return found.student
 
 
 def check_student_id(text: str) -> str:
-    """``text`` trimmed, if it can be a student id; raises UsageError saying what to fix otherwise."""
+    """``text`` trimmed, if it can be a student id; raises UsageError saying
+    what to fix otherwise."""
     student = str(text).strip()
     if not student or len(student) > MAX_ID_LENGTH or any(ch in student for ch in "/\\\n\r\t"):
         raise UsageError(
             f"学号 '{text}' 不可用：应为 1–{MAX_ID_LENGTH} 个字符，不含斜杠和换行 / "
-            f"Student id '{text}' cannot be used: give 1–{MAX_ID_LENGTH} characters without slashes or line breaks"
+            f"Student id '{text}' cannot be used: give 1–{MAX_ID_LENGTH} characters without "
+            "slashes or line breaks"
         )
     return student
 
@@ -134,7 +140,8 @@ def set_student_id(
             return student
         raise UsageError(
             f"这里的学号固定为 '{fixed.student}'（来自 {fixed.origin}），不能改成 '{student}' / "
-            f"The student id here is fixed to '{fixed.student}' (from {fixed.origin}); it cannot become '{student}'"
+            f"The student id here is fixed to '{fixed.student}' (from {fixed.origin}); it cannot "
+            f"become '{student}'"
         )
     (folder / ID_FILE).write_text(student + "\n", encoding="utf-8")
     return student

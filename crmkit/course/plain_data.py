@@ -238,9 +238,9 @@ class PlainDataError(ValueError):
 
 
 def check(text: str | bytes | dict) -> dict[str, dict[str, Any]]:
-    """Parse and bound what a student's kernel sent; returns ``{"answers": {...}, "widgets": {...}}``
-    (name -> plain data). ``text`` may also be the payload as already parsed from a kernel message
-    (whose size the transport bounds).
+    """Parse and bound what a student's kernel sent; returns
+    ``{"answers": {...}, "widgets": {...}}`` (name -> plain data). ``text`` may also be the payload
+    as already parsed from a kernel message (whose size the transport bounds).
 
     Raises :class:`PlainDataError` for anything too large, too deep or not of this format.
     """
@@ -283,9 +283,8 @@ def _walk(value: Any, depth: int, budget: list[int]) -> None:
         if len(value) > MAX_STRING:
             raise PlainDataError("a string in the answers is too long")
     elif isinstance(value, list):
-        if all(
-            type(item) in _SCALARS for item in value
-        ):  # a column's values: one pass, no recursion
+        # a column's values: one pass, no recursion
+        if all(type(item) in _SCALARS for item in value):
             budget[0] -= len(value)
             if budget[0] < 0:
                 raise PlainDataError(f"answers hold more than {MAX_ITEMS} values")
@@ -437,14 +436,16 @@ def _decode_column(body: dict):
 
 
 def bind_file(namespace: MutableMapping[str, Any], path: str) -> None:
-    """:func:`bind` the answers the grader wrote to ``path`` (``{"answers": ..., "widgets": ...}``)."""
+    """:func:`bind` the answers the grader wrote to ``path``
+    (``{"answers": ..., "widgets": ...}``)."""
     with open(path, encoding="utf-8") as handle:
         sent = json.load(handle)
     bind(namespace, json.dumps(sent["answers"]), json.dumps(sent["widgets"]))
 
 
 def bind(namespace: MutableMapping[str, Any], answers_json: str, widgets_json: str = "{}") -> None:
-    """Put the answers (and widget answers) into the test kernel's ``namespace``, rebuilt by :func:`decode`."""
+    """Put the answers (and widget answers) into the test kernel's ``namespace``,
+    rebuilt by :func:`decode`."""
     for name, data in json.loads(answers_json).items():
         namespace[name] = decode(data)
     for name, data in json.loads(widgets_json).items():

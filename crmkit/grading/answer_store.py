@@ -22,7 +22,8 @@ def answers_path(course: Path, assignment: str, student: str) -> Path:
 
 
 def store_answers(course: Path, assignment: str, student: str, answers: dict) -> None:
-    """Store ``answers`` ({notebook: {grade_id: {"answers": ..., "widgets": ...}}}), replacing the old."""
+    """Store ``answers`` ({notebook: {grade_id: {"answers": ..., "widgets": ...}}}), replacing
+    the old."""
     target = answers_path(course, assignment, student)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")

@@ -63,9 +63,8 @@ class Outcome:
     seconds: float = 0.0
     notebooks: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    answers: dict[str, dict] = field(
-        default_factory=dict
-    )  # notebook -> grade id -> what the test saw
+    # notebook -> grade id -> what the test saw
+    answers: dict[str, dict] = field(default_factory=dict)
 
 
 def default_jobs() -> int:
@@ -86,7 +85,8 @@ def definitions_snapshot(course: Path, target: Path) -> Path:
 
 
 def _empty(folder: Path) -> None:
-    """Empty a folder of the grader's (nothing in it was made by a kernel; links are not followed)."""
+    """Empty a folder of the grader's (nothing in it was made by a kernel;
+    links are not followed)."""
     for entry in os.scandir(folder):
         path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
@@ -197,8 +197,8 @@ class _Worker:
                 assignment,
                 student,
                 False,
-                f"提交里没有这份作业的笔记本（应有 {expected}）/ none of the assignment's notebooks "
-                f"is in the submission (expected {expected})",
+                f"提交里没有这份作业的笔记本（应有 {expected}）/ none of the assignment's "
+                f"notebooks is in the submission (expected {expected})",
                 notes=notes,
             )
         _empty(self.inbox)
@@ -208,9 +208,8 @@ class _Worker:
                 source_files[str(path.relative_to(self.course / "source" / assignment))] = (
                     path.read_bytes()
                 )
-        write_files(
-            {**submission.files, **source_files}, self.inbox
-        )  # nbgrader's rule: the source's files win
+        # nbgrader's rule: the source's files win
+        write_files({**submission.files, **source_files}, self.inbox)
         widgets, widget_notes = widget_answers(submission.files)
         notes += widget_notes
         self.time_up = False
@@ -274,7 +273,8 @@ class _Worker:
                 pass
 
     def _recycle(self) -> None:
-        """Between submissions: kill what is left, empty the inbox and cache, prepare new kernels."""
+        """Between submissions: kill what is left, empty the inbox and cache,
+        prepare new kernels."""
         self.students.recycle()
         self.tests.recycle()
         _empty(self.inbox)
@@ -294,7 +294,8 @@ def _read_notebook(data: bytes):
 
 
 def _write_notebook(notebook) -> str:
-    """The executed notebook as nbformat JSON (it was read and sanitized by nbgrader: no validation)."""
+    """The executed notebook as nbformat JSON (it was read and sanitized by
+    nbgrader: no validation)."""
     import json
 
     return json.dumps(notebook, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
@@ -365,9 +366,8 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
     for name in notebooks:
         if name not in outcome.notebooks:
             continue
-        notebook = nbformat.from_dict(
-            json.loads(outcome.notebooks[name])
-        )  # made by the worker: valid
+        # made by the worker: valid
+        notebook = nbformat.from_dict(json.loads(outcome.notebooks[name]))
         resources = {
             "nbgrader": {
                 "notebook": name,

@@ -42,7 +42,8 @@ def _report(results: list[steps.StepResult]) -> int:
         print(results_table(failed))
         print(
             f"{len(failed)} 步失败；看上表的原因，或在课程目录里直接运行 nbgrader 查看完整日志 / "
-            f"{len(failed)} step(s) failed; see the reasons above, or run nbgrader in the course folder for the full log"
+            f"{len(failed)} step(s) failed; see the reasons above, or run nbgrader in the course "
+            "folder for the full log"
         )
         return 1
     return 0
@@ -154,7 +155,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Grade a made-up class over every assignment; print the scores, the tamper flags and the report."""
+    """Grade a made-up class over every assignment; print the scores, the tamper
+    flags and the report."""
     from .demo import default_demo_dir, run_demo
 
     course = check_course_dir(args.course)
@@ -198,8 +200,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(report.summary_line())
     if args.integrity:
         print(
-            f"诚信检查：{len(report.integrity)} 条线索，见报告第 4 节 / integrity: {len(report.integrity)} "
-            "item(s) to look at, in section 4 of the report"
+            f"诚信检查：{len(report.integrity)} 条线索，见报告第 4 节 / integrity: "
+            f"{len(report.integrity)} item(s) to look at, in section 4 of the report"
         )
     return 0
 
@@ -353,22 +355,28 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         "--threshold",
         type=_share,
         default=0.5,
-        help="自动分低于满分的这个比例时需要关注 / flag auto scores below this share of the maximum "
-        "(default 0.5)",
+        help=(
+            "自动分低于满分的这个比例时需要关注 / "
+            "flag auto scores below this share of the maximum (default 0.5)"
+        ),
     )
     report.add_argument(
         "--no-integrity",
         dest="integrity",
         action="store_false",
-        help="不做诚信检查（别人数据上的答案、相似的代码和书面回答）/ leave out the integrity section "
-        "(answers on other students' data, similar code and written answers)",
+        help=(
+            "不做诚信检查（别人数据上的答案、相似的代码和书面回答）/ leave out the integrity "
+            "section (answers on other students' data, similar code and written answers)"
+        ),
     )
     report.add_argument(
         "--jobs",
         type=int,
         default=None,
-        help="计算每份数据的期望答案时同时用的进程数 / processes computing each variant's expected answers "
-        "(default: number of cores)",
+        help=(
+            "计算每份数据的期望答案时同时用的进程数 / "
+            "processes computing each variant's expected answers (default: number of cores)"
+        ),
     )
 
     demo = command(

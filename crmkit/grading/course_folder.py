@@ -1,4 +1,5 @@
-"""An nbgrader course folder: where it is, its assignments and submissions, and nbgrader's API on it.
+"""An nbgrader course folder: where it is, its assignments and submissions,
+and nbgrader's API on it.
 
 Everything the grader does goes through nbgrader's own Python API
 (:class:`nbgrader.apps.NbGraderAPI`) with the course's ``nbgrader_config.py``, so the CLI grades
@@ -36,12 +37,14 @@ def default_course_dir() -> Path:
 
 
 def check_course_dir(course: Path | str | None) -> Path:
-    """``course`` (default :func:`default_course_dir`) as an absolute path, if it is an nbgrader course."""
+    """``course`` (default :func:`default_course_dir`) as an absolute path, if it is
+    an nbgrader course."""
     folder = (default_course_dir() if course is None else Path(course)).resolve()
     if not (folder / "nbgrader_config.py").is_file() or not (folder / "source").is_dir():
         raise CrmkitError(
-            f"{folder} 不是 nbgrader 课程目录（缺 nbgrader_config.py 或 source/）；用 --course 指定 / "
-            f"{folder} is not an nbgrader course folder (no nbgrader_config.py or source/); pass --course DIR"
+            f"{folder} 不是 nbgrader 课程目录（缺 nbgrader_config.py 或 source/）；用 --course "
+            f"指定 / {folder} is not an nbgrader course folder (no nbgrader_config.py or source/); "
+            "pass --course DIR"
         )
     return folder
 

@@ -150,7 +150,8 @@ class CellRunner:
         self.dead = False
 
     def run(self, code: str, timeout: float, store_history: bool = True) -> CellRun:
-        """Run ``code``; return its outputs. After the kernel died, every cell is ``died`` at once."""
+        """Run ``code``; return its outputs. After the kernel died, every cell
+        is ``died`` at once."""
         if self.dead:
             return CellRun(status="died")
         outputs = Outputs(self.budget, self.max_cell_bytes)

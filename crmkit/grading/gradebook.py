@@ -91,19 +91,20 @@ def unreachable(url: str, error: BaseException) -> GradebookUnreachable:
     shown = safe_url(url)
     if isinstance(error, ImportError):
         return GradebookUnreachable(
-            f'无法打开成绩库 {shown}：缺少数据库驱动（{error}）；运行 pip install "psycopg>=3.2" 并安装 libpq5 / '
-            f"Cannot open the gradebook at {shown}: its database driver is missing ({error}); "
-            f'pip install "psycopg>=3.2" and install libpq5'
+            f'无法打开成绩库 {shown}：缺少数据库驱动（{error}）；运行 pip install "psycopg>=3.2" '
+            f"并安装 libpq5 / Cannot open the gradebook at {shown}: its database driver is missing "
+            f'({error}); pip install "psycopg>=3.2" and install libpq5'
         )
     if isinstance(error, ArgumentError):
         return GradebookUnreachable(
             f"成绩库地址无效 {shown}；检查 nbgrader_config.py 的 CourseDirectory.db_url / "
-            f"Invalid gradebook URL {shown}; check CourseDirectory.db_url in nbgrader_config.py ({error})"
+            f"Invalid gradebook URL {shown}; check CourseDirectory.db_url in nbgrader_config.py "
+            f"({error})"
         )
     return GradebookUnreachable(
-        f"无法连接成绩库 {shown}；检查 nbgrader_config.py 的 CourseDirectory.db_url 和数据库服务器 / "
-        f"Cannot reach the gradebook at {shown}; check CourseDirectory.db_url in nbgrader_config.py "
-        f"and that the database server is running ({_reason(error, url)})"
+        f"无法连接成绩库 {shown}；检查 nbgrader_config.py 的 CourseDirectory.db_url 和数据库服务器 "
+        f"/ Cannot reach the gradebook at {shown}; check CourseDirectory.db_url in "
+        f"nbgrader_config.py and that the database server is running ({_reason(error, url)})"
     )
 
 
@@ -115,7 +116,8 @@ def _opening_errors() -> tuple[type[BaseException], ...]:
 
 @contextmanager
 def connect_gradebook(url: str, course_id: str = "default_course") -> Iterator[Gradebook]:
-    """nbgrader's ``Gradebook(url, course_id)``, closed afterwards; :class:`GradebookUnreachable` if it cannot open."""
+    """nbgrader's ``Gradebook(url, course_id)``, closed afterwards;
+    :class:`GradebookUnreachable` if it cannot open."""
     from nbgrader.api import Gradebook
 
     from .course_folder import ensure_env_bin_on_path
@@ -133,7 +135,8 @@ def connect_gradebook(url: str, course_id: str = "default_course") -> Iterator[G
 
 @contextmanager
 def open_gradebook(course: Path | str) -> Iterator[Gradebook]:
-    """The gradebook of ``course`` (its ``db_url`` and ``course_id``), as nbgrader's formgrader opens it.
+    """The gradebook of ``course`` (its ``db_url`` and ``course_id``), as
+    nbgrader's formgrader opens it.
 
     Raises :class:`GradebookUnreachable` (a one-line CrmkitError, without the password) when the
     database cannot be reached. An empty database gets nbgrader's tables, as with nbgrader itself.
@@ -152,7 +155,8 @@ def check_gradebook(course: Path | str) -> str:
 
 
 def snapshot_definitions(url: str, target: Path | str) -> Path:
-    """Copy what defines the assignments in the gradebook at ``url`` into a new SQLite file ``target``.
+    """Copy what defines the assignments in the gradebook at ``url`` into a new
+    SQLite file ``target``.
 
     Copied: nbgrader's course, assignment, notebook and cell tables (base, grade, solution, task
     and source cells, with their checksums) and ``alembic_version``, so nbgrader neither
@@ -190,7 +194,8 @@ def snapshot_definitions(url: str, target: Path | str) -> Path:
                 if "assignment" not in present:
                     raise CrmkitError(
                         f"{safe_url(url)} 还不是 nbgrader 成绩库；先运行 crmkit course generate / "
-                        f"{safe_url(url)} is not an nbgrader gradebook yet; run crmkit course generate first"
+                        f"{safe_url(url)} is not an nbgrader gradebook yet; run crmkit course "
+                        "generate first"
                     )
                 Base.metadata.create_all(destination)
                 with destination.begin() as out:

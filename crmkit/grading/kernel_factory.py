@@ -7,17 +7,17 @@ once, then answers one JSON request per line on stdin:
 ``{"prepare": {...}}``
     fork a kernel and get it ready, privileged steps first, in this order: its own session; a
     private mount and IPC namespace with a fresh, size-capped tmpfs on ``/grading/work`` (its
-    working folder) and on ``/grading/scratch`` (home and temporary files), so nothing it writes is seen by
-    anyone else and System V shared memory dies with it; hard resource limits;
+    working folder) and on ``/grading/scratch`` (home and temporary files), so nothing it writes is
+    seen by anyone else and System V shared memory dies with it; hard resource limits;
     ``PR_SET_NO_NEW_PRIVS`` and the seccomp filter (:mod:`crmkit.grading.seccomp`: no user
     namespaces, mounts or tracing); then ipykernel is initialized on the grader's connection
     file. Its sockets and log are created now, by the factory's user, in the grader's runtime
     folder, which the kernel can neither write nor (as root grader) even read. Replies
     ``{"pid": N}``. The grader prepares the next kernel while it saves the last submission.
 ``{"go": {"pid": N, "student": ID, "inbox": bool}}``
-    the prepared kernel copies the submission's files from ``/grading/inbox`` into its working folder
-    (``inbox`` true: a student kernel), gives both folders to the kernel's user id, drops every
-    privilege (no groups, the slot's user id) and starts serving in its working folder.
+    the prepared kernel copies the submission's files from ``/grading/inbox`` into its working
+    folder (``inbox`` true: a student kernel), gives both folders to the kernel's user id, drops
+    every privilege (no groups, the slot's user id) and starts serving in its working folder.
 ``{"poll": pid}``, ``{"signal": [pid, signum]}``
     exit status or None; deliver a signal (an interrupt, or SIGKILL to the kernel's session).
 ``{"reset": true}``
@@ -59,9 +59,8 @@ WARM_IMPORTS = (
     "IPython.core.interactiveshell",
 )
 
-WORK = Path(
-    "/grading/work"
-)  # the kernel's working folder (the submission's files, for a student kernel)
+# the kernel's working folder (the submission's files, for a student kernel)
+WORK = Path("/grading/work")
 SCRATCH = Path("/grading/scratch")  # the kernel's home and temporary folder
 INBOX = Path("/grading/inbox")  # the submission's files, put there by the grader, read-only here
 
@@ -113,7 +112,8 @@ def empty(folder: Path) -> None:
 
 
 def copy_inbox(source: Path, target: Path) -> None:
-    """Copy the regular files and folders of ``source`` into ``target`` (links and the rest skipped)."""
+    """Copy the regular files and folders of ``source`` into ``target`` (links
+    and the rest skipped)."""
     for entry in os.scandir(source):
         here, there = Path(entry.path), target / entry.name
         if entry.is_dir(follow_symlinks=False):
@@ -132,7 +132,8 @@ def give_to(folder: Path, uid: int) -> None:
 
 
 def _become_kernel(request: dict, go: int) -> None:
-    """In the forked child: isolate, limit, initialize ipykernel, wait for go, drop privileges, serve.
+    """In the forked child: isolate, limit, initialize ipykernel, wait for go,
+    drop privileges, serve.
 
     Never returns. Nothing of the student runs before the privileges are gone.
     """
@@ -338,8 +339,8 @@ def main() -> None:
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
         MKL_NUM_THREADS="1",
-        MPLBACKEND="module://matplotlib_inline.backend_inline",
-    )  # as ipykernel sets it
+        MPLBACKEND="module://matplotlib_inline.backend_inline",  # as ipykernel sets it
+    )
     for module in WARM_IMPORTS:
         __import__(module)
     import matplotlib.font_manager  # noqa: F401  (reads the font cache once, for every kernel)

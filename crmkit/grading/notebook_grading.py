@@ -30,7 +30,10 @@ from . import test_cells
 from .executor import CellRun, CellRunner
 from .sandbox import Limits, Sandbox, without_control
 
-PROBE = "__import__('crmkit.course.plain_data', fromlist=['export']).export(globals(), {names!r}, {widgets!r})"
+PROBE = (
+    "__import__('crmkit.course.plain_data', fromlist=['export'])"
+    ".export(globals(), {names!r}, {widgets!r})"
+)
 BIND = (
     "__import__('crmkit.course.plain_data', fromlist=['bind_file']).bind_file(globals(), {path!r})"
 )
@@ -189,7 +192,8 @@ def grade_notebook(
             bound = {
                 name: sent["answers"][name] for name in test.answers if name in sent["answers"]
             }
-            # a widget's value as the student's kernel had it; if that kernel never got there, the saved file's
+            # a widget's value as the student's kernel had it;
+            # if that kernel never got there, the saved file's
             given = {name: sent["widgets"].get(name, widgets.get(name)) for name in test.widgets}
             handed = tests_box.hand_over(
                 f"{test.grade_id}.json", {"answers": bound, "widgets": given}

@@ -1,8 +1,8 @@
 """Resumable grading: a marker records that a submission, as it is now, was graded and saved.
 
-After a submission's grades are in the gradebook, ``autograded/<student>/<assignment>/.crmkit-graded``
-holds a digest of the submission's files and of the assignment's source. A later run keeps what
-is graded and unchanged and grades the rest.
+After a submission's grades are in the gradebook,
+``autograded/<student>/<assignment>/.crmkit-graded`` holds a digest of the submission's files and of
+the assignment's source. A later run keeps what is graded and unchanged and grades the rest.
 """
 
 from __future__ import annotations

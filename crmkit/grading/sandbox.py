@@ -1,4 +1,5 @@
-"""The grading sandbox: bubblewrap, a user id per role and slot, resource limits, warm forked kernels.
+"""The grading sandbox: bubblewrap, a user id per role and slot, resource
+limits, warm forked kernels.
 
 Each grading worker keeps two sandboxes, one per role:
 
@@ -16,9 +17,9 @@ A sandbox is one ``bwrap`` process holding :mod:`crmkit.grading.kernel_factory`:
   public datasets), and under ``/grading`` only the grader's runtime folder (connection files,
   sockets and logs, written by the factory before a kernel drops its privileges), the data cache
   and, for the student role, the inbox with the submission's files;
-* kernels forked by the factory, each with private tmpfs ``/grading/work`` and ``/grading/scratch`` of limited
-  size, in its own session and IPC namespace, as the role's user id (61000 + slot for students,
-  62000 + slot for tests, when the grader runs as root), with hard limits on CPU, memory,
+* kernels forked by the factory, each with private tmpfs ``/grading/work`` and ``/grading/scratch``
+  of limited size, in its own session and IPC namespace, as the role's user id (61000 + slot for
+  students, 62000 + slot for tests, when the grader runs as root), with hard limits on CPU, memory,
   processes and file size, ``PR_SET_NO_NEW_PRIVS`` and a seccomp filter.
 
 The grader talks to a kernel over IPC sockets (there is no network, not even loopback) with a
@@ -138,13 +139,15 @@ def bwrap_problem() -> str | None:
         reason = (probe.stderr.strip().splitlines() or ["?"])[-1]
         return (
             f"bubblewrap 无法创建沙箱（{reason}）；以 root 运行评分或启用非特权用户命名空间 / "
-            f"bubblewrap cannot create a sandbox ({reason}); grade as root or enable unprivileged user namespaces"
+            f"bubblewrap cannot create a sandbox ({reason}); grade as root or enable unprivileged "
+            "user namespaces"
         )
     return None
 
 
 def role_uid(role: str, slot: int) -> int:
-    """The user id kernels of ``role`` in worker ``slot`` run as: their own when the grader is root."""
+    """The user id kernels of ``role`` in worker ``slot`` run as: their own when
+    the grader is root."""
     return FIRST_UID[role] + slot if os.geteuid() == 0 else os.getuid()
 
 
@@ -159,7 +162,8 @@ def readable_paths() -> list[Path]:
         Path(crmkit.__file__).resolve().parent,
         data_dir().resolve(),
     }
-    # site-packages outside the prefixes (a user site); never the working folder, which may be a course
+    # site-packages outside the prefixes (a user site);
+    # never the working folder, which may be a course
     places |= {
         Path(p).resolve() for p in sys.path if Path(p).name in ("site-packages", "dist-packages")
     }
@@ -209,7 +213,8 @@ def bwrap_command(uid: int, binds: list[tuple[str, Path, Path]], readable: list[
     ]
     if any(p == SANDBOX_ROOT or SANDBOX_ROOT in p.parents for p in readable):
         raise SandboxError(
-            f"{SANDBOX_ROOT} 已被占用 / the kit or Python lives under {SANDBOX_ROOT}, the sandbox's own folder"
+            f"{SANDBOX_ROOT} 已被占用 / the kit or Python lives under {SANDBOX_ROOT}, the "
+            "sandbox's own folder"
         )
     # bwrap makes the folders leading to a bind mode 700, which kernels could not pass through
     ancestors = sorted(
@@ -455,7 +460,8 @@ class Sandbox:
         if not self.request(go={"pid": pid, "inbox": inbox, "env": env})["ok"]:
             lines = read_log(log).strip().splitlines()[-1:]
             raise SandboxError(
-                f"评分内核无法启动 / the grading kernel did not start: {' '.join(lines) or 'no log'}"
+                "评分内核无法启动 / the grading kernel did not start: "
+                f"{' '.join(lines) or 'no log'}"
             )
         context = zmq.Context()
         context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
@@ -489,12 +495,11 @@ class Sandbox:
         return self.request(reset=True)["killed"]
 
     def recycle(self) -> None:
-        """Between two submissions: :meth:`reset`, empty the runtime folder, prepare the next kernel."""
+        """Between two submissions: :meth:`reset`, empty the runtime folder,
+        prepare the next kernel."""
         self.reset()
-        for folder in (
-            self.runtime,
-            self.handed,
-        ):  # only the factory (root) and the grader wrote here
+        # only the factory (root) and the grader wrote here
+        for folder in (self.runtime, self.handed):
             for leftover in os.scandir(folder):
                 Path(leftover.path).unlink(missing_ok=True)
         self.prepare()

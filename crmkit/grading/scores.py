@@ -13,8 +13,8 @@ from .gradebook import open_gradebook
 PENDING = "待评"
 PENDING_NOTE = (
     f"{PENDING} = 书面回答待人工评分（formgrader），总分暂不含它；0 = 留空未答 / "
-    f"{PENDING} = pending: the written answer is not graded by hand yet (formgrader) and the total leaves it out; "
-    "0 = left blank"
+    f"{PENDING} = pending: the written answer is not graded by hand yet (formgrader) and the total "
+    "leaves it out; 0 = left blank"
 )
 
 
@@ -67,7 +67,8 @@ def scores(course: Path, assignments: Iterable[str] | None = None) -> list[Score
 
 
 def cell_scores(course: Path, assignment: str, student: str) -> dict[str, float | None]:
-    """Points of each graded cell (by nbgrader grade id) in one submission; None = not graded yet."""
+    """Points of each graded cell (by nbgrader grade id) in one submission;
+    None = not graded yet."""
     with in_course_folder(course), open_gradebook(course) as gradebook:
         submission = gradebook.find_submission(assignment, student)
         return {
@@ -80,7 +81,8 @@ def cell_scores(course: Path, assignment: str, student: str) -> dict[str, float 
 
 
 def cell_errors(course: Path, assignment: str, student: str) -> dict[str, str]:
-    """The error name (e.g. ``AssertionError``) each graded cell raised in an autograded submission."""
+    """The error name (e.g. ``AssertionError``) each graded cell raised in an
+    autograded submission."""
     import nbformat
 
     errors = {}

@@ -31,32 +31,34 @@ NAMESPACE_FLAGS = (
 )
 
 DENIED = (
-    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen",
-    "fsconfig", "fsmount", "fspick", "mount_setattr", "keyctl", "add_key", "request_key", "bpf", "userfaultfd",
-    "perf_event_open", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load",
-    "init_module", "finit_module", "delete_module", "swapon", "swapoff", "reboot", "syslog", "acct",
-    "open_by_handle_at", "name_to_handle_at",
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount",
+    "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "keyctl", "add_key", "request_key",
+    "bpf", "userfaultfd", "perf_event_open", "ptrace", "process_vm_readv", "process_vm_writev",
+    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "swapon",
+    "swapoff", "reboot", "syslog", "acct", "open_by_handle_at", "name_to_handle_at",
 )  # fmt: skip
 
 # (AUDIT_ARCH value, system call numbers) per machine
 ARCHITECTURES = {
     "x86_64": (0xC000003E, {
-        "unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
-        "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-        "mount_setattr": 442, "keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321, "userfaultfd": 323,
-        "perf_event_open": 298, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
-        "kexec_load": 246, "kexec_file_load": 320, "init_module": 175, "finit_module": 313, "delete_module": 176,
-        "swapon": 167, "swapoff": 168, "reboot": 169, "syslog": 103, "acct": 163, "open_by_handle_at": 304,
-        "name_to_handle_at": 303, "clone": 56, "clone3": 435,
+        "unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155,
+        "chroot": 161, "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
+        "fsmount": 432, "fspick": 433, "mount_setattr": 442, "keyctl": 250, "add_key": 248,
+        "request_key": 249, "bpf": 321, "userfaultfd": 323, "perf_event_open": 298, "ptrace": 101,
+        "process_vm_readv": 310, "process_vm_writev": 311, "kexec_load": 246,
+        "kexec_file_load": 320, "init_module": 175, "finit_module": 313, "delete_module": 176,
+        "swapon": 167, "swapoff": 168, "reboot": 169, "syslog": 103, "acct": 163,
+        "open_by_handle_at": 304, "name_to_handle_at": 303, "clone": 56, "clone3": 435,
     }),
     "aarch64": (0xC00000B7, {
         "unshare": 97, "setns": 268, "mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51,
-        "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-        "mount_setattr": 442, "keyctl": 219, "add_key": 217, "request_key": 218, "bpf": 280, "userfaultfd": 282,
-        "perf_event_open": 241, "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
-        "kexec_load": 104, "kexec_file_load": 294, "init_module": 105, "finit_module": 273, "delete_module": 106,
-        "swapon": 224, "swapoff": 225, "reboot": 142, "syslog": 116, "acct": 89, "open_by_handle_at": 265,
-        "name_to_handle_at": 264, "clone": 220, "clone3": 435,
+        "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
+        "fspick": 433, "mount_setattr": 442, "keyctl": 219, "add_key": 217, "request_key": 218,
+        "bpf": 280, "userfaultfd": 282, "perf_event_open": 241, "ptrace": 117,
+        "process_vm_readv": 270, "process_vm_writev": 271, "kexec_load": 104,
+        "kexec_file_load": 294, "init_module": 105, "finit_module": 273, "delete_module": 106,
+        "swapon": 224, "swapoff": 225, "reboot": 142, "syslog": 116, "acct": 89,
+        "open_by_handle_at": 265, "name_to_handle_at": 264, "clone": 220, "clone3": 435,
     }),
 }  # fmt: skip
 X32_SYSCALL_BIT = 0x40000000  # x86_64's x32 calling convention: numbers with this bit are refused

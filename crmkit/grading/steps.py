@@ -42,7 +42,8 @@ def step_result(assignment: str, student: str | None, outcome: dict) -> StepResu
         for x in f"{outcome.get('log') or ''}\n{outcome.get('error') or ''}".splitlines()
         if x.strip()
     ]
-    # nbgrader ends with "Please see the above traceback"; the line that names the problem is above it
+    # nbgrader ends with "Please see the above traceback";
+    # the line that names the problem is above it
     causes = [
         x
         for x in lines
@@ -55,7 +56,8 @@ def step_result(assignment: str, student: str | None, outcome: dict) -> StepResu
 def generate_assignments(
     course: Path, assignments: Iterable[str], progress: Progress = iter
 ) -> list[StepResult]:
-    """Run ``generate_assignment`` (forced) on each assignment: writes ``release/`` and the gradebook.
+    """Run ``generate_assignment`` (forced) on each assignment: writes
+    ``release/`` and the gradebook.
 
     A test cell that reads a name it does not declare (``#| answers: ...``, see
     :mod:`crmkit.grading.test_cells`) would fail every correct answer: such an assignment is
@@ -89,8 +91,8 @@ def undeclared_in(course: Path, assignment: str) -> str:
     if not found:
         return ""
     return (
-        f"测试格用到了未声明的名字，在格首加上 '#| answers: 名字' / test cells read names they do not declare; "
-        f"add '#| answers: NAME' as their first line: {'; '.join(found)}"
+        "测试格用到了未声明的名字，在格首加上 '#| answers: 名字' / test cells read names they do "
+        f"not declare; add '#| answers: NAME' as their first line: {'; '.join(found)}"
     )
 
 

@@ -125,7 +125,8 @@ def write_files(files: dict[str, bytes], target: Path) -> None:
 
 
 def submission_timestamp(folder: Path):
-    """When the submission was handed in (nbgrader's ``timestamp.txt``), read safely; None if unknown.
+    """When the submission was handed in (nbgrader's ``timestamp.txt``), read
+    safely; None if unknown.
 
     nbgrader's own reader opens the file as it is, through a link or on a FIFO; this one reads
     only a small regular file, and an unreadable time counts as none (the submission is graded).

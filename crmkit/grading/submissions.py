@@ -19,7 +19,8 @@ from .preprocessors.answer_keys import remove_answer_key
 
 
 def notebook_path(course: Path, stage: str, assignment: str) -> Path:
-    """The (single) notebook of ``assignment`` in ``course/<stage>/`` (``source`` or ``release``)."""
+    """The (single) notebook of ``assignment`` in ``course/<stage>/``
+    (``source`` or ``release``)."""
     return course / stage / assignment / f"{assignment}.ipynb"
 
 
@@ -102,7 +103,8 @@ def partly_solved(
 
 
 def replace_solution(notebook: NotebookNode, grade_id: str, code: str) -> NotebookNode:
-    """A copy of ``notebook`` with the ``### BEGIN SOLUTION`` region of cell ``grade_id`` set to ``code``."""
+    """A copy of ``notebook`` with the ``### BEGIN SOLUTION`` region of cell
+    ``grade_id`` set to ``code``."""
     result = nbformat.from_dict(json.loads(json.dumps(notebook)))
     for cell in result.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
@@ -133,7 +135,8 @@ def without_cell(notebook: NotebookNode, grade_id: str) -> NotebookNode:
 
 
 def insert_cell_after(notebook: NotebookNode, grade_id: str, code: str) -> NotebookNode:
-    """A copy of ``notebook`` with an ordinary code cell holding ``code`` after cell ``grade_id``."""
+    """A copy of ``notebook`` with an ordinary code cell holding ``code``
+    after cell ``grade_id``."""
     result = nbformat.from_dict(json.loads(json.dumps(notebook)))
     index = next(
         i

@@ -41,7 +41,8 @@ def _total(row: Score) -> str:
 
 
 def score_table(rows: Sequence[Score]) -> str:
-    """The scores as a table: student, assignment, automatic points, points graded by hand, total."""
+    """The scores as a table: student, assignment, automatic points, points
+    graded by hand, total."""
     table = format_table(
         ["学生 student", "作业 assignment", "自动分 auto", "人工分 manual", "总分 total"],
         [

@@ -53,7 +53,8 @@ def tamper_flags(
         missing = sorted(expected.get(path.stem, set()) - present)
         if missing:
             flags.append(
-                f"{path.stem}: 评分格被删除或改名 / graded cells deleted or renamed: {', '.join(missing)}"
+                f"{path.stem}: 评分格被删除或改名 / graded cells deleted or renamed: "
+                f"{', '.join(missing)}"
             )
         notes = notebook.metadata.get(NOTES_KEY, {}).get("notes", [])
         flags += [f"{path.stem}: {note}" for note in notes if isinstance(note, str)]

@@ -34,7 +34,8 @@ DECLARATION = re.compile(r"^#\|\s*(answers|widgets)\s*:\s*(.*)$")
 
 @dataclass(frozen=True)
 class TestCell:
-    """A test cell of the source notebook: its grade id, code, and what it reads from the student."""
+    """A test cell of the source notebook: its grade id, code, and what it
+    reads from the student."""
 
     grade_id: str
     source: str

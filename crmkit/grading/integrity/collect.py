@@ -38,7 +38,8 @@ def _graded(course: Path, assignment: str) -> tuple[list[str], dict[str, set[str
 
 
 def _cells(path: Path) -> dict[str, tuple[str, str]]:
-    """``{grade_id: (cell_type, source)}`` of a notebook's answer cells (nbgrader solution cells)."""
+    """``{grade_id: (cell_type, source)}`` of a notebook's answer cells
+    (nbgrader solution cells)."""
     import nbformat
 
     try:

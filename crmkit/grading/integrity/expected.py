@@ -40,7 +40,8 @@ _crmkit_datasets.load = _crmkit_default_load
 
 
 def source_digest(course: Path, assignment: str) -> str:
-    """What the expected answers depend on: the assignment's source notebooks and the data generators."""
+    """What the expected answers depend on: the assignment's source notebooks and
+    the data generators."""
     import crmkit.datasets
 
     digest = hashlib.sha256()

@@ -140,8 +140,9 @@ def code_evidence(
                     second,
                     STRONG if share >= STRONG_SHARE else MEDIUM,
                     round(float(share), 3),
-                    f"{share:.0%} 的代码相同（按全班少见程度加权；{overlap} 个词元，变量名不计）/ {share:.0%} of the code is the "
-                    f"same (weighted by how rare each piece is in the class; {overlap} tokens, names ignored)",
+                    f"{share:.0%} 的代码相同（按全班少见程度加权；{overlap} 个词元，变量名不计）/ "
+                    f"{share:.0%} of the code is the same (weighted by how rare each piece is in "
+                    f"the class; {overlap} tokens, names ignored)",
                     codes[first][:EXCERPT_CHARS],
                     codes[second][:EXCERPT_CHARS],
                 )
@@ -168,7 +169,8 @@ def text_evidence(
     reference: str,
     class_size: int,
 ) -> list[Evidence]:
-    """Pairs of students whose written answers for ``task`` are very similar (see the module doc)."""
+    """Pairs of students whose written answers for ``task`` are very similar
+    (see the module doc)."""
     left_out = pieces(given) | pieces(reference)
     sets = {student: pieces(text) - left_out for student, text in texts.items() if text.strip()}
     holders = defaultdict(set)
@@ -197,8 +199,8 @@ def text_evidence(
                     second,
                     STRONG if share >= STRONG_SHARE else MEDIUM,
                     round(share, 3),
-                    f"较短的回答有 {share:.0%} 与对方相同（{shared} 个三字片段）/ {share:.0%} of the shorter answer is "
-                    f"shared ({shared} three-character pieces)",
+                    f"较短的回答有 {share:.0%} 与对方相同（{shared} 个三字片段）/ {share:.0%} of "
+                    f"the shorter answer is shared ({shared} three-character pieces)",
                     texts[first][:EXCERPT_CHARS],
                     texts[second][:EXCERPT_CHARS],
                 )

@@ -31,13 +31,15 @@ def generate_preprocessors() -> list[type]:
     pipeline.insert(at, ClearAnswerKeys)
     if pipeline.index(SaveCells) < at:
         raise RuntimeError(
-            "nbgrader 的生成流程变了 / nbgrader's generate pipeline changed: SaveCells before ClearSolutions"
+            "nbgrader 的生成流程变了 / nbgrader's generate pipeline changed: SaveCells before "
+            "ClearSolutions"
         )
     return [*pipeline, AllowErrorsInTaskCells]
 
 
 def feedback_preprocessors() -> list[type]:
-    """nbgrader's ``GenerateFeedback.preprocessors`` plus removal of hidden tests and their tracebacks.
+    """nbgrader's ``GenerateFeedback.preprocessors`` plus removal of hidden
+    tests and their tracebacks.
 
     nbgrader 0.9's feedback shows the autograded notebook as is, hidden tests included.
     """

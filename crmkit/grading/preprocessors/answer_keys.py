@@ -59,8 +59,9 @@ class ClearAnswerKeys(NbGraderPreprocessor):
             # such cells are restored from the gradebook when grading, which would grade every
             # student with the key; only ordinary cells keep the submission's own version
             raise RuntimeError(
-                f"答案区只能放在普通代码格里（第 {cell_index} 格）/ An answer-key region must sit in an "
-                f"ordinary code cell, not a graded, solution or read-only one (cell {cell_index})"
+                f"答案区只能放在普通代码格里（第 {cell_index} 格）/ An answer-key region must sit "
+                "in an ordinary code cell, not a graded, solution or read-only one (cell "
+                f"{cell_index})"
             )
         cell.source = source
         return cell, resources

@@ -5,8 +5,9 @@ What it writes (default ``<course>/reports/``):
 * ``report.html``: score distribution per assignment, item analysis per autograded task (who lost
   points on it, how many never answered it, and the check that failed most often: its test's
   assertion message), and the students who need attention, each with the reason. Charts are
-  embedded as base64 PNG, so the one file can be mailed or uploaded to the course site and still shows everything; the PNGs are also written beside it
-  (for slides), and the CSVs are linked relatively.
+  embedded as base64 PNG, so the one file can be mailed or uploaded to the course site and still
+  shows everything; the PNGs are also written beside it (for slides), and the CSVs
+  are linked relatively.
 * ``scores.csv`` (one row per student and assignment, missing submissions included) and
   ``items.csv`` (one row per autograded task), UTF-8 with a byte-order mark so Excel shows the
   Chinese, like the kit's datasets.

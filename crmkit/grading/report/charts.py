@@ -23,7 +23,8 @@ def _png(figure) -> bytes:
 def score_histogram(
     assignment: str, points: Sequence[float], auto_max: float, threshold: float
 ) -> bytes:
-    """A histogram of one assignment's automatic scores, one bar per point, with the attention line."""
+    """A histogram of one assignment's automatic scores, one bar per point, with
+    the attention line."""
     import numpy as np
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
@@ -80,7 +81,8 @@ def items_chart(assignment: str, items: Sequence[Item]) -> bytes:
 
 
 def draw_charts(report: Report) -> dict[str, bytes]:
-    """Every chart of ``report`` by file name, drawn with a Chinese font (matplotlib's style is restored after)."""
+    """Every chart of ``report`` by file name, drawn with a Chinese font (matplotlib's style
+    is restored after)."""
     import matplotlib
 
     from ...plotting import use_cjk_font

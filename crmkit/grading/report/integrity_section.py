@@ -11,25 +11,39 @@ from ..integrity.model import DEFAULT_DATA, KIND_NAMES, STRENGTH_NAMES, Evidence
 from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
 
 EXPLANATION = f"""\
-<p>这里列出的是<strong>供教师查看的线索，不是结论</strong>：相似或相符都可能另有原因（一起讨论、参考同一份材料、
-巧合）。按强弱排序；每条都附上两边的原文和两份笔记本的链接。/ What follows is <strong>evidence for the
-instructor to look at, not a finding</strong>: similar or matching work can have other reasons (studying
+<p>这里列出的是<strong>供教师查看的线索，不是结论</strong>：\
+相似或相符都可能另有原因（一起讨论、参考同一份材料、
+巧合）。按强弱排序；每条都附上两边的原文和两份笔记本的链接。/ \
+What follows is <strong>evidence for the
+instructor to look at, not a finding</strong>: similar or matching work can have other reasons \
+(studying
 together, the same source, chance). Strongest first; each item shows both excerpts and links to both
 notebooks.</p>
 <ul>
-<li><strong>{html.escape(KIND_NAMES["other_data"])}</strong>：某个答案在自己的数据上不对，却正好等于用另一位同学的数据
-（或套件默认数据）算出的正确答案。它说明数字从哪里来，不能说明是谁给的；同学本人可能毫不知情。/ An answer that is wrong
-on the student's own data equals the right answer on another student's data (or the kit's default data). It shows
+<li><strong>{html.escape(KIND_NAMES["other_data"])}</strong>：\
+某个答案在自己的数据上不对，却正好等于用另一位同学的数据
+（或套件默认数据）算出的正确答案。它说明数字从哪里来，不能说明是谁给的；同学本人可能毫不知情。/ \
+An answer that is wrong
+on the student's own data equals the right answer on another student's data \
+(or the kit's default data). It shows
 where the numbers came from, not who gave them: the classmate may know nothing of it.</li>
-<li><strong>{html.escape(KIND_NAMES["similar_code"])}</strong>：去掉起始代码、教师答案和全班常见写法后，一方至少
-{CODE_THRESHOLD:.0%} 的代码与另一方相同（改变量名、注释不影响）。简短、显而易见的写法不会被列出。不能说明谁抄了谁。/
-After leaving out the starter code, the instructor's solution and what much of the class wrote, at least
-{CODE_THRESHOLD:.0%} of one student's code is the other's (renamed variables and comments do not hide it). Short,
+<li><strong>{html.escape(KIND_NAMES["similar_code"])}</strong>：\
+去掉起始代码、教师答案和全班常见写法后，一方至少
+{CODE_THRESHOLD:.0%} 的代码与另一方相同（改变量名、注释不影响）。\
+简短、显而易见的写法不会被列出。不能说明谁抄了谁。/
+After leaving out the starter code, the instructor's solution and what much of the class wrote, \
+at least
+{CODE_THRESHOLD:.0%} of one student's code is the other's \
+(renamed variables and comments do not hide it). Short,
 obvious solutions are not listed. It cannot tell who copied whom.</li>
-<li><strong>{html.escape(KIND_NAMES["similar_text"])}</strong>：去掉题目、参考要点和全班常见的字句后，较短的回答至少
-{TEXT_THRESHOLD:.0%} 的三字片段与对方相同（中文、英文都适用）。改写了几个词的段落会被发现，观点相同而措辞不同的不会。/
-After leaving out the prompt, the reference points and phrases much of the class used, at least {TEXT_THRESHOLD:.0%}
-of the shorter answer's three-character pieces are the other's (works for Chinese and English). A paragraph with a
+<li><strong>{html.escape(KIND_NAMES["similar_text"])}</strong>：\
+去掉题目、参考要点和全班常见的字句后，较短的回答至少
+{TEXT_THRESHOLD:.0%} 的三字片段与对方相同（中文、英文都适用）。\
+改写了几个词的段落会被发现，观点相同而措辞不同的不会。/
+After leaving out the prompt, the reference points and phrases much of the class used, \
+at least {TEXT_THRESHOLD:.0%}
+of the shorter answer's three-character pieces are the other's \
+(works for Chinese and English). A paragraph with a
 few words changed is found; the same idea in different words is not.</li>
 </ul>
 """
@@ -50,7 +64,8 @@ def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str 
         return "".join(parts) + "<p>没有发现需要查看的情况 / Nothing to look at.</p>\n"
     parts.append(
         '<table class="integrity">\n<thead><tr><th>强弱 strength</th><th>线索 signal</th>'
-        "<th>作业 · 题 assignment · task</th><th>学生 students</th><th>说明 detail</th></tr></thead>\n<tbody>\n"
+        "<th>作业 · 题 assignment · task</th><th>学生 students</th>"
+        "<th>说明 detail</th></tr></thead>\n<tbody>\n"
     )
     for item in evidence:
         first, second = _people(item)
@@ -66,8 +81,10 @@ def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str 
                 f"<pre>{html.escape(item.excerpt)}</pre><pre>{html.escape(item.other_excerpt)}</pre></div></details>"
             )
         parts.append(
-            f"<tr><td>{html.escape(STRENGTH_NAMES[item.strength])}</td><td>{html.escape(KIND_NAMES[item.kind])}</td>"
-            f"<td>{html.escape(item.assignment)} · {html.escape(item.task)}</td><td>{' ↔ '.join(names)}</td>"
+            f"<tr><td>{html.escape(STRENGTH_NAMES[item.strength])}</td>"
+            f"<td>{html.escape(KIND_NAMES[item.kind])}</td>"
+            f"<td>{html.escape(item.assignment)} · {html.escape(item.task)}</td>"
+            f"<td>{' ↔ '.join(names)}</td>"
             f"<td>{html.escape(item.detail)}{excerpts}</td></tr>\n"
         )
     parts.append("</tbody>\n</table>\n")

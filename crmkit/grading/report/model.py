@@ -127,7 +127,8 @@ class Attention:
 
 @dataclass(frozen=True)
 class ScoreRow:
-    """One student x assignment for ``scores.csv``: the score (None when missing) and the reasons."""
+    """One student x assignment for ``scores.csv``: the score (None when
+    missing) and the reasons."""
 
     student: str
     assignment: str
@@ -147,9 +148,8 @@ class Report:
     attention: list[Attention]
     rows: list[ScoreRow]
     auto_scores: dict[str, list[float]]  # per assignment, sorted, for the histograms
-    integrity: list = field(
-        default_factory=list
-    )  # crmkit.grading.integrity.model.Evidence, strongest first
+    # crmkit.grading.integrity.model.Evidence, strongest first
+    integrity: list = field(default_factory=list)
 
     def pending_line(self) -> str:
         """Written answers still to grade by hand, one count per assignment ("" when none)."""
@@ -158,7 +158,10 @@ class Report:
             return ""
         zh = "，".join(f"{a} {n} 份" for a, n in counts)
         en = ", ".join(f"{a}: {n}" for a, n in counts)
-        return f"书面回答{PENDING}（在 formgrader 中评分）：{zh} / Written answers {PENDING} (grade them in the formgrader): {en}"
+        return (
+            f"书面回答{PENDING}（在 formgrader 中评分）：{zh} / "
+            f"Written answers {PENDING} (grade them in the formgrader): {en}"
+        )
 
     def summary_line(self) -> str:
         """One bilingual line: students, graded, missing, flagged, rows needing attention."""
@@ -168,8 +171,8 @@ class Report:
             any(r.startswith(REASON_TAMPER) for r in row.reasons) for row in self.attention
         )
         return (
-            f"{self.students} 名学生，{len(self.assignments)} 个作业，{graded} 份已评分，{missing} 份缺交，"
-            f"{flagged} 份疑似作弊，{len(self.attention)} 项需要关注 / "
-            f"{self.students} students, {len(self.assignments)} assignments, {graded} graded, {missing} missing, "
-            f"{flagged} flagged, {len(self.attention)} to look at"
+            f"{self.students} 名学生，{len(self.assignments)} 个作业，{graded} 份已评分，{missing} "
+            f"份缺交，{flagged} 份疑似作弊，{len(self.attention)} 项需要关注 / "
+            f"{self.students} students, {len(self.assignments)} assignments, {graded} graded, "
+            f"{missing} missing, {flagged} flagged, {len(self.attention)} to look at"
         )

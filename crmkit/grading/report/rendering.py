@@ -1,12 +1,13 @@
-"""Writing the report: ``report.html`` (charts embedded), ``scores.csv`` and ``items.csv`` (Excel-ready)."""
+"""Writing the report: ``report.html`` (charts embedded), ``scores.csv`` and
+``items.csv`` (Excel-ready)."""
 
 from __future__ import annotations
 
 import base64
-import os
 import csv
 import html
 import io
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -123,19 +124,25 @@ def _table(
 
 def _image(name: str, png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"><figcaption>{html.escape(name)}</figcaption></figure>\n'
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+        f"<figcaption>{html.escape(name)}</figcaption></figure>\n"
+    )
 
 
 STYLE = """
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #222; }
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; \
+margin: 2em auto; max-width: 70em; padding: 0 1em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.side { display: flex; gap: 1em; } .side pre { flex: 1; overflow-x: auto; background: #f7f7f7; padding: 0.5em; }
+.side { display: flex; gap: 1em; } \
+.side pre { flex: 1; overflow-x: auto; background: #f7f7f7; padding: 0.5em; }
 figure { display: inline-block; margin: 0 1em 1em 0; }
 figcaption { font-size: 0.8em; color: #666; }
-.summary { font-size: 1.1em; background: #f7f7f0; padding: 0.6em 1em; border-left: 4px solid #c9b458; }
+.summary { font-size: 1.1em; background: #f7f7f0; padding: 0.6em 1em; \
+border-left: 4px solid #c9b458; }
 """
 
 
@@ -155,12 +162,14 @@ def render_html(
         "<h1>班级成绩报告 / Class grading report</h1>\n",
         f'<p class="summary">{html.escape(report.summary_line())}</p>\n',
         "<p>作业 / Assignments: " + html.escape(", ".join(report.assignments)) + "。"
-        "分数来自 nbgrader 成绩库；书面回答在 formgrader 中人工评分后计入。/ Scores come from the nbgrader "
-        "gradebook; written answers count once graded by hand in the formgrader.</p>\n",
-        '<p>表格文件 / Tables: <a href="scores.csv">scores.csv</a>（每位学生每个作业一行 / one row per student and '
-        'assignment），<a href="items.csv">items.csv</a>（每道自动评分题一行 / one row per autograded task）。</p>\n',
+        "分数来自 nbgrader 成绩库；书面回答在 formgrader 中人工评分后计入。/ Scores come from the "
+        "nbgrader gradebook; written answers count once graded by hand in the formgrader.</p>\n",
+        '<p>表格文件 / Tables: <a href="scores.csv">scores.csv</a>（每位学生每个作业一行 / one row '
+        'per student and assignment），<a href="items.csv">items.csv</a>（每道自动评分题一行 / one '
+        "row per autograded task）。</p>\n",
         "<h2>1. 成绩分布 / Score distribution</h2>\n",
-        f"<p>自动评分部分的分数。{html.escape(PENDING_NOTE)} / Points of the autograded part.</p>\n",
+        f"<p>自动评分部分的分数。{html.escape(PENDING_NOTE)} / Points of the autograded "
+        "part.</p>\n",
         _table(
             [
                 "作业 assignment",
@@ -199,9 +208,10 @@ def render_html(
     parts += [
         "<h2>2. 题目分析 / Item analysis</h2>\n",
         "<p>每道自动评分题：丢了（部分）分数的学生占比；其中未作答的人数（测试遇到 NameError 或 "
-        "NotImplementedError）；其余的人最常没通过的检查（测试的断言信息）。/ Each autograded task: the share of "
-        "students who lost (some of) its points; how many of them never answered it (its test hit a NameError or "
-        "NotImplementedError); and for the others, the check failed most often (the test's assertion message).</p>\n",
+        "NotImplementedError）；其余的人最常没通过的检查（测试的断言信息）。/ Each autograded "
+        "task: the share of students who lost (some of) its points; how many of them never "
+        "answered it (its test hit a NameError or NotImplementedError); and for the others, the "
+        "check failed most often (the test's assertion message).</p>\n",
         _table(
             [
                 "作业 assignment",
@@ -247,9 +257,9 @@ def render_html(
             )
     parts += [
         "<h2>3. 需要关注的学生 / Students who need attention</h2>\n",
-        f"<p>原因：疑似作弊、缺交、未能评分、自动分低于 {report.threshold:.0%}。/ Reasons: possible "
-        f"tampering, a missing submission, a submission that could not be graded, an auto score below "
-        f"{report.threshold:.0%}.</p>\n",
+        f"<p>原因：疑似作弊、缺交、未能评分、自动分低于 {report.threshold:.0%}。/ Reasons: "
+        "possible tampering, a missing submission, a submission that could not be graded, an auto "
+        f"score below {report.threshold:.0%}.</p>\n",
         f"<p>{html.escape(report.pending_line())}</p>\n" if report.pending_line() else "",
         _table(
             ["学生 student", "作业 assignment", "原因 reason"],
