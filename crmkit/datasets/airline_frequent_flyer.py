@@ -314,9 +314,8 @@ def _flights(
         destination = np.where(
             usual, usual_destination[member], rng.integers(0, len(DESTINATIONS), k)
         )
-        if (
-            year < YEARS[0]
-        ):  # 2007 is not in the data: only its miles, for the tier members enter 2008 on
+        # 2007 is not in the data: only its miles, for the tier members enter 2008 on
+        if year < YEARS[0]:
             miles_year_before = np.bincount(
                 member,
                 weights=distances[destination] * 0.621 * MILES_FACTOR[fare],

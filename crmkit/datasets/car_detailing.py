@@ -39,18 +39,14 @@ RETURN_VISITS_PER_YEAR = 1.6  # visits beyond the first, for a customer active a
 RETURNING_WHO_STOP = 0.25  # share of earlier customers who stop coming during the year
 DEFAULT_CUSTOMERS = 9_400
 # the case's figures and the kit's assumptions, each with the spread of students' variants
-VEHICLES_SERVICED = Spread(
-    10_450, 350, default=10_418
-)  # seed 000: over 10,000 vehicles a year (per 9,400 customers)
-TURNOVER = Spread(
-    10_000_000, 400_000, default=10_086_000, margin=5_000
-)  # seed 000: about 10 million yuan, wholesale included
-WHOLESALE_SHARE = Spread(
-    0.30, 0.05, default=0.296, margin=0.002
-)  # kit assumption: the case says turnover includes wholesale
-LAPSED = Spread(
-    0.10, 0.04, margin=0.002
-)  # kit assumption: earlier customers who did not come back in 2013
+# seed 000: over 10,000 vehicles a year (per 9,400 customers)
+VEHICLES_SERVICED = Spread(10_450, 350, default=10_418)
+# seed 000: about 10 million yuan, wholesale included
+TURNOVER = Spread(10_000_000, 400_000, default=10_086_000, margin=5_000)
+# kit assumption: the case says turnover includes wholesale
+WHOLESALE_SHARE = Spread(0.30, 0.05, default=0.296, margin=0.002)
+# kit assumption: earlier customers who did not come back in 2013
+LAPSED = Spread(0.10, 0.04, margin=0.002)
 GENDERS = {"male": "男", "female": "女"}
 AGE_BANDS = {
     "18_25": "18–25 岁",
@@ -83,9 +79,8 @@ SERVICES = {
     "accessories": "装饰用品",
 }
 SERVICE_WEIGHTS = np.array([0.40, 0.13, 0.10, 0.08, 0.07, 0.08, 0.03, 0.11])
-SERVICE_MEDIAN_PRICE = np.array(
-    [50, 130, 210, 620, 1_100, 290, 1_250, 90]
-)  # before scaling to the turnover
+# before scaling to the turnover
+SERVICE_MEDIAN_PRICE = np.array([50, 130, 210, 620, 1_100, 290, 1_250, 90])
 COMPLAINT_CATEGORIES = {
     "workmanship": "施工质量",
     "damage": "车辆损伤",

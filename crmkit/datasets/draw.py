@@ -19,9 +19,8 @@ def ids(prefix: str, n: int, width: int = 5) -> np.ndarray:
     """
     width = max(width, len(str(n)))
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    columns = np.empty(
-        (len(head) + width, n), dtype=np.uint8
-    )  # one row per character: contiguous writes
+    # one row per character: contiguous writes
+    columns = np.empty((len(head) + width, n), dtype=np.uint8)
     columns[: len(head)] = head[:, None]
     digits = np.arange(ord("0"), ord("9") + 1, dtype=np.uint8)
     for position in range(width):

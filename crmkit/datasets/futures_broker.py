@@ -20,15 +20,12 @@ from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
 FIRST_OPENING_YEAR = 2004
-FIVE_YEAR_RETENTION = Spread(
-    0.50, 0.05, margin=0.005
-)  # seed 001: a typical firm loses half its customers in five years
-TOP20_SHARE = Spread(
-    0.80, 0.04, default=0.803, margin=0.001
-)  # seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
-COMMISSION_SIGMA = (
-    1.68  # lognormal spread whose top 20% hold about 80%, before concentrate() sets it
-)
+# seed 001: a typical firm loses half its customers in five years
+FIVE_YEAR_RETENTION = Spread(0.50, 0.05, margin=0.005)
+# seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
+TOP20_SHARE = Spread(0.80, 0.04, default=0.803, margin=0.001)
+# lognormal spread whose top 20% hold about 80%, before concentrate() sets it
+COMMISSION_SIGMA = 1.68
 
 BRANCHES = {
     "长春营业部": 0.30,
@@ -335,9 +332,8 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
         "datetime64[D]"
     ) + rng.integers(0, 365, n) * draw.DAY
     opened_on = draw.weekday(opened_on)
-    survival = draw.stratified_uniform(
-        rng, opening_year * 2 + opened
-    )  # exact share per cohort of accounts
+    # exact share per cohort of accounts
+    survival = draw.stratified_uniform(rng, opening_year * 2 + opened)
     # exponential lifetimes with P(still open after 5 years) = retention, exactly so in each cohort
     lifetime_days = np.log(survival) * 5.0 / np.log(retention) * 365.25
     closed_on = draw.weekday(opened_on + np.ceil(lifetime_days).astype("int64") * draw.DAY)
@@ -538,9 +534,8 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
     median_hours = np.array([2.0, 20.0, 5.0])[
         pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"]).codes
     ]
-    median_hours = median_hours * np.where(
-        np.asarray(channel) == "letter", 4.0, 1.0
-    )  # letters wait for the post
+    # letters wait for the post
+    median_hours = median_hours * np.where(np.asarray(channel) == "letter", 4.0, 1.0)
     response_hours = rng.lognormal(np.log(median_hours), 0.8)
     resolve_hours = response_hours + rng.lognormal(np.log(30), 1.1, n)
     # a few turn into disputes that take one to four months: those of the autumn are still open at

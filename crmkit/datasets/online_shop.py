@@ -27,19 +27,12 @@ from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 WINDOW_START, REFERENCE_DATE = "2023-01-01", "2024-12-31"
 RECENT_DAYS = 180
 RECENT_START = np.datetime64(REFERENCE_DATE) - (RECENT_DAYS - 1) * draw.DAY  # 2024-07-05
-TIERS = [
-    "potential",
-    "sleeping",
-    "new",
-    "loyal",
-    "big",
-    "old",
-]  # the meaning of tier codes 0..5 below
+# the meaning of tier codes 0..5 below
+TIERS = ["potential", "sleeping", "new", "loyal", "big", "old"]
 TIER_WEIGHTS = np.array([0.25, 0.22, 0.15, 0.10, 0.06, 0.22])
 TIER_JITTER = 0.12  # a student's tier weights: each scaled by 1 ± up to 12%, then renormalised
-BIG_ONE_OFF = Spread(
-    0.025, 0.01, margin=0.001
-)  # share of single-order customers whose one order is large
+# share of single-order customers whose one order is large
+BIG_ONE_OFF = Spread(0.025, 0.01, margin=0.001)
 BIG_ONE_OFF_MEDIAN = 3_600  # yuan; about three in four such orders reach 3,000
 GENDERS = {"female": "女", "male": "男"}
 AGE_BANDS = {"18_24": "18–24 岁", "25_34": "25–34 岁", "35_44": "35–44 岁", "45_plus": "45 岁以上"}
@@ -215,9 +208,8 @@ def generate(
     orders = _orders(rng, tier, registered_on, big_one_off_share)
     # nobody orders before they are first seen
     first_order = np.full(n, np.datetime64("2100-01-01"), dtype="datetime64[D]")
-    first_order[orders["customer"][::-1]] = orders["ordered_at"][::-1].astype(
-        "datetime64[D]"
-    )  # earliest wins
+    # earliest wins
+    first_order[orders["customer"][::-1]] = orders["ordered_at"][::-1].astype("datetime64[D]")
     registered_on = np.minimum(registered_on, first_order)
     customers = draw.frame(
         {
@@ -311,9 +303,8 @@ def _orders(rng, tier, registered_on, big_one_off_share) -> dict[str, np.ndarray
 
 def _inquiries(rng, tier, registered_on, customer_ids) -> pd.DataFrame:
     per_customer = rng.poisson(np.array([1.6, 1.0, 1.2, 4.0, 2.5, 1.8])[tier])
-    per_customer = np.where(
-        tier == 0, np.maximum(per_customer, 1), per_customer
-    )  # potential: asked at least once
+    # potential: asked at least once
+    per_customer = np.where(tier == 0, np.maximum(per_customer, 1), per_customer)
     customer = draw.repeat_owners(per_customer)
     k = len(customer)
     start = np.maximum(registered_on[customer], np.datetime64(WINDOW_START))
