@@ -41,10 +41,12 @@ def cmd_data_build(args: argparse.Namespace) -> int:
         rows_total += rows
         size = sum(p.stat().st_size for p in folder.glob("*.csv"))
         print(
-            f"{spec.key:<24} {len(tables)} tables {rows:>10,} rows {size / 1e6:7.2f} MB  -> {folder}"
+            f"{spec.key:<24} {len(tables)} tables {rows:>10,} rows {size / 1e6:7.2f} MB"
+            f"  -> {folder}"
         )
     print(
-        f"完成 / done: {len(specs)} cases, {rows_total:,} rows in {time.perf_counter() - started:.1f} s"
+        f"完成 / done: {len(specs)} cases, {rows_total:,} rows in "
+        f"{time.perf_counter() - started:.1f} s"
     )
     return 0
 
@@ -67,7 +69,8 @@ def cmd_data_validate(args: argparse.Namespace) -> int:
     if failed:
         print(
             f"{failed} 个文件夹有问题。修正所列的行，或运行 `crmkit data build` 重新生成 / "
-            f"{failed} folder(s) have problems. Fix the rows listed, or regenerate with `crmkit data build`"
+            f"{failed} folder(s) have problems. Fix the rows listed, or regenerate with "
+            "`crmkit data build`"
         )
         return 1
     return 0

@@ -13,9 +13,12 @@ stored. This tool executes with nbclient, keeps what a reader can use, and drops
 
 Usage::
 
-    python -m crmkit.notebook_outputs execute notebooks/*.ipynb   # run, store outputs, report seconds
-    python -m crmkit.notebook_outputs check notebooks/*.ipynb     # exit 1 if a re-run would change a file
-    python -m crmkit.notebook_outputs strip notebooks/*.ipynb     # clean a notebook saved from JupyterLab
+    # run, store outputs, report seconds
+    python -m crmkit.notebook_outputs execute notebooks/*.ipynb
+    # exit 1 if a re-run would change a file
+    python -m crmkit.notebook_outputs check notebooks/*.ipynb
+    # clean a notebook saved from JupyterLab
+    python -m crmkit.notebook_outputs strip notebooks/*.ipynb
 
 It also warns about output that cannot be the same on the next run (memory addresses, a
 kernel's process id, temporary folder names, timings), and about two things nbval sees
@@ -111,9 +114,9 @@ def execute(
     )
     client.execute()
     warnings = [
-        f"cell {index + 1}: 输出被 Output 控件捕获（with output: / interact），nbval 会把它当成单元格输出 / "
-        "captures output into an Output widget (with output: / interact); nbval sees it as the cell's "
-        "own output and fails. Use crmkit.widgets.explore instead"
+        f"cell {index + 1}: 输出被 Output 控件捕获（with output: / interact），nbval "
+        "会把它当成单元格输出 / captures output into an Output widget (with output: / interact); "
+        "nbval sees it as the cell's own output and fails. Use crmkit.widgets.explore instead"
         for index in sorted(client.capturing_cells)
     ]
     return normalise(nb), warnings + semicolon_cells(nb) + output_problems(nb)
@@ -126,9 +129,8 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if (
-                WIDGET_VIEW in data and len(data) > 1
-            ):  # keep the text/plain form; ipywidgets always adds one
+            # keep the text/plain form; ipywidgets always adds one
+            if WIDGET_VIEW in data and len(data) > 1:
                 del data[WIDGET_VIEW]
     return nb
 
@@ -144,8 +146,8 @@ def semicolon_cells(nb: nbformat.NotebookNode) -> list[str]:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and _ends_with_semicolon(cell.source):
             found.append(
-                f"cell {index + 1}: 以 ';' 结尾，nbval 仍会显示其值 / ends with ';', which nbval does not honour "
-                "(nbval #194): assign the value (`_ = ...`) or end with plt.show()"
+                f"cell {index + 1}: 以 ';' 结尾，nbval 仍会显示其值 / ends with ';', which nbval "
+                "does not honour (nbval #194): assign the value (`_ = ...`) or end with plt.show()"
             )
     return found
 
@@ -212,7 +214,10 @@ def process(path: Path, mode: str, timeout: int = DEFAULT_TIMEOUT) -> Report:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m crmkit.notebook_outputs",
-        description="执行笔记本并保存稳定的输出 / execute notebooks and store outputs without run-to-run noise",
+        description=(
+            "执行笔记本并保存稳定的输出 / "
+            "execute notebooks and store outputs without run-to-run noise"
+        ),
     )
     parser.add_argument("mode", choices=["execute", "check", "strip"])
     parser.add_argument("notebooks", nargs="+", type=Path)
@@ -222,8 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _use_this_environment()
     if os.environ.get("CRMKIT_DATA_DIR"):
         print(
-            f"注意 / note: CRMKIT_DATA_DIR={os.environ['CRMKIT_DATA_DIR']}: outputs come from that data, "
-            "not the committed datasets",
+            f"注意 / note: CRMKIT_DATA_DIR={os.environ['CRMKIT_DATA_DIR']}: outputs come from that "
+            "data, not the committed datasets",
             file=sys.stderr,
         )
     failed = 0

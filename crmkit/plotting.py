@@ -35,9 +35,9 @@ def cjk_font() -> str:
         if attempt == 0:
             _add_fonts_installed_after_cache(font_manager)
     raise CrmkitError(
-        "找不到中文字体，图中的汉字会显示成方框。Debian/Ubuntu 请运行 `sudo apt-get install fonts-noto-cjk`，"
-        "然后重启内核 / No Chinese font found, so Chinese text would show as boxes. On Debian/Ubuntu run "
-        "`sudo apt-get install fonts-noto-cjk`, then restart the kernel"
+        "找不到中文字体，图中的汉字会显示成方框。Debian/Ubuntu 请运行 `sudo apt-get install "
+        "fonts-noto-cjk`，然后重启内核 / No Chinese font found, so Chinese text would show as "
+        "boxes. On Debian/Ubuntu run `sudo apt-get install fonts-noto-cjk`, then restart the kernel"
     )
 
 

@@ -111,9 +111,8 @@ class Explorer(widgets.VBox):
         """Recompute and redraw; returns what ``show`` returned (for tests and benchmarks)."""
         outputs, result, error = render(self.show, self.values())
         self.last_error = error
-        self.output.outputs = tuple(
-            outputs
-        )  # one state update: the old view is replaced, no flicker
+        # one state update: the old view is replaced, no flicker
+        self.output.outputs = tuple(outputs)
         return result
 
     def __repr__(self) -> str:
@@ -127,7 +126,8 @@ class Explorer(widgets.VBox):
 
 
 def explore(show: Callable[..., object], **controls: widgets.ValueWidget) -> Explorer:
-    """Build an :class:`Explorer`: ``explore(top_clients, share=slider("前 x% / top share", 0.05, 0.5, 0.05, 0.2))``."""
+    """Build an :class:`Explorer`:
+    ``explore(top_clients, share=slider("前 x% / top share", 0.05, 0.5, 0.05, 0.2))``."""
     return Explorer(show, **controls)
 
 
@@ -135,7 +135,8 @@ def error_message(error: Exception) -> str:
     """The line an :class:`Explorer` shows when ``show`` fails."""
     return (
         f"出错了 / Something went wrong: {type(error).__name__}: {error}\n"
-        "请检查上面定义的函数，然后重新运行那个单元格 / Check the function defined above, then rerun its cell.\n"
+        "请检查上面定义的函数，然后重新运行那个单元格 / Check the function defined above, then "
+        "rerun its cell.\n"
     )
 
 
