@@ -151,7 +151,8 @@ _HELPERS = """
     await app.started;
     await app.restored;
     for (const widget of app.shell.widgets('main')) {
-      if (widget.context && widget.context.path === path && widget.content && widget.sessionContext) {
+      if (widget.context && widget.context.path === path && widget.content
+          && widget.sessionContext) {
         await widget.context.ready;
         await widget.sessionContext.ready;
         return widget;
@@ -165,7 +166,8 @@ _HELPERS = """
 
 
 def _in_page(page, body: str, path: str) -> None:
-    """Run ``body`` (JavaScript using ``app``, ``panelAt``, ``within``, ``path``, ``ms``) in the page."""
+    """Run ``body`` (JavaScript using ``app``, ``panelAt``, ``within``, ``path``,
+    ``ms``) in the page."""
     page.evaluate("async ([path, ms]) => {" + _HELPERS + body + "}", [path, COMMAND_TIMEOUT_MS])
 
 
@@ -203,7 +205,8 @@ def run_all_cells(page, path: str) -> None:
 
 
 def restart_and_run_all(page, path: str) -> None:
-    """Kernel › Restart Kernel and Run All Cells on the notebook at ``path`` (without the dialog)."""
+    """Kernel › Restart Kernel and Run All Cells on the notebook at ``path``
+    (without the dialog)."""
     _in_page(
         page,
         """
@@ -225,7 +228,8 @@ def wait_until_idle(page, path: str) -> None:
                 if (!(panel.context && panel.context.path === path && panel.content)) continue;
                 const session = panel.sessionContext.session;
                 if (!session || !session.kernel || session.kernel.status !== 'idle') return false;
-                return !panel.content.widgets.some(cell => cell.promptNode && cell.promptNode.textContent.includes('*'));
+                return !panel.content.widgets.some(
+                    cell => cell.promptNode && cell.promptNode.textContent.includes('*'));
             }
             return false;
         }""",

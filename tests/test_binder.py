@@ -14,7 +14,6 @@ import tomllib
 from importlib.util import find_spec
 from pathlib import Path
 
-import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 

@@ -47,7 +47,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, needs_chromium]
 def output_text(page, explorer) -> str:
     """What the explorer shows below its controls: text of tables, plus an id of each image."""
     return explorer.locator(".widget-output").evaluate(
-        "el => el.textContent + [...el.querySelectorAll('img')].map(i => i.src.length + i.src.slice(-64)).join()"
+        "el => el.textContent + [...el.querySelectorAll('img')].map(i => i.src.length + "
+        "i.src.slice(-64)).join()"
     )
 
 
@@ -114,7 +115,8 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
                         if (!out) return false;
                         const now = out.textContent + [...out.querySelectorAll('img')]
                             .map(i => i.src.length + i.src.slice(-64)).join();
-                        return now !== before && out.querySelector('.jp-OutputArea-output') !== null;
+                        return now !== before
+                            && out.querySelector('.jp-OutputArea-output') !== null;
                     }""",
                     arg=[f"[{MARK}]", before],
                     timeout=60_000,

@@ -10,7 +10,7 @@ one another, so no student can take the case's figure as their answer.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -52,7 +52,7 @@ def commission_top20_share(trades: pd.DataFrame) -> float:
     return per_client.iloc[:top].sum() / per_client.sum()
 
 
-@lru_cache(maxsize=None)
+@cache
 def top20_share(student: str | None) -> float:
     return commission_top20_share(data("futures_broker", student)["trades"])
 
@@ -71,7 +71,7 @@ def test_commission_top20_share_differs_between_students():
     assert deviation >= 0.015 and distinct >= 15, (deviation, distinct)
 
 
-@lru_cache(maxsize=None)
+@cache
 def five_year_retention(student: str | None) -> float:
     clients = data("futures_broker", student)["clients"]
     cohort = clients[clients["opened_on"].dt.year.between(2004, 2008)]
@@ -122,7 +122,7 @@ def test_education_gap(student):
 # --- car detailing --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def car_figures(student: str | None) -> tuple[int, float]:
     """Vehicles serviced in 2013, and the turnover of 2013: shop services plus wholesale."""
     tables = data("car_detailing", student)
@@ -150,7 +150,7 @@ def test_turnover_per_year(student):
 
 
 def test_car_figures_differ_between_students():
-    vehicles, turnover = zip(*(car_figures(s) for s in STUDENTS))
+    vehicles, turnover = zip(*(car_figures(s) for s in STUDENTS), strict=True)
     assert spread_of(list(vehicles), 0)[0] >= 100 and spread_of(list(turnover), -4)[1] >= 20
 
 
@@ -233,15 +233,11 @@ CONVERSION_FIGURES = {  # figure key: (state, target, tolerance)
 }
 
 
-CONVERSION_SPREAD = {
-    "potential": 0.015,
-    "first_time": 0.025,
-    "repeat": 0.03,
-    "loyal": 0.03,
-}  # ± for students
+# ± for students
+CONVERSION_SPREAD = {"potential": 0.015, "first_time": 0.025, "repeat": 0.03, "loyal": 0.03}
 
 
-@lru_cache(maxsize=None)
+@cache
 def conversion(student: str | None) -> pd.Series:
     return conversion_by_state(data("retail_chain", student))
 
@@ -324,7 +320,7 @@ TIER_MIX = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def tier_shares(student: str | None) -> pd.Series:
     return online_tiers(data("online_shop", student)).value_counts(normalize=True)
 

@@ -1,4 +1,5 @@
-"""Whose data a notebook uses: autograde folder > JupyterHub login > saved id > instructor preview."""
+"""Whose data a notebook uses: autograde folder > JupyterHub login > saved id >
+instructor preview."""
 
 from __future__ import annotations
 

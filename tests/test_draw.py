@@ -36,9 +36,8 @@ def test_order_by_day_is_stable_within_a_day():
 
 
 def test_weekday_moves_weekends_back_to_friday():
-    days = np.array(
-        ["2013-01-04", "2013-01-05", "2013-01-06", "2013-01-07"], dtype="datetime64[D]"
-    )  # Fri..Mon
+    # Fri..Mon
+    days = np.array(["2013-01-04", "2013-01-05", "2013-01-06", "2013-01-07"], dtype="datetime64[D]")
     assert draw.weekday(days).astype(str).tolist() == [
         "2013-01-04",
         "2013-01-04",

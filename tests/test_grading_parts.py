@@ -1,4 +1,5 @@
-"""The grader's small parts: test-cell declarations, reading submissions, capping output, outcomes."""
+"""The grader's small parts: test-cell declarations, reading submissions,
+capping output, outcomes."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from crmkit.course.checks import CHECKS_MIMETYPE
 from crmkit.grading import test_cells
 from crmkit.grading.executor import TRUNCATED, CellRun, Outputs
-from crmkit.course.checks import CHECKS_MIMETYPE
 from crmkit.grading.notebook_grading import outcome_outputs, widget_answers
 from crmkit.grading.submission_files import (
     MAX_FILE_BYTES,
@@ -34,7 +35,10 @@ def cell(source: str, **nbgrader) -> nbformat.NotebookNode:
 
 
 def test_declarations_are_read_from_the_first_lines():
-    source = "#| answers: rfm, rfm_scores\n# a comment\n#| widgets: core_cutoff\nassert rfm is not None\n#| answers: late"
+    source = (
+        "#| answers: rfm, rfm_scores\n# a comment\n#| widgets: core_cutoff\n"
+        "assert rfm is not None\n#| answers: late"
+    )
     assert test_cells.declarations(source) == (("rfm", "rfm_scores"), ("core_cutoff",))
 
 

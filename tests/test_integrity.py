@@ -131,7 +131,10 @@ def test_passed_tasks_and_answers_that_fit_everyone_say_nothing():
 
 # ---------------------------------------------------------------- similar code
 
-STARTER = "REFERENCE_DAY = pd.Timestamp('2013-12-31')\n# 在这里写代码 / YOUR CODE HERE\nraise NotImplementedError()\nrfm.head()"
+STARTER = (
+    "REFERENCE_DAY = pd.Timestamp('2013-12-31')\n# 在这里写代码 / YOUR CODE HERE\n"
+    "raise NotImplementedError()\nrfm.head()"
+)
 REFERENCE = (
     "rfm = visits.groupby('customer_id').agg(last_visit=('visited_on', 'max'),\n"
     "    frequency=('visit_id', 'size'), monetary=('price_yuan', 'sum'))\n"
@@ -146,7 +149,8 @@ for customer, group in visits.groupby("customer_id"):
     money = 0.0
     for price in group["price_yuan"]:
         money += price
-    rows[customer] = {"recency_days": (REFERENCE_DAY - last).days, "frequency": days, "monetary": money}
+    rows[customer] = {"recency_days": (REFERENCE_DAY - last).days, "frequency": days, \
+"monetary": money}
 rfm = pd.DataFrame.from_dict(rows, orient="index")
 rfm.index.name = "customer_id"
 rfm = rfm.sort_index()
@@ -166,7 +170,10 @@ monetary = visits.pivot_table(index="customer_id", values="price_yuan", aggfunc=
 recency = (REFERENCE_DAY - visits.groupby("customer_id")["visited_on"].max()).dt.days
 rfm = pd.concat({"recency_days": recency, "frequency": frequency, "monetary": monetary}, axis=1)
 """
-SHORT = "repeat_rate = (orders[orders['status'] == 'completed'].groupby('customer_id').size() >= 2).mean()"
+SHORT = (
+    "repeat_rate = (orders[orders['status'] == 'completed'].groupby('customer_id').size() >= 2)"
+    ".mean()"
+)
 
 
 def test_code_with_renamed_variables_is_found():

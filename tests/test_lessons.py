@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -418,7 +418,7 @@ MEASURES = {
 LESSON_CASE = {lesson: case for case, (_, checks) in MEASURES.items() for lesson in checks}
 
 
-@lru_cache(maxsize=None)
+@cache
 def measured(case: str, student: str | None) -> dict:
     """The case's lesson measurements on one variant (small, so all variants stay cached)."""
     return MEASURES[case][0](data(case, student))

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from crmkit import notebook_outputs
-from crmkit.notebook_outputs import main, normalise, semicolon_cells, output_problems
+from crmkit.notebook_outputs import main, normalise, output_problems, semicolon_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "notebooks" / "nbval_sanitize.cfg"
@@ -207,7 +207,8 @@ def test_output_that_changes_every_run_is_reported():
                         "stream",
                         name="stderr",
                         text=(
-                            "UserWarning: Glyph 23458 (\\N{CJK UNIFIED IDEOGRAPH-5BA2}) missing from font(s) DejaVu Sans.\n"
+                            "UserWarning: Glyph 23458 (\\N{CJK UNIFIED IDEOGRAPH-5BA2}) missing "
+                            "from font(s) DejaVu Sans.\n"
                         ),
                     )
                 ],
@@ -243,8 +244,9 @@ def test_normalise_keeps_text_and_drops_widget_views_and_state():
 
 def test_sanitize_rules_each_cover_their_example():
     """Every rule in notebooks/nbval_sanitize.cfg does what its comment says, and no more."""
-    from nbval.plugin import get_sanitize_patterns
     import re
+
+    from nbval.plugin import get_sanitize_patterns
 
     rules = get_sanitize_patterns(SANITIZE.read_text(encoding="utf-8"))
 
@@ -289,7 +291,8 @@ def test_sanitize_rules_each_cover_their_example():
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_committed_notebook_is_executed_and_clean(notebook):
-    """Every committed notebook was run top to bottom, without errors, boxes for Chinese or noise."""
+    """Every committed notebook was run top to bottom, without errors, boxes
+    for Chinese or noise."""
     nb = nbformat.read(notebook, as_version=4)
     code = [cell for cell in nb.cells if cell.cell_type == "code" and cell.source.strip()]
     counts = [cell.execution_count for cell in code]

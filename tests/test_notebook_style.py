@@ -29,9 +29,8 @@ MAX_COLUMNS = 88
 
 NUMPY_REPR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str_|datetime64|timedelta64)\w*\(")
 WRAPPED_LINE = re.compile(r" \\$", re.MULTILINE)  # pandas ends each line of a wrapped block so
-SERIES_FOOTER = re.compile(
-    r"^(?:Name: .*, )?dtype: \w+$", re.MULTILINE
-)  # the last line of a Series
+# the last line of a Series
+SERIES_FOOTER = re.compile(r"^(?:Name: .*, )?dtype: \w+$", re.MULTILINE)
 
 
 def columns(line: str) -> int:

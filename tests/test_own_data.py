@@ -37,13 +37,13 @@ NOTEBOOKS = [name for name in NOTEBOOK_CASES if (ROOT / "notebooks" / name).exis
 def instructor_data(
     case: str, keep: float = 0.6, money_factor: float = 1.5
 ) -> dict[str, pd.DataFrame]:
-    """The kit's default tables of ``case`` with ``keep`` of its customers and money × ``money_factor``."""
+    """The kit's default tables of ``case`` with ``keep`` of its customers and money
+    × ``money_factor``."""
     spec = CASES[case]
     tables = load(case)
     customers = tables[spec.customer_table]
-    spread = (pd.RangeIndex(len(customers)) % 10) < round(
-        keep * 10
-    )  # spread over the whole table, not its start
+    # spread over the whole table, not its start
+    spread = (pd.RangeIndex(len(customers)) % 10) < round(keep * 10)
     tables[spec.customer_table] = customers[spread]
     changed = True
     while changed:  # drop rows whose foreign key points at a dropped row, until nothing changes
@@ -170,9 +170,8 @@ def test_a_value_outside_the_dictionary_is_named_with_its_column(trades_csv):
     with pytest.raises(CrmkitError) as caught:
         load("futures_broker", "trades", folder=folder)
     message = str(caught.value)
-    assert (
-        "'product'" in message and "比特币" in message and "沪铜" in message
-    )  # the allowed values
+    # the allowed values
+    assert "'product'" in message and "比特币" in message and "沪铜" in message
 
 
 def test_text_in_a_number_column_is_named_with_its_column(trades_csv):
@@ -241,7 +240,8 @@ def test_start_here_reads_the_instructors_data_through_crmkit_data_dir(tmp_path)
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_on_an_instructors_data(name, tmp_path):
-    """Every notebook runs top to bottom on data that follow the dictionary but are not the kit's."""
+    """Every notebook runs top to bottom on data that follow the dictionary
+    but are not the kit's."""
     case = NOTEBOOK_CASES[name]
     write_case(instructor_data(case), case, tmp_path / "my_data" / case)
     nb = execute_with_data(ROOT / "notebooks" / name, tmp_path / "my_data", tmp_path / "run")

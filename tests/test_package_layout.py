@@ -64,7 +64,8 @@ def test_the_import_check_sees_a_relative_import_into_the_grader(tmp_path):
 def test_importing_the_student_side_loads_no_grader_and_no_nbgrader():
     code = (
         "import sys, crmkit.course, crmkit.datasets, crmkit.widgets\n"
-        "print(' '.join(sorted(m for m in sys.modules if m.startswith(('crmkit.grading', 'nbgrader')))))"
+        "print(' '.join(sorted(m for m in sys.modules "
+        "if m.startswith(('crmkit.grading', 'nbgrader')))))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

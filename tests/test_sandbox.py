@@ -1,4 +1,5 @@
-"""The grading sandbox itself: what a kernel in it can and cannot do (real bubblewrap, real kernels)."""
+"""The grading sandbox itself: what a kernel in it can and cannot do (real
+bubblewrap, real kernels)."""
 
 from __future__ import annotations
 
@@ -119,7 +120,8 @@ def test_working_folder_has_a_size_and_file_quota(boxes):
     students, _, _ = boxes
     out = run(
         students,
-        "try:\n    open('big', 'wb').write(b'x' * 20 * 1024**2)\nexcept OSError as e:\n    print('full', e.errno)",
+        "try:\n    open('big', 'wb').write(b'x' * 20 * 1024**2)\n"
+        "except OSError as e:\n    print('full', e.errno)",
         "n = 0\ntry:\n    while True:\n        open(f'f{n}', 'w').close(); n += 1\n"
         "except OSError as e:\n    print('files', n < 200, e.errno)",
     )
@@ -135,7 +137,8 @@ def test_no_network_not_even_loopback(boxes):
         out = run(
             students,
             f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
-            "    print('connected')\nexcept OSError as error:\n    print('refused', type(error).__name__)",
+            "    print('connected')\n"
+            "except OSError as error:\n    print('refused', type(error).__name__)",
         )
     assert out[0].startswith("refused")
 
@@ -162,8 +165,10 @@ def test_a_student_kernel_cannot_reach_the_runtime_folder_or_the_inbox(boxes):
     out = run(
         students,
         "import os\nfor p in ('/grading/runtime', '/grading/inbox'):\n"
-        "    try:\n        os.listdir(p); print(p, 'readable')\n    except OSError as e:\n        print(p, e.errno)",
-        "try:\n    open('/grading/cache/x', 'w')\nexcept OSError as e:\n    print('cache', e.errno)",
+        "    try:\n        os.listdir(p); print(p, 'readable')\n"
+        "    except OSError as e:\n        print(p, e.errno)",
+        "try:\n    open('/grading/cache/x', 'w')\n"
+        "except OSError as e:\n    print('cache', e.errno)",
     )
     assert out == ["/grading/runtime 13\n/grading/inbox 13", "cache 30"]  # EACCES, EROFS
 
@@ -185,9 +190,12 @@ def test_no_user_namespaces_mounts_or_tracing(boxes):
     out = run(
         students,
         "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-        "print(libc.unshare(0x10000000), ctypes.get_errno(), libc.unshare(0x20000), ctypes.get_errno())",
-        "import subprocess\nprint(subprocess.run(['unshare', '-U', 'true'], capture_output=True).returncode != 0)",
-        "import threading\nt = threading.Thread(target=print, args=('threads still work',)); t.start(); t.join()",
+        "print(libc.unshare(0x10000000), ctypes.get_errno(), libc.unshare(0x20000), "
+        "ctypes.get_errno())",
+        "import subprocess\n"
+        "print(subprocess.run(['unshare', '-U', 'true'], capture_output=True).returncode != 0)",
+        "import threading\n"
+        "t = threading.Thread(target=print, args=('threads still work',)); t.start(); t.join()",
     )
     assert out == ["-1 1 -1 1", "True", "threads still work"]
 
@@ -199,7 +207,10 @@ def test_system_v_shared_memory_dies_with_the_kernel(boxes):
         "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
         "print(libc.shmget(0x5EED, 4096, 0o1666) >= 0)"
     )
-    look = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.shmget(0x5EED, 4096, 0o666))"
+    look = (
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.shmget(0x5EED, 4096, 0o666))"
+    )
     assert run(students, make) == ["True"]
     assert run(students, look) == ["-1"]  # the next student's kernel has a fresh IPC namespace
 
@@ -214,9 +225,8 @@ def test_fork_bomb_hits_the_process_limit_and_is_cleared(boxes):
     )
     out = run(students, bomb)
     assert out[0].startswith("stopped after") and int(out[0].split()[-1]) < LIMITS.processes
-    assert (
-        kernel_factory.processes_of(students.uid) == []
-    )  # every child killed; the next kernel is not yet its
+    # every child killed; the next kernel is not yet its
+    assert kernel_factory.processes_of(students.uid) == []
 
 
 def test_memory_limit(boxes):
@@ -247,10 +257,14 @@ def test_charts_still_render_inline(boxes):
 def test_the_student_kernel_reads_the_data_the_test_kernel_left(boxes):
     students, tests, _ = boxes
     code = (
-        "import time\nfrom crmkit.datasets import load, variant_cache\nstarted = time.perf_counter()\n"
+        "import time\nfrom crmkit.datasets import load, variant_cache\n"
+        "started = time.perf_counter()\n"
         "print(variant_cache.read('futures_broker', 20260101, 'cached-student', 3000) is not None)"
     )
-    load_it = "from crmkit.datasets import load\nprint(len(load('futures_broker', 'trades', student='cached-student')) > 0)"
+    load_it = (
+        "from crmkit.datasets import load\n"
+        "print(len(load('futures_broker', 'trades', student='cached-student')) > 0)"
+    )
     tests_kernel = tests.start("cached-student")
     runner = CellRunner(tests_kernel.client, tests_kernel.alive, tests_kernel.interrupt)
     try:

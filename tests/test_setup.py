@@ -1,4 +1,5 @@
-"""What a newcomer's `make` relies on: the tree guard, the quick target, apt's lock, a student's lab."""
+"""What a newcomer's `make` relies on: the tree guard, the quick target, apt's
+lock, a student's lab."""
 
 from __future__ import annotations
 

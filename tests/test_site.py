@@ -64,7 +64,8 @@ def site(tmp_path_factory) -> Path:
         f"book/build.py failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     )
     print(
-        f"site built in {time.perf_counter() - started:.1f} s: {result.stdout.strip().splitlines()[-1]}"
+        f"site built in {time.perf_counter() - started:.1f} s: "
+        f"{result.stdout.strip().splitlines()[-1]}"
     )
     return work / "site"
 
@@ -193,7 +194,8 @@ def test_every_link_between_pages_lands_on_a_file_of_the_site(site):
 
 
 def loads_from_the_web(html: str) -> list[str]:
-    """What a page would fetch from another site: scripts, stylesheets, fonts, images, CSS url()s."""
+    """What a page would fetch from another site: scripts, stylesheets, fonts,
+    images, CSS url()s."""
     parsed = Page()
     parsed.feed(html)
     found = [f"<{tag}> {address}" for tag, address in parsed.loads if EXTERNAL.match(address)]
@@ -209,11 +211,13 @@ def css_loads_from_the_web(css: str) -> list[str]:
 
 
 def test_the_offline_check_sees_a_cdn():
-    """Guard against a check that cannot fail: each kind of web reference is caught, links are not."""
+    """Guard against a check that cannot fail: each kind of web reference is
+    caught, links are not."""
     page = """<html><head>
       <link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Noto+Sans+SC">
       <script src="//cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>
-      <style>@import url("https://example.org/theme.css"); h1 { background: url(http://example.org/a.png) }</style>
+      <style>@import url("https://example.org/theme.css");
+        h1 { background: url(http://example.org/a.png) }</style>
       </head><body><img src="https://example.org/chart.png"><a href="https://jupyter.org">ok</a>
       <script src="../_static/local.js"></script></body></html>"""
     assert len(loads_from_the_web(page)) == 5
@@ -221,7 +225,8 @@ def test_the_offline_check_sees_a_cdn():
 
 
 def test_no_page_loads_anything_from_another_site(site):
-    """Scripts, stylesheets, fonts and images all come from the site's own folder (links may leave)."""
+    """Scripts, stylesheets, fonts and images all come from the site's own
+    folder (links may leave)."""
     found = []
     for page in sorted(site.rglob("*.html")):
         found += [
@@ -404,9 +409,8 @@ def test_launch_options_become_jupyter_book_settings():
     assert config["repository"]["url"] == "https://github.com/example/crm-casebook"
     assert config["launch_buttons"]["jupyterhub_url"] == "https://hub.example.edu"
     assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
-    assert (
-        config["sphinx"]["recursive_update"] is True
-    )  # else the theme options would drop the buttons
+    # else the theme options would drop the buttons
+    assert config["sphinx"]["recursive_update"] is True
     with pytest.raises(SystemExit, match="--provider"):
         build.book_config(
             "https://hub.example.edu", "https://git.example.edu/crm/crm-casebook", None, "main"

@@ -72,7 +72,8 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
 
 def run(installed, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     python, work = installed
-    # the dependencies' programs (alembic, which nbgrader runs) live beside them, in this environment
+    # the dependencies' programs (alembic, which nbgrader runs) live beside them,
+    # in this environment
     env = {
         "PATH": f"{python.parent}:{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(work),

@@ -49,8 +49,8 @@ def main(argv: list[str], repo: Path = REPO) -> int:
     changed = changes(before, status)
     if changed:
         print(
-            "测试改动了仓库里的文件（测试只能写临时或被忽略的目录）/ the tests changed files in the repository "
-            "(tests may write only into temporary or ignored folders):",
+            "测试改动了仓库里的文件（测试只能写临时或被忽略的目录）/ the tests changed files in "
+            "the repository (tests may write only into temporary or ignored folders):",
             file=sys.stderr,
         )
         for line in changed:
