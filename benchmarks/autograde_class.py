@@ -1,4 +1,5 @@
-"""Grade a made-up class two ways and compare: plain ``nbgrader autograde`` vs ``crmkit course autograde``.
+"""Grade a made-up class two ways and compare: plain ``nbgrader autograde`` vs \
+``crmkit course autograde``.
 
     python benchmarks/autograde_class.py               # 60 students x 3 assignments
     python benchmarks/autograde_class.py --students 6  # quick
@@ -41,7 +42,8 @@ KINDS = ["solution", "blank", "partial-0.3", "partial-0.5", "partial-0.8", "wron
 
 
 def hand_in_class(course: Path, students: int) -> list[str]:
-    """Submit a spread of notebooks for ``students`` students of every assignment; returns the ids."""
+    """Submit a spread of notebooks for ``students`` students of every
+    assignment; returns the ids."""
     ids = [f"s{n:03d}" for n in range(1, students + 1)]
     for assignment in course_folder.source_assignments(course):
         solution = read_notebook(notebook_path(course, "source", assignment))
@@ -81,7 +83,8 @@ def sequential(course: Path, assignments: list[str]) -> float:
 
 
 def notebook_costs(course: Path, assignments: list[str], student: str) -> dict[str, float]:
-    """Seconds to start a kernel and to run the student's autograded notebook in it (mean per notebook)."""
+    """Seconds to start a kernel and to run the student's autograded notebook in it
+    (mean per notebook)."""
     import nbformat
     from jupyter_client.manager import start_new_kernel
     from nbclient import NotebookClient
@@ -164,14 +167,16 @@ def main(argv: list[str] | None = None) -> int:
 
         seq_seconds = sequential(base, assignments)
         print(
-            f"plain nbgrader autograde (sequential): {seq_seconds:7.1f} s  ({seq_seconds / notebooks:.2f} s/notebook)",
+            f"plain nbgrader autograde (sequential): {seq_seconds:7.1f} s  "
+            f"({seq_seconds / notebooks:.2f} s/notebook)",
             flush=True,
         )
         began = time.perf_counter()
         report = autograde(other, assignments, jobs=args.jobs)
         par_seconds = time.perf_counter() - began
         print(
-            f"crmkit course autograde (parallel):    {par_seconds:7.1f} s  ({par_seconds / notebooks:.2f} s/notebook)"
+            f"crmkit course autograde (parallel):    {par_seconds:7.1f} s  "
+            f"({par_seconds / notebooks:.2f} s/notebook)"
         )
         print(f"speed-up: {seq_seconds / par_seconds:.2f}x")
 
@@ -202,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds in costs.items():
             print(f"  {name:<18} {seconds:5.2f} s")
         print(
-            f"kernel start in the grading sandbox (forked, prepared ahead; median): {sandbox_kernel_start():.3f} s"
+            "kernel start in the grading sandbox (forked, prepared ahead; median): "
+            f"{sandbox_kernel_start():.3f} s"
         )
         return 0 if identical else 1
     finally:

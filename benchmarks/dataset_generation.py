@@ -1,7 +1,9 @@
 """How fast the case datasets are generated and written, against a row-by-row baseline.
 
-    python benchmarks/dataset_generation.py                 # every case, default size and 1,000,000 customers
-    python benchmarks/dataset_generation.py --sizes 20000   # quicker
+    # every case, default size and 1,000,000 customers
+    python benchmarks/dataset_generation.py
+    # quicker
+    python benchmarks/dataset_generation.py --sizes 20000
 
 Each (case, size) runs in a fresh process so that its peak memory is its own. The baseline,
 measured in the same run, builds the retail case's visits row by row with Python's `random`
@@ -126,8 +128,9 @@ def main() -> None:
             r = run_child(case, n)
             rate = r["event_rows"] / r["generate_s"]
             print(
-                f"{case:<24}{n:>11,}{r['event_rows']:>12,}{r['generate_s']:>8.2f}{r['write_s']:>9.2f}"
-                f"{r['generate_s'] + r['write_s']:>9.2f}{rate:>14,.0f}{rate / baseline_rate:>11.0f}×"
+                f"{case:<24}{n:>11,}{r['event_rows']:>12,}"
+                f"{r['generate_s']:>8.2f}{r['write_s']:>9.2f}{r['generate_s'] + r['write_s']:>9.2f}"
+                f"{rate:>14,.0f}{rate / baseline_rate:>11.0f}×"
                 f"{r['peak_mb']:>9,.0f}{r['csv_mb']:>8.1f}"
             )
 

@@ -40,9 +40,11 @@ STEPS = {
     "r": [
         "{r} = (DAY - {v}.groupby('customer_id')['visited_on'].max()).dt.days",
         "{r} = {v}.groupby('customer_id')['visited_on'].agg(lambda s: (DAY - s.max()).days)",
-        "last_{r} = {v}.sort_values('visited_on').groupby('customer_id').tail(1).set_index('customer_id')['visited_on']\n"
+        "last_{r} = {v}.sort_values('visited_on').groupby('customer_id').tail(1)"
+        ".set_index('customer_id')['visited_on']\n"
         "{r} = (DAY - last_{r}).dt.days",
-        "{r} = {v}.pivot_table(index='customer_id', values='visited_on', aggfunc='max').iloc[:, 0].rsub(DAY).dt.days",
+        "{r} = {v}.pivot_table(index='customer_id', values='visited_on', aggfunc='max')"
+        ".iloc[:, 0].rsub(DAY).dt.days",
     ],
     "f": [
         "{f} = {v}.drop_duplicates(['customer_id', 'visited_on']).groupby('customer_id').size()",
@@ -52,14 +54,16 @@ STEPS = {
     ],
     "m": [
         "{m} = {v}.groupby('customer_id')['price_yuan'].sum()",
-        "{m} = {v}.pivot_table(index='customer_id', values='price_yuan', aggfunc='sum')['price_yuan']",
+        "{m} = {v}.pivot_table(index='customer_id', values='price_yuan', aggfunc='sum')"
+        "['price_yuan']",
         "{m} = {v}.groupby('customer_id').agg(total=('price_yuan', 'sum'))['total']",
         "{m} = pd.Series({{c: g['price_yuan'].sum() for c, g in {v}.groupby('customer_id')}})",
     ],
     "c": [
         "rfm = pd.concat({{'recency_days': {r}, 'frequency': {f}, 'monetary': {m}}}, axis=1)",
         "rfm = pd.DataFrame({{'recency_days': {r}, 'frequency': {f}, 'monetary': {m}}})",
-        "rfm = {r}.rename('recency_days').to_frame().join({f}.rename('frequency')).join({m}.rename('monetary'))",
+        "rfm = {r}.rename('recency_days').to_frame()"
+        ".join({f}.rename('frequency')).join({m}.rename('monetary'))",
     ],
 }
 
@@ -81,7 +85,8 @@ EXTRAS = [
 
 
 def one_way(rng: random.Random, names: list[str]) -> str:
-    """One student's code: a way per step, in their own order, with a few extra lines of their own."""
+    """One student's code: a way per step, in their own order, with a few extra
+    lines of their own."""
     order = ["r", "f", "m"]
     rng.shuffle(order)
     lines = [rng.choice(STEPS[step]) for step in order] + [rng.choice(STEPS["c"])]
@@ -107,13 +112,14 @@ NAMES = [
     "grp",
 ]
 WORDS = (
-    "顾客 流失 漏斗 成交率 保持率 预算 新客户 老客户 终身价值 获客成本 促销 会员 钱包份额 满意度 推荐 复购 "
-    "门店 期货 营业部 手续费"
+    "顾客 流失 漏斗 成交率 保持率 预算 新客户 老客户 终身价值 获客成本 促销 会员 钱包份额 满意度 "
+    "推荐 复购 门店 期货 营业部 手续费"
 ).split()
 
 
 def made_up_class(n: int, rng: random.Random) -> tuple[dict[str, str], dict[str, str]]:
-    """Code and written answers of ``n`` students; every tenth student copies the one before, renamed."""
+    """Code and written answers of ``n`` students; every tenth student copies the
+    one before, renamed."""
     codes, texts = {}, {}
     for i in range(n):
         student = f"s{i:03d}"
@@ -169,12 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [50, 100] if args.quick else [50, 100, 200, 300]
     rng = random.Random(2024)
     print(
-        "planted: every tenth student copies the one before (renamed); 'all pairs' counts every pair above "
-        "the thresholds, most of them students who happened to write alike"
+        "planted: every tenth student copies the one before (renamed); 'all pairs' counts every "
+        "pair above the thresholds, most of them students who happened to write alike"
     )
     print(
-        f"{'students':>8} {'pairs':>7} {'all pairs s':>11} {'kit s':>7} {'ratio':>6} {'planted':>7} "
-        f"{'kit found':>9} {'all pairs':>9} {'text s':>7} {'other data s':>12}"
+        f"{'students':>8} {'pairs':>7} {'all pairs s':>11} {'kit s':>7} {'ratio':>6} "
+        f"{'planted':>7} {'kit found':>9} {'all pairs':>9} {'text s':>7} {'other data s':>12}"
     )
     for n in sizes:
         codes, texts = made_up_class(n, rng)
@@ -206,14 +212,16 @@ def main(argv: list[str] | None = None) -> int:
         planted = {(f"s{i - 1:03d}", f"s{i:03d}") for i in range(9, n, 10)}
         caught = sum(item.pair in planted for item in kit)
         print(
-            f"{n:>8} {pairs:>7} {baseline:>11.2f} {ours:>7.2f} {baseline / ours:>5.1f}x {len(planted):>7} "
-            f"{caught:>4} +{len(kit) - caught:<4} {baseline_found:>9} {text_seconds:>7.2f} {other_seconds:>12.3f}",
+            f"{n:>8} {pairs:>7} {baseline:>11.2f} {ours:>7.2f} {baseline / ours:>5.1f}x "
+            f"{len(planted):>7} {caught:>4} +{len(kit) - caught:<4} {baseline_found:>9} "
+            f"{text_seconds:>7.2f} {other_seconds:>12.3f}",
             flush=True,
         )
     per_student = expected_cost(4 if args.quick else 8)
     print(
-        f"expected answers: {per_student:.2f} s per student and assignment on one core (measured on the real course);"
-        f" a class of 300, three assignments, two cores: about {per_student * 300 * 3 / 2 / 60:.1f} min the first time, "
+        f"expected answers: {per_student:.2f} s per student and assignment on one core (measured "
+        "on the real course); a class of 300, three assignments, two cores: about "
+        f"{per_student * 300 * 3 / 2 / 60:.1f} min the first time, "
         "then kept (later reports reuse them)"
     )
     return 0

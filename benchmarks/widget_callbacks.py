@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass
 class Case:
-    """One explorer to measure: the function, its controls, and the values the moved control visits."""
+    """One explorer to measure: the function, its controls, and the values the
+    moved control visits."""
 
     name: str
     show: object
@@ -192,7 +193,8 @@ def airline_tier_year() -> Case:
         ax.bar_label(ax.containers[0], padding=3)
         ax.set_xlim(0, len(members) * 1.1)
         ax.set_title(
-            f"{year} 年底各等级有多少会员？（金卡+白金卡 {high} 人）/ Members per tier, end of {year}"
+            f"{year} 年底各等级有多少会员？（金卡+白金卡 {high} 人）/ "
+            f"Members per tier, end of {year}"
         )
         ax.set_xlabel("会员数（人）/ Members (people)")
         ax.set_ylabel("会员等级 / Tier")
@@ -357,7 +359,8 @@ def online_shop_recency() -> Case:
         ax.invert_yaxis()
         ax.set_xlim(0, len(profile) * 0.6)
         ax.set_title(
-            f"近期窗口 {window_days} 天时，各等级有多少人？/ Customers per tier, {window_days}-day window"
+            f"近期窗口 {window_days} 天时，各等级有多少人？/ "
+            f"Customers per tier, {window_days}-day window"
         )
         ax.set_xlabel("顾客数（人）/ Customers (people)")
         ax.set_ylabel("等级 / Tier")
@@ -386,7 +389,8 @@ def cases() -> list[Case]:
 
 
 def visits(values: list, start, moves: int) -> list:
-    """``moves`` values to set in turn, cycling through ``values``, never the current one twice in a row."""
+    """``moves`` values to set in turn, cycling through ``values``, never the current
+    one twice in a row."""
     sequence, previous = [], start
     while len(sequence) < moves:
         for value in values:
@@ -440,24 +444,30 @@ def measure(case: Case, moves: int) -> dict:
 
 def report(rows: list[dict], where: str) -> None:
     print(
-        f"Widget callbacks ({where}); baseline = the same function called directly; target < {TARGET_MS:.0f} ms"
+        f"Widget callbacks ({where}); baseline = the same function called directly; "
+        f"target < {TARGET_MS:.0f} ms"
     )
-    header = f"{'widget':<52} {'moves':>5} {'median':>9} {'p90':>9} {'worst':>9} {'baseline':>9} {'ratio':>6}"
+    header = (
+        f"{'widget':<52} {'moves':>5} {'median':>9} {'p90':>9} {'worst':>9} {'baseline':>9} "
+        f"{'ratio':>6}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
         ratio = row["median_ms"] / row["baseline_median_ms"]
         flag = "" if row["worst_ms"] < TARGET_MS else "  > target"
         print(
-            f"{row['widget']:<52} {row['moves']:>5} {row['median_ms']:>6.1f} ms {row['p90_ms']:>6.1f} ms {row['worst_ms']:>6.1f} ms "
+            f"{row['widget']:<52} {row['moves']:>5} {row['median_ms']:>6.1f} ms "
+            f"{row['p90_ms']:>6.1f} ms {row['worst_ms']:>6.1f} ms "
             f"{row['baseline_median_ms']:>6.1f} ms {ratio:>5.1f}×{flag}"
         )
     worst = max(row["worst_ms"] for row in rows)
     verdict = "all under target" if worst < TARGET_MS else "SOME OVER TARGET"
     print(f"worst callback overall: {worst:.1f} ms ({verdict})")
     print(
-        "ratio = median callback / median baseline. A chart's callback is mostly matplotlib drawing the PNG;"
-        " an occasional slow move is usually Python's full garbage collection of closed figures."
+        "ratio = median callback / median baseline. A chart's callback is mostly matplotlib "
+        "drawing the PNG; an occasional slow move is usually Python's full garbage collection of "
+        "closed figures."
     )
 
 

@@ -68,11 +68,13 @@ def wait_for_locks(deadline: float) -> None:
         now = time.monotonic()
         if now > deadline:
             sys.exit(
-                f"apt 仍被占用，请稍后重试 `make` / apt is still locked by {busy[0][1]}; try `make` again later"
+                f"apt 仍被占用，请稍后重试 `make` / apt is still locked by {busy[0][1]}; "
+                "try `make` again later"
             )
         if now - said >= 30:
             print(
-                f"等待 apt 锁：另一个安装正在进行 / waiting for apt's lock ({busy[0][0]}, held by {busy[0][1]})",
+                f"等待 apt 锁：另一个安装正在进行 / waiting for apt's lock ({busy[0][0]}, held by "
+                f"{busy[0][1]})",
                 file=sys.stderr,
                 flush=True,
             )
