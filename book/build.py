@@ -5,9 +5,11 @@ Two steps, both offline:
 1. ``assemble`` copies what the site shows into one source folder (default ``build/book-src/``),
    keeping the repository's layout (``cases/``, ``datasets/<case>/README.md``, ``notebooks/``) so
    the links between pages stay as they are, and
-   - turns the case texts' ``../datasets/<case>/`` and ``../notebooks/<name>.ipynb`` mentions into links;
+   - turns the case texts' ``../datasets/<case>/`` and
+     ``../notebooks/<name>.ipynb`` mentions into links;
    - puts a note where a notebook shows a widget (the stored output is only its text form; the
-     widget itself works in JupyterLab), and a note under each notebook's title on how to open it live;
+     widget itself works in JupyterLab), and a note under each notebook's title
+     on how to open it live;
    - writes the table of contents (``_toc.yml``) and the case table on the start page from the
      cases found, so a new case appears without editing this folder.
 2. ``build`` runs Jupyter Book (Sphinx) on it into the output folder (default ``build/site/``).
@@ -40,8 +42,9 @@ import yaml
 
 BOOK = Path(__file__).resolve().parent
 ROOT = BOOK.parent
-# What a stored widget output looks like once its widget view is dropped (crmkit/notebook_outputs.py):
-# only the text form, e.g. "Explorer(show=visits_by_store, city='广州')" or "IntSlider(value=5, ...)".
+# What a stored widget output looks like once its widget view is dropped
+# (crmkit/notebook_outputs.py): only the text form,
+# e.g. "Explorer(show=visits_by_store, city='广州')" or "IntSlider(value=5, ...)".
 WIDGET_REPR = re.compile(r"^([A-Z][A-Za-z]*)\(")
 KIT_WIDGETS = {"Explorer"}  # crmkit.widgets.Explorer; ipywidgets' own classes are added below
 CASE_TABLE_MARK = "<!-- crmkit: case table -->"
@@ -70,7 +73,8 @@ def first_heading(markdown: str, fallback: str) -> str:
 
 
 def short_title(title: str) -> str:
-    """'屈臣氏：按客户状态… / Watsons: Managing…' -> '屈臣氏 / Watsons' (the name before the colon, in each language)."""
+    """'屈臣氏：按客户状态… / Watsons: Managing…' -> '屈臣氏 / Watsons' (the name before the
+    colon, in each language)."""
     if " / " not in title:
         return title
     chinese, english = title.split(" / ", 1)
@@ -85,7 +89,8 @@ def case_title(root: Path, key: str) -> str:
 
 
 def case_keys(root: Path) -> list[str]:
-    """The cases, in the order of their notebooks (``01_futures_broker`` …), then any without one."""
+    """The cases, in the order of their notebooks (``01_futures_broker`` …),
+    then any without one."""
     keys = [path.stem for path in sorted((root / "cases").glob("*.md")) if path.stem != "concepts"]
     return sorted(
         keys, key=lambda key: (notebook_of(root, key) is None, str(notebook_of(root, key)), key)
@@ -103,7 +108,8 @@ def notebook_of(root: Path, key: str) -> Path | None:
 
 
 def link_case_paths(markdown: str, page: Path, src: Path) -> str:
-    """Turn code-formatted relative paths to site pages into links (a folder links to its README)."""
+    """Turn code-formatted relative paths to site pages into links (a folder
+    links to its README)."""
 
     def replace(match: re.Match) -> str:
         target = match.group(1)
@@ -124,21 +130,23 @@ def open_live_cell(name: str) -> dict:
         ":class: tip\n\n"
         f"这是笔记本运行后保存的静态页面，控件不能动。要自己运行：在本机套件文件夹里 `make lab`，"
         f"或在课程的 JupyterHub 上打开 `notebooks/{name}`（[怎样打开](../open_live.md)）。\n\n"
-        f"A static copy saved after a run; the widgets do not move here. To run it: `make lab` in the "
-        f"kit's folder, or open `notebooks/{name}` on your course's JupyterHub ([how](../open_live.md)).\n"
-        ":::\n"
+        "A static copy saved after a run; the widgets do not move here. To run it: `make lab` in "
+        f"the kit's folder, or open `notebooks/{name}` on your course's JupyterHub "
+        "([how](../open_live.md)).\n:::\n"
     )
     return {"cell_type": "markdown", "id": "crmkit-site-open-live", "metadata": {}, "source": text}
 
 
 def widget_note(text: str) -> dict:
-    """The output shown where a widget was: it is interactive in JupyterLab, and its starting values."""
+    """The output shown where a widget was: it is interactive in JupyterLab, and
+    its starting values."""
     note = (
         '<div class="crmkit-widget-note">'
-        "<p><strong>在 JupyterLab 中可交互</strong>：运行这个单元格，这里会出现控件；拖一拖、选一选，"
-        "下面的表或图会跟着变。<br>"
-        "<strong>Interactive in JupyterLab</strong>: run this cell and a control appears here; move it "
-        'and the table or chart below follows. (<a href="../open_live.html">怎样打开 / how to open</a>)</p>'
+        "<p><strong>在 JupyterLab 中可交互</strong>：运行这个单元格，这里会出现控件；拖一拖、"
+        "选一选，下面的表或图会跟着变。<br>"
+        "<strong>Interactive in JupyterLab</strong>: run this cell and a control appears here; "
+        "move it and the table or chart below follows. "
+        '(<a href="../open_live.html">怎样打开 / how to open</a>)</p>'
         f"<p>初始设置 / Starting values: <code>{html.escape(text)}</code></p>"
         "</div>"
     )
@@ -200,7 +208,8 @@ def case_table(root: Path, keys: list[str]) -> str:
 
 
 def table_of_contents(root: Path, keys: list[str]) -> dict:
-    """Jupyter Book's ``_toc.yml``: start here, then each case with its notebook and data, then concepts."""
+    """Jupyter Book's ``_toc.yml``: start here, then each case with its notebook and
+    data, then concepts."""
     start = (
         [{"file": "notebooks/00_start_here"}]
         if (root / "notebooks" / "00_start_here.ipynb").exists()
@@ -247,9 +256,9 @@ def book_config(
         if host not in KNOWN_HOSTS:
             if not provider:
                 raise SystemExit(
-                    f"{repo} 不在 GitHub/GitLab/Bitbucket 上：请加 --provider gitlab（或 github、bitbucket）/ "
-                    "not on github.com, gitlab.com or bitbucket.org: add --provider gitlab (or github, bitbucket), "
-                    "the software your git server runs"
+                    f"{repo} 不在 GitHub/GitLab/Bitbucket 上：请加 --provider gitlab（或 "
+                    "github、bitbucket）/ not on github.com, gitlab.com or bitbucket.org: add "
+                    "--provider gitlab (or github, bitbucket), the software your git server runs"
                 )
             config["sphinx"]["config"]["html_theme_options"]["repository_provider"] = provider
         launch = config.setdefault("launch_buttons", {})
@@ -334,7 +343,8 @@ def build(src: Path, out: Path, work: Path, strict: bool = True) -> None:
     """Run ``jupyter-book build`` (Sphinx, html builder) on ``src``; put the pages in ``out``.
 
     Sphinx writes into ``work/_build/html`` (with its cache beside it); ``out`` gets a copy of the
-    pages only. With ``strict`` a warning (a broken cross-reference, a missing page) fails the build.
+    pages only. With ``strict`` a warning (a broken cross-reference, a missing
+    page) fails the build.
     """
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [
@@ -350,7 +360,8 @@ def build(src: Path, out: Path, work: Path, strict: bool = True) -> None:
     ]
     if strict:
         command += ["-W", "--keep-going"]
-    # Jupyter Book's own messages (on stdout) name the work folder as the result: shown only on failure
+    # Jupyter Book's own messages (on stdout) name the
+    # work folder as the result: shown only on failure
     result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
     if result.returncode:
         print(result.stdout[-5000:])
@@ -413,8 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     build(args.src, args.out, work=args.src.parent / "book-build", strict=args.strict)
     print(
-        f"网站已生成 / site built: {args.out}/index.html — {counts['cases']} 个案例 cases, {counts['notebooks']} 个笔记本 "
-        f"notebooks, {counts['datasets']} 个数据字典 data dictionaries, {counts['widget_notes']} 处控件说明 widget notes; "
+        f"网站已生成 / site built: {args.out}/index.html — {counts['cases']} 个案例 cases, "
+        f"{counts['notebooks']} 个笔记本 notebooks, {counts['datasets']} 个数据字典 data "
+        f"dictionaries, {counts['widget_notes']} 处控件说明 widget notes; "
         f"{time.perf_counter() - started:.1f} s"
     )
     return 0

@@ -23,7 +23,8 @@ UNKNOWN_COMMAND = re.compile(r"<mi>(\\[A-Za-z]+)</mi>")
 
 
 def mathml(translator, node, latex: str, display: str) -> str:
-    """``latex`` as a MathML element; warns (with the page and line) about commands it kept as text."""
+    """``latex`` as a MathML element; warns (with the page and line) about
+    commands it kept as text."""
     try:
         markup = convert(latex, display=display)
     except Exception as error:  # latex2mathml raises its own errors for broken input

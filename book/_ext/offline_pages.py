@@ -43,14 +43,13 @@ def keep_pages_offline(app, pagename, templatename, context, doctree) -> None:
     for asset in context.get("script_files", []) + context.get("css_files", []):
         if EXTERNAL.match(_address(asset)):
             raise ExtensionError(
-                f"{pagename}: 页面会从网上加载 / the page would load {_address(asset)} from the web; "
-                "the site must work offline (book/_config.yml, book/build.py)"
+                f"{pagename}: 页面会从网上加载 / the page would load {_address(asset)} from the "
+                "web; the site must work offline (book/_config.yml, book/build.py)"
             )
 
 
 def setup(app):
-    app.connect(
-        "doctree-resolved", drop_thebe_settings, priority=900
-    )  # after sphinx-thebe adds them
+    # after sphinx-thebe adds them
+    app.connect("doctree-resolved", drop_thebe_settings, priority=900)
     app.connect("html-page-context", keep_pages_offline)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
