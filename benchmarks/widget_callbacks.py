@@ -448,8 +448,8 @@ def report(rows: list[dict], where: str) -> None:
         f"target < {TARGET_MS:.0f} ms"
     )
     header = (
-        f"{'widget':<52} {'moves':>5} {'median':>9} {'p90':>9} {'worst':>9} {'baseline':>9} "
-        f"{'ratio':>6}"
+        f"{'widget':<52} {'moves':>5} {'median':>9} {'p90':>9} {'worst':>9} "
+        f"{'baseline':>9} {'ratio':>6}"
     )
     print(header)
     print("-" * len(header))

@@ -73,8 +73,8 @@ def wait_for_locks(deadline: float) -> None:
             )
         if now - said >= 30:
             print(
-                f"等待 apt 锁：另一个安装正在进行 / waiting for apt's lock ({busy[0][0]}, held by "
-                f"{busy[0][1]})",
+                "等待 apt 锁：另一个安装正在进行 / waiting for apt's lock "
+                f"({busy[0][0]}, held by {busy[0][1]})",
                 file=sys.stderr,
                 flush=True,
             )

@@ -190,8 +190,8 @@ def test_no_user_namespaces_mounts_or_tracing(boxes):
     out = run(
         students,
         "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-        "print(libc.unshare(0x10000000), ctypes.get_errno(), libc.unshare(0x20000), "
-        "ctypes.get_errno())",
+        "print(libc.unshare(0x10000000), ctypes.get_errno(), "
+        "libc.unshare(0x20000), ctypes.get_errno())",
         "import subprocess\n"
         "print(subprocess.run(['unshare', '-U', 'true'], capture_output=True).returncode != 0)",
         "import threading\n"

@@ -32,8 +32,8 @@ def student_id_box(folder: Path | None = None) -> widgets.Box:
         if found.origin == "autograde" and saved and saved.lower() != found.student.lower():
             lines.append(
                 f"注意：提交中保存的学号是 '{saved}'，评分用的是 '{found.student}' 的数据 / "
-                f"Note: the submission saved id '{saved}'; grading uses the data of "
-                f"'{found.student}'"
+                f"Note: the submission saved id '{saved}'; grading uses the "
+                f"data of '{found.student}'"
             )
         return widgets.VBox([widgets.Label(line) for line in lines])
 

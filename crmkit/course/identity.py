@@ -83,8 +83,8 @@ def find_student_id(
             f"自动评分时找不到学号：笔记本应在 autograded/<学号>/<作业>/ 中运行，现在在 {folder}；"
             "请使用 nbgrader 的默认目录结构 / "
             "No student id while autograding: expected to run in "
-            f"autograded/<student>/<assignment>/, not {folder}. Use nbgrader's default "
-            "directory_structure"
+            f"autograded/<student>/<assignment>/, not {folder}. Use nbgrader's "
+            "default directory_structure"
         )
     hub_user = environ.get("JUPYTERHUB_USER", "").strip()
     if hub_user:

@@ -190,8 +190,8 @@ FIGURES = (
         "new_member_revenue_low",
         "新增常旅客的乘机收入偏低",
         "New members' flight revenue is low",
-        "flight revenue per new member (joined that year) ≤ 0.5 × per established member, each "
-        "year",
+        "flight revenue per new member (joined that year) ≤ 0.5 × per "
+        "established member, each year",
         "as stated",
         "seed 000, case 3, gaps (新增常旅客的乘机收入贡献偏低)",
         "flights.revenue_yuan summed per member and year, averaged over members who flew",
@@ -281,9 +281,9 @@ def generate(
 def _flights(
     rng, member_ids, joined_on, business, trips_per_year
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The flights of 2008–2010, for each the member's row number (for the tier review), and each
-    member's miles of 2007 (flown before the data start; they set the tier members hold going
-    in)."""
+    """The flights of 2008–2010, for each the member's row number (for the tier review), and
+    each member's miles of 2007 (flown before the data start; they set the tier members hold
+    going in)."""
     distances = np.array(list(DESTINATIONS.values()))
     parts: dict[str, list[np.ndarray]] = {
         "member": [],

@@ -89,8 +89,8 @@ COMPLAINT_CATEGORIES = {
     "staff_attitude": "服务态度",
     "product_quality": "用品质量",
 }
-# the vital few: workmanship and waiting time bring most complaints (shares in COMPLAINT_CATEGORIES
-# order)
+# the vital few: workmanship and waiting time bring most complaints
+# (shares in COMPLAINT_CATEGORIES order)
 COMPLAINT_SHARES = [0.42, 0.15, 0.30, 0.06, 0.04, 0.03]
 RESOLUTIONS = {"redo": "返工", "refund": "退款", "compensation": "补偿", "explanation": "解释说明"}
 BUYER_TYPES = {
@@ -594,8 +594,8 @@ LESSONS = (
         "A vital few categories bring most complaints",
         "complaints 2.1; notebook 02 §4.3",
         "the two largest of the six categories hold ≥ 0.60 of complaints and at most three reach "
-        "0.80 (workmanship and waiting time usually lead; their order and the shares vary by "
-        "student)",
+        "0.80 (workmanship and waiting time usually lead; their order and "
+        "the shares vary by student)",
     ),
 )
 

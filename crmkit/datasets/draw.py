@@ -60,8 +60,8 @@ def codes_by_group(rng: np.random.Generator, group: np.ndarray, weights: np.ndar
 
 
 def counts_for_shares(shares: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
-    """Whole counts that add up to ``n``, as close as can be to ``n × shares`` (largest
-    remainder)."""
+    """Whole counts that add up to ``n``, as close as can be to ``n × shares``
+    (largest remainder)."""
     raw = np.asarray(shares, dtype=float) / np.sum(shares) * n
     counts = np.floor(raw).astype(np.int64)
     short = int(n - counts.sum())
@@ -220,8 +220,8 @@ def money(values: np.ndarray, decimals: int = 2) -> np.ndarray:
 
 
 def text(values: np.ndarray, present: np.ndarray | None = None) -> pd.Series:
-    """ASCII byte strings (numpy 'S') as a pandas string column; rows not ``present`` are
-    missing."""
+    """ASCII byte strings (numpy 'S') as a pandas string column;
+    rows not ``present`` are missing."""
     import pyarrow as pa
 
     mask = None if present is None else ~np.asarray(present, dtype=bool)

@@ -76,8 +76,8 @@ COMPLAINT_CATEGORIES = {
     "research_info": "研究资讯",
     "account": "开户与账户",
 }
-# the vital few: trading-system faults and fees bring most complaints (shares in
-# COMPLAINT_CATEGORIES order)
+# the vital few: trading-system faults and fees bring most complaints
+# (shares in COMPLAINT_CATEGORIES order)
 COMPLAINT_SHARES = [0.42, 0.15, 0.30, 0.06, 0.03, 0.04]
 RESOLUTIONS = {
     "on_the_spot": "当场解决",
@@ -253,8 +253,8 @@ FIGURES = (
         "seed 000, case 1, remedy 2(4) (Pareto's 80/20 rule)",
         "2013 commission summed per client over trades; clients ranked; share of the top 20% "
         "(rounded up) of clients who traded",
-        f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f}: each student's own share, at random in "
-        "this range",
+        f"{TOP20_SHARE.low:.2f}–{TOP20_SHARE.high:.2f}: each student's own "
+        "share, at random in this range",
     ),
     Figure(
         "five_year_retention",
@@ -263,8 +263,8 @@ FIGURES = (
         "0.50",
         "± 0.05",
         "seed 001, customer retention: a typical firm loses 50% of its customers in 5 years",
-        "clients opened 2004–2008; share whose closed_on is empty or later than opened_on + 5 "
-        "years",
+        "clients opened 2004–2008; share whose closed_on is empty or "
+        "later than opened_on + 5 years",
         f"{FIVE_YEAR_RETENTION.low:.2f}–{FIVE_YEAR_RETENTION.high:.2f}: each student's own "
         "retention, at random in this range (yearly churn about 11%–15%)",
     ),
@@ -509,8 +509,8 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
         draw.codes_in_shares(rng, category_shares, n), categories=list(COMPLAINT_CATEGORIES)
     )
     # who handles it depends on how it came in: the counter's complaints stay at the branch, letters
-    # reach head office and mostly compliance (rows: channel as above; columns: branch, compliance,
-    # customer_service)
+    # reach head office and mostly compliance
+    # (rows: channel as above; columns: branch, compliance, customer_service)
     handled_by = pd.Categorical.from_codes(
         draw.codes_by_group(
             rng,
@@ -538,8 +538,8 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
     median_hours = median_hours * np.where(np.asarray(channel) == "letter", 4.0, 1.0)
     response_hours = rng.lognormal(np.log(median_hours), 0.8)
     resolve_hours = response_hours + rng.lognormal(np.log(30), 1.1, n)
-    # a few turn into disputes that take one to four months: those of the autumn are still open at
-    # year end
+    # a few turn into disputes that take one to four months:
+    # those of the autumn are still open at year end
     resolve_hours += np.where(rng.random(n) < 0.04, rng.uniform(30, 120, n) * 24, 0.0)
     # a branch fixes some complaints made by phone or at its counter on the spot, within the hour
     spot = (
@@ -687,7 +687,7 @@ CASE = Case(
     generate=generate,
     notes=(
         "合成数据，按案例所述校准；观察期 2013 年，开户记录回溯到 2004 年。 / "
-        "Synthetic data calibrated to the case; observation year 2013, account openings back to "
-        "2004."
+        "Synthetic data calibrated to the case; observation year 2013, "
+        "account openings back to 2004."
     ),
 )

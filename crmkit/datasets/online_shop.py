@@ -178,8 +178,8 @@ FIGURES = (
         "(potential 25%, sleeping 22%, new 15%, loyal 10%, big 6%, old 22%)",
         "± 0.03",
         "seed 003, 5.2.3, customer tiers table",
-        "apply the six rules in the module docstring / cases/online_shop.md to orders and "
-        "inquiries",
+        "apply the six rules in the module docstring / "
+        "cases/online_shop.md to orders and inquiries",
         "each tier within ± 0.06 of that mix: each student's own mix (the weights scaled by 1 ± up "
         f"to {TIER_JITTER:.0%})",
     ),
@@ -431,8 +431,8 @@ LESSONS = (
         "大顾客和忠诚顾客人少钱多",
         "Big and loyal customers bring more revenue than their head count",
         "notebook 05 §3.5; segmentation 3.2",
-        "each of the two tiers' share of completed revenue exceeds its share of customers by more "
-        "than 0.05",
+        "each of the two tiers' share of completed revenue exceeds its share of "
+        "customers by more than 0.05",
     ),
     Lesson(
         "loyal_post_photos_and_rate_high",

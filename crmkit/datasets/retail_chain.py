@@ -43,8 +43,8 @@ INCOME_BANDS = {
     "8000_plus": "8,000 元及以上",
 }
 CITIES = {"广州": 0.28, "深圳": 0.26, "上海": 0.24, "北京": 0.22}
-# the display order of the seed: cosmetics, skin care, beauty, hair care, fashion, medicine, tools,
-# daily
+# the display order of the seed:
+# cosmetics, skin care, beauty, hair care, fashion, medicine, tools, daily
 CATEGORIES = {
     "cosmetics": "化妆品",
     "skin_care": "护肤品",
@@ -245,8 +245,8 @@ FIGURES = (
         "2012 spend per shopper ≥ 1.5 × that of all other shoppers",
         "as stated",
         "seed 000, case 4, 3)",
-        "purchases.amount_yuan summed per shopper (0 for none), mean in the segment against the "
-        "rest",
+        "purchases.amount_yuan summed per shopper (0 for none), mean in "
+        "the segment against the rest",
         "as stated in every variant; the ratio varies from student to student (about 2–3)",
     ),
 )

@@ -27,8 +27,8 @@ class Problem:
 
 
 def case_folders(folder: Path) -> list[Path]:
-    """The case folders under ``folder``: itself if it holds a datapackage.json, else its
-    children."""
+    """The case folders under ``folder``: itself if it holds a datapackage.json,
+    else its children."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CrmkitError(

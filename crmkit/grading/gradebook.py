@@ -98,8 +98,8 @@ def unreachable(url: str, error: BaseException) -> GradebookUnreachable:
     if isinstance(error, ArgumentError):
         return GradebookUnreachable(
             f"成绩库地址无效 {shown}；检查 nbgrader_config.py 的 CourseDirectory.db_url / "
-            f"Invalid gradebook URL {shown}; check CourseDirectory.db_url in nbgrader_config.py "
-            f"({error})"
+            f"Invalid gradebook URL {shown}; check CourseDirectory.db_url in "
+            f"nbgrader_config.py ({error})"
         )
     return GradebookUnreachable(
         f"无法连接成绩库 {shown}；检查 nbgrader_config.py 的 CourseDirectory.db_url 和数据库服务器 "

@@ -31,8 +31,8 @@ def generate_preprocessors() -> list[type]:
     pipeline.insert(at, ClearAnswerKeys)
     if pipeline.index(SaveCells) < at:
         raise RuntimeError(
-            "nbgrader 的生成流程变了 / nbgrader's generate pipeline changed: SaveCells before "
-            "ClearSolutions"
+            "nbgrader 的生成流程变了 / nbgrader's generate pipeline changed: "
+            "SaveCells before ClearSolutions"
         )
     return [*pipeline, AllowErrorsInTaskCells]
 

@@ -60,8 +60,8 @@ class ClearAnswerKeys(NbGraderPreprocessor):
             # student with the key; only ordinary cells keep the submission's own version
             raise RuntimeError(
                 f"答案区只能放在普通代码格里（第 {cell_index} 格）/ An answer-key region must sit "
-                "in an ordinary code cell, not a graded, solution or read-only one (cell "
-                f"{cell_index})"
+                "in an ordinary code cell, not a graded, solution or "
+                f"read-only one (cell {cell_index})"
             )
         cell.source = source
         return cell, resources

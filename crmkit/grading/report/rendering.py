@@ -168,8 +168,8 @@ def render_html(
         'per student and assignment），<a href="items.csv">items.csv</a>（每道自动评分题一行 / one '
         "row per autograded task）。</p>\n",
         "<h2>1. 成绩分布 / Score distribution</h2>\n",
-        f"<p>自动评分部分的分数。{html.escape(PENDING_NOTE)} / Points of the autograded "
-        "part.</p>\n",
+        f"<p>自动评分部分的分数。{html.escape(PENDING_NOTE)} / Points of "
+        "the autograded part.</p>\n",
         _table(
             [
                 "作业 assignment",
