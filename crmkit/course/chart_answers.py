@@ -29,7 +29,8 @@ def chart_summary(figure: Any) -> dict[str, Any]:
         figure = figure.figure
     if not isinstance(figure, Figure):
         raise TypeError(
-            f"需要一个 matplotlib 图（Figure）/ a matplotlib Figure is needed, not {type(figure).__name__}"
+            "需要一个 matplotlib 图（Figure）/ a matplotlib Figure is needed, "
+            f"not {type(figure).__name__}"
         )
     figure.canvas.draw()  # tick labels are only final once drawn
     suptitle = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""

@@ -129,7 +129,8 @@ def service_options(student: str) -> list[tuple[str, str]]:
 STORIES: dict[str, tuple[str, str]] = {
     "s01": (
         "这位顾客今年在网店下了 9 笔订单，差不多每个月都回来买一次。",
-        "This shopper placed 9 orders at the online shop this year, coming back about once a month.",
+        "This shopper placed 9 orders at the online shop this year, coming back about once a "
+        "month.",
     ),
     "s02": (
         "问卷问“您有多大可能把深航推荐给朋友”，这位会员打了 10 分。",
@@ -147,13 +148,13 @@ STORIES: dict[str, tuple[str, str]] = {
     ),
     "s05": (
         "王女士 2005 年办了屈臣氏会员卡，七年来一直用这张卡，从没换过别家的会员。",
-        "Ms Wang took out a Watsons card in 2005 and has used it for seven years, never switching "
-        "to another chain's card.",
+        "Ms Wang took out a Watsons card in 2005 and has used it for seven years, never "
+        "switching to another chain's card.",
     ),
     "s06": (
         "网店断货两周，这位顾客留言说“没关系，我等你们补货”，没有去别家买。",
-        "The online shop was out of stock for two weeks; this shopper wrote 'No problem, I'll wait "
-        "for you to restock' and did not buy elsewhere.",
+        "The online shop was out of stock for two weeks; this shopper wrote 'No problem, I'll "
+        "wait for you to restock' and did not buy elsewhere.",
     ),
     "s07": (
         "这位客户在三家期货公司都有账户，但约 85% 的资金放在天富。",
@@ -166,13 +167,13 @@ STORIES: dict[str, tuple[str, str]] = {
     ),
     "s09": (
         "他 2004 年在天富开户，经历了几次行情大跌也没有销户，到今天还在交易。",
-        "He opened an account at Tianfu in 2004, kept it through several market crashes, and still "
-        "trades today.",
+        "He opened an account at Tianfu in 2004, kept it through several market crashes, and "
+        "still trades today.",
     ),
     "s10": (
         "别家的同款打七折，她还是回这家店买，说：“在这里买我放心，店员都认识我。”",
-        "Another shop sells the same item at 30% off, yet she comes back here and says: 'I trust "
-        "this place, the staff all know me.'",
+        "Another shop sells the same item at 30% off, yet she comes back here and says: 'I "
+        "trust this place, the staff all know me.'",
     ),
     "s11": (
         "这位旅客今年坐了 20 次飞机，其中 17 次选了深航。",
@@ -180,8 +181,8 @@ STORIES: dict[str, tuple[str, str]] = {
     ),
     "s12": (
         "她在微博上晒了刚买的外套，附上店铺链接，之后有四位新顾客顺着链接下了单。",
-        "She posted her new coat on Weibo with a link to the shop, and four new customers ordered "
-        "through that link.",
+        "She posted her new coat on Weibo with a link to the shop, and four new customers "
+        "ordered through that link.",
     ),
     "s13": (
         "这位常旅客 2000 年俱乐部成立时就入会，十年来卡号一直没变。",
@@ -190,18 +191,18 @@ STORIES: dict[str, tuple[str, str]] = {
     ),
     "s14": (
         "她的护手霜一用完就回来买同一款，今年已经是第五瓶。",
-        "Whenever her hand cream runs out she buys the same one here again; this year it is her "
-        "fifth tube.",
+        "Whenever her hand cream runs out she buys the same one here again; this year it is her"
+        " fifth tube.",
     ),
     "s15": (
         "航班延误了三个小时，这位金卡会员在问卷里写：“还是喜欢深航，空乘待我像家人。”",
-        "After a three-hour delay, this gold member wrote in the survey: 'I still love Shenzhen "
-        "Airlines; the cabin crew treat me like family.'",
+        "After a three-hour delay, this gold member wrote in the survey: 'I still love Shenzhen"
+        " Airlines; the cabin crew treat me like family.'",
     ),
     "s16": (
         "一位老客户带着两位朋友到营业部，他们当天都开了户。",
-        "A long-standing client brought two friends to the branch, and both opened accounts that "
-        "day.",
+        "A long-standing client brought two friends to the branch, and both opened accounts "
+        "that day.",
     ),
     "s17": (
         "这位顾客十年来一直在这家店买洗发水，从没换过地方。",
