@@ -25,21 +25,33 @@ from .tickets import display_ids, shuffled, student_rng
 SHOP_REFERENCE_DAY = date(2024, 12, 31)
 SHOP_WINDOW_START = date(2024, 7, 5)
 
-# Shapes of record: (completed orders), (days before the reference day of the latest one),
-# (average amount per completed order), (inquiries). Numbers are drawn inside each range.
-_RECORD_SHAPES: list[dict[str, tuple[int, int]]] = [
-    {"orders": (0, 0), "days": (0, 0), "amount": (0, 0), "inquiries": (1, 4)},
-    {"orders": (1, 1), "days": (10, 160), "amount": (80, 600), "inquiries": (0, 3)},
-    {"orders": (1, 1), "days": (10, 160), "amount": (3000, 5200), "inquiries": (1, 3)},
-    {"orders": (1, 1), "days": (200, 520), "amount": (100, 900), "inquiries": (0, 2)},
-    {"orders": (7, 12), "days": (190, 400), "amount": (150, 700), "inquiries": (2, 8)},
-    {"orders": (2, 3), "days": (5, 150), "amount": (1050, 2600), "inquiries": (1, 5)},
-    {"orders": (2, 3), "days": (5, 150), "amount": (120, 880), "inquiries": (0, 4)},
-    {"orders": (4, 5), "days": (5, 150), "amount": (1200, 3000), "inquiries": (1, 6)},
-    {"orders": (6, 14), "days": (3, 120), "amount": (90, 650), "inquiries": (2, 9)},
-    {"orders": (6, 9), "days": (3, 120), "amount": (1100, 2200), "inquiries": (3, 9)},
-    {"orders": (2, 3), "days": (200, 450), "amount": (1100, 2400), "inquiries": (0, 3)},
-    {"orders": (4, 5), "days": (5, 150), "amount": (100, 500), "inquiries": (0, 3)},
+# Shapes of record: completed orders, days before the reference day of the latest one, average
+# amount per completed order, inquiries; numbers are drawn inside each range. Each student gets
+# one record from each group, so every student meets the same kinds of case (a large single
+# order, a long silence, a few large orders…), in an order and with numbers of their own.
+_RECORD_GROUPS: list[list[dict[str, tuple[int, int]]]] = [
+    [
+        {"orders": (0, 0), "days": (0, 0), "amount": (0, 0), "inquiries": (1, 4)},
+        {"orders": (1, 1), "days": (10, 160), "amount": (80, 600), "inquiries": (0, 3)},
+    ],
+    [
+        {"orders": (1, 1), "days": (10, 160), "amount": (3000, 5200), "inquiries": (1, 3)},
+    ],
+    [
+        {"orders": (1, 1), "days": (200, 520), "amount": (100, 900), "inquiries": (0, 2)},
+        {"orders": (7, 12), "days": (190, 400), "amount": (150, 700), "inquiries": (2, 8)},
+        {"orders": (2, 3), "days": (200, 450), "amount": (1100, 2400), "inquiries": (0, 3)},
+    ],
+    [
+        {"orders": (2, 3), "days": (5, 150), "amount": (1050, 2600), "inquiries": (1, 5)},
+        {"orders": (2, 3), "days": (5, 150), "amount": (120, 880), "inquiries": (0, 4)},
+        {"orders": (4, 5), "days": (5, 150), "amount": (1200, 3000), "inquiries": (1, 6)},
+        {"orders": (4, 5), "days": (5, 150), "amount": (100, 500), "inquiries": (0, 3)},
+    ],
+    [
+        {"orders": (6, 14), "days": (3, 120), "amount": (90, 650), "inquiries": (2, 9)},
+        {"orders": (6, 9), "days": (3, 120), "amount": (1100, 2200), "inquiries": (3, 9)},
+    ],
 ]
 
 SHOP_TIERS: list[tuple[str, str]] = [
@@ -84,19 +96,19 @@ SERVICE_ACTIONS: list[tuple[str, str]] = [
 ]
 
 
-def shop_customers_for(student: str, count: int = 5) -> pd.DataFrame:
-    """``count`` customer records of the online shop drawn for ``student``.
+def shop_customers_for(student: str) -> pd.DataFrame:
+    """Five customer records of the online shop drawn for ``student``, in random order.
 
     Columns: ``customer`` (e.g. ``C-4821``), ``completed_orders``, ``last_order`` (date of the
     latest completed order, None without one), ``avg_order_yuan`` (average amount per completed
     order, None without one) and ``inquiries`` (questions asked to customer service).
     """
     rng = student_rng(student, "shop-customers")
-    shapes = rng.choice(len(_RECORD_SHAPES), size=count, replace=False)
-    ids = display_ids(rng, "C", count)
+    shapes = [group[int(rng.integers(len(group)))] for group in _RECORD_GROUPS]
+    shapes = [shapes[int(i)] for i in rng.permutation(len(shapes))]
+    ids = display_ids(rng, "C", len(shapes))
     rows = []
-    for customer, index in zip(ids, shapes, strict=True):
-        shape = _RECORD_SHAPES[int(index)]
+    for customer, shape in zip(ids, shapes, strict=True):
         draw = {name: int(rng.integers(low, high + 1)) for name, (low, high) in shape.items()}
         has_orders = draw["orders"] > 0
         rows.append(
