@@ -3,11 +3,12 @@
 ``tests/fixtures/{wrong,right}_answers/<assignment>/<task>__<how>.<py|json>`` is one answer to
 one task:
 
-* ``.py`` for a code task replaces the ``### BEGIN SOLUTION`` region of ``<task>_answer``; for a
-  widget task it replaces the ``### BEGIN ANSWER KEY`` region of the widget's cell, i.e. a
-  student who answers in code (``widget.set(...)``);
-* ``.json`` is the ``widget_answers.json`` a student's drop-downs or slider saved (``answers``),
-  the same for every student.
+* ``<task>__<how>.py`` (code task) replaces the ``### BEGIN SOLUTION`` region of ``<task>_answer``;
+* ``widget_code/<task>__<how>.py`` (a widget task) replaces the ``### BEGIN ANSWER KEY`` region of
+  the widget's cell: a student who answers in code (``widget.set(...)``), working on the items
+  drawn for them;
+* ``<task>__<how>.json`` is the ``widget_answers.json`` a student's drop-downs or slider saved
+  (``answers``), the same for every student.
 
 A wrong answer may carry what it should be caught by: a ``#| expect: <part of a check's message>``
 line (``.py``) or an ``"expect"`` entry (``.json``).
@@ -80,7 +81,7 @@ class Answer:
         if self.path.suffix == ".json":
             widget_answers.update(json.loads(text)["answers"])
             return without_answer_key(notebook, WIDGET_KEYS[self.task])
-        if self.task in WIDGET_KEYS:
+        if self.path.parent.name == "widget_code":
             return replace_answer_key(notebook, WIDGET_KEYS[self.task], text)
         return replace_solution(notebook, f"{self.task}_answer", text)
 
@@ -88,10 +89,8 @@ class Answer:
 def file_answers(kind: str, assignment: str) -> list[Answer]:
     """The ``kind`` (``wrong_answers`` or ``right_answers``) files of ``assignment``."""
     folder = FIXTURES / kind / assignment
-    return [
-        Answer(assignment, p.stem.split("__")[0], p.stem.split("__")[1], path=p)
-        for p in sorted(folder.glob("*__*.*"))
-    ]
+    paths = sorted(folder.glob("*__*.*")) + sorted((folder / "widget_code").glob("*__*.py"))
+    return [Answer(assignment, p.stem.split("__")[0], p.stem.split("__")[1], path=p) for p in paths]
 
 
 def tasks(assignment: str) -> dict[str, float]:
