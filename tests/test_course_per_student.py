@@ -101,7 +101,7 @@ def test_copying_a_classmates_answers_fails(graded, assignment):
     assert all(tasks[cell] < full[cell] for cell in tasks), tasks
     kept = sum(tasks.values())
     assert kept <= 0.12 * sum(full.values()), (
-        f"copied answers still scored {kept} ({tasks}); if the ids' data now coincide, pick other ids"
+        f"copied answers still scored {kept} ({tasks}); if the ids' data coincide, pick other ids"
     )
     # each failed on its checks (a score of 0) or a requirement (AssertionError), never a crash
     errors = grades.cell_errors(graded, assignment, "copycat")

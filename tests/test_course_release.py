@@ -215,7 +215,7 @@ def test_the_written_answer_length_is_stated_alike_in_both_languages(assignment)
     [prompt] = [
         cell.source
         for cell, meta in nbgrader_cells(assignment)
-        if cell.cell_type == "markdown" and cell.source.startswith("## ") and "人工评分" in cell.source
+        if cell.cell_type == "markdown" and re.match(r"## (\d+\. )?案例讨论", cell.source)
     ]
     zh = re.search(r"中文约 (\d+)–(\d+) 字，或英文约 (\d+)–(\d+) 词", prompt)
     en = re.search(r"about (\d+)–(\d+) Chinese characters or (\d+)–(\d+) English words", prompt)

@@ -130,7 +130,7 @@ def test_a_partial_credit_test_counts_its_failed_checks():
             2,
             {
                 "text/plain": "1",
-                "text/markdown": "**1**\n\n- ✓ r / r\n- ✗ f_score 不对 &amp; / f_score &lt;wrong&gt;",
+                "text/markdown": "**1**\n\n- ✓ r / r\n- ✗ f_score 不对 &amp; / f_score &lt;no&gt;",
             },
         ),
         partial_test_cell("core_tests", 2, {"text/plain": "2", "text/markdown": "**2**\n\n- ✓ ok"}),
@@ -140,7 +140,7 @@ def test_a_partial_credit_test_counts_its_failed_checks():
     assert failures["rfm_tests"] == Failure(
         FAILED_CHECKS, "F 不对 / F is wrong", ("F 不对 / F is wrong", "M 不对 / M is wrong")
     )
-    assert failures["scores_tests"].checks == ("f_score 不对 & / f_score <wrong>",)
+    assert failures["scores_tests"].checks == ("f_score 不对 & / f_score <no>",)
     assert "core_tests" not in failures  # full points: nothing failed
     assert failures["cutoff_tests"] == Failure(FAILED_CHECKS, "0 / 1", ())
     assert not failures["rfm_tests"].unanswered
