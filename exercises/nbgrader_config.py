@@ -8,6 +8,7 @@ See docs/instructors_widget_tasks.md for per-student data and widget answers.
 
 import os
 
+from crmkit.grading.feedback_page import FeedbackExporter
 from crmkit.grading.preprocessors import feedback_preprocessors, generate_preprocessors
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it reads this file)
@@ -22,8 +23,10 @@ c.ClearSolutions.text_stub = "在这里作答 / YOUR ANSWER HERE"
 # Widget answer keys (### BEGIN ANSWER KEY) are removed from the release version too.
 c.GenerateAssignment.preprocessors = generate_preprocessors()
 
-# Feedback for students leaves out the hidden tests and the tracebacks that would quote them.
+# Feedback for students leaves out the hidden tests and the tracebacks that would quote them,
+# shows a written answer not graded yet as 待评 / pending, and says what the total includes.
 c.GenerateFeedback.preprocessors = feedback_preprocessors()
+c.GenerateFeedback.exporter_class = FeedbackExporter
 
 # Each notebook runs in a few seconds; a cell taking a minute is a student's endless loop.
 c.Execute.timeout = 60

@@ -3,8 +3,9 @@
 Starts ``jupyter lab`` on a copy of the student version of ``segmentation``, opens it in
 headless Chromium, runs all cells, types a student id into the id box, restarts the kernel and
 runs all cells again (the unsolved code tasks raise, and Run All still reaches the widgets),
-answers the tier-service drop-downs with the mouse, and checks the answers are in
-``widget_answers.json``. Then ``nbgrader autograde`` grades that folder by those values.
+answers the tier-and-service drop-downs with the mouse (each customer drawn for the student: a
+tier, then an action), and checks the answers are in ``widget_answers.json``. Then
+``crmkit course autograde`` grades that folder by those values.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from answer_fixtures import tier_service_answers
 from jupyterlab_session import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -26,19 +28,14 @@ from jupyterlab_session import (
     stop,
 )
 
+from crmkit.course.scenarios import SERVICE_ACTIONS, SHOP_TIERS, shop_customers_for
 from crmkit.grading import scores as grades
 from crmkit.grading.autograde import autograde
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
-SERVICES = {
-    "potential": "win_first_order",
-    "new": "second_order",
-    "sleeping": "wake_up",
-    "old": "build_habit",
-    "big": "save_time",
-    "loyal": "personal_care",
-}
+STUDENT = "lily"
+LABELS = {code: label for label, code in [*SHOP_TIERS, *SERVICE_ACTIONS]}
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, needs_chromium]
 
@@ -63,54 +60,47 @@ def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_
             run_all_cells(page, notebook)
             id_box = page.locator(".widget-text input").first
             expect(id_box).to_be_visible(timeout=60_000)
-            id_box.fill("lily")
+            id_box.fill(STUDENT)
             page.locator("button", has_text="保存 / Save").first.click()
-            expect(page.get_by_text("已保存 'lily'", exact=False)).to_be_visible(timeout=60_000)
-            assert (folder / "student_id.txt").read_text(encoding="utf-8").strip() == "lily"
+            expect(page.get_by_text(f"已保存 '{STUDENT}'", exact=False)).to_be_visible(
+                timeout=60_000
+            )
+            assert (folder / "student_id.txt").read_text(encoding="utf-8").strip() == STUDENT
 
             restart_and_run_all(page, notebook)
             # the id box of the restarted kernel shows the saved id
             expect(page.get_by_text("要改就重新填写", exact=False)).to_be_visible(timeout=120_000)
-            # and it got past the unsolved code tasks: the last widget task is there
+            # and it got past the unsolved code tasks: the last widget task is there, a tier and
+            # an action for each customer drawn for the student, in the order they are listed
+            customers = list(shop_customers_for(STUDENT)["customer"])
+            right = tier_service_answers(STUDENT)
+            wanted = [right["customer_tiers"][c] for c in customers]
+            wanted += [right["tier_service"][c] for c in customers]
             dropdowns = page.locator(".widget-dropdown select")
-            expect(dropdowns).to_have_count(len(SERVICES), timeout=120_000)
-            for index, action in enumerate(SERVICES.values()):  # rows: potential, new, sleeping, …
+            expect(dropdowns).to_have_count(len(wanted), timeout=120_000)
+            for index, code in enumerate(wanted):
                 select = dropdowns.nth(index)
                 # ipywidgets shows the spaces of option labels as no-break spaces
                 labels = [
                     text.replace("\xa0", " ")
                     for text in select.locator("option").all_text_contents()
                 ]
-                select.select_option(
-                    index=next(i for i, text in enumerate(labels) if action_label(action) in text)
-                )
+                select.select_option(index=labels.index(LABELS[code]))
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 saved = json.loads((folder / "widget_answers.json").read_text(encoding="utf-8"))[
                     "answers"
                 ]
-                if saved.get("tier_service") == SERVICES:
+                if {k: saved.get(k) for k in right} == right:
                     break
                 time.sleep(0.5)
-            assert saved["tier_service"] == SERVICES
+            assert {k: saved.get(k) for k in right} == right
             browser.close()
     finally:
         stop(server)
 
-    shutil.copytree(folder, course / "submitted" / "lily" / "segmentation")
-    assert all(r.ok for r in autograde(course, ["segmentation"], student="lily").results)
-    scores = grades.cell_scores(course, "segmentation", "lily")
-    assert scores["tier_service_tests"] == 2
+    shutil.copytree(folder, course / "submitted" / STUDENT / "segmentation")
+    assert all(r.ok for r in autograde(course, ["segmentation"], student=STUDENT).results)
+    scores = grades.cell_scores(course, "segmentation", STUDENT)
+    assert scores["tier_service_tests"] == 3
     assert scores["rfm_tests"] == 0  # the code tasks were left undone
-
-
-def action_label(action: str) -> str:
-    """The English part of a service action's drop-down label, by its code."""
-    return {
-        "build_habit": "build a habit",
-        "wake_up": "wake them up",
-        "win_first_order": "win the first order",
-        "personal_care": "personally and warmly",
-        "second_order": "aim for a second order",
-        "save_time": "save their time",
-    }[action]

@@ -145,8 +145,9 @@ def test_feedback_shows_a_failed_test_as_its_message_only():
 def test_tickets_are_fixed_per_student_and_differ_between_students():
     alice = tickets_for("alice")
     assert alice.equals(tickets_for(" Alice "))  # same normalisation as the data
-    assert list(alice.columns) == ["ticket_id", "text_zh", "text_en"] and len(alice) == 4
-    assert set(alice["ticket_id"]) <= set(TICKETS)
+    assert list(alice.columns) == ["ticket_id", "text_zh", "text_en"] and len(alice) == 6
+    assert set(alice["text_zh"]) <= {zh for zh, _ in TICKETS.values()}
+    assert not set(alice["ticket_id"]) & set(TICKETS)  # the ids shown are not the pool's keys
     drawn = {tuple(tickets_for(f"s{i:03d}")["ticket_id"]) for i in range(40)}
     assert len(drawn) > 30
     assert len(STEPS) == 4
@@ -236,7 +237,7 @@ def test_replacing_a_solution_keeps_the_lines_around_it():
         c for c in changed.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "rfm_answer"
     )
     assert cell.source.splitlines() == [
-        'REFERENCE_DAY = pd.Timestamp("2013-12-31")',
+        "# R 算到 REFERENCE_DAY（上面的只读格）/ R counts the days to REFERENCE_DAY (the read-only cell above)",
         "rfm = None",
         "rfm.head()",
     ]

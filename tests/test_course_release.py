@@ -1,6 +1,7 @@
 """The course folder itself: committed ``release/`` is what nbgrader makes from ``source/``, the
 solution notebooks pass ``nbgrader validate`` and nbval, and every task follows the house rhythm
-(points, both languages, public and hidden tests, a hand-graded case discussion).
+(points, both languages, public and hidden checks with bilingual messages and partial credit, a
+hand-graded case discussion whose length is stated alike in both languages).
 
 Source notebooks are committed without outputs: nbgrader clears them for the release anyway,
 and widget outputs would carry fresh model ids on every run. So nbval runs with ``--nbval-lax``:
@@ -10,6 +11,7 @@ is compared.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -139,7 +141,91 @@ def test_every_task_shows_its_points_and_has_public_and_hidden_tests(assignment)
                 points,
             )
             public, hidden = cell.source.split("### BEGIN HIDDEN TESTS")
-            assert "assert" in public and "assert" in hidden, meta["grade_id"]
+            assert re.search(r"check\.(require|that)\(", public), meta["grade_id"]
+            assert "check.that(" in hidden, meta["grade_id"]
+            assert cell.source.rstrip().endswith("check.score()"), meta["grade_id"]
+
+
+def graded_code_cells(assignment: str):
+    return [
+        (meta["grade_id"], cell.source)
+        for cell, meta in nbgrader_cells(assignment)
+        if cell.cell_type == "code" and meta.get("grade")
+    ]
+
+
+def message_texts(node: ast.AST) -> list[str]:
+    """The text of a message expression: its literal parts, each branch of a conditional."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return ["".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)]
+    if isinstance(node, ast.IfExp):
+        return message_texts(node.body) + message_texts(node.orelse)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return message_texts(node.left)  # the message, then a note added to it
+    return []
+
+
+def checks_of(source: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("that", "require")
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "check"
+    ]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_test_cells_grade_with_checks_not_bare_asserts(assignment):
+    """A bare ``assert`` stops a cell at its first failure: no partial credit, often no message."""
+    for grade_id, source in graded_code_cells(assignment):
+        tree = ast.parse(source)
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.Assert)], grade_id
+        assert "Checks(points=" in source, grade_id
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_check_has_a_bilingual_message(assignment):
+    for grade_id, source in graded_code_cells(assignment):
+        checks = checks_of(source)
+        assert checks, grade_id
+        for call in checks:
+            message = (
+                call.args[1]
+                if len(call.args) > 1
+                else next((k.value for k in call.keywords if k.arg == "message"), None)
+            )
+            texts = message_texts(message) if message is not None else []
+            assert texts, (grade_id, ast.unparse(call)[:120])
+            for text in texts:
+                chinese, slash, english = text.partition("/ ")
+                assert slash and HAN.search(chinese) and LATIN_WORD.search(english), (
+                    grade_id,
+                    text,
+                )
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_written_answer_length_is_stated_alike_in_both_languages(assignment):
+    """Characters and words are counted in a stated ratio: one English word, two characters."""
+    [prompt] = [
+        cell.source
+        for cell, meta in nbgrader_cells(assignment)
+        if cell.cell_type == "markdown" and re.match(r"## (\d+\. )?案例讨论", cell.source)
+    ]
+    zh = re.search(r"中文约 (\d+)–(\d+) 字，或英文约 (\d+)–(\d+) 词", prompt)
+    en = re.search(r"about (\d+)–(\d+) Chinese characters or (\d+)–(\d+) English words", prompt)
+    assert zh and en and zh.groups() == en.groups(), prompt[-300:]
+    low_zh, high_zh, low_en, high_en = (int(n) for n in zh.groups())
+    assert (low_zh, high_zh) == (2 * low_en, 2 * high_en)
+    assert (
+        "一个英文词大致相当于两个汉字" in prompt
+        and "one English word is roughly two Chinese" in prompt
+    )
 
 
 def prose(markdown: str) -> str:

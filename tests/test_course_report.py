@@ -99,6 +99,67 @@ def test_only_graded_code_cells_count_as_failed_tests():
     }
 
 
+def partial_test_cell(grade_id: str, points: float, data: dict) -> nbformat.NotebookNode:
+    test = nbformat.v4.new_code_cell(
+        "check.score()",
+        metadata={"nbgrader": {"grade": True, "grade_id": grade_id, "points": points}},
+    )
+    test.outputs = [nbformat.v4.new_output("execute_result", data=data, execution_count=1)]
+    return test
+
+
+def test_a_partial_credit_test_counts_its_failed_checks():
+    """Plain nbgrader keeps the checks record; the kit's grader keeps the ✗ lines of the summary."""
+    from crmkit.course.checks import CHECKS_MIMETYPE
+    from crmkit.grading.report.model import FAILED_CHECKS
+
+    record = {
+        "checks": [
+            {"passed": True, "message": "R 对 / R right"},
+            {"passed": False, "message": "F 不对 / F is wrong"},
+            {"passed": False, "message": "M 不对 / M is wrong"},
+        ]
+    }
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        partial_test_cell(
+            "rfm_tests", 2, {"text/plain": "0.6667", CHECKS_MIMETYPE: record, "text/markdown": "x"}
+        ),
+        partial_test_cell(
+            "scores_tests",
+            2,
+            {
+                "text/plain": "1",
+                "text/markdown": "**1**\n\n- ✓ r / r\n- ✗ f_score 不对 &amp; / f_score &lt;no&gt;",
+            },
+        ),
+        partial_test_cell("core_tests", 2, {"text/plain": "2", "text/markdown": "**2**\n\n- ✓ ok"}),
+        partial_test_cell("cutoff_tests", 1, {"text/plain": "0"}),
+    ]
+    failures = notebook_failures(notebook)
+    assert failures["rfm_tests"] == Failure(
+        FAILED_CHECKS, "F 不对 / F is wrong", ("F 不对 / F is wrong", "M 不对 / M is wrong")
+    )
+    assert failures["scores_tests"].checks == ("f_score 不对 & / f_score <no>",)
+    assert "core_tests" not in failures  # full points: nothing failed
+    assert failures["cutoff_tests"] == Failure(FAILED_CHECKS, "0 / 1", ())
+    assert not failures["rfm_tests"].unanswered
+
+
+def test_item_analysis_tallies_each_failed_check():
+    from crmkit.grading.report.model import FAILED_CHECKS
+
+    cells = [cell(s, "rfm_tests", p) for s, p in (("a", 2), ("b", 1), ("c", 0.5), ("d", 0))]
+    failures = {
+        ("segmentation", "b", "rfm_tests"): Failure(FAILED_CHECKS, "F", ("F",)),
+        ("segmentation", "c", "rfm_tests"): Failure(FAILED_CHECKS, "F", ("F", "M")),
+        ("segmentation", "d", "rfm_tests"): Failure("NameError", "name 'rfm' is not defined"),
+    }
+    [item] = item_analysis(cells, failures)
+    assert (item.lost, item.unanswered) == (3, 1)
+    assert item.failures == (("F", 2), ("M", 1))
+
+
 # ---------------------------------------------------------------- the numbers
 
 

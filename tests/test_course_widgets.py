@@ -13,8 +13,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from answer_fixtures import ACCEPTED, STEP_OF, right_cutoff, right_tier, tier_service_answers
 
-from crmkit.course import answers
+from crmkit.course import answers, scenarios, tickets
 from crmkit.course.answers import (
     ANSWERS_FILE,
     ChoiceAnswer,
@@ -198,38 +199,25 @@ def test_widget_answers_survive_restart_and_are_graded_by_value(tmp_path, course
             kernel.run(source)
         assert kernel.run("print(core_cutoff.value, tier_service.value)") == "None None\n"
         # the student finds the cutoff with the slider (the instructor's check computes it here)
-        right_cutoff = float(
-            kernel.run(
-                "ranked = commission_per_client.sort_values(ascending=False)\n"
-                "needed = ranked.iloc[int((ranked.cumsum() / ranked.sum()).lt(0.8).sum())]\n"
-                "print(float(np.floor(needed / 100) * 100), end='')"
-            )
-        )
-        kernel.browser_sets("core_cutoff.slider", {"value": right_cutoff})
-        services = {
-            "potential": "win_first_order",
-            "new": "second_order",
-            "sleeping": "wake_up",
-            "old": "build_habit",
-            "big": "save_time",
-            "loyal": "personal_care",
-        }
-        codes = json.loads(
-            kernel.run("import json; print(json.dumps([c for _, c in SERVICE_ACTIONS]))")
-        )
-        for tier, action in services.items():  # a drop-down sends the index of the chosen option
-            kernel.browser_sets(f"tier_service.dropdowns[{tier!r}]", {"index": codes.index(action)})
-        assert read_answers(home) == {"core_cutoff": right_cutoff, "tier_service": services}
+        cutoff = right_cutoff(student)
+        kernel.browser_sets("core_cutoff.slider", {"value": cutoff})
+        chosen = tier_service_answers(student)  # tiers and actions for the customers drawn
+        for key, answers in chosen.items():
+            codes = json.loads(kernel.run(f"import json; print(json.dumps({key}.codes))"))
+            for customer, code in answers.items():  # a drop-down sends the chosen option's index
+                kernel.browser_sets(f"{key}.dropdowns[{customer!r}]", {"index": codes.index(code)})
+        assert read_answers(home) == {"core_cutoff": cutoff, **chosen}
 
         kernel.restart()
         for source in cells:
             kernel.run(source)
         rebuilt = json.loads(
             kernel.run(
-                "import json; print(json.dumps([core_cutoff.value, tier_service.value, core_cutoff.slider.value]))"
+                "import json; print(json.dumps([core_cutoff.value, customer_tiers.value, "
+                "tier_service.value, core_cutoff.slider.value]))"
             )
         )
-        assert rebuilt == [right_cutoff, services, right_cutoff]
+        assert rebuilt == [cutoff, chosen["customer_tiers"], chosen["tier_service"], cutoff]
     finally:
         kernel.stop()
 
@@ -238,25 +226,12 @@ def test_widget_answers_survive_restart_and_are_graded_by_value(tmp_path, course
     shutil.copytree(home, submitted)
     assert all(r.ok for r in autograde(course, ["segmentation"], student=student).results)
     scores = grades.cell_scores(course, "segmentation", student)
-    assert scores["cutoff_tests"] == 1 and scores["tier_service_tests"] == 2
+    assert scores["cutoff_tests"] == 1 and scores["tier_service_tests"] == 3
     assert all(
         points == 0
         for cell, points in scores.items()
         if cell not in ("cutoff_tests", "tier_service_tests")
     )
-
-
-def right_cutoff(student: str) -> float:
-    """The highest 100-yuan cutoff keeping 80% of ``student``'s commission (the instructor's check)."""
-    from crmkit.datasets import load
-
-    per_client = (
-        load("futures_broker", "trades", student=student)
-        .groupby("client_id")["commission_yuan"]
-        .sum()
-    )
-    ranked = per_client.sort_values(ascending=False)
-    return float((ranked.iloc[int((ranked.cumsum() / ranked.sum()).lt(0.8).sum())] // 100) * 100)
 
 
 @pytest.mark.slow
@@ -270,3 +245,61 @@ def test_the_grade_follows_the_saved_widget_value(tmp_path, course):
     assert all(r.ok for r in autograde(course, ["segmentation"]).results)
     assert grades.cell_scores(course, "segmentation", "vera")["cutoff_tests"] == 1
     assert grades.cell_scores(course, "segmentation", "vern")["cutoff_tests"] == 0
+
+
+# --- the items drawn per student ----------------------------------------------------------------
+
+DRAWS = {
+    "tickets": (tickets.tickets_for, "ticket_id"),
+    "customers": (scenarios.shop_customers_for, "customer"),
+    "stories": (scenarios.shopper_stories_for, "story"),
+}
+
+
+@pytest.mark.parametrize("kind", DRAWS)
+def test_items_are_fixed_per_student_and_differ_between_students(kind):
+    draw, id_column = DRAWS[kind]
+    alice = draw("alice")
+    assert alice.equals(draw(" Alice "))  # the same normalisation as the data
+    assert alice[id_column].is_unique and len(alice) >= 5
+    drawn = {tuple(draw(f"s{i:03d}")[id_column]) for i in range(40)}
+    assert len(drawn) == 40
+
+
+def test_ids_are_random_and_say_nothing_about_the_answer():
+    """Sorted by their ids, a student's tickets are in no particular order of steps."""
+    order = ["gather_information", "offer_solution", "ask_what_they_want", "follow_up"]
+    in_step_order = 0
+    for i in range(100):
+        drawn = tickets.tickets_for(f"s{i:03d}").sort_values("ticket_id")
+        steps = [order.index(STEP_OF[tickets.ticket_key(text)]) for text in drawn["text_zh"]]
+        in_step_order += steps == sorted(steps)
+        assert drawn["ticket_id"].str.fullmatch(r"T-\d{4}").all()
+        assert list(drawn.columns) == ["ticket_id", "text_zh", "text_en"]  # no key, no step
+    assert in_step_order < 5, in_step_order
+
+
+def test_options_come_in_each_students_own_order():
+    for options in (tickets.step_options, scenarios.tier_options, scenarios.service_options,
+                    scenarios.measure_options):  # fmt: skip
+        orders = {tuple(code for _, code in options(f"s{i:03d}")) for i in range(30)}
+        assert len(orders) > 10 and len({frozenset(o) for o in orders}) == 1, options.__name__
+
+
+def test_every_student_meets_the_cases_the_tier_rules_turn_on():
+    """A large single order (new, not big), a long silence (sleeping) and a loyal customer."""
+    for i in range(40):
+        records = scenarios.shop_customers_for(f"s{i:03d}")
+        found = [right_tier(r) for r in records.itertuples()]
+        assert {"sleeping", "loyal", "new"} <= set(found), found
+        assert any(
+            r.completed_orders == 1 and r.avg_order_yuan >= 3000 for r in records.itertuples()
+        )
+        assert "none" not in found
+
+
+def test_the_answer_keys_cover_every_item_of_the_pools():
+    assert set(STEP_OF) == set(tickets.TICKETS)
+    assert set(ACCEPTED) == set(scenarios.STORIES)
+    for accepted in ACCEPTED.values():
+        assert accepted <= {code for _, code in scenarios.LOYALTY_MEASURES}

@@ -347,7 +347,7 @@ def test_a_trick_costs_only_the_task_it_was_in(graded, name):
     """The other tasks were solved honestly: their tests, run elsewhere, still pass."""
     course, _, _, _ = graded
     cells = _cells(course, f"evil-{name}")
-    solved_later = [c for c in cells if c not in (f"{TASK}_tests", "scores_tests", "champions_tests", "discussion")]
+    solved_later = [c for c in cells if c not in (f"{TASK}_tests", "scores_tests", "segments_tests", "discussion")]
     assert all(cells[c] > 0 for c in solved_later), cells
 
 

@@ -120,9 +120,9 @@ def test_the_gradebook_is_read_as_tasks_in_notebook_order_and_points(grades):
     segmentation = next(a for a in grades.assignments if a.name == "segmentation")
     ids = [t.grade_id for t in segmentation.tasks]
     assert ids[0] == "rfm_tests" and ids[-1] == "discussion" and "tiers_tests" in ids
-    assert segmentation.max_points == 17
-    assert grades.hand_in(ZHANG, "segmentation").total() == 17 - 2 - 1  # rfm 0/2, discussion 2/3
-    assert grades.hand_in(LI, "segmentation").total() == 17 - 1.5
+    assert segmentation.max_points == 20
+    assert grades.hand_in(ZHANG, "segmentation").total() == 20 - 2 - 1  # rfm 0/2, discussion 2/3
+    assert grades.hand_in(LI, "segmentation").total() == 20 - 1.5
     pending = grades.hand_in(ZHANG, "complaints")
     assert pending.pending and pending.total() is None
     assert grades.hand_in(ZHANG, "loyalty") is None
@@ -157,7 +157,7 @@ def test_canvas_file_has_the_header_points_possible_ex_and_blanks(
     assert header == [*CANVAS_HEADER, "complaints", "loyalty", "segmentation"]
     assert canvas_accepts_header(header)
     assert not canvas_accepts_header([c for c in header if c != "Section"])
-    assert points_possible == ["Points Possible", "", "", "", "", "13", "16", "17"]
+    assert points_possible == ["Points Possible", "", "", "", "", "14", "19", "20"]
     assert all(len(row) == len(header) for row in rows)
     by_student = {row[3]: dict(zip(header, row, strict=True)) for row in students}
     assert set(by_student) == {"zhangsan", "lisi", "zhaoliu"}  # WANG is not in the roster
@@ -167,9 +167,9 @@ def test_canvas_file_has_the_header_points_possible_ex_and_blanks(
     assert zhang["complaints"] == ""  # written answer still to grade by hand: no score yet
     assert zhang["loyalty"] == "0"  # never handed in (default --missing zero)
     segmentation = expected_total(grades, ZHANG, "segmentation")
-    assert zhang["segmentation"] == points_text(segmentation) == "14"
+    assert zhang["segmentation"] == points_text(segmentation) == "17"
     assert by_student["lisi"]["loyalty"] == "EX"
-    assert by_student["lisi"]["segmentation"] == "15.5"
+    assert by_student["lisi"]["segmentation"] == "18.5"
     assert [by_student["zhaoliu"][a] for a in ("complaints", "loyalty", "segmentation")] == [
         "0"
     ] * 3
@@ -255,7 +255,7 @@ def test_moodle_task_columns_and_feedback_round_trip(course, roster_file, tmp_pa
     assert stored[(ZHANG, "segmentation: rfm_tests")] == 0
     assert stored[(ZHANG, "segmentation: discussion")] == 2
     assert stored[(ZHANG, "complaints: discussion")] is None
-    assert stored[(ZHANG, "complaints: response_tests")] == 2
+    assert stored[(ZHANG, "complaints: service_tests")] == 3
 
     data, _ = export(course, roster_file, tmp_path, "moodle", feedback=True)
     header, *students = rows_of(data)
@@ -299,7 +299,7 @@ def test_brightspace_file_has_hash_ids_points_grade_and_end_of_line(course, rost
     assert all(len(row) == len(header) and row[-1] == "#" for row in students)
     zhang = dict(zip(header, students[0], strict=True))
     assert zhang["OrgDefinedId"] == f"#00{ZHANG}" and zhang["Username"] == "#zhangsan"
-    assert zhang["segmentation Points Grade"] == "14" and zhang["complaints Points Grade"] == ""
+    assert zhang["segmentation Points Grade"] == "17" and zhang["complaints Points Grade"] == ""
     li = dict(zip(header, students[1], strict=True))
     assert li["loyalty Points Grade"] == ""  # excused: exempt it in Brightspace
 
@@ -317,9 +317,9 @@ def test_excel_sheet_has_bom_a_column_per_task_notes_and_safe_text(course, roste
     assert set(by_id) == {ZHANG, LI, WANG, ZHAO}  # no LMS ids needed: everyone is in it
     zhang = by_id[ZHANG]
     assert zhang["姓名 name"] == "'=Zhang, San"  # not a formula
-    assert zhang["segmentation"] == "14" and zhang["segmentation: rfm_tests"] == "0"
+    assert zhang["segmentation"] == "17" and zhang["segmentation: rfm_tests"] == "0"
     assert zhang["complaints"] == "" and zhang["complaints: discussion"] == ""
-    assert zhang["complaints: response_tests"] == "2"
+    assert zhang["complaints: service_tests"] == "3"
     assert zhang[EXCEL_NOTES] == "complaints 待评 pending; loyalty 缺交 missing"
     assert by_id[LI]["loyalty"] == "" and by_id[LI][EXCEL_NOTES] == "loyalty 免做 excused"
     assert by_id[WANG]["姓名 name"] == "Wu Wang"  # the gradebook's name when the roster has none

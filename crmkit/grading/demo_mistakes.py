@@ -1,10 +1,11 @@
 """Wrong answers the demo class hands in: plausible mistakes that the hidden tests catch.
 
-A few of the course's typical mistakes (the full set, with a test that each one loses its
-task's points, is in ``tests/fixtures/wrong_answers/``; the package does not read ``tests/``).
-A code mistake replaces the ``### BEGIN SOLUTION`` region of the task's answer cell
+A few of the course's typical mistakes (the full set, with a test that each one loses points on
+its own task and nowhere else, is in ``tests/fixtures/wrong_answers/``; the package does not read
+``tests/``). A code mistake replaces the ``### BEGIN SOLUTION`` region of the task's answer cell
 (``<task>_answer``); a widget mistake is an entry of the submission's ``widget_answers.json``.
-Either way the task's test cell ``<task>_tests`` scores 0 with an AssertionError.
+Either way the task's test cell ``<task>_tests`` scores below its points: its failed checks say
+why (or a failed requirement, an AssertionError).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ CODE_MISTAKES: dict[str, tuple[CodeMistake, ...]] = {
             "rfm",
             """\
 # 错：M 用了每次的平均金额，而不是总额 / Wrong: monetary is the average per visit, not the total
+#| expect: M 不对
 rfm = visits.groupby("customer_id").agg(
     last_visit=("visited_on", "max"),
-    frequency=("visit_id", "size"),
+    frequency=("visited_on", "nunique"),
     monetary=("price_yuan", "mean"),
 )
 rfm["recency_days"] = (REFERENCE_DAY - rfm["last_visit"]).dt.days
@@ -46,35 +48,56 @@ rfm = rfm[["recency_days", "frequency", "monetary"]]
 """,
         ),
         CodeMistake(
-            "core",
+            "tiers",
             """\
-# 错：按成交手数排名，而不是手续费 / Wrong: ranked by lots traded, not by commission
-lots_by_client = trades.groupby("client_id")["lots"].sum().sort_values(ascending=False)
-commission_by_client = trades.groupby("client_id")["commission_yuan"].sum()
-core_count = math.ceil(0.2 * len(lots_by_client))
-core_clients = list(lots_by_client.index[:core_count])
-core_share = commission_by_client[core_clients].sum() / commission_by_client.sum()
+# 错：照抄笔记本 05，已退款的订单也算 / Wrong: copied from notebook 05, refunded orders counted
+#| expect: 的名单不对
+customers, orders = shop["customers"], shop["orders"]
+per_customer = orders.groupby("customer_id").agg(
+    n_orders=("order_id", "size"),
+    latest=("ordered_at", "max"),
+    mean_amount=("amount_yuan", "mean"),
+).reindex(customers["customer_id"])
+n_orders = per_customer["n_orders"].fillna(0)
+recent = per_customer["latest"] >= RECENT_FROM
+inquired = customers["customer_id"].isin(shop["inquiries"]["customer_id"]).to_numpy()
+tiers = pd.Series(
+    np.select(
+        [(n_orders == 0) & inquired, (n_orders > 0) & ~recent, n_orders == 1, n_orders >= 6,
+         n_orders.between(2, 3) & (per_customer["mean_amount"] >= 1000), n_orders >= 2],
+        ["potential", "sleeping", "new", "loyal", "big", "old"],
+        "none",
+    ),
+    index=customers["customer_id"],
+)
 """,
         ),
     ),
     "complaints": (
         CodeMistake(
-            "response",
+            "service",
             """\
-# 错：用了平均数而不是中位数 / Wrong: the mean instead of the median
-response_hours = (futures["first_response_at"] - futures["received_at"]).dt.total_seconds() / 3600
-response_by_channel = pd.DataFrame({
-    "median_hours": response_hours.groupby(futures["channel"]).mean(),
-    "met_target": (response_hours <= RESPONSE_TARGET_HOURS).groupby(futures["channel"]).mean(),
-})
+# 错：.dt.seconds 丢掉了整天 / Wrong: .dt.seconds drops whole days
+#| expect: response_met 不对
+response_hours = (futures["first_response_at"] - futures["received_at"]).dt.seconds / 3600
+close_hours = (futures["closed_at"] - futures["received_at"]).dt.total_seconds() / 3600
+met = pd.DataFrame({"response_met": response_hours <= RESPONSE_TARGET_HOURS,
+                    "closed_met": close_hours <= CLOSE_TARGET_HOURS})
+met["both_met"] = met["response_met"] & met["closed_met"]
+service_by_channel = met.groupby(futures["channel"], observed=True).mean()
+service_by_channel.insert(0, "complaints", futures.groupby("channel", observed=True).size())
 """,
         ),
         CodeMistake(
-            "satisfaction",
+            "follow_up",
             """\
 # 错：3 分也算满意 / Wrong: a score of 3 counted as satisfied
-surveyed = futures.dropna(subset=["satisfaction"])
-satisfied_share = (surveyed["satisfaction"] >= 3).groupby(surveyed["channel"]).mean()
+#| expect: satisfied 不对
+scored = futures[futures["satisfaction"].notna()]
+follow_up = pd.DataFrame({
+    "surveyed": futures["satisfaction"].notna().groupby(futures["channel"], observed=True).mean(),
+    "satisfied": (scored["satisfaction"] >= 3).groupby(scored["channel"], observed=True).mean(),
+})
 """,
         ),
     ),
@@ -83,59 +106,36 @@ satisfied_share = (surveyed["satisfaction"] >= 3).groupby(surveyed["channel"]).m
             "nps",
             """\
 # 错：7–8 分也算推荐者 / Wrong: scores of 7–8 counted as promoters
-year = surveys["surveyed_on"].dt.year
-promoters = (surveys["recommend_score"] >= 7).groupby(year).mean()
-detractors = (surveys["recommend_score"] <= 6).groupby(year).mean()
-nps_by_year = 100 * (promoters - detractors)
+#| expect: NPS 不对
+rated = surveys.merge(members[["member_id", "tier"]], on="member_id")
+tier = rated["tier"]
+nps_by_tier = pd.DataFrame({
+    "answers": rated.groupby("tier", observed=True).size(),
+    "nps": 100 * ((rated["recommend_score"] >= 7).groupby(tier, observed=True).mean()
+                  - (rated["recommend_score"] <= 6).groupby(tier, observed=True).mean()),
+})
 """,
         ),
         CodeMistake(
             "repeat",
             """\
 # 错：退款订单也算 / Wrong: refunded orders counted too
+#| expect: 重复购买率不对
 orders_per_customer = orders.groupby("customer_id").size()
 repeat_purchase_rate = (orders_per_customer >= 2).mean()
+is_member = customers.set_index("customer_id")["is_member"].reindex(orders_per_customer.index)
+repeat_by_member = (orders_per_customer >= 2).groupby(is_member).mean()
 """,
         ),
     ),
 }
 
 WIDGET_MISTAKES: dict[str, WidgetMistake] = {
-    # 错：门槛太高，核心客户的手续费不到 80% / Wrong: too high, the clients above it bring less than 80%
-    "segmentation": WidgetMistake("cutoff", "core_cutoff", 30000.0),
-    # 错：每张工单都选了第一项 / Wrong: the first option chosen for every ticket
-    "complaints": WidgetMistake(
-        "tickets",
-        "ticket_steps",
-        {
-            ticket: "gather_information"
-            for ticket in (
-                "car-K",
-                "car-M",
-                "car-P",
-                "car-R",
-                "futures-B",
-                "futures-D",
-                "futures-G",
-                "futures-H",
-                "shop-A",
-                "shop-C",
-                "shop-E",
-                "shop-F",
-            )
-        },
-    ),
-    # 错：把净推荐值当成了情感指标 / Wrong: NPS taken as emotional attachment
-    "loyalty": WidgetMistake(
-        "measures",
-        "loyalty_measures",
-        {
-            "repeat_purchase_rate": "repeat_buying",
-            "retention_by_cohort": "relationship_length",
-            "nps_by_year": "emotion",
-            "skin_care_wallet_share": "share_of_wallet",
-        },
-    ),
+    # 错：门槛太高，门槛以上客户的手续费不到 80%（正确的门槛约 2 万到 3 万元）
+    # Wrong: too high, the clients above it bring less than 80% (right ones: about 20,000-30,000)
+    "segmentation": WidgetMistake("cutoff", "core_cutoff", 45000.0),
+    # The complaint tickets and the shoppers' stories are drawn per student, so a fixed wrong answer
+    # would not fit them; the course's tests hand in per-student wrong answers to those tasks.
 }
 
 # A submission that silences every error, so failing tests would pass: what the tamper check is for.

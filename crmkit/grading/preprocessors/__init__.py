@@ -3,6 +3,7 @@
 * :mod:`.answer_keys`: ``ClearAnswerKeys`` keeps widget answer keys out of the student version.
 * :mod:`.allow_errors`: ``AllowErrorsInTaskCells`` lets Run All go past unsolved tasks.
 * :mod:`.shorten_tracebacks`: ``ShortenTestTracebacks`` shows a failed test as its message.
+* :mod:`.pending_grades`: ``MarkPendingGrades`` shows a written answer not graded yet as pending.
 
 The functions below give nbgrader's own pipelines with those steps in place; the course's
 ``nbgrader_config.py`` uses the first two.
@@ -14,6 +15,7 @@ from nbgrader.preprocessors import ClearSolutions, SaveCells
 
 from .allow_errors import AllowErrorsInTaskCells
 from .answer_keys import ClearAnswerKeys
+from .pending_grades import MarkPendingGrades
 from .shorten_tracebacks import ShortenTestTracebacks
 
 
@@ -38,17 +40,19 @@ def generate_preprocessors() -> list[type]:
 
 
 def feedback_preprocessors() -> list[type]:
-    """nbgrader's ``GenerateFeedback.preprocessors`` plus removal of hidden
-    tests and their tracebacks.
+    """nbgrader's ``GenerateFeedback.preprocessors`` plus pending written answers, and removal of
+    hidden tests and their tracebacks.
 
-    nbgrader 0.9's feedback shows the autograded notebook as is, hidden tests included.
+    nbgrader 0.9's feedback shows the autograded notebook as is, hidden tests included, and a
+    written answer not graded yet as 0. :class:`MarkPendingGrades` words the scores for the kit's
+    feedback page (``crmkit.grading.feedback_page``, set in the course's ``nbgrader_config.py``).
     """
     from nbgrader.converters import GenerateFeedback
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
     pipeline = list(GenerateFeedback.class_traits()["preprocessors"].default())
     at = pipeline.index(GetGrades) + 1  # grades are read first, from the full notebook
-    pipeline[at:at] = [ClearHiddenTests, ShortenTestTracebacks]
+    pipeline[at:at] = [MarkPendingGrades, ClearHiddenTests, ShortenTestTracebacks]
     return pipeline
 
 

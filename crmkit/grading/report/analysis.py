@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
+import json
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+from ...course.checks import CHECKS_MIMETYPE
 from ...errors import CrmkitError, UsageError
 from ..scores import Score
 from .model import (
     DEFAULT_THRESHOLD,
+    FAILED_CHECKS,
     NOTHING_GRADED,
     REASON_LOW,
     REASON_MISSING,
@@ -35,18 +39,66 @@ def failure_message(output: Mapping) -> str:
 
 
 def notebook_failures(notebook: Mapping) -> dict[str, Failure]:
-    """How each graded code cell (nbgrader ``grade: true``) that raised failed, by grade id."""
+    """How each graded code cell (nbgrader ``grade: true``) that lost points failed, by grade id.
+
+    A cell that raised failed with its error. A partial-credit test cell (its result a number
+    below the cell's points) failed its checks: :data:`FAILED_CHECKS`, with each failed check's
+    message, read from the checks record (plain nbgrader) or the ✗ lines of its summary (the
+    kit's grader keeps only those).
+    """
     failures = {}
     for cell in notebook.get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.get("cell_type") != "code" or not meta.get("grade"):
             continue
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        outputs = cell.get("outputs", [])
+        errors = [o for o in outputs if o.get("output_type") == "error"]
         if errors:
             failures[meta.get("grade_id", "")] = Failure(
                 str(errors[0].get("ename") or "Error"), failure_message(errors[0])
             )
+            continue
+        results = [o for o in outputs if o.get("output_type") == "execute_result"]
+        partial = _partial_failure(results[-1].get("data", {}), meta) if results else None
+        if partial is not None:
+            failures[meta.get("grade_id", "")] = partial
     return failures
+
+
+def _partial_failure(data: Mapping, meta: Mapping) -> Failure | None:
+    """The failed checks of a test cell that scored below its points, or None."""
+    try:
+        score, most = float(str(data.get("text/plain", "")).strip()), float(meta.get("points") or 0)
+    except ValueError:
+        return None
+    if not score < most:
+        return None
+    messages = failed_checks(data)
+    shown = messages[0] if messages else f"{score:g} / {most:g}"
+    return Failure(FAILED_CHECKS, shown, tuple(messages))
+
+
+def failed_checks(data: Mapping) -> list[str]:
+    """The messages of the failed checks in a partial-credit test's result, in order."""
+    record = data.get(CHECKS_MIMETYPE)
+    if isinstance(record, str):
+        try:
+            record = json.loads(record)
+        except ValueError:
+            record = None
+    if isinstance(record, Mapping) and isinstance(record.get("checks"), list):
+        return [
+            str(c.get("message", "")).strip()
+            for c in record["checks"]
+            if isinstance(c, Mapping) and not c.get("passed")
+        ]
+    markdown = data.get("text/markdown", "")
+    markdown = "".join(markdown) if isinstance(markdown, list) else str(markdown)
+    return [
+        html.unescape(line.strip()[len("- ✗") :].strip())
+        for line in markdown.splitlines()
+        if line.strip().startswith("- ✗")
+    ]
 
 
 def summarize(
@@ -98,7 +150,9 @@ def item_analysis(
             for key in ((assignment, c.student, grade_id) for c in graded)
             if key in failures
         ]
-        tally = Counter(f.shown for f in failed if not f.unanswered)
+        tally = Counter(
+            message for f in failed if not f.unanswered for message in (f.checks or (f.shown,))
+        )
         items.append(
             Item(
                 assignment,

@@ -26,12 +26,18 @@ NO_MESSAGE = "（测试没有给出说明 / the check gives no message）"
 UNANSWERED = frozenset({"NameError", "NotImplementedError"})
 
 
+# A test cell that scored part of its points: its failed checks are the messages.
+FAILED_CHECKS = "FailedChecks"
+
+
 @dataclass(frozen=True)
 class Failure:
-    """How a test cell failed: the error's name and its message (see :func:`failure_message`)."""
+    """How a test cell failed: the error's name and its message (see :func:`failure_message`);
+    for a partial-credit test (:data:`FAILED_CHECKS`), each failed check's message in ``checks``."""
 
     ename: str
     message: str
+    checks: tuple[str, ...] = ()
 
     @property
     def unanswered(self) -> bool:

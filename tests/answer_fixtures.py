@@ -1,0 +1,281 @@
+"""The answer fixtures of the course tests: wrong and right answers, and how they are handed in.
+
+``tests/fixtures/{wrong,right}_answers/<assignment>/<task>__<how>.<py|json>`` is one answer to
+one task:
+
+* ``<task>__<how>.py`` (code task) replaces the ``### BEGIN SOLUTION`` region of ``<task>_answer``;
+* ``widget_code/<task>__<how>.py`` (a widget task) replaces the ``### BEGIN ANSWER KEY`` region of
+  the widget's cell: a student who answers in code (``widget.set(...)``), working on the items
+  drawn for them;
+* ``<task>__<how>.json`` is the ``widget_answers.json`` a student's drop-downs or slider saved
+  (``answers``), the same for every student.
+
+A wrong answer may carry what it should be caught by: a ``#| expect: <part of a check's message>``
+line (``.py``) or an ``"expect"`` entry (``.json``).
+
+Widget answers that depend on the student (tickets, customers and stories are drawn per
+student) are also computed here, for the graded student, from this file's own copy of the
+answer keys: they are right-answer fixtures, and they check the keys of the hidden tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from crmkit.grading.submissions import notebook_path, read_notebook, replace_solution
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE = REPO / "exercises"
+FIXTURES = Path(__file__).parent / "fixtures"
+ASSIGNMENTS = ["segmentation", "complaints", "loyalty"]
+
+# Widget tasks: the key of the widget whose cell a ``.py`` answer goes into.
+WIDGET_KEYS = {
+    "cutoff": "core_cutoff",
+    "tier_service": "tier_service",
+    "tickets": "ticket_steps",
+    "measures": "loyalty_measures",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer to one task, from a file or computed for the graded student."""
+
+    assignment: str
+    task: str
+    how: str
+    path: Path | None = None
+    compute: Callable[[str], dict] | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.assignment}/{self.task}__{self.how}"
+
+    @property
+    def expect(self) -> str | None:
+        """The part of a check's message this (wrong) answer must be caught by, if stated."""
+        if self.path is None:
+            return None
+        text = self.path.read_text(encoding="utf-8")
+        if self.path.suffix == ".json":
+            return json.loads(text).get("expect")
+        found = re.search(r"^#\| expect: (.+)$", text, flags=re.M)
+        return found.group(1).strip() if found else None
+
+    def hand_in(
+        self, notebook: nbformat.NotebookNode, widget_answers: dict, student: str
+    ) -> nbformat.NotebookNode:
+        """``notebook`` with this answer in it (``widget_answers`` is updated in place)."""
+        if self.compute is not None:
+            widget_answers.update(self.compute(student))
+            return without_answer_key(notebook, WIDGET_KEYS[self.task])
+        text = self.path.read_text(encoding="utf-8")
+        if self.path.suffix == ".json":
+            widget_answers.update(json.loads(text)["answers"])
+            return without_answer_key(notebook, WIDGET_KEYS[self.task])
+        if self.path.parent.name == "widget_code":
+            return replace_answer_key(notebook, WIDGET_KEYS[self.task], text)
+        return replace_solution(notebook, f"{self.task}_answer", text)
+
+
+def file_answers(kind: str, assignment: str) -> list[Answer]:
+    """The ``kind`` (``wrong_answers`` or ``right_answers``) files of ``assignment``."""
+    folder = FIXTURES / kind / assignment
+    paths = sorted(folder.glob("*__*.*")) + sorted((folder / "widget_code").glob("*__*.py"))
+    return [Answer(assignment, p.stem.split("__")[0], p.stem.split("__")[1], path=p) for p in paths]
+
+
+def tasks(assignment: str) -> dict[str, float]:
+    """Each autograded task of ``assignment`` and its points, in notebook order."""
+    notebook = read_notebook(notebook_path(COURSE, "source", assignment))
+    return {
+        cell.metadata["nbgrader"]["grade_id"].removesuffix("_tests"): cell.metadata["nbgrader"][
+            "points"
+        ]
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code"
+    }
+
+
+def _widget_cell(notebook: nbformat.NotebookNode, key: str) -> nbformat.NotebookNode:
+    for cell in notebook.cells:
+        if (
+            cell.cell_type == "code"
+            and "### BEGIN ANSWER KEY" in cell.source
+            and f'"{key}"' in cell.source
+        ):
+            return cell
+    raise KeyError(f"no widget cell builds {key!r}")
+
+
+def replace_answer_key(
+    notebook: nbformat.NotebookNode, key: str, code: str
+) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` whose widget ``key`` is answered by ``code`` instead of the key."""
+    result = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    cell = _widget_cell(result, key)
+    lines = cell.source.split("\n")
+    begin = next(i for i, line in enumerate(lines) if "### BEGIN ANSWER KEY" in line)
+    end = next(i for i, line in enumerate(lines) if "### END ANSWER KEY" in line)
+    cell.source = "\n".join(lines[:begin] + code.strip("\n").split("\n") + lines[end + 1 :])
+    return result
+
+
+def without_answer_key(notebook: nbformat.NotebookNode, key: str) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` whose widget ``key`` starts unanswered (the answer is in the file)."""
+    return replace_answer_key(notebook, key, "pass")
+
+
+def outputs_text(course: Path, assignment: str, student: str, grade_id: str) -> str:
+    """Everything the autograded test cell ``grade_id`` shows: its score, checks and errors."""
+    path = course / "autograded" / student / assignment / f"{assignment}.ipynb"
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return json.dumps(cell.get("outputs", []), ensure_ascii=False)
+    return ""
+
+
+# ---------------------------------------------------------------- widget answers per student
+# The tests' own copy of the answer keys (the hidden tests hold the graded one).
+
+ACTION_FOR = {
+    "potential": "first_order_coupon",
+    "new": "second_order_offer",
+    "sleeping": "come_back_coupon",
+    "old": "keep_informed",
+    "big": "personal_shopper",
+    "loyal": "old_friend",
+}
+STEP_OF = {
+    "t01": "follow_up", "t02": "offer_solution", "t03": "offer_solution",
+    "t04": "gather_information", "t05": "gather_information", "t06": "ask_what_they_want",
+    "t07": "ask_what_they_want", "t08": "ask_what_they_want", "t09": "gather_information",
+    "t10": "ask_what_they_want", "t11": "follow_up", "t12": "gather_information",
+    "t13": "follow_up", "t14": "gather_information", "t15": "offer_solution",
+    "t16": "offer_solution", "t17": "offer_solution", "t18": "follow_up", "t19": "follow_up",
+    "t20": "ask_what_they_want", "t21": "gather_information", "t22": "ask_what_they_want",
+    "t23": "offer_solution", "t24": "follow_up",
+}  # fmt: skip
+ACCEPTED = {
+    "s01": {"repeat_buying"}, "s02": {"referrals", "emotion"}, "s03": {"share_of_wallet"},
+    "s04": {"referrals"}, "s05": {"relationship_length"}, "s06": {"emotion"},
+    "s07": {"share_of_wallet"}, "s08": {"repeat_buying"}, "s09": {"relationship_length"},
+    "s10": {"emotion"}, "s11": {"share_of_wallet"}, "s12": {"referrals"},
+    "s13": {"relationship_length"}, "s14": {"repeat_buying"}, "s15": {"emotion"},
+    "s16": {"referrals"}, "s17": {"relationship_length", "repeat_buying"},
+}  # fmt: skip
+RECENT_FROM = pd.Timestamp("2024-07-05")
+
+
+def right_cutoff(student: str) -> float:
+    """The highest 100-yuan cutoff keeping 80% of ``student``'s commission."""
+    from crmkit.datasets import load
+
+    per_client = (
+        load("futures_broker", "trades", student=student)
+        .groupby("client_id")["commission_yuan"]
+        .sum()
+    )
+    cutoff = 0.0
+    while per_client[per_client >= cutoff + 100].sum() >= 0.8 * per_client.sum():
+        cutoff += 100
+    return cutoff
+
+
+def right_tier(record) -> str:
+    """The tier the rules of segmentation 3.1 give a customer record."""
+    if record.completed_orders == 0:
+        return "potential" if record.inquiries > 0 else "none"
+    if pd.Timestamp(record.last_order) < RECENT_FROM:
+        return "sleeping"
+    if record.completed_orders == 1:
+        return "new"
+    if record.completed_orders >= 6:
+        return "loyal"
+    if record.completed_orders <= 3 and record.avg_order_yuan >= 1000:
+        return "big"
+    return "old"
+
+
+def tier_service_answers(student: str) -> dict:
+    from crmkit.course import shop_customers_for
+
+    tiers = {r.customer: right_tier(r) for r in shop_customers_for(student).itertuples()}
+    return {
+        "customer_tiers": tiers,
+        "tier_service": {customer: ACTION_FOR[tier] for customer, tier in tiers.items()},
+    }
+
+
+def ticket_answers(student: str) -> dict:
+    from crmkit.course import tickets_for
+    from crmkit.course.tickets import ticket_key
+
+    return {
+        "ticket_steps": {
+            t.ticket_id: STEP_OF[ticket_key(t.text_zh)] for t in tickets_for(student).itertuples()
+        }
+    }
+
+
+def measure_answers(pick: Callable[[set[str]], str]) -> Callable[[str], dict]:
+    def answers(student: str) -> dict:
+        from crmkit.course import shopper_stories_for
+        from crmkit.course.scenarios import story_key
+
+        return {
+            "loyalty_measures": {
+                s.story: pick(ACCEPTED[story_key(s.text_zh)])
+                for s in shopper_stories_for(student).itertuples()
+            }
+        }
+
+    return answers
+
+
+def cutoff_answers(student: str) -> dict:
+    return {"core_cutoff": right_cutoff(student)}
+
+
+COMPUTED_RIGHT = [
+    Answer("segmentation", "cutoff", "saved_by_the_slider", compute=cutoff_answers),
+    Answer("segmentation", "tier_service", "chosen_in_drop_downs", compute=tier_service_answers),
+    Answer("complaints", "tickets", "chosen_in_drop_downs", compute=ticket_answers),
+    Answer("loyalty", "measures", "first_reading", compute=measure_answers(lambda a: sorted(a)[0])),
+    Answer(
+        "loyalty", "measures", "second_reading", compute=measure_answers(lambda a: sorted(a)[-1])
+    ),
+]
+
+
+def right_answers(assignment: str) -> list[Answer]:
+    return file_answers("right_answers", assignment) + [
+        a for a in COMPUTED_RIGHT if a.assignment == assignment
+    ]
+
+
+def wrong_answers(assignment: str) -> list[Answer]:
+    return file_answers("wrong_answers", assignment)
+
+
+def plan_rounds(assignment: str, answers: list[Answer], alternate: bool) -> list[list[Answer]]:
+    """Groups of answers handed in together, at most one per task. With ``alternate``, while three
+    or more tasks have some left only every other one of them, so each round leaves tasks (the
+    neighbours of the answered ones) to check."""
+    order = list(tasks(assignment))
+    queues = [[a for a in answers if a.task == task] for task in order]
+    rounds, turn = [], 0
+    while any(queues):
+        waiting = [i for i, q in enumerate(queues) if q]
+        chosen = waiting[turn % 2 :: 2] if alternate and len(waiting) >= 3 else waiting
+        rounds.append([queues[i].pop(0) for i in chosen])
+        turn += 1
+    return rounds

@@ -1,0 +1,110 @@
+"""The students' feedback page: a written answer not graded yet is pending, not 0, and the heading
+says what the total holds. The wording is checked here on made-up notebooks; the page is checked
+on a class graded by real nbgrader in ``tests/test_course_demo.py``."""
+
+from __future__ import annotations
+
+import nbformat
+from traitlets.config import Config
+
+from crmkit.grading.feedback_page import FeedbackExporter
+from crmkit.grading.preprocessors.pending_grades import MarkPendingGrades, heading, points
+from crmkit.grading.scores import PENDING
+
+
+def graded_cell(kind: str, grade_id: str, score: float, most: float, pending: bool = False):
+    if kind == "code":
+        cell = nbformat.v4.new_code_cell("check.score()")
+        meta = {"grade": True, "solution": False}
+    else:
+        cell = nbformat.v4.new_markdown_cell("我的回答 / my answer")
+        meta = {"grade": True, "solution": True}
+    cell.metadata["nbgrader"] = {
+        **meta,
+        "grade_id": grade_id,
+        "points": most,
+        "score": score,
+        "pending": pending,
+        "locked": kind == "code",
+        "schema_version": 3,
+    }
+    return cell
+
+
+def notebook(*cells) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 作业 / Assignment"), *cells]
+    return nb
+
+
+def test_points_read_as_people_write_them():
+    assert [points(v) for v in (14.0, 1.5, 2 / 3, 0)] == ["14", "1.5", "0.67", "0"]
+
+
+def test_a_pending_written_answer_is_left_out_of_the_total_and_named():
+    cells = notebook(
+        graded_cell("code", "rfm_tests", 1.5, 2),
+        graded_cell("code", "scores_tests", 2, 2),
+        graded_cell("markdown", "discussion", 0, 3, pending=True),
+    ).cells
+    assert heading(cells, {"late_penalty": 0}) == (
+        f"自动评分 3.5 / 4（书面回答{PENDING}，3 分）/ "
+        "3.5 / 4 autograded (written answer pending, 3 points)"
+    )
+
+
+def test_once_graded_the_written_answer_is_in_the_total_and_a_penalty_is_named():
+    cells = notebook(
+        graded_cell("code", "rfm_tests", 2, 2),
+        graded_cell("markdown", "discussion", 2.5, 3),
+    ).cells
+    assert heading(cells, {"late_penalty": 0}) == (
+        "总分 4.5 / 5（含书面回答） / total 4.5 / 5 (written answer included)"
+    )
+    late = heading(cells, {"late_penalty": 1})
+    assert "总分 3.5 / 5，扣迟交 1 分" in late and "total 3.5 / 5, less 1 for lateness" in late
+    code_only = heading(notebook(graded_cell("code", "rfm_tests", 2, 2)).cells, {})
+    assert code_only == "总分 2 / 2 / total 2 / 2"
+
+
+def test_each_graded_cell_shows_its_score_or_pending():
+    nb = notebook(
+        graded_cell("code", "rfm_tests", 1.5, 2),
+        graded_cell("markdown", "discussion", 0, 3, pending=True),
+    )
+    step = MarkPendingGrades()
+    shown = [step.preprocess_cell(c, {}, i)[0] for i, c in enumerate(nb.cells)]
+    assert shown[1].metadata.nbgrader["shown_score"] == "得分 / Score: 1.5 / 2"
+    assert shown[2].metadata.nbgrader["shown_score"] == f"{PENDING} / pending（满分 3 / out of 3）"
+
+
+def test_the_page_shows_the_heading_and_pending_instead_of_a_zero():
+    """nbgrader's feedback template, with the kit's heading and scores over it."""
+    import os
+
+    import nbgrader
+
+    templates = os.path.join(
+        os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"
+    )
+    css = os.path.join(
+        os.path.dirname(nbgrader.__file__),
+        "server_extensions", "formgrader", "static", "node_modules", "bootstrap", "dist", "css",
+    )  # fmt: skip
+    config = Config()
+    config.HTMLExporter.template_name = "feedback"  # what nbgrader's GenerateFeedback sets
+    config.HTMLExporter.extra_template_basedirs = [templates]
+    config.HTMLExporter.extra_template_paths = [css]
+    nb = notebook(
+        graded_cell("code", "rfm_tests", 1.5, 2),
+        graded_cell("markdown", "discussion", 0, 3, pending=True),
+    )
+    for i, cell in enumerate(nb.cells):
+        MarkPendingGrades().preprocess_cell(cell, {}, i)
+    info = {"notebook": "segmentation", "late_penalty": 0}
+    resources = {"nbgrader": info, "crmkit_feedback": {"heading": heading(nb.cells, info)}}
+    page, _ = FeedbackExporter(config=config).from_notebook_node(nb, resources=resources)
+    assert "segmentation：自动评分 1.5 / 2（书面回答待评，3 分）" in page
+    assert "待评 / pending（满分 3 / out of 3）" in page and "得分 / Score: 1.5 / 2" in page
+    assert "Score: 0.0" not in page and page.count("<h4>") == 1
+    assert "我的回答 / my answer" in page  # the notebook itself is still there
