@@ -56,6 +56,19 @@ def test_a_choice_table_keeps_answered_rows_only(tmp_path):
     ).value == {"one": "a", "two": "c"}
 
 
+def test_where_a_widget_cannot_be_drawn_its_text_is_the_answer(tmp_path):
+    """Feedback pages and nbconvert show a widget's text/plain: the student sees their answer."""
+    table = ChoiceTableAnswer("tiers", [("一", "one"), ("二", "two")], OPTIONS, folder=tmp_path)
+    assert table._repr_mimebundle_()["text/plain"] == "tiers: 未作答 / not answered"
+    table.dropdowns["two"].value = "c"
+    assert table._repr_mimebundle_()["text/plain"] == "tiers: two: c"
+    cutoff = NumberAnswer(
+        "core_cutoff", minimum=0, maximum=50000, step=100, description="x", folder=tmp_path
+    )
+    cutoff.set(27700)
+    assert cutoff._repr_mimebundle_()["text/plain"] == "core_cutoff: 27,700"
+
+
 def test_a_saved_code_that_is_no_option_is_dropped(tmp_path):
     answers.save_answer("t", {"one": "zzz", "two": "b", "three": "a"}, tmp_path)
     table = ChoiceTableAnswer("t", [("一", "one"), ("二", "two")], OPTIONS, folder=tmp_path)

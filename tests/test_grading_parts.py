@@ -159,6 +159,25 @@ def test_one_long_line_is_cut_like_many():
     assert outputs.truncated and sum(len(o.get("text", "")) for o in outputs.items) < 1_000
 
 
+def test_a_full_score_shows_its_maximum_and_no_check_messages():
+    scored = CellRun(
+        outputs=[
+            {
+                "output_type": "execute_result",
+                "data": {
+                    "text/plain": "3",
+                    CHECKS_MIMETYPE: {
+                        "max_points": 3.0,
+                        "checks": [{"passed": True, "message": "R 不对 / R is wrong"}],
+                    },
+                },
+            }
+        ]
+    )
+    (result,) = outcome_outputs(scored)
+    assert result["data"]["text/markdown"] == "**3 / 3**\n\n- ✓ 全部通过 / every check passed"
+
+
 def test_a_test_outcome_keeps_only_the_error_or_the_score():
     failed = CellRun(
         outputs=[
@@ -194,6 +213,9 @@ def test_a_test_outcome_keeps_only_the_error_or_the_score():
     )
     (result,) = outcome_outputs(scored)
     assert result["data"]["text/plain"] == "1.5" and "&lt;b&gt;" in result["data"]["text/markdown"]
+    # a passed check's message says what would be wrong, so only the count of passed ones shows
+    assert "列名" not in result["data"]["text/markdown"]
+    assert "- ✓ 其余 1 项检查通过 / the other 1 checks passed" in result["data"]["text/markdown"]
     assert (
         outcome_outputs(
             CellRun(outputs=[{"output_type": "stream", "name": "stdout", "text": "ok"}])

@@ -75,6 +75,17 @@ def save_answer(key: str, value: Any, folder: Path | None = None) -> None:
     os.replace(temp_name, folder / ANSWERS_FILE)
 
 
+def answer_text(key: str, answer: Any) -> str:
+    """A saved answer in one line, e.g. ``core_cutoff: 27,700`` or ``tiers: C-1: new; C-2: big``."""
+    if answer is None:
+        return f"{key}: 未作答 / not answered"
+    if isinstance(answer, Mapping):
+        return f"{key}: " + "; ".join(f"{k}: {v}" for k, v in answer.items())
+    if isinstance(answer, float):
+        return f"{key}: {answer:,g}"
+    return f"{key}: {answer}"
+
+
 class SavedAnswer(widgets.VBox):
     """Base of the answer widgets: loads the saved answer, saves every change, exposes ``value``."""
 
@@ -119,6 +130,13 @@ class SavedAnswer(widgets.VBox):
             self._quiet = False
         self._answer = self._read()
         self.status.value = _PRESET
+
+    def _repr_mimebundle_(self, **kwargs) -> dict | None:
+        # The text shown where the widget cannot be drawn (feedback pages, nbconvert): the answer.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = answer_text(self.key, self._answer)
+        return bundle
 
     def _on_control_change(self, _change: Mapping[str, Any]) -> None:
         if not self._quiet:

@@ -63,7 +63,8 @@ class Score:
             "text/plain": _number(self.points),
             "text/markdown": "\n".join(lines),
             CHECKS_MIMETYPE: {
-                "checks": [{"passed": c.passed, "message": c.message} for c in self.checks]
+                "max_points": self.max_points,
+                "checks": [{"passed": c.passed, "message": c.message} for c in self.checks],
             },
         }
 

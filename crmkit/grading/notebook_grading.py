@@ -61,14 +61,18 @@ def clean(text: str, limit: int = MAX_MESSAGE) -> str:
 
 
 def checks_markdown(checks: object) -> str | None:
-    """The failed checks of a partial-credit test as a short markdown list (escaped), or None."""
+    """A partial-credit test's checks as a short markdown list (escaped), or None: each failed
+    check with its message, the passed ones counted (their messages say what would be wrong)."""
     if not isinstance(checks, dict) or not isinstance(checks.get("checks"), list):
         return None
-    lines = []
-    for check in checks["checks"][:50]:
-        if isinstance(check, dict) and isinstance(check.get("message"), str):
-            mark = "✓" if check.get("passed") else "✗"
-            lines.append(f"- {mark} {html.escape(clean(check['message'], 300))}")
+    found = [c for c in checks["checks"] if isinstance(c, dict)]
+    failed = [c for c in found if not c.get("passed") and isinstance(c.get("message"), str)]
+    passed = sum(bool(c.get("passed")) for c in found)
+    lines = [f"- ✗ {html.escape(clean(c['message'], 300))}" for c in failed[:50]]
+    if passed and not failed:
+        lines.append("- ✓ 全部通过 / every check passed")
+    elif passed:
+        lines.append(f"- ✓ 其余 {passed} 项检查通过 / the other {passed} checks passed")
     return "\n".join(lines) if lines else None
 
 
@@ -95,9 +99,14 @@ def outcome_outputs(run: CellRun) -> list[dict]:
         return []
     data = results[-1].get("data", {})
     shown = {"text/plain": clean(data.get("text/plain", ""), 100)}
-    summary = checks_markdown(data.get(CHECKS_MIMETYPE))
+    checks = data.get(CHECKS_MIMETYPE)
+    summary = checks_markdown(checks)
     if summary:
-        shown["text/markdown"] = f"**{html.escape(shown['text/plain'])}**\n\n{summary}"
+        total = html.escape(shown["text/plain"])
+        most = checks.get("max_points")
+        if isinstance(most, (int, float)) and not isinstance(most, bool):
+            total += f" / {most:g}"
+        shown["text/markdown"] = f"**{total}**\n\n{summary}"
     return [
         {"output_type": "execute_result", "execution_count": None, "metadata": {}, "data": shown}
     ]
