@@ -1,10 +1,12 @@
-"""The whole term end to end: ``crmkit course demo``, then report, feedback, export and one-student grading.
+"""The whole term end to end: ``crmkit course demo``, then report, feedback, export and
+one-student grading.
 
 The demo generates the course into a scratch folder, enrolls a made-up class, hands in a seeded
 spread of submissions (solutions, partly solved, typical mistakes, blank, one missing, one
-attempt to cheat the grader), autogrades them with real nbgrader in parallel sandboxed kernels,
-writes feedback and the report. A class of five keeps this module near half a minute; the plan
-of the default class of twelve is checked without grading it.
+attempt to cheat the grader, and copied work), autogrades them with real nbgrader in parallel
+sandboxed kernels, writes feedback and the report. A class of eight, the smallest that copies,
+keeps this module near a minute; the plan of the default class of twelve is checked without
+grading it.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from crmkit.grading import scores as grades
 from crmkit.grading.cli import add_course_commands
 from crmkit.grading.demo import (
     CLASS_SIZE,
+    COPY_MIN_CLASS_SIZE,
     DEMO_SEED,
     class_roster,
     plan_class,
 )
+from crmkit.grading.demo_copies import COPY_KINDS, OWN_SHORT, PASTED
 from crmkit.grading.demo_mistakes import CODE_MISTAKES, WIDGET_MISTAKES
 from crmkit.grading.report import REASON_MISSING, REASON_TAMPER
 from crmkit.grading.submissions import notebook_path, read_notebook
@@ -34,7 +38,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
 ASSIGNMENTS = ["complaints", "loyalty", "segmentation"]
-CLASS = 5
+CLASS = COPY_MIN_CLASS_SIZE
 PLAN = plan_class(ASSIGNMENTS, CLASS, DEMO_SEED)
 FIXTURES = Path(__file__).parent / "fixtures" / "wrong_answers"
 
@@ -103,6 +107,36 @@ def test_every_assignment_gets_the_whole_spread(size, seed):
     assert all(p.wrong_tasks for p in plan if p.kind == "wrong")
 
 
+@pytest.mark.parametrize("size", [5, CLASS, CLASS_SIZE, 30])
+def test_a_class_of_eight_or_more_copies_between_distinct_students(size):
+    plan = plan_class(ASSIGNMENTS, size, DEMO_SEED)
+    copies = [p for p in plan if p.kind in COPY_KINDS]
+    if size < COPY_MIN_CLASS_SIZE:
+        assert copies == []
+        return
+    assert sorted(p.kind for p in copies) == sorted([*COPY_KINDS, *COPY_KINDS[1:]])
+    assert len({p.student for p in copies}) == len(copies) and "s01-wang" not in {
+        p.student for p in copies
+    }
+    for entry in copies:
+        partner = {p.student: p for p in copies}.get(entry.partner)
+        if entry.kind == PASTED:
+            assert entry.partner != entry.student  # whose numbers: anyone else in the class
+        else:
+            assert partner.partner == entry.student and partner.first != entry.first
+
+
+def test_wrong_submissions_make_different_mistakes_while_there_are_enough():
+    for seed in range(20):
+        plan = plan_class(ASSIGNMENTS, CLASS_SIZE, seed)
+        for assignment, mistakes in CODE_MISTAKES.items():
+            made = [
+                p.wrong_tasks[0] for p in plan if p.kind == "wrong" and p.assignment == assignment
+            ]
+            if len(made) <= len(mistakes):
+                assert len(set(made)) == len(made), (seed, assignment, made)
+
+
 def test_the_plan_depends_only_on_the_seed():
     assert plan_class(ASSIGNMENTS, CLASS_SIZE, 5) == plan_class(ASSIGNMENTS, CLASS_SIZE, 5)
     assert plan_class(ASSIGNMENTS, CLASS_SIZE, 5) != plan_class(ASSIGNMENTS, CLASS_SIZE, 6)
@@ -117,7 +151,8 @@ def test_student_ids_look_real_and_are_ascii():
 
 
 def test_the_demo_mistakes_are_the_vetted_wrong_answers():
-    """tests/test_course_wrong_answers.py proves each fixture loses its task's points; the demo's are copies."""
+    """tests/test_course_wrong_answers.py proves each fixture loses its task's points;
+    the demo's are copies."""
     for assignment, mistakes in CODE_MISTAKES.items():
         vetted = {p.read_text(encoding="utf-8") for p in (FIXTURES / assignment).glob("*__*.py")}
         for mistake in mistakes:
@@ -213,14 +248,68 @@ def test_the_tamper_attempt_is_flagged_in_the_report(demo):
     )
     # silencing errors earns no unsolved task, and the deleted test's points are not given away
     submitted = read_notebook(folder / "submitted" / student / assignment / f"{assignment}.ipynb")
-    unsolved = [c.metadata["nbgrader"]["grade_id"].replace("_answer", "_tests") for c in submitted.cells
-                if c.metadata.get("nbgrader", {}).get("solution") and "NotImplementedError" in c.source]  # fmt: skip
+    unsolved = [
+        c.metadata["nbgrader"]["grade_id"].replace("_answer", "_tests")
+        for c in submitted.cells
+        if c.metadata.get("nbgrader", {}).get("solution") and "NotImplementedError" in c.source
+    ]
     cells = grades.cell_scores(folder, assignment, student)
-    assert all(cells[test] == 0 for test in unsolved if test in cells), (unsolved, cells)
+    # (an unsolved task whose test was deleted has no score at all: checked below)
+    assert all(not cells.get(test) for test in unsolved), (unsolved, cells)
     deleted = set(autograded_points(assignment)) - {
         c.metadata.get("nbgrader", {}).get("grade_id") for c in submitted.cells
     }
     assert deleted and all(cells.get(test) is None for test in deleted), (deleted, cells)
+
+
+def copied_pairs() -> set[tuple[str, str]]:
+    return {
+        tuple(sorted((p.student, p.partner)))
+        for p in PLAN
+        if p.kind in COPY_KINDS and p.kind != OWN_SHORT
+    }
+
+
+def test_the_integrity_section_finds_the_three_copies_and_nobody_else(demo):
+    folder, _ = demo
+    rows = list(csv.DictReader((folder / "reports" / "integrity.csv").open(encoding="utf-8-sig")))
+    found = {
+        (r["signal"], r["assignment"], r["task"], *sorted((r["student"], r["other"]))) for r in rows
+    }
+    planned = {
+        (
+            {"pasted": "other_data", "shared_code": "similar_code", "shared_text": "similar_text"}[
+                p.kind
+            ],
+            p.assignment,
+            p.task,
+            *sorted((p.student, p.partner)),
+        )  # fmt: skip
+        for p in PLAN
+        if p.kind in COPY_KINDS and p.kind != OWN_SHORT
+    }
+    assert found == planned
+    pasted = next(r for r in rows if r["signal"] == "other_data")
+    student = next(p for p in PLAN if p.kind == PASTED)
+    assert (pasted["student"], pasted["other"]) == (student.student, student.partner)
+    honest = {tuple(sorted((p.student, p.partner))) for p in PLAN if p.kind == OWN_SHORT}
+    assert len(honest) == 1 and not honest & {
+        tuple(sorted((r["student"], r["other"]))) for r in rows
+    }
+    page = (folder / "reports" / "report.html").read_text(encoding="utf-8")
+    for first, second in copied_pairs():
+        assert first in page.split("诚信")[-1] and second in page.split("诚信")[-1]
+
+
+@pytest.mark.parametrize(
+    "entry", [p for p in PLAN if p.kind in COPY_KINDS], ids=lambda p: f"{p.student}-{p.kind}"
+)
+def test_copied_and_look_alike_work_is_graded_on_its_merits(demo, entry):
+    """Copies that work on the student's own data earn their points; pasted numbers do not."""
+    cells = grades.cell_scores(demo[0], entry.assignment, entry.student)
+    points = autograded_points(entry.assignment)
+    lost = {cell for cell in points if cells[cell] < points[cell]}
+    assert lost == ({f"{entry.task}_tests"} if entry.kind == PASTED else set()), cells
 
 
 def test_the_missing_submission_is_in_the_report_attention_list(demo):
@@ -236,10 +325,10 @@ def test_the_missing_submission_is_in_the_report_attention_list(demo):
     assert f"<td>{student}</td><td>{assignment}</td><td>{REASON_MISSING}</td>" in attention
 
 
-def test_report_files_exist_and_a_rerun_gives_the_same_bytes(demo, tmp_path, capsys):
+def test_report_files_exist_and_a_rerun_gives_the_same_bytes(demo, capsys):
     folder, _ = demo
     reports = folder / "reports"
-    expected = {"report.html", "scores.csv", "items.csv"} | {
+    expected = {"report.html", "scores.csv", "items.csv", "integrity.csv"} | {
         f"{kind}_{a}.png" for kind in ("scores", "items") for a in ASSIGNMENTS
     }
     assert expected <= {p.name for p in reports.iterdir()}
@@ -248,10 +337,12 @@ def test_report_files_exist_and_a_rerun_gives_the_same_bytes(demo, tmp_path, cap
     assert {i["assignment"] for i in items} == set(ASSIGNMENTS) and all(
         i["grade_id"].endswith("_tests") for i in items
     )
-    assert crmkit("course", "report", "--course", str(folder), "--out", str(tmp_path)) == 0
+    # a sibling folder, so the links to the notebooks (relative to the report) are the same
+    again = folder / "reports-again"
+    assert crmkit("course", "report", "--course", str(folder), "--out", str(again)) == 0
     assert "报告在 / report:" in capsys.readouterr().out
     for name in expected:
-        assert (tmp_path / name).read_bytes() == (reports / name).read_bytes(), name
+        assert (again / name).read_bytes() == (reports / name).read_bytes(), name
 
 
 def test_feedback_was_written_for_every_graded_submission(demo):

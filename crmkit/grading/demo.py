@@ -5,14 +5,18 @@ It copies the course's ``nbgrader_config.py`` and ``source/`` into a demo folder
 (``s01-wang``, ``s02-li``, …) and hands in, for every assignment, a spread decided by a seed:
 the solution, partly solved notebooks, solutions with a typical mistake, blank notebooks, one
 missing submission and exactly one attempt to cheat the grader (errors silenced, a test cell
-deleted). It then autogrades the class in
-parallel sandboxed kernels, writes the students' feedback and the instructor's report.
+deleted). A class of eight or more also copies (:mod:`.demo_copies`): one student pastes a
+classmate's numbers, a pair shares code with the names changed, a pair hands in one written answer
+reworded, and two honest students write the same short solution. It then autogrades the class in
+parallel sandboxed kernels, writes the students' feedback and the instructor's report, whose
+integrity section should find the three copies and nobody else.
 
 ``s01-wang`` always hands in the solution, so the demo shows what full marks look like.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 from collections.abc import Sequence
@@ -22,6 +26,7 @@ from pathlib import Path
 from ..errors import CrmkitError, UsageError
 from . import steps
 from .course_folder import in_course_folder, source_assignments
+from .demo_copies import COPY_CASES, COPY_KINDS, PASTED, SHARED_TEXT, answer_of, pasted_code
 from .demo_mistakes import CODE_MISTAKES, SILENCE_ERRORS, WIDGET_MISTAKES
 from .scores import Score, scores
 from .submissions import (
@@ -40,6 +45,7 @@ DEMO_SEED = 2024
 CLASS_SIZE = 12
 MIN_CLASS_SIZE = 5
 MAX_CLASS_SIZE = 99
+COPY_MIN_CLASS_SIZE = 8  # smaller classes have too few students for the copies beside the spread
 # The most common Chinese surnames, in pinyin: realistic, ASCII ids.
 SURNAMES = (
     "wang",
@@ -89,7 +95,8 @@ def prepare_demo_course(course: Path, out: Path) -> Path:
         if not (out / DEMO_MARKER).is_file():
             raise CrmkitError(
                 f"{out} 已存在且不是演示目录，不会清空它；请换一个新的或空的目录 / "
-                f"{out} exists and is not a demo folder, so it is left alone; pass a new or empty --dir"
+                f"{out} exists and is not a demo folder, so it is left alone; "
+                "pass a new or empty --dir"
             )
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -112,9 +119,11 @@ def prepare_demo_course(course: Path, out: Path) -> Path:
 class Planned:
     """What one student hands in for one assignment.
 
-    ``kind`` is correct, partial, wrong, blank, missing or tamper. ``fraction`` is the share of
-    graded cells a partial (or tampering) submission solved; ``wrong_tasks`` the tasks a wrong
-    submission got wrong (their test cells must score 0).
+    ``kind`` is correct, partial, wrong, blank, missing or tamper, or one of the copy kinds of
+    :mod:`.demo_copies` (the solution, with ``task`` copied with ``partner``, or for ``pasted``
+    computed on ``partner``'s data). ``fraction`` is the share of graded cells a partial (or
+    tampering) submission solved; ``wrong_tasks`` the tasks a wrong submission got wrong (their
+    test cells must score 0).
     """
 
     student: str
@@ -122,6 +131,9 @@ class Planned:
     kind: str
     fraction: float = 0.0
     wrong_tasks: tuple[str, ...] = ()
+    task: str = ""
+    partner: str = ""
+    first: bool = True  # the first of a pair hands in the original, the second the reworked copy
 
 
 def class_roster(size: int = CLASS_SIZE) -> list[str]:
@@ -139,41 +151,76 @@ def plan_class(
 ) -> list[Planned]:
     """Who hands in what, the same for the same seed; sorted by student, then assignment.
 
-    ``s01-wang`` hands in every solution. Among the others, every assignment gets at least one
-    partial, one wrong and one blank submission, the rest drawn by :data:`KIND_WEIGHTS`; one
-    student misses one assignment, and another tampers with a different one.
+    ``s01-wang`` hands in every solution. In a class of :data:`COPY_MIN_CLASS_SIZE` or more, the
+    copy cases of :mod:`.demo_copies` go to distinct other students first. Among the rest, every
+    assignment gets at least one partial, one wrong and one blank submission, the rest drawn by
+    :data:`KIND_WEIGHTS`; one student misses one assignment, and another tampers with a
+    different one. Wrong submissions of an assignment make different mistakes while there are
+    enough, so two honest students do not hand in the same wrong code.
     """
     assignments = sorted(assignments)
     roster = class_roster(size)
     rng = random.Random(seed)
     reference, others = roster[0], roster[1:]
-    tamperer, absentee = rng.sample(others, 2)
+    copies = _copy_cases(rng, others, assignments) if size >= COPY_MIN_CLASS_SIZE else []
+    copying = {(c.student, c.assignment) for c in copies}
     tamper_assignment = rng.choice(assignments)
     missing_assignment = rng.choice(
         [a for a in assignments if a != tamper_assignment] or assignments
     )
-    plan = [Planned(reference, a, "correct") for a in assignments]
+    tamperer = rng.choice([s for s in others if (s, tamper_assignment) not in copying])
+    absentee = rng.choice(
+        [s for s in others if s != tamperer and (s, missing_assignment) not in copying]
+    )
+    plan = [Planned(reference, a, "correct") for a in assignments] + copies
     for assignment in assignments:
         special = {tamperer: "tamper"} if assignment == tamper_assignment else {}
         if assignment == missing_assignment:
             special[absentee] = "missing"
-        free = [s for s in others if s not in special]
+        free = [s for s in others if s not in special and (s, assignment) not in copying]
         kinds = ["partial", "wrong", "blank"]
         kinds += rng.choices(
             list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()), k=len(free) - len(kinds)
         )
         rng.shuffle(kinds)
+        mistakes: list = []  # drawn without putting back, then from a fresh shuffle
         for student, kind in [*zip(free, kinds, strict=True), *special.items()]:
-            plan.append(_detail(rng, student, assignment, kind))
+            plan.append(_detail(rng, student, assignment, kind, mistakes))
     return sorted(plan, key=lambda p: (p.student, p.assignment))
 
 
-def _detail(rng: random.Random, student: str, assignment: str, kind: str) -> Planned:
+def _copy_cases(rng: random.Random, others: Sequence[str], assignments: Sequence[str]):
+    """The copy cases of :mod:`.demo_copies` whose assignment is in the course, given to distinct
+    students (the classmate whose data are pasted may be anyone else)."""
+    cases = [c for c in COPY_CASES if c.assignment in assignments]
+    pool = rng.sample(list(others), k=len(others))
+    planned = []
+    for case in cases:
+        if case.kind == PASTED:
+            student = pool.pop()
+            source = rng.choice([s for s in others if s != student])
+            planned.append(
+                Planned(student, case.assignment, case.kind, task=case.task, partner=source)
+            )
+            continue
+        first, second = pool.pop(), pool.pop()
+        planned += [
+            Planned(first, case.assignment, case.kind, task=case.task, partner=second),
+            Planned(second, case.assignment, case.kind, task=case.task, partner=first, first=False),
+        ]
+    return planned
+
+
+def _detail(
+    rng: random.Random, student: str, assignment: str, kind: str, mistakes: list
+) -> Planned:
     if kind in ("partial", "tamper"):
         return Planned(student, assignment, kind, fraction=rng.choice(PARTIAL_FRACTIONS))
     if kind == "wrong":
-        mistakes = CODE_MISTAKES.get(assignment, ())
-        tasks = [rng.choice(mistakes).task] if mistakes else []
+        known = CODE_MISTAKES.get(assignment, ())
+        if not mistakes:
+            mistakes += rng.sample(known, k=len(known))
+        tasks = [mistakes.pop().task] if mistakes else []
         if assignment in WIDGET_MISTAKES and (not tasks or rng.random() < 0.5):
             tasks.append(WIDGET_MISTAKES[assignment].task)
         return Planned(student, assignment, kind, wrong_tasks=tuple(tasks))
@@ -210,12 +257,26 @@ def hand_in(course: Path, plan: Sequence[Planned]) -> None:
         elif entry.kind == "blank":
             notebook = release
         elif entry.kind == "tamper":  # silences errors and deletes the last test cell
-            last_test = [c.metadata["nbgrader"]["grade_id"] for c in release.cells
-                         if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"][-1]  # fmt: skip
+            last_test = [
+                c.metadata["nbgrader"]["grade_id"]
+                for c in release.cells
+                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+            ][-1]
             notebook = insert_cell_after(
                 partly_solved(solution, release, entry.fraction), "load_data", SILENCE_ERRORS
             )
             notebook = without_cell(notebook, last_test)
+        elif entry.kind in COPY_KINDS:
+            notebook = handed_in(solution, release)
+            cell = entry.task if entry.kind == SHARED_TEXT else f"{entry.task}_answer"
+            try:
+                if entry.kind == PASTED:
+                    answer = pasted_code(_printed_answers(course, entry))
+                else:
+                    answer = answer_of(entry.kind, entry.first)
+                notebook = replace_solution(notebook, cell, answer)
+            except KeyError:  # a course of one's own without this task: the solution, unchanged
+                pass
         elif entry.kind == "wrong":
             notebook, widget_answers = handed_in(solution, release), {}
             for mistake in CODE_MISTAKES.get(entry.assignment, ()):
@@ -227,6 +288,17 @@ def hand_in(course: Path, plan: Sequence[Planned]) -> None:
         else:  # missing
             continue
         submit(course, entry.student, entry.assignment, notebook, widget_answers or None)
+
+
+def _printed_answers(course: Path, entry: Planned) -> dict:
+    """What the solution of ``entry.task`` gives on the partner's data (computed once, kept in the
+    course folder where the report's integrity check finds it again)."""
+    from ..course import plain_data
+    from .integrity.expected import expected_answers
+
+    expected = expected_answers(course, entry.assignment, [entry.partner])[entry.partner]
+    sent = expected[entry.assignment][f"{entry.task}_tests"]["answers"]
+    return {name: plain_data.decode(value) for name, value in sent.items()}
 
 
 # ---------------------------------------------------------------- the whole run
@@ -254,7 +326,8 @@ def run_demo(
     progress: steps.Progress = iter,
     feedback_progress: steps.Progress = iter,
 ) -> DemoRun:
-    """Build the demo course in ``out``, hand in the class, grade it, write feedback and the report."""
+    """Build the demo course in ``out``, hand in the class, grade it, write feedback and the
+    report."""
     from .autograde import autograde
     from .report import make_report
 
@@ -265,7 +338,8 @@ def run_demo(
     failed = [r for r in results if not r.ok]
     if failed:
         raise CrmkitError(
-            f"生成学生版失败 / generate_assignment failed: {failed[0].assignment}: {failed[0].detail}"
+            f"生成学生版失败 / generate_assignment failed: "
+            f"{failed[0].assignment}: {failed[0].detail}"
         )
     plan = plan_class(assignments, size, seed)
     enroll(demo, roster)
@@ -273,7 +347,7 @@ def run_demo(
     graded = autograde(demo, assignments, jobs=jobs, progress=progress)
     results += graded.results
     results += steps.write_feedback(demo, assignments, progress=feedback_progress)
-    report, page = make_report(demo, assignments)
+    report, page = make_report(demo, assignments, jobs=jobs or os.cpu_count() or 1)
     return DemoRun(
         demo, plan, results, scores(demo, assignments), graded.flags, page, report.summary_line()
     )

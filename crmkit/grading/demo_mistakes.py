@@ -72,6 +72,17 @@ tiers = pd.Series(
 )
 """,
         ),
+        CodeMistake(
+            "core",
+            """\
+# 错：没有记录的月份当作 0，除以 12 / Wrong: months without a row taken as 0, divided by 12
+#| expect: 名单不对
+yearly = (equity.groupby("client_id")["equity_yuan"].sum() / 12).sort_values(ascending=False)
+core_count = math.ceil(0.2 * len(yearly))
+equity_core = list(yearly.index[:core_count])
+equity_core_share = yearly.iloc[:core_count].sum() / yearly.sum()
+""",
+        ),
     ),
     "complaints": (
         CodeMistake(
@@ -100,6 +111,19 @@ follow_up = pd.DataFrame({
 })
 """,
         ),
+        CodeMistake(
+            "pareto",
+            """\
+# 错：cumulative_share 没有累加 / Wrong: cumulative_share not added up
+#| expect: share 或 cumulative_share 不对
+counts = car["category"].value_counts()
+pareto = pd.DataFrame({"count": counts, "share": counts / counts.sum()})
+pareto["cumulative_share"] = pareto["share"]
+pareto.iloc[-1, pareto.columns.get_loc("cumulative_share")] = 1.0
+running = pareto["share"].cumsum()
+vital_few = [str(c) for c in pareto.index[: int((running < 0.8).sum()) + 1]]
+""",
+        ),
     ),
     "loyalty": (
         CodeMistake(
@@ -125,6 +149,21 @@ orders_per_customer = orders.groupby("customer_id").size()
 repeat_purchase_rate = (orders_per_customer >= 2).mean()
 is_member = customers.set_index("customer_id")["is_member"].reindex(orders_per_customer.index)
 repeat_by_member = (orders_per_customer >= 2).groupby(is_member).mean()
+""",
+        ),
+        CodeMistake(
+            "funnel",
+            """\
+# 错：bought 数了成交的到店次数，不是人数 / Wrong: bought counts buying visits, not people
+#| expect: bought 或 bought_again 不对
+buying_visits = visits[visits["purchased"]].groupby("shopper_id").size()
+funnel = pd.Series({
+    "shoppers": shoppers["shopper_id"].nunique(),
+    "visited": visits["shopper_id"].nunique(),
+    "bought": int(visits["purchased"].sum()),
+    "bought_again": int((buying_visits >= 2).sum()),
+})
+stage_rates = pd.Series(funnel.to_numpy()[1:] / funnel.to_numpy()[:-1], index=funnel.index[1:])
 """,
         ),
     ),

@@ -1,0 +1,101 @@
+"""Copied work in the demo class, for the report's integrity section to find.
+
+Three kinds of copying, one per assignment, each between two students of the class:
+
+- **pasted numbers** (loyalty, task ``clv``): a student types in the three numbers a classmate's
+  notebook printed. They fail on the student's own data and are exactly what the classmate's data
+  give.
+- **shared code** (complaints, task ``service``): two students hand in the same way of solving the
+  task, which is not the instructor's, one of them with the names changed and a comment added.
+- **shared text** (segmentation, written answer ``discussion``): two students hand in the same
+  written answer, one of them reworded a little.
+
+And one thing that must *not* be found: two honest students who both wrote the obvious short
+solution of loyalty's ``repeat`` task (it is too short to say anything).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT = "pasted", "shared_code", "shared_text", "own_short"
+COPY_KINDS = (PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT)
+
+
+@dataclass(frozen=True)
+class CopyCase:
+    """One kind of copying (or of honest look-alike work) on ``task`` of ``assignment``."""
+
+    kind: str
+    assignment: str
+    task: str
+
+
+COPY_CASES = (
+    CopyCase(PASTED, "loyalty", "clv"),
+    CopyCase(OWN_SHORT, "loyalty", "repeat"),
+    CopyCase(SHARED_CODE, "complaints", "service"),
+    CopyCase(SHARED_TEXT, "segmentation", "discussion"),
+)
+# The answers a pasting student typed in: the ones the classmate's notebook printed.
+PASTED_ANSWERS = ("retention_rate", "annual_margin", "clv_5y")
+
+SERVICE_BY_ASSIGN = """\
+elapsed = lambda column: (futures[column] - futures["received_at"]).dt.total_seconds() / 3600
+table = futures.assign(
+    response_met=elapsed("first_response_at") <= RESPONSE_TARGET_HOURS,
+    closed_met=elapsed("closed_at") <= CLOSE_TARGET_HOURS,
+)
+table["both_met"] = table["response_met"] & table["closed_met"]
+service_by_channel = table.groupby("channel", observed=True).agg(
+    complaints=("complaint_id", "size"),
+    response_met=("response_met", "mean"),
+    closed_met=("closed_met", "mean"),
+    both_met=("both_met", "mean"),
+)
+"""
+# The same code with every name changed and a comment added: what a classmate hands in.
+SERVICE_RENAMED = "# 按渠道汇总 / summary per channel\n" + (
+    SERVICE_BY_ASSIGN.replace("elapsed", "hours_until")
+    .replace("column", "col")
+    .replace("table", "df")
+)
+# What most students write; short and close to the instructor's way, so it says nothing.
+REPEAT_SHORT = """\
+completed = orders[orders["status"] == "completed"]
+n_orders = completed.groupby("customer_id").size()
+repeat_purchase_rate = (n_orders >= 2).mean()
+repeat_by_member = (n_orders >= 2).groupby(customers.set_index("customer_id")["is_member"]).mean()
+"""
+DISCUSSION = (
+    "我认为大额一次性顾客值得专门跟进。3.2 的结果显示这类顾客只有十几位，"
+    "却占了已完成销售额的一小部分，他们可能只是送礼，也可能是高潜力客户。"
+    "我会安排专人电话回访，第二单给个性化推荐，再看三个月内有没有回购。"
+    "天富期货的前 20% 客户占了大约三分之二的权益，比手续费分散，"
+    "所以八二法则要看用哪个指标。除了资金量，我还会看交易频率和开户年限。"
+)
+DISCUSSION_REWORDED = (
+    "我觉得大额一次性顾客值得专门跟进。3.2 的结果显示这类顾客只有十几位，"
+    "却占了已完成销售额的一小部分，他们有可能只是送礼，也可能是高潜力客户。"
+    "我会安排专人电话回访，第二单给个性化推荐，然后看三个月内有没有回购。"
+    "天富期货前 20% 的客户占了大约三分之二的权益，比手续费分散，"
+    "因此八二法则要看用哪个指标。除了资金量，还可以看交易频率和开户年限。"
+)
+
+
+def pasted_code(values: dict[str, float]) -> str:
+    """The answer cell of a student who typed in a classmate's printed numbers."""
+    lines = ["# 同学发来的结果 / the results a classmate sent"]
+    lines += [f"{name} = {float(values[name])!r}" for name in PASTED_ANSWERS]
+    return "\n".join(lines) + "\n"
+
+
+def answer_of(kind: str, first: bool) -> str:
+    """The answer handed in for a copy case (``first`` of the pair, or the other one)."""
+    if kind == SHARED_CODE:
+        return SERVICE_BY_ASSIGN if first else SERVICE_RENAMED
+    if kind == SHARED_TEXT:
+        return DISCUSSION if first else DISCUSSION_REWORDED
+    if kind == OWN_SHORT:
+        return REPEAT_SHORT
+    raise ValueError(f"no fixed answer for {kind}")
