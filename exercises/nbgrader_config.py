@@ -17,7 +17,9 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "crm-casebook"
 
 # Release versions: bilingual stubs where the solution was.
-c.ClearSolutions.code_stub = {"python": "# 在这里写代码 / YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.code_stub = {
+    "python": "# 在这里写代码 / YOUR CODE HERE\nraise NotImplementedError()"
+}
 c.ClearSolutions.text_stub = "在这里作答 / YOUR ANSWER HERE"
 
 # Widget answer keys (### BEGIN ANSWER KEY) are removed from the release version too.

@@ -180,6 +180,7 @@ def test_demo_prints_scores_tamper_flags_and_where_the_report_is(demo):
     )
     assert f"报告在 / report: {folder / 'reports' / 'report.html'}" in printed
     assert f"{CLASS} students" in printed and "1 missing" in printed and "1 flagged" in printed
+    assert "integrity: 3 items of evidence" in printed  # the three planted copies
 
 
 @pytest.mark.parametrize("student,assignment", of_kind("correct"))

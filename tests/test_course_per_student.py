@@ -109,7 +109,8 @@ def test_copying_a_classmates_answers_fails(graded, assignment):
 
 
 def test_a_saved_id_file_cannot_switch_the_data_while_grading(graded):
-    # mallory's student_id.txt says "alice", but the notebook loads mallory's data and is right for it
+    # mallory's student_id.txt says "alice",
+    # but the notebook loads mallory's data and is right for it
     score = next(s for s in grades.scores(graded, ["segmentation"]) if s.student == "mallory")
     assert score.auto_score == score.auto_max
     notebook = nbformat.read(

@@ -237,7 +237,10 @@ def test_replacing_a_solution_keeps_the_lines_around_it():
         c for c in changed.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "rfm_answer"
     )
     assert cell.source.splitlines() == [
-        "# R 算到 REFERENCE_DAY（上面的只读格）/ R counts the days to REFERENCE_DAY (the read-only cell above)",
+        (
+            "# R 算到 REFERENCE_DAY（上面的只读格）/ "
+            "R counts the days to REFERENCE_DAY (the read-only cell above)"
+        ),
         "rfm = None",
         "rfm.head()",
     ]

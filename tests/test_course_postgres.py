@@ -59,7 +59,8 @@ def libpq_url(url: str) -> str:
 
 
 def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
-    """Rows of ``sql`` run on the PostgreSQL database at ``url`` with the driver itself (not nbgrader)."""
+    """Rows of ``sql`` run on the PostgreSQL database at ``url`` with the driver itself
+    (not nbgrader)."""
     import psycopg
 
     with psycopg.connect(libpq_url(url), connect_timeout=10) as connection:
@@ -204,7 +205,8 @@ def test_open_gradebook_raises_a_crmkit_error(tmp_path):
 
 
 def _small_gradebook(url: str) -> None:
-    """A gradebook with one assignment, its cells, and a student's graded submission (nbgrader's API)."""
+    """A gradebook with one assignment, its cells, and a student's graded submission
+    (nbgrader's API)."""
     from nbgrader.api import Gradebook
 
     course_folder.ensure_env_bin_on_path()  # nbgrader runs `alembic` for a new gradebook
@@ -366,7 +368,8 @@ def test_snapshot_from_postgres_has_the_definitions_and_no_students(tmp_path, co
 
 @pytest.mark.postgres
 def test_nbgrader_autogrades_against_a_snapshot_of_postgres(tmp_path, course, database):
-    """What a grading worker does: nbgrader's autograde in a scratch course whose gradebook is the snapshot."""
+    """What a grading worker does: nbgrader's autograde in a scratch course
+    whose gradebook is the snapshot."""
     assert all(r.ok for r in steps.generate_assignments(course, [ASSIGNMENT]))
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -388,7 +391,8 @@ def test_nbgrader_autogrades_against_a_snapshot_of_postgres(tmp_path, course, da
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_autograde_into_postgres(course, database):
-    """``crmkit course autograde --jobs 2`` (parallel, sandboxed) records full points in PostgreSQL."""
+    """``crmkit course autograde --jobs 2`` (parallel, sandboxed) records full
+    points in PostgreSQL."""
     result = crmkit("course", "generate", "--course", str(course), ASSIGNMENT)
     assert result.returncode == 0, result.stdout + result.stderr
     submit_solution(course, "alice")

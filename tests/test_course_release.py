@@ -229,7 +229,8 @@ def test_the_written_answer_length_is_stated_alike_in_both_languages(assignment)
 
 
 def prose(markdown: str) -> str:
-    """Markdown without code spans, acronyms (RFM, NPS) and numbering, to see which language leads."""
+    """Markdown without code spans, acronyms (RFM, NPS) and numbering,
+    to see which language leads."""
     return re.sub(r"`[^`]*`|\b[A-Z]{2,}\b|^#+\s*[\d.]*", " ", markdown, flags=re.M)
 
 

@@ -235,7 +235,8 @@ def test_reasons_name_tampering_missing_low_scores_and_pending_hand_grading():
     assert (
         reasons_for(score("a", auto=7), submitted=True, flags=[], threshold=0.5) == ()
     )  # exactly half is fine
-    # a written answer still to grade is not a reason per student: the report counts them per assignment
+    # a written answer still to grade is not a reason per student:
+    # the report counts them per assignment
     assert reasons_for(score("a", manual=None), submitted=True, flags=[], threshold=0.5) == ()
 
 
@@ -363,6 +364,7 @@ def test_files_are_written_beside_the_html(written):
     folder, _ = written
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
+        "integrity.csv",
         "items.csv",
         "items_segmentation.png",
         "report.html",
@@ -417,7 +419,8 @@ def test_charts_carry_no_software_stamp_and_are_embedded(written):
 
 
 def test_chinese_labels_in_the_charts_render(caplog):
-    """As tests/test_plotting.py: a missing glyph warns, a missing font family logs; neither may happen."""
+    """As tests/test_plotting.py: a missing glyph warns, a missing font family logs;
+    neither may happen."""
     caplog.set_level(logging.WARNING, logger="matplotlib.font_manager")
     built = build_report(class_data())
     with warnings.catch_warnings():

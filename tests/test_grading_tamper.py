@@ -41,11 +41,16 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "segmentation"
-LIMITS = sandbox.Limits(cell_timeout=5, wall_seconds=60, cpu_seconds=60, memory_bytes=int(1.5 * 1024**3), processes=64)
+LIMITS = sandbox.Limits(
+    cell_timeout=5, wall_seconds=60, cpu_seconds=60, memory_bytes=int(1.5 * 1024**3), processes=64
+)
 TASK = "rfm"  # the first answer cell of segmentation: its test is rfm_tests
 # A phrase of a hidden test (segmentation's rfm_tests), which must never reach a student.
 HIDDEN_PHRASE = "_g = _v.groupby"
-JUNK = "rfm = visits.groupby('customer_id').agg(recency_days=('visit_id', 'size'), frequency=('visit_id', 'size'), monetary=('visit_id', 'size'))\n"  # noqa: E501
+JUNK = (
+    "rfm = visits.groupby('customer_id').agg(recency_days=('visit_id', 'size'), "
+    "frequency=('visit_id', 'size'), monetary=('visit_id', 'size'))\n"
+)
 
 # ---------------------------------------------------------------- the attacks
 
@@ -57,70 +62,172 @@ HOSTILE = {
     "fork": "import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(600)",
     "exit": "import os\nos._exit(1)",
     "sysexit": "import sys\nsys.exit(0)",
-    "kill": "import os, signal\nfor pid in (1, os.getppid(), -1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
-    "    except OSError:\n        pass",
+    "kill": (
+        "import os, signal\n"
+        "for pid in (1, os.getppid(), -1):\n"
+        "    try:\n"
+        "        os.kill(pid, signal.SIGKILL)\n"
+        "    except OSError:\n"
+        "        pass"
+    ),
     "flood": "for i in range(200000):\n    print('spam ' * 20)",
     "one_line": "print('x' * 25 * 1024**2)",
     # the grader's own files: the gradebook, the source, links for the grader to follow
-    "gradebook": "import glob, sqlite3\nfor p in glob.glob('/**/*.db', recursive=True):\n"
-    "    try:\n        c = sqlite3.connect(p); c.execute('delete from grade'); c.commit()\n"
-    "    except Exception:\n        pass",
-    "hidden": "import glob\nleak = [open(p).read() for p in glob.glob('/**/source/**/*.ipynb', recursive=True)]\n"
-    "assert leak, 'no hidden tests readable'",
-    "planted_links": "import os\nfor name, target in [('segmentation.ipynb', '{gradebook}'), ('grades.db', '{gradebook}'),\n"
-    "                     ('notes.txt', '{sentinel}'), ('.crmkit-graded', '{sentinel}')]:\n"
-    "    try:\n        os.remove(name)\n    except OSError:\n        pass\n    os.symlink(target, name)\n"
-    "os.chmod('.', 0o777)\n" + JUNK,
-    "runtime": "import os, glob\nfor folder in ['/grading/runtime', '/grading/cache', '/grading/inbox']:\n"
-    "    found = []\n    for attempt in (lambda: os.mkdir(folder + '/evil'), lambda: os.mkfifo(folder + '/evil.fifo'),\n"
-    "                    lambda: open(folder + '/k0.json', 'w'),\n"
-    "                    lambda: os.symlink('/etc/shadow', folder + '/k.log')):\n"
-    "        try:\n            attempt(); found.append('did it')\n        except Exception as error:\n"
-    "            found.append(type(error).__name__)\n    print(folder, found)\n" + JUNK,
-    "fifo_log": "import os\nlog = os.readlink('/proc/self/fd/2')\ntry:\n    os.remove(log); os.mkfifo(log)\n"
-    "except OSError as error:\n    print('refused', error.errno)\nimport sys\n"
-    "sys.stderr.write('\\x1b[2J\\x1b]0;pwned\\x07 Error: \\x1b[31mred\\n'); sys.stderr.flush()\nos._exit(3)",
+    "gradebook": (
+        "import glob, sqlite3\n"
+        "for p in glob.glob('/**/*.db', recursive=True):\n"
+        "    try:\n"
+        "        c = sqlite3.connect(p); c.execute('delete from grade'); c.commit()\n"
+        "    except Exception:\n"
+        "        pass"
+    ),
+    "hidden": (
+        "import glob\n"
+        "leak = [open(p).read() for p in glob.glob('/**/source/**/*.ipynb', recursive=True)]\n"
+        "assert leak, 'no hidden tests readable'"
+    ),
+    "planted_links": (
+        "import os\n"
+        "for name, target in [('segmentation.ipynb', '{gradebook}'), "
+        "('grades.db', '{gradebook}'),\n"
+        "                     ('notes.txt', '{sentinel}'), ('.crmkit-graded', '{sentinel}')]:\n"
+        "    try:\n"
+        "        os.remove(name)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    os.symlink(target, name)\n"
+        "os.chmod('.', 0o777)\n" + JUNK
+    ),
+    "runtime": (
+        "import os, glob\n"
+        "for folder in ['/grading/runtime', '/grading/cache', '/grading/inbox']:\n"
+        "    found = []\n"
+        "    for attempt in (lambda: os.mkdir(folder + '/evil'), "
+        "lambda: os.mkfifo(folder + '/evil.fifo'),\n"
+        "                    lambda: open(folder + '/k0.json', 'w'),\n"
+        "                    lambda: os.symlink('/etc/shadow', folder + '/k.log')):\n"
+        "        try:\n"
+        "            attempt(); found.append('did it')\n"
+        "        except Exception as error:\n"
+        "            found.append(type(error).__name__)\n"
+        "    print(folder, found)\n" + JUNK
+    ),
+    "fifo_log": (
+        "import os\n"
+        "log = os.readlink('/proc/self/fd/2')\n"
+        "try:\n"
+        "    os.remove(log); os.mkfifo(log)\n"
+        "except OSError as error:\n"
+        "    print('refused', error.errno)\n"
+        "import sys\n"
+        "sys.stderr.write('\\x1b[2J\\x1b]0;pwned\\x07 Error: \\x1b[31mred\\n'); "
+        "sys.stderr.flush()\n"
+        "os._exit(3)"
+    ),
     # points without solving: whatever the student's kernel does, the tests run elsewhere
     "excepthook": "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)\n" + JUNK,
     "patch": "import numpy\n" + JUNK + "setattr(numpy, 'all' + 'close', lambda *a, **k: True)",
     "transformer": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
-    "rebind": JUNK + "import numpy\nclass Yes:\n    def __getattr__(self, name):\n        return lambda *a, **k: True\n"
-    "np = Yes()\nset = lambda *a: {'anything'}\ndict = lambda *a, **k: {}\nall = lambda *a: True",
-    "builtins": JUNK + "import builtins\nbuiltins.all = lambda *a: True\nbuiltins.isinstance = lambda *a: True\n"
-    "builtins.AssertionError = type('Never', (Exception,), {})",
-    "subclass": "import pandas as pd\nclass Always(pd.DataFrame):\n    _metadata = []\n"
-    "    def __eq__(self, other):\n        return pd.DataFrame(True, index=self.index, columns=self.columns)\n"
-    "    def equals(self, other):\n        return True\n    @property\n    def _constructor(self):\n        return Always\n"
-    "rfm = Always({'recency_days': [0], 'frequency': [1], 'monetary': [0.0]})",
-    "hooks": JUNK + "import sys, ast\nclass NoAsserts(ast.NodeTransformer):\n"
-    "    def visit_Assert(self, node):\n        return ast.Pass()\nget_ipython().ast_transformers.append(NoAsserts())\n"
-    "get_ipython().events.register('pre_run_cell', lambda *a: print('pre'))\n"
-    "get_ipython().events.register('post_run_cell', lambda *a: print('HOOK OUTPUT'))\n"
-    "sys.settrace(lambda *a: None)",
-    "classmate": "import os\nos.environ['CRMKIT_STUDENT_ID'] = 'honest-a'\nfrom crmkit.datasets import load\n"
-    "visits = load('car_detailing', 'visits', student='honest-a')\n"
-    "REFERENCE_DAY = pd.Timestamp('2013-12-31')\n_g = visits.groupby('customer_id')\n"
-    "rfm = pd.DataFrame({'recency_days': (REFERENCE_DAY - _g['visited_on'].max()).dt.days,\n"
-    "                    'frequency': _g.size(), 'monetary': _g['price_yuan'].sum()})",
+    "rebind": (
+        JUNK + "import numpy\n"
+        "class Yes:\n"
+        "    def __getattr__(self, name):\n"
+        "        return lambda *a, **k: True\n"
+        "np = Yes()\n"
+        "set = lambda *a: {'anything'}\n"
+        "dict = lambda *a, **k: {}\n"
+        "all = lambda *a: True"
+    ),
+    "builtins": (
+        JUNK + "import builtins\n"
+        "builtins.all = lambda *a: True\n"
+        "builtins.isinstance = lambda *a: True\n"
+        "builtins.AssertionError = type('Never', (Exception,), {})"
+    ),
+    "subclass": (
+        "import pandas as pd\n"
+        "class Always(pd.DataFrame):\n"
+        "    _metadata = []\n"
+        "    def __eq__(self, other):\n"
+        "        return pd.DataFrame(True, index=self.index, columns=self.columns)\n"
+        "    def equals(self, other):\n"
+        "        return True\n"
+        "    @property\n"
+        "    def _constructor(self):\n"
+        "        return Always\n"
+        "rfm = Always({'recency_days': [0], 'frequency': [1], 'monetary': [0.0]})"
+    ),
+    "hooks": (
+        JUNK + "import sys, ast\n"
+        "class NoAsserts(ast.NodeTransformer):\n"
+        "    def visit_Assert(self, node):\n"
+        "        return ast.Pass()\n"
+        "get_ipython().ast_transformers.append(NoAsserts())\n"
+        "get_ipython().events.register('pre_run_cell', lambda *a: print('pre'))\n"
+        "get_ipython().events.register('post_run_cell', lambda *a: print('HOOK OUTPUT'))\n"
+        "sys.settrace(lambda *a: None)"
+    ),
+    "classmate": (
+        "import os\n"
+        "os.environ['CRMKIT_STUDENT_ID'] = 'honest-a'\n"
+        "from crmkit.datasets import load\n"
+        "visits = load('car_detailing', 'visits', student='honest-a')\n"
+        "REFERENCE_DAY = pd.Timestamp('2013-12-31')\n"
+        "_g = visits.groupby('customer_id')\n"
+        "rfm = pd.DataFrame({'recency_days': (REFERENCE_DAY - _g['visited_on'].max()).dt.days,\n"
+        "                    'frequency': _g.size(), 'monetary': _g['price_yuan'].sum()})"
+    ),
     # the hidden tests and the grader's files must not reach the student
-    "leak": "import os\nfound = []\nfor top in ('/grading', '/tmp', os.getcwd(), os.path.expanduser('~')):\n"
-    "    for root, _, files in os.walk(top):\n        for name in files:\n            try:\n"
-    "                text = open(os.path.join(root, name), errors='ignore').read()\n"
-    "            except OSError:\n                continue\n"
-    "            if 'HIDDEN TESTS' in text or 'hidden' in text:\n                found.append(text)\n"
-    "open('loot.txt', 'w').write('\\n'.join(found) or 'nothing')\nprint('\\n'.join(found)[:100000])\n"
-    "print(_i, _ih, In)\n" + JUNK,
+    "leak": (
+        "import os\n"
+        "found = []\n"
+        "for top in ('/grading', '/tmp', os.getcwd(), os.path.expanduser('~')):\n"
+        "    for root, _, files in os.walk(top):\n"
+        "        for name in files:\n"
+        "            try:\n"
+        "                text = open(os.path.join(root, name), errors='ignore').read()\n"
+        "            except OSError:\n"
+        "                continue\n"
+        "            if 'HIDDEN TESTS' in text or 'hidden' in text:\n"
+        "                found.append(text)\n"
+        "open('loot.txt', 'w').write('\\n'.join(found) or 'nothing')\n"
+        "print('\\n'.join(found)[:100000])\n"
+        "print(_i, _ih, In)\n" + JUNK
+    ),
     # resources
-    "sparse": "import os\nfor n in range(3):\n    with open(f'big{n}.bin', 'wb') as f:\n"
-    "        try:\n            f.truncate(190 * 1024**2)\n        except OSError as e:\n            print('refused', e)\n"
-    "n = 0\ntry:\n    while True:\n        open(os.path.join(os.environ['TMPDIR'], f't{n}'), 'wb').write(b'x' * 1024**2); n += 1\n"
-    "except OSError as e:\n    print('scratch full after', n)\n" + JUNK,
-    "shm_writer": "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.shmat.restype = ctypes.c_void_p\n"
-    "shm = libc.shmget(0x5EED, 4096, 0o1666)\naddress = libc.shmat(shm, None, 0)\n"
-    "ctypes.memmove(address, b'secret from the last student', 28)\n" + JUNK,
-    "shm_reader": "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint('segment', libc.shmget(0x5EED, 4096, 0o666))\n"
-    + JUNK,
-    "userns": "import subprocess\nprint(subprocess.run(['unshare', '-Ur', 'id'], capture_output=True, text=True))\n" + JUNK,
+    "sparse": (
+        "import os\n"
+        "for n in range(3):\n"
+        "    with open(f'big{n}.bin', 'wb') as f:\n"
+        "        try:\n"
+        "            f.truncate(190 * 1024**2)\n"
+        "        except OSError as e:\n"
+        "            print('refused', e)\n"
+        "n = 0\n"
+        "try:\n"
+        "    while True:\n"
+        "        open(os.path.join(os.environ['TMPDIR'], f't{n}'), 'wb').write(b'x' * 1024**2); "
+        "n += 1\n"
+        "except OSError as e:\n"
+        "    print('scratch full after', n)\n" + JUNK
+    ),
+    "shm_writer": (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "libc.shmat.restype = ctypes.c_void_p\n"
+        "shm = libc.shmget(0x5EED, 4096, 0o1666)\n"
+        "address = libc.shmat(shm, None, 0)\n"
+        "ctypes.memmove(address, b'secret from the last student', 28)\n" + JUNK
+    ),
+    "shm_reader": (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "print('segment', libc.shmget(0x5EED, 4096, 0o666))\n" + JUNK
+    ),
+    "userns": (
+        "import subprocess\n"
+        "print(subprocess.run(['unshare', '-Ur', 'id'], capture_output=True, text=True))\n" + JUNK
+    ),
 }
 
 
@@ -135,9 +242,14 @@ def _with_task_replaced(course: Path, code: str):
 
 
 def _with_test_cell(course: Path, change) -> nbformat.NotebookNode:
-    """The solution with the first task's answer removed and ``change`` applied to its locked test cell."""
+    """The solution with the first task's answer removed and ``change`` applied to
+    its locked test cell."""
     notebook = _solution(course)
-    test = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests")
+    test = next(
+        c
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests"
+    )
     change(notebook, test)
     return replace_solution(notebook, f"{TASK}_answer", "raise ValueError('no answer')")
 
@@ -156,8 +268,15 @@ def _renamed(notebook, test):
     test.source = "pass"
 
 
-HONEST = {"honest-a": "solution", "honest-b": "solution", "honest-partial": "partial", "honest-wrong": "wrong"}
-WRONG_MONETARY = (REPO / "tests" / "fixtures" / "wrong_answers" / "segmentation" / "rfm__monetary_is_mean.py")
+HONEST = {
+    "honest-a": "solution",
+    "honest-b": "solution",
+    "honest-partial": "partial",
+    "honest-wrong": "wrong",
+}
+WRONG_MONETARY = (
+    REPO / "tests" / "fixtures" / "wrong_answers" / "segmentation" / "rfm__monetary_is_mean.py"
+)
 
 
 @pytest.fixture(scope="module")
@@ -167,22 +286,43 @@ def graded(tmp_path_factory, new_course):
     sentinel = base / "private.txt"
     sentinel.write_text("not for students")
     os.chmod(sentinel, 0o600)
-    solution, release = _solution(course), read_notebook(notebook_path(course, "release", ASSIGNMENT))
+    solution, release = (
+        _solution(course),
+        read_notebook(notebook_path(course, "release", ASSIGNMENT)),
+    )
     submit(course, "honest-a", ASSIGNMENT, solution)
     submit(course, "honest-b", ASSIGNMENT, solution)
     submit(course, "honest-partial", ASSIGNMENT, partly_solved(solution, release, 0.5))
-    submit(course, "honest-wrong", ASSIGNMENT, replace_solution(solution, "rfm_answer", WRONG_MONETARY.read_text()))
+    submit(
+        course,
+        "honest-wrong",
+        ASSIGNMENT,
+        replace_solution(solution, "rfm_answer", WRONG_MONETARY.read_text()),
+    )
     for name, code in HOSTILE.items():
-        code = code.replace("{sentinel}", str(sentinel)).replace("{gradebook}", str(course / "gradebook.db"))
+        code = code.replace("{sentinel}", str(sentinel)).replace(
+            "{gradebook}", str(course / "gradebook.db")
+        )
         submit(course, f"evil-{name}", ASSIGNMENT, _with_task_replaced(course, code))
     # a cell of its own after the first test, reading what a test would have left behind
-    submit(course, "evil-history", ASSIGNMENT, insert_cell_after(solution, f"{TASK}_tests",
-           "print(_i, _ih, Out)\nprint([v for k, v in globals().items() if k.startswith('_')][:50])"))  # fmt: skip
+    submit(
+        course,
+        "evil-history",
+        ASSIGNMENT,
+        insert_cell_after(
+            solution,
+            f"{TASK}_tests",
+            "print(_i, _ih, Out)\n"
+            "print([v for k, v in globals().items() if k.startswith('_')][:50])",
+        ),
+    )
     submit(course, "evil-locked", ASSIGNMENT, _with_test_cell(course, _emptied))
     submit(course, "evil-deleted", ASSIGNMENT, _with_test_cell(course, _deleted))
     submit(course, "evil-regrade", ASSIGNMENT, _with_test_cell(course, _renamed))
     corrupt = submit(course, "evil-corrupt", ASSIGNMENT, solution)
-    (corrupt / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [ {"cell_type": "code", ', encoding="utf-8")
+    (corrupt / f"{ASSIGNMENT}.ipynb").write_text(
+        '{"cells": [ {"cell_type": "code", ', encoding="utf-8"
+    )
     latin = submit(course, "evil-latin1", ASSIGNMENT, solution)
     path = latin / f"{ASSIGNMENT}.ipynb"
     path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))  # not UTF-8
@@ -194,13 +334,19 @@ def graded(tmp_path_factory, new_course):
     (link / "gradebook.db").symlink_to(course / "gradebook.db")
     (link / "shadow").symlink_to("/etc/shadow")
     odd = submit(course, "evil-badname", ASSIGNMENT, solution)
-    (Path(os.fsdecode(os.fsencode(odd) + b"/\xff\xfe-notes.txt"))).write_text("a name that is not UTF-8")
+    (Path(os.fsdecode(os.fsencode(odd) + b"/\xff\xfe-notes.txt"))).write_text(
+        "a name that is not UTF-8"
+    )
     os.mkfifo(odd / "pipe")
     stamped = submit(course, "evil-timestamp", ASSIGNMENT, solution)
     os.mkfifo(stamped / "timestamp.txt")  # nbgrader's own reader would wait on it forever
     widget_junk = submit(course, "evil-widgets", ASSIGNMENT, release)
-    (widget_junk / "widget_answers.json").write_text('{"answers": {"core_cutoff": {"$frame": 1}, "tier_service": ' +
-                                                     '[' * 5000 + ']' * 5000 + "}}")  # fmt: skip
+    (widget_junk / "widget_answers.json").write_text(
+        '{"answers": {"core_cutoff": {"$frame": 1}, "tier_service": '
+        + "[" * 5000
+        + "]" * 5000
+        + "}}"
+    )
     started = time.monotonic()
     report = autograde(course, [ASSIGNMENT], jobs=2, limits=LIMITS)
     seconds = time.monotonic() - started
@@ -226,12 +372,18 @@ def _full(course, student):
 
 
 def _autograded_notebook(course, student):
-    return nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    return nbformat.read(
+        course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4
+    )
 
 
 def _feedback_text(course, student) -> str:
     folder = course / "feedback" / student / ASSIGNMENT
-    return "".join(p.read_text(errors="ignore") for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else ""
+    return (
+        "".join(p.read_text(errors="ignore") for p in folder.rglob("*") if p.is_file())
+        if folder.is_dir()
+        else ""
+    )
 
 
 # ---------------------------------------------------------------- honest work
@@ -244,25 +396,36 @@ def test_honest_students_keep_full_marks(graded):
 
 
 def test_honest_scores_equal_plain_nbgrader(graded, tmp_path):
-    """The same honest submissions under plain ``nbgrader autograde`` score the same, cell by cell."""
+    """The same honest submissions under plain ``nbgrader autograde`` score the same,
+    cell by cell."""
     course, _, _, _ = graded
     plain = tmp_path / "plain"
-    shutil.copytree(course, plain, ignore=shutil.ignore_patterns("autograded", "feedback", "evil-*"))
+    shutil.copytree(
+        course, plain, ignore=shutil.ignore_patterns("autograded", "feedback", "evil-*")
+    )
     course_folder.ensure_env_bin_on_path()
     for student in HONEST:
-        done = subprocess.run(["nbgrader", "autograde", ASSIGNMENT, "--student", student, "--force"],
-                              cwd=plain, capture_output=True, text=True, timeout=600)  # fmt: skip
+        done = subprocess.run(
+            ["nbgrader", "autograde", ASSIGNMENT, "--student", student, "--force"],
+            cwd=plain,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
     for student in HONEST:
         assert grades.cell_scores(plain, ASSIGNMENT, student) == _cells(course, student), student
-    assert _auto(course, "honest-partial") < _auto(course, "honest-a")  # the comparison is not trivial
+    # the comparison is not trivial
+    assert _auto(course, "honest-partial") < _auto(course, "honest-a")
     assert 0 < _auto(course, "honest-wrong") < _auto(course, "honest-a")
 
 
 # ---------------------------------------------------------------- runaway code
 
 
-@pytest.mark.parametrize("name", ["loop", "memory", "fork", "exit", "sysexit", "kill", "flood", "one_line"])
+@pytest.mark.parametrize(
+    "name", ["loop", "memory", "fork", "exit", "sysexit", "kill", "flood", "one_line"]
+)
 def test_runaway_code_loses_the_task_and_the_run_goes_on(graded, name):
     course, report, _, _ = graded
     student = f"evil-{name}"
@@ -292,7 +455,10 @@ def test_the_gradebook_and_host_files_are_untouched(graded):
     course, _, sentinel, _ = graded
     with sqlite3.connect(course / "gradebook.db") as db:
         assert db.execute("select count(*) from grade").fetchone()[0] > 0
-    assert oct(sentinel.stat().st_mode & 0o777) == oct(0o600) and sentinel.read_text() == "not for students"
+    assert (
+        oct(sentinel.stat().st_mode & 0o777) == oct(0o600)
+        and sentinel.read_text() == "not for students"
+    )
     assert _full(course, "honest-a") and _full(course, "evil-symlink")
 
 
@@ -319,7 +485,8 @@ def test_the_runtime_folder_is_not_the_kernels_and_later_submissions_are_graded(
     printed = "".join(o.get("text", "") for c in _autograded_notebook(course, "evil-runtime").cells
                       for o in c.get("outputs", []))  # fmt: skip
     lines = [line for line in printed.splitlines() if line.startswith("/grading/")]
-    assert len(lines) == 3 and not any("did it" in line for line in lines), lines  # every attempt failed
+    # every attempt failed
+    assert len(lines) == 3 and not any("did it" in line for line in lines), lines
     assert all(_result(report, s).ok for s in HONEST)
 
 
@@ -335,8 +502,9 @@ def test_a_dying_kernel_cannot_hang_the_run_or_write_to_the_terminal(graded):
 # ---------------------------------------------------------------- points without solving
 
 
-@pytest.mark.parametrize("name", ["excepthook", "patch", "transformer", "rebind", "builtins", "subclass", "hooks",
-                                  "classmate", "planted_links", "runtime", "leak", "sparse", "shm_writer", "userns"])  # fmt: skip
+@pytest.mark.parametrize("name", ["excepthook", "patch", "transformer", "rebind", "builtins",
+                                  "subclass", "hooks", "classmate", "planted_links", "runtime",
+                                  "leak", "sparse", "shm_writer", "userns"])  # fmt: skip
 def test_tricks_in_the_students_kernel_earn_nothing_for_the_task(graded, name):
     course, _, _, _ = graded
     assert _cells(course, f"evil-{name}")[f"{TASK}_tests"] == 0
@@ -347,7 +515,11 @@ def test_a_trick_costs_only_the_task_it_was_in(graded, name):
     """The other tasks were solved honestly: their tests, run elsewhere, still pass."""
     course, _, _, _ = graded
     cells = _cells(course, f"evil-{name}")
-    solved_later = [c for c in cells if c not in (f"{TASK}_tests", "scores_tests", "segments_tests", "discussion")]
+    solved_later = [
+        c
+        for c in cells
+        if c not in (f"{TASK}_tests", "scores_tests", "segments_tests", "discussion")
+    ]
     assert all(cells[c] > 0 for c in solved_later), cells
 
 
@@ -360,7 +532,8 @@ def test_junk_widget_answers_earn_nothing_and_break_nothing(graded):
 
 def test_the_graded_student_is_the_submissions_whatever_the_kernel_says(graded):
     course, _, _, _ = graded
-    assert _cells(course, "evil-classmate")[f"{TASK}_tests"] == 0  # honest-a's numbers, graded on its own data
+    # honest-a's numbers, graded on its own data
+    assert _cells(course, "evil-classmate")[f"{TASK}_tests"] == 0
 
 
 # ---------------------------------------------------------------- nothing leaks
@@ -374,7 +547,9 @@ def test_hidden_tests_never_reach_the_student(graded, student):
     notebook = _autograded_notebook(course, student)
     for cell in notebook.cells:
         if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
-            assert {o.output_type for o in cell.outputs} <= {"error", "execute_result"}, cell.outputs
+            assert {o.output_type for o in cell.outputs} <= {"error", "execute_result"}, (
+                cell.outputs
+            )
         else:
             shown = "".join(str(o) for o in cell.get("outputs", []))
             assert HIDDEN_PHRASE not in shown
@@ -385,14 +560,19 @@ def test_files_the_kernel_wrote_do_not_reach_feedback(graded):
     for student in ("evil-leak", "evil-sparse", "evil-runtime"):
         assert not list((course / "autograded" / student).rglob("loot.txt"))
         assert not list((course / "feedback" / student).rglob("big*.bin"))
-    size = sum(p.stat().st_size for p in (course / "autograded" / "evil-sparse").rglob("*") if p.is_file())
+    size = sum(
+        p.stat().st_size for p in (course / "autograded" / "evil-sparse").rglob("*") if p.is_file()
+    )
     assert size < 5 * 1024**2
 
 
 def test_shared_memory_does_not_pass_between_students(graded):
     course, _, _, _ = graded
-    printed = "".join(o.get("text", "") for c in _autograded_notebook(course, "evil-shm_reader").cells
-                      for o in c.get("outputs", []))  # fmt: skip
+    printed = "".join(
+        o.get("text", "")
+        for c in _autograded_notebook(course, "evil-shm_reader").cells
+        for o in c.get("outputs", [])
+    )
     assert "segment -1" in printed
 
 
@@ -403,7 +583,11 @@ def test_edited_locked_test_cell_is_restored(graded):
     course, _, _, _ = graded
     assert _cells(course, "evil-locked")[f"{TASK}_tests"] == 0
     notebook = _autograded_notebook(course, "evil-locked")
-    test = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests")
+    test = next(
+        c
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests"
+    )
     assert "tests removed" not in test.source and test.metadata["nbgrader"]["points"] < 100
 
 

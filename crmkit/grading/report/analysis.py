@@ -31,7 +31,8 @@ from .model import (
 
 
 def failure_message(output: Mapping) -> str:
-    """What an error output says: the first non-empty line of ``evalue``, or ``ename`` when empty."""
+    """What an error output says: the first non-empty line of ``evalue``,
+    or ``ename`` when empty."""
     for line in str(output.get("evalue") or "").splitlines():
         if line.strip():
             return line.strip()
@@ -104,7 +105,8 @@ def failed_checks(data: Mapping) -> list[str]:
 def summarize(
     scores: Sequence[Score], assignments: Sequence[str], roster: Sequence[str]
 ) -> list[Summary]:
-    """Per assignment: graded count, auto maximum, mean, median, min, max, pending hand-grading, missing."""
+    """Per assignment: graded count, auto maximum, mean, median, min, max,
+    pending hand-grading, missing."""
     summaries = []
     for assignment in assignments:
         rows = [s for s in scores if s.assignment == assignment]
@@ -134,7 +136,8 @@ def item_analysis(
     """Each autograded task: graded count, how many lost points, how many never answered it
     (:data:`UNANSWERED`), and the other failures' messages by frequency.
 
-    Tasks are ordered by assignment, then as they appear in the notebook (``positions``), then by id.
+    Tasks are ordered by assignment, then as they appear in the notebook (``positions``),
+    then by id.
     Messages tie-break alphabetically, so the most frequent one is always the same.
     """
     positions = positions or {}
@@ -183,7 +186,8 @@ def reasons_for(
     flags: Sequence[str],
     threshold: float,
 ) -> tuple[str, ...]:
-    """Why one student x assignment needs the instructor (empty when it does not), most urgent first."""
+    """Why one student x assignment needs the instructor (empty when it does not),
+    most urgent first."""
     reasons = []
     if flags:
         reasons.append(f"{REASON_TAMPER}: {'; '.join(flags)}")
@@ -232,10 +236,12 @@ def needs_attention(rows: Sequence[ScoreRow]) -> list[Attention]:
 
 
 def build_report(data: ClassData, threshold: float = DEFAULT_THRESHOLD) -> Report:
-    """Every table of the report, computed from ``data``; raises CrmkitError when nothing is graded."""
+    """Every table of the report, computed from ``data``;
+    raises CrmkitError when nothing is graded."""
     if not 0 <= threshold <= 1:
         raise UsageError(
-            f"关注线应在 0 到 1 之间，得到 {threshold} / the threshold is a share between 0 and 1, not {threshold}"
+            f"关注线应在 0 到 1 之间，得到 {threshold} / "
+            f"the threshold is a share between 0 and 1, not {threshold}"
         )
     scores = [s for s in data.scores if s.assignment in data.assignments]
     if not scores:

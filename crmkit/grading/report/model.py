@@ -176,9 +176,13 @@ class Report:
         flagged = sum(
             any(r.startswith(REASON_TAMPER) for r in row.reasons) for row in self.attention
         )
-        return (
+        line = (
             f"{self.students} 名学生，{len(self.assignments)} 个作业，{graded} 份已评分，{missing} "
             f"份缺交，{flagged} 份疑似作弊，{len(self.attention)} 项需要关注 / "
             f"{self.students} students, {len(self.assignments)} assignments, {graded} graded, "
             f"{missing} missing, {flagged} flagged, {len(self.attention)} to look at"
         )
+        if self.integrity:
+            pairs = len({(e.assignment, e.task, e.pair) for e in self.integrity})
+            line += f"；诚信检查 {pairs} 条线索 / integrity: {pairs} items of evidence"
+        return line
