@@ -4,6 +4,8 @@ on a class graded by real nbgrader in ``tests/test_course_demo.py``."""
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 from traitlets.config import Config
 
@@ -78,8 +80,8 @@ def test_each_graded_cell_shows_its_score_or_pending():
     assert shown[2].metadata.nbgrader["shown_score"] == f"{PENDING} / pending（满分 3 / out of 3）"
 
 
-def test_the_page_shows_the_heading_and_pending_instead_of_a_zero():
-    """nbgrader's feedback template, with the kit's heading and scores over it."""
+def render(nb: nbformat.NotebookNode) -> str:
+    """``nb``'s feedback page as nbgrader's GenerateFeedback renders it with the kit's exporter."""
     import os
 
     import nbgrader
@@ -95,16 +97,44 @@ def test_the_page_shows_the_heading_and_pending_instead_of_a_zero():
     config.HTMLExporter.template_name = "feedback"  # what nbgrader's GenerateFeedback sets
     config.HTMLExporter.extra_template_basedirs = [templates]
     config.HTMLExporter.extra_template_paths = [css]
-    nb = notebook(
-        graded_cell("code", "rfm_tests", 1.5, 2),
-        graded_cell("markdown", "discussion", 0, 3, pending=True),
-    )
     for i, cell in enumerate(nb.cells):
         MarkPendingGrades().preprocess_cell(cell, {}, i)
     info = {"notebook": "segmentation", "late_penalty": 0}
     resources = {"nbgrader": info, "crmkit_feedback": {"heading": heading(nb.cells, info)}}
     page, _ = FeedbackExporter(config=config).from_notebook_node(nb, resources=resources)
+    return page
+
+
+def test_the_page_shows_the_heading_and_pending_instead_of_a_zero():
+    """nbgrader's feedback template, with the kit's heading and scores over it."""
+    page = render(
+        notebook(
+            graded_cell("code", "rfm_tests", 1.5, 2),
+            graded_cell("markdown", "discussion", 0, 3, pending=True),
+        )
+    )
     assert "segmentation：自动评分 1.5 / 2（书面回答待评，3 分）" in page
     assert "待评 / pending（满分 3 / out of 3）" in page and "得分 / Score: 1.5 / 2" in page
     assert "Score: 0.0" not in page and page.count("<h4>") == 1
     assert "我的回答 / my answer" in page  # the notebook itself is still there
+
+
+def test_no_script_of_the_students_runs_in_the_feedback_page():
+    """Markdown, HTML, JavaScript and SVG a student put in the notebook are shown, never run."""
+    answer = graded_cell("markdown", "discussion", 0, 3, pending=True)
+    answer.source = "<script>alert('answer')</script>我的回答"
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": "<script>alert('h')</script><b>表</b>"}
+        ),
+        nbformat.v4.new_output("display_data", data={"application/javascript": "alert('js')"}),
+        nbformat.v4.new_output(
+            "display_data", data={"image/svg+xml": "<svg onload=\"alert('svg')\"></svg>"}
+        ),
+    ]
+    markdown = nbformat.v4.new_markdown_cell("<img src=x onerror=\"alert('md')\"> **粗体**")
+    page = render(notebook(markdown, code, answer)).split("<body", 1)[1]
+    assert "<script" not in page and "alert('js')" not in page
+    assert not re.search(r"<[a-z][^<>]*\son\w+\s*=", page)  # no tag with an event handler
+    assert "我的回答" in page and "<b>表</b>" in page and "<strong>粗体</strong>" in page

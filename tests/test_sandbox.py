@@ -234,6 +234,40 @@ def test_memory_limit(boxes):
     assert run(students, "hog = bytearray(2 * 1024**3)") == ["MemoryError"]
 
 
+def _peak_rss_reset() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM, the peak resident size
+
+
+def _peak_rss_bytes() -> int:
+    status = Path("/proc/self/status").read_text()
+    return (
+        int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+        * 1024
+    )
+
+
+def test_a_kernel_flooding_the_grader_with_messages_costs_it_little_memory(boxes):
+    """The grader's sockets live outside the sandbox: a kernel resending one signed 15 MB message
+    400 times (6 GB) must not pile up in the grader (here, this process)."""
+    students, _, _ = boxes
+    flood = (
+        "import time\n"
+        "k = get_ipython().kernel\n"
+        "m = k.session.msg('stream', {'name': 'stdout', 'text': 'A' * (15 * 1024**2)}, parent={})\n"
+        "frames = [b'stream'] + k.session.serialize(m)\n"
+        "for _ in range(400):\n"
+        "    k.iopub_socket.send_multipart(frames)\n"
+        "    time.sleep(0.01)  # sent out at once, so the kernel's own queue stays short\n"
+        "print('sent')"
+    )
+    _peak_rss_reset()
+    before = _peak_rss_bytes()
+    run(students, flood)  # its own messages may be dropped too: the flooding cell's loss
+    # bounded by MAX_QUEUED_MESSAGES x MAX_MESSAGE_BYTES (512 MiB); unbounded it was over 1 GiB
+    assert _peak_rss_bytes() - before < 0.75 * 1024**3
+    assert run(students, "print('next')") == ["next"]  # and the next kernel is graded as ever
+
+
 @needs_root
 def test_processes_left_running_are_killed_between_submissions(boxes):
     students, _, _ = boxes

@@ -16,8 +16,13 @@ from dataclasses import dataclass, field
 from queue import Empty
 from typing import Any
 
-# A message larger than this is dropped by ZeroMQ before Python sees it.
-MAX_MESSAGE_BYTES = 64 * 1024**2
+# What the grader's ZeroMQ sockets hold for a kernel, outside the sandbox's memory limit: a message
+# larger than MAX_MESSAGE_BYTES is refused before Python sees it, and at most MAX_QUEUED_MESSAGES
+# wait to be read (more are dropped), so a kernel flooding its own messages costs the grader at
+# most their product. A cell keeps 2 MB of output and a notebook 8 MB, so neither limit touches
+# honest work; the grader reads while a cell runs, so the queue stays short.
+MAX_MESSAGE_BYTES = 16 * 1024**2
+MAX_QUEUED_MESSAGES = 32
 TRUNCATED = "…（输出过长，已截断 / output too long, cut off）"
 TIMED_OUT = "TimeoutError"
 
@@ -181,6 +186,8 @@ class CellRunner:
                     self.dead = True
                     run.status = "died"
                     break
+                continue
+            except ValueError:  # a malformed message (or one cut short by a full queue): dropped
                 continue
             if message.get("parent_header", {}).get("msg_id") != msg_id:
                 continue

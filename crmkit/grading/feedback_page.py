@@ -114,7 +114,7 @@ TEMPLATE = r"""
     {{ crmkit_heading(cell) }}
     <div class="panel-body">
       <div class="text_cell_render border-box-sizing rendered_html">
-        {{ cell.source | markdown2html | strip_files_prefix }}
+        {{ cell.source | markdown2html | strip_files_prefix | clean_html }}
       </div>
     </div>
     {{ crmkit_footer(cell) }}
@@ -122,7 +122,7 @@ TEMPLATE = r"""
   {%- else -%}
   <div class="inner_cell">
     <div class="text_cell_render border-box-sizing rendered_html">
-      {{ cell.source | markdown2html | strip_files_prefix }}
+      {{ cell.source | markdown2html | strip_files_prefix | clean_html }}
     </div>
   </div>
   {%- endif -%}
@@ -162,3 +162,8 @@ class FeedbackExporter(HTMLExporter):
     @default("template_file")
     def _template_file_default(self):
         return TEMPLATE_NAME
+
+    @default("sanitize_html")
+    def _sanitize_html_default(self):
+        # A student's notebook is theirs to write: no script of theirs runs in the feedback page.
+        return True
