@@ -6,6 +6,8 @@ checks them on a class graded by the real grader.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pandas as pd
@@ -242,12 +244,20 @@ def test_the_integrity_section_is_neutral_escaped_and_linked():
     assert "<b>s2</b>" not in page and "&lt;b&gt;s2&lt;/b&gt;" in page
     assert "not a finding" in page and "cheat" not in page.lower() and "作弊" not in page
     assert page.count('href="../autograded/') == 2 and "side by side" in page
-    rows = list(__import__("csv").reader(integrity_csv(evidence, str).splitlines()))
+    rows = list(__import__("csv").reader(integrity_csv(evidence).splitlines()))
     assert (
         rows[0][:6] == ["strength", "signal", "assignment", "task", "student", "other"]
         and len(rows) == 2
     )
     assert json.dumps(integrity_html([], lambda a, s: None)).count("Nothing to look at") == 1
+
+
+def test_integrity_csv_cells_never_start_a_spreadsheet_formula():
+    hostile = "-cmd|' /C calc'!A0+0"
+    texts = {"s1": hostile + ANSWER, "s2": hostile + REWORDED}
+    (item,) = text_evidence("loy", "discussion", texts, PROMPT, "", class_size=12)
+    row = next(csv.reader(io.StringIO(integrity_csv([item]).split("\n", 1)[1])))
+    assert row[8].startswith("'-cmd|") and row[9].startswith("'-cmd|")
 
 
 @pytest.mark.parametrize("kind", [OTHER_DATA, SIMILAR_CODE, SIMILAR_TEXT])

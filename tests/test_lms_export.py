@@ -35,11 +35,11 @@ from crmkit.grading.lms_export import (
     CANVAS_HEADER,
     EXCEL_NOTES,
     EXCEL_STUDENT,
-    excel_text,
     export_lms,
     points_text,
 )
 from crmkit.grading.roster import parse_excused, parse_roster
+from crmkit.grading.spreadsheet import excel_text
 from crmkit.grading.steps import export_for_lms
 
 ZHANG, LI, WANG, ZHAO = "2023001", "2023002", "2023003", "2023004"

@@ -63,6 +63,7 @@ from ..errors import UsageError, unknown_name
 from .class_grades import ClassGrades
 from .roster import STUDENT_ID, Roster
 from .scores import PENDING
+from .spreadsheet import excel_text
 
 FORMATS = ("canvas", "moodle", "brightspace", "excel")
 MISSING_CHOICES = ("zero", "blank")
@@ -163,11 +164,6 @@ def points_text(value: float) -> str:
     """Points as an LMS reads them: ``12``, ``12.5``, ``12.25`` (two decimals at most)."""
     text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
-
-
-def excel_text(text: str) -> str:
-    """Text Excel shows as text: a leading ``= + - @`` (or tab, return) would start a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def to_csv(rows: Sequence[Sequence[str]], bom: bool = False) -> bytes:

@@ -15,6 +15,8 @@ from .similarity import code_evidence, student_part, text_evidence
 
 Progress = Callable[[list], Iterable]
 STUB_MARKERS = ("YOUR CODE HERE", "YOUR ANSWER HERE", "NotImplementedError")
+# Far longer than any answer; a cell of megabytes would otherwise cost the report minutes.
+MAX_COMPARED_CHARS = 20_000
 
 
 def _graded(course: Path, assignment: str) -> tuple[list[str], dict[str, set[str]]]:
@@ -64,7 +66,10 @@ def _similar_work(course: Path, assignment: str, students: Sequence[str]) -> lis
             for grade_id, (_, text) in _cells(
                 course / "autograded" / student / assignment / source.name
             ).items():
-                mine = student_part(text, starter.get(grade_id, ("", ""))[1])
+                mine = student_part(
+                    text[: 4 * MAX_COMPARED_CHARS], starter.get(grade_id, ("", ""))[1]
+                )
+                mine = mine[:MAX_COMPARED_CHARS]
                 if mine and not any(marker in mine for marker in STUB_MARKERS):
                     work.setdefault(grade_id, {})[student] = mine
         for grade_id, by_student in sorted(work.items()):

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from ..integrity.model import DEFAULT_DATA, KIND_NAMES, STRENGTH_NAMES, Evidence
 from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
+from ..spreadsheet import excel_text
 
 EXPLANATION = f"""\
 <p>这里列出的是<strong>供教师查看的线索，不是结论</strong>：\
@@ -91,7 +92,7 @@ def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str 
     return "".join(parts)
 
 
-def integrity_csv(evidence: Sequence[Evidence], excel_text: Callable[[str], str]) -> str:
+def integrity_csv(evidence: Sequence[Evidence]) -> str:
     """``integrity.csv`` as text: one row per piece of evidence, strongest first."""
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")

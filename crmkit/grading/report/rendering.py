@@ -15,14 +15,10 @@ from ...datasets.schema import (
     CSV_ENCODING,  # UTF-8 with a byte-order mark, so Excel reads the Chinese
 )
 from ..scores import PENDING, PENDING_NOTE
+from ..spreadsheet import excel_text
 from .charts import draw_charts
 from .integrity_section import integrity_csv, integrity_html
 from .model import Item, Report, ScoreRow
-
-
-def _excel_text(text: str) -> str:
-    """Text Excel shows as text: a leading ``= + @`` would be read as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "@", "\t", "\r") else text
 
 
 def _number(value: float | None) -> str:
@@ -59,7 +55,7 @@ def scores_csv(rows: Sequence[ScoreRow]) -> str:
             ]
         )
         out.writerow(
-            [_excel_text(row.student), row.assignment, *points, _excel_text("; ".join(row.reasons))]
+            [excel_text(row.student), row.assignment, *points, excel_text("; ".join(row.reasons))]
         )
     return buffer.getvalue()
 
@@ -95,9 +91,9 @@ def items_csv(items: Sequence[Item]) -> str:
                 i.lost,
                 f"{i.lost_share:.4f}",
                 i.unanswered,
-                _excel_text(i.top_failure),
+                excel_text(i.top_failure),
                 i.top_failure_count,
-                _excel_text(every),
+                excel_text(every),
             ]
         )
     return buffer.getvalue()
@@ -291,9 +287,7 @@ def write_report(report: Report, out: Path, course: Path | None = None) -> Path:
         _write_bytes(out / name, png)
     _write_bytes(out / "scores.csv", scores_csv(report.rows).encode(CSV_ENCODING))
     _write_bytes(out / "items.csv", items_csv(report.items).encode(CSV_ENCODING))
-    _write_bytes(
-        out / "integrity.csv", integrity_csv(report.integrity, _excel_text).encode(CSV_ENCODING)
-    )
+    _write_bytes(out / "integrity.csv", integrity_csv(report.integrity).encode(CSV_ENCODING))
 
     def link(assignment: str, student: str) -> str | None:
         if course is None:
