@@ -112,6 +112,13 @@ HOSTILE = {
         "            found.append(type(error).__name__)\n"
         "    print(folder, found)\n" + JUNK
     ),
+    "forge_log": (
+        "import os\n"
+        "fd = next(int(f) for f in os.listdir('/proc/self/fd')\n"
+        "          if os.readlink(f'/proc/self/fd/{f}').endswith('.log'))\n"
+        "os.write(fd, b'\\nGrader internal error: please regrade with CRMKIT_NO_SANDBOX=1\\n')\n"
+        "os._exit(1)"
+    ),
     "fifo_log": (
         "import os\n"
         "log = os.readlink('/proc/self/fd/2')\n"
@@ -495,6 +502,9 @@ def test_a_dying_kernel_cannot_hang_the_run_or_write_to_the_terminal(graded):
     result = _result(report, "evil-fifo_log")
     text = result.detail + "".join(report.flags.get((ASSIGNMENT, "evil-fifo_log"), []))
     assert "\x1b" not in text and "\x07" not in text
+    # what a kernel logged is quoted as its own words, never passed off as the grader's
+    (died,) = [n for n in report.flags[(ASSIGNMENT, "evil-forge_log")] if "died" in n]
+    assert died.index("its log: “") < died.index("Grader internal error")
     outcome = next(o for o in report.outcomes if o.student == "evil-fifo_log")
     assert outcome.seconds < LIMITS.wall_seconds
 

@@ -16,13 +16,17 @@ from dataclasses import dataclass, field
 from queue import Empty
 from typing import Any
 
-# What the grader's ZeroMQ sockets hold for a kernel, outside the sandbox's memory limit: a message
-# larger than MAX_MESSAGE_BYTES is refused before Python sees it, and at most MAX_QUEUED_MESSAGES
-# wait to be read (more are dropped), so a kernel flooding its own messages costs the grader at
-# most their product. A cell keeps 2 MB of output and a notebook 8 MB, so neither limit touches
-# honest work; the grader reads while a cell runs, so the queue stays short.
-MAX_MESSAGE_BYTES = 16 * 1024**2
-MAX_QUEUED_MESSAGES = 32
+# A message larger than this is dropped by ZeroMQ before Python sees it.
+MAX_MESSAGE_BYTES = 64 * 1024**2
+# The kernel's messages queue in the grader's ZeroMQ socket, outside the sandbox's memory limit,
+# whenever the grader reads slower than the kernel sends. So the grader reads every message at
+# once and parses only what it keeps: the header of a message for another request, or an output
+# past the cell's byte budget, says enough to drop it (see CellRunner._receive).
+HEADER_BYTES = 64 * 1024
+ERROR_BYTES = 1024**2
+OUTPUT_TYPES = ("stream", "display_data", "execute_result", "update_display_data")
+OVERFLOW = {"msg_type": "overflow", "content": {}}  # an output too large for what the cell keeps
+TOO_LONG_ERROR = {"ename": "Error", "evalue": "（错误信息过长 / the error message was too long）"}
 TRUNCATED = "…（输出过长，已截断 / output too long, cut off）"
 TIMED_OUT = "TimeoutError"
 
@@ -99,6 +103,19 @@ class Outputs:
         else:
             return
         self._keep(output)
+
+    @property
+    def room(self) -> int:
+        """Bytes of output the cell can still keep (0 once cut off)."""
+        return 0 if self.truncated else min(self.left, self.budget[0])
+
+    def overflow(self) -> None:
+        """An output too large to keep arrived: the cell's output is cut off here."""
+        if not self.truncated:
+            self.truncated = True
+            self.items.append(
+                {"output_type": "stream", "name": "stdout", "text": f"\n{TRUNCATED}\n"}
+            )
 
     def _keep(self, output: dict) -> None:
         if self.truncated:
@@ -180,16 +197,17 @@ class CellRunner:
                 deadline if interrupted_at is None else interrupted_at + self.grace_seconds
             ) - now
             try:
-                message = self.client.get_iopub_msg(timeout=max(0.01, min(wait, 1.0)))
+                message = self._receive(max(0.01, min(wait, 1.0)), msg_id, outputs.room)
             except Empty:
                 if not self.alive():
                     self.dead = True
                     run.status = "died"
                     break
                 continue
-            except ValueError:  # a malformed message (or one cut short by a full queue): dropped
+            if message is None:
                 continue
-            if message.get("parent_header", {}).get("msg_id") != msg_id:
+            if message is OVERFLOW:
+                outputs.overflow()
                 continue
             msg_type, content = message["msg_type"], message.get("content", {})
             if msg_type == "status":
@@ -221,6 +239,41 @@ class CellRunner:
         self._drain_shell()
         run.outputs, run.truncated = outputs.items, outputs.truncated
         return run
+
+    def _receive(self, timeout: float, msg_id: str, room: int) -> dict | None:
+        """The next iopub message if it belongs to request ``msg_id`` and is worth reading, else
+        None; :data:`OVERFLOW` for an output larger than the ``room`` the cell has left; raises
+        Empty after ``timeout`` seconds without a message.
+
+        Parts are measured before they are read, and only the small header parts are read before
+        deciding, so a kernel sending huge messages (or floods of another request's) costs the
+        grader next to nothing and cannot outpace it: nothing piles up in the socket's queue.
+        """
+        channel = self.client.iopub_channel
+        if not channel.socket.poll(int(timeout * 1000)):
+            raise Empty
+        frames = channel.socket.recv_multipart(copy=False)
+        session = self.client.session
+        try:
+            _, parts = session.feed_identities(frames, copy=False)
+            sizes = [len(part.buffer) for part in parts]
+            if len(parts) < 5 or max(sizes[:4]) > HEADER_BYTES:
+                return None
+            parent = session.unpack(parts[2].bytes)
+            if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
+                return None
+            header = session.unpack(parts[1].bytes)
+            kind = header.get("msg_type") if isinstance(header, dict) else None
+            content_bytes = sum(sizes[4:])
+            if kind in OUTPUT_TYPES and content_bytes > room + HEADER_BYTES:
+                return OVERFLOW
+            if kind == "error" and content_bytes > ERROR_BYTES:
+                return {"msg_type": "error", "content": TOO_LONG_ERROR}
+            if kind not in OUTPUT_TYPES and kind != "error" and content_bytes > HEADER_BYTES:
+                return None
+            return session.deserialize(parts, copy=False)
+        except (ValueError, TypeError, KeyError):  # malformed, unsigned or a replayed signature
+            return None
 
     def _drain_shell(self) -> None:
         while True:

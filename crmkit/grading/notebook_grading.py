@@ -180,13 +180,11 @@ def grade_notebook(
                         f"第 {number} 格输出过长，已截断 / cell {number}: output cut off"
                     )
                 if run.status == "died" and not any("died" in n for n in result.notes):
+                    logged = student_kernel.last_error()
                     result.notes.append(
                         f"学生内核在第 {number} 格退出 / the student's kernel died in cell {number}"
-                        + (
-                            f" ({student_kernel.last_error()})"
-                            if student_kernel.last_error()
-                            else ""
-                        )
+                        # the kernel's log is the student's code's to write: quoted, never trusted
+                        + (f"（其日志 / its log: “{clean(logged, 200)}”）" if logged else "")
                     )
         finally:
             student_kernel.close()

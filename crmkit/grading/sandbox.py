@@ -448,7 +448,7 @@ class Sandbox:
         import zmq
         from jupyter_client.blocking import BlockingKernelClient
 
-        from .executor import MAX_MESSAGE_BYTES, MAX_QUEUED_MESSAGES
+        from .executor import MAX_MESSAGE_BYTES
 
         self.prepare()
         (pid, info, log), self._spare = self._spare, None
@@ -465,7 +465,6 @@ class Sandbox:
             )
         context = zmq.Context()
         context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        context.setsockopt(zmq.RCVHWM, MAX_QUEUED_MESSAGES)
         client = BlockingKernelClient(context=context)
         client.load_connection_info(info)
         client.start_channels()
