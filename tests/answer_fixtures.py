@@ -12,6 +12,8 @@ one task:
 
 A wrong answer may carry what it should be caught by: a ``#| expect: <part of a check's message>``
 line (``.py``) or an ``"expect"`` entry (``.json``).
+A wrong answer named ``<task>__junk_<how>`` solves nothing (empty, constant, everyone in one
+group): it must score 0 on its task.
 
 Widget answers that depend on the student (tickets, customers and stories are drawn per
 student) are also computed here, for the graded student, from this file's own copy of the

@@ -8,6 +8,9 @@ raising ``AssertionError``), never a crash; where the answer names the check tha
 it (``#| expect:``), that check's message is shown. Every other task keeps its full points,
 also those that build on the wrong answer: they are graded on the student's own earlier result.
 
+A junk answer (``<task>__junk_<how>``: empty, constant or everyone in one group, no analysis at all)
+must score 0 on its task: no check may pass on an answer that solves nothing.
+
 To keep the run short, one submission carries several wrong answers, at most one per task and
 never two neighbouring tasks, so the task after a wrong one is always checked.
 """
@@ -102,6 +105,10 @@ def test_a_wrong_answer_loses_points_on_its_task(graded, wrong):
     assert graded_round.errors.get(cell) in (None, "AssertionError"), (
         f"{cell} failed with {graded_round.errors.get(cell)}, not its checks"
     )
+    if wrong.how.startswith("junk"):
+        assert graded_round.scores[cell] == 0, (
+            f"{wrong.name} is junk but kept {graded_round.scores[cell]} points"
+        )
     shown = outputs_text(course, wrong.assignment, graded_round.student, cell)
     if wrong.expect:
         assert wrong.expect in shown, f"{wrong.name}: no failed check saying {wrong.expect!r}"
