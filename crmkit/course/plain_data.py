@@ -440,13 +440,17 @@ def bind_file(namespace: MutableMapping[str, Any], path: str) -> None:
     (``{"answers": ..., "widgets": ...}``)."""
     with open(path, encoding="utf-8") as handle:
         sent = json.load(handle)
-    bind(namespace, json.dumps(sent["answers"]), json.dumps(sent["widgets"]))
+    _bind(namespace, sent["answers"], sent["widgets"])
 
 
 def bind(namespace: MutableMapping[str, Any], answers_json: str, widgets_json: str = "{}") -> None:
     """Put the answers (and widget answers) into the test kernel's ``namespace``,
     rebuilt by :func:`decode`."""
-    for name, data in json.loads(answers_json).items():
+    _bind(namespace, json.loads(answers_json), json.loads(widgets_json))
+
+
+def _bind(namespace: MutableMapping[str, Any], answers: dict, widgets: dict) -> None:
+    for name, data in answers.items():
         namespace[name] = decode(data)
-    for name, data in json.loads(widgets_json).items():
+    for name, data in widgets.items():
         namespace[name] = WidgetValue(decode(data))
