@@ -144,8 +144,25 @@ def test_no_student_class_survives():
             "too long",
         ),
         (json.dumps({"format": plain_data.FORMAT, "answers": {"x": DEEP}}), "too deep"),
+        (json.dumps({"format": plain_data.FORMAT, "answers": {"x": 2**64}}), "64 bits"),
+        (
+            json.dumps(
+                {"format": plain_data.FORMAT, "answers": {"x": {"$set": [2**61 - 1, 2**70]}}}
+            ),
+            "64 bits",
+        ),
     ],
-    ids=["garbage", "no-format", "bad-name", "long-key", "deep-json", "long-string", "deep-data"],
+    ids=[
+        "garbage",
+        "no-format",
+        "bad-name",
+        "long-key",
+        "deep-json",
+        "long-string",
+        "deep-data",
+        "big-int",
+        "big-int-in-a-list",
+    ],  # fmt: skip
 )
 def test_what_a_kernel_sends_is_bounded_and_checked(payload, reason):
     with pytest.raises(plain_data.PlainDataError, match=reason):
@@ -155,6 +172,16 @@ def test_what_a_kernel_sends_is_bounded_and_checked(payload, reason):
 def test_a_huge_payload_is_refused_before_parsing():
     with pytest.raises(plain_data.PlainDataError, match="too large"):
         plain_data.check(" " * (plain_data.MAX_BYTES + 1))
+
+
+def test_numbers_chosen_to_hash_alike_cannot_make_decoding_slow():
+    """Python hashes k * (2**61 - 1) alike: beyond int64 such numbers are refused, and a tuple
+    key may hold one number only, so no set or dict of colliding keys can be built."""
+    alike = [k * (2**61 - 1) for k in range(-4, 5)]  # every int64 that hashes like 0
+    tuples = {"$set": [[a, b, c] for a in alike for b in alike for c in alike]}
+    plain_data.check(json.dumps({"format": plain_data.FORMAT, "answers": {"x": tuples}}))
+    assert isinstance(plain_data.decode(tuples), plain_data.Unsupported)
+    assert plain_data.decode({"$set": [["a", 1], ["b", 1]]}) == {("a", 1), ("b", 1)}
 
 
 def test_malformed_records_become_markers_not_errors():

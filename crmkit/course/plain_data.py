@@ -28,6 +28,9 @@ MIMETYPE = "application/vnd.crmkit.answers+json"
 MAX_BYTES = 32 * 1024**2
 MAX_DEPTH = 24
 MAX_ITEMS = 3_000_000
+# Integers beyond int64 are refused: Python hashes k * (2**61 - 1) alike for every k, so a set
+# of such numbers would take quadratic time to rebuild (and more so as tuples of them).
+INT_RANGE = (-(2**63), 2**63)
 MAX_STRING = 100_000
 
 COLUMN_KINDS = (
@@ -290,6 +293,8 @@ def _walk(value: Any, depth: int, budget: list[int]) -> None:
                 raise PlainDataError(f"answers hold more than {MAX_ITEMS} values")
             if any(len(item) > MAX_STRING for item in value if type(item) is str):
                 raise PlainDataError("a string in the answers is too long")
+            if any(not _in_range(item) for item in value if type(item) is int):
+                raise PlainDataError("an integer in the answers is beyond 64 bits")
             return
         for item in value:
             _walk(item, depth + 1, budget)
@@ -298,8 +303,14 @@ def _walk(value: Any, depth: int, budget: list[int]) -> None:
             if not isinstance(key, str) or len(key) > 64:
                 raise PlainDataError("a record key in the answers is not a short string")
             _walk(item, depth + 1, budget)
+    elif type(value) is int and not _in_range(value):
+        raise PlainDataError("an integer in the answers is beyond 64 bits")
     elif value is not None and not isinstance(value, (bool, int, float)):
         raise PlainDataError(f"not plain data: {type(value).__name__}")
+
+
+def _in_range(number: int) -> bool:
+    return INT_RANGE[0] <= number < INT_RANGE[1]
 
 
 # ---------------------------------------------------------------- decoding (test kernel, grader)
@@ -363,11 +374,21 @@ def decode(data: Any) -> Any:
 
 
 def _hashable(value: Any) -> Any:
-    if isinstance(value, list):
+    """``value`` as a set member or dict key. A tuple may hold at most one number: numbers can
+    be chosen to hash alike, and tuples of them multiply the choice (a quadratic rebuild)."""
+    if isinstance(value, (list, tuple)):
+        if _numbers_in(value) > 1:
+            raise TypeError("a tuple key holds more than one number")
         return tuple(_hashable(v) for v in value)
     if isinstance(value, dict):
         return Unsupported("dict key")
     return value
+
+
+def _numbers_in(value: Any) -> int:
+    if isinstance(value, (list, tuple)):
+        return sum(_numbers_in(v) for v in value)
+    return 0 if isinstance(value, (str, bool, type(None))) else 1
 
 
 def _decode_index(body: dict):
