@@ -280,7 +280,10 @@ HONEST = {
     "honest-b": "solution",
     "honest-partial": "partial",
     "honest-wrong": "wrong",
+    "honest-chatty": "solution",
 }
+# An honest student who prints a lot: more than the notebook keeps, before any task is graded.
+CHATTY = "print('x' * 1_900_000)"
 WRONG_MONETARY = (
     REPO / "tests" / "fixtures" / "wrong_answers" / "segmentation" / "rfm__monetary_is_mean.py"
 )
@@ -300,6 +303,10 @@ def graded(tmp_path_factory, new_course):
     submit(course, "honest-a", ASSIGNMENT, solution)
     submit(course, "honest-b", ASSIGNMENT, solution)
     submit(course, "honest-partial", ASSIGNMENT, partly_solved(solution, release, 0.5))
+    chatty = solution
+    for _ in range(5):
+        chatty = insert_cell_after(chatty, "load_data", CHATTY)
+    submit(course, "honest-chatty", ASSIGNMENT, chatty)
     submit(
         course,
         "honest-wrong",
@@ -399,6 +406,8 @@ def _feedback_text(course, student) -> str:
 def test_honest_students_keep_full_marks(graded):
     course, report, _, _ = graded
     assert _full(course, "honest-a") and _full(course, "honest-b")
+    # output cut off at the notebook's budget, yet every answer still reaches the tests
+    assert _full(course, "honest-chatty")
     assert _result(report, "honest-a").ok and ("segmentation", "honest-a") not in report.flags
 
 

@@ -38,6 +38,8 @@ BIND = (
     "__import__('crmkit.course.plain_data', fromlist=['bind_file']).bind_file(globals(), {path!r})"
 )
 MAX_MESSAGE = 1000
+# What a probe's output may take: the largest plain data, JSON-escaped once more in the message.
+PROBE_BYTES = 2 * plain_data.MAX_BYTES + 1024**2
 
 
 class SetupFailed(Exception):
@@ -170,7 +172,7 @@ def grade_notebook(
                     test = tests.get(cell.metadata["nbgrader"].get("grade_id"))
                     if test is not None and (test.answers or test.widgets):
                         result.answers[test.grade_id] = _probe(
-                            student_runner, test, limits, result.notes
+                            student_kernel, student_runner, test, limits, result.notes
                         )
                     continue
                 run = student_runner.run(cell.source, limits.cell_timeout)
@@ -243,13 +245,27 @@ def _run_setup(runner: CellRunner, code: str, limits: Limits) -> None:
         )
 
 
-def _probe(runner: CellRunner, test: test_cells.TestCell, limits: Limits, notes: list[str]) -> dict:
-    """The answers ``test`` declares, as the student's kernel has them now (checked plain data)."""
+def _probe(
+    kernel, cells: CellRunner, test: test_cells.TestCell, limits: Limits, notes: list[str]
+) -> dict:
+    """The answers ``test`` declares, as the student's ``kernel`` has them now (checked plain
+    data). The probe has a byte budget of its own (what the answers may take), not what is left
+    of the notebook's output budget (``cells``'): printing a lot must not cost a valid answer."""
+    if cells.dead:
+        return {"answers": {}, "widgets": {}}
+    runner = CellRunner(
+        kernel.client,
+        kernel.alive,
+        kernel.interrupt,
+        max_cell_bytes=PROBE_BYTES,
+        max_notebook_bytes=PROBE_BYTES,
+    )
     run = runner.run(
         PROBE.format(names=list(test.answers), widgets=list(test.widgets)),
         limits.cell_timeout,
         store_history=False,
     )
+    cells.dead = runner.dead
     sent = run.data_of(plain_data.MIMETYPE)
     if not sent:
         return {"answers": {}, "widgets": {}}
