@@ -112,6 +112,24 @@ HOSTILE = {
         "            found.append(type(error).__name__)\n"
         "    print(folder, found)\n" + JUNK
     ),
+    # sends its real answers plus an undeclared one: first a million nested records (small as
+    # text, a gigabyte parsed), then a number
+    "extra_answers": (
+        JUNK + "import json, crmkit.course.plain_data as p\n"
+        "from IPython.display import display\n"
+        "calls = []\n"
+        "def export(ns, names, widgets=()):\n"
+        "    calls.append(1)\n"
+        "    real = {n: p.encode(ns[n]) for n in names if n in ns}\n"
+        "    real['undeclared_xyz'] = 0\n"
+        "    text = json.dumps({'format': p.FORMAT, 'answers': real, 'widgets': {}})\n"
+        "    chain = '{\"a\":' * 30 + '{}' + '}' * 30\n"
+        "    junk = '[' + ','.join([chain] * 40_000) + ']'\n"
+        "    if len(calls) == 1:\n"
+        "        text = text.replace('\"undeclared_xyz\": 0', '\"undeclared_xyz\": ' + junk)\n"
+        "    display({p.MIMETYPE: text}, raw=True)\n"
+        "p.export = export\n"
+    ),
     "forge_log": (
         "import os\n"
         "fd = next(int(f) for f in os.listdir('/proc/self/fd')\n"
@@ -540,6 +558,17 @@ def test_a_trick_costs_only_the_task_it_was_in(graded, name):
         if c not in (f"{TASK}_tests", "scores_tests", "segments_tests", "discussion")
     ]
     assert all(cells[c] > 0 for c in solved_later), cells
+
+
+def test_answers_are_counted_before_parsing_and_only_declared_ones_kept(graded):
+    """A payload of a million nested records (small as text, a gigabyte parsed) is refused before
+    it is parsed; the grader keeps no answer a test did not declare."""
+    course, report, _, _ = graded
+    assert _result(report, "evil-extra_answers").ok
+    assert any("values" in n for n in report.flags[(ASSIGNMENT, "evil-extra_answers")])
+    for student in ("evil-extra_answers", "honest-a"):
+        kept = (course / ".crmkit" / "answers" / ASSIGNMENT / f"{student}.json").read_text()
+        assert "undeclared_xyz" not in kept and len(kept) < 2 * 1024**2
 
 
 def test_junk_widget_answers_earn_nothing_and_break_nothing(graded):

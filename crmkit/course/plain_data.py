@@ -28,6 +28,7 @@ MIMETYPE = "application/vnd.crmkit.answers+json"
 MAX_BYTES = 32 * 1024**2
 MAX_DEPTH = 24
 MAX_ITEMS = 3_000_000
+MAX_CONTAINERS = 200_000  # lists and records in all (a table's column is one list)
 # Integers beyond int64 are refused: Python hashes k * (2**61 - 1) alike for every k, so a set
 # of such numbers would take quadratic time to rebuild (and more so as tuples of them).
 INT_RANGE = (-(2**63), 2**63)
@@ -252,6 +253,12 @@ def check(text: str | bytes | dict) -> dict[str, dict[str, Any]]:
     else:
         if len(text) > MAX_BYTES:
             raise PlainDataError(f"answers too large ({len(text)} bytes; at most {MAX_BYTES})")
+        # Counted before parsing, since parsing is what costs memory: every value but the first
+        # of a list or record follows a comma, and every list or record opens with a bracket.
+        raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
+        containers = raw.count("{") + raw.count("[")
+        if containers > MAX_CONTAINERS or containers + raw.count(",") > MAX_ITEMS:
+            raise PlainDataError(f"answers hold more than {MAX_ITEMS} values")
         try:
             payload = json.loads(text)
         except (ValueError, RecursionError) as error:

@@ -270,7 +270,12 @@ def _probe(
     if not sent:
         return {"answers": {}, "widgets": {}}
     try:
-        return plain_data.check(sent[-1] if isinstance(sent[-1], str) else "")
+        checked = plain_data.check(sent[-1] if isinstance(sent[-1], str) else "")
+        # only what the test declared is kept: anything else sent along is dropped here
+        return {
+            "answers": {k: v for k, v in checked["answers"].items() if k in test.answers},
+            "widgets": {k: v for k, v in checked["widgets"].items() if k in test.widgets},
+        }
     except plain_data.PlainDataError as error:
         notes.append(
             f"{test.grade_id}: 答案无法评分 / the answers could not be graded ({clean(error, 200)})"
