@@ -109,12 +109,14 @@ TEMPLATE = r"""
 <div class="cell border-box-sizing text_cell rendered">
   {{ self.empty_in_prompt() }}
   {%- set meta = cell.metadata.get("nbgrader", {}) -%}
+  {#- the student wrote it: rendered once, with no script or event handler left in it -#}
+  {%- set rendered = cell.source | markdown2html | strip_files_prefix | clean_html -%}
   {%- if meta.solution or meta.grade -%}
   <div class="panel panel-primary nbgrader_cell">
     {{ crmkit_heading(cell) }}
     <div class="panel-body">
       <div class="text_cell_render border-box-sizing rendered_html">
-        {{ cell.source | markdown2html | strip_files_prefix | clean_html }}
+        {{ rendered }}
       </div>
     </div>
     {{ crmkit_footer(cell) }}
@@ -122,7 +124,7 @@ TEMPLATE = r"""
   {%- else -%}
   <div class="inner_cell">
     <div class="text_cell_render border-box-sizing rendered_html">
-      {{ cell.source | markdown2html | strip_files_prefix | clean_html }}
+      {{ rendered }}
     </div>
   </div>
   {%- endif -%}
