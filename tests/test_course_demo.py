@@ -349,10 +349,12 @@ def test_report_files_exist_and_a_rerun_gives_the_same_bytes(demo, capsys):
 def test_feedback_was_written_for_every_graded_submission(demo):
     folder = demo[0]
     for student, assignment in [(p.student, p.assignment) for p in PLAN if p.kind != "missing"]:
-        assert (folder / "feedback" / student / assignment / f"{assignment}.html").is_file(), (
-            student,
-            assignment,
-        )
+        page = folder / "feedback" / student / assignment / f"{assignment}.html"
+        assert page.is_file(), (student, assignment)
+        # markdown rendered, not shown as escaped tags (tests/test_feedback_browser.py looks)
+        body = page.read_text(encoding="utf-8").split("<body", 1)[1]
+        assert "&lt;h1" not in body and "&lt;p&gt;" not in body and "<h1" in body, page
+        assert "VBox(children" not in body, page
     page = (folder / "feedback" / "s01-wang" / "segmentation" / "segmentation.html").read_text(
         encoding="utf-8"
     )
