@@ -34,8 +34,8 @@ import nbformat
 import pandas as pd
 
 from crmkit.grading.submissions import notebook_path, read_notebook, replace_solution
-from crmkit.grading.task_parameters import context, declared_parameters, term_values
 from crmkit.grading.task_templates import render_text
+from crmkit.grading.term import course_context
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
@@ -48,8 +48,7 @@ TERM_SEED = 11
 def term_context(course: Path, assignment: str) -> dict:
     """What the templates of ``course``'s term see for ``assignment`` (the published values in
     the kit's exercises/, the drawn ones in a term folder)."""
-    parameters = declared_parameters(course / "templates", assignment)
-    return context(parameters, term_values(course, assignment, parameters))
+    return course_context(course, assignment)
 
 
 # Widget tasks: the key of the widget whose cell a ``.py`` answer goes into.

@@ -67,6 +67,13 @@ def render_course(course: Path) -> list[Path]:
     return written
 
 
+def course_context(course: Path, assignment: str) -> dict:
+    """What ``assignment``'s templates see in ``course``: its term's values (the published ones
+    without a term file), for rendering answers written as templates."""
+    parameters = declared_parameters(course / TEMPLATES_FOLDER, assignment)
+    return context(parameters, term_values(course, assignment, parameters))
+
+
 def published_notebook(course: Path, assignment: str) -> Path | None:
     """The published (default-term) solution of ``assignment`` for ``course``: the term's copy
     in ``published/``, or the course's own source when it is the default term."""
