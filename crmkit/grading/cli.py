@@ -1,4 +1,4 @@
-"""``crmkit course generate | autograde | feedback | export | report | demo`` over nbgrader's API.
+"""``crmkit course generate | autograde | feedback | export | report | demo | student-pack``.
 
 ``crmkit/cli.py`` calls :func:`add_course_commands` on its top-level subparsers.
 Each command shows a progress bar (on a terminal) and ends with a summary table; it returns
@@ -228,8 +228,9 @@ def cmd_student_pack(args: argparse.Namespace) -> int:
     print(
         f"学生包 / student pack: {result.folder} — {len(result.files)} 个文件 files, "
         f"{result.size / 1e6:.1f} MB: {result.count('notebooks')} 个笔记本 notebooks, "
-        f"{result.count('cases')} 篇案例 case texts, {result.count('datasets') // 2} 个数据字典 "
-        f"data dictionaries, {len(result.assignments)} 个作业 assignments"
+        f"{result.count('cases')} 篇案例和概念 case and concept texts, "
+        f"{result.count('datasets', 'README.md')} 个数据字典 data dictionaries, "
+        f"{len(result.assignments)} 个作业 assignments"
     )
     if result.archive is not None:
         print(f"压缩包 / zip: {result.archive} ({result.archive.stat().st_size / 1e6:.1f} MB)")

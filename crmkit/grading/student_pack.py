@@ -74,8 +74,12 @@ class PackResult:
     def assignments(self) -> list[str]:
         return sorted({p.split("/")[1] for p in self.files if p.startswith("assignments/")})
 
-    def count(self, folder: str) -> int:
-        return sum(path.startswith(f"{folder}/") for path in self.files)
+    def count(self, folder: str, name: str = "") -> int:
+        """How many files under ``folder/`` (named ``name``, if given) the pack holds."""
+        return sum(
+            path.startswith(f"{folder}/") and path.endswith(f"/{name}" if name else "")
+            for path in self.files
+        )
 
 
 def digest(data: bytes) -> str:
