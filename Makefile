@@ -72,11 +72,22 @@ postgres:
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# A student's JupyterLab on the kit: lab/student/ turns off nbgrader's instructor panels and the
-# news pop-up. The instructor's opens the course in exercises/ with the formgrader.
-lab: install
-	JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
-	  notebooks/00_start_here.ipynb
+# A student's JupyterLab opens the student pack (`crmkit course student-pack`: the case notebooks
+# and texts, data dictionaries and released assignments; no solutions or hidden tests), built
+# into an ignored folder and built again when what it is made of changes. lab/student/ turns off
+# nbgrader's instructor panels and the news pop-up. The instructor's opens the course in
+# exercises/ with the formgrader.
+STUDENT_PACK ?= build/student-pack
+STUDENT_PACK_INPUTS := $(wildcard notebooks/*.ipynb cases/*.md datasets/*/README.md \
+  datasets/*/datapackage.json exercises/nbgrader_config.py exercises/source/*/* \
+  exercises/release/*/*) crmkit/grading/student_pack.py crmkit/grading/key_leaks.py
+
+$(STUDENT_PACK)/.crmkit-pack.json: $(STAMP) $(STUDENT_PACK_INPUTS)
+	$(BIN)/crmkit course student-pack --course exercises --out $(STUDENT_PACK)
+
+lab: install $(STUDENT_PACK)/.crmkit-pack.json
+	JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student $(BIN)/jupyter lab --ServerApp.root_dir=$(abspath $(STUDENT_PACK)) $(ALLOW_ROOT) \
+	  $(abspath $(STUDENT_PACK))/notebooks/00_start_here.ipynb
 
 lab-instructor: install
 	cd exercises && $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/exercises $(ALLOW_ROOT)

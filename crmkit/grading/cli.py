@@ -1,5 +1,5 @@
-"""``crmkit course new-term | render | generate | autograde | feedback | export | report | demo``
-over nbgrader's API.
+"""``crmkit course new-term | render | generate | autograde | feedback | export | report | demo |
+student-pack`` over nbgrader's API.
 
 ``crmkit/cli.py`` calls :func:`add_course_commands` on its top-level subparsers.
 Each command shows a progress bar (on a terminal) and ends with a summary table; it returns
@@ -262,6 +262,37 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_student_pack(args: argparse.Namespace) -> int:
+    """Build what students get: case notebooks and texts, data dictionaries, the released
+    assignments and a README; no solutions, hidden tests or answer keys."""
+    from .student_pack import build_student_pack
+
+    course = check_course_dir(args.course)
+    result = build_student_pack(course, Path(args.pack_dir), make_zip=args.zip)
+    for assignment in result.regenerated:
+        print(
+            f"release/{assignment} 已按 source/ 重新生成 / release/{assignment} was out of date "
+            "and has been generated again from source/"
+        )
+    if result.kept:
+        print(
+            f"这些文件改过，保留原样（没有更新）/ changed since the last build, kept as they are "
+            f"(not updated): {', '.join(result.kept)}"
+        )
+    for link in result.broken_links:
+        print(f"注意：链接指向包外 / note: a link leads outside the pack: {link}")
+    print(
+        f"学生包 / student pack: {result.folder} — {len(result.files)} 个文件 files, "
+        f"{result.size / 1e6:.1f} MB: {result.count('notebooks')} 个笔记本 notebooks, "
+        f"{result.count('cases')} 篇案例和概念 case and concept texts, "
+        f"{result.count('datasets', 'README.md')} 个数据字典 data dictionaries, "
+        f"{len(result.assignments)} 个作业 assignments"
+    )
+    if result.archive is not None:
+        print(f"压缩包 / zip: {result.archive} ({result.archive.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def _share(text: str) -> float:
     try:
         value = float(text)
@@ -284,7 +315,7 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
     )
     commands = course.add_subparsers(
         dest="command",
-        metavar="{new-term,render,generate,autograde,feedback,export,report,demo}",
+        metavar="{new-term,render,generate,autograde,feedback,export,report,demo,student-pack}",
     )
     commands.required = True
 
@@ -489,4 +520,20 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         default=None,
         help="同时评分的提交数 / submissions graded at once (default: number of cores)",
     )
+
+    pack = command(
+        "student-pack",
+        "学生包：案例、笔记本、数据字典和作业，不含答案 / what students get: cases, notebooks, "
+        "data dictionaries and the released assignments, with no answers",
+        cmd_student_pack,
+    )
+    pack.add_argument(
+        "--out",
+        dest="pack_dir",
+        required=True,
+        metavar="DIR",
+        help="学生包目录（新的、空的或以前的学生包）/ the pack's folder (new, empty or an "
+        "earlier pack)",
+    )
+    pack.add_argument("--zip", action="store_true", help="另写一份 DIR.zip / also write DIR.zip")
     return course
