@@ -180,10 +180,10 @@ def test_course_commands_work_on_a_course_folder(installed):
     assert (course / "grades.csv").is_file(), exported.stdout
 
 
-def test_the_installed_student_side_carries_no_answer_key(installed):
-    """What a student's notebook imports from the installed kit (everything but the grader,
-    crmkit/grading/, which only the instructor runs) and the data installed with it hold no
-    source notebook and nothing of the answer key."""
+def test_the_installed_kit_carries_no_answer_key(installed):
+    """Nothing a student can install holds a source notebook or any of the answer key: not what
+    their notebooks import, not the data, and not the grader (the demo names the course's vetted
+    answers instead of copying them)."""
     from crmkit.grading.key_leaks import files_of_folder, leaks_in_files, read_answer_key
 
     package = Path(
@@ -192,11 +192,7 @@ def test_the_installed_student_side_carries_no_answer_key(installed):
         ).stdout.strip()
     )
     assert not list(package.rglob("*.ipynb")) and not (package / "exercises").exists()
-    files = {
-        path: data
-        for path, data in files_of_folder(package).items()
-        if not path.startswith("grading/")
-    }
+    files = files_of_folder(package)
     assert {"course/answers.py", "datasets/__init__.py", "data/online_shop/README.md"} <= set(files)
     leaks = leaks_in_files(files, read_answer_key(REPO / "exercises"))
     # the package's own docs name nbgrader's delimiters (course/answers.py explains them); any
