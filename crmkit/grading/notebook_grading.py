@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from nbformat import NotebookNode, from_dict
@@ -38,6 +39,8 @@ BIND = (
     "__import__('crmkit.course.plain_data', fromlist=['bind_file']).bind_file(globals(), {path!r})"
 )
 MAX_MESSAGE = 1000
+# An honest widget_answers.json takes a few kilobytes.
+MAX_WIDGET_BYTES = 1024**2
 # What a probe's output may take: the largest plain data, JSON-escaped once more in the message.
 PROBE_BYTES = 2 * plain_data.MAX_BYTES + 1024**2
 
@@ -114,31 +117,26 @@ def outcome_outputs(run: CellRun) -> list[dict]:
     ]
 
 
-def widget_answers(files: dict[str, bytes]) -> tuple[dict, list[str]]:
-    """The submitted ``widget_answers.json`` as plain data, and a note if it could not be used."""
+def widget_answers(files: dict[str, bytes], declared: Collection[str]) -> tuple[dict, list[str]]:
+    """The submitted ``widget_answers.json`` as plain data (only the ``declared`` widgets), and a
+    note if it could not be used.
+
+    The grader (root, outside the sandbox) reads this file, so it is held to what answers from a
+    kernel are held to, before it is parsed: a size cap, then its values, lists and records
+    counted in the text (:func:`~crmkit.course.plain_data.count_before_parse`).
+    """
     raw = files.get("widget_answers.json")
     if raw is None:
         return {}, []
     try:
+        plain_data.count_before_parse(raw, MAX_WIDGET_BYTES)
         payload = json.loads(raw.decode("utf-8"))
         answers = payload.get("answers", {}) if isinstance(payload, dict) else {}
-        plain_data.check(
-            json.dumps(
-                {
-                    "format": plain_data.FORMAT,
-                    "answers": {
-                        k: v for k, v in answers.items() if isinstance(k, str) and k.isidentifier()
-                    },
-                }
-            )
-        )
+        kept = {k: v for k, v in answers.items() if k in declared}
+        plain_data.check({"format": plain_data.FORMAT, "answers": kept})
     except (UnicodeDecodeError, ValueError, AttributeError, RecursionError) as error:
         return {}, [f"widget_answers.json 无法使用 / could not be used: {clean(error, 200)}"]
-    return {
-        k: plain_data.encode(v)
-        for k, v in answers.items()
-        if isinstance(k, str) and k.isidentifier()
-    }, []
+    return {k: plain_data.encode(v) for k, v in kept.items()}, []
 
 
 def grade_notebook(
