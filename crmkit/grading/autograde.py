@@ -64,8 +64,8 @@ class Outcome:
     seconds: float = 0.0
     notebooks: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    # notebook -> grade id -> what the test saw
-    answers: dict[str, dict] = field(default_factory=dict)
+    # notebook -> what its tests saw, packed for the answer store
+    answers: dict[str, answer_store.PackedAnswers] = field(default_factory=dict)
 
 
 def default_jobs() -> int:
@@ -220,12 +220,13 @@ class _Worker:
             submission.files, self.widgets.get(assignment, set())
         )
         notes += widget_notes
+        store_budget = [answer_store.MAX_STORED_BYTES]  # what this submission may store
         self.time_up = False
         timer = threading.Timer(self.limits.wall_seconds, self._stop)
         timer.daemon = True
         timer.start()
         executed: dict[str, str] = {}
-        answers: dict[str, dict] = {}
+        answers: dict[str, answer_store.PackedAnswers] = {}
         ok, detail = True, ""
         try:
             with in_course_folder(self.course), warnings.catch_warnings():
@@ -244,9 +245,10 @@ class _Worker:
                         self.limits,
                     )
                     notes += graded.notes
+                    answers[name], store_notes = answer_store.pack(graded.answers, store_budget)
+                    notes += store_notes
                     graded.notebook.metadata[NOTES_KEY] = {"notes": notes}
                     executed[name] = _write_notebook(graded.notebook)
-                    answers[name] = graded.answers
         except Unreadable as error:
             ok, detail = False, str(error)
         except SetupFailed as error:
