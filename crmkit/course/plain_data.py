@@ -478,16 +478,17 @@ def bind_file(namespace: MutableMapping[str, Any], path: str) -> None:
     (``{"answers": ..., "widgets": ...}``)."""
     with open(path, encoding="utf-8") as handle:
         sent = json.load(handle)
-    _bind(namespace, sent["answers"], sent["widgets"])
+    bind_sent(namespace, sent["answers"], sent["widgets"])
 
 
 def bind(namespace: MutableMapping[str, Any], answers_json: str, widgets_json: str = "{}") -> None:
     """Put the answers (and widget answers) into the test kernel's ``namespace``,
     rebuilt by :func:`decode`."""
-    _bind(namespace, json.loads(answers_json), json.loads(widgets_json))
+    bind_sent(namespace, json.loads(answers_json), json.loads(widgets_json))
 
 
-def _bind(namespace: MutableMapping[str, Any], answers: dict, widgets: dict) -> None:
+def bind_sent(namespace: MutableMapping[str, Any], answers: dict, widgets: dict) -> None:
+    """:func:`bind` answers already parsed (name -> plain data)."""
     for name, data in answers.items():
         namespace[name] = decode(data)
     for name, data in widgets.items():

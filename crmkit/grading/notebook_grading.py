@@ -12,8 +12,9 @@
    patched ``numpy``, no rebound names, no IPython hooks, no ``chdir`` reach it.
 4. The notebook that nbgrader scores is the submission as sanitized by nbgrader (locked cells
    restored from the gradebook), with the student's cells' outputs from step 2 and each test
-   cell's outcome from step 3: its error (name and message) or its partial-credit score with
-   the failed checks' messages. Nothing else the test kernel printed is kept.
+   cell's outcome from step 3: its error (its name, and its message when the instructor wrote
+   it: :mod:`crmkit.course.test_run`) or its partial-credit score with the failed checks'
+   messages. Nothing else the test kernel printed is kept.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ PROBE = (
     "__import__('crmkit.course.plain_data', fromlist=['export'])"
     ".export(globals(), {names!r}, {widgets!r})"
 )
-BIND = (
-    "__import__('crmkit.course.plain_data', fromlist=['bind_file']).bind_file(globals(), {path!r})"
-)
+# Binds a test's answers and runs its code (in one request: a round trip less per task), passing
+# an error's message on only when the instructor wrote it (crmkit/course/test_run.py).
+RUN = "__import__('crmkit.course.test_run', fromlist=['run']).run(globals(), {path!r})"
 MAX_MESSAGE = 1000
 # An honest widget_answers.json takes a few kilobytes.
 MAX_WIDGET_BYTES = 1024**2
@@ -203,11 +204,10 @@ def grade_notebook(
             # if that kernel never got there, the saved file's
             given = {name: sent["widgets"].get(name, widgets.get(name)) for name in test.widgets}
             handed = tests_box.hand_over(
-                f"{test.grade_id}.json", {"answers": bound, "widgets": given}
+                f"{test.grade_id}.json", {"answers": bound, "widgets": given, "code": code}
             )
-            # one request binds the answers and runs the test: a round trip less per task (the
-            # answers were checked as plain data above, so binding them does not fail on its own)
-            run = tests_runner.run(f"{BIND.format(path=handed)}\n{code}", limits.cell_timeout)
+            # the answers were checked as plain data above, so binding them does not fail alone
+            run = tests_runner.run(RUN.format(path=handed), limits.cell_timeout)
             outcomes[test.grade_id] = outcome_outputs(run)
     finally:
         tests_kernel.close()
