@@ -138,6 +138,8 @@ def prepare_demo_course(course: Path, out: Path, term_seed: int | None = None) -
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).write_text("crmkit course demo\n", encoding="utf-8")
     shutil.copy2(course / "nbgrader_config.py", out / "nbgrader_config.py")
+    if (course / "templates").is_dir():  # the templates say which term the sources are
+        shutil.copytree(course / "templates", out / "templates")
     shutil.copytree(
         course / "source",
         out / "source",
