@@ -363,7 +363,9 @@ def _class_work(course: Path, assignment: str, answers: Path | None):
         except KeyError:
             continue
         rendered = [render_text(code, term, f"{assignment}/{task}") for code in choices]
-        honest = replace_solution(honest, grade_id, own_way(rendered, reference))
+        # the region's markers stay, so a copy case can replace this task again
+        own = f"### BEGIN SOLUTION\n{own_way(rendered, reference).strip()}\n### END SOLUTION"
+        honest = replace_solution(honest, grade_id, own)
     return solution, release, honest, term
 
 
