@@ -91,7 +91,13 @@ def test_collect_takes_owners_own_work_at_its_real_time_and_never_through_a_link
     secret.write_text("BEGIN HIDDEN TESTS: the answer key", encoding="utf-8")
 
     # daemon hands in honestly; bin then hands in a newer one in daemon's name
-    honest = hand_in(inbound, "daemon", "daemon", now, {"answer.txt": "daemon's own work"})
+    honest = hand_in(
+        inbound,
+        "daemon",
+        "daemon",
+        now,
+        {"answer.txt": "daemon's own work", "submission_secret.txt": "daemon's secret"},
+    )
     hand_in(inbound, "bin", "daemon", now + timedelta(seconds=5), {"answer.txt": "bin's junk"})
     # sys hands in after the deadline and renames it two hours back
     hand_in(inbound, "sys", "sys", now - timedelta(hours=2), {"answer.txt": "late work"})
@@ -120,10 +126,13 @@ def test_collect_takes_owners_own_work_at_its_real_time_and_never_through_a_link
     assert "taken as handed in then" in log, log
     assert sorted(p.name for p in (submitted / "bin" / ASSIGNMENT).iterdir()) == [
         "answer.txt",
+        "submission_secret.txt",  # made up: release_feedback needs one
         "timestamp.txt",
     ]
     assert "stolen.txt: not a regular file or folder" in log, log
     assert "pipe: not a regular file or folder" in log, log
     assert "from_daemon.txt: owned by another account" in log, log
     assert "Skipping nobody+segmentation+not a time+x" in log, log
+    secret = submitted / "daemon" / ASSIGNMENT / "submission_secret.txt"
+    assert secret.read_text() == "daemon's secret", "nbgrader's secret is kept"
     assert honest.is_dir(), "collect leaves the exchange as it is"

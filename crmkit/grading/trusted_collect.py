@@ -22,7 +22,9 @@ collect reads there is the student's to shape:
   time, and a file's owner cannot move it back;
 * copies regular files and folders only, opening each relative to its folder and never through a
   link, so a folder swapped for a link during the copy is not followed; nbgrader's
-  ``CourseDirectory.ignore``, ``include``, ``max_file_size`` and ``max_dir_size`` still apply.
+  ``CourseDirectory.ignore``, ``include``, ``max_file_size`` and ``max_dir_size`` still apply;
+* gives a submission that has no ``submission_secret.txt`` (not made by ``nbgrader submit``) one
+  of its own: nbgrader's ``release_feedback`` otherwise stops at it, for the whole class.
 
 The course's ``nbgrader_config.py`` selects it (``c.ExchangeFactory.collect``), so ``nbgrader
 collect`` and the formgrader's Collect button both use it. See docs/deployment.md.
@@ -34,6 +36,7 @@ import fnmatch
 import glob
 import os
 import pwd
+import secrets
 import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,6 +48,7 @@ from nbgrader.utils import check_mode, parse_utc
 from traitlets import Float
 
 MAX_DEPTH = 8
+SECRET_FILE = "submission_secret.txt"  # nbgrader submit's key to the student's feedback
 MAX_ENTRIES = 1000
 
 
@@ -229,6 +233,15 @@ class TrustedCollect(ExchangeCollect):
             handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
+        if SECRET_FILE not in snapshot.files:
+            # nbgrader's release_feedback stops for the whole class at a submission without one
+            self.log.warning(
+                "%s has no %s (not made by nbgrader submit): given one, so feedback can be "
+                "released; the student cannot fetch it through the exchange",
+                name, SECRET_FILE,
+            )  # fmt: skip
+            with open(os.path.join(dest, SECRET_FILE), "w", encoding="utf-8") as out:
+                out.write(secrets.token_hex(64))
         zone = gettz(self.timezone) or UTC
         stamp = when.replace(tzinfo=UTC).astimezone(zone).strftime(self.timestamp_format)
         with open(os.path.join(dest, "timestamp.txt"), "w", encoding="utf-8") as out:
