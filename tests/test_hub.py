@@ -708,11 +708,11 @@ def test_a_term_on_jupyterhub(hub_env, term_folder, accounts, gradebook_url, hos
             assert sorted(p.name for p in submitted.iterdir()) == sorted(
                 s.name for s in (s1, s2, s3)
             ), collected
-            assert f"is not a folder owned by {s1.name} (handed in by {s2.name})" in collected
-            assert "answer_key.ipynb: not a regular file or folder" in collected, collected
             s1_notebook = (submitted / s1.name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
             assert WRITTEN_ANSWER in s1_notebook, "student 1's own work was collected"
             assert not (submitted / s2.name / ASSIGNMENT / "answer_key.ipynb").exists()
+            assert f"is not a folder owned by {s1.name} (handed in by {s2.name})" in collected
+            assert "answer_key.ipynb: not a regular file or folder" in collected, collected
 
             # -- after collection, student 2 changes what they handed in
             kept = (submitted / s2.name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes()
