@@ -343,6 +343,9 @@ class HubHost:
     job's session. A server host runs JupyterHub as a systemd unit, whose cgroup holds all of
     them. The test does the same, so the term runs as on such a host even when other jobs load
     the machine; without cgroups (or not as root) processes stay where they are.
+
+    Closing it stops whatever still runs in it; a run that was killed leaves its cgroup, and the
+    next run stops what runs there and removes it.
     """
 
     def __init__(self) -> None:
@@ -382,18 +385,32 @@ class HubHost:
 
     @staticmethod
     def _remove(folder: Path) -> None:
-        """Remove the cgroup ``folder``, moving what still runs in it to the root cgroup."""
-        for _attempt in range(50):
+        """Stop what still runs in the cgroup ``folder`` (the processes of this run's hub host,
+        or of a run that was killed), then remove it."""
+        for _attempt in range(100):
+            pids = [int(pid) for pid in (folder / "cgroup.procs").read_text().split()]
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             try:
                 folder.rmdir()
                 return
             except OSError:
-                for pid in (folder / "cgroup.procs").read_text().split():
-                    try:
-                        (folder.parent / "cgroup.procs").write_text(pid)
-                    except OSError:
-                        pass
                 time.sleep(0.1)
+
+
+def stop_leftovers(folder: Path) -> None:
+    """Stop the hub and proxy a killed run left (their pid files in ``folder``/hub, checked
+    against the process's working folder, so a reused pid is left alone)."""
+    for pid_file in (folder / "hub").glob("*.pid"):
+        try:
+            pid = int(pid_file.read_text().strip())
+            if Path(os.readlink(f"/proc/{pid}/cwd")) == folder / "hub":
+                os.killpg(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
 
 
 # ---------------------------------------------------------------- the hub
@@ -491,6 +508,7 @@ def start_hub(
             cwd=folder, stdout=proxy_log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     host.join(proxy.pid)
+    (folder / "proxy.pid").write_text(str(proxy.pid))
     running = Hub(f"http://127.0.0.1:{ports['public']}", driver_token, None, proxy, log)
     for attempt in range(1, attempts + 1):
         with log.open("a") as hub_log:

@@ -68,6 +68,7 @@ from hub_session import (
     run_group,
     start_hub,
     stop_hub,
+    stop_leftovers,
     sweep_stale_accounts,
     sweep_stale_databases,
     wait_for,
@@ -133,6 +134,7 @@ def term_folder() -> Path:
     for stale in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
         pid = re.match(rf"{PREFIX}(\d+)-", stale.name)
         if pid and not Path(f"/proc/{pid.group(1)}").exists():
+            stop_leftovers(stale)
             shutil.rmtree(stale, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
     folder.chmod(0o755)
