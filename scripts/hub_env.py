@@ -1,7 +1,7 @@
 """Build the JupyterHub environment the hub test runs (``make hub-env``), as docs/deployment.md
 installs it on a department's server.
 
-    /usr/bin/python3 scripts/hub_env.py build/hub-env
+    python3 scripts/hub_env.py build/hub-env   # any Python 3 runs it; the env is /usr/bin/python3
 
 * A virtual environment from the system's Python (Debian: ``python3-venv``) holding JupyterHub and
   the kit (installed from this checkout, with its datasets, not editable), readable by every
