@@ -623,7 +623,7 @@ def test_a_term_on_jupyterhub(hub_env, term_folder, accounts, gradebook_url, hos
     hub = hub_holder["hub"] = start_hub(
         env, folder / "hub", hub_config(env, accounts), host, service_uids={grader.uid}
     )
-    step("hub started")
+    step(f"hub started ({hub.attempts} start{'s' if hub.attempts > 1 else ''})")
     for student in (s2, s3):
         hub.start_server(student.name)
     as_grader("crmkit", "course", "generate", ASSIGNMENT)
