@@ -105,10 +105,11 @@ def load(
     spec = get_case(case)
     tables = [get_table(spec, table)] if table is not None else list(spec.tables)
     if folder is not None:
-        return _read_folder(Path(folder), tables, table)
+        return _read_folder(Path(folder), spec.key, tables, table)
     folder = data_dir() / spec.key
     if seed is None and student is None and n_customers is None and folder.is_dir():
-        frames = {t.name: csvio.read_table(folder / f"{t.name}.csv", t) for t in tables}
+        check = _check_command(folder, spec.key, table)
+        frames = {t.name: csvio.read_table(folder / f"{t.name}.csv", t, check) for t in tables}
     else:
         generated = generate(case, seed=seed, student=student, n_customers=n_customers)
         frames = {t.name: generated[t.name] for t in tables}
@@ -129,8 +130,16 @@ def labels(case: str, table: str, field: str) -> dict[str, str]:
     return dict(column.field(field).enum or {})
 
 
-def _read_folder(folder: Path, tables: list, table: str | None):
-    frames = {t.name: csvio.read_table(folder / f"{t.name}.csv", t) for t in tables}
+def _check_command(folder: Path, case: str, table: str | None) -> str:
+    """The ``crmkit data validate`` command for what this ``load`` call reads."""
+    return f"crmkit data validate {folder} --case {case}" + (
+        f" --tables {table}" if table is not None else ""
+    )
+
+
+def _read_folder(folder: Path, case: str, tables: list, table: str | None):
+    check = _check_command(folder, case, table)
+    frames = {t.name: csvio.read_table(folder / f"{t.name}.csv", t, check) for t in tables}
     return frames[table] if table is not None else frames
 
 

@@ -74,6 +74,12 @@ def apply_dtypes(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     out = {}
     for spec in table.fields:
         column = df[spec.name]
+        if spec.required and column.isna().any():  # never read as False, NaN or 0 in silence
+            blank = int(column.isna().sum())
+            raise ValueError(
+                f"column '{spec.name}' is required but blank in {blank} row(s), the first in "
+                f"row {int(column.isna().to_numpy().argmax()) + 2}"
+            )
         try:
             if spec.type in ("date", "datetime"):
                 column = pd.to_datetime(column, format="ISO8601")
@@ -106,16 +112,30 @@ def _check_all_converted(
         raise ValueError(f"column '{name}' has values that do not fit: {examples}{hint}")
 
 
-def read_table(path: Path | str, table: Table) -> pd.DataFrame:
+def read_table(path: Path | str, table: Table, check: str = "") -> pd.DataFrame:
     """Read one CSV of a case, checking its columns against the data dictionary.
 
-    Used for the kit's own data and for an instructor's CSV that follows the dictionary.
+    Used for the kit's own data and for an instructor's CSV that follows the dictionary. Each
+    message says what to do next: a missing file of the kit's data is regenerated with
+    ``crmkit data build``; an instructor's folder is checked row by row with
+    ``crmkit data validate`` (never rebuilt: that would not make their data); ``check`` is that
+    command for the folder at hand.
     """
+    from .validation import is_kit_data
+
     path = Path(path)
+    check = check or f"crmkit data validate {path.parent}"
+    columns = ", ".join(table.field_names)
     if not path.exists():
+        if is_kit_data(path.parent):
+            raise CrmkitError(
+                f"找不到文件 {path} / File not found: {path}. 先运行 `crmkit data build` / Run "
+                "`crmkit data build` first"
+            )
         raise CrmkitError(
-            f"找不到文件 {path} / File not found: {path}. 先运行 `crmkit data build` / Run `crmkit "
-            "data build` first"
+            f"找不到文件 {path}：把表 {table.name} 存成这个文件名的 CSV（列：{columns}），"
+            f"或检查文件夹路径 / File not found: {path}. Save table {table.name} under this name "
+            f"(columns {columns}), or check the folder; then run `{check}`"
         )
     try:
         df = pd.read_csv(
@@ -124,7 +144,8 @@ def read_table(path: Path | str, table: Table) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise CrmkitError(
             f"{path.name} 不是可读的 UTF-8 CSV / {path.name} is not a readable UTF-8 CSV "
-            f"({type(error).__name__}). 请另存为“CSV UTF-8” / Save it as 'CSV UTF-8' and try again"
+            f"({type(error).__name__}). 请另存为“CSV UTF-8”，再运行 `{check}` / Save it as "
+            f"'CSV UTF-8', then run `{check}`"
         ) from None
     missing = [name for name in table.field_names if name not in df.columns]
     if missing:
@@ -137,6 +158,5 @@ def read_table(path: Path | str, table: Table) -> pd.DataFrame:
     except ValueError as error:
         raise CrmkitError(
             f"{path.name} 有不符合数据字典的值 / has values that do not fit the data dictionary: "
-            f"{error}. 运行 `crmkit data validate {path.parent}` 查看具体行 / Run `crmkit data "
-            f"validate {path.parent}` to see which rows"
+            f"{error}. 运行 `{check}` 查看具体行 / Run `{check}` to see which rows"
         ) from None
