@@ -182,6 +182,21 @@ def test_score_table_marks_pending_written_answers_one_way_and_explains_it():
     assert "—" not in table and lines[-1] == grades.PENDING_NOTE
 
 
+def test_scores_show_two_decimals_at_most_and_keep_the_gradebooks_precision_for_files():
+    assert [grades.points_text(v) for v in (14.8096, 0.6667, 2.1429, 17.0, 0.005, -0.0)] == [
+        "14.81",
+        "0.67",
+        "2.14",
+        "17",
+        "0.01",
+        "0",
+    ]
+    assert grades.points_text(2.1429, grades.GRADEBOOK_DECIMALS) == "2.1429"
+    table = tables.score_table([grades.Score("a", "seg", 14.8096, 17, 0.6667, 3)])
+    assert "14.81 / 17" in table and "0.67 / 3" in table and "15.48 / 20" in table
+    assert "14.8096" not in table and "0.6667" not in table
+
+
 def test_a_flag_names_the_cell_and_the_task_it_belongs_to():
     from crmkit.grading.tamper import cell_name
 

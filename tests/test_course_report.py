@@ -336,6 +336,19 @@ def test_html_escapes_student_ids_and_failure_messages():
         assert heading in page
 
 
+def test_scores_read_with_two_decimals_at_most_in_the_page_and_its_csv():
+    data = class_data(
+        scores=[score("s01-wang", auto=12.8096, manual=0.6667), score(EVIL, auto=2.1429)],
+    )
+    built = build_report(data)
+    page = report.render_html(built, {})
+    assert "7.48" in page and "12.81" in page and "2.14" in page  # mean, maximum, minimum
+    assert "12.8096" not in page and "7.476" not in page and "2.1429" not in page
+    rows = list(csv.DictReader(io.StringIO(report.scores_csv(built.rows))))
+    wang = next(r for r in rows if r["student"] == "s01-wang")
+    assert (wang["auto_score"], wang["manual_score"], wang["total"]) == ("12.81", "0.67", "13.48")
+
+
 def html_escaped(text: str) -> str:
     import html
 

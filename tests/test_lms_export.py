@@ -383,6 +383,32 @@ def test_pure_export_of_a_made_up_class():
     assert any("s2" in w and "left out" in w for w in result.warnings)
 
 
+def test_lms_files_keep_the_gradebooks_precision_and_people_read_two_decimals():
+    grades = ClassGrades(
+        (AssignmentTasks("quiz", (Task("q1", 1.0), Task("q2", 3.0))),),
+        ("s1",),
+        {},
+        (HandIn("s1", "quiz", {"q1": 0.6667, "q2": 2.1429}),),
+    )
+    roster = parse_roster(
+        "student_id,canvas_id,username,org_defined_id\ns1,41,ada,007\n", "roster.csv"
+    )
+    canvas = rows_of(export_lms("canvas", grades, roster).data)
+    assert canvas[2][-1] == "2.8096"
+    moodle = rows_of(export_lms("moodle", grades, roster, feedback=True).data)
+    assert moodle[1] == ["ada", "2.8096", "丢分 lost points: q1 0.67/1; q2 2.14/3"]
+    tasks = rows_of(export_lms("brightspace", grades, roster, per_task=True).data)
+    assert tasks[1][2:4] == ["0.6667", "2.1429"]
+    header, row = rows_of(export_lms("excel", grades, roster).data, bom=True)
+    assert dict(zip(header, row, strict=True)) == {
+        EXCEL_STUDENT: "s1",
+        "quiz": "2.81",
+        "quiz: q1": "0.67",
+        "quiz: q2": "2.14",
+        EXCEL_NOTES: "",
+    }
+
+
 # --- the command ----------------------------------------------------------------------------
 
 

@@ -48,6 +48,10 @@ Choices, the same in every format unless said otherwise:
 * Students: the gradebook's and the roster's. A student without the LMS's id in the roster is
   left out and named in a warning (Moodle aborts the whole import on an unknown user; Canvas
   would show an unknown student).
+* Points: as precise as the gradebook (4 decimals, what a partial-credit test records) in the
+  Canvas, Moodle and Brightspace files, which keep them (Moodle stores 5 decimals, Canvas and
+  Brightspace the number given, and they round only what they show); at most two decimals where
+  a person reads them (the Excel sheet, Moodle's feedback text).
 * ``tasks=True`` writes one column per task instead of one per assignment for an LMS, which adds
   up its items itself: totals and their tasks together would count twice. Excel has both.
 """
@@ -62,7 +66,7 @@ from dataclasses import dataclass
 from ..errors import UsageError, unknown_name
 from .class_grades import ClassGrades
 from .roster import STUDENT_ID, Roster
-from .scores import PENDING
+from .scores import GRADEBOOK_DECIMALS, PENDING, points_text
 from .spreadsheet import excel_text
 
 FORMATS = ("canvas", "moodle", "brightspace", "excel")
@@ -160,12 +164,6 @@ def cell_for(
     return Cell(PENDING_WORK) if points is None else Cell(GRADED, points)
 
 
-def points_text(value: float) -> str:
-    """Points as an LMS reads them: ``12``, ``12.5``, ``12.25`` (two decimals at most)."""
-    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
 def to_csv(rows: Sequence[Sequence[str]], bom: bool = False) -> bytes:
     """Rows as CSV bytes: UTF-8, CRLF line ends, quotes only where needed."""
     buffer = io.StringIO()
@@ -223,9 +221,12 @@ def _name(grades: ClassGrades, roster: Roster | None, student: str) -> str:
     return (roster.value(student, "name") if roster else "") or grades.names.get(student, "")
 
 
-def _cell_text(cell: Cell, missing: str, excused_text: str = "") -> str:
+def _cell_text(
+    cell: Cell, missing: str, excused_text: str = "", decimals: int = GRADEBOOK_DECIMALS
+) -> str:
+    """A grade cell: the gradebook's own precision for an LMS, two decimals for a person."""
     if cell.state == GRADED and cell.points is not None:
-        return points_text(cell.points)
+        return points_text(cell.points, decimals)
     if cell.state == MISSING:
         return "0" if missing == "zero" else ""
     if cell.state == EXCUSED:
@@ -339,7 +340,11 @@ def _canvas(grades, roster, per_task, missing, excused, feedback) -> Export:
     rows = _grid(grades, kept, columns, excused)
     lines = [
         [*CANVAS_HEADER, *(c.label for c in columns)],
-        [CANVAS_POINTS_POSSIBLE, "", "", "", "", *(points_text(c.max_points) for c in columns)],
+        [
+            CANVAS_POINTS_POSSIBLE,
+            *[""] * 4,
+            *(points_text(c.max_points, GRADEBOOK_DECIMALS) for c in columns),
+        ],
     ]
     for student, cells in rows:
         canvas_id, sis_user, sis_login = _canvas_ids(roster, student)
@@ -461,7 +466,7 @@ def _excel(grades, roster, per_task, missing, excused, feedback) -> Export:
             [
                 excel_text(student),
                 *([excel_text(names[student])] if with_names else []),
-                *(_cell_text(c, missing) for c in cells),
+                *(_cell_text(c, missing, decimals=2) for c in cells),
                 excel_text("; ".join(notes)),
             ]
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 from ...datasets.schema import (
     CSV_ENCODING,  # UTF-8 with a byte-order mark, so Excel reads the Chinese
 )
-from ..scores import PENDING, PENDING_NOTE
+from ..scores import PENDING, PENDING_NOTE, points_text
 from ..spreadsheet import excel_text
 from .charts import draw_charts
 from .integrity_section import integrity_csv, integrity_html
@@ -22,7 +22,8 @@ from .model import Item, Report, ScoreRow
 
 
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    """A score in the report and its CSVs: two decimals at most (the gradebook keeps more)."""
+    return "" if value is None else points_text(value)
 
 
 def scores_csv(rows: Sequence[ScoreRow]) -> str:
@@ -182,11 +183,11 @@ def render_html(
                 (
                     s.assignment,
                     s.graded,
-                    f"{s.auto_max:g}",
-                    f"{s.mean:.1f}",
-                    f"{s.median:g}",
-                    f"{s.minimum:g}",
-                    f"{s.maximum:g}",
+                    _number(s.auto_max),
+                    _number(s.mean),
+                    _number(s.median),
+                    _number(s.minimum),
+                    _number(s.maximum),
                     s.manual_pending,
                     s.missing,
                 )
@@ -227,7 +228,7 @@ def render_html(
                     i.assignment,
                     i.notebook,
                     i.grade_id,
-                    f"{i.max_points:g}",
+                    _number(i.max_points),
                     i.graded,
                     i.lost,
                     f"{i.lost_share:.0%}",
