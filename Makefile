@@ -91,7 +91,7 @@ demo: install
 
 # Everything CI runs. The tests may write only into temporary or ignored folders: the tree guard
 # compares `git status` before and after and fails naming any file a test changed.
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 TREE_STATUS := $(VENV)/.tree-status
 
 test: install postgres
