@@ -72,14 +72,21 @@ postgres:
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# On a machine without a browser JupyterLab would warn "No web browser found", which reads like a
+# failure: it is told not to try, and a line says which URL of the ones it prints to open.
+NO_BROWSER := $(shell python3 -c "import webbrowser; webbrowser.get()" >/dev/null 2>&1 || echo --no-browser)
+OPEN_URL_NOTE := 这台机器上没有浏览器：JupyterLab 启动后会打印 “Or copy and paste one of these URLs:”，把它下面以 http://localhost 开头、带 token 的网址复制到浏览器里打开 / No web browser on this machine: when JupyterLab has started it prints "Or copy and paste one of these URLs:"; open the http://localhost URL with the token below it in a browser
+
 # A student's JupyterLab on the kit: lab/student/ turns off nbgrader's instructor panels and the
 # news pop-up. The instructor's opens the course in exercises/ with the formgrader.
 lab: install
+	@$(if $(NO_BROWSER),echo '$(OPEN_URL_NOTE)')
 	JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
-	  notebooks/00_start_here.ipynb
+	  $(NO_BROWSER) notebooks/00_start_here.ipynb
 
 lab-instructor: install
-	cd exercises && $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/exercises $(ALLOW_ROOT)
+	@$(if $(NO_BROWSER),echo '$(OPEN_URL_NOTE)')
+	cd exercises && $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/exercises $(ALLOW_ROOT) $(NO_BROWSER)
 
 # A whole term, headless (about a minute once installed): datasets built and validated, then a
 # simulated class of 12 hands in, is autograded in parallel, gets feedback, and the class report
