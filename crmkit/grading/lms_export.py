@@ -250,13 +250,14 @@ def _warnings(
             f"{len(pending)} student(s) have answers still to grade by hand; their cells are left "
             f"blank; grade them in formgrader and export again: {', '.join(pending)}"
         )
-    if left_out:
-        source = roster.source if roster else "roster.csv"
-        lms = FORMAT_NAMES[fmt]
+    warnings += _roster_mismatch(fmt, grades, roster)
+    without_id = [s for s in left_out if roster is not None and s in roster.rows]
+    if without_id:
+        source, lms = roster.source, FORMAT_NAMES[fmt]
         warnings.append(
-            f"{len(left_out)} 名学生不在 {source} 里或没有 {lms} 账号，没有写进文件 / "
-            f"{len(left_out)} student(s) left out: not in {source} or without a {lms} id there; "
-            f"add them and export again: {', '.join(left_out)}"
+            f"{len(without_id)} 名学生在 {source} 里没有 {lms} 账号，没有写进文件 / "
+            f"{len(without_id)} student(s) left out: no {lms} id in {source}; fill it in and "
+            f"export again: {', '.join(without_id)}"
         )
     excused = sum(c.state == EXCUSED for _, cells in rows for c in cells)
     if excused and fmt in ("moodle", "brightspace"):
@@ -273,6 +274,38 @@ def _warnings(
         warnings.append(
             "逐题的列不含迟交扣分；需要扣分时按作业导出 / per-task columns leave out late "
             "penalties; export per assignment to include them"
+        )
+    return warnings
+
+
+def _roster_mismatch(fmt: str, grades: ClassGrades, roster: Roster | None) -> list[str]:
+    """A roster id that matches no student (a typo exports a stranger's 0s), and students in the
+    gradebook that the roster does not list (an LMS file leaves them out)."""
+    if roster is None:
+        return []
+    known = set(grades.students) | {h.student for h in grades.hand_ins}
+    warnings = []
+    strangers = sorted(set(roster.rows) - known)
+    if strangers:
+        warnings.append(
+            f"{roster.source} 里有 {len(strangers)} 个学号在成绩库里找不到，按缺交写进了文件；"
+            f"如果是写错了，改成 nbgrader 的学号再导出 / {len(strangers)} id(s) in "
+            f"{roster.source} match no student in the gradebook and were exported as missing "
+            f"work; if one is a typo, fix it to the nbgrader id and export again: "
+            f"{', '.join(strangers)}"
+        )
+    unlisted = sorted(known - set(roster.rows))
+    graded = {h.student for h in grades.hand_ins}
+    if unlisted:
+        fate = ("写进了文件但没有名单上的信息", "are in the sheet without the roster's details")
+        if fmt != "excel":
+            fate = ("没有写进文件", "were left out of the file")
+        with_grades = [s for s in unlisted if s in graded]
+        warnings.append(
+            f"{len(unlisted)} 名学生不在 {roster.source} 里（其中 {len(with_grades)} 名有成绩），"
+            f"{fate[0]}；把他们加进名单再导出 / {len(unlisted)} student(s) of the gradebook "
+            f"({len(with_grades)} with grades) have no row in {roster.source} and {fate[1]}; add "
+            f"them and export again: {', '.join(unlisted)}"
         )
     return warnings
 
