@@ -15,12 +15,10 @@ from pathlib import Path
 from .errors import CrmkitError
 
 
-def _progress(items, **kwargs):
-    from tqdm import tqdm
+def _progress(items, desc: str, unit: str):
+    from .progress import progress
 
-    return tqdm(
-        items, file=sys.stderr, disable=None, **kwargs
-    )  # disable=None: off when not a terminal
+    return progress(items, desc, unit)
 
 
 def cmd_data_build(args: argparse.Namespace) -> int:

@@ -269,3 +269,26 @@ def test_widgets_start_unanswered_without_their_keys_and_cells_can_be_added():
     added = insert_cell_after(solution, "load_data", "x = 1")
     index = [c.metadata.get("nbgrader", {}).get("grade_id") for c in added.cells].index("load_data")
     assert added.cells[index + 1].source == "x = 1" and len(added.cells) == len(solution.cells) + 1
+
+
+def test_progress_off_a_terminal_is_a_line_per_ten_notebooks_or_per_assignment(capsys):
+    """`make demo` in a log or CI: no bar, and no minute-long silence either."""
+    from crmkit.progress import progress
+
+    assert list(progress(list(range(25)), "autograde")) == list(range(25))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        f"自动评分 / autograde: {n}/25 份 / notebooks" for n in (10, 20, 25)
+    ]
+    list(progress(["complaints", "loyalty"], "generate", "assignment"))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "生成学生版 / generate: 1/2 个作业 / assignments",
+        "生成学生版 / generate: 2/2 个作业 / assignments",
+    ]
+    list(progress(iter(range(13)), "feedback"))  # a total nobody knows: the last count too
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "写反馈 / feedback: 10 份 / notebooks",
+        "写反馈 / feedback: 13 份 / notebooks",
+    ]

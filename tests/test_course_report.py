@@ -482,3 +482,82 @@ def test_cli_defaults_match_the_modules():
     assert args.threshold == report.DEFAULT_THRESHOLD
     args = parser().parse_args(["course", "demo"])
     assert (args.students, args.seed) == (demo.CLASS_SIZE, demo.DEMO_SEED)
+
+
+# ---------------------------------------------------------------- next steps, linked notebooks
+
+
+def test_next_steps_name_this_courses_commands(tmp_path):
+    from crmkit.grading.course_folder import CHECKOUT_COURSE
+    from crmkit.grading.report.next_steps import next_steps_html, next_steps_lines
+
+    course = tmp_path / "my course"
+    page = next_steps_html(course, pending=4)
+    assert f"cd &#x27;{course}&#x27; &amp;&amp; jupyter lab" in page  # quoted: a space in it
+    assert "4 份待人工评分" in page and "Nbgrader › Formgrader › Manual Grading" in page
+    assert f"crmkit course export --course &#x27;{course}&#x27; --format canvas" in page
+    assert "make lab-instructor" in next_steps_html(CHECKOUT_COURSE, pending=0)
+    assert "都已评分" in next_steps_html(CHECKOUT_COURSE, pending=0)
+    [export] = next_steps_lines(course, pending=0)
+    assert f"`crmkit course export --course '{course}' --format excel`" in export
+
+
+def test_a_linked_notebook_is_a_readable_page_without_anything_that_runs(tmp_path):
+    from crmkit.grading.report.notebook_pages import notebook_page
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# 作业 / Assignment\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+            '<script>alert(1)</script><img src="x" onerror="alert(2)">'
+        ),
+        nbformat.v4.new_code_cell("rfm = visits.groupby('customer_id').size()"),
+        nbformat.v4.new_code_cell(
+            "### BEGIN HIDDEN TESTS\n_expected = 42\n### END HIDDEN TESTS",
+            metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "rfm_tests"}},
+        ),
+    ]
+    notebook.cells[1].outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": "<b onclick='x()'>bold</b><script>alert(3)</script>"},
+        ),
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": '<img src="https://example.com/t.png">'}
+        ),
+    ]
+    path = tmp_path / "segmentation.ipynb"
+    nbformat.write(notebook, path)
+    page = notebook_page(path, f"{EVIL} · segmentation")
+    assert "<script" not in page.lower() and "onerror" not in page and "onclick" not in page
+    assert "<h1" in page and "<table>" in page and "<td>1</td>" in page  # rendered, not escaped
+    assert "&lt;h1" not in page and "&lt;table" not in page
+    assert 'src="data:image/png;base64,' in page and "example.com" not in page
+    assert "rfm" in page and html_escaped(EVIL) in page and EVIL not in page
+    assert "_expected" not in page and "HIDDEN" not in page and "test cell (code not shown)" in page
+
+
+def test_report_links_integrity_evidence_to_pages_and_integrity_csv(tmp_path):
+    from crmkit.grading.integrity.model import STRENGTH_NAMES as STRENGTHS
+    from crmkit.grading.integrity.model import Evidence
+
+    course = tmp_path / "course"
+    for student in ("s01-wang", "s02-li"):
+        folder = course / "autograded" / student / "segmentation"
+        folder.mkdir(parents=True)
+        nbformat.write(nbformat.v4.new_notebook(), folder / "segmentation.ipynb")
+    import dataclasses
+
+    evidence = Evidence(
+        "similar_code", "segmentation", "rfm", "s01-wang", "s02-li", max(STRENGTHS), 0.9, "90%"
+    )
+    built = dataclasses.replace(build_report(class_data()), integrity=[evidence])
+    page = report.write_report(built, course / "reports", course).read_text(encoding="utf-8")
+    assert '<a href="integrity.csv">integrity.csv</a>' in page
+    assert 'href="notebooks/s01-wang/segmentation/segmentation.html"' in page
+    assert ".ipynb" not in page.split("诚信检查")[-1]
+    assert (
+        course / "reports" / "notebooks" / "s02-li" / "segmentation" / "segmentation.html"
+    ).is_file()
+    assert "下一步 / Next steps" in page and f"--course {course}" in page

@@ -325,16 +325,18 @@ def run_demo(
     jobs: int | None = None,
     progress: steps.Progress = iter,
     feedback_progress: steps.Progress = iter,
+    generate_progress: steps.Progress = iter,
+    integrity_progress: steps.Progress = iter,
 ) -> DemoRun:
     """Build the demo course in ``out``, hand in the class, grade it, write feedback and the
-    report."""
+    report; each ``*progress`` wraps its step's jobs (``progress``: autograding)."""
     from .autograde import autograde
     from .report import make_report
 
     roster = class_roster(size)  # a wrong size is refused before anything is written
     demo = prepare_demo_course(course, out)
     assignments = source_assignments(demo)
-    results = steps.generate_assignments(demo, assignments)
+    results = steps.generate_assignments(demo, assignments, progress=generate_progress)
     failed = [r for r in results if not r.ok]
     if failed:
         raise CrmkitError(
@@ -347,7 +349,9 @@ def run_demo(
     graded = autograde(demo, assignments, jobs=jobs, progress=progress)
     results += graded.results
     results += steps.write_feedback(demo, assignments, progress=feedback_progress)
-    report, page = make_report(demo, assignments, jobs=jobs or os.cpu_count() or 1)
+    report, page = make_report(
+        demo, assignments, jobs=jobs or os.cpu_count() or 1, progress=integrity_progress
+    )
     return DemoRun(
         demo, plan, results, scores(demo, assignments), graded.flags, page, report.summary_line()
     )
