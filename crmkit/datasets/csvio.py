@@ -74,12 +74,6 @@ def apply_dtypes(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     out = {}
     for spec in table.fields:
         column = df[spec.name]
-        if spec.required and column.isna().any():  # never read as False, NaN or 0 in silence
-            blank = int(column.isna().sum())
-            raise ValueError(
-                f"column '{spec.name}' is required but blank in {blank} row(s), the first in "
-                f"row {int(column.isna().to_numpy().argmax()) + 2}"
-            )
         try:
             if spec.type in ("date", "datetime"):
                 column = pd.to_datetime(column, format="ISO8601")
@@ -110,6 +104,18 @@ def _check_all_converted(
         examples = ", ".join(repr(v) for v in pd.unique(before[lost])[:3])
         hint = f"; allowed: {', '.join(map(str, allowed))}" if allowed else ""
         raise ValueError(f"column '{name}' has values that do not fit: {examples}{hint}")
+
+
+def _check_required(df: pd.DataFrame, table: Table) -> None:
+    """A blank cell where the dictionary requires a value is an error: never read as False,
+    NaN or 0 in silence (a blank boolean would otherwise count as True or False)."""
+    for spec in table.fields:
+        blank = df[spec.name].isna()
+        if spec.required and blank.any():
+            raise ValueError(
+                f"column '{spec.name}' is required but blank in {int(blank.sum())} row(s), the "
+                f"first in row {int(blank.to_numpy().argmax()) + 2}"
+            )
 
 
 def read_table(path: Path | str, table: Table, check: str = "") -> pd.DataFrame:
@@ -154,6 +160,7 @@ def read_table(path: Path | str, table: Table, check: str = "") -> pd.DataFrame:
             f"表 {table.name} 需要 / table {table.name} needs: {', '.join(table.field_names)}"
         )
     try:
+        _check_required(df, table)
         return apply_dtypes(df, table)
     except ValueError as error:
         raise CrmkitError(
