@@ -500,7 +500,7 @@ def _check_type(
         return None
     if spec.type in EXAMPLE:
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        kind = "日期 / a date" if spec.type == "date" else "日期时间 / a date and time"
+        zh, en = ("日期", "a date") if spec.type == "date" else ("日期时间", "a date and time")
         example = EXAMPLE[spec.type]
         _report(
             problems,
@@ -508,10 +508,7 @@ def _check_type(
             column,
             ~blank & parsed.isna(),
             text,
-            lambda v, r: (
-                f"'{v}' 不是{kind.split(' / ')[0]}，写成 {example} / is not "
-                f"{kind.split(' / ')[1]}; write it as {example}"
-            ),
+            lambda v, r: f"'{v}' 不是{zh}，写成 {example} / is not {en}; write it as {example}",
             shown,
         )
     return None
