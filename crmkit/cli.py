@@ -16,9 +16,10 @@ from .errors import CrmkitError
 
 
 def _progress(items, desc: str, unit: str):
+    """A bar on a terminal; elsewhere nothing more: each case prints its own line."""
     from .progress import progress
 
-    return progress(items, desc, unit)
+    return progress(items, desc, unit, lines=False)
 
 
 def cmd_data_build(args: argparse.Namespace) -> int:

@@ -28,14 +28,19 @@ UNITS = {
 }
 
 
-def progress(items: Iterable, desc: str, unit: str = "nb", every: int | None = None) -> Iterable:
+def progress(
+    items: Iterable, desc: str, unit: str = "nb", every: int | None = None, lines: bool = True
+) -> Iterable:
     """``items``, reporting how many are done: a tqdm bar on a terminal, else a line every
-    ``every`` items (default: 10 notebooks, or every case or assignment) and at the end."""
+    ``every`` items (default: 10 notebooks, or every case or assignment) and at the end;
+    ``lines=False`` for a step that prints a line per item itself."""
     total = len(items) if hasattr(items, "__len__") else None
     if sys.stderr.isatty():
         from tqdm import tqdm
 
         return tqdm(items, total=total, desc=desc, unit=unit, file=sys.stderr)
+    if not lines:
+        return items
     return _lines(items, desc, unit, total, every or (10 if unit == "nb" else 1))
 
 
