@@ -2,7 +2,7 @@
 
 A progress bar drawn into a log file or a CI console is noise, and no bar at all leaves a
 minute-long step silent (it looks hung). So off a terminal each step prints one line every
-``every`` items and one at the end: per assignment or case (``every=1``), per ten notebooks.
+``every`` items and one at the end: per assignment or case, per ten notebooks or data variants.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ UNITS = {
     "nb": ("份", "notebooks"),
     "case": ("个案例", "cases"),
     "assignment": ("个作业", "assignments"),
+    "variant": ("份学生数据", "students' data"),
 }
+PER_ITEM = ("case", "assignment")  # few and slow: a line for each
 
 
 def progress(
@@ -41,7 +43,7 @@ def progress(
         return tqdm(items, total=total, desc=desc, unit=unit, file=sys.stderr)
     if not lines:
         return items
-    return _lines(items, desc, unit, total, every or (10 if unit == "nb" else 1))
+    return _lines(items, desc, unit, total, every or (1 if unit in PER_ITEM else 10))
 
 
 def _lines(items: Iterable, desc: str, unit: str, total: int | None, every: int) -> Iterator:

@@ -292,3 +292,9 @@ def test_progress_off_a_terminal_is_a_line_per_ten_notebooks_or_per_assignment(c
         "写反馈 / feedback: 10 份 / notebooks",
         "写反馈 / feedback: 13 份 / notebooks",
     ]
+    list(progress(range(13), "integrity", "variant"))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "诚信检查 / integrity: 10/13 份学生数据 / students' data",
+        "诚信检查 / integrity: 13/13 份学生数据 / students' data",
+    ]
