@@ -127,8 +127,13 @@ def try_notebook(
     try:
         shutil.copy2(course / "nbgrader_config.py", scratch / "nbgrader_config.py")
         with open(scratch / "nbgrader_config.py", "a", encoding="utf-8") as config:
-            # a private gradebook, whatever the course's is (PostgreSQL on a department's hub)
-            config.write(f"\nc.CourseDirectory.db_url = 'sqlite:///{scratch / 'gradebook.db'}'\n")
+            # the scratch folder and a private gradebook, whatever the course's settings say
+            # (an absolute root, PostgreSQL on a department's hub): the course is never written
+            gradebook = f"sqlite:///{scratch / 'gradebook.db'}"
+            config.write(
+                f"\nc.CourseDirectory.root = {str(scratch)!r}\n"
+                f"c.CourseDirectory.db_url = {gradebook!r}\n"
+            )
         shutil.copytree(
             course / "source" / assignment,
             scratch / "source" / assignment,
