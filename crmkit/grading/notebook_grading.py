@@ -29,7 +29,6 @@ from ..course.checks import CHECKS_MIMETYPE
 from . import test_cells
 from .executor import CellRun, CellRunner
 from .sandbox import Limits, Sandbox, without_control
-from .scores import points_text
 
 PROBE = (
     "__import__('crmkit.course.plain_data', fromlist=['export'])"
@@ -105,22 +104,14 @@ def outcome_outputs(run: CellRun) -> list[dict]:
     checks = data.get(CHECKS_MIMETYPE)
     summary = checks_markdown(checks)
     if summary:
-        total = html.escape(_two_decimals(shown["text/plain"]))
+        total = html.escape(shown["text/plain"])
         most = checks.get("max_points")
         if isinstance(most, (int, float)) and not isinstance(most, bool):
-            total += f" / {points_text(most)}"
+            total += f" / {most:g}"
         shown["text/markdown"] = f"**{total}**\n\n{summary}"
     return [
         {"output_type": "execute_result", "execution_count": None, "metadata": {}, "data": shown}
     ]
-
-
-def _two_decimals(text: str) -> str:
-    """A printed score as a person reads it (text/plain keeps the gradebook's precision)."""
-    try:
-        return points_text(float(text))
-    except ValueError:
-        return text
 
 
 def widget_answers(files: dict[str, bytes]) -> tuple[dict, list[str]]:
