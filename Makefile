@@ -77,12 +77,23 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 NO_BROWSER := $(shell python3 -c "import webbrowser; webbrowser.get()" >/dev/null 2>&1 || echo --no-browser)
 OPEN_URL_NOTE := 这台机器上没有浏览器：JupyterLab 启动后会打印 “Or copy and paste one of these URLs:”，把它下面以 http://localhost 开头、带 token 的网址复制到浏览器里打开 / No web browser on this machine: when JupyterLab has started it prints "Or copy and paste one of these URLs:"; open the http://localhost URL with the token below it in a browser
 
-# A student's JupyterLab on the kit: lab/student/ turns off nbgrader's instructor panels and the
-# news pop-up. The instructor's opens the course in exercises/ with the formgrader.
-lab: install
+# A student's JupyterLab opens the student pack (`crmkit course student-pack`: the case notebooks
+# and texts, data dictionaries and released assignments; no solutions or hidden tests), built
+# into an ignored folder and built again when what it is made of changes. lab/student/ turns off
+# nbgrader's instructor panels and the news pop-up. The instructor's opens the course in
+# exercises/ with the formgrader.
+STUDENT_PACK ?= build/student-pack
+STUDENT_PACK_INPUTS := $(wildcard notebooks/*.ipynb cases/*.md datasets/*/README.md \
+  datasets/*/datapackage.json exercises/nbgrader_config.py exercises/source/*/* \
+  exercises/release/*/*) crmkit/grading/student_pack.py crmkit/grading/key_leaks.py
+
+$(STUDENT_PACK)/.crmkit-pack.json: $(STAMP) $(STUDENT_PACK_INPUTS)
+	$(BIN)/crmkit course student-pack --course exercises --out $(STUDENT_PACK)
+
+lab: install $(STUDENT_PACK)/.crmkit-pack.json
 	@$(if $(NO_BROWSER),echo '$(OPEN_URL_NOTE)')
-	JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
-	  $(NO_BROWSER) notebooks/00_start_here.ipynb
+	JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student $(BIN)/jupyter lab --ServerApp.root_dir=$(abspath $(STUDENT_PACK)) $(ALLOW_ROOT) \
+	  $(NO_BROWSER) $(abspath $(STUDENT_PACK))/notebooks/00_start_here.ipynb
 
 lab-instructor: install
 	@$(if $(NO_BROWSER),echo '$(OPEN_URL_NOTE)')

@@ -128,11 +128,12 @@ def open_live_cell(name: str) -> dict:
     text = (
         ":::{admonition} 在 JupyterLab 中打开 / Open in JupyterLab\n"
         ":class: tip\n\n"
-        f"这是笔记本运行后保存的静态页面，控件不能动。要自己运行：在本机套件文件夹里 `make lab`，"
-        f"或在课程的 JupyterHub 上打开 `notebooks/{name}`（[怎样打开](../open_live.md)）。\n\n"
-        "A static copy saved after a run; the widgets do not move here. To run it: `make lab` in "
-        f"the kit's folder, or open `notebooks/{name}` on your course's JupyterHub "
-        "([how](../open_live.md)).\n:::\n"
+        "这是笔记本运行后保存的静态页面，控件不能动。要自己运行：在老师给的学生包里打开 "
+        f"`notebooks/{name}`（本机的 JupyterLab 或课程的 JupyterHub，"
+        "[怎样打开](../open_live.md)）。\n\n"
+        "A static copy saved after a run; the widgets do not move here. To run it: open "
+        f"`notebooks/{name}` in the student pack from your teacher (JupyterLab on your computer "
+        "or your course's JupyterHub, [how](../open_live.md)).\n:::\n"
     )
     return {"cell_type": "markdown", "id": "crmkit-site-open-live", "metadata": {}, "source": text}
 

@@ -52,3 +52,16 @@ def test_nbgrader_scores_the_cell_as_partial_credit(passed, points):
     notebook = nbformat.v4.new_notebook(cells=[cell])
     NotebookClient(notebook, kernel_name="python3", timeout=60).execute()
     assert determine_grade(notebook.cells[0]) == (points, 3)
+
+
+def test_the_score_shows_two_decimals_and_keeps_four_for_nbgrader():
+    """Students read 0.67 / 2; nbgrader reads the partial credit 0.6667 from text/plain."""
+    from crmkit.course.checks import Checks
+
+    check = Checks(points=2)
+    check.that(True, "a")
+    check.that(False, "b / b")
+    check.that(False, "c / c")
+    bundle = check.score()._repr_mimebundle_()
+    assert bundle["text/plain"] == "0.6667"
+    assert bundle["text/markdown"].startswith("**0.67 / 2**")

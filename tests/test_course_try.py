@@ -14,8 +14,10 @@ import pytest
 
 from crmkit.errors import UsageError
 from crmkit.grading.cli import add_course_commands
-from crmkit.grading.demo_mistakes import CODE_MISTAKES
+from crmkit.grading.demo_mistakes import ANSWERS_FOLDER, CODE_MISTAKES, mistake_code
 from crmkit.grading.submissions import read_notebook, replace_solution
+from crmkit.grading.task_templates import render_text
+from crmkit.grading.term import course_context
 from crmkit.grading.try_notebook import default_student, locate
 
 pytestmark = pytest.mark.slow
@@ -52,7 +54,12 @@ def test_the_solution_earns_every_automatic_point(capsys):
 
 def test_a_typical_mistake_loses_its_task_with_the_checks_message(tmp_path, capsys):
     mistake = next(m for m in CODE_MISTAKES["segmentation"] if m.task == "rfm")
-    notebook = replace_solution(read_notebook(SOURCE), "rfm_answer", mistake.code)
+    code = render_text(
+        mistake_code(COURSE / ANSWERS_FOLDER, "segmentation", mistake),
+        course_context(COURSE, "segmentation"),
+        mistake.name,
+    )  # a vetted wrong answer, for the published term
+    notebook = replace_solution(read_notebook(SOURCE), "rfm_answer", code)
     folder = tmp_path / "submitted" / "2023007" / "segmentation"
     folder.mkdir(parents=True)
     import nbformat

@@ -178,6 +178,27 @@ def test_a_full_score_shows_its_maximum_and_no_check_messages():
     assert result["data"]["text/markdown"] == "**3 / 3**\n\n- ✓ 全部通过 / every check passed"
 
 
+def test_partial_points_are_shown_with_two_decimals_and_graded_with_four():
+    partial = CellRun(
+        outputs=[
+            {
+                "output_type": "execute_result",
+                "data": {
+                    "text/plain": "0.6667",
+                    CHECKS_MIMETYPE: {
+                        "max_points": 2.0,
+                        "checks": [{"passed": True, "message": "a"}]
+                        + [{"passed": False, "message": "b / b"}] * 2,
+                    },
+                },
+            }
+        ]
+    )
+    (result,) = outcome_outputs(partial)
+    assert result["data"]["text/plain"] == "0.6667"  # what nbgrader reads
+    assert result["data"]["text/markdown"].startswith("**0.67 / 2**")
+
+
 def test_a_test_outcome_keeps_only_the_error_or_the_score():
     failed = CellRun(
         outputs=[

@@ -179,6 +179,11 @@ def test_make_lab_uses_the_student_configuration():
     (step,) = [s for s in recipe("lab") if "jupyter lab" in s or "jupyter" in s.split()[0:3][-1]]
     assert "JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student" in step
     assert any("exercises" in s for s in recipe("lab-instructor"))
+    # the student's lab opens the student pack, not the repository (tests/test_student_lab.py
+    # runs it and walks what it serves)
+    assert "--ServerApp.root_dir=$(abspath $(STUDENT_PACK))" in step
+    pack_rule = recipe(re.escape("$(STUDENT_PACK)/.crmkit-pack.json"))
+    assert any("crmkit course student-pack" in s for s in pack_rule)
 
 
 @pytest.mark.parametrize("target", ["lab", "lab-instructor"])

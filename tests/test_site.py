@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -241,6 +242,56 @@ def test_no_page_loads_anything_from_another_site(site):
     assert not [
         page for page in html_pages(site) if "mathjax" in page.read_text(encoding="utf-8").lower()
     ]
+
+
+def test_the_site_holds_no_solution_hidden_test_or_answer_key(site):
+    """Every file of the built site (pages, search index, the notebooks offered for download),
+    searched for the course's answer key as tests/test_student_lab.py searches a student's lab."""
+    from crmkit.grading.key_leaks import leaks_in_files, read_answer_key
+
+    files = files_of(site)
+    assert len([name for name in files if name.endswith(".html")]) >= len(CASES) + len(NOTEBOOKS)
+    assert not [name for name in files if re.search(r"(^|/)(exercises|source|tests)/", name)]
+    assert leaks_in_files(files, read_answer_key(ROOT / "exercises")) == []
+
+
+def test_a_solution_slipped_into_a_page_of_the_site_is_caught(tmp_path):
+    """The check above can fail: a small site built with a source notebook in place of a case's
+    notebook, the way a careless change to book/build.py would publish one."""
+    from crmkit.grading.key_leaks import leaks_in_files, read_answer_key
+
+    build = load_book_build()
+    kit = tmp_path / "kit"
+    (kit / "cases").mkdir(parents=True)
+    for name in ("retail_chain.md", "concepts.md"):
+        shutil.copy2(ROOT / "cases" / name, kit / "cases")
+    shutil.copytree(
+        ROOT / "datasets" / "retail_chain",
+        kit / "datasets" / "retail_chain",
+        ignore=shutil.ignore_patterns("*.csv"),
+    )
+    (kit / "notebooks").mkdir()
+    source = ROOT / "exercises" / "source" / "loyalty" / "loyalty.ipynb"
+    shutil.copy2(source, kit / "notebooks" / "04_retail_chain.ipynb")
+    build.assemble(tmp_path / "src", root=kit)
+    build.build(tmp_path / "src", tmp_path / "site", work=tmp_path / "work", strict=False)
+    page = "notebooks/04_retail_chain.html"
+    leaks = leaks_in_files(files_of(tmp_path / "site"), read_answer_key(ROOT / "exercises"))
+    assert page in {leak.path for leak in leaks}
+    assert {"solution", "hidden tests", "answer key"} <= {
+        kind for leak in leaks if leak.path == page for kind in KEY_KINDS if kind in leak.what
+    }
+
+
+KEY_KINDS = ("solution", "hidden tests", "answer key")
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def test_math_becomes_mathml_without_scripts(tmp_path):

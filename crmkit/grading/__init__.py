@@ -13,6 +13,7 @@ The pipeline, in the order a term uses it:
 * :mod:`.report`: the class report (model, analysis, reading, rendering);
 * :mod:`.tables`: text tables for the terminal;
 * :mod:`.submissions`, :mod:`.demo`, :mod:`.demo_mistakes`: hand in made-up work, the demo term;
+* :mod:`.student_pack` and :mod:`.key_leaks`: what students get, searched for the answer key;
 * :mod:`.cli`: the ``crmkit course`` commands.
 
 It imports the student side (:mod:`crmkit.course`) where it must agree with it (the answers

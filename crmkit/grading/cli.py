@@ -1,4 +1,5 @@
-"""``crmkit course generate | autograde | feedback | export | report | demo`` over nbgrader's API.
+"""``crmkit course new-term | render | generate | autograde | feedback | export | report | demo |
+student-pack`` over nbgrader's API.
 
 ``crmkit/cli.py`` calls :func:`add_course_commands` on its top-level subparsers.
 Each command shows a progress bar (on a terminal) and ends with a summary table; it returns
@@ -44,6 +45,61 @@ def _report(results: list[steps.StepResult]) -> int:
             "folder for the full log"
         )
         return 1
+    return 0
+
+
+def cmd_new_term(args: argparse.Namespace) -> int:
+    """Draw a term's task parameters and make its private course folder."""
+    from .task_parameters import declared_parameters
+    from .term import TEMPLATES_FOLDER, new_term
+
+    kit = check_course_dir(args.course)
+    out = Path(args.term_dir) if args.term_dir else Path.cwd() / f"crm-term-{args.name}"
+    made = new_term(kit, out, args.name, seed=args.seed)
+    rows = []
+    for assignment, tasks in sorted(made.values.items()):
+        declared = declared_parameters(made.folder / TEMPLATES_FOLDER, assignment)
+        defaults = {(p.task, p.name): p.default for p in declared}
+        for task, names in tasks.items():
+            for name, value in names.items():
+                rows.append((assignment, f"{task}.{name}", value, defaults[(task, name)]))
+    width = max(len(r[1]) for r in rows) if rows else 0
+    header = f"{'作业 assignment':<15}  {'参数 parameter':<{width}}"
+    print(f"{header}  本学期 this term  (公开的 published)")
+    for assignment, name, value, default in rows:
+        print(f"{assignment:<15}  {name:<{width}}  {value!s:<16} ({default})")
+    failed = [r for r in made.generated if not r.ok]
+    if failed:
+        print(results_table(failed))
+        return 1
+    print(
+        f"新学期的课程目录 / the term's course folder: {made.folder}（种子 / seed {made.seed}）\n"
+        "请保密：source/ 和 term.toml 里是本学期的答案 / keep it private: source/ and term.toml "
+        "hold this term's answers\n"
+        f"下一步 / next: export CRMKIT_COURSE_DIR={made.folder}; "
+        "crmkit course student-pack --out pack --zip"
+    )
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Write source/ again from the course's templates and its term."""
+    from .term import render_course
+
+    course = check_course_dir(args.course)
+    written = render_course(course)
+    if not written:
+        print(
+            f"{course} 没有 templates/，source/ 保持原样 / {course} has no templates/; "
+            "source/ is left as it is"
+        )
+        return 0
+    for path in written:
+        print(f"✓ {path.relative_to(course)}")
+    print(
+        "已按模板重写 source/；再运行 crmkit course generate 更新学生版 / source/ rewritten "
+        "from the templates; run crmkit course generate to update the student versions"
+    )
     return 0
 
 
@@ -235,6 +291,37 @@ def cmd_try(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_student_pack(args: argparse.Namespace) -> int:
+    """Build what students get: case notebooks and texts, data dictionaries, the released
+    assignments and a README; no solutions, hidden tests or answer keys."""
+    from .student_pack import build_student_pack
+
+    course = check_course_dir(args.course)
+    result = build_student_pack(course, Path(args.pack_dir), make_zip=args.zip)
+    for assignment in result.regenerated:
+        print(
+            f"release/{assignment} 已按 source/ 重新生成 / release/{assignment} was out of date "
+            "and has been generated again from source/"
+        )
+    if result.kept:
+        print(
+            f"这些文件改过，保留原样（没有更新）/ changed since the last build, kept as they are "
+            f"(not updated): {', '.join(result.kept)}"
+        )
+    for link in result.broken_links:
+        print(f"注意：链接指向包外 / note: a link leads outside the pack: {link}")
+    print(
+        f"学生包 / student pack: {result.folder} — {len(result.files)} 个文件 files, "
+        f"{result.size / 1e6:.1f} MB: {result.count('notebooks')} 个笔记本 notebooks, "
+        f"{result.count('cases')} 篇案例和概念 case and concept texts, "
+        f"{result.count('datasets', 'README.md')} 个数据字典 data dictionaries, "
+        f"{len(result.assignments)} 个作业 assignments"
+    )
+    if result.archive is not None:
+        print(f"压缩包 / zip: {result.archive} ({result.archive.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def _share(text: str) -> float:
     try:
         value = float(text)
@@ -256,7 +343,8 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         "course", help="nbgrader 练习课程 / the nbgrader exercise course"
     )
     commands = course.add_subparsers(
-        dest="command", metavar="{generate,autograde,feedback,export,report,demo,try}"
+        dest="command",
+        metavar="{new-term,render,generate,autograde,feedback,export,report,demo,student-pack,try}",
     )
     commands.required = True
 
@@ -274,6 +362,32 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         parser.add_argument(
             "assignments", nargs="*", metavar="ASSIGNMENT", help="作业 / assignments (default: all)"
         )
+
+    term = command(
+        "new-term",
+        "抽取新学期的题目参数，建立私有的课程目录 / draw a new term's task parameters and make "
+        "its private course folder",
+        cmd_new_term,
+    )
+    term.add_argument("name", help="学期名，例如 2025-spring / the term's name, e.g. 2025-spring")
+    term.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="决定参数的随机种子（默认随机，记在 term.toml）/ seed drawing the parameters "
+        "(default: random, recorded in term.toml)",
+    )
+    term.add_argument(
+        "--dir",
+        dest="term_dir",
+        default=None,
+        help="新的课程目录 / the new course folder (default: ./crm-term-NAME); keep it private",
+    )
+    command(
+        "render",
+        "按模板和本学期的参数重写 source/ / write source/ again from the templates and the term",
+        cmd_render,
+    )
 
     generate = command(
         "generate", "生成学生版 release/ / generate the student versions", cmd_generate
@@ -466,4 +580,20 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         default=60,
         help="每格时间上限（秒）/ seconds one cell may run (default 60)",
     )
+
+    pack = command(
+        "student-pack",
+        "学生包：案例、笔记本、数据字典和作业，不含答案 / what students get: cases, notebooks, "
+        "data dictionaries and the released assignments, with no answers",
+        cmd_student_pack,
+    )
+    pack.add_argument(
+        "--out",
+        dest="pack_dir",
+        required=True,
+        metavar="DIR",
+        help="学生包目录（新的、空的或以前的学生包）/ the pack's folder (new, empty or an "
+        "earlier pack)",
+    )
+    pack.add_argument("--zip", action="store_true", help="另写一份 DIR.zip / also write DIR.zip")
     return course

@@ -1,6 +1,6 @@
 """Copied work in the demo class, for the report's integrity section to find.
 
-Three kinds of copying, one per assignment, each between two students of the class:
+Four kinds of copying; three are between two students of the class:
 
 - **pasted numbers** (loyalty, task ``clv``): a student types in the three numbers a classmate's
   notebook printed. They fail on the student's own data and are exactly what the classmate's data
@@ -9,6 +9,9 @@ Three kinds of copying, one per assignment, each between two students of the cla
   task, which is not the instructor's, one of them with the names changed and a comment added.
 - **shared text** (segmentation, written answer ``discussion``): two students hand in the same
   written answer, one of them reworded a little.
+- **the published solution** (segmentation, every task): a student hands in the kit's public
+  default solution with its constants changed to the term's. It earns full marks, since the term
+  asks for those constants; only the integrity section can show where it came from.
 
 And one thing that must *not* be found: two honest students who both wrote the obvious short
 solution of loyalty's ``repeat`` task (it is too short to say anything).
@@ -19,7 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT = "pasted", "shared_code", "shared_text", "own_short"
-COPY_KINDS = (PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT)
+PUBLISHED_COPY = "published_copy"
+COPY_KINDS = (PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT, PUBLISHED_COPY)
+PAIRED_KINDS = (SHARED_CODE, SHARED_TEXT, OWN_SHORT)
 
 
 @dataclass(frozen=True)
@@ -36,15 +41,18 @@ COPY_CASES = (
     CopyCase(OWN_SHORT, "loyalty", "repeat"),
     CopyCase(SHARED_CODE, "complaints", "service"),
     CopyCase(SHARED_TEXT, "segmentation", "discussion"),
+    CopyCase(PUBLISHED_COPY, "segmentation", ""),
 )
 # The answers a pasting student typed in: the ones the classmate's notebook printed.
-PASTED_ANSWERS = ("retention_rate", "annual_margin", "clv_5y")
+PASTED_ANSWERS = ("retention_rate", "annual_margin", "clv")
 
+# The code below is a template (``{{ service.since }}``), rendered for the demo's term.
 SERVICE_BY_ASSIGN = """\
-elapsed = lambda column: (futures[column] - futures["received_at"]).dt.total_seconds() / 3600
-table = futures.assign(
-    response_met=elapsed("first_response_at") <= RESPONSE_TARGET_HOURS,
-    closed_met=elapsed("closed_at") <= CLOSE_TARGET_HOURS,
+received = futures[futures["received_at"] >= "{{ service.since }}"]
+elapsed = lambda column: (received[column] - received["received_at"]).dt.total_seconds() / 3600
+table = received.assign(
+    response_met=elapsed("first_response_at") <= {{ service.response_hours }},
+    closed_met=elapsed("closed_at") <= {{ service.close_hours }},
 )
 table["both_met"] = table["response_met"] & table["closed_met"]
 service_by_channel = table.groupby("channel", observed=True).agg(
@@ -64,8 +72,9 @@ SERVICE_RENAMED = "# 按渠道汇总 / summary per channel\n" + (
 REPEAT_SHORT = """\
 completed = orders[orders["status"] == "completed"]
 n_orders = completed.groupby("customer_id").size()
-repeat_purchase_rate = (n_orders >= 2).mean()
-repeat_by_member = (n_orders >= 2).groupby(customers.set_index("customer_id")["is_member"]).mean()
+repeat_purchase_rate = (n_orders >= {{ repeat.min_orders }}).mean()
+is_member = customers.set_index("customer_id")["is_member"]
+repeat_by_member = (n_orders >= {{ repeat.min_orders }}).groupby(is_member).mean()
 """
 DISCUSSION = (
     "我认为大额一次性顾客值得专门跟进。3.2 的结果显示这类顾客只有十几位，"
@@ -91,7 +100,8 @@ def pasted_code(values: dict[str, float]) -> str:
 
 
 def answer_of(kind: str, first: bool) -> str:
-    """The answer handed in for a copy case (``first`` of the pair, or the other one)."""
+    """The answer handed in for a copy case (``first`` of the pair, or the other one), as a
+    template to render for the term."""
     if kind == SHARED_CODE:
         return SERVICE_BY_ASSIGN if first else SERVICE_RENAMED
     if kind == SHARED_TEXT:

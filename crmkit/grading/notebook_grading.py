@@ -104,7 +104,7 @@ def outcome_outputs(run: CellRun) -> list[dict]:
     checks = data.get(CHECKS_MIMETYPE)
     summary = checks_markdown(checks)
     if summary:
-        total = html.escape(shown["text/plain"])
+        total = html.escape(_two_decimals(shown["text/plain"]))
         most = checks.get("max_points")
         if isinstance(most, (int, float)) and not isinstance(most, bool):
             total += f" / {most:g}"
@@ -112,6 +112,14 @@ def outcome_outputs(run: CellRun) -> list[dict]:
     return [
         {"output_type": "execute_result", "execution_count": None, "metadata": {}, "data": shown}
     ]
+
+
+def _two_decimals(points: str) -> str:
+    """Points as a person reads them (``0.67``); nbgrader keeps reading text/plain (``0.6667``)."""
+    try:
+        return f"{round(float(points), 2):g}"
+    except ValueError:
+        return points
 
 
 def widget_answers(files: dict[str, bytes]) -> tuple[dict, list[str]]:

@@ -7,7 +7,14 @@ import html
 import io
 from collections.abc import Callable, Sequence
 
-from ..integrity.model import DEFAULT_DATA, KIND_NAMES, STRENGTH_NAMES, Evidence
+from ..integrity import published
+from ..integrity.model import (
+    DEFAULT_DATA,
+    KIND_NAMES,
+    PUBLISHED_SOLUTION,
+    STRENGTH_NAMES,
+    Evidence,
+)
 from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
 from ..spreadsheet import excel_text
 
@@ -46,13 +53,26 @@ at least {TEXT_THRESHOLD:.0%}
 of the shorter answer's three-character pieces are the other's \
 (works for Chinese and English). A paragraph with a
 few words changed is found; the same idea in different words is not.</li>
+<li><strong>{html.escape(KIND_NAMES["published_solution"])}</strong>：\
+套件默认学期的参考答案是公开的。去掉变量名、排版和常数后，整份作业至少
+{published.THRESHOLD:.0%} 的代码与它相同（只改了常数的抄写会被发现；一两题写法相同不会）。\
+也可能是学生照着公开的笔记本自己写的。/
+The kit's default-term solution is public. With names, layout and constants taken out, at least
+{published.THRESHOLD:.0%} of the assignment's code is the published solution's (a copy with only \
+its constants changed is found; one or two tasks written the same way are not). The student may \
+also have followed the published notebook closely on their own.</li>
 </ul>
 """
 
 
+NOT_A_STUDENT = {
+    DEFAULT_DATA: "默认数据 / default data",
+    PUBLISHED_SOLUTION: "公开的参考答案 / published solution",
+}
+
+
 def _people(item: Evidence) -> tuple[str, str]:
-    other = "默认数据 / default data" if item.other == DEFAULT_DATA else item.other
-    return item.student, other
+    return item.student, NOT_A_STUDENT.get(item.other, item.other)
 
 
 def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str | None]) -> str:
@@ -72,7 +92,7 @@ def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str 
         first, second = _people(item)
         names = []
         for person in (item.student, item.other):
-            url = link(item.assignment, person) if person != DEFAULT_DATA else None
+            url = link(item.assignment, person) if person not in NOT_A_STUDENT else None
             shown = html.escape(first if person == item.student else second)
             names.append(f'<a href="{html.escape(url)}">{shown}</a>' if url else shown)
         excerpts = ""

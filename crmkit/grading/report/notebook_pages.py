@@ -3,8 +3,9 @@
 The autograded ``.ipynb`` is JSON, which a browser shows as text; this renders it with
 nbconvert's ``basic`` template (cells, outputs, charts as embedded images) inside a small
 self-contained page: no script, nothing loaded from the network. Everything in a notebook was
-written by a student, so the rendered HTML keeps only plain formatting tags (headings, paragraphs,
-lists, tables, code, images embedded as ``data:image``) and no attribute that runs anything.
+written by a student, so the rendered HTML goes through the kit's sanitizer
+(:func:`crmkit.grading.safe_html.clean_html`, as the feedback pages do): formatting tags only,
+images only when embedded, no attribute that runs anything.
 The test cells keep their outcome but not their code, so the pages never hold the answer key
 (they do hold the student's work: ``reports/notebooks/`` is for the instructor only).
 """
@@ -14,24 +15,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import bleach
-
-ALLOWED_TAGS = frozenset(
-    {"a", "b", "blockquote", "br", "code", "div", "em", "hr", "i", "img", "li", "ol", "p", "pre"}
-    | {"span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul"}
-    | {"h1", "h2", "h3", "h4", "h5", "h6"}
-)
-
-
-def _allowed_attribute(tag: str, name: str, value: str) -> bool:
-    if name in ("class", "id", "title", "alt"):
-        return True
-    if tag == "img" and name == "src":
-        return value.startswith("data:image/")  # embedded charts only: nothing fetched
-    if tag == "a" and name == "href":
-        return value.startswith("#")  # anchors within the page
-    return False
-
+from ..safe_html import clean_html
 
 STYLE = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; \
@@ -61,14 +45,7 @@ def notebook_page(notebook_path: Path, title: str) -> str:
                 f"# 测试格 {meta.get('grade_id', '')}（代码不显示）/ test cell (code not shown)"
             )
     body, _ = HTMLExporter(template_name="basic").from_notebook_node(notebook)
-    clean = bleach.clean(
-        body,
-        tags=ALLOWED_TAGS,
-        attributes=_allowed_attribute,
-        protocols={"data"},  # embedded images only: _allowed_attribute admits no other URL
-        strip=True,
-        strip_comments=True,
-    )
+    clean = clean_html(body)  # the kit's sanitizer, as for feedback pages
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
