@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyterlab_session import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
 from crmkit.cli import main as crmkit_main
 from crmkit.errors import CrmkitError
@@ -561,3 +562,76 @@ def test_report_links_integrity_evidence_to_pages_and_integrity_csv(tmp_path):
         course / "reports" / "notebooks" / "s02-li" / "segmentation" / "segmentation.html"
     ).is_file()
     assert "下一步 / Next steps" in page and f"--course {course}" in page
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_report_in_chromium_says_what_to_do_next_and_links_readable_notebooks(tmp_path):
+    """The report as an instructor opens it: the next steps name this course's commands, scores
+    have two decimals at most, integrity.csv is linked, and an integrity link opens the graded
+    notebook as a page (its code and outputs, not JSON), with nothing loaded from the network.
+    Screenshots go to build/report-screenshots/ (git-ignored) for a person to look at."""
+    import dataclasses
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from crmkit.grading.integrity.model import STRENGTH_NAMES as STRENGTHS
+    from crmkit.grading.integrity.model import Evidence
+
+    course = tmp_path / "course"
+    for student in ("s01-wang", EVIL):
+        notebook = nbformat.v4.new_notebook()
+        answer = nbformat.v4.new_code_cell(
+            "rfm = visits.groupby('customer_id').agg(monetary=('price_yuan', 'sum'))",
+            metadata={"nbgrader": {"grade": False, "solution": True, "grade_id": "rfm_answer"}},
+        )
+        answer.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1,204 rows\n")]
+        notebook.cells = [nbformat.v4.new_markdown_cell("# 作业 1 / Assignment 1"), answer]
+        folder = course / "autograded" / student / "segmentation"
+        folder.mkdir(parents=True)
+        nbformat.write(notebook, folder / "segmentation.ipynb")
+    evidence = Evidence(
+        "similar_code", "segmentation", "rfm", "s01-wang", EVIL, max(STRENGTHS), 0.9, "90%"
+    )
+    data = class_data(scores=[score("s01-wang", auto=12.8096), score(EVIL, auto=2.1429)])
+    built = dataclasses.replace(build_report(data), integrity=[evidence])
+    page_path = report.write_report(built, course / "reports", course)
+
+    shots = REPO / "build" / "report-screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(page_path.as_uri())
+            steps = page.locator("h2", has_text="下一步 / Next steps").locator(
+                "xpath=following-sibling::ol[1]"
+            )
+            expect(steps).to_be_visible()
+            expect(steps).to_contain_text(f"cd {course} && jupyter lab")
+            expect(steps).to_contain_text("Nbgrader › Formgrader › Manual Grading")
+            expect(steps).to_contain_text(f"crmkit course export --course {course} --format canvas")
+            page.screenshot(path=str(shots / "report_top.png"))
+            csv_link = page.locator("a", has_text="integrity.csv")
+            expect(csv_link).to_be_visible()
+            assert (page_path.parent / csv_link.get_attribute("href")).is_file()
+            cells = page.locator("td.num").all_inner_texts()
+            assert "12.81" in cells and not [c for c in cells if re.search(r"\d\.\d{3,}", c)]
+            link = page.locator("table.integrity a").first
+            link.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "report_integrity.png"))
+            assert link.get_attribute("href").endswith(".html")
+            link.click()
+            page.wait_for_load_state("load")
+            expect(page.locator("h1").first).to_contain_text("s01-wang · segmentation")
+            expect(page.locator("h1", has_text="作业 1 / Assignment 1")).to_be_visible()
+            expect(page.locator(".input_area pre")).to_contain_text("groupby('customer_id')")
+            expect(page.locator("body")).to_contain_text("1,204 rows")
+            assert '"cell_type"' not in page.locator("body").inner_text()  # not the JSON
+            page.screenshot(path=str(shots / "report_notebook.png"))
+        finally:
+            browser.close()
+    assert requests and all(url.startswith(("file://", "data:")) for url in requests), requests
