@@ -158,6 +158,7 @@ datasets: install
 benchmark: install
 	$(PYTHON) benchmarks/dataset_generation.py
 	$(PYTHON) benchmarks/widget_callbacks.py
+	$(PYTHON) benchmarks/load_tables.py
 
 clean:
 	rm -rf build $(VENV)
