@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
 .PHONY: lab lab-instructor demo test check lint screenshots install system-packages postgres notebooks datasets \
-        benchmark benchmark-grading clean
+        benchmark benchmark-grading clean hub-env hub-test
 
 install: $(STAMP) system-packages
 
@@ -69,6 +69,26 @@ postgres:
 	if $(PG_READY); then echo "PostgreSQL ready on localhost:$(POSTGRES_PORT) (cluster $$cluster)"; \
 	else echo "PostgreSQL 已启动但无法用 $(POSTGRES_USER) 登录；检查 pg_hba.conf / PostgreSQL runs but $(POSTGRES_USER) cannot log in over TCP; check pg_hba.conf"; exit 1; fi
 
+# The JupyterHub of tests/test_hub.py, installed as docs/deployment.md installs it: JupyterHub and
+# the kit in a virtual environment of the system's Python that every user can run (the hub starts
+# each user's server as that user; .venv may sit where only its owner can read), and
+# configurable-http-proxy (npm, else Debian's). Kept in build/; the kit is installed again
+# when its files change.
+HUB_ENV   := build/hub-env
+HUB_STAMP := $(HUB_ENV)/.kit-installed
+KIT_FILES := $(shell find crmkit datasets -type f ! -name '*.pyc' 2>/dev/null)
+
+hub-env: $(HUB_STAMP)
+
+$(HUB_STAMP): pyproject.toml scripts/hub_env.py $(KIT_FILES)
+	$(PYTHON) scripts/hub_env.py $(HUB_ENV)
+	touch $(HUB_STAMP)
+
+# The hub test alone (about 3 minutes): a short term on a real JupyterHub, as root.
+hub-test: install postgres hub-env
+	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) CRMKIT_HUB_ENV=$(CURDIR)/$(HUB_ENV) \
+	  $(PYTHON) -m pytest -q tests/test_hub.py
+
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -113,18 +133,18 @@ demo: install
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 TREE_STATUS := $(VENV)/.tree-status
 
-test: install postgres
+test: install postgres hub-env
 	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
-	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -q tests
+	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) CRMKIT_HUB_ENV=$(CURDIR)/$(HUB_ENV) $(PYTHON) -m pytest -q tests
 	$(PYTHON) -m pytest -q $(NBVAL)
 	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
 
-# Day to day (under two minutes here): unit tests and nbval; no browser, PostgreSQL or
-# whole-class grading runs (markers browser, postgres, slow).
+# Day to day (under two minutes here): unit tests and nbval; no browser, PostgreSQL, JupyterHub or
+# whole-class grading runs (markers browser, postgres, hub, slow).
 check: install
 	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
-	$(PYTHON) -m pytest -q -m "not slow and not browser and not postgres" tests
+	$(PYTHON) -m pytest -q -m "not slow and not browser and not postgres and not hub" tests
 	$(PYTHON) -m pytest -q $(NBVAL)
 	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .errors import CrmkitError
+from .grading.inert import inert
 
 
 def _progress(items, desc: str, unit: str):
@@ -179,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CrmkitError as error:
-        print(f"crmkit: {error}", file=sys.stderr)
+        print(f"crmkit: {inert(error)}", file=sys.stderr)  # it may name a student's file
         return error.exit_code
     except KeyboardInterrupt:
         print("crmkit: 已中断 / interrupted", file=sys.stderr)
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("CRMKIT_DEBUG"):
             raise
         print(
-            f"crmkit: 内部错误 / internal error: {type(error).__name__}: {error}. "
+            f"crmkit: 内部错误 / internal error: {type(error).__name__}: {inert(error)}. "
             "请用 CRMKIT_DEBUG=1 重试并报告 / Rerun with CRMKIT_DEBUG=1 and report it",
             file=sys.stderr,
         )

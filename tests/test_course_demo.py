@@ -114,14 +114,22 @@ def test_a_class_of_eight_or_more_copies_between_distinct_students(size):
     if size < COPY_MIN_CLASS_SIZE:
         assert copies == []
         return
-    assert sorted(p.kind for p in copies) == sorted([*COPY_KINDS, *COPY_KINDS[1:]])
-    assert len({p.student for p in copies}) == len(copies) and "s01-wang" not in {
-        p.student for p in copies
-    }
+    single = (PASTED, PUBLISHED_COPY)  # one student; the other kinds are pairs
+    assert sorted(p.kind for p in copies) == sorted(
+        [*COPY_KINDS, *(k for k in COPY_KINDS if k not in single)]
+    )
+    assert "s01-wang" not in {p.student for p in copies}
+    for assignment in ASSIGNMENTS:  # within an assignment, each student copies once at most
+        students = [p.student for p in copies if p.assignment == assignment]
+        assert len(set(students)) == len(students), assignment
     for entry in copies:
-        partner = {p.student: p for p in copies}.get(entry.partner)
+        partner = {p.student: p for p in copies if p.assignment == entry.assignment}.get(
+            entry.partner
+        )
         if entry.kind == PASTED:
             assert entry.partner != entry.student  # whose numbers: anyone else in the class
+        elif entry.kind == PUBLISHED_COPY:
+            assert entry.partner == ""  # the published solution, not a classmate
         else:
             assert partner.partner == entry.student and partner.first != entry.first
 

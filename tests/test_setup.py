@@ -103,10 +103,25 @@ def test_make_test_and_check_run_ruff(target):
 
 def test_make_check_is_the_quick_subset():
     steps = recipe("check")
-    assert any('-m "not slow and not browser and not postgres"' in step for step in steps)
+    markers = next(re.search(r'-m "([^"]+)"', s).group(1) for s in steps if ' -m "' in s)
+    assert set(markers.split(" and ")) == {"not slow", "not browser", "not postgres", "not hub"}
     assert any("--nbval" in step or "$(NBVAL)" in step for step in steps)
     assert not any(
         "postgres" in step.split("#")[0] and "not postgres" not in step for step in steps
+    )
+
+
+def test_make_test_builds_the_hub_environment_and_passes_it_to_pytest():
+    """Without it tests/test_hub.py would skip unseen in CI."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    prerequisites = re.search(r"^test:(.*)$", makefile, re.MULTILINE).group(1).split()
+    assert "hub-env" in prerequisites
+    assert any(
+        "CRMKIT_HUB_ENV=$(CURDIR)/$(HUB_ENV)" in step and "-m pytest" in step
+        for step in recipe("test")
+    )
+    assert re.search(
+        r"^\$\(HUB_STAMP\):.*\n\t\$\(PYTHON\) scripts/hub_env.py \$\(HUB_ENV\)$", makefile, re.M
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import UsageError
 from . import steps
 from .course_folder import check_course_dir, pick_assignments
+from .inert import inert
 from .lms_export import FORMATS as LMS_FORMATS
 from .lms_export import MISSING_CHOICES
 from .scores import scores
@@ -199,7 +200,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         feedback=args.feedback,
     )
     for warning in result.warnings:
-        print(f"注意 / note: {warning}")
+        print(f"注意 / note: {inert(warning)}")  # it names students
     print(
         f"{len(result.students)} 名学生的成绩已导出到 / grades of {len(result.students)} "
         f"student(s) exported to {destination}"

@@ -138,6 +138,8 @@ def prepare_demo_course(course: Path, out: Path, term_seed: int | None = None) -
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).write_text("crmkit course demo\n", encoding="utf-8")
     shutil.copy2(course / "nbgrader_config.py", out / "nbgrader_config.py")
+    if (course / "templates").is_dir():  # the templates say which term the sources are
+        shutil.copytree(course / "templates", out / "templates")
     shutil.copytree(
         course / "source",
         out / "source",
@@ -361,7 +363,9 @@ def _class_work(course: Path, assignment: str, answers: Path | None):
         except KeyError:
             continue
         rendered = [render_text(code, term, f"{assignment}/{task}") for code in choices]
-        honest = replace_solution(honest, grade_id, own_way(rendered, reference))
+        # the region's markers stay, so a copy case can replace this task again
+        own = f"### BEGIN SOLUTION\n{own_way(rendered, reference).strip()}\n### END SOLUTION"
+        honest = replace_solution(honest, grade_id, own)
     return solution, release, honest, term
 
 

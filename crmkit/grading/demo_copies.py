@@ -72,9 +72,10 @@ SERVICE_RENAMED = "# 按渠道汇总 / summary per channel\n" + (
 REPEAT_SHORT = """\
 completed = orders[orders["status"] == "completed"]
 n_orders = completed.groupby("customer_id").size()
-repeat_purchase_rate = (n_orders >= {{ repeat.min_orders }}).mean()
-is_member = customers.set_index("customer_id")["is_member"]
-repeat_by_member = (n_orders >= {{ repeat.min_orders }}).groupby(is_member).mean()
+repeats = n_orders >= {{ repeat.min_orders }}
+repeat_purchase_rate = repeats.mean()
+is_member = customers.set_index("customer_id")["is_member"].reindex(n_orders.index)
+repeat_by_member = repeats.groupby(is_member).mean()
 """
 DISCUSSION = (
     "我认为大额一次性顾客值得专门跟进。3.2 的结果显示这类顾客只有十几位，"

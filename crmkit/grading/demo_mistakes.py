@@ -50,11 +50,11 @@ CODE_MISTAKES: dict[str, tuple[CodeMistake, ...]] = {
     "segmentation": (
         CodeMistake("rfm__monetary_is_mean"),
         CodeMistake("tiers__refunded_orders_counted"),
-        CodeMistake("core__mean_over_twelve_months"),
+        CodeMistake("core__missing_months_as_zero"),
     ),
     "complaints": (
         CodeMistake("service__dt_seconds_drops_days"),
-        CodeMistake("follow_up__three_counts_as_satisfied"),
+        CodeMistake("follow_up__one_below_counts_as_satisfied"),
         CodeMistake("pareto__share_not_cumulated"),
     ),
     "loyalty": (

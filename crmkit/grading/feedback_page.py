@@ -140,7 +140,8 @@ li.late-penalty { color: #d2413a; }
             （{{ cell.metadata.nbgrader.shown_score }}）</li>
             {% endif %}
             {% if cell.metadata.nbgrader and cell.metadata.nbgrader.comment %}
-            <li><a href="#comment-{{ cell.metadata.nbgrader.grade_id }}">评语 / Comment</a></li>
+            <li><a href="#comment-{{ cell.metadata.nbgrader.grade_id }}">评语 / Comment</a>
+              <code>{{ cell.metadata.nbgrader.grade_id }}</code></li>
             {% endif %}
           {% endfor %}
           {% if resources.nbgrader.late_penalty > 0 %}

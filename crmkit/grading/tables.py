@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from .inert import inert
 from .scores import PENDING, PENDING_NOTE, Score, points_text
 from .steps import StepResult
 
@@ -15,8 +16,10 @@ def text_width(text: str) -> int:
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain-text table whose columns line up with Chinese text too."""
-    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    """A plain-text table whose columns line up with Chinese text too. Every cell is shown
+    inert: a student id, a file name or a note holding escape sequences cannot act on the
+    terminal or break a row."""
+    cells = [[inert(h) for h in headers]] + [[inert(c) for c in row] for row in rows]
     widths = [max(text_width(row[i]) for row in cells) for i in range(len(headers))]
     lines = [
         "  ".join(c + " " * (w - text_width(c)) for c, w in zip(row, widths, strict=True)).rstrip()

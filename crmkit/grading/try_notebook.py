@@ -22,6 +22,7 @@ from ..course.identity import ID_FILE, INSTRUCTOR_PREVIEW_ID, check_student_id
 from ..errors import CrmkitError, UsageError, unknown_name
 from . import steps
 from .course_folder import source_assignments
+from .inert import inert
 from .sandbox import Limits
 from .scores import PENDING, points_text
 
@@ -218,10 +219,7 @@ def result_lines(result: TryResult) -> list[str]:
         f"学号 / student {result.student}"
     )
     if not result.ok:
-        return [
-            head,
-            f"✗ 没能评分 / could not be graded: {result.detail}",
-        ]
+        return [head, f"✗ 没能评分 / could not be graded: {inert(result.detail)}"]
     rows = []
     for task in result.tasks:
         if task.written:
@@ -236,8 +234,9 @@ def result_lines(result: TryResult) -> list[str]:
         rows.append((task.grade_id, shown, f"✗ {task.reasons[0]}"))
         rows += [("", "", f"✗ {reason}") for reason in task.reasons[1:]]
     lines = [head, format_table(["题 task", "分 points", "检查 checks"], rows)]
-    lines += [f"笔记本里的错误 / error in the notebook: {e}" for e in result.cell_errors]
-    lines += [f"需要查看 / to check: {note}" for note in result.notes]
+    # what the student's code printed or raised is shown inert (no terminal control acts)
+    lines += [f"笔记本里的错误 / error in the notebook: {inert(e)}" for e in result.cell_errors]
+    lines += [f"需要查看 / to check: {inert(note)}" for note in result.notes]
     auto, most = result.auto
     lines.append(
         f"自动分 / auto: {points_text(auto)} / {points_text(most)} · 用时 / took "

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections.abc import Callable, Sequence
 
+from ..inert import inert
 from ..integrity import published
 from ..integrity.model import (
     DEFAULT_DATA,
@@ -16,7 +15,7 @@ from ..integrity.model import (
     Evidence,
 )
 from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
-from ..spreadsheet import excel_text
+from ..spreadsheet import csv_text
 
 EXPLANATION = f"""\
 <p>这里列出的是<strong>供教师查看的线索，不是结论</strong>：\
@@ -93,30 +92,30 @@ def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str 
         names = []
         for person in (item.student, item.other):
             url = link(item.assignment, person) if person not in NOT_A_STUDENT else None
-            shown = html.escape(first if person == item.student else second)
+            shown = html.escape(inert(first if person == item.student else second))
             names.append(f'<a href="{html.escape(url)}">{shown}</a>' if url else shown)
         excerpts = ""
         if item.excerpt or item.other_excerpt:
             excerpts = (
                 '<details><summary>原文对照 / side by side</summary><div class="side">'
-                f"<pre>{html.escape(item.excerpt)}</pre><pre>{html.escape(item.other_excerpt)}</pre></div></details>"
+                f"<pre>{html.escape(inert(item.excerpt, lines=True))}</pre>"
+                f"<pre>{html.escape(inert(item.other_excerpt, lines=True))}</pre></div></details>"
             )
         parts.append(
             f"<tr><td>{html.escape(STRENGTH_NAMES[item.strength])}</td>"
             f"<td>{html.escape(KIND_NAMES[item.kind])}</td>"
-            f"<td>{html.escape(item.assignment)} · {html.escape(item.task)}</td>"
+            f"<td>{html.escape(item.assignment)} · {html.escape(inert(item.task))}</td>"
             f"<td>{' ↔ '.join(names)}</td>"
-            f"<td>{html.escape(item.detail)}{excerpts}</td></tr>\n"
+            f"<td>{html.escape(inert(item.detail))}{excerpts}</td></tr>\n"
         )
     parts.append("</tbody>\n</table>\n")
     return "".join(parts)
 
 
 def integrity_csv(evidence: Sequence[Evidence]) -> str:
-    """``integrity.csv`` as text: one row per piece of evidence, strongest first."""
-    buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(
+    """``integrity.csv`` as text: one row per piece of evidence, strongest first; every cell safe
+    to open in a spreadsheet, the excerpts keeping their lines."""
+    lines: list[list[object]] = [
         [
             "strength",
             "signal",
@@ -129,20 +128,20 @@ def integrity_csv(evidence: Sequence[Evidence]) -> str:
             "excerpt",
             "other_excerpt",
         ]
-    )
-    for item in evidence:
-        out.writerow(
-            [
-                item.strength,
-                item.kind,
-                item.assignment,
-                excel_text(item.task),
-                excel_text(item.student),
-                excel_text(item.other),
-                item.score,
-                excel_text(item.detail),
-                excel_text(item.excerpt),
-                excel_text(item.other_excerpt),
-            ]
-        )
-    return buffer.getvalue()
+    ]
+    lines += [
+        [
+            item.strength,
+            item.kind,
+            item.assignment,
+            item.task,
+            item.student,
+            item.other,
+            item.score,
+            item.detail,
+            item.excerpt,
+            item.other_excerpt,
+        ]
+        for item in evidence
+    ]
+    return csv_text(lines, lines=True)

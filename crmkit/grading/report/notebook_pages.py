@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from ..inert import inert
 from ..safe_html import clean_html
 
 STYLE = """
@@ -34,6 +35,7 @@ img { max-width: 100%; }
 
 def notebook_page(notebook_path: Path, title: str) -> str:
     """The page for one graded notebook, titled ``title`` (student, assignment)."""
+    title = inert(title)  # a student id is a folder name a submission chose
     import nbformat
     from nbconvert import HTMLExporter
 

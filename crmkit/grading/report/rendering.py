@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import base64
-import csv
 import html
-import io
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -15,8 +13,9 @@ from urllib.parse import quote
 from ...datasets.schema import (
     CSV_ENCODING,  # UTF-8 with a byte-order mark, so Excel reads the Chinese
 )
+from ..inert import inert
 from ..scores import PENDING, PENDING_NOTE, points_text
-from ..spreadsheet import excel_text
+from ..spreadsheet import csv_text
 from .charts import draw_charts
 from .integrity_section import integrity_csv, integrity_html
 from .model import Item, Report, ScoreRow
@@ -30,10 +29,9 @@ def _number(value: float | None) -> str:
 
 
 def scores_csv(rows: Sequence[ScoreRow]) -> str:
-    """``scores.csv`` as text: one row per student x assignment, empty scores when missing."""
-    buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(
+    """``scores.csv`` as text: one row per student x assignment, empty scores when missing.
+    Every cell is safe to open in a spreadsheet (:func:`~crmkit.grading.spreadsheet.csv_text`)."""
+    lines: list[list[object]] = [
         [
             "student",
             "assignment",
@@ -44,7 +42,7 @@ def scores_csv(rows: Sequence[ScoreRow]) -> str:
             "total",
             "needs_attention",
         ]
-    )
+    ]
     for row in rows:
         s = row.score
         points = (
@@ -58,17 +56,13 @@ def scores_csv(rows: Sequence[ScoreRow]) -> str:
                 _number(s.auto_score + (s.manual_score or 0)),
             ]
         )
-        out.writerow(
-            [excel_text(row.student), row.assignment, *points, excel_text("; ".join(row.reasons))]
-        )
-    return buffer.getvalue()
+        lines.append([row.student, row.assignment, *points, "; ".join(row.reasons)])
+    return csv_text(lines)
 
 
 def items_csv(items: Sequence[Item]) -> str:
-    """``items.csv`` as text: one row per autograded task."""
-    buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(
+    """``items.csv`` as text: one row per autograded task (every cell safe, as above)."""
+    lines: list[list[object]] = [
         [
             "assignment",
             "notebook",
@@ -82,10 +76,10 @@ def items_csv(items: Sequence[Item]) -> str:
             "top_failure_count",
             "failed_checks",
         ]
-    )
+    ]
     for i in items:
         every = " | ".join(f"{message} ×{count}" for message, count in i.failures)
-        out.writerow(
+        lines.append(
             [
                 i.assignment,
                 i.notebook,
@@ -95,25 +89,26 @@ def items_csv(items: Sequence[Item]) -> str:
                 i.lost,
                 f"{i.lost_share:.4f}",
                 i.unanswered,
-                excel_text(i.top_failure),
+                i.top_failure,
                 i.top_failure_count,
-                excel_text(every),
+                every,
             ]
         )
-    return buffer.getvalue()
+    return csv_text(lines)
 
 
 def _table(
     headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = ()
 ) -> str:
-    """An HTML table; every cell is escaped."""
+    """An HTML table; every cell is escaped, and inert (no control or direction character
+    a student chose reorders or hides what the instructor reads)."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="num">{html.escape(str(c))}</td>'
+            f'<td class="num">{html.escape(inert(c))}</td>'
             if n in numeric
-            else f"<td>{html.escape(str(c))}</td>"
+            else f"<td>{html.escape(inert(c))}</td>"
             for n, c in enumerate(row)
         )
         + "</tr>\n"
