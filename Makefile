@@ -119,7 +119,7 @@ lab-instructor: install
 	@$(if $(NO_BROWSER),echo '$(OPEN_URL_NOTE)')
 	cd exercises && $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/exercises $(ALLOW_ROOT) $(NO_BROWSER)
 
-# A whole term, headless (7-12 minutes once installed on a shared 2-core machine; README has the
+# A whole term, headless (5-12 minutes once installed on a shared 2-core machine; README has the
 # measurements): datasets built and validated, then a
 # simulated class of 12 hands in, is autograded in parallel, gets feedback, and the class report
 # is written to build/demo/course/reports/report.html.
