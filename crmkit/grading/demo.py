@@ -322,7 +322,10 @@ def hand_in(course: Path, plan: Sequence[Planned], answers: Path | None = None) 
                 if entry.kind == PASTED:
                     answer = pasted_code(_printed_answers(course, entry))
                 else:
-                    answer = render_text(answer_of(entry.kind, entry.first), term, entry.kind)
+                    if answers is None:
+                        raise KeyError(entry.kind)  # no copies to hand in: the work unchanged
+                    copied = answer_of(entry.kind, entry.first, answers)
+                    answer = render_text(copied, term, entry.kind)
                 notebook = replace_solution(notebook, cell, answer)
             except KeyError:  # a course of one's own without this task: unchanged
                 pass
