@@ -55,8 +55,8 @@ def test_the_metadata_check_raises_what_nbgraders_raises(monkeypatch):
     plain = _errors(cells)
     assert plain[0] is None and all(plain[1:])  # the fixtures do test something
     monkeypatch.setattr(common, "jsonschema", common.jsonschema)  # put back after the test
-    nbgrader_speedups.install()
-    nbgrader_speedups.install()  # a second install changes nothing
+    nbgrader_speedups.check_schemas_once()
+    nbgrader_speedups.check_schemas_once()  # a second call changes nothing
     assert isinstance(common.jsonschema, nbgrader_speedups._SchemaCheckedOnce)
     assert not isinstance(common.jsonschema._module, nbgrader_speedups._SchemaCheckedOnce)
     assert _errors(cells) == plain
@@ -65,7 +65,7 @@ def test_the_metadata_check_raises_what_nbgraders_raises(monkeypatch):
 
 def test_the_schema_itself_is_checked_once(monkeypatch):
     monkeypatch.setattr(common, "jsonschema", common.jsonschema)
-    nbgrader_speedups.install()
+    nbgrader_speedups.check_schemas_once()
     checked = []
     kind = common.jsonschema.validators.validator_for(MetadataValidatorV3().schema)
     real = kind.check_schema

@@ -371,7 +371,7 @@ def _init_worker(slots, course: str, scratch_root: str, snapshot: str, limits: L
     global _worker
     ensure_env_bin_on_path()
     os.environ["MPLCONFIGDIR"] = str(Path(scratch_root) / "mpl")
-    nbgrader_speedups.install()
+    nbgrader_speedups.check_schemas_once()
     # the worker's own gradebook snapshot, for as long as the worker lives
     _worker_engines.enter_context(nbgrader_speedups.shared_engines())
     _worker = _Worker(slots.get(), Path(course), Path(scratch_root), Path(snapshot), limits)
@@ -516,7 +516,7 @@ def autograde(
     todo.sort(key=lambda key: key[1])
     outcomes: list[Outcome] = []
     _remove_stale_scratch()
-    nbgrader_speedups.install()
+    nbgrader_speedups.check_schemas_once()
     scratch_root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         if todo:

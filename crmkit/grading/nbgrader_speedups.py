@@ -4,9 +4,9 @@
   ``MetadataValidator.validate_cell`` calls ``jsonschema.validate(metadata, schema)``, which first
   validates the (constant) schema itself against the meta-schema: 15 ms a cell, about 0.1 s a
   notebook, paid twice per notebook (``CheckCellMetadata`` while sanitizing and while saving).
-  :func:`install` gives nbgrader's validator module a ``jsonschema`` whose ``validate`` checks each
-  schema once and reuses its validator; the instance is validated exactly as before and the same
-  error (``best_match``) is raised.
+  :func:`check_schemas_once` gives nbgrader's validator module a ``jsonschema`` whose
+  ``validate`` checks each schema once and reuses its validator; the instance is validated
+  exactly as before and the same error (``best_match``) is raised.
 * **A database engine per gradebook.** ``Gradebook(url)`` creates a new SQLAlchemy engine each
   time it is opened (``SaveAutoGrades``, ``AssignLatePenalties``, ``OverwriteCells``: several
   times a notebook), so each starts with an empty pool and an empty cache of compiled queries.
@@ -50,7 +50,7 @@ class _SchemaCheckedOnce:
         return getattr(self._module, name)
 
 
-def install() -> None:
+def check_schemas_once() -> None:
     """Check nbgrader's metadata schema once per process (idempotent)."""
     from nbgrader.nbgraderformat import common
 
