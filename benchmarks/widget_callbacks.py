@@ -10,9 +10,10 @@ the retail chain's data, car detailing's service-level slider, the airline's tie
 the retail chain's state drop-down, the online shop's recency-window slider) and three tables (the
 futures broker's top-share slider, car detailing's channel drop-down, the retail chain's segment
 age slider). A control is moved the way a slider move
-reaches the kernel (its ``value`` is set), which runs the whole callback: the notebook's function,
-capturing its output, turning the table into HTML or the chart into PNG, and sending the widget's
-new state to the front end. The browser's drawing afterwards is not included.
+reaches the kernel (a widget message setting its ``value``, handed to its comm), which runs the
+whole callback: the notebook's function, capturing its output, turning the table into HTML or the
+chart into PNG, and sending the widget's new state to the front end. The browser's drawing
+afterwards is not included.
 
 The baseline, measured in the same run and interleaved with the moves, calls the same function
 directly for the same values (the pandas computation and the figure object, no widget plumbing).
@@ -564,7 +565,7 @@ class _Run:
             waited = self.late()
             self.seen["inside"] = True
             started, started_cpu = time.perf_counter(), time.process_time()
-            control.value = value  # what a slider move does in the kernel
+            _sent_from_the_browser(control, value)
             callback = time.perf_counter() - started + waited
             callback_cpu = time.process_time() - started_cpu
             self.seen["inside"] = False
@@ -601,6 +602,13 @@ class _Run:
             "first_worst_ms": max(firsts, default=float("nan")),
             "return_median_ms": statistics.median(returns) if returns else float("nan"),
         }
+
+
+def _sent_from_the_browser(control, value) -> None:
+    """A move as the front end sends it: a widget message setting the control's value, handled
+    by the widget's comm (which tells IPython that code runs, as for every message)."""
+    message = {"method": "update", "state": {"value": value}, "buffer_paths": []}
+    control.comm.handle_msg({"content": {"data": message}, "buffers": []})
 
 
 def _p95(values: list) -> float:

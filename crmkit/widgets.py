@@ -241,10 +241,11 @@ class ShownByValue:
     """What an explorer showed for each combination of its controls' values, until a cell runs.
 
     The function reads the notebook's variables, and those change only when code runs: a cell
-    (IPython's ``pre_execute`` event, which also fires for code a front end runs quietly) ends
-    what was kept. Outside IPython nothing tells when code changes, so nothing is kept. Values
-    that cannot be dictionary keys are not kept either. At most ``MAX_SHOWN`` are kept (a chart
-    is some 40 kB of PNG), the least recently shown dropped first."""
+    (IPython's ``pre_run_cell`` event) ends what was kept. Not ``pre_execute``: it also fires
+    for every widget message, every move. Outside IPython nothing tells when code changes, so
+    nothing is kept. Values that cannot be dictionary keys are not kept either. At most
+    ``MAX_SHOWN`` are kept (a chart is some 40 kB of PNG), the least recently shown dropped
+    first."""
 
     MAX_SHOWN = 64
 
@@ -289,7 +290,7 @@ _cell_count = {"shell": None, "count": 0}
 
 
 def _cells_run() -> int | None:
-    """How many times IPython has run code (counted from the first call), or None outside it."""
+    """How many cells IPython has run (counted from the first call), or None outside it."""
     from IPython import get_ipython
 
     shell = get_ipython()
@@ -298,11 +299,11 @@ def _cells_run() -> int | None:
     if _cell_count["shell"] is not shell:
         _cell_count["shell"] = shell
         _cell_count["count"] = 0
-        shell.events.register("pre_execute", _count_cell)
+        shell.events.register("pre_run_cell", _count_cell)
     return _cell_count["count"]
 
 
-def _count_cell() -> None:
+def _count_cell(_info=None) -> None:
     _cell_count["count"] += 1
 
 
