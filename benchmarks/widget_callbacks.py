@@ -605,10 +605,15 @@ class _Run:
 
 
 def _sent_from_the_browser(control, value) -> None:
-    """A move as the front end sends it: a widget message setting the control's value, handled
-    by the widget's comm (which tells IPython that code runs, as for every message)."""
-    message = {"method": "update", "state": {"value": value}, "buffer_paths": []}
+    """A move as the front end sends it: a widget message setting the control's value (a
+    drop-down's chosen index), handled by the widget's comm (which tells IPython that code
+    runs, as for every message)."""
+    options = getattr(control, "_options_values", None)
+    state = {"index": options.index(value)} if options is not None else {"value": value}
+    message = {"method": "update", "state": state, "buffer_paths": []}
     control.comm.handle_msg({"content": {"data": message}, "buffers": []})
+    if control.value != value:
+        raise RuntimeError(f"the message did not move {control.description!r} to {value!r}")
 
 
 def _p95(values: list) -> float:

@@ -313,8 +313,11 @@ def ipython():
 
 def sent_from_the_browser(control, value) -> None:
     """A move as it reaches the kernel: a widget message, which IPython treats as running code
-    (it fires ``pre_execute`` and ``post_execute``), that sets the control's value."""
-    message = {"method": "update", "state": {"value": value}, "buffer_paths": []}
+    (it fires ``pre_execute`` and ``post_execute``), that sets the control's value (a
+    drop-down's chosen index)."""
+    options = getattr(control, "_options_values", None)
+    state = {"index": options.index(value)} if options is not None else {"value": value}
+    message = {"method": "update", "state": state, "buffer_paths": []}
     control.comm.handle_msg({"content": {"data": message}, "buffers": []})
     assert control.value == value
 
@@ -395,6 +398,14 @@ def test_after_a_move_the_same_move_again_is_shown_ahead(ipython):
     assert "100" in outputs(explorer)[0]["data"]["text/html"]
     moved_in_a_kernel(explorer, "days", 130)  # a jump of six steps: the next is six more
     assert [call["days"] for call in show.calls][-2:] == [130, 160]
+
+
+def test_a_drop_down_looks_ahead_to_the_next_option_the_same_way(ipython):
+    show = Recorder()
+    explorer = explore(show, year=dropdown("year", [2008, 2009, 2010, 2011], value=2011))
+    moved_in_a_kernel(explorer, "year", 2010, 2009)
+    assert [call["year"] for call in show.calls] == [2011, 2010, 2009, 2008]
+    assert "2009" in outputs(explorer)[0]["data"]["text/html"]
 
 
 def test_nothing_is_shown_ahead_before_the_first_move_or_past_the_end(ipython):
