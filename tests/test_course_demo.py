@@ -186,6 +186,9 @@ def test_demo_prints_scores_tamper_flags_and_where_the_report_is(demo):
     assert f"报告在 / report: {folder / 'reports' / 'report.html'}" in printed
     assert f"{CLASS} students" in printed and "1 missing" in printed and "1 flagged" in printed
     assert "integrity: 4 items of evidence" in printed  # the four planted copies
+    # what to do next, for this course: grade the written answers, export the grades
+    assert f"cd {folder} && jupyter lab" in printed and "Nbgrader › Formgrader" in printed
+    assert f"`crmkit course export --course {folder} --format excel`" in printed
 
 
 @pytest.mark.parametrize("student,assignment", of_kind("correct"))

@@ -42,8 +42,19 @@ def test_whole_dataset_folder_stays_small():
 
 
 @pytest.mark.parametrize("case", CASE_KEYS)
-def test_committed_csvs_are_valid_against_their_data_package(case):
+def test_committed_csvs_are_valid_against_their_data_dictionary(case):
     assert validate_folder(data_dir() / case) == []
+
+
+@pytest.mark.parametrize("case", CASE_KEYS)
+def test_the_data_package_is_a_valid_frictionless_descriptor(case):
+    """datapackage.json is for other tools (the kit checks CSVs against its own dictionary):
+    Frictionless, the standard's reference implementation, must accept it."""
+    from frictionless import Package
+
+    descriptor = json.loads((data_dir() / case / "datapackage.json").read_text(encoding="utf-8"))
+    report = Package.validate_descriptor(descriptor)
+    assert report.valid, [error.message for error in report.errors]
 
 
 @pytest.mark.parametrize("case", CASE_KEYS)
@@ -200,7 +211,7 @@ def reads(monkeypatch):
     monkeypatch.setattr(
         csvio,
         "read_table",
-        lambda path, table: seen.append(Path(path).name) or read_table(path, table),
+        lambda path, table, *check: seen.append(Path(path).name) or read_table(path, table, *check),
     )
     monkeypatch.setattr(
         datasets, "_generate", lambda case, *rest: seen.append(case) or generate_tables(case, *rest)

@@ -45,6 +45,8 @@ from crmkit.grading.submissions import (
     submit,
 )
 from crmkit.grading.tables import flags_table, results_table, score_table
+from crmkit.grading.task_templates import render_text
+from crmkit.grading.term import course_context
 
 pytestmark = pytest.mark.slow
 
@@ -291,6 +293,12 @@ def _solution(course: Path):
                      read_notebook(notebook_path(course, "release", ASSIGNMENT)))  # fmt: skip
 
 
+def _rendered(answer: Path, course: Path) -> str:
+    """An answer fixture rendered for ``course``'s term."""
+    template = answer.read_text(encoding="utf-8")
+    return render_text(template, course_context(course, ASSIGNMENT), answer.name)
+
+
 def _with_task_replaced(course: Path, code: str):
     return replace_solution(_solution(course), f"{TASK}_answer", code)
 
@@ -331,9 +339,8 @@ HONEST = {
 }
 # An honest student who prints a lot: more than the notebook keeps, before any task is graded.
 CHATTY = "print('x' * 1_900_000)"
-WRONG_MONETARY = (
-    REPO / "tests" / "fixtures" / "wrong_answers" / "segmentation" / "rfm__monetary_is_mean.py"
-)
+# A template like every answer fixture (see tests/answer_fixtures.py): rendered for the course.
+WRONG_MONETARY = REPO / "exercises" / "answers" / "wrong" / ASSIGNMENT / "rfm__monetary_is_mean.py"
 
 
 @pytest.fixture(scope="module")
@@ -358,7 +365,7 @@ def graded(tmp_path_factory, new_course):
         course,
         "honest-wrong",
         ASSIGNMENT,
-        replace_solution(solution, "rfm_answer", WRONG_MONETARY.read_text()),
+        replace_solution(solution, "rfm_answer", _rendered(WRONG_MONETARY, course)),
     )
     for name, code in HOSTILE.items():
         code = code.replace("{sentinel}", str(sentinel)).replace(
@@ -887,7 +894,7 @@ def test_a_test_error_outside_a_check_shows_its_name_not_its_message(graded):
     assert "'list' object" not in _feedback_text(course, "evil-wrong_shape")
     # a failed requirement still says what the instructor wrote; a missing answer, its name
     for student, ename, words in (
-        ("evil-subclass", "AssertionError", "one row for every customer with a 2013 service"),
+        ("evil-subclass", "AssertionError", "one row for every customer with a service on or after"),
         ("=1+2", "NameError", "name 'rfm' is not defined"),
     ):
         cells = _autograded_notebook(course, student).cells

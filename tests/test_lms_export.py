@@ -173,9 +173,13 @@ def test_canvas_file_has_the_header_points_possible_ex_and_blanks(
     assert [by_student["zhaoliu"][a] for a in ("complaints", "loyalty", "segmentation")] == [
         "0"
     ] * 3
-    pending, left_out = result.warnings
+    pending, stranger, left_out = result.warnings
     assert "still to grade by hand" in pending and ZHANG in pending
+    assert stranger.endswith(f"match no student in the gradebook and were exported as missing "
+                             f"work; if one is a typo, fix it to the nbgrader id and export "
+                             f"again: {ZHAO}")  # fmt: skip
     assert "left out" in left_out and WANG in left_out and "roster.csv" in left_out
+    assert "1 with grades" in left_out
 
 
 def test_canvas_can_leave_missing_work_blank(course, roster_file, tmp_path):
@@ -324,6 +328,9 @@ def test_excel_sheet_has_bom_a_column_per_task_notes_and_safe_text(course, roste
     assert by_id[LI]["loyalty"] == "" and by_id[LI][EXCEL_NOTES] == "loyalty 免做 excused"
     assert by_id[WANG]["姓名 name"] == "Wu Wang"  # the gradebook's name when the roster has none
     assert not any("left out" in w for w in result.warnings)
+    [unlisted] = [w for w in result.warnings if "no row in roster.csv" in w]
+    assert unlisted.endswith(f"are in the sheet without the roster's details; add them and "
+                             f"export again: {WANG}")  # fmt: skip
 
 
 def test_excel_text_guards_formula_starts():
@@ -380,7 +387,53 @@ def test_pure_export_of_a_made_up_class():
         ["OrgDefinedId", "quiz Points Grade", BRIGHTSPACE_END],
         ["#007", "1.25", "#"],
     ]
-    assert any("s2" in w and "left out" in w for w in result.warnings)
+    assert any("s2" in w and "left out" in w and "no Brightspace id" in w for w in result.warnings)
+
+
+def test_a_roster_id_that_matches_no_student_is_named_and_a_student_without_a_row_too():
+    grades = ClassGrades(
+        (AssignmentTasks("quiz", (Task("q1", 1.0),)),),
+        ("2023001", "2023002"),
+        {},
+        (HandIn("2023001", "quiz", {"q1": 1.0}), HandIn("2023002", "quiz", {"q1": 0.5})),
+    )
+    roster = parse_roster("student_id,canvas_id\n2023001,41\n2023020,42\n")  # 02 mistyped
+    result = export_lms("canvas", grades, roster)
+    assert [row[1:] for row in rows_of(result.data)[2:]] == [
+        ["41", "", "", "", "1"],
+        ["42", "", "", "", "0"],
+    ]
+    [stranger] = [w for w in result.warnings if "match no student" in w]
+    assert stranger.endswith(": 2023020") and "1 个学号" in stranger
+    [unlisted] = [w for w in result.warnings if "no row in roster.csv" in w]
+    assert "(1 with grades)" in unlisted and unlisted.endswith(": 2023002")
+    assert "left out of the file" in unlisted
+
+
+def test_lms_files_keep_the_gradebooks_precision_and_people_read_two_decimals():
+    grades = ClassGrades(
+        (AssignmentTasks("quiz", (Task("q1", 1.0), Task("q2", 3.0))),),
+        ("s1",),
+        {},
+        (HandIn("s1", "quiz", {"q1": 0.6667, "q2": 2.1429}),),
+    )
+    roster = parse_roster(
+        "student_id,canvas_id,username,org_defined_id\ns1,41,ada,007\n", "roster.csv"
+    )
+    canvas = rows_of(export_lms("canvas", grades, roster).data)
+    assert canvas[2][-1] == "2.8096"
+    moodle = rows_of(export_lms("moodle", grades, roster, feedback=True).data)
+    assert moodle[1] == ["ada", "2.8096", "丢分 lost points: q1 0.67/1; q2 2.14/3"]
+    tasks = rows_of(export_lms("brightspace", grades, roster, per_task=True).data)
+    assert tasks[1][2:4] == ["0.6667", "2.1429"]
+    header, row = rows_of(export_lms("excel", grades, roster).data, bom=True)
+    assert dict(zip(header, row, strict=True)) == {
+        EXCEL_STUDENT: "s1",
+        "quiz": "2.81",
+        "quiz: q1": "0.67",
+        "quiz: q2": "2.14",
+        EXCEL_NOTES: "",
+    }
 
 
 # --- the command ----------------------------------------------------------------------------

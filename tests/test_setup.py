@@ -4,6 +4,7 @@ lock, a student's lab."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -198,6 +199,27 @@ def test_make_lab_uses_the_student_configuration():
     assert "--ServerApp.root_dir=$(abspath $(STUDENT_PACK))" in step
     pack_rule = recipe(re.escape("$(STUDENT_PACK)/.crmkit-pack.json"))
     assert any("crmkit course student-pack" in s for s in pack_rule)
+
+
+@pytest.mark.parametrize("target", ["lab", "lab-instructor"])
+def test_make_lab_without_a_browser_says_which_url_to_open(target):
+    """No "No web browser found" warning (it reads like a failure): JupyterLab is told not to
+    look for one, and a bilingual line says which of the URLs it prints to open."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["BROWSER"] = ""  # Python's webbrowser finds nothing to run
+    dry = subprocess.run(
+        ["make", "-n", target], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    commands = dry.stdout.replace("\\\n", " ").splitlines()  # a command continued on a line
+    launch = next(line for line in commands if "jupyter lab" in line)
+    assert "--no-browser" in launch
+    assert "没有浏览器" in dry.stdout
+    assert "open the http://localhost URL with the token" in dry.stdout
+    env["BROWSER"] = "true"  # a machine with a browser: JupyterLab opens it as before
+    dry = subprocess.run(
+        ["make", "-n", target], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    assert "--no-browser" not in dry.stdout and "没有浏览器" not in dry.stdout
 
 
 @pytest.mark.slow

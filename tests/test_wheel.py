@@ -46,6 +46,8 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
         cwd=scratch,
     )
     assert build.returncode == 0, build.stderr[-3000:]
+    # every folder of the package is declared: no "Package would be ignored" screens at set-up
+    assert "would be ignored" not in build.stderr, build.stderr[:3000]
     (wheel,) = (scratch / "dist").glob("crmkit-*.whl")
     venv = scratch / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

@@ -112,7 +112,8 @@ def load(
         return _read_folder(Path(folder), spec, tables, table)
     folder = data_dir() / spec.key
     if seed is None and student is None and n_customers is None and folder.is_dir():
-        frames = {t.name: _read_csv(folder / f"{t.name}.csv", spec, t) for t in tables}
+        check = _check_command(folder, spec.key, table)
+        frames = {t.name: _read_csv(folder / f"{t.name}.csv", spec, t, check) for t in tables}
     else:
         generated = generate(case, seed=seed, student=student, n_customers=n_customers)
         frames = {t.name: generated[t.name] for t in tables}
@@ -133,17 +134,28 @@ def labels(case: str, table: str, field: str) -> dict[str, str]:
     return dict(column.field(field).enum or {})
 
 
+def _check_command(folder: Path, case: str, table: str | None) -> str:
+    """The ``crmkit data validate`` command for what this ``load`` call reads."""
+    return f"crmkit data validate {folder} --case {case}" + (
+        f" --tables {table}" if table is not None else ""
+    )
+
+
 def _read_folder(folder: Path, spec: Case, tables: list, table: str | None):
-    frames = {t.name: _read_csv(folder / f"{t.name}.csv", spec, t) for t in tables}
+    check = _check_command(folder, spec.key, table)
+    frames = {t.name: _read_csv(folder / f"{t.name}.csv", spec, t, check) for t in tables}
     return frames[table] if table is not None else frames
 
 
-def _read_csv(path: Path, spec: Case, table) -> pd.DataFrame:
-    """The CSV read as ``table`` of case ``spec``: from memory while the file is unchanged."""
+def _read_csv(path: Path, spec: Case, table, check: str = "") -> pd.DataFrame:
+    """The CSV read as ``table`` of case ``spec``: from memory while the file is unchanged;
+    ``check`` is the validate command an error names."""
     key = memory.csv_key(path, spec.key, table.name)
     if key is None:
-        return csvio.read_table(path, table)  # not kept (see memory.csv_key)
-    return memory.tables(key, lambda: {table.name: csvio.read_table(path, table)})[table.name]
+        return csvio.read_table(path, table, check)  # not kept (see memory.csv_key)
+    return memory.tables(key, lambda: {table.name: csvio.read_table(path, table, check)})[
+        table.name
+    ]
 
 
 def build(

@@ -9,7 +9,6 @@ the exit status (0 when every step worked). Errors a user can fix are raised as 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,19 +22,18 @@ from .scores import scores
 from .tables import flags_table, results_table, score_table
 
 
-def _progress(items: Iterable, desc: str):
-    from tqdm import tqdm
+def _progress(items: Iterable, desc: str, unit: str = "nb"):
+    """A bar on a terminal; elsewhere a line per ten notebooks (or per assignment)."""
+    from ..progress import progress
 
-    items = list(items)
-    return tqdm(
-        items, desc=desc, unit="nb", file=sys.stderr, disable=None
-    )  # off when not a terminal
+    return progress(list(items), desc, unit)
 
 
-def _live_progress(items, desc: str):
-    from tqdm import tqdm
+def _live_progress(items, desc: str, unit: str = "nb"):
+    """Like :func:`_progress` for items that arrive as they finish (they know their count)."""
+    from ..progress import progress
 
-    return tqdm(items, total=len(items), desc=desc, unit="nb", file=sys.stderr, disable=None)
+    return progress(items, desc, unit)
 
 
 def _report(results: list[steps.StepResult]) -> int:
@@ -111,7 +109,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     course = check_course_dir(args.course)
     assignments = pick_assignments(course, args.assignments)
     results = steps.generate_assignments(
-        course, assignments, progress=lambda xs: _progress(xs, "generate")
+        course, assignments, progress=lambda xs: _progress(xs, "generate", "assignment")
     )
     print(results_table(results))
     return _report(results)
@@ -226,6 +224,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=lambda xs: _live_progress(xs, "autograde"),
         feedback_progress=lambda xs: _progress(xs, "feedback"),
+        generate_progress=lambda xs: _progress(xs, "generate", "assignment"),
+        integrity_progress=lambda xs: _live_progress(xs, "integrity", "variant"),
     )
     print(score_table(run.scores))
     if run.flags:
@@ -234,7 +234,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"反馈在 / feedback is in {run.folder / 'feedback'}")
     print(f"报告在 / report: {run.report_path}")
     print(run.summary)
+    _print_next_steps(
+        run.folder, sum(r.manual_score is None and r.manual_max > 0 for r in run.scores)
+    )
     return _report(run.results)
+
+
+def _print_next_steps(course: Path, pending: int) -> None:
+    """The commands to run next on ``course``: grading by hand (``pending`` answers), exporting."""
+    from .report.next_steps import next_steps_lines
+
+    for line in next_steps_lines(course, pending):
+        print(f"下一步 / next: {line}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -251,7 +262,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         integrity=args.integrity,
         jobs=args.jobs or default_jobs(),
-        progress=lambda xs: _live_progress(xs, "integrity"),
+        progress=lambda xs: _live_progress(xs, "integrity", "variant"),
     )
     print(f"报告在 / report: {page}")
     print(report.summary_line())
@@ -260,7 +271,25 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"诚信检查：{len(report.integrity)} 条线索，见报告第 4 节 / integrity: "
             f"{len(report.integrity)} item(s) to look at, in section 4 of the report"
         )
+    _print_next_steps(course, sum(s.manual_pending for s in report.summaries))
     return 0
+
+
+def cmd_try(args: argparse.Namespace) -> int:
+    """Grade one notebook through the sandboxed grader and print each check."""
+    from .sandbox import Limits
+    from .try_notebook import result_lines, try_notebook
+
+    course = check_course_dir(args.course)
+    result = try_notebook(
+        course,
+        Path(args.notebook),
+        student=args.student,
+        assignment=args.assignment,
+        limits=Limits(cell_timeout=args.cell_timeout),
+    )
+    print("\n".join(result_lines(result)))
+    return 0 if result.ok else 1
 
 
 def cmd_student_pack(args: argparse.Namespace) -> int:
@@ -316,7 +345,7 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
     )
     commands = course.add_subparsers(
         dest="command",
-        metavar="{new-term,render,generate,autograde,feedback,export,report,demo,student-pack}",
+        metavar="{new-term,render,generate,autograde,feedback,export,report,demo,student-pack,try}",
     )
     commands.required = True
 
@@ -520,6 +549,37 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         type=int,
         default=None,
         help="同时评分的提交数 / submissions graded at once (default: number of cores)",
+    )
+    tryout = command(
+        "try",
+        "试评一份笔记本：和全班一样评分（沙箱），在终端里列出每项检查，不动课程 / grade one "
+        "notebook as the class is graded (sandboxed) and print every check; the course is "
+        "left as it is",
+        cmd_try,
+    )
+    tryout.add_argument(
+        "notebook",
+        metavar="NOTEBOOK",
+        help="要试评的 .ipynb（教师版、学生版或一份提交）/ the .ipynb to grade (the source, "
+        "the release or a submission)",
+    )
+    tryout.add_argument(
+        "--student",
+        default=None,
+        help="按谁的数据评分（默认：提交者、笔记本旁保存的学号，或 instructor）/ whose data to "
+        "grade on (default: the submitter, the id saved beside the notebook, or instructor)",
+    )
+    tryout.add_argument(
+        "--assignment",
+        default=None,
+        help="作业名（默认：笔记本所在文件夹的名字）/ the assignment (default: the notebook's "
+        "folder name)",
+    )
+    tryout.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=60,
+        help="每格时间上限（秒）/ seconds one cell may run (default 60)",
     )
 
     pack = command(

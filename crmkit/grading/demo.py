@@ -322,7 +322,10 @@ def hand_in(course: Path, plan: Sequence[Planned], answers: Path | None = None) 
                 if entry.kind == PASTED:
                     answer = pasted_code(_printed_answers(course, entry))
                 else:
-                    answer = render_text(answer_of(entry.kind, entry.first), term, entry.kind)
+                    if answers is None:
+                        raise KeyError(entry.kind)  # no copies to hand in: the work unchanged
+                    copied = answer_of(entry.kind, entry.first, answers)
+                    answer = render_text(copied, term, entry.kind)
                 notebook = replace_solution(notebook, cell, answer)
             except KeyError:  # a course of one's own without this task: unchanged
                 pass
@@ -404,9 +407,11 @@ def run_demo(
     jobs: int | None = None,
     progress: steps.Progress = iter,
     feedback_progress: steps.Progress = iter,
+    generate_progress: steps.Progress = iter,
+    integrity_progress: steps.Progress = iter,
 ) -> DemoRun:
     """Build the demo course in ``out``, hand in the class, grade it, write feedback and the
-    report."""
+    report; each ``*progress`` wraps its step's jobs (``progress``: autograding)."""
     from .autograde import autograde
     from .report import make_report
 
@@ -415,7 +420,7 @@ def run_demo(
     assignments = source_assignments(demo)
     results: list[steps.StepResult] = []
     if not (demo / "release").is_dir():  # a course without templates: generate its copy
-        results = steps.generate_assignments(demo, assignments)
+        results = steps.generate_assignments(demo, assignments, progress=generate_progress)
         failed = [r for r in results if not r.ok]
         if failed:
             raise CrmkitError(
@@ -429,7 +434,9 @@ def run_demo(
     graded = autograde(demo, assignments, jobs=jobs, progress=progress)
     results += graded.results
     results += steps.write_feedback(demo, assignments, progress=feedback_progress)
-    report, page = make_report(demo, assignments, jobs=jobs or os.cpu_count() or 1)
+    report, page = make_report(
+        demo, assignments, jobs=jobs or os.cpu_count() or 1, progress=integrity_progress
+    )
     return DemoRun(
         demo, plan, results, scores(demo, assignments), graded.flags, page, report.summary_line()
     )

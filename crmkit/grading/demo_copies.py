@@ -20,11 +20,11 @@ solution of loyalty's ``repeat`` task (it is too short to say anything).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT = "pasted", "shared_code", "shared_text", "own_short"
 PUBLISHED_COPY = "published_copy"
 COPY_KINDS = (PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT, PUBLISHED_COPY)
-PAIRED_KINDS = (SHARED_CODE, SHARED_TEXT, OWN_SHORT)
 
 
 @dataclass(frozen=True)
@@ -46,37 +46,13 @@ COPY_CASES = (
 # The answers a pasting student typed in: the ones the classmate's notebook printed.
 PASTED_ANSWERS = ("retention_rate", "annual_margin", "clv")
 
-# The code below is a template (``{{ service.since }}``), rendered for the demo's term.
-SERVICE_BY_ASSIGN = """\
-received = futures[futures["received_at"] >= "{{ service.since }}"]
-elapsed = lambda column: (received[column] - received["received_at"]).dt.total_seconds() / 3600
-table = received.assign(
-    response_met=elapsed("first_response_at") <= {{ service.response_hours }},
-    closed_met=elapsed("closed_at") <= {{ service.close_hours }},
-)
-table["both_met"] = table["response_met"] & table["closed_met"]
-service_by_channel = table.groupby("channel", observed=True).agg(
-    complaints=("complaint_id", "size"),
-    response_met=("response_met", "mean"),
-    closed_met=("closed_met", "mean"),
-    both_met=("both_met", "mean"),
-)
-"""
-# The same code with every name changed and a comment added: what a classmate hands in.
-SERVICE_RENAMED = "# 按渠道汇总 / summary per channel\n" + (
-    SERVICE_BY_ASSIGN.replace("elapsed", "hours_until")
-    .replace("column", "col")
-    .replace("table", "df")
-)
-# What most students write; short and close to the instructor's way, so it says nothing.
-REPEAT_SHORT = """\
-completed = orders[orders["status"] == "completed"]
-n_orders = completed.groupby("customer_id").size()
-repeats = n_orders >= {{ repeat.min_orders }}
-repeat_purchase_rate = repeats.mean()
-is_member = customers.set_index("customer_id")["is_member"].reindex(n_orders.index)
-repeat_by_member = repeats.groupby(is_member).mean()
-"""
+# The code of the copy cases is in the course's exercises/answers/copies/ (templates rendered for
+# the demo's term), like the vetted answers: the package holds no line of a solution.
+SHARED_CODE_FILE = ("complaints", "service__by_assign")
+SHORT_CODE_FILE = ("loyalty", "repeat__short")
+# the names a classmate changes in the shared code, and the comment they add
+RENAMES = (("elapsed", "hours_until"), ("column", "col"), ("table", "df"))
+RENAMED_COMMENT = "# 按渠道汇总 / summary per channel\n"
 DISCUSSION = (
     "我认为大额一次性顾客值得专门跟进。3.2 的结果显示这类顾客只有十几位，"
     "却占了已完成销售额的一小部分，他们可能只是送礼，也可能是高潜力客户。"
@@ -100,13 +76,22 @@ def pasted_code(values: dict[str, float]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def answer_of(kind: str, first: bool) -> str:
+def answer_of(kind: str, first: bool, answers: Path) -> str:
     """The answer handed in for a copy case (``first`` of the pair, or the other one), as a
-    template to render for the term."""
+    template to render for the term; ``answers`` is the course's ``exercises/answers``."""
     if kind == SHARED_CODE:
-        return SERVICE_BY_ASSIGN if first else SERVICE_RENAMED
+        code = _copy_file(answers, *SHARED_CODE_FILE)
+        if first:
+            return code
+        for old, new in RENAMES:
+            code = code.replace(old, new)
+        return RENAMED_COMMENT + code
     if kind == SHARED_TEXT:
         return DISCUSSION if first else DISCUSSION_REWORDED
     if kind == OWN_SHORT:
-        return REPEAT_SHORT
+        return _copy_file(answers, *SHORT_CODE_FILE)
     raise ValueError(f"no fixed answer for {kind}")
+
+
+def _copy_file(answers: Path, assignment: str, name: str) -> str:
+    return (answers / "copies" / assignment / f"{name}.py").read_text(encoding="utf-8")

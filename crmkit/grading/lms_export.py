@@ -47,6 +47,10 @@ Choices, the same in every format unless said otherwise:
 * Students: the gradebook's and the roster's. A student without the LMS's id in the roster is
   left out and named in a warning (Moodle aborts the whole import on an unknown user; Canvas
   would show an unknown student).
+* Points: as precise as the gradebook (4 decimals, what a partial-credit test records) in the
+  Canvas, Moodle and Brightspace files, which keep them (Moodle stores 5 decimals, Canvas and
+  Brightspace the number given, and they round only what they show); at most two decimals where
+  a person reads them (the Excel sheet, Moodle's feedback text).
 * ``tasks=True`` writes one column per task instead of one per assignment for an LMS, which adds
   up its items itself: totals and their tasks together would count twice. Excel has both.
 * Every cell is safe to open in a spreadsheet (:func:`~crmkit.grading.spreadsheet.sheet_cell`):
@@ -65,7 +69,7 @@ from dataclasses import dataclass
 from ..errors import UsageError, unknown_name
 from .class_grades import ClassGrades
 from .roster import STUDENT_ID, Roster
-from .scores import PENDING
+from .scores import GRADEBOOK_DECIMALS, PENDING, points_text
 from .spreadsheet import csv_text, needs_guard
 
 FORMATS = ("canvas", "moodle", "brightspace", "excel")
@@ -163,12 +167,6 @@ def cell_for(
     return Cell(PENDING_WORK) if points is None else Cell(GRADED, points)
 
 
-def points_text(value: float) -> str:
-    """Points as an LMS reads them: ``12``, ``12.5``, ``12.25`` (two decimals at most)."""
-    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
 def to_csv(rows: Sequence[Sequence[str]], bom: bool = False) -> bytes:
     """Rows as CSV bytes: UTF-8, CRLF line ends, quotes only where needed, every cell safe to
     open in a spreadsheet (inert, no formula)."""
@@ -225,9 +223,12 @@ def _name(grades: ClassGrades, roster: Roster | None, student: str) -> str:
     return (roster.value(student, "name") if roster else "") or grades.names.get(student, "")
 
 
-def _cell_text(cell: Cell, missing: str, excused_text: str = "") -> str:
+def _cell_text(
+    cell: Cell, missing: str, excused_text: str = "", decimals: int = GRADEBOOK_DECIMALS
+) -> str:
+    """A grade cell: the gradebook's own precision for an LMS, two decimals for a person."""
     if cell.state == GRADED and cell.points is not None:
-        return points_text(cell.points)
+        return points_text(cell.points, decimals)
     if cell.state == MISSING:
         return "0" if missing == "zero" else ""
     if cell.state == EXCUSED:
@@ -251,13 +252,14 @@ def _warnings(
             f"{len(pending)} student(s) have answers still to grade by hand; their cells are left "
             f"blank; grade them in formgrader and export again: {', '.join(pending)}"
         )
-    if left_out:
-        source = roster.source if roster else "roster.csv"
-        lms = FORMAT_NAMES[fmt]
+    warnings += _roster_mismatch(fmt, grades, roster)
+    without_id = [s for s in left_out if roster is not None and s in roster.rows]
+    if without_id:
+        source, lms = roster.source, FORMAT_NAMES[fmt]
         warnings.append(
-            f"{len(left_out)} 名学生不在 {source} 里或没有 {lms} 账号，没有写进文件 / "
-            f"{len(left_out)} student(s) left out: not in {source} or without a {lms} id there; "
-            f"add them and export again: {', '.join(left_out)}"
+            f"{len(without_id)} 名学生在 {source} 里没有 {lms} 账号，没有写进文件 / "
+            f"{len(without_id)} student(s) left out: no {lms} id in {source}; fill it in and "
+            f"export again: {', '.join(without_id)}"
         )
     excused = sum(c.state == EXCUSED for _, cells in rows for c in cells)
     if excused and fmt in ("moodle", "brightspace"):
@@ -274,6 +276,38 @@ def _warnings(
         warnings.append(
             "逐题的列不含迟交扣分；需要扣分时按作业导出 / per-task columns leave out late "
             "penalties; export per assignment to include them"
+        )
+    return warnings
+
+
+def _roster_mismatch(fmt: str, grades: ClassGrades, roster: Roster | None) -> list[str]:
+    """A roster id that matches no student (a typo exports a stranger's 0s), and students in the
+    gradebook that the roster does not list (an LMS file leaves them out)."""
+    if roster is None:
+        return []
+    known = set(grades.students) | {h.student for h in grades.hand_ins}
+    warnings = []
+    strangers = sorted(set(roster.rows) - known)
+    if strangers:
+        warnings.append(
+            f"{roster.source} 里有 {len(strangers)} 个学号在成绩库里找不到，按缺交写进了文件；"
+            f"如果是写错了，改成 nbgrader 的学号再导出 / {len(strangers)} id(s) in "
+            f"{roster.source} match no student in the gradebook and were exported as missing "
+            f"work; if one is a typo, fix it to the nbgrader id and export again: "
+            f"{', '.join(strangers)}"
+        )
+    unlisted = sorted(known - set(roster.rows))
+    graded = {h.student for h in grades.hand_ins}
+    if unlisted:
+        fate = ("写进了文件但没有名单上的信息", "are in the sheet without the roster's details")
+        if fmt != "excel":
+            fate = ("没有写进文件", "were left out of the file")
+        with_grades = [s for s in unlisted if s in graded]
+        warnings.append(
+            f"{len(unlisted)} 名学生不在 {roster.source} 里（其中 {len(with_grades)} 名有成绩），"
+            f"{fate[0]}；把他们加进名单再导出 / {len(unlisted)} student(s) of the gradebook "
+            f"({len(with_grades)} with grades) have no row in {roster.source} and {fate[1]}; add "
+            f"them and export again: {', '.join(unlisted)}"
         )
     return warnings
 
@@ -363,7 +397,11 @@ def _canvas(grades, roster, per_task, missing, excused, feedback) -> Export:
     rows = _grid(grades, kept, columns, excused)
     lines = [
         [*CANVAS_HEADER, *(c.label for c in columns)],
-        [CANVAS_POINTS_POSSIBLE, "", "", "", "", *(points_text(c.max_points) for c in columns)],
+        [
+            CANVAS_POINTS_POSSIBLE,
+            *[""] * 4,
+            *(points_text(c.max_points, GRADEBOOK_DECIMALS) for c in columns),
+        ],
     ]
     for student, cells in rows:
         canvas_id, sis_user, sis_login = _canvas_ids(roster, student)
@@ -521,7 +559,7 @@ def _excel(grades, roster, per_task, missing, excused, feedback) -> Export:
             [
                 student,
                 *([names[student]] if with_names else []),
-                *(_cell_text(c, missing) for c in cells),
+                *(_cell_text(c, missing, decimals=2) for c in cells),
                 "; ".join(notes),
             ]
         )
