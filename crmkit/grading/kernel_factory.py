@@ -220,17 +220,12 @@ def _become_kernel(request: dict, go: int) -> None:
 def warm_up() -> None:
     """Before any fork, do once what every kernel would otherwise do for itself the first time:
     format a traceback (IPython reads and highlights the failing source with stack_data and
-    pygments, 0.3 s the first time: most submissions raise somewhere) and draw a chart with
-    Chinese text to PNG (the CJK font read and parsed). Only caches are left behind: matplotlib's
-    settings are restored, no figure is left open, nothing of a kernel's state is touched.
+    pygments, 0.3 s the first time: most submissions raise somewhere). Only caches are left
+    behind. Not a first chart: the CJK font it reads would add 40 MB to every kernel's address
+    space, which counts against its memory limit (the tamper suite's 19.5 MB widget answers file
+    then no longer parses within it).
     """
-    import io
-
-    import matplotlib
     from IPython.core import ultratb
-    from matplotlib.figure import Figure
-
-    from crmkit.plotting import cjk_font
 
     def failing() -> float:
         return 1 / 0
@@ -241,16 +236,6 @@ def warm_up() -> None:
         ultratb.AutoFormattedTB(mode="Context", theme_name="neutral").structured_traceback(
             type(error), error, error.__traceback__
         )
-    try:
-        fonts = {"font.family": "sans-serif", "font.sans-serif": [cjk_font(), "DejaVu Sans"]}
-    except Exception:  # noqa: BLE001 - no CJK font: the kernels will say so themselves
-        fonts = {}
-    with matplotlib.rc_context(fonts):
-        figure = Figure(figsize=(2, 1))
-        axes = figure.subplots()
-        axes.bar(["甲", "乙"], [1, 2])
-        axes.set_title("预热 / warm-up")
-        figure.savefig(io.BytesIO(), format="png")
 
 
 def _read_go(pipe: int) -> dict | None:
