@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import draw
+from . import china_calendar, draw
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Table
 
 YEARS = np.array([2008, 2009, 2010])
@@ -66,6 +66,30 @@ ANCILLARY = {
     "car_partner": "合作租车",
 }
 ANCILLARY_PRICE = np.array([180, 50, 800, 200, 30, 420, 260])
+# what business and leisure travellers buy (ANCILLARY order), and how many days before the flight:
+# at check-in (0 days) for baggage, upgrades and lounges; insurance when booking; hotels and cars
+# while planning the trip
+ANCILLARY_MIX = np.array(
+    [[0.10, 0.18, 0.12, 0.20, 0.16, 0.14, 0.10], [0.24, 0.26, 0.04, 0.04, 0.28, 0.08, 0.06]]
+)
+ANCILLARY_LEAD_DAYS = np.array([0.0, 1.5, 0.0, 0.0, 6.0, 10.0, 8.0])
+# share of a year's flights with an ancillary purchase: offers widen each year
+ANCILLARY_PER_FLIGHT = np.array([0.07, 0.10, 0.13])
+# when each kind of traveller flies: business travellers on weekdays, Monday and Friday most, and
+# hardly in the holidays; leisure travellers at weekends, in the holidays, home for the Spring
+# Festival (春运) and in the summer
+BUSINESS_DAYS = china_calendar.business_days(
+    2008, 2010, (1.25, 1.05, 1.0, 1.05, 1.3, 0.45, 0.85), holiday=0.3, festival=0.15
+)
+LEISURE_DAYS = china_calendar.business_days(
+    2008,
+    2010,
+    (0.85, 0.75, 0.8, 0.9, 1.2, 1.15, 1.25),
+    holiday=1.9,
+    festival=1.5,
+    before_festival=(15, 1.6),
+    month_weights=(1.0, 1.0, 0.9, 1.0, 1.0, 0.95, 1.35, 1.35, 0.95, 1.1, 0.85, 0.9),
+)
 
 MEMBERS = Table(
     "members",
@@ -264,11 +288,11 @@ def generate(
             ),
             "home_city": draw.pick(rng, HOME_CITIES, n),
             "gender": draw.pick(rng, {"male": 0.62, "female": 0.38}, n),
-            "birth_year": rng.integers(1945, 1991, n),
+            "birth_year": _birth_years(rng, join_year, business),
         }
     )
-    ancillary = _ancillary(rng, member_ids, joined_on, trips_per_year)
-    surveys = _surveys(rng, member_ids, joined_on)
+    ancillary = _ancillary(rng, member_ids, joined_on, flights, flight_member, business)
+    surveys = _surveys(rng, member_ids, flights, flight_member)
     return {
         "members": members,
         "tier_changes": changes,
@@ -322,11 +346,12 @@ def _flights(
                 minlength=len(member_ids),
             )
             continue
-        span = (end - first_day[member]) // draw.DAY + 1
+        on_business = business[member]
+        flown_on = np.empty(k, dtype="datetime64[D]")
+        for days, rows in ((BUSINESS_DAYS, on_business), (LEISURE_DAYS, ~on_business)):
+            flown_on[rows] = days.draw(rng, first_day[member[rows]], end, int(rows.sum()))
         parts["member"].append(member)
-        parts["flown_on"].append(
-            first_day[member] + (rng.random(k) * span).astype("int64") * draw.DAY
-        )
+        parts["flown_on"].append(flown_on)
         parts["fare"].append(fare)
         parts["destination"].append(destination)
         parts["outbound"].append(rng.random(k) < 0.5)
@@ -396,28 +421,39 @@ def _tiers(
     return tier, changes
 
 
-def _ancillary(rng, member_ids, joined_on, trips_per_year) -> pd.DataFrame:
-    frames = []
-    for i, year in enumerate(YEARS):
-        start, end = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
-        first_day = np.maximum(joined_on, start)
-        share_of_year = np.clip(((end - first_day) // draw.DAY + 1) / 365, 0, 1)
-        rate = (0.12 + 0.10 * i) * np.sqrt(trips_per_year) * share_of_year  # offers widen each year
-        counts = rng.poisson(rate)
-        member = draw.repeat_owners(counts)
-        span = (end - first_day[member]) // draw.DAY + 1
-        purchased_on = (
-            first_day[member] + (rng.random(len(member)) * span).astype("int64") * draw.DAY
-        )
-        frames.append(pd.DataFrame({"member": member, "purchased_on": purchased_on}))
-    a = pd.concat(frames, ignore_index=True).sort_values(["purchased_on", "member"], kind="stable")
-    k = len(a)
-    product = draw.codes(rng, [0.18, 0.22, 0.08, 0.12, 0.22, 0.10, 0.08], k)
+def _birth_years(rng, join_year, business) -> np.ndarray:
+    """Members are adults when they join, business travellers mostly 25–50, leisure travellers of
+    every age."""
+    n = len(join_year)
+    age = 18 + np.where(business, rng.gamma(4.0, 4.75, n), rng.gamma(2.5, 6.4, n))
+    return join_year - np.minimum(np.round(age), 70).astype("int64")
+
+
+def _ancillary(rng, member_ids, joined_on, flights, flight_member, business) -> pd.DataFrame:
+    """Ancillary products bought for a flight: on its day (baggage, upgrades, lounges) or in the
+    days before (seats, insurance, hotels, cars); a share of flights that widens each year."""
+    flown_on = flights["flown_on"].to_numpy().astype("datetime64[D]")
+    year = flown_on.astype("datetime64[Y]").astype(int) + 1970
+    bought = rng.random(len(flown_on)) < ANCILLARY_PER_FLIGHT[year - YEARS[0]]
+    flight = np.flatnonzero(bought)
+    member = flight_member[flight]
+    k = len(flight)
+    product = draw.codes_by_group(rng, np.where(business[member], 0, 1), ANCILLARY_MIX)
+    lead = rng.geometric(1.0 / (1.0 + ANCILLARY_LEAD_DAYS[product])) - 1
+    purchased_on = flown_on[flight] - lead * draw.DAY
+    # bought before the data begin (for a flight in early 2008) or before joining: not in the data
+    kept = (purchased_on >= np.datetime64(f"{YEARS[0]}-01-01")) & (
+        purchased_on >= joined_on[member]
+    )
+    member, product, purchased_on = member[kept], product[kept], purchased_on[kept]
+    order = np.lexsort((member, purchased_on))
+    member, product, purchased_on = member[order], product[order], purchased_on[order]
+    k = len(order)
     return draw.frame(
         {
             "purchase_id": draw.ids("A", k, width=6),
-            "member_id": member_ids[a["member"].to_numpy()],
-            "purchased_on": a["purchased_on"].to_numpy().astype("datetime64[s]"),
+            "member_id": member_ids[member],
+            "purchased_on": purchased_on.astype("datetime64[s]"),
             "product": pd.Categorical.from_codes(product, categories=list(ANCILLARY)),
             "revenue_yuan": draw.money(
                 ANCILLARY_PRICE[product] * rng.lognormal(0, 0.2, k), decimals=0
@@ -426,12 +462,15 @@ def _ancillary(rng, member_ids, joined_on, trips_per_year) -> pd.DataFrame:
     )
 
 
-def _surveys(rng, member_ids, joined_on) -> pd.DataFrame:
+def _surveys(rng, member_ids, flights, flight_member) -> pd.DataFrame:
+    """Each November a questionnaire goes to a fifth of the members who flew that year."""
+    flown_on = flights["flown_on"].to_numpy().astype("datetime64[D]")
     frames = []
     for i, year in enumerate(YEARS):
         survey_day = np.datetime64(f"{year}-11-15")
-        eligible = np.flatnonzero(joined_on <= survey_day)
-        sampled = eligible[rng.random(len(eligible)) < 0.20]
+        flew = (flown_on >= np.datetime64(f"{year}-01-01")) & (flown_on < survey_day)
+        eligible = np.unique(flight_member[flew])
+        sampled = eligible[rng.random(len(eligible)) < 0.25]
         latent = rng.normal(3.5 + 0.28 * i, 0.8, len(sampled))
         satisfaction = np.clip(np.round(latent), 1, 5).astype("int64")
         recommend = np.clip(

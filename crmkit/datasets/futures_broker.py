@@ -15,13 +15,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import draw
+from . import china_calendar, draw
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
 FIRST_OPENING_YEAR = 2004
-# seed 001: a typical firm loses half its customers in five years
-FIVE_YEAR_RETENTION = Spread(0.50, 0.05, margin=0.005)
+# seed 001: a typical firm loses half its customers in five years (the default data show a
+# firm's own figure near it, not the round one)
+FIVE_YEAR_RETENTION = Spread(0.50, 0.05, default=0.493, margin=0.005)
 # seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
 TOP20_SHARE = Spread(0.80, 0.04, default=0.803, margin=0.001)
 # lognormal spread whose top 20% hold about 80%, before concentrate() sets it
@@ -291,6 +292,35 @@ FIGURES = (
 )
 
 
+# trading and office days: openings from 2004; closures after 2013 only decide who is still open
+TRADING = china_calendar.trading_days(FIRST_OPENING_YEAR, 2014)
+OFFICE = china_calendar.office_days(FIRST_OPENING_YEAR, 2014)
+# the departments answer and settle complaints in office hours
+OFFICE_HOURS = china_calendar.OfficeHours(OFFICE, 8.5, 17.5)
+# 2013 contract terms (approximate): value of one lot, the exchange's margin on it, and the fee the
+# firm charges a client per lot at its list rate (exchange fee included), in PRODUCTS order
+LOT_VALUE = np.array([275_000, 37_000, 33_000, 23_500, 52_000, 97_500, 735_000, 200_000])
+MARGIN_RATE = np.array([0.10, 0.09, 0.08, 0.08, 0.08, 0.08, 0.15, 0.10])
+LIST_FEE = np.array([28.0, 5.0, 4.0, 3.0, 7.0, 12.0, 60.0, 18.0])
+INDEX_FUTURES = list(PRODUCTS).index("股指期货")
+# CFFEX suitability rule (2010): an account needs 500,000 yuan to trade index futures
+INDEX_FUTURES_MINIMUM = 500_000
+# hours a complaint comes in, by channel (PHONE, BRANCH, ONLINE, LETTER rows; midnight first):
+# phone and the counter in office hours, letters when the post is opened, the web at any time
+COMPLAINT_HOURS = np.array(
+    [
+        [0] * 8 + [2, 6, 7, 6, 3, 5, 6, 6, 5, 0.5] + [0] * 6,
+        [0] * 9 + [6, 7, 6, 3, 5, 6, 6, 3] + [0] * 7,
+        [0.4, 0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 1, 2, 3, 4, 4, 3, 3, 4, 4, 4, 4, 4, 5, 6, 6, 4, 2],
+        [0] * 9 + [8, 6, 3, 0, 3, 3, 2, 1] + [0] * 7,
+    ],
+    dtype=float,
+)
+EVERY_DAY = china_calendar.Days(
+    TRADING.first, np.ones(len(TRADING.weight))
+)  # the web takes complaints on holidays too
+
+
 def generate(
     rng: np.random.Generator, n_customers: int, variant: bool = False
 ) -> dict[str, pd.DataFrame]:
@@ -303,15 +333,14 @@ def generate(
     top20_share = TOP20_SHARE.draw(own)
     retention = FIVE_YEAR_RETENTION.draw(own)
     complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
-    clients, weight = _clients(rng, n_customers, retention)
-    in_2013 = _months_open_in_2013(clients)
-    traders = in_2013["client"].to_numpy()
-    concentrated = draw.concentrate(weight[traders], 0.2, top20_share)
-    weight[traders] = 4.0 * concentrated / concentrated.mean()  # average client: 24,000 yuan a year
-    equity = _monthly_equity(rng, clients, weight, in_2013)
-    trades = _trades(rng, clients, weight, in_2013)
+    clients, traits = _clients(rng, n_customers, retention)
+    in_2013 = _open_in_2013(clients)
+    equity = _monthly_equity(rng, clients, traits, in_2013)
+    trades = _trades(rng, clients, traits, in_2013, top20_share)
     contacts = _service_contacts(rng, clients)
-    complaints = _complaints(rng, clients, in_2013, complaint_shares)
+    complaints = _complaints(rng, clients, traits, in_2013, complaint_shares)
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here, before
+    # they are returned; each is sorted and numbered by its own builder above.
     return {
         "clients": clients,
         "monthly_equity": equity,
@@ -321,22 +350,26 @@ def generate(
     }
 
 
-def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.DataFrame, np.ndarray]:
+def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.DataFrame, dict]:
     kind = draw.codes(rng, [0.75, 0.19, 0.06], n)  # opened an account, potential, non-company
     opened = kind == 0
-    # openings grow year on year, 2004..2013
+    # openings grow year on year, 2004..2013, on trading days (accounts open at the branch)
     years = np.arange(FIRST_OPENING_YEAR, 2014)
     year_weights = np.linspace(1.0, 2.2, len(years))
     opening_year = rng.choice(years, size=n, p=year_weights / year_weights.sum())
-    opened_on = (opening_year - 1970).astype("datetime64[Y]").astype(
-        "datetime64[D]"
-    ) + rng.integers(0, 365, n) * draw.DAY
-    opened_on = draw.weekday(opened_on)
+    year_start = (opening_year - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    opened_on = TRADING.draw(rng, year_start, year_start + 364 * draw.DAY, n)
     # exact share per cohort of accounts
     survival = draw.stratified_uniform(rng, opening_year * 2 + opened)
-    # exponential lifetimes with P(still open after 5 years) = retention, exactly so in each cohort
+    # exponential lifetimes with P(still open after 5 years) = retention, exactly so in each
+    # cohort; an account is closed on a trading day
     lifetime_days = np.log(survival) * 5.0 / np.log(retention) * 365.25
-    closed_on = draw.weekday(opened_on + np.ceil(lifetime_days).astype("int64") * draw.DAY)
+    closed_on = TRADING.next_open(
+        np.minimum(
+            opened_on + np.ceil(np.minimum(lifetime_days, 20_000)).astype("int64") * draw.DAY,
+            np.datetime64("2014-12-01"),
+        )
+    )
     lost = opened & (closed_on <= np.datetime64(YEAR_END))
 
     status = np.select([lost, opened, kind == 1], [2, 0, 1], 3)  # codes in STATUS order
@@ -347,8 +380,11 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
         dtype="S",
     )
     broker_id = brokers[branch.codes * BROKERS_PER_BRANCH + rng.integers(0, BROKERS_PER_BRANCH, n)]
-    age_days = rng.integers(22 * 365, 66 * 365, n)
-    birthday = np.datetime64(YEAR_END) - age_days * draw.DAY
+    # adults: an account holder is 20–75 when the account is opened (most in their thirties and
+    # forties); others are that age at the end of 2013
+    age_years = np.minimum(20 + rng.gamma(4.0, 4.5, n), 75)
+    as_of = np.where(opened, opened_on, np.datetime64(YEAR_END))
+    birthday = as_of - np.round(age_years * 365.25).astype("int64") * draw.DAY
     risk = draw.pick(
         rng,
         {
@@ -360,8 +396,7 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
         },
         n,
     )
-    # trading intensity: lognormal, a little higher for risk-seeking clients
-    weight = rng.lognormal(0.0, COMMISSION_SIGMA, n) * (1 + 0.1 * risk.codes)
+    traits = _traits(rng, n, risk.codes)
 
     clients = draw.frame(
         {
@@ -377,30 +412,79 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
             ),
         }
     )
-    return clients, weight
+    return clients, traits
 
 
-def _months_open_in_2013(clients: pd.DataFrame) -> pd.DataFrame:
-    """For each client open at some time in 2013, the first and last month index (0..11) open."""
+def _traits(rng: np.random.Generator, n: int, risk: np.ndarray) -> dict[str, np.ndarray]:
+    """Each client's latent traits: how much money the account holds, how often they trade, which
+    products, at which negotiated fee rate, and whether the account lies dormant."""
+    equity = rng.lognormal(np.log(60_000), 1.2, n)
+    relative = equity / 60_000
+    # trades a year: risk-seekers trade more, large accounts (often hedgers) less for their size
+    trades_per_year = rng.lognormal(np.log(5.0), 1.4, n) * (1 + 0.15 * risk) * relative**-0.2
+    # a client's products: a sparse mix around the firm's; a product needs margin the account can
+    # carry, and index futures need 500,000 yuan
+    mix = rng.gamma(1.2 * np.array(list(PRODUCTS.values())), 1.0, (n, len(PRODUCTS)))
+    affordable = 0.8 * equity[:, None] >= (LOT_VALUE * MARGIN_RATE)[None, :]
+    affordable[:, INDEX_FUTURES] &= equity >= INDEX_FUTURES_MINIMUM
+    mix = np.where(affordable, mix, 0.0)
+    nothing = mix.sum(axis=1) == 0
+    mix[nothing, np.argmin(LOT_VALUE * MARGIN_RATE)] = 1.0
+    # fee rates are negotiated: large accounts pay less per lot
+    fee_rate = np.clip(rng.lognormal(0.0, 0.25, n) * relative**-0.1, 0.3, 3.0)
+    dormant = rng.random(n) < 0.12 + 0.08 * (risk == 0)
+    return {
+        "equity": equity,
+        "trades_per_year": trades_per_year,
+        "mix": np.cumsum(mix / mix.sum(axis=1, keepdims=True), axis=1),
+        "fee_rate": fee_rate,
+        "dormant": dormant,
+    }
+
+
+def _open_in_2013(clients: pd.DataFrame) -> pd.DataFrame:
+    """Each client whose account was open at some time in 2013: the first and last day open in
+    2013, and the first and last month (0..11) at whose end it was open."""
     opened = clients["opened_on"].to_numpy("datetime64[D]")
     closed = clients["closed_on"].to_numpy("datetime64[D]")
     start, end = np.datetime64(YEAR_START), np.datetime64(YEAR_END)
     active = ~np.isnat(opened) & (opened <= end) & (np.isnat(closed) | (closed >= start))
-    first = np.where(opened < start, 0, opened.astype("datetime64[M]").astype(int) % 12)
-    last = np.where(
-        np.isnat(closed) | (closed > end), 11, closed.astype("datetime64[M]").astype(int) % 12
-    )
     index = np.flatnonzero(active)
-    return pd.DataFrame({"client": index, "first": first[index], "last": last[index]})
+    opened, closed = opened[index], closed[index]
+    still_open = np.isnat(closed)
+    first_day = np.maximum(opened, start)
+    last_day = np.where(still_open, end, np.minimum(closed, end))
+    first_month = np.where(opened < start, 0, opened.astype("datetime64[M]").astype(int) % 12)
+    # a month counts when the account was still open at its end
+    closing_month = np.where(still_open, 12, closed.astype("datetime64[M]").astype(int) % 12)
+    last_month = np.where(still_open, 11, closing_month - 1)
+    return pd.DataFrame(
+        {
+            "client": index,
+            "first_day": first_day,
+            "last_day": last_day,
+            "first": first_month,
+            "last": last_month,
+            "open_share": ((last_day - first_day) // draw.DAY + 1) / 365,
+        }
+    )
 
 
-def _monthly_equity(rng, clients, weight, in_2013) -> pd.DataFrame:
-    months = (in_2013["last"] - in_2013["first"] + 1).to_numpy()
+def _monthly_equity(rng, clients, traits, in_2013) -> pd.DataFrame:
+    months = np.maximum(in_2013["last"] - in_2013["first"] + 1, 0).to_numpy()
     owner = draw.repeat_owners(months)
     client = in_2013["client"].to_numpy()[owner]
-    month = in_2013["first"].to_numpy()[owner] + draw.rank_within(owner)
-    base = 60_000 * weight[client] ** 0.8
-    equity = base * rng.lognormal(0, 0.15, len(owner))
+    step = draw.rank_within(owner)
+    month = in_2013["first"].to_numpy()[owner] + step
+    # month-end equity wanders: gains, losses, deposits and withdrawals (about 15% a month);
+    # dormant accounts keep a small balance, and a client about to leave takes money out first
+    walk = np.cumsum(rng.normal(0.0, 0.15, len(owner)), dtype=float)
+    walk -= np.repeat(walk[np.r_[0, np.cumsum(months)[:-1]][months > 0]], months[months > 0])
+    level = traits["equity"][client] * np.where(traits["dormant"][client], 0.3, 1.0)
+    closing = ~np.isnat(clients["closed_on"].to_numpy("datetime64[D]")[client])
+    months_left = (in_2013["last"].to_numpy()[owner] - month).astype(float)
+    leaving = np.where(closing, np.clip(0.4 + 0.2 * months_left, 0.4, 1.0), 1.0)
+    equity = level * np.exp(walk) * leaving
     return draw.frame(
         {
             "client_id": draw.ids("C", len(clients))[client],
@@ -410,37 +494,37 @@ def _monthly_equity(rng, clients, weight, in_2013) -> pd.DataFrame:
     ).astype({"month": "datetime64[s]"})
 
 
-def _trades(rng, clients, weight, in_2013) -> pd.DataFrame:
+def _trades(rng, clients, traits, in_2013, top20_share) -> pd.DataFrame:
+    """Each trade: a day the exchange traded while the account was open, one of the client's
+    products, a size the account's margin allows, the commission of its lots at the client's
+    fee rate."""
     client = in_2013["client"].to_numpy()
-    w = weight[client]
-    months = (in_2013["last"] - in_2013["first"] + 1).to_numpy()
-    counts = 1 + rng.poisson(np.minimum(40, 2.0 * w**0.7) * months / 12)
+    rate = traits["trades_per_year"][client] * in_2013["open_share"].to_numpy()
+    counts = np.where(traits["dormant"][client], 0, rng.poisson(rate))
+    counts = np.where(~traits["dormant"][client] & (counts == 0), 1, counts)  # an active one trades
     owner = draw.repeat_owners(counts)
     owner_client = client[owner]
-    first_day = np.datetime64("2013-01", "M") + in_2013["first"].to_numpy()[owner].astype(
-        "timedelta64[M]"
+    k = len(owner)
+    traded_on = TRADING.draw(
+        rng, in_2013["first_day"].to_numpy()[owner], in_2013["last_day"].to_numpy()[owner], k
     )
-    last_day = np.datetime64("2013-01", "M") + (in_2013["last"].to_numpy()[owner] + 1).astype(
-        "timedelta64[M]"
-    )
-    span = (last_day.astype("datetime64[D]") - first_day.astype("datetime64[D]")) // draw.DAY
-    traded_on = draw.weekday(
-        first_day.astype("datetime64[D]")
-        + (rng.random(len(owner)) * span).astype("int64") * draw.DAY
-    )
-    share = rng.gamma(4.0, 0.25, len(owner))  # each trade's part of the client's year
-    share /= np.bincount(owner, weights=share)[owner]
-    commission = 6_000 * w[owner] * share
-    lots = np.maximum(1, np.round(commission / rng.uniform(8, 15, len(owner)))).astype("int64")
+    mix = traits["mix"][owner_client]
+    product = np.minimum((rng.random(k)[:, None] > mix).sum(axis=1), len(PRODUCTS) - 1)
+    # a trade uses a part of what the account could carry (beta: mostly a third or less)
+    most = np.floor(0.8 * traits["equity"][owner_client] / (LOT_VALUE * MARGIN_RATE)[product])
+    lots = np.maximum(1, np.round(rng.beta(1.6, 2.6, k) * most)).astype("int64")
+    at_list_rate = lots * LIST_FEE[product]
+    fee_rate = _calibrated_fee_rates(traits["fee_rate"], owner_client, at_list_rate, top20_share)
+    commission = at_list_rate * fee_rate[owner_client]
     order = np.lexsort((traded_on, owner))
     trades = (
         draw.frame(
             {
                 "client_id": draw.ids("C", len(clients))[owner_client],
                 "traded_on": traded_on,
-                "product": draw.pick(rng, PRODUCTS, len(owner)),
+                "product": pd.Categorical.from_codes(product, categories=list(PRODUCTS)),
                 "lots": lots,
-                "commission_yuan": draw.money(np.maximum(commission, 1.0)),
+                "commission_yuan": draw.money(commission),
             }
         )
         .iloc[order]
@@ -450,6 +534,26 @@ def _trades(rng, clients, weight, in_2013) -> pd.DataFrame:
     return trades.astype({"traded_on": "datetime64[s]"})
 
 
+def _calibrated_fee_rates(fee_rate, owner_client, at_list_rate, top20_share) -> np.ndarray:
+    """The clients' negotiated fee rates, nudged so that the top 20% of clients bring the
+    student's share of commission.
+
+    The trades already concentrate commission about as the case says; a power of each client's
+    commission closes the last gap (the exponent stays near 1), so the 80/20 figure holds in every
+    variant while who trades what, when and how much is left alone.
+    """
+    per_client = np.bincount(
+        owner_client, weights=at_list_rate * fee_rate[owner_client], minlength=len(fee_rate)
+    )
+    traders = per_client > 0
+    concentrated = draw.concentrate(per_client[traders], 0.2, top20_share)
+    factor = np.ones(len(fee_rate))
+    factor[traders] = concentrated / per_client[traders]
+    # the firm's commission income stays what the trades at the clients' own rates bring
+    factor[traders] *= per_client[traders].sum() / concentrated.sum()
+    return fee_rate * factor
+
+
 def _service_contacts(rng, clients) -> pd.DataFrame:
     n = len(clients)
     status = clients[
@@ -457,20 +561,26 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
     ].cat.codes.to_numpy()  # STATUS order: existing, potential, lost, non_company
     existing, potential = status == 0, status == 1
     opened = clients["opened_on"].to_numpy("datetime64[D]")
+    closed = clients["closed_on"].to_numpy("datetime64[D]")
     new_account = ~np.isnat(opened) & (opened >= np.datetime64(YEAR_START))
     callback_rate = np.select(
         [new_account, existing & ~new_account, potential], [0.86, 0.03, 0.04], 0.0
     )
     has_callback = rng.random(n) < callback_rate
+    # a new account is called back on an office day two weeks at most after opening; other
+    # calls fall on any office day of the year
     callback_day = np.where(
         new_account,
-        opened + rng.integers(2, 15, n) * draw.DAY,
-        draw.days_between(rng, YEAR_START, YEAR_END, n),
+        OFFICE.next_open(opened + rng.integers(2, 15, n) * draw.DAY),
+        OFFICE.draw(rng, YEAR_START, YEAR_END, n),
     )
-    callback_day = draw.weekday(np.minimum(callback_day, np.datetime64(YEAR_END)))
-    called = np.flatnonzero(has_callback)
+    # a call that would come after the year ends or after the account closed is not in the log
+    in_time = (callback_day <= np.datetime64(YEAR_END)) & (
+        np.isnat(closed) | (callback_day <= closed)
+    )
+    called = np.flatnonzero(has_callback & in_time)
     # investor education: eight sessions a year, attended by existing clients, rarely by prospects
-    sessions = draw.weekday(np.datetime64(YEAR_START) + (np.arange(8) * 45 + 20) * draw.DAY)
+    sessions = OFFICE.next_open(np.datetime64(YEAR_START) + (np.arange(8) * 45 + 20) * draw.DAY)
     attend_rate = np.select([existing, potential], [0.09, 0.006], 0.0)
     attended, session = np.nonzero(rng.random((n, len(sessions))) < attend_rate[:, None])
 
@@ -499,10 +609,13 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
     )
 
 
-def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
+def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
     pool = in_2013["client"].to_numpy()
-    complaints_count = rng.poisson(0.22, len(pool))
-    client = np.repeat(pool, complaints_count)
+    # clients complain while their account is open, the busier traders more often
+    activity = np.where(traits["dormant"][pool], 0.3, traits["trades_per_year"][pool] / 5.0)
+    complaints_count = rng.poisson(0.2 * in_2013["open_share"].to_numpy() * activity**0.3)
+    owner = draw.repeat_owners(complaints_count)
+    client = pool[owner]
     n = len(client)
     channel = draw.pick(rng, {"phone": 0.45, "branch": 0.30, "online": 0.18, "letter": 0.07}, n)
     category = pd.Categorical.from_codes(
@@ -526,21 +639,30 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
         ),
         categories=["branch", "compliance", "customer_service"],
     )
-    # complaints of the last days of December may still be open at year end
-    received = draw.times_on(
-        rng, draw.weekday(draw.days_between(rng, YEAR_START, "2013-12-27", n)), 8, 18
+    # a day the account was open: the web any day, the others on office days
+    first_day = in_2013["first_day"].to_numpy()[owner]
+    last_day = in_2013["last_day"].to_numpy()[owner]
+    web = channel.codes == 2
+    day = np.where(
+        web,
+        EVERY_DAY.draw(rng, first_day, last_day, n),
+        OFFICE.draw(rng, first_day, last_day, n),
     )
-    # branches answer fast but keep no record; compliance, the formal owner, is slowest
-    median_hours = np.array([2.0, 20.0, 5.0])[
-        pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"]).codes
-    ]
-    # letters wait for the post
+    seconds = np.empty(n, dtype=np.int64)
+    for code in range(len(COMPLAINT_HOURS)):
+        rows = channel.codes == code
+        seconds[rows] = china_calendar.seconds_of_day(rng, COMPLAINT_HOURS[code], int(rows.sum()))
+    received = day.astype("datetime64[s]") + seconds * draw.SECOND
+    # working hours to the first answer: branches answer fast but keep no record; compliance, the
+    # formal owner, is slowest; letters wait for the post
+    department = pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"])
+    median_hours = np.array([1.5, 14.0, 4.0])[department.codes]
     median_hours = median_hours * np.where(np.asarray(channel) == "letter", 4.0, 1.0)
     response_hours = rng.lognormal(np.log(median_hours), 0.8)
-    resolve_hours = response_hours + rng.lognormal(np.log(30), 1.1, n)
+    resolve_hours = response_hours + rng.lognormal(np.log(12), 1.1, n)
     # a few turn into disputes that take one to four months:
     # those of the autumn are still open at year end
-    resolve_hours += np.where(rng.random(n) < 0.04, rng.uniform(30, 120, n) * 24, 0.0)
+    resolve_hours += np.where(rng.random(n) < 0.04, rng.uniform(30, 120, n) * 9, 0.0)
     # a branch fixes some complaints made by phone or at its counter on the spot, within the hour
     spot = (
         (np.asarray(handled_by) == "branch")
@@ -551,19 +673,25 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
     resolve_hours = np.where(
         spot, response_hours + rng.lognormal(np.log(0.4), 0.5, n), resolve_hours
     )
-    first_response = draw.hours_after(received, response_hours)
-    closed = draw.hours_after(received, resolve_hours)
-    still_open = closed > np.datetime64("2013-12-31T23:59:59")
+    # on the spot means at once, whatever the hour; other answers come in office hours
+    first_response = np.where(
+        spot,
+        draw.hours_after(received, response_hours),
+        OFFICE_HOURS.after(received, response_hours),
+    )
+    closed = np.where(
+        spot, draw.hours_after(received, resolve_hours), OFFICE_HOURS.after(received, resolve_hours)
+    )
+    year_end = np.datetime64("2013-12-31T23:59:59")
+    still_open = closed > year_end
     resolution_codes = np.where(spot, 0, draw.codes(rng, [0.0, 0.7, 0.15, 0.15], n))
     resolution = pd.Categorical.from_codes(resolution_codes, categories=list(RESOLUTIONS))
-    score = (
-        4.7
-        - 0.7 * np.log10(1 + response_hours)
-        - 1.6 * (resolution_codes == 3)
-        + rng.normal(0, 0.6, n)
-    )
+    waited = (first_response - received) / np.timedelta64(1, "h")
+    score = 4.7 - 0.7 * np.log10(1 + waited) - 1.6 * (resolution_codes == 3) + rng.normal(0, 0.6, n)
     surveyed = (rng.random(n) < 0.7) & ~still_open
-    order = np.argsort(received, kind="stable")
+    # the log is taken at the year end: it lists the complaints answered by then
+    answered = first_response <= year_end
+    order = np.flatnonzero(answered)[np.argsort(received[answered], kind="stable")]
     complaints = (
         draw.frame(
             {
