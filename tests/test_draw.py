@@ -35,17 +35,6 @@ def test_order_by_day_is_stable_within_a_day():
     assert np.array_equal(draw.order_by_day(days), np.lexsort((np.arange(4), days)))
 
 
-def test_weekday_moves_weekends_back_to_friday():
-    # Fri..Mon
-    days = np.array(["2013-01-04", "2013-01-05", "2013-01-06", "2013-01-07"], dtype="datetime64[D]")
-    assert draw.weekday(days).astype(str).tolist() == [
-        "2013-01-04",
-        "2013-01-04",
-        "2013-01-04",
-        "2013-01-07",
-    ]
-
-
 def test_rank_within_counts_from_zero_per_owner():
     assert draw.rank_within(draw.repeat_owners(np.array([2, 0, 3]))).tolist() == [0, 1, 0, 1, 2]
 

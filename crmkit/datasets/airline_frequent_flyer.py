@@ -439,7 +439,10 @@ def _ancillary(rng, member_ids, joined_on, flights, flight_member, business) -> 
     member = flight_member[flight]
     k = len(flight)
     product = draw.codes_by_group(rng, np.where(business[member], 0, 1), ANCILLARY_MIX)
-    lead = rng.geometric(1.0 / (1.0 + ANCILLARY_LEAD_DAYS[product])) - 1
+    # days ahead: exponential around each product's mean, at most six weeks
+    mean = np.maximum(ANCILLARY_LEAD_DAYS[product], 1e-9)
+    most = 1.0 - np.exp(-42.0 / mean)
+    lead = np.floor(-mean * np.log1p(-rng.random(k) * most)).astype("int64")
     purchased_on = flown_on[flight] - lead * draw.DAY
     # bought before the data begin (for a flight in early 2008) or before joining: not in the data
     kept = (purchased_on >= np.datetime64(f"{YEARS[0]}-01-01")) & (
@@ -526,6 +529,23 @@ LESSONS = (
 )
 
 
+# how the data are generated, for the data dictionary: one line per Markdown paragraph, since a
+# line break would show as a space between Chinese characters
+GENERATION = """
+**潜在特征。** 每位会员有入会年份（2007 年 CRM 项目后增长加快）、出行目的（公商务或休闲）、每年飞行次数（对数正态；2007 年前入会的公商务核心旅客飞得最多）、常飞航线和按目的不同的舱位。等级每年 12 月 31 日按当年里程评定；2007 年的里程（不在数据里）决定会员进入 2008 年时的等级。会员入会时已成年，公商务旅客多在 25–50 岁。
+
+**规则和日历。** 公商务旅客在工作日出行，周一和周五最多，周六和节假日很少；休闲旅客在周末、节假日、春节前后（春运）和暑假出行；节假日来自 `chinesecalendar`。辅助产品是为某个航班买的：逾重行李、升舱和贵宾室在乘机当天，选座、保险、酒店和租车在出发前几天到几周（最多六周）；每年有辅助购买的航班比例上升（产品越来越多）。满意度调查每年 11 月发给当年乘过机的会员中的四分之一，满意度逐年上升。
+
+**不模拟。** 具体航班号和时刻、票价随订票时间的变化、里程兑换、合作航空公司、退改签和延误。
+
+**Latent traits.** Each member has a year of joining (faster growth after the CRM project of 2007), a purpose of travel (business or leisure), flights a year (lognormal; the business travellers of the early core, who joined before 2007, fly most), a usual route and fare classes that follow the purpose. Tiers are reviewed every 31 December on that year's miles; 2007's miles (not in the data) set the tier members enter 2008 on. Members are adults when they join, business travellers mostly 25–50.
+
+**Rules and calendar.** Business travellers fly on working days, most on Mondays and Fridays, few on Saturdays and in the holidays; leisure travellers fly at weekends, in the holidays, around the Spring Festival (春运) and in the summer; holidays come from `chinesecalendar`. Ancillary products are bought for a flight: excess baggage, upgrades and lounges on the day, seats, insurance, hotels and cars in the days or weeks before (six at most); the share of flights with an ancillary purchase rises each year (more products on offer). Satisfaction surveys go out each November to a quarter of the members who flew that year, and satisfaction rises year by year.
+
+**Not modelled.** Flight numbers and times, fares that change with the booking date, redeeming miles, partner airlines, cancellations and delays.
+"""  # noqa: E501
+
+
 CASE = Case(
     key="airline_frequent_flyer",
     zh="深圳航空：常旅客计划的客户关系管理",
@@ -537,6 +557,7 @@ CASE = Case(
     figures=FIGURES,
     lessons=LESSONS,
     generate=generate,
+    generation=GENERATION,
     notes=(
         "合成数据，按案例所述校准；会员自 2000 年起入会，航段、非航收入和调查为 2008–2010 年。"
         "等级每年 12 月 31 日按当年累计里程评定：银卡 10,000、金卡 18,000、白金卡 28,000 英里。 / "

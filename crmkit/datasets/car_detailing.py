@@ -646,6 +646,23 @@ LESSONS = (
 )
 
 
+# how the data are generated, for the data dictionary: one line per Markdown paragraph, since a
+# line break would show as a space between Chinese characters
+GENERATION = """
+**潜在特征。** 每位客户的获客渠道决定他的消费水平和回头频率（车展/4S 店和老客户推荐来的花得多，推荐来的回来得勤）；车的价位影响每次服务的价格；每辆车在活跃期内按泊松过程来店。2013 年没有再来的老客户按学生自己的比例抽取（自然到店的最容易流失）；第二辆车的数量使 2013 年服务的车辆数落到学生自己的值；服务价格按比例缩放，使门店加批发的营业额落到学生自己的值。
+
+**规则和日历。** 门店每天营业：周末最忙（约为平日的 1.5 倍），节假日较忙，春节前十天洗车高峰，春节期间冷清，天天还有天气等带来的随机起伏；节假日来自 `chinesecalendar`。批发客户在工作日下单。投诉在营业时间（9:00–20:00）收到，员工在营业时间内安抚和处理。购车年份按 2000–2013 年中国的乘用车销量，越新的车越常来做美容；车展/4S 店活动来的客户开着当年买的新车来。
+
+**不模拟。** 员工、预约和排队、天气本身、价目表和库存、同一次到店一起做了哪些项目。
+
+**Latent traits.** A customer's acquisition channel sets how much they spend and how often they come back (auto-show/4S and referred customers spend more, referred ones come back more often); the car's price band sets the price of each service; each car comes in as a Poisson process over its active months. Earlier customers who did not come back in 2013 are drawn at the student's own share (walk-ins lapse most); second cars bring the vehicles serviced in 2013 to the student's own count; service prices are scaled so that shop plus wholesale turnover comes to the student's own figure.
+
+**Rules and calendar.** The shop opens every day: weekends are busiest (about 1.5 × a weekday), public holidays busy, the ten days before the Spring Festival a rush to have the car cleaned, the festival itself quiet, and every day has its own chance ups and downs (weather); holidays come from `chinesecalendar`. Trade buyers order on working days. Complaints come in during opening hours (9:00–20:00), and staff calm and settle them within opening hours. Purchase years follow China's car sales of 2000–2013, newer cars coming in more often; customers won at auto shows and 4S events come with a car bought that year.
+
+**Not modelled.** Staff, appointments and queues, the weather itself, price lists and stock, which services are bought together on one visit.
+"""  # noqa: E501
+
+
 CASE = Case(
     key="car_detailing",
     zh="车佰汇：汽车美容装饰店的客户关系管理",
@@ -659,6 +676,7 @@ CASE = Case(
     figures=FIGURES,
     lessons=LESSONS,
     generate=generate,
+    generation=GENERATION,
     notes=(
         "合成数据，按案例所述校准；记录为 2013 年全年。门店服务在 visits 表，批发业务在 "
         "wholesale_orders 表，两者合起来才是案例所说约 1000 万元的营业额（批发约占三成，"

@@ -335,8 +335,9 @@ def generate(
     complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
     clients, traits = _clients(rng, n_customers, retention)
     in_2013 = _open_in_2013(clients)
-    equity = _monthly_equity(rng, clients, traits, in_2013)
-    trades = _trades(rng, clients, traits, in_2013, top20_share)
+    paths = _equity_paths(rng, clients, traits, in_2013)
+    equity = _monthly_equity(clients, in_2013, paths)
+    trades = _trades(rng, clients, traits, in_2013, paths, top20_share)
     contacts = _service_contacts(rng, clients)
     complaints = _complaints(rng, clients, traits, in_2013, complaint_shares)
     # Records pinned on a task's thresholds (issue 25) would be added to these frames here, before
@@ -429,10 +430,12 @@ def _traits(rng: np.random.Generator, n: int, risk: np.ndarray) -> dict[str, np.
     affordable[:, INDEX_FUTURES] &= equity >= INDEX_FUTURES_MINIMUM
     mix = np.where(affordable, mix, 0.0)
     nothing = mix.sum(axis=1) == 0
-    mix[nothing, np.argmin(LOT_VALUE * MARGIN_RATE)] = 1.0
+    mix[nothing, np.argmin(LOT_VALUE * MARGIN_RATE)] = 1.0  # (too small to trade: dormant below)
     # fee rates are negotiated: large accounts pay less per lot
     fee_rate = np.clip(rng.lognormal(0.0, 0.25, n) * relative**-0.1, 0.3, 3.0)
-    dormant = rng.random(n) < 0.12 + 0.08 * (risk == 0)
+    # an account too small for one lot of any product cannot trade
+    cheapest = (LOT_VALUE * MARGIN_RATE).min()
+    dormant = (rng.random(n) < 0.12 + 0.08 * (risk == 0)) | (equity < 2 * cheapest)
     return {
         "equity": equity,
         "trades_per_year": trades_per_year,
@@ -470,34 +473,41 @@ def _open_in_2013(clients: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _monthly_equity(rng, clients, traits, in_2013) -> pd.DataFrame:
-    months = np.maximum(in_2013["last"] - in_2013["first"] + 1, 0).to_numpy()
-    owner = draw.repeat_owners(months)
-    client = in_2013["client"].to_numpy()[owner]
-    step = draw.rank_within(owner)
-    month = in_2013["first"].to_numpy()[owner] + step
-    # month-end equity wanders: gains, losses, deposits and withdrawals (about 15% a month);
-    # dormant accounts keep a small balance, and a client about to leave takes money out first
-    walk = np.cumsum(rng.normal(0.0, 0.15, len(owner)), dtype=float)
-    walk -= np.repeat(walk[np.r_[0, np.cumsum(months)[:-1]][months > 0]], months[months > 0])
+def _equity_paths(rng, clients, traits, in_2013) -> np.ndarray:
+    """Each account's equity at the end of each month of 2013 (rows as ``in_2013``).
+
+    Equity wanders: gains, losses, deposits and withdrawals (about 15% a month); a dormant
+    account keeps a small balance, and a client about to leave takes money out first.
+    """
+    client = in_2013["client"].to_numpy()
+    walk = np.cumsum(rng.normal(0.0, 0.15, (len(client), 12)), axis=1)
+    first = in_2013["first"].to_numpy()
+    walk -= np.take_along_axis(walk, np.minimum(first, 11)[:, None], axis=1)
     level = traits["equity"][client] * np.where(traits["dormant"][client], 0.3, 1.0)
     closing = ~np.isnat(clients["closed_on"].to_numpy("datetime64[D]")[client])
-    months_left = (in_2013["last"].to_numpy()[owner] - month).astype(float)
-    leaving = np.where(closing, np.clip(0.4 + 0.2 * months_left, 0.4, 1.0), 1.0)
-    equity = level * np.exp(walk) * leaving
+    months_left = in_2013["last"].to_numpy()[:, None] - np.arange(12)[None, :]
+    leaving = np.where(closing[:, None], np.clip(0.4 + 0.2 * months_left, 0.4, 1.0), 1.0)
+    return level[:, None] * np.exp(walk) * leaving
+
+
+def _monthly_equity(clients, in_2013, paths) -> pd.DataFrame:
+    """The month-ends at which each account was open."""
+    months = np.maximum(in_2013["last"] - in_2013["first"] + 1, 0).to_numpy()
+    owner = draw.repeat_owners(months)
+    month = in_2013["first"].to_numpy()[owner] + draw.rank_within(owner)
     return draw.frame(
         {
-            "client_id": draw.ids("C", len(clients))[client],
+            "client_id": draw.ids("C", len(clients))[in_2013["client"].to_numpy()[owner]],
             "month": np.datetime64("2013-01", "M") + month.astype("timedelta64[M]"),
-            "equity_yuan": draw.money(equity),
+            "equity_yuan": draw.money(paths[owner, month]),
         }
     ).astype({"month": "datetime64[s]"})
 
 
-def _trades(rng, clients, traits, in_2013, top20_share) -> pd.DataFrame:
+def _trades(rng, clients, traits, in_2013, paths, top20_share) -> pd.DataFrame:
     """Each trade: a day the exchange traded while the account was open, one of the client's
-    products, a size the account's margin allows, the commission of its lots at the client's
-    fee rate."""
+    products, a size the margin the account then held allows, the commission of its lots at the
+    client's fee rate."""
     client = in_2013["client"].to_numpy()
     rate = traits["trades_per_year"][client] * in_2013["open_share"].to_numpy()
     counts = np.where(traits["dormant"][client], 0, rng.poisson(rate))
@@ -511,7 +521,9 @@ def _trades(rng, clients, traits, in_2013, top20_share) -> pd.DataFrame:
     mix = traits["mix"][owner_client]
     product = np.minimum((rng.random(k)[:, None] > mix).sum(axis=1), len(PRODUCTS) - 1)
     # a trade uses a part of what the account could carry (beta: mostly a third or less)
-    most = np.floor(0.8 * traits["equity"][owner_client] / (LOT_VALUE * MARGIN_RATE)[product])
+    month = traded_on.astype("datetime64[M]").astype(int) % 12
+    held = np.maximum(paths[owner, month], traits["equity"][owner_client] * 0.3)
+    most = np.floor(0.8 * held / (LOT_VALUE * MARGIN_RATE)[product])
     lots = np.maximum(1, np.round(rng.beta(1.6, 2.6, k) * most)).astype("int64")
     at_list_rate = lots * LIST_FEE[product]
     fee_rate = _calibrated_fee_rates(traits["fee_rate"], owner_client, at_list_rate, top20_share)
@@ -802,6 +814,23 @@ LESSONS = (
 )
 
 
+# how the data are generated, for the data dictionary: one line per Markdown paragraph, since a
+# line break would show as a space between Chinese characters
+GENERATION = """
+**潜在特征。** 每位客户有自己的资金水平（对数正态，中位数约 6 万元）、交易频率（对数正态，差异很大；风险偏好高的交易更多，大账户相对其资金交易较少）、常做的少数几个品种和协商的手续费率（大账户更低）；约一成半的账户全年不交易。手续费由交易决定：手数 × 品种每手费用 × 客户费率，所以手续费和权益相关，但远不是一条直线。
+
+**规则。** 开户、销户和成交都在期货交易所的交易日（法定节假日和调休来自 `chinesecalendar`：周末、节假日和调休上班的周末都不交易）；成交只在账户存续期间，每笔手数不超过账户当时权益能承担的保证金；只有 50 万元以上的账户做股指期货。开户人开户时已成年（20 岁以上，多为三四十岁）。五年留存率按开户年份分层抽取，所以每位学生的留存率都落在所说范围；前 20% 客户的手续费占比由交易本身形成，再对客户费率做一次很小的幂次调整，落到该学生自己的值。回访和投资者教育在工作日；电话、柜台和信函投诉在工作日办公时间收到，网上投诉随时；各部门在办公时间（8:30–17:30）答复和结案，当场解决的除外。记录在年底截取：年底前还没有首次答复的投诉不在表里。
+
+**不模拟。** 行情、盈亏、出入金流水、夜盘、追加保证金和强行平仓；经纪人的业绩；成交表每行是一笔成交，而不是交易所的逐笔回报；权益只记录月末值。
+
+**Latent traits.** Each client has their own level of funds (lognormal, median about 60,000 yuan), how often they trade (lognormal and very uneven; risk-seekers trade more, large accounts less for their size), a few favourite products and a negotiated fee rate (lower for large accounts); about one account in seven does not trade all year. Commission follows from the trades: lots × the product's fee per lot × the client's rate, so commission and equity are related but far from a straight line.
+
+**Rules.** Accounts open and close, and trades fall, on the futures exchanges' trading days (public holidays and the weekend days worked in lieu come from `chinesecalendar`: no trading at weekends, on holidays or on those worked weekends); trades happen only while the account is open, each no larger than the margin the account then holds allows; only accounts of 500,000 yuan trade index futures. Account holders are adults when they open (20 and over, most in their thirties and forties). Five-year retention is drawn within each opening year, so every student's falls within the stated range; the top 20%'s share of commission comes from the trades themselves, and a small power adjustment of the clients' rates moves it onto the student's own value. Callbacks and investor education fall on working days; complaints by phone, at the counter or by letter come in on working days in office hours, online ones at any time; departments answer and close them in office hours (8:30–17:30), except what is settled on the spot. The records are taken at the year end: complaints not yet answered by then are not in the table.
+
+**Not modelled.** Prices, profits and losses, deposits and withdrawals, night trading, margin calls and forced liquidation; brokers' own performance; each trade row is one trade, not the exchange's fill-by-fill record; equity is known at month ends only.
+"""  # noqa: E501
+
+
 CASE = Case(
     key="futures_broker",
     zh="天富期货：期货公司的客户关系管理",
@@ -813,6 +842,7 @@ CASE = Case(
     figures=FIGURES,
     lessons=LESSONS,
     generate=generate,
+    generation=GENERATION,
     notes=(
         "合成数据，按案例所述校准；观察期 2013 年，开户记录回溯到 2004 年。 / "
         "Synthetic data calibrated to the case; observation year 2013, "

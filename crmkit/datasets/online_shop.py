@@ -511,7 +511,7 @@ def _customers_and_orders(rng, buyers, prospects):
     amount = buyers["order_amount"]
     # a bad experience (a flaw, the wrong size, a late parcel) now and then, more often for
     # customers who drop out soon; it often ends in a refund
-    bad = rng.random(k) < 0.03 + 0.12 * dropout[customer]
+    bad = rng.random(k) < 0.05 + 0.15 * dropout[customer]
     refunded = np.where(bad, rng.random(k) < 0.4, rng.random(k) < 0.015)
     items = 1 + rng.poisson(0.4 + amount / 900.0)
     order = np.lexsort((customer, ordered_at))
@@ -610,8 +610,8 @@ def _reviews(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     five stars for most, one star when something went wrong (a J shape)."""
     customer = orders["customer"]
     k = len(customer)
-    refunded = orders["refunded"]
-    wrote = rng.random(k) < np.where(refunded, 0.3, 0.45)
+    # a bad experience is the likeliest to be written about
+    wrote = rng.random(k) < np.where(orders["bad"], 0.6, 0.45)
     delivered = (
         orders["ordered_at"].astype("datetime64[D]")
         + np.round(1 + rng.gamma(2.0, 1.0, k)).astype("int64") * draw.DAY
@@ -781,6 +781,27 @@ LESSONS = (
 )
 
 
+# how the data are generated, for the data dictionary: one line per Markdown paragraph, since a
+# line break would show as a space between Chinese characters
+GENERATION = """
+**潜在特征。** 顾客按 BG/NBD 模型（Fader、Hardie 和 Lee 2005）购买：“活着”时按自己的速率 λ 下单（λ 在顾客之间服从 gamma 分布，r = 0.3），每次复购后以自己的概率 p 流失（p 服从 beta(0.6, 8)）；所以有人一年买十几次，多数人买一两次就不再来。每单金额围绕顾客自己的平均值波动，与购买频率无关（Gamma–Gamma 模型的假设），约四分之一的顾客买的是贵得多的商品。新顾客逐年增多（每年约 2.5 倍），近半在注册当天下第一单。时间按店铺自己的节奏走：618、双十一（零点开抢）和双十二最忙，春节快递停运时最闲；一天中凌晨最少、晚上最多。会员：下单越多越可能入会。满意的人留下来：评分与流失概率相关，常买的人爱晒图。
+
+**分层抽取。** 店铺的顾客从模型生成的顾客中分层抽取，使六个等级（以及只下过一单的顾客中单笔大额的比例）符合案例和学生自己的组合；同一等级内，每位顾客的行为完全按模型。
+
+**规则。** 询单：潜在顾客问过问题；买家常在下单前问尺码、价格和库存，下单后问物流和退换；客服 9:00–24:00 在线，夜里的问题要等到早上。评价在收货后 15 天内（淘宝的规则），大多在几天内，评分呈 J 形：多数五星，有过糟糕体验的给一星。优惠券按发放当天的规则发：注册时送新客券；每月 10 日给 120 天没有下单的顾客发唤醒券（90 天内最多一张）；部分包裹附复购券；每月 18 日会员日给一年内下过三单的会员发会员券；券只用在有效期内第一笔达到门槛（实付 + 面额 ≥ 门槛）的订单上，每单一张。数据从 2023-01-01 开始：2022 年注册的顾客更早的订单不在表里。
+
+**不模拟。** 优惠券对购买的影响（发券不改变谁买、何时买）、具体商品和价格、退货流程、浏览和加购。
+
+**Latent traits.** Customers buy as the BG/NBD model has it (Fader, Hardie & Lee 2005): while "alive" they order at their own rate λ (gamma across customers, r = 0.3), and after each repeat order they drop out with their own chance p (beta(0.6, 8)); so a few buy a dozen times a year and most once or twice, then stop. Each order's amount varies around the customer's own mean, independently of how often they buy (the Gamma–Gamma model's assumption); about a quarter of customers buy much dearer items. New customers grow each year (about 2.5 ×), and nearly half order on the day they register. Time runs on the shop's clock: 618, Double 11 (opening at midnight) and Double 12 are busiest, the Spring Festival's courier stop quietest; within a day, least before dawn and most in the evening. Membership: the more orders, the likelier a member. The satisfied stay: ratings go with the chance of dropping out, and frequent buyers like posting photos.
+
+**Stratified draw.** The shop's customers are drawn from the model's customers by stratum, so that the six tiers (and, among single-order customers, the share whose one order was large) match the case and the student's own mix; within a tier, every customer behaves exactly as the model says.
+
+**Rules.** Inquiries: prospects asked questions; buyers often ask about size, price and stock before ordering and about shipping and returns after; service is online 9:00–24:00, and a question asked at night waits for the morning. Reviews come within 15 days of delivery (Taobao's rule), most within days, and ratings are J-shaped: mostly five stars, one star after a bad experience. Coupons are sent by the rules of the day: a welcome coupon on registering; a wake-up coupon on the 10th of each month to customers who have not ordered for 120 days (one in 90 days at most); a repeat coupon in some parcels; a members' coupon on members' day (the 18th) to members with three orders in the past year; a coupon is used on the first order within its validity that reaches its threshold (amount paid + face value ≥ minimum spend), one coupon an order. The data start on 2023-01-01: customers who registered in 2022 may have earlier orders that are not in the tables.
+
+**Not modelled.** Any effect of coupons on buying (sending one changes nobody's orders), products and prices, the returns process, browsing and baskets.
+"""  # noqa: E501
+
+
 CASE = Case(
     key="online_shop",
     zh="网店客户维护：六类顾客等级",
@@ -792,6 +813,7 @@ CASE = Case(
     figures=FIGURES,
     lessons=LESSONS,
     generate=generate,
+    generation=GENERATION,
     notes=(
         "合成数据；观察期 2023-01-01 至参考日 2024-12-31。六类顾客等级按 cases/online_shop.md "
         "的规则由订单和询单划分。 / Synthetic data; observed from 2023-01-01 to the reference date "

@@ -481,6 +481,23 @@ LESSONS = (
 )
 
 
+# how the data are generated, for the data dictionary: one line per Markdown paragraph, since a
+# line break would show as a space between Chinese characters
+GENERATION = """
+**潜在特征。** 每位顾客有购买阶段（潜在、初次、重复、忠诚；核心客户群更常是熟客）、每年到店次数（熟客更多）、年龄（15 岁起，二三十岁最多）和随年龄变化的收入（未满 18 岁的学生没有 2,500 元以上的月收入，大学生大多也没有）。每个阶段的到店中，恰好学生自己的成交率那么多以购买结束（促销日更容易成交）；篮子的品类随性别不同，核心客户群买得更多，促销日打折。名单上 2012 年一次也没来的人按学生自己的比例抽取，多是潜在客户。
+
+**规则和日历。** 周末和节假日门店更忙，春节期间冷清（节假日来自 `chinesecalendar`）；四分之一的到店集中在促销期间。
+
+**不模拟。** 单品价格和库存、门店之间除城市外的差别、到店的时刻、会员积分。
+
+**Latent traits.** Each shopper has a buying stage (potential, first-time, repeat, loyal; the core segment is more often a regular), visits a year (more for regulars), an age (from 15, most in their twenties and thirties) and an income that goes with age (pupils under 18 earn no 2,500 yuan a month, and most students do not either). Of each stage's visits, exactly the student's own conversion rate ends in a purchase (more likely on promotion days); baskets' categories differ by gender, the core segment buys more, and promotions discount. Shoppers on file who never came in 2012 are drawn at the student's own share, most of them prospects.
+
+**Rules and calendar.** Stores are busier at weekends and on public holidays, quiet during the Spring Festival (holidays from `chinesecalendar`); a quarter of visits gather in promotion periods.
+
+**Not modelled.** Item prices and stock, differences between stores beyond their city, the time of a visit, loyalty points.
+"""  # noqa: E501
+
+
 CASE = Case(
     key="retail_chain",
     zh="屈臣氏：个人护理连锁店的客户关系管理",
@@ -495,6 +512,7 @@ CASE = Case(
     figures=FIGURES,
     lessons=LESSONS,
     generate=generate,
+    generation=GENERATION,
     notes=(
         "合成数据，按案例所述校准；观察期 2012 年。案例原文在“特色产品”之后中断，门店、促销、"
         "品类结构以及顾客名单里 2012 年一次也没来的人（约一成）为本套件扩展。 / "
