@@ -360,8 +360,25 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
     opening_year = rng.choice(years, size=n, p=year_weights / year_weights.sum())
     year_start = (opening_year - 1970).astype("datetime64[Y]").astype("datetime64[D]")
     opened_on = TRADING.draw(rng, year_start, year_start + 364 * draw.DAY, n)
-    # exact share per cohort of accounts
-    survival = draw.stratified_uniform(rng, opening_year * 2 + opened)
+    risk = draw.pick(
+        rng,
+        {
+            "conservative": 0.12,
+            "cautious": 0.25,
+            "balanced": 0.30,
+            "growth": 0.22,
+            "aggressive": 0.11,
+        },
+        n,
+    )
+    traits = _traits(rng, n, risk.codes)
+    # exact share per cohort of accounts; within a cohort, clients who trade little tend to
+    # close sooner (they lose interest), the busy ones stay longer
+    cohort = opening_year * 2 + opened
+    survival = draw.stratified_uniform(rng, cohort)
+    leaves_early = rng.normal(0.0, 1.0, n) + 0.5 * np.log(traits["trades_per_year"])
+    by_score = np.lexsort((leaves_early, cohort))
+    survival[by_score] = survival[np.lexsort((survival, cohort))]
     # exponential lifetimes with P(still open after 5 years) = retention, exactly so in each
     # cohort; an account is closed on a trading day
     lifetime_days = np.log(survival) * 5.0 / np.log(retention) * 365.25
@@ -386,18 +403,6 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
     age_years = np.minimum(20 + rng.gamma(4.0, 4.5, n), 75)
     as_of = np.where(opened, opened_on, np.datetime64(YEAR_END))
     birthday = as_of - np.round(age_years * 365.25).astype("int64") * draw.DAY
-    risk = draw.pick(
-        rng,
-        {
-            "conservative": 0.12,
-            "cautious": 0.25,
-            "balanced": 0.30,
-            "growth": 0.22,
-            "aggressive": 0.11,
-        },
-        n,
-    )
-    traits = _traits(rng, n, risk.codes)
 
     clients = draw.frame(
         {
@@ -477,7 +482,7 @@ def _equity_paths(rng, clients, traits, in_2013) -> np.ndarray:
     """Each account's equity at the end of each month of 2013 (rows as ``in_2013``).
 
     Equity wanders: gains, losses, deposits and withdrawals (about 15% a month); a dormant
-    account keeps a small balance, and a client about to leave takes money out first.
+    account keeps a small balance, and a client about to leave takes half out in the last month.
     """
     client = in_2013["client"].to_numpy()
     walk = np.cumsum(rng.normal(0.0, 0.15, (len(client), 12)), axis=1)
@@ -486,7 +491,7 @@ def _equity_paths(rng, clients, traits, in_2013) -> np.ndarray:
     level = traits["equity"][client] * np.where(traits["dormant"][client], 0.3, 1.0)
     closing = ~np.isnat(clients["closed_on"].to_numpy("datetime64[D]")[client])
     months_left = in_2013["last"].to_numpy()[:, None] - np.arange(12)[None, :]
-    leaving = np.where(closing[:, None], np.clip(0.4 + 0.2 * months_left, 0.4, 1.0), 1.0)
+    leaving = np.where(closing[:, None] & (months_left <= 0), 0.5, 1.0)
     return level[:, None] * np.exp(walk) * leaving
 
 
@@ -669,8 +674,9 @@ def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
     # formal owner, is slowest; letters wait for the post
     department = pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"])
     median_hours = np.array([1.5, 14.0, 4.0])[department.codes]
-    median_hours = median_hours * np.where(np.asarray(channel) == "letter", 4.0, 1.0)
-    response_hours = rng.lognormal(np.log(median_hours), 0.8)
+    letter = np.asarray(channel) == "letter"
+    median_hours = median_hours * np.where(letter, 5.0, 1.0)
+    response_hours = rng.lognormal(np.log(median_hours), np.where(letter, 0.6, 0.8))
     resolve_hours = response_hours + rng.lognormal(np.log(12), 1.1, n)
     # a few turn into disputes that take one to four months:
     # those of the autumn are still open at year end

@@ -198,9 +198,9 @@ DROPOUT_A, DROPOUT_B = 0.6, 8.0  # p: beta(a, b)
 ORDER_SPREAD = 5.0  # gamma shape of one order's amount around the customer's mean (CV 0.45)
 REGULAR_MEAN, PREMIUM_MEAN, PREMIUM_SHARE = 175.0, 1_900.0, 0.25
 REGISTRATION_GROWTH = 2.5  # new customers a year grow by this factor
-SHOP_OPENED = "2022-01-01"  # customers are seen from here on; the data keep orders from 2023 on
 # a day on the shop's clock: weekends a little busier; 618 and Double 11 (with their run-up) and
 # Double 12 busy; couriers stop for the Spring Festival
+# (customers are seen from 2022 on; the data keep orders from 2023 on)
 SHOP_DAYS = china_calendar.business_days(
     2022,
     2024,
@@ -219,32 +219,9 @@ SHOPPING_FESTIVALS = {  # (month, first day, last day): factor
 # hours of the day orders and questions come in (midnight first): a little after midnight, least
 # before dawn, busy through the day, most in the evening
 ORDER_HOURS = np.array(
-    [
-        3.5,
-        2.0,
-        1.0,
-        0.5,
-        0.3,
-        0.3,
-        0.6,
-        1.5,
-        3.0,
-        4.5,
-        5.5,
-        5.3,
-        4.5,
-        4.8,
-        5.2,
-        5.0,
-        4.6,
-        4.3,
-        4.2,
-        5.0,
-        6.3,
-        7.2,
-        7.0,
-        5.0,
-    ]
+    [3.5, 2.0, 1.0, 0.5, 0.3, 0.3, 0.6, 1.5]  # 00:00–07:59
+    + [3.0, 4.5, 5.5, 5.3, 4.5, 4.8, 5.2, 5.0]  # 08:00–15:59
+    + [4.6, 4.3, 4.2, 5.0, 6.3, 7.2, 7.0, 5.0]  # 16:00–23:59
 )
 # customer service is staffed 09:00–24:00; a question asked at night waits for the morning
 SERVICE_OPENS = 9
@@ -415,7 +392,7 @@ def _buyers(rng, quota, big_one_off_share) -> dict[str, np.ndarray]:
     chosen: list[dict[str, np.ndarray]] = []
     missing = wanted.copy()
     batch = max(int(quota[1:].sum()), 200)
-    for _ in range(40):
+    for attempt in range(40):
         pool = _candidates(rng, 2 * batch)
         stratum = _stratum(pool)
         take = np.zeros(len(stratum), dtype=bool)
@@ -423,9 +400,15 @@ def _buyers(rng, quota, big_one_off_share) -> dict[str, np.ndarray]:
             rows = np.flatnonzero(stratum == s)[:need]
             take[rows] = True
             missing[s] -= len(rows)
-        chosen.append(_subset(pool, take))
         if missing.sum() == 0:
+            chosen.append(_subset(pool, take))
             break
+        if attempt == 39:
+            # a stratum the model almost never fills (a tiny or odd variant): other buyers of
+            # the last pool stand in, so the shop still has as many customers as asked
+            spare = np.flatnonzero((stratum >= 0) & ~take)[: missing.sum()]
+            take[spare] = True
+        chosen.append(_subset(pool, take))
     return _concatenated(chosen)
 
 
