@@ -466,7 +466,7 @@ def _ancillary(rng, member_ids, joined_on, flights, flight_member, business) -> 
 
 
 def _surveys(rng, member_ids, flights, flight_member) -> pd.DataFrame:
-    """Each November a questionnaire goes to a fifth of the members who flew that year."""
+    """Each November a questionnaire goes to a quarter of the members who flew that year."""
     flown_on = flights["flown_on"].to_numpy().astype("datetime64[D]")
     frames = []
     for i, year in enumerate(YEARS):

@@ -602,9 +602,10 @@ def _reviews(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     lag = np.floor(rng.exponential(2.5, k)).astype("int64")
     reviewed_on = delivered + lag * draw.DAY
     wrote &= (lag <= 15) & (reviewed_on <= np.datetime64(REFERENCE_DATE))
-    # how happy the customer is with the shop: those who stay are the satisfied ones
+    # how happy the customer is with the shop: those who stay and come often are the fans
     dropout = np.clip(customers["dropout"], 1e-4, 1 - 1e-4)
-    happiness = 4.45 - 0.3 * (np.log(dropout / (1 - dropout)) + 2.6)
+    per_year = np.maximum(customers["rate"] * 365, 0.1)
+    happiness = 4.45 - 0.3 * (np.log(dropout / (1 - dropout)) + 2.6) + 0.2 * np.log(per_year / 3)
     happiness += rng.normal(0.0, 0.3, len(happiness))
     feeling = happiness[customer] + rng.normal(0.0, 0.6, k)
     rating = 1 + np.searchsorted([2.2, 2.8, 3.5, 4.2], feeling, side="right")
