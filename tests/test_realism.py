@@ -96,6 +96,36 @@ def test_futures_trades_fall_on_exchange_trading_days(student):
     assert per_weekday[4] <= 1.25 * per_weekday[[0, 1, 2, 3]].mean(), per_weekday.to_dict()
 
 
+def weekday_unevenness(dates: pd.Series, kind: str, first: str, last: str) -> float:
+    """The busiest weekday's rows per open day over the quietest weekday's (Monday to Friday,
+    days of ``kind`` only): near 1 when no day collects what belongs to another."""
+    days = per_day(dates, first, last)
+    days = days[days[kind] & (days["weekday"] < 5)]
+    days = days[
+        (days.index >= pd.Timestamp(dates.min())) & (days.index <= pd.Timestamp(dates.max()))
+    ]
+    per_weekday = days.groupby("weekday")["rows"].mean()
+    return float(per_weekday.max() / per_weekday.min())
+
+
+@pytest.mark.parametrize("student", VARIANTS)
+def test_futures_no_weekday_collects_the_weekend(student):
+    """Openings, closures, trades and callbacks spread over the working week: no Friday or Monday
+    holds the weekend's share (a branch does not save Saturday's work for Monday)."""
+    t = data("futures_broker", student)
+    clients, contacts = t["clients"], t["service_contacts"]
+    callbacks = contacts.loc[contacts["contact_type"] == "callback", "contacted_on"]
+    for name, dates, kind, limit in (
+        ("trades", t["trades"]["traded_on"], "trading", 1.2),
+        # (fewer rows: more room for chance)
+        ("openings", clients["opened_on"].dropna(), "trading", 1.6),
+        ("closures", clients["closed_on"].dropna(), "trading", 1.6),
+        ("callbacks", callbacks, "office", 2.0),
+    ):
+        unevenness = weekday_unevenness(dates, kind, "2004-01-01", "2014-12-31")
+        assert unevenness <= limit, (name, unevenness)
+
+
 @pytest.mark.parametrize("student", VARIANTS)
 def test_futures_branch_work_on_working_days(student):
     """Accounts are opened and closed at the branch on trading days; callbacks and investor

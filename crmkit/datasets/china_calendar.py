@@ -100,6 +100,13 @@ class Days:
         i = np.clip(i, 0, len(self.weight) - 1)
         return self.next_open(self.first + i * DAY)
 
+    def day_at(self, position: np.ndarray) -> np.ndarray:
+        """The day at each ``position`` on this business's clock: ``position(day) + 2.5`` on
+        the trading clock is the third trading day from ``day`` on (counting ``day`` if it
+        trades), so counting open days adds no weight to the day after a weekend."""
+        position = np.asarray(position, dtype=float)
+        return self.at(position, position, np.zeros(len(position)))
+
     def next_open(self, dates: np.ndarray) -> np.ndarray:
         """Each of ``dates`` if open, else the next open day."""
         day = np.asarray(dates, dtype="datetime64[D]")
@@ -111,7 +118,9 @@ class Days:
         return self.weight[np.clip(self._index(dates), 0, len(self.weight) - 1)]
 
     def _index(self, dates) -> np.ndarray:
-        return ((np.asarray(dates, dtype="datetime64[D]") - self.first) // DAY).astype(np.int64)
+        dates = np.asarray(dates, dtype="datetime64[D]")
+        dates = np.where(np.isnat(dates), self.first, dates)  # a missing date: any answer will do
+        return ((dates - self.first) // DAY).astype(np.int64)
 
 
 def trading_days(first_year: int, last_year: int) -> Days:

@@ -380,13 +380,11 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
     by_score = np.lexsort((leaves_early, cohort))
     survival[by_score] = survival[np.lexsort((survival, cohort))]
     # exponential lifetimes with P(still open after 5 years) = retention, exactly so in each
-    # cohort; an account is closed on a trading day
+    # cohort, counted in trading days: an account is closed on a trading day, any weekday alike
     lifetime_days = np.log(survival) * 5.0 / np.log(retention) * 365.25
-    closed_on = TRADING.next_open(
-        np.minimum(
-            opened_on + np.ceil(np.minimum(lifetime_days, 20_000)).astype("int64") * draw.DAY,
-            np.datetime64("2014-12-01"),
-        )
+    trading_days_per_day = TRADING.weight.mean()
+    closed_on = TRADING.day_at(
+        TRADING.position(opened_on) + 0.5 + lifetime_days * trading_days_per_day
     )
     lost = opened & (closed_on <= np.datetime64(YEAR_END))
 
@@ -427,7 +425,7 @@ def _traits(rng: np.random.Generator, n: int, risk: np.ndarray) -> dict[str, np.
     equity = rng.lognormal(np.log(60_000), 1.2, n)
     relative = equity / 60_000
     # trades a year: risk-seekers trade more, large accounts (often hedgers) less for their size
-    trades_per_year = rng.lognormal(np.log(5.0), 1.4, n) * (1 + 0.15 * risk) * relative**-0.2
+    trades_per_year = rng.lognormal(np.log(8.0), 1.4, n) * (1 + 0.15 * risk) * relative**-0.2
     # a client's products: a sparse mix around the firm's; a product needs margin the account can
     # carry, and index futures need 500,000 yuan
     mix = rng.gamma(1.2 * np.array(list(PRODUCTS.values())), 1.0, (n, len(PRODUCTS)))
@@ -525,11 +523,11 @@ def _trades(rng, clients, traits, in_2013, paths, top20_share) -> pd.DataFrame:
     )
     mix = traits["mix"][owner_client]
     product = np.minimum((rng.random(k)[:, None] > mix).sum(axis=1), len(PRODUCTS) - 1)
-    # a trade uses a part of what the account could carry (beta: mostly a third or less)
+    # a trade uses a part of what the account could carry (beta: about two-fifths on average)
     month = traded_on.astype("datetime64[M]").astype(int) % 12
     held = np.maximum(paths[owner, month], traits["equity"][owner_client] * 0.3)
     most = np.floor(0.8 * held / (LOT_VALUE * MARGIN_RATE)[product])
-    lots = np.maximum(1, np.round(rng.beta(1.6, 2.6, k) * most)).astype("int64")
+    lots = np.maximum(1, np.round(rng.beta(2.0, 2.5, k) * most)).astype("int64")
     at_list_rate = lots * LIST_FEE[product]
     fee_rate = _calibrated_fee_rates(traits["fee_rate"], owner_client, at_list_rate, top20_share)
     commission = at_list_rate * fee_rate[owner_client]
@@ -584,13 +582,10 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
         [new_account, existing & ~new_account, potential], [0.86, 0.03, 0.04], 0.0
     )
     has_callback = rng.random(n) < callback_rate
-    # a new account is called back on an office day two weeks at most after opening; other
-    # calls fall on any office day of the year
-    callback_day = np.where(
-        new_account,
-        OFFICE.next_open(opened + rng.integers(2, 15, n) * draw.DAY),
-        OFFICE.draw(rng, YEAR_START, YEAR_END, n),
-    )
+    # a new account is called back one to ten working days after opening (two weeks at most);
+    # other calls fall on any working day of the year
+    after_opening = OFFICE.day_at(OFFICE.position(opened) + 0.5 + rng.integers(1, 11, n))
+    callback_day = np.where(new_account, after_opening, OFFICE.draw(rng, YEAR_START, YEAR_END, n))
     # a call that would come after the year ends or after the account closed is not in the log
     in_time = (callback_day <= np.datetime64(YEAR_END)) & (
         np.isnat(closed) | (callback_day <= closed)
@@ -629,7 +624,7 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
 def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
     pool = in_2013["client"].to_numpy()
     # clients complain while their account is open, the busier traders more often
-    activity = np.where(traits["dormant"][pool], 0.3, traits["trades_per_year"][pool] / 5.0)
+    activity = np.where(traits["dormant"][pool], 0.3, traits["trades_per_year"][pool] / 8.0)
     complaints_count = rng.poisson(0.2 * in_2013["open_share"].to_numpy() * activity**0.3)
     owner = draw.repeat_owners(complaints_count)
     client = pool[owner]

@@ -357,7 +357,7 @@ def _candidates(rng: np.random.Generator, m: int) -> dict[str, np.ndarray]:
     owner, u = owner[keep], u[keep]
     moments = np.concatenate([start[bought], start[owner] + u * span[owner]])
     who = np.concatenate([np.flatnonzero(bought), owner])
-    day = SHOP_CLOCK.at(moments, moments, np.zeros(len(moments)))
+    day = SHOP_CLOCK.day_at(moments)
     in_window = day >= np.datetime64(WINDOW_START)
     who, day, moments = who[in_window], day[in_window], moments[in_window]
     amount = rng.gamma(ORDER_SPREAD, mean_spend[who] / ORDER_SPREAD)
