@@ -25,8 +25,8 @@ FIRST_OPENING_YEAR = 2004
 FIVE_YEAR_RETENTION = Spread(0.50, 0.05, default=0.493, margin=0.005)
 # seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
 TOP20_SHARE = Spread(0.80, 0.04, default=0.803, margin=0.001)
-# lognormal spread whose top 20% hold about 80%, before concentrate() sets it
-COMMISSION_SIGMA = 1.68
+# the firm's fees as a multiple of the kit's list (LIST_FEE): each student's firm charges its own
+FEE_LEVEL = Spread(1.0, 0.35)
 
 BRANCHES = {
     "长春营业部": 0.30,
@@ -301,7 +301,7 @@ OFFICE_HOURS = china_calendar.OfficeHours(OFFICE, 8.5, 17.5)
 # firm charges a client per lot at its list rate (exchange fee included), in PRODUCTS order
 LOT_VALUE = np.array([275_000, 37_000, 33_000, 23_500, 52_000, 97_500, 735_000, 200_000])
 MARGIN_RATE = np.array([0.10, 0.09, 0.08, 0.08, 0.08, 0.08, 0.15, 0.10])
-LIST_FEE = np.array([28.0, 5.0, 4.0, 3.0, 7.0, 12.0, 60.0, 18.0])
+LIST_FEE = np.array([36.0, 6.5, 5.0, 4.0, 9.0, 15.0, 75.0, 23.0])
 INDEX_FUTURES = list(PRODUCTS).index("股指期货")
 # CFFEX suitability rule (2010): an account needs 500,000 yuan to trade index futures
 INDEX_FUTURES_MINIMUM = 500_000
@@ -332,12 +332,13 @@ def generate(
     own = rng if variant else None
     top20_share = TOP20_SHARE.draw(own)
     retention = FIVE_YEAR_RETENTION.draw(own)
+    fee_level = FEE_LEVEL.draw(own)
     complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
     clients, traits = _clients(rng, n_customers, retention)
     in_2013 = _open_in_2013(clients)
     paths = _equity_paths(rng, clients, traits, in_2013)
     equity = _monthly_equity(clients, in_2013, paths)
-    trades = _trades(rng, clients, traits, in_2013, paths, top20_share)
+    trades = _trades(rng, clients, traits, in_2013, paths, top20_share, fee_level)
     contacts = _service_contacts(rng, clients)
     complaints = _complaints(rng, clients, traits, in_2013, complaint_shares)
     # Records pinned on a task's thresholds (issue 25) would be added to these frames here, before
@@ -422,10 +423,10 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
 def _traits(rng: np.random.Generator, n: int, risk: np.ndarray) -> dict[str, np.ndarray]:
     """Each client's latent traits: how much money the account holds, how often they trade, which
     products, at which negotiated fee rate, and whether the account lies dormant."""
-    equity = rng.lognormal(np.log(60_000), 1.2, n)
-    relative = equity / 60_000
+    equity = rng.lognormal(np.log(100_000), 1.2, n)
+    relative = equity / 100_000
     # trades a year: risk-seekers trade more, large accounts (often hedgers) less for their size
-    trades_per_year = rng.lognormal(np.log(8.0), 1.4, n) * (1 + 0.15 * risk) * relative**-0.2
+    trades_per_year = rng.lognormal(np.log(10.0), 1.5, n) * (1 + 0.15 * risk) * relative**-0.2
     # a client's products: a sparse mix around the firm's; a product needs margin the account can
     # carry, and index futures need 500,000 yuan
     mix = rng.gamma(1.2 * np.array(list(PRODUCTS.values())), 1.0, (n, len(PRODUCTS)))
@@ -507,7 +508,7 @@ def _monthly_equity(clients, in_2013, paths) -> pd.DataFrame:
     ).astype({"month": "datetime64[s]"})
 
 
-def _trades(rng, clients, traits, in_2013, paths, top20_share) -> pd.DataFrame:
+def _trades(rng, clients, traits, in_2013, paths, top20_share, fee_level) -> pd.DataFrame:
     """Each trade: a day the exchange traded while the account was open, one of the client's
     products, a size the margin the account then held allows, the commission of its lots at the
     client's fee rate."""
@@ -523,12 +524,12 @@ def _trades(rng, clients, traits, in_2013, paths, top20_share) -> pd.DataFrame:
     )
     mix = traits["mix"][owner_client]
     product = np.minimum((rng.random(k)[:, None] > mix).sum(axis=1), len(PRODUCTS) - 1)
-    # a trade uses a part of what the account could carry (beta: about two-fifths on average)
+    # a trade uses a part of what the account could carry (beta: three-fifths on average)
     month = traded_on.astype("datetime64[M]").astype(int) % 12
     held = np.maximum(paths[owner, month], traits["equity"][owner_client] * 0.3)
     most = np.floor(0.8 * held / (LOT_VALUE * MARGIN_RATE)[product])
-    lots = np.maximum(1, np.round(rng.beta(2.0, 2.5, k) * most)).astype("int64")
-    at_list_rate = lots * LIST_FEE[product]
+    lots = np.maximum(1, np.round(rng.beta(3.0, 2.0, k) * most)).astype("int64")
+    at_list_rate = lots * LIST_FEE[product] * fee_level
     fee_rate = _calibrated_fee_rates(traits["fee_rate"], owner_client, at_list_rate, top20_share)
     commission = at_list_rate * fee_rate[owner_client]
     order = np.lexsort((traded_on, owner))
@@ -624,7 +625,7 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
 def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
     pool = in_2013["client"].to_numpy()
     # clients complain while their account is open, the busier traders more often
-    activity = np.where(traits["dormant"][pool], 0.3, traits["trades_per_year"][pool] / 8.0)
+    activity = np.where(traits["dormant"][pool], 0.3, traits["trades_per_year"][pool] / 10.0)
     complaints_count = rng.poisson(0.2 * in_2013["open_share"].to_numpy() * activity**0.3)
     owner = draw.repeat_owners(complaints_count)
     client = pool[owner]

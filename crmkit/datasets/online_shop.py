@@ -653,10 +653,10 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     parts = []
     # welcome coupons: on registering (within the data's window)
     registered = customers["registered"]
-    welcome = np.flatnonzero((registered >= np.datetime64(WINDOW_START)) & (rng.random(n) < 0.7))
+    welcome = np.flatnonzero((registered >= np.datetime64(WINDOW_START)) & (rng.random(n) < 0.6))
     parts.append((welcome, registered[welcome], 1))
     # repeat coupons: in some parcels, on the day they arrive
-    with_parcel = np.flatnonzero(~orders["refunded"] & (rng.random(len(customer)) < 0.35))
+    with_parcel = np.flatnonzero(~orders["refunded"] & (rng.random(len(customer)) < 0.25))
     arrived = day[with_parcel] + 3 * draw.DAY
     inside = arrived <= np.datetime64(REFERENCE_DATE)
     parts.append((customer[with_parcel][inside], arrived[inside], 2))
@@ -668,14 +668,14 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
         campaign = month.astype("datetime64[D]") + 9 * draw.DAY
         count, last = orders_before(everyone, np.full(n, campaign))
         quiet = (count > 0) & (day[last] <= campaign - WAKE_UP_AFTER_DAYS * draw.DAY)
-        due = quiet & (last_wake <= campaign - 90 * draw.DAY) & (rng.random(n) < 0.6)
+        due = quiet & (last_wake <= campaign - 180 * draw.DAY) & (rng.random(n) < 0.5)
         last_wake[due] = campaign
         parts.append((np.flatnonzero(due), np.full(int(due.sum()), campaign), 0))
         members_day = month.astype("datetime64[D]") + 17 * draw.DAY
         now, _ = orders_before(everyone, np.full(n, members_day))
         year_ago, _ = orders_before(everyone, np.full(n, members_day - 365 * draw.DAY))
         vip = customers["member"] & (now - year_ago >= VIP_ORDERS_IN_A_YEAR)
-        vip &= rng.random(n) < 0.5  # those who open the shop's app that week
+        vip &= rng.random(n) < 0.3  # those who open the shop's app that week
         parts.append((np.flatnonzero(vip), np.full(int(vip.sum()), members_day), 3))
     owner = np.concatenate([p[0] for p in parts])
     issued = np.concatenate([p[1] for p in parts]).astype("datetime64[D]")
@@ -772,7 +772,7 @@ GENERATION = """
 
 **分层抽取。** 店铺的顾客从模型生成的顾客中分层抽取，使六个等级（以及只下过一单的顾客中单笔大额的比例）符合案例和学生自己的组合；同一等级内，每位顾客的行为完全按模型。
 
-**规则。** 询单：潜在顾客问过问题；买家常在下单前问尺码、价格和库存，下单后问物流和退换；客服 9:00–24:00 在线，夜里的问题要等到早上。评价在收货后 15 天内（淘宝的规则），大多在几天内，评分呈 J 形：多数五星，有过糟糕体验的给一星。优惠券按发放当天的规则发：注册时送新客券；每月 10 日给 120 天没有下单的顾客发唤醒券（90 天内最多一张）；部分包裹附复购券；每月 18 日会员日给一年内下过三单的会员发会员券；券只用在有效期内第一笔达到门槛（实付 + 面额 ≥ 门槛）的订单上，每单一张。数据从 2023-01-01 开始：2022 年注册的顾客更早的订单不在表里。
+**规则。** 询单：潜在顾客问过问题；买家常在下单前问尺码、价格和库存，下单后问物流和退换；客服 9:00–24:00 在线，夜里的问题要等到早上。评价在收货后 15 天内（淘宝的规则），大多在几天内，评分呈 J 形：多数五星，有过糟糕体验的给一星。优惠券按发放当天的规则发：注册时送新客券；每月 10 日给 120 天没有下单的顾客发唤醒券（180 天内最多一张）；部分包裹附复购券；每月 18 日会员日给一年内下过三单的会员发会员券；券只用在有效期内第一笔达到门槛（实付 + 面额 ≥ 门槛）的订单上，每单一张。数据从 2023-01-01 开始：2022 年注册的顾客更早的订单不在表里。
 
 **不模拟。** 优惠券对购买的影响（发券不改变谁买、何时买）、具体商品和价格、退货流程、浏览和加购。
 
@@ -780,7 +780,7 @@ GENERATION = """
 
 **Stratified draw.** The shop's customers are drawn from the model's customers by stratum, so that the six tiers (and, among single-order customers, the share whose one order was large) match the case and the student's own mix; within a tier, every customer behaves exactly as the model says.
 
-**Rules.** Inquiries: prospects asked questions; buyers often ask about size, price and stock before ordering and about shipping and returns after; service is online 9:00–24:00, and a question asked at night waits for the morning. Reviews come within 15 days of delivery (Taobao's rule), most within days, and ratings are J-shaped: mostly five stars, one star after a bad experience. Coupons are sent by the rules of the day: a welcome coupon on registering; a wake-up coupon on the 10th of each month to customers who have not ordered for 120 days (one in 90 days at most); a repeat coupon in some parcels; a members' coupon on members' day (the 18th) to members with three orders in the past year; a coupon is used on the first order within its validity that reaches its threshold (amount paid + face value ≥ minimum spend), one coupon an order. The data start on 2023-01-01: customers who registered in 2022 may have earlier orders that are not in the tables.
+**Rules.** Inquiries: prospects asked questions; buyers often ask about size, price and stock before ordering and about shipping and returns after; service is online 9:00–24:00, and a question asked at night waits for the morning. Reviews come within 15 days of delivery (Taobao's rule), most within days, and ratings are J-shaped: mostly five stars, one star after a bad experience. Coupons are sent by the rules of the day: a welcome coupon on registering; a wake-up coupon on the 10th of each month to customers who have not ordered for 120 days (one in 180 days at most); a repeat coupon in some parcels; a members' coupon on members' day (the 18th) to members with three orders in the past year; a coupon is used on the first order within its validity that reaches its threshold (amount paid + face value ≥ minimum spend), one coupon an order. The data start on 2023-01-01: customers who registered in 2022 may have earlier orders that are not in the tables.
 
 **Not modelled.** Any effect of coupons on buying (sending one changes nobody's orders), products and prices, the returns process, browsing and baskets.
 """  # noqa: E501
