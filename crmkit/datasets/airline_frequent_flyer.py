@@ -293,6 +293,8 @@ def generate(
     )
     ancillary = _ancillary(rng, member_ids, joined_on, flights, flight_member, business)
     surveys = _surveys(rng, member_ids, flights, flight_member)
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
+    # table that gains rows is then sorted again and its ids renumbered (draw.ids).
     return {
         "members": members,
         "tier_changes": changes,

@@ -387,6 +387,8 @@ def generate(
     wholesale = _wholesale(
         rng, max(3, int(round(WHOLESALE_BUYERS * scale))), turnover * wholesale_share
     )
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
+    # table that gains rows is then sorted again and its ids renumbered (draw.ids).
     return {
         "customers": customers,
         "vehicles": vehicles,

@@ -316,9 +316,8 @@ COMPLAINT_HOURS = np.array(
     ],
     dtype=float,
 )
-EVERY_DAY = china_calendar.Days(
-    TRADING.first, np.ones(len(TRADING.weight))
-)  # the web takes complaints on holidays too
+# the web takes complaints every day, holidays too
+EVERY_DAY = china_calendar.Days(TRADING.first, np.ones(len(TRADING.weight)))
 
 
 def generate(
@@ -326,8 +325,8 @@ def generate(
 ) -> dict[str, pd.DataFrame]:
     """All tables of the futures-broker case for ``n_customers`` client records.
 
-    ``variant``: a student's data, whose top-20% share, retention and complaint mix are drawn
-    around the case's; otherwise the case's own values.
+    ``variant``: a student's data, whose top-20% share, retention, fee level and complaint mix
+    are drawn around the case's; otherwise the case's own values.
     """
     own = rng if variant else None
     top20_share = TOP20_SHARE.draw(own)
@@ -341,8 +340,9 @@ def generate(
     trades = _trades(rng, clients, traits, in_2013, paths, top20_share, fee_level)
     contacts = _service_contacts(rng, clients)
     complaints = _complaints(rng, clients, traits, in_2013, complaint_shares)
-    # Records pinned on a task's thresholds (issue 25) would be added to these frames here, before
-    # they are returned; each is sorted and numbered by its own builder above.
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
+    # table that gains rows is then sorted again and its ids renumbered (draw.ids), as its
+    # builder above does.
     return {
         "clients": clients,
         "monthly_equity": equity,

@@ -268,6 +268,9 @@ def generate(
     buyers = _buyers(rng, quota, big_one_off_share)
     prospects = _prospects(rng, int(quota[0]))
     customers, orders = _customers_and_orders(rng, buyers, prospects)
+    # Records pinned on a task's thresholds (issue 25) would be added to the arrays of customers
+    # and orders here (orders kept in time order), so that their inquiries, coupons and reviews
+    # and all ids follow from them.
     inquiries = _inquiries(rng, customers, orders)
     # a question asked before registering makes the customer known from that day
     first_question = np.full(len(customers["registered"]), np.datetime64("2100-01-01", "D"))
@@ -275,11 +278,9 @@ def generate(
     np.minimum.at(first_question, inquiries["customer"], asked_on)
     customers["registered"] = np.minimum(customers["registered"], first_question)
     order_ids = draw.ids("O", len(orders["customer"]), width=6)
-    customer_ids = draw.ids("K", n)
+    customer_ids = draw.ids("K", len(customers["registered"]))
     coupons = _coupons(rng, customers, orders, order_ids, customer_ids)
     reviews = _reviews(rng, customers, orders, order_ids, customer_ids)
-    # Records pinned on a task's thresholds (issue 25) would be added to the arrays of customers
-    # and orders here, before the tables below are made from them.
     return {
         "customers": draw.frame(
             {

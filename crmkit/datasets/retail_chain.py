@@ -336,6 +336,8 @@ def generate(
     visits = _visits(rng, shopper_ids, city.codes, state, promotions, conversion, never_came)
     purchases = _purchases(rng, visits, female, target, promotions)
     visits = visits.drop(columns=["shopper"])
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
+    # table that gains rows is then sorted again and its ids renumbered (draw.ids).
     return {
         "shoppers": shoppers,
         "stores": stores,
