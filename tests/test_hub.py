@@ -48,7 +48,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
-from answer_fixtures import term_context, tier_service_answers
+from answer_fixtures import drawn_shop_customers, term_context, tier_service_answers
 from hub_session import (
     DOCS_HUB_CONFIG,
     DOCS_NBGRADER_CONFIG,
@@ -84,7 +84,7 @@ from jupyterlab_session import (
     wait_until_idle,
 )
 
-from crmkit.course.scenarios import SERVICE_ACTIONS, SHOP_TIERS, shop_customers_for
+from crmkit.course.scenarios import SERVICE_ACTIONS, SHOP_TIERS
 from crmkit.grading.submissions import handed_in, partly_solved
 
 REPO = Path(__file__).resolve().parents[1]
@@ -526,11 +526,7 @@ def browser_student_hands_in(page, hub: Hub, student: Account, source: dict) -> 
     expect(page.get_by_text(f"学号 / Student id: {student.name}（JupyterHub")).to_be_visible()
     # the course is the published term (set_up_course copies exercises/source)
     term = term_context(EXERCISES, "segmentation")
-    rules = term["tiers"]
-    drawn = shop_customers_for(
-        student.name, rules["recent_days"], rules["loyal_from"], rules["big_from"]
-    )
-    customers = list(drawn["customer"])
+    customers = list(drawn_shop_customers(student.name, term)["customer"])
     for customer in customers:
         expect(page.get_by_text(customer, exact=True).first).to_be_attached()
 
