@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import draw
+from . import china_calendar, draw
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Table
 
 YEARS = np.array([2008, 2009, 2010])
@@ -66,6 +66,30 @@ ANCILLARY = {
     "car_partner": "合作租车",
 }
 ANCILLARY_PRICE = np.array([180, 50, 800, 200, 30, 420, 260])
+# what business and leisure travellers buy (ANCILLARY order), and how many days before the flight:
+# at check-in (0 days) for baggage, upgrades and lounges; insurance when booking; hotels and cars
+# while planning the trip
+ANCILLARY_MIX = np.array(
+    [[0.10, 0.18, 0.12, 0.20, 0.16, 0.14, 0.10], [0.24, 0.26, 0.04, 0.04, 0.28, 0.08, 0.06]]
+)
+ANCILLARY_LEAD_DAYS = np.array([0.0, 1.5, 0.0, 0.0, 6.0, 10.0, 8.0])
+# share of a year's flights with an ancillary purchase: offers widen each year
+ANCILLARY_PER_FLIGHT = np.array([0.07, 0.10, 0.13])
+# when each kind of traveller flies: business travellers on weekdays, Monday and Friday most, and
+# hardly in the holidays; leisure travellers at weekends, in the holidays, home for the Spring
+# Festival (春运) and in the summer
+BUSINESS_DAYS = china_calendar.business_days(
+    2008, 2010, (1.25, 1.05, 1.0, 1.05, 1.3, 0.45, 0.85), holiday=0.3, festival=0.15
+)
+LEISURE_DAYS = china_calendar.business_days(
+    2008,
+    2010,
+    (0.85, 0.75, 0.8, 0.9, 1.2, 1.15, 1.25),
+    holiday=1.9,
+    festival=1.5,
+    before_festival=(15, 1.6),
+    month_weights=(1.0, 1.0, 0.9, 1.0, 1.0, 0.95, 1.35, 1.35, 0.95, 1.1, 0.85, 0.9),
+)
 
 MEMBERS = Table(
     "members",
@@ -264,11 +288,13 @@ def generate(
             ),
             "home_city": draw.pick(rng, HOME_CITIES, n),
             "gender": draw.pick(rng, {"male": 0.62, "female": 0.38}, n),
-            "birth_year": rng.integers(1945, 1991, n),
+            "birth_year": _birth_years(rng, join_year, business),
         }
     )
-    ancillary = _ancillary(rng, member_ids, joined_on, trips_per_year)
-    surveys = _surveys(rng, member_ids, joined_on)
+    ancillary = _ancillary(rng, member_ids, joined_on, flights, flight_member, business)
+    surveys = _surveys(rng, member_ids, flights, flight_member)
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
+    # table that gains rows is then sorted again and its ids renumbered (draw.ids).
     return {
         "members": members,
         "tier_changes": changes,
@@ -322,11 +348,12 @@ def _flights(
                 minlength=len(member_ids),
             )
             continue
-        span = (end - first_day[member]) // draw.DAY + 1
+        on_business = business[member]
+        flown_on = np.empty(k, dtype="datetime64[D]")
+        for days, rows in ((BUSINESS_DAYS, on_business), (LEISURE_DAYS, ~on_business)):
+            flown_on[rows] = days.draw(rng, first_day[member[rows]], end, int(rows.sum()))
         parts["member"].append(member)
-        parts["flown_on"].append(
-            first_day[member] + (rng.random(k) * span).astype("int64") * draw.DAY
-        )
+        parts["flown_on"].append(flown_on)
         parts["fare"].append(fare)
         parts["destination"].append(destination)
         parts["outbound"].append(rng.random(k) < 0.5)
@@ -379,7 +406,7 @@ def _tiers(
     tier_2007 = (miles_2007[:, None] >= TIER_MILES[None, :]).sum(axis=1) - 1
     previous = np.column_stack([tier_2007, tier[:, :-1]])
     member, review = np.nonzero(tier != previous)
-    order = np.lexsort((member, review))
+    order = draw.order_by(review, member)
     member, review = member[order], review[order]
     changes = draw.frame(
         {
@@ -396,28 +423,42 @@ def _tiers(
     return tier, changes
 
 
-def _ancillary(rng, member_ids, joined_on, trips_per_year) -> pd.DataFrame:
-    frames = []
-    for i, year in enumerate(YEARS):
-        start, end = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
-        first_day = np.maximum(joined_on, start)
-        share_of_year = np.clip(((end - first_day) // draw.DAY + 1) / 365, 0, 1)
-        rate = (0.12 + 0.10 * i) * np.sqrt(trips_per_year) * share_of_year  # offers widen each year
-        counts = rng.poisson(rate)
-        member = draw.repeat_owners(counts)
-        span = (end - first_day[member]) // draw.DAY + 1
-        purchased_on = (
-            first_day[member] + (rng.random(len(member)) * span).astype("int64") * draw.DAY
-        )
-        frames.append(pd.DataFrame({"member": member, "purchased_on": purchased_on}))
-    a = pd.concat(frames, ignore_index=True).sort_values(["purchased_on", "member"], kind="stable")
-    k = len(a)
-    product = draw.codes(rng, [0.18, 0.22, 0.08, 0.12, 0.22, 0.10, 0.08], k)
+def _birth_years(rng, join_year, business) -> np.ndarray:
+    """Members are adults when they join, business travellers mostly 25–50, leisure travellers of
+    every age."""
+    n = len(join_year)
+    age = 18 + np.where(business, rng.gamma(4.0, 4.75, n), rng.gamma(2.5, 6.4, n))
+    return join_year - np.minimum(np.round(age), 70).astype("int64")
+
+
+def _ancillary(rng, member_ids, joined_on, flights, flight_member, business) -> pd.DataFrame:
+    """Ancillary products bought for a flight: on its day (baggage, upgrades, lounges) or in the
+    days before (seats, insurance, hotels, cars); a share of flights that widens each year."""
+    flown_on = flights["flown_on"].to_numpy().astype("datetime64[D]")
+    year = flown_on.astype("datetime64[Y]").astype(int) + 1970
+    bought = rng.random(len(flown_on)) < ANCILLARY_PER_FLIGHT[year - YEARS[0]]
+    flight = np.flatnonzero(bought)
+    member = flight_member[flight]
+    k = len(flight)
+    product = draw.codes_by_group(rng, np.where(business[member], 0, 1), ANCILLARY_MIX)
+    # days ahead: exponential around each product's mean, at most six weeks
+    mean = np.maximum(ANCILLARY_LEAD_DAYS[product], 1e-9)
+    most = 1.0 - np.exp(-42.0 / mean)
+    lead = np.floor(-mean * np.log1p(-rng.random(k) * most)).astype("int64")
+    purchased_on = flown_on[flight] - lead * draw.DAY
+    # bought before the data begin (for a flight in early 2008) or before joining: not in the data
+    kept = (purchased_on >= np.datetime64(f"{YEARS[0]}-01-01")) & (
+        purchased_on >= joined_on[member]
+    )
+    member, product, purchased_on = member[kept], product[kept], purchased_on[kept]
+    order = draw.order_by(purchased_on, member)
+    member, product, purchased_on = member[order], product[order], purchased_on[order]
+    k = len(order)
     return draw.frame(
         {
             "purchase_id": draw.ids("A", k, width=6),
-            "member_id": member_ids[a["member"].to_numpy()],
-            "purchased_on": a["purchased_on"].to_numpy().astype("datetime64[s]"),
+            "member_id": member_ids[member],
+            "purchased_on": purchased_on.astype("datetime64[s]"),
             "product": pd.Categorical.from_codes(product, categories=list(ANCILLARY)),
             "revenue_yuan": draw.money(
                 ANCILLARY_PRICE[product] * rng.lognormal(0, 0.2, k), decimals=0
@@ -426,12 +467,15 @@ def _ancillary(rng, member_ids, joined_on, trips_per_year) -> pd.DataFrame:
     )
 
 
-def _surveys(rng, member_ids, joined_on) -> pd.DataFrame:
+def _surveys(rng, member_ids, flights, flight_member) -> pd.DataFrame:
+    """Each November a questionnaire goes to a quarter of the members who flew that year."""
+    flown_on = flights["flown_on"].to_numpy().astype("datetime64[D]")
     frames = []
     for i, year in enumerate(YEARS):
         survey_day = np.datetime64(f"{year}-11-15")
-        eligible = np.flatnonzero(joined_on <= survey_day)
-        sampled = eligible[rng.random(len(eligible)) < 0.20]
+        flew = (flown_on >= np.datetime64(f"{year}-01-01")) & (flown_on < survey_day)
+        eligible = np.flatnonzero(np.bincount(flight_member[flew], minlength=len(member_ids)))
+        sampled = eligible[rng.random(len(eligible)) < 0.25]
         latent = rng.normal(3.5 + 0.28 * i, 0.8, len(sampled))
         satisfaction = np.clip(np.round(latent), 1, 5).astype("int64")
         recommend = np.clip(
@@ -487,6 +531,23 @@ LESSONS = (
 )
 
 
+# how the data are generated, for the data dictionary: one line per Markdown paragraph, since a
+# line break would show as a space between Chinese characters
+GENERATION = """
+**潜在特征。** 每位会员有入会年份（2007 年 CRM 项目后增长加快）、出行目的（公商务或休闲）、每年飞行次数（对数正态；2007 年前入会的公商务核心旅客飞得最多）、常飞航线和按目的不同的舱位。等级每年 12 月 31 日按当年里程评定；2007 年的里程（不在数据里）决定会员进入 2008 年时的等级。会员入会时已成年，公商务旅客多在 25–50 岁。
+
+**规则和日历。** 公商务旅客在工作日出行，周一和周五最多，周六和节假日很少；休闲旅客在周末、节假日、春节前后（春运）和暑假出行；节假日来自 `chinesecalendar`。辅助产品是为某个航班买的：逾重行李、升舱和贵宾室在乘机当天，选座、保险、酒店和租车在出发前几天到几周（最多六周）；每年有辅助购买的航班比例上升（产品越来越多）。满意度调查每年 11 月发给当年乘过机的会员中的四分之一，满意度逐年上升。
+
+**不模拟。** 具体航班号和时刻、票价随订票时间的变化、里程兑换、合作航空公司、退改签和延误。
+
+**Latent traits.** Each member has a year of joining (faster growth after the CRM project of 2007), a purpose of travel (business or leisure), flights a year (lognormal; the business travellers of the early core, who joined before 2007, fly most), a usual route and fare classes that follow the purpose. Tiers are reviewed every 31 December on that year's miles; 2007's miles (not in the data) set the tier members enter 2008 on. Members are adults when they join, business travellers mostly 25–50.
+
+**Rules and calendar.** Business travellers fly on working days, most on Mondays and Fridays, few on Saturdays and in the holidays; leisure travellers fly at weekends, in the holidays, around the Spring Festival (春运) and in the summer; holidays come from `chinesecalendar`. Ancillary products are bought for a flight: excess baggage, upgrades and lounges on the day, seats, insurance, hotels and cars in the days or weeks before (six at most); the share of flights with an ancillary purchase rises each year (more products on offer). Satisfaction surveys go out each November to a quarter of the members who flew that year, and satisfaction rises year by year.
+
+**Not modelled.** Flight numbers and times, fares that change with the booking date, redeeming miles, partner airlines, cancellations and delays.
+"""  # noqa: E501
+
+
 CASE = Case(
     key="airline_frequent_flyer",
     zh="深圳航空：常旅客计划的客户关系管理",
@@ -498,6 +559,7 @@ CASE = Case(
     figures=FIGURES,
     lessons=LESSONS,
     generate=generate,
+    generation=GENERATION,
     notes=(
         "合成数据，按案例所述校准；会员自 2000 年起入会，航段、非航收入和调查为 2008–2010 年。"
         "等级每年 12 月 31 日按当年累计里程评定：银卡 10,000、金卡 18,000、白金卡 28,000 英里。 / "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import draw
+from . import china_calendar, draw
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
@@ -107,6 +107,32 @@ PRODUCT_LINES = {
     "accessories": "装饰用品",
 }
 WHOLESALE_BUYERS = 40  # trade buyers per DEFAULT_CUSTOMERS shop customers
+# wholesale buyers order on working days
+OFFICE = china_calendar.office_days(2013, 2013)
+# cars bought in China each year 2000–2013 (passenger cars, millions, rounded): the fleet a
+# detailing shop sees in 2013 is young, most of it bought since 2009
+CAR_SALES = np.array([0.6, 0.7, 1.1, 2.0, 2.3, 3.1, 4.2, 5.0, 5.0, 7.5, 9.5, 10.1, 10.8, 12.0])
+# and older cars come in less often for detailing
+DETAILING_BY_AGE = 0.88
+# hours complaints come in (midnight first): the shop's hours, 9:00–20:00, busiest after work
+COMPLAINT_HOURS = np.array([0] * 9 + [3, 5, 6, 5, 4, 5, 6, 6, 7, 8, 6] + [0] * 4, dtype=float)
+
+
+def shop_days(rng: np.random.Generator) -> china_calendar.Days:
+    """How busy the shop is each day of 2010–2014 (complaints of late 2013 are settled in 2014):
+    weekends busiest, a rush to have the car cleaned before the Spring Festival, quiet during it,
+    and day-to-day chance (weather)."""
+    return china_calendar.business_days(
+        2010,
+        2014,
+        (0.85, 0.80, 0.85, 0.90, 1.05, 1.50, 1.35),
+        holiday=1.25,
+        festival=0.25,
+        before_festival=(10, 1.8),
+        noise=0.2,
+        rng=rng,
+    )
+
 
 CUSTOMERS = Table(
     "customers",
@@ -290,12 +316,13 @@ def generate(
     complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
 
     n = n_customers
+    days = shop_days(rng)
     channel = draw.codes(rng, CHANNEL_WEIGHTS, n)
-    # a third are new this year; the others first came in 2010-2012
+    # a third are new this year; the others first came in 2010-2012; all on days the shop was busy
     acquired_on = np.where(
         rng.random(n) < 0.35,
-        draw.days_between(rng, YEAR_START, "2013-12-15", n),
-        draw.days_between(rng, "2010-01-01", "2012-12-31", n),
+        days.draw(rng, YEAR_START, YEAR_END, n),
+        days.draw(rng, "2010-01-01", "2012-12-31", n),
     )
     order = np.argsort(acquired_on, kind="stable")  # ids follow the order customers came
     channel, acquired_on = channel[order], acquired_on[order]
@@ -340,12 +367,13 @@ def generate(
             "price_band": pd.Categorical.from_codes(
                 price_band, categories=list(PRICE_BANDS), ordered=True
             ),
-            "purchase_year": np.clip(2013 - rng.geometric(0.25, n_vehicles) + 1, 2000, 2013),
+            "purchase_year": _purchase_years(rng, owner, acquired_on, channel),
         }
     )
 
     visits = _visits(
         rng,
+        days,
         vehicles,
         owner,
         acquired_on,
@@ -354,11 +382,13 @@ def generate(
         lapsed,
         turnover * (1 - wholesale_share),
     )
-    complaints = _complaints(rng, visits, complaint_shares)
+    complaints = _complaints(rng, days, visits, complaint_shares)
     referrals = _referrals(rng, customers, channel)
     wholesale = _wholesale(
         rng, max(3, int(round(WHOLESALE_BUYERS * scale))), turnover * wholesale_share
     )
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
+    # table that gains rows is then sorted again and its ids renumbered (draw.ids).
     return {
         "customers": customers,
         "vehicles": vehicles,
@@ -369,8 +399,20 @@ def generate(
     }
 
 
+def _purchase_years(rng, owner, acquired_on, channel) -> np.ndarray:
+    """The year each car was bought: as many as China's car sales of that year, fewer the older
+    they are; a customer won at an auto show or a 4S event came with the car just bought."""
+    years = np.arange(2000, 2014)
+    weights = CAR_SALES * DETAILING_BY_AGE ** (2013 - years)
+    year = years[draw.codes(rng, weights, len(owner))]
+    first_car = draw.rank_within(owner) == 0
+    new_car = first_car & (channel[owner] == 5)
+    won = acquired_on[owner].astype("datetime64[Y]").astype(int) + 1970
+    return np.where(new_car, won, year)
+
+
 def _visits(
-    rng, vehicles, owner, acquired_on, channel, price_band, lapsed, shop_turnover
+    rng, days, vehicles, owner, acquired_on, channel, price_band, lapsed, shop_turnover
 ) -> pd.DataFrame:
     n_vehicles, n_customers = len(vehicles), len(acquired_on)
     # each customer's active window in 2013: new ones from their first visit; about a third of
@@ -380,8 +422,9 @@ def _visits(
         rng.random(n_customers) < RETURNING_WHO_STOP
     )
     window_end = np.where(
-        stops, draw.days_between(rng, YEAR_START, YEAR_END, n_customers), np.datetime64(YEAR_END)
+        stops, days.draw(rng, YEAR_START, YEAR_END, n_customers), np.datetime64(YEAR_END)
     )
+    window_end = np.maximum(window_end, window_start)
     window_days = (window_end - window_start) // draw.DAY + 1
     counts = 1 + rng.poisson(
         RETURN_VISITS_PER_YEAR * CHANNEL_RETURN[channel[owner]] * window_days[owner] / 365
@@ -390,10 +433,8 @@ def _visits(
     vehicle = draw.repeat_owners(counts)
     n = len(vehicle)
     customer = owner[vehicle]
-    day = (
-        window_start[customer] + (rng.random(n) * window_days[customer]).astype("int64") * draw.DAY
-    )
-    by_vehicle = np.lexsort((day, vehicle))  # each vehicle's visits in date order
+    day = days.draw(rng, window_start[customer], window_end[customer], n)
+    by_vehicle = draw.order_by(vehicle, day)  # each vehicle's visits in date order
     vehicle, customer, day = vehicle[by_vehicle], customer[by_vehicle], day[by_vehicle]
     is_first = draw.rank_within(vehicle) == 0
     # a customer won this year came in with their first car on the day they were won
@@ -420,18 +461,25 @@ def _visits(
     )
 
 
-def _complaints(rng, visits, category_shares) -> pd.DataFrame:
+def _complaints(rng, days, visits, category_shares) -> pd.DataFrame:
     complained = rng.random(len(visits)) < 0.03
     source = visits[complained].reset_index(drop=True)
     n = len(source)
-    received = draw.times_on(
-        rng,
-        source["visited_on"].to_numpy("datetime64[D]") + rng.integers(0, 8, n) * draw.DAY,
-        9,
-        20,
+    # a complaint comes in during the shop's hours, on the day of the service or within a week
+    visited = source["visited_on"].to_numpy("datetime64[D]")
+    day = days.draw(rng, visited, visited + 7 * draw.DAY, n)
+    received = (
+        day.astype("datetime64[s]")
+        + china_calendar.seconds_of_day(rng, COMPLAINT_HOURS, n) * draw.SECOND
     )
-    response_hours = rng.lognormal(np.log(1.5), 0.9, n)
-    close_hours = response_hours + rng.lognormal(np.log(36), 0.8, n)
+    # staff calm and settle complaints in the shop's hours (working hours here)
+    shop_hours = china_calendar.OfficeHours(days, 9.0, 20.0)
+    calm_hours = rng.lognormal(np.log(1.2), 0.9, n)
+    settle_hours = calm_hours + rng.lognormal(np.log(14), 0.8, n)
+    first_response = shop_hours.after(received, calm_hours)
+    closed = shop_hours.after(received, settle_hours)
+    response_hours = (first_response - received) / np.timedelta64(1, "h")
+    close_hours = (closed - received) / np.timedelta64(1, "h")
     resolution = draw.codes(rng, [0.35, 0.10, 0.20, 0.35], n)
     score = (
         4.7
@@ -450,8 +498,8 @@ def _complaints(rng, visits, category_shares) -> pd.DataFrame:
                     categories=list(COMPLAINT_CATEGORIES),
                 ),
                 "received_at": received,
-                "first_response_at": draw.hours_after(received, response_hours),
-                "closed_at": draw.hours_after(received, close_hours),
+                "first_response_at": first_response,
+                "closed_at": closed,
                 "resolution": pd.Categorical.from_codes(resolution, categories=list(RESOLUTIONS)),
                 "satisfaction_after": np.clip(np.round(score), 1, 5).astype("int64"),
             }
@@ -486,7 +534,7 @@ def _wholesale(rng, n_buyers: int, wholesale_turnover: float) -> pd.DataFrame:
     counts = 1 + rng.poisson(np.array([11.0, 8.0, 14.0, 5.0])[buyer_type])
     buyer = draw.repeat_owners(counts)
     k = len(buyer)
-    ordered_on = draw.weekday(draw.days_between(rng, YEAR_START, YEAR_END, k))
+    ordered_on = OFFICE.draw(rng, YEAR_START, YEAR_END, k)
     product = draw.codes_by_group(
         rng,
         buyer_type[buyer],
@@ -501,7 +549,7 @@ def _wholesale(rng, n_buyers: int, wholesale_turnover: float) -> pd.DataFrame:
     )
     amount = size[buyer] * rng.lognormal(0.0, 0.45, k)
     amount = draw.money(amount * wholesale_turnover / amount.sum(), decimals=0)
-    order = np.lexsort((buyer, ordered_on))
+    order = draw.order_by(ordered_on, buyer)
     return draw.frame(
         {
             "wholesale_order_id": draw.ids("WS", k, width=4),
@@ -600,6 +648,23 @@ LESSONS = (
 )
 
 
+# how the data are generated, for the data dictionary: one line per Markdown paragraph, since a
+# line break would show as a space between Chinese characters
+GENERATION = """
+**潜在特征。** 每位客户的获客渠道决定他的消费水平和回头频率（车展/4S 店和老客户推荐来的花得多，推荐来的回来得勤）；车的价位影响每次服务的价格；每辆车在活跃期内按泊松过程来店。2013 年没有再来的老客户按学生自己的比例抽取（自然到店的最容易流失）；第二辆车的数量使 2013 年服务的车辆数落到学生自己的值；服务价格按比例缩放，使门店加批发的营业额落到学生自己的值。
+
+**规则和日历。** 门店每天营业：周末最忙（约为平日的 1.5 倍），节假日较忙，春节前十天洗车高峰，春节期间冷清，天天还有天气等带来的随机起伏；节假日来自 `chinesecalendar`。批发客户在工作日下单。投诉在营业时间（9:00–20:00）收到，员工在营业时间内安抚和处理。购车年份按 2000–2013 年中国的乘用车销量，越新的车越常来做美容；车展/4S 店活动来的客户开着当年买的新车来。
+
+**不模拟。** 员工、预约和排队、天气本身、价目表和库存、同一次到店一起做了哪些项目。
+
+**Latent traits.** A customer's acquisition channel sets how much they spend and how often they come back (auto-show/4S and referred customers spend more, referred ones come back more often); the car's price band sets the price of each service; each car comes in as a Poisson process over its active months. Earlier customers who did not come back in 2013 are drawn at the student's own share (walk-ins lapse most); second cars bring the vehicles serviced in 2013 to the student's own count; service prices are scaled so that shop plus wholesale turnover comes to the student's own figure.
+
+**Rules and calendar.** The shop opens every day: weekends are busiest (about 1.5 × a weekday), public holidays busy, the ten days before the Spring Festival a rush to have the car cleaned, the festival itself quiet, and every day has its own chance ups and downs (weather); holidays come from `chinesecalendar`. Trade buyers order on working days. Complaints come in during opening hours (9:00–20:00), and staff calm and settle them within opening hours. Purchase years follow China's car sales of 2000–2013, newer cars coming in more often; customers won at auto shows and 4S events come with a car bought that year.
+
+**Not modelled.** Staff, appointments and queues, the weather itself, price lists and stock, which services are bought together on one visit.
+"""  # noqa: E501
+
+
 CASE = Case(
     key="car_detailing",
     zh="车佰汇：汽车美容装饰店的客户关系管理",
@@ -613,6 +678,7 @@ CASE = Case(
     figures=FIGURES,
     lessons=LESSONS,
     generate=generate,
+    generation=GENERATION,
     notes=(
         "合成数据，按案例所述校准；记录为 2013 年全年。门店服务在 visits 表，批发业务在 "
         "wholesale_orders 表，两者合起来才是案例所说约 1000 万元的营业额（批发约占三成，"

@@ -105,4 +105,12 @@ def data_dictionary_markdown(case: Case) -> str:
         for lesson in case.lessons:
             lines.append(f"| {lesson.zh} / {lesson.en} | {lesson.taught_in} | {lesson.shows_as} |")
         lines.append("")
+    if case.generation:
+        number = len(case.tables) + 2 + bool(case.lessons)
+        lines += [
+            f"## {number}. 数据是怎样生成的 / How the data are generated",
+            "",
+            case.generation.strip(),
+            "",
+        ]
     return "\n".join(lines)

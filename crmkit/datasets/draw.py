@@ -109,27 +109,6 @@ def _has_vital_few(shares: np.ndarray) -> bool:
     )
 
 
-def days_between(rng: np.random.Generator, start: str, end: str, n: int) -> np.ndarray:
-    """``n`` uniform dates in [start, end], as datetime64[D]."""
-    first, last = np.datetime64(start, "D"), np.datetime64(end, "D")
-    return first + rng.integers(0, (last - first) // DAY + 1, size=n) * DAY
-
-
-def weekday(dates: np.ndarray) -> np.ndarray:
-    """Move Saturdays and Sundays back to the Friday before (trading and office days)."""
-    dates = dates.astype("datetime64[D]")
-    day_of_week = (dates.astype("int64") + 3) % 7  # 0 = Monday; 1970-01-01 was a Thursday
-    return dates - np.clip(day_of_week - 4, 0, None) * DAY
-
-
-def times_on(
-    rng: np.random.Generator, dates: np.ndarray, open_hour: int, close_hour: int
-) -> np.ndarray:
-    """A uniform moment of opening hours on each of ``dates``, to the second."""
-    seconds = rng.integers(open_hour * 3600, close_hour * 3600, size=len(dates))
-    return dates.astype("datetime64[s]") + seconds * SECOND
-
-
 def hours_after(moments: np.ndarray, hours: np.ndarray) -> np.ndarray:
     """``moments`` plus fractional ``hours``, rounded to the second."""
     return moments.astype("datetime64[s]") + np.round(hours * 3600).astype("int64") * SECOND
@@ -148,6 +127,27 @@ def order_by_day(days: np.ndarray) -> np.ndarray:
     )
     small = np.int16 if len(days) == 0 or offsets.max() < 2**15 else np.int32
     return np.argsort(np.asarray(offsets).astype(small), kind="stable")
+
+
+def order_by(first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """The stable order of rows by ``first``, then by ``then`` (integers, booleans or dates of
+    one unit): what ``np.lexsort((then, first))`` gives, from one sort of one combined key,
+    several times faster on millions of rows."""
+    a, b = _as_integers(first), _as_integers(then)
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64)
+    a, b = a - a.min(), b - b.min()
+    span = int(b.max()) + 1
+    if (int(a.max()) + 1) * span >= 2**62:
+        return np.lexsort((then, first))
+    return np.argsort(a * span + b, kind="stable")
+
+
+def _as_integers(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype.kind == "M":
+        return values.view(np.int64)
+    return values.astype(np.int64)
 
 
 def repeat_owners(counts: np.ndarray) -> np.ndarray:

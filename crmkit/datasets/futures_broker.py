@@ -15,17 +15,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import draw
+from . import china_calendar, draw
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
 FIRST_OPENING_YEAR = 2004
-# seed 001: a typical firm loses half its customers in five years
-FIVE_YEAR_RETENTION = Spread(0.50, 0.05, margin=0.005)
+# seed 001: a typical firm loses half its customers in five years (the default data show a
+# firm's own figure near it, not the round one)
+FIVE_YEAR_RETENTION = Spread(0.50, 0.05, default=0.493, margin=0.005)
 # seed 000: about 20% of clients bring about 80% (Pareto's 80/20)
 TOP20_SHARE = Spread(0.80, 0.04, default=0.803, margin=0.001)
-# lognormal spread whose top 20% hold about 80%, before concentrate() sets it
-COMMISSION_SIGMA = 1.68
+# the firm's fees as a multiple of the kit's list (LIST_FEE): each student's firm charges its own
+FEE_LEVEL = Spread(1.0, 0.35)
 
 BRANCHES = {
     "长春营业部": 0.30,
@@ -291,27 +292,57 @@ FIGURES = (
 )
 
 
+# trading and office days: openings from 2004; closures after 2013 only decide who is still open
+TRADING = china_calendar.trading_days(FIRST_OPENING_YEAR, 2014)
+OFFICE = china_calendar.office_days(FIRST_OPENING_YEAR, 2014)
+# the departments answer and settle complaints in office hours
+OFFICE_HOURS = china_calendar.OfficeHours(OFFICE, 8.5, 17.5)
+# 2013 contract terms (approximate): value of one lot, the exchange's margin on it, and the fee the
+# firm charges a client per lot at its list rate (exchange fee included), in PRODUCTS order
+LOT_VALUE = np.array([275_000, 37_000, 33_000, 23_500, 52_000, 97_500, 735_000, 200_000])
+MARGIN_RATE = np.array([0.10, 0.09, 0.08, 0.08, 0.08, 0.08, 0.15, 0.10])
+LIST_FEE = np.array([36.0, 6.5, 5.0, 4.0, 9.0, 15.0, 75.0, 23.0])
+INDEX_FUTURES = list(PRODUCTS).index("股指期货")
+# CFFEX suitability rule (2010): an account needs 500,000 yuan to trade index futures
+INDEX_FUTURES_MINIMUM = 500_000
+# hours a complaint comes in, by channel (PHONE, BRANCH, ONLINE, LETTER rows; midnight first):
+# phone and the counter in office hours, letters when the post is opened, the web at any time
+COMPLAINT_HOURS = np.array(
+    [
+        [0] * 8 + [2, 6, 7, 6, 3, 5, 6, 6, 5, 0.5] + [0] * 6,
+        [0] * 9 + [6, 7, 6, 3, 5, 6, 6, 3] + [0] * 7,
+        [0.4, 0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 1, 2, 3, 4, 4, 3, 3, 4, 4, 4, 4, 4, 5, 6, 6, 4, 2],
+        [0] * 9 + [8, 6, 3, 0, 3, 3, 2, 1] + [0] * 7,
+    ],
+    dtype=float,
+)
+# the web takes complaints every day, holidays too
+EVERY_DAY = china_calendar.Days(TRADING.first, np.ones(len(TRADING.weight)))
+
+
 def generate(
     rng: np.random.Generator, n_customers: int, variant: bool = False
 ) -> dict[str, pd.DataFrame]:
     """All tables of the futures-broker case for ``n_customers`` client records.
 
-    ``variant``: a student's data, whose top-20% share, retention and complaint mix are drawn
-    around the case's; otherwise the case's own values.
+    ``variant``: a student's data, whose top-20% share, retention, fee level and complaint mix
+    are drawn around the case's; otherwise the case's own values.
     """
     own = rng if variant else None
     top20_share = TOP20_SHARE.draw(own)
     retention = FIVE_YEAR_RETENTION.draw(own)
+    fee_level = FEE_LEVEL.draw(own)
     complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
-    clients, weight = _clients(rng, n_customers, retention)
-    in_2013 = _months_open_in_2013(clients)
-    traders = in_2013["client"].to_numpy()
-    concentrated = draw.concentrate(weight[traders], 0.2, top20_share)
-    weight[traders] = 4.0 * concentrated / concentrated.mean()  # average client: 24,000 yuan a year
-    equity = _monthly_equity(rng, clients, weight, in_2013)
-    trades = _trades(rng, clients, weight, in_2013)
+    clients, traits = _clients(rng, n_customers, retention)
+    in_2013 = _open_in_2013(clients)
+    paths = _equity_paths(rng, clients, traits, in_2013)
+    equity = _monthly_equity(clients, in_2013, paths)
+    trades = _trades(rng, clients, traits, in_2013, paths, top20_share, fee_level)
     contacts = _service_contacts(rng, clients)
-    complaints = _complaints(rng, clients, in_2013, complaint_shares)
+    complaints = _complaints(rng, clients, traits, in_2013, complaint_shares)
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
+    # table that gains rows is then sorted again and its ids renumbered (draw.ids), as its
+    # builder above does.
     return {
         "clients": clients,
         "monthly_equity": equity,
@@ -321,34 +352,15 @@ def generate(
     }
 
 
-def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.DataFrame, np.ndarray]:
+def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.DataFrame, dict]:
     kind = draw.codes(rng, [0.75, 0.19, 0.06], n)  # opened an account, potential, non-company
     opened = kind == 0
-    # openings grow year on year, 2004..2013
+    # openings grow year on year, 2004..2013, on trading days (accounts open at the branch)
     years = np.arange(FIRST_OPENING_YEAR, 2014)
     year_weights = np.linspace(1.0, 2.2, len(years))
     opening_year = rng.choice(years, size=n, p=year_weights / year_weights.sum())
-    opened_on = (opening_year - 1970).astype("datetime64[Y]").astype(
-        "datetime64[D]"
-    ) + rng.integers(0, 365, n) * draw.DAY
-    opened_on = draw.weekday(opened_on)
-    # exact share per cohort of accounts
-    survival = draw.stratified_uniform(rng, opening_year * 2 + opened)
-    # exponential lifetimes with P(still open after 5 years) = retention, exactly so in each cohort
-    lifetime_days = np.log(survival) * 5.0 / np.log(retention) * 365.25
-    closed_on = draw.weekday(opened_on + np.ceil(lifetime_days).astype("int64") * draw.DAY)
-    lost = opened & (closed_on <= np.datetime64(YEAR_END))
-
-    status = np.select([lost, opened, kind == 1], [2, 0, 1], 3)  # codes in STATUS order
-    branch = draw.pick(rng, BRANCHES, n)
-    # brokers B101..B105 work at the first branch, B201..B205 at the second, …
-    brokers = np.array(
-        [f"B{b + 1}{k + 1:02d}" for b in range(len(BRANCHES)) for k in range(BROKERS_PER_BRANCH)],
-        dtype="S",
-    )
-    broker_id = brokers[branch.codes * BROKERS_PER_BRANCH + rng.integers(0, BROKERS_PER_BRANCH, n)]
-    age_days = rng.integers(22 * 365, 66 * 365, n)
-    birthday = np.datetime64(YEAR_END) - age_days * draw.DAY
+    year_start = (opening_year - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    opened_on = TRADING.draw(rng, year_start, year_start + 364 * draw.DAY, n)
     risk = draw.pick(
         rng,
         {
@@ -360,8 +372,36 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
         },
         n,
     )
-    # trading intensity: lognormal, a little higher for risk-seeking clients
-    weight = rng.lognormal(0.0, COMMISSION_SIGMA, n) * (1 + 0.1 * risk.codes)
+    traits = _traits(rng, n, risk.codes)
+    # exact share per cohort of accounts; within a cohort, clients who trade little tend to
+    # close sooner (they lose interest), the busy ones stay longer
+    cohort = opening_year * 2 + opened
+    survival = draw.stratified_uniform(rng, cohort)
+    leaves_early = rng.normal(0.0, 1.0, n) + 0.5 * np.log(traits["trades_per_year"])
+    by_score = np.lexsort((leaves_early, cohort))
+    survival[by_score] = survival[np.lexsort((survival, cohort))]
+    # exponential lifetimes with P(still open after 5 years) = retention, exactly so in each
+    # cohort, counted in trading days: an account is closed on a trading day, any weekday alike
+    lifetime_days = np.log(survival) * 5.0 / np.log(retention) * 365.25
+    trading_days_per_day = TRADING.weight.mean()
+    closed_on = TRADING.day_at(
+        TRADING.position(opened_on) + 0.5 + lifetime_days * trading_days_per_day
+    )
+    lost = opened & (closed_on <= np.datetime64(YEAR_END))
+
+    status = np.select([lost, opened, kind == 1], [2, 0, 1], 3)  # codes in STATUS order
+    branch = draw.pick(rng, BRANCHES, n)
+    # brokers B101..B105 work at the first branch, B201..B205 at the second, …
+    brokers = np.array(
+        [f"B{b + 1}{k + 1:02d}" for b in range(len(BRANCHES)) for k in range(BROKERS_PER_BRANCH)],
+        dtype="S",
+    )
+    broker_id = brokers[branch.codes * BROKERS_PER_BRANCH + rng.integers(0, BROKERS_PER_BRANCH, n)]
+    # adults: an account holder is 20–75 when the account is opened (most in their thirties and
+    # forties); others are that age at the end of 2013
+    age_years = np.minimum(20 + rng.gamma(4.0, 4.5, n), 75)
+    as_of = np.where(opened, opened_on, np.datetime64(YEAR_END))
+    birthday = as_of - np.round(age_years * 365.25).astype("int64") * draw.DAY
 
     clients = draw.frame(
         {
@@ -377,77 +417,157 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
             ),
         }
     )
-    return clients, weight
+    return clients, traits
 
 
-def _months_open_in_2013(clients: pd.DataFrame) -> pd.DataFrame:
-    """For each client open at some time in 2013, the first and last month index (0..11) open."""
+def _traits(rng: np.random.Generator, n: int, risk: np.ndarray) -> dict[str, np.ndarray]:
+    """Each client's latent traits: how much money the account holds, how often they trade, which
+    products, at which negotiated fee rate, and whether the account lies dormant."""
+    equity = rng.lognormal(np.log(100_000), 1.2, n)
+    relative = equity / 100_000
+    # trades a year: risk-seekers trade more, large accounts (often hedgers) less for their size
+    trades_per_year = rng.lognormal(np.log(10.0), 1.5, n) * (1 + 0.15 * risk) * relative**-0.2
+    # a client's products: a sparse mix around the firm's; a product needs margin the account can
+    # carry, and index futures need 500,000 yuan
+    mix = rng.gamma(1.2 * np.array(list(PRODUCTS.values())), 1.0, (n, len(PRODUCTS)))
+    affordable = 0.8 * equity[:, None] >= (LOT_VALUE * MARGIN_RATE)[None, :]
+    affordable[:, INDEX_FUTURES] &= equity >= INDEX_FUTURES_MINIMUM
+    mix = np.where(affordable, mix, 0.0)
+    nothing = mix.sum(axis=1) == 0
+    mix[nothing, np.argmin(LOT_VALUE * MARGIN_RATE)] = 1.0  # (too small to trade: dormant below)
+    # fee rates are negotiated: large accounts pay less per lot
+    fee_rate = np.clip(rng.lognormal(0.0, 0.25, n) * relative**-0.1, 0.3, 3.0)
+    # an account too small for one lot of any product cannot trade
+    cheapest = (LOT_VALUE * MARGIN_RATE).min()
+    dormant = (rng.random(n) < 0.12 + 0.08 * (risk == 0)) | (equity < 2 * cheapest)
+    return {
+        "equity": equity,
+        "trades_per_year": trades_per_year,
+        "mix": np.cumsum(mix / mix.sum(axis=1, keepdims=True), axis=1),
+        "fee_rate": fee_rate,
+        "dormant": dormant,
+    }
+
+
+def _open_in_2013(clients: pd.DataFrame) -> pd.DataFrame:
+    """Each client whose account was open at some time in 2013: the first and last day open in
+    2013, and the first and last month (0..11) at whose end it was open."""
     opened = clients["opened_on"].to_numpy("datetime64[D]")
     closed = clients["closed_on"].to_numpy("datetime64[D]")
     start, end = np.datetime64(YEAR_START), np.datetime64(YEAR_END)
     active = ~np.isnat(opened) & (opened <= end) & (np.isnat(closed) | (closed >= start))
-    first = np.where(opened < start, 0, opened.astype("datetime64[M]").astype(int) % 12)
-    last = np.where(
-        np.isnat(closed) | (closed > end), 11, closed.astype("datetime64[M]").astype(int) % 12
-    )
     index = np.flatnonzero(active)
-    return pd.DataFrame({"client": index, "first": first[index], "last": last[index]})
+    opened, closed = opened[index], closed[index]
+    still_open = np.isnat(closed)
+    first_day = np.maximum(opened, start)
+    last_day = np.where(still_open, end, np.minimum(closed, end))
+    first_month = np.where(opened < start, 0, opened.astype("datetime64[M]").astype(int) % 12)
+    # a month counts when the account was still open at its end
+    closing_month = np.where(still_open, 12, closed.astype("datetime64[M]").astype(int) % 12)
+    last_month = np.where(still_open, 11, closing_month - 1)
+    return pd.DataFrame(
+        {
+            "client": index,
+            "first_day": first_day,
+            "last_day": last_day,
+            "first": first_month,
+            "last": last_month,
+            "open_share": ((last_day - first_day) // draw.DAY + 1) / 365,
+        }
+    )
 
 
-def _monthly_equity(rng, clients, weight, in_2013) -> pd.DataFrame:
-    months = (in_2013["last"] - in_2013["first"] + 1).to_numpy()
+def _equity_paths(rng, clients, traits, in_2013) -> np.ndarray:
+    """Each account's equity at the end of each month of 2013 (rows as ``in_2013``).
+
+    Equity wanders: gains, losses, deposits and withdrawals (about 15% a month); a dormant
+    account keeps a small balance, and a client about to leave takes half out in the last month.
+    """
+    client = in_2013["client"].to_numpy()
+    walk = np.cumsum(rng.normal(0.0, 0.15, (len(client), 12)), axis=1)
+    first = in_2013["first"].to_numpy()
+    walk -= np.take_along_axis(walk, np.minimum(first, 11)[:, None], axis=1)
+    level = traits["equity"][client] * np.where(traits["dormant"][client], 0.3, 1.0)
+    closing = ~np.isnat(clients["closed_on"].to_numpy("datetime64[D]")[client])
+    months_left = in_2013["last"].to_numpy()[:, None] - np.arange(12)[None, :]
+    leaving = np.where(closing[:, None] & (months_left <= 0), 0.5, 1.0)
+    return level[:, None] * np.exp(walk) * leaving
+
+
+def _monthly_equity(clients, in_2013, paths) -> pd.DataFrame:
+    """The month-ends at which each account was open."""
+    months = np.maximum(in_2013["last"] - in_2013["first"] + 1, 0).to_numpy()
     owner = draw.repeat_owners(months)
-    client = in_2013["client"].to_numpy()[owner]
     month = in_2013["first"].to_numpy()[owner] + draw.rank_within(owner)
-    base = 60_000 * weight[client] ** 0.8
-    equity = base * rng.lognormal(0, 0.15, len(owner))
     return draw.frame(
         {
-            "client_id": draw.ids("C", len(clients))[client],
+            "client_id": draw.ids("C", len(clients))[in_2013["client"].to_numpy()[owner]],
             "month": np.datetime64("2013-01", "M") + month.astype("timedelta64[M]"),
-            "equity_yuan": draw.money(equity),
+            "equity_yuan": draw.money(paths[owner, month]),
         }
     ).astype({"month": "datetime64[s]"})
 
 
-def _trades(rng, clients, weight, in_2013) -> pd.DataFrame:
+def _trades(rng, clients, traits, in_2013, paths, top20_share, fee_level) -> pd.DataFrame:
+    """Each trade: a day the exchange traded while the account was open, one of the client's
+    products, a size the margin the account then held allows, the commission of its lots at the
+    client's fee rate."""
     client = in_2013["client"].to_numpy()
-    w = weight[client]
-    months = (in_2013["last"] - in_2013["first"] + 1).to_numpy()
-    counts = 1 + rng.poisson(np.minimum(40, 2.0 * w**0.7) * months / 12)
+    rate = traits["trades_per_year"][client] * in_2013["open_share"].to_numpy()
+    counts = np.where(traits["dormant"][client], 0, rng.poisson(rate))
+    counts = np.where(~traits["dormant"][client] & (counts == 0), 1, counts)  # an active one trades
     owner = draw.repeat_owners(counts)
     owner_client = client[owner]
-    first_day = np.datetime64("2013-01", "M") + in_2013["first"].to_numpy()[owner].astype(
-        "timedelta64[M]"
+    k = len(owner)
+    traded_on = TRADING.draw(
+        rng, in_2013["first_day"].to_numpy()[owner], in_2013["last_day"].to_numpy()[owner], k
     )
-    last_day = np.datetime64("2013-01", "M") + (in_2013["last"].to_numpy()[owner] + 1).astype(
-        "timedelta64[M]"
+    # a product of the client's mix: one search in all clients' running mixes laid end to end
+    # (client c's in c..c+1), instead of a row of comparisons per trade
+    width = len(PRODUCTS)
+    laid_out = (traits["mix"] + np.arange(len(traits["mix"]))[:, None]).ravel()
+    chosen = np.searchsorted(laid_out, owner_client + rng.random(k), side="left")
+    product = np.minimum(chosen - owner_client * width, width - 1)
+    # a trade uses a part of what the account could carry (beta: three-fifths on average)
+    month = traded_on.astype("datetime64[M]").astype(int) % 12
+    held = np.maximum(paths[owner, month], traits["equity"][owner_client] * 0.3)
+    most = np.floor(0.8 * held / (LOT_VALUE * MARGIN_RATE)[product])
+    lots = np.maximum(1, np.round(rng.beta(3.0, 2.0, k) * most)).astype("int64")
+    at_list_rate = lots * LIST_FEE[product] * fee_level
+    fee_rate = _calibrated_fee_rates(traits["fee_rate"], owner_client, at_list_rate, top20_share)
+    commission = at_list_rate * fee_rate[owner_client]
+    # each client's trades in date order
+    order = draw.order_by(owner, traded_on)
+    return draw.frame(
+        {
+            "trade_id": draw.ids("T", k, width=6),
+            "client_id": draw.ids("C", len(clients))[owner_client[order]],
+            "traded_on": traded_on[order].astype("datetime64[s]"),
+            "product": pd.Categorical.from_codes(product[order], categories=list(PRODUCTS)),
+            "lots": lots[order],
+            "commission_yuan": draw.money(commission)[order],
+        }
     )
-    span = (last_day.astype("datetime64[D]") - first_day.astype("datetime64[D]")) // draw.DAY
-    traded_on = draw.weekday(
-        first_day.astype("datetime64[D]")
-        + (rng.random(len(owner)) * span).astype("int64") * draw.DAY
+
+
+def _calibrated_fee_rates(fee_rate, owner_client, at_list_rate, top20_share) -> np.ndarray:
+    """The clients' negotiated fee rates, nudged so that the top 20% of clients bring the
+    student's share of commission.
+
+    The trades already concentrate commission about as the case says; a power of each client's
+    commission closes the last gap (the exponent stays near 1), so the 80/20 figure holds in every
+    variant while who trades what, when and how much is left alone.
+    """
+    per_client = np.bincount(
+        owner_client, weights=at_list_rate * fee_rate[owner_client], minlength=len(fee_rate)
     )
-    share = rng.gamma(4.0, 0.25, len(owner))  # each trade's part of the client's year
-    share /= np.bincount(owner, weights=share)[owner]
-    commission = 6_000 * w[owner] * share
-    lots = np.maximum(1, np.round(commission / rng.uniform(8, 15, len(owner)))).astype("int64")
-    order = np.lexsort((traded_on, owner))
-    trades = (
-        draw.frame(
-            {
-                "client_id": draw.ids("C", len(clients))[owner_client],
-                "traded_on": traded_on,
-                "product": draw.pick(rng, PRODUCTS, len(owner)),
-                "lots": lots,
-                "commission_yuan": draw.money(np.maximum(commission, 1.0)),
-            }
-        )
-        .iloc[order]
-        .reset_index(drop=True)
-    )
-    trades.insert(0, "trade_id", draw.ids("T", len(trades), width=6))
-    return trades.astype({"traded_on": "datetime64[s]"})
+    traders = per_client > 0
+    concentrated = draw.concentrate(per_client[traders], 0.2, top20_share)
+    factor = np.ones(len(fee_rate))
+    factor[traders] = concentrated / per_client[traders]
+    # the firm's commission income stays what the trades at the clients' own rates bring
+    factor[traders] *= per_client[traders].sum() / concentrated.sum()
+    return fee_rate * factor
 
 
 def _service_contacts(rng, clients) -> pd.DataFrame:
@@ -457,20 +577,23 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
     ].cat.codes.to_numpy()  # STATUS order: existing, potential, lost, non_company
     existing, potential = status == 0, status == 1
     opened = clients["opened_on"].to_numpy("datetime64[D]")
+    closed = clients["closed_on"].to_numpy("datetime64[D]")
     new_account = ~np.isnat(opened) & (opened >= np.datetime64(YEAR_START))
     callback_rate = np.select(
         [new_account, existing & ~new_account, potential], [0.86, 0.03, 0.04], 0.0
     )
     has_callback = rng.random(n) < callback_rate
-    callback_day = np.where(
-        new_account,
-        opened + rng.integers(2, 15, n) * draw.DAY,
-        draw.days_between(rng, YEAR_START, YEAR_END, n),
+    # a new account is called back one to ten working days after opening (two weeks at most);
+    # other calls fall on any working day of the year
+    after_opening = OFFICE.day_at(OFFICE.position(opened) + 0.5 + rng.integers(1, 11, n))
+    callback_day = np.where(new_account, after_opening, OFFICE.draw(rng, YEAR_START, YEAR_END, n))
+    # a call that would come after the year ends or after the account closed is not in the log
+    in_time = (callback_day <= np.datetime64(YEAR_END)) & (
+        np.isnat(closed) | (callback_day <= closed)
     )
-    callback_day = draw.weekday(np.minimum(callback_day, np.datetime64(YEAR_END)))
-    called = np.flatnonzero(has_callback)
+    called = np.flatnonzero(has_callback & in_time)
     # investor education: eight sessions a year, attended by existing clients, rarely by prospects
-    sessions = draw.weekday(np.datetime64(YEAR_START) + (np.arange(8) * 45 + 20) * draw.DAY)
+    sessions = OFFICE.next_open(np.datetime64(YEAR_START) + (np.arange(8) * 45 + 20) * draw.DAY)
     attend_rate = np.select([existing, potential], [0.09, 0.006], 0.0)
     attended, session = np.nonzero(rng.random((n, len(sessions))) < attend_rate[:, None])
 
@@ -484,7 +607,7 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
     department = np.concatenate(
         [np.where(potential[called], 1, 0), np.zeros(len(attended), dtype=int)]
     )
-    order = np.lexsort((client, day))
+    order = draw.order_by(day, client)
     return draw.frame(
         {
             "contact_id": draw.ids("S", len(order)),
@@ -499,10 +622,13 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
     )
 
 
-def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
+def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
     pool = in_2013["client"].to_numpy()
-    complaints_count = rng.poisson(0.22, len(pool))
-    client = np.repeat(pool, complaints_count)
+    # clients complain while their account is open, the busier traders more often
+    activity = np.where(traits["dormant"][pool], 0.3, traits["trades_per_year"][pool] / 10.0)
+    complaints_count = rng.poisson(0.2 * in_2013["open_share"].to_numpy() * activity**0.3)
+    owner = draw.repeat_owners(complaints_count)
+    client = pool[owner]
     n = len(client)
     channel = draw.pick(rng, {"phone": 0.45, "branch": 0.30, "online": 0.18, "letter": 0.07}, n)
     category = pd.Categorical.from_codes(
@@ -526,21 +652,31 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
         ),
         categories=["branch", "compliance", "customer_service"],
     )
-    # complaints of the last days of December may still be open at year end
-    received = draw.times_on(
-        rng, draw.weekday(draw.days_between(rng, YEAR_START, "2013-12-27", n)), 8, 18
+    # a day the account was open: the web any day, the others on office days
+    first_day = in_2013["first_day"].to_numpy()[owner]
+    last_day = in_2013["last_day"].to_numpy()[owner]
+    web = channel.codes == 2
+    day = np.where(
+        web,
+        EVERY_DAY.draw(rng, first_day, last_day, n),
+        OFFICE.draw(rng, first_day, last_day, n),
     )
-    # branches answer fast but keep no record; compliance, the formal owner, is slowest
-    median_hours = np.array([2.0, 20.0, 5.0])[
-        pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"]).codes
-    ]
-    # letters wait for the post
-    median_hours = median_hours * np.where(np.asarray(channel) == "letter", 4.0, 1.0)
-    response_hours = rng.lognormal(np.log(median_hours), 0.8)
-    resolve_hours = response_hours + rng.lognormal(np.log(30), 1.1, n)
+    seconds = np.empty(n, dtype=np.int64)
+    for code in range(len(COMPLAINT_HOURS)):
+        rows = channel.codes == code
+        seconds[rows] = china_calendar.seconds_of_day(rng, COMPLAINT_HOURS[code], int(rows.sum()))
+    received = day.astype("datetime64[s]") + seconds * draw.SECOND
+    # working hours to the first answer: branches answer fast but keep no record; compliance, the
+    # formal owner, is slowest; letters wait for the post
+    department = pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"])
+    median_hours = np.array([1.5, 14.0, 4.0])[department.codes]
+    letter = np.asarray(channel) == "letter"
+    median_hours = median_hours * np.where(letter, 5.0, 1.0)
+    response_hours = rng.lognormal(np.log(median_hours), np.where(letter, 0.6, 0.8))
+    resolve_hours = response_hours + rng.lognormal(np.log(12), 1.1, n)
     # a few turn into disputes that take one to four months:
     # those of the autumn are still open at year end
-    resolve_hours += np.where(rng.random(n) < 0.04, rng.uniform(30, 120, n) * 24, 0.0)
+    resolve_hours += np.where(rng.random(n) < 0.04, rng.uniform(30, 120, n) * 9, 0.0)
     # a branch fixes some complaints made by phone or at its counter on the spot, within the hour
     spot = (
         (np.asarray(handled_by) == "branch")
@@ -551,19 +687,25 @@ def _complaints(rng, clients, in_2013, category_shares) -> pd.DataFrame:
     resolve_hours = np.where(
         spot, response_hours + rng.lognormal(np.log(0.4), 0.5, n), resolve_hours
     )
-    first_response = draw.hours_after(received, response_hours)
-    closed = draw.hours_after(received, resolve_hours)
-    still_open = closed > np.datetime64("2013-12-31T23:59:59")
+    # on the spot means at once, whatever the hour; other answers come in office hours
+    first_response = np.where(
+        spot,
+        draw.hours_after(received, response_hours),
+        OFFICE_HOURS.after(received, response_hours),
+    )
+    closed = np.where(
+        spot, draw.hours_after(received, resolve_hours), OFFICE_HOURS.after(received, resolve_hours)
+    )
+    year_end = np.datetime64("2013-12-31T23:59:59")
+    still_open = closed > year_end
     resolution_codes = np.where(spot, 0, draw.codes(rng, [0.0, 0.7, 0.15, 0.15], n))
     resolution = pd.Categorical.from_codes(resolution_codes, categories=list(RESOLUTIONS))
-    score = (
-        4.7
-        - 0.7 * np.log10(1 + response_hours)
-        - 1.6 * (resolution_codes == 3)
-        + rng.normal(0, 0.6, n)
-    )
+    waited = (first_response - received) / np.timedelta64(1, "h")
+    score = 4.7 - 0.7 * np.log10(1 + waited) - 1.6 * (resolution_codes == 3) + rng.normal(0, 0.6, n)
     surveyed = (rng.random(n) < 0.7) & ~still_open
-    order = np.argsort(received, kind="stable")
+    # the log is taken at the year end: it lists the complaints answered by then
+    answered = first_response <= year_end
+    order = np.flatnonzero(answered)[np.argsort(received[answered], kind="stable")]
     complaints = (
         draw.frame(
             {
@@ -674,6 +816,23 @@ LESSONS = (
 )
 
 
+# how the data are generated, for the data dictionary: one line per Markdown paragraph, since a
+# line break would show as a space between Chinese characters
+GENERATION = """
+**潜在特征。** 每位客户有自己的资金水平（对数正态，中位数约 10 万元）、交易频率（对数正态，差异很大；风险偏好高的交易更多，大账户相对其资金交易较少）、常做的少数几个品种和协商的手续费率（大账户更低）；约一成半的账户全年不交易。手续费由交易决定：手数 × 品种每手费用 × 客户费率，所以手续费和权益相关，但远不是一条直线；每位学生的公司收费水平不同（本套件价目的 0.65–1.35 倍）。
+
+**规则。** 开户、销户和成交都在期货交易所的交易日（法定节假日和调休来自 `chinesecalendar`：周末、节假日和调休上班的周末都不交易）；成交只在账户存续期间，每笔手数不超过账户当时权益能承担的保证金；只有 50 万元以上的账户做股指期货。开户人开户时已成年（20 岁以上，多为三四十岁）。五年留存率按开户年份分层抽取，所以每位学生的留存率都落在所说范围；前 20% 客户的手续费占比由交易本身形成，再对客户费率做一次很小的幂次调整，落到该学生自己的值。回访和投资者教育在工作日；电话、柜台和信函投诉在工作日办公时间收到，网上投诉随时；各部门在办公时间（8:30–17:30）答复和结案，当场解决的除外。记录在年底截取：年底前还没有首次答复的投诉不在表里。
+
+**不模拟。** 行情、盈亏、出入金流水、夜盘、追加保证金和强行平仓；经纪人的业绩；成交表每行是一笔成交，而不是交易所的逐笔回报；权益只记录月末值。
+
+**Latent traits.** Each client has their own level of funds (lognormal, median about 100,000 yuan), how often they trade (lognormal and very uneven; risk-seekers trade more, large accounts less for their size), a few favourite products and a negotiated fee rate (lower for large accounts); about one account in seven does not trade all year. Commission follows from the trades: lots × the product's fee per lot × the client's rate, so commission and equity are related but far from a straight line; each student's firm charges its own fee level (0.65–1.35 × the kit's list).
+
+**Rules.** Accounts open and close, and trades fall, on the futures exchanges' trading days (public holidays and the weekend days worked in lieu come from `chinesecalendar`: no trading at weekends, on holidays or on those worked weekends); trades happen only while the account is open, each no larger than the margin the account then holds allows; only accounts of 500,000 yuan trade index futures. Account holders are adults when they open (20 and over, most in their thirties and forties). Five-year retention is drawn within each opening year, so every student's falls within the stated range; the top 20%'s share of commission comes from the trades themselves, and a small power adjustment of the clients' rates moves it onto the student's own value. Callbacks and investor education fall on working days; complaints by phone, at the counter or by letter come in on working days in office hours, online ones at any time; departments answer and close them in office hours (8:30–17:30), except what is settled on the spot. The records are taken at the year end: complaints not yet answered by then are not in the table.
+
+**Not modelled.** Prices, profits and losses, deposits and withdrawals, night trading, margin calls and forced liquidation; brokers' own performance; each trade row is one trade, not the exchange's fill-by-fill record; equity is known at month ends only.
+"""  # noqa: E501
+
+
 CASE = Case(
     key="futures_broker",
     zh="天富期货：期货公司的客户关系管理",
@@ -685,6 +844,7 @@ CASE = Case(
     figures=FIGURES,
     lessons=LESSONS,
     generate=generate,
+    generation=GENERATION,
     notes=(
         "合成数据，按案例所述校准；观察期 2013 年，开户记录回溯到 2004 年。 / "
         "Synthetic data calibrated to the case; observation year 2013, "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import draw
+from . import china_calendar, draw
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2012-01-01", "2012-12-31"
@@ -27,9 +27,15 @@ STATES = {
 }
 STATE_WEIGHTS = np.array([0.36, 0.20, 0.29, 0.15])
 # seed 000, case 4, 2)(3): share of visits ending in a purchase, by state, with students' spread
+# (the default data show rates near the case's, as a real chain's would, not the round figures)
 CONVERSION = tuple(
-    Spread(rate, half, margin=0.001)
-    for rate, half in [(0.06, 0.015), (0.15, 0.025), (0.50, 0.03), (0.50, 0.03)]
+    Spread(rate, half, default=default, margin=0.001)
+    for rate, half, default in [
+        (0.06, 0.015, 0.0614),
+        (0.15, 0.025, 0.1468),
+        (0.50, 0.03, 0.4939),
+        (0.50, 0.03, 0.5052),
+    ]
 )
 VISITS_PER_YEAR = np.array([3.0, 4.0, 7.0, 11.0])
 # kit extension: shoppers on file who did not come in 2012, most of them prospects
@@ -77,6 +83,20 @@ PROMOTIONS = [  # name, start, end, type, discount_rate
     ("圣诞礼盒", "2012-12-15", "2012-12-25", "gift", 1.00),
 ]
 N_STORES = 12
+# how busy the stores are: weekends and public holidays most, the Spring Festival days least
+STORE_DAYS = china_calendar.business_days(
+    2012, 2012, (0.9, 0.85, 0.85, 0.9, 1.05, 1.45, 1.35), holiday=1.3, festival=0.45
+)
+# monthly income by age (rows: under 18, 18–22, 23–55, over 55; columns: INCOME_BANDS order):
+# school pupils and most students earn nothing or little
+INCOME_BY_AGE = np.array(
+    [
+        [1.00, 0.00, 0.00, 0.00],
+        [0.78, 0.17, 0.04, 0.01],
+        [0.22, 0.39, 0.25, 0.14],
+        [0.45, 0.32, 0.15, 0.08],
+    ]
+)
 
 SHOPPERS = Table(
     "shoppers",
@@ -265,8 +285,10 @@ def generate(
     never_came_share = NEVER_CAME.draw(own)
     n = n_customers
     female = rng.random(n) < 0.72
-    age = np.clip(np.round(rng.normal(33, 11, n)), 15, 80).astype("int64")
-    income = draw.codes(rng, [0.30, 0.35, 0.22, 0.13], n)
+    # shoppers from 15 up, most in their twenties and thirties, a long tail of older ones
+    age = np.minimum(15 + np.round(rng.gamma(2.6, 7.0, n)), 80).astype("int64")
+    age_group = np.searchsorted([18, 23, 56], age, side="right")
+    income = draw.codes_by_group(rng, age_group, INCOME_BY_AGE)
     target = female & (age >= 18) & (age <= 35) & (income >= 1)
     # the target segment is more often a regular customer
     state = draw.codes_by_group(
@@ -314,6 +336,8 @@ def generate(
     visits = _visits(rng, shopper_ids, city.codes, state, promotions, conversion, never_came)
     purchases = _purchases(rng, visits, female, target, promotions)
     visits = visits.drop(columns=["shopper"])
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
+    # table that gains rows is then sorted again and its ids renumbered (draw.ids).
     return {
         "shoppers": shoppers,
         "stores": stores,
@@ -328,7 +352,7 @@ def _visits(rng, shopper_ids, city, state, promotions, conversion, never_came) -
     shopper = draw.repeat_owners(counts)
     n = len(shopper)
     # shoppers come more often while a promotion runs
-    day = draw.days_between(rng, YEAR_START, YEAR_END, n)
+    day = STORE_DAYS.draw(rng, YEAR_START, YEAR_END, n)
     starts = promotions["starts_on"].to_numpy("datetime64[D]")
     ends = promotions["ends_on"].to_numpy("datetime64[D]")
     moved = rng.random(n) < 0.25
@@ -459,6 +483,23 @@ LESSONS = (
 )
 
 
+# how the data are generated, for the data dictionary: one line per Markdown paragraph, since a
+# line break would show as a space between Chinese characters
+GENERATION = """
+**潜在特征。** 每位顾客有购买阶段（潜在、初次、重复、忠诚；核心客户群更常是熟客）、每年到店次数（熟客更多）、年龄（15 岁起，二三十岁最多）和随年龄变化的收入（未满 18 岁的学生没有 2,500 元以上的月收入，大学生大多也没有）。每个阶段的到店中，恰好学生自己的成交率那么多以购买结束（促销日更容易成交）；篮子的品类随性别不同，核心客户群买得更多，促销日打折。名单上 2012 年一次也没来的人按学生自己的比例抽取，多是潜在客户。
+
+**规则和日历。** 周末和节假日门店更忙，春节期间冷清（节假日来自 `chinesecalendar`）；四分之一的到店集中在促销期间。
+
+**不模拟。** 单品价格和库存、门店之间除城市外的差别、到店的时刻、会员积分。
+
+**Latent traits.** Each shopper has a buying stage (potential, first-time, repeat, loyal; the core segment is more often a regular), visits a year (more for regulars), an age (from 15, most in their twenties and thirties) and an income that goes with age (pupils under 18 earn no 2,500 yuan a month, and most students do not either). Of each stage's visits, exactly the student's own conversion rate ends in a purchase (more likely on promotion days); baskets' categories differ by gender, the core segment buys more, and promotions discount. Shoppers on file who never came in 2012 are drawn at the student's own share, most of them prospects.
+
+**Rules and calendar.** Stores are busier at weekends and on public holidays, quiet during the Spring Festival (holidays from `chinesecalendar`); a quarter of visits gather in promotion periods.
+
+**Not modelled.** Item prices and stock, differences between stores beyond their city, the time of a visit, loyalty points.
+"""  # noqa: E501
+
+
 CASE = Case(
     key="retail_chain",
     zh="屈臣氏：个人护理连锁店的客户关系管理",
@@ -473,6 +514,7 @@ CASE = Case(
     figures=FIGURES,
     lessons=LESSONS,
     generate=generate,
+    generation=GENERATION,
     notes=(
         "合成数据，按案例所述校准；观察期 2012 年。案例原文在“特色产品”之后中断，门店、促销、"
         "品类结构以及顾客名单里 2012 年一次也没来的人（约一成）为本套件扩展。 / "

@@ -234,6 +234,9 @@ class Case:
     generate: Callable[..., Tables] = field(compare=False, repr=False)
     notes: str = ""
     lessons: tuple[Lesson, ...] = ()
+    # how the data are generated: the latent traits, the rules, what is not modelled (Markdown,
+    # Chinese first, then English), for the data dictionary
+    generation: str = ""
 
     @property
     def table_names(self) -> list[str]:
