@@ -216,7 +216,8 @@ def futures_complaints(
         first = np.datetime64(since, "D")
         moments = [first.astype("datetime64[s]")]
         if not since.endswith("-01-01"):  # the data start on 1 January
-            moments.append((first - DAY).astype("datetime64[s]") + np.timedelta64(23 * 60 + 30, "m"))
+            late_evening = np.timedelta64(23 * 60 + 30, "m")
+            moments.append((first - DAY).astype("datetime64[s]") + late_evening)
         for received in moments:
             answered = nth_office_day_after(received, 3).astype("datetime64[s]") + 10 * HOUR
             closed = nth_office_day_after(received, 12).astype("datetime64[s]") + 15 * HOUR
@@ -227,21 +228,45 @@ def futures_complaints(
         if evening:  # 12 or 36 hours: a web complaint at 21:00, answered at 09:00
             d = office_day_from(f"2013-09-{2 + 7 * k:02d}", days + 1)
             received = d.astype("datetime64[s]") + 21 * HOUR
-            rows.append((received, "online", "customer_service", received + hours * HOUR,
-                         received + (hours + 1) * HOUR, "later"))
+            rows.append(
+                (
+                    received,
+                    "online",
+                    "customer_service",
+                    received + hours * HOUR,
+                    received + (hours + 1) * HOUR,
+                    "later",
+                )
+            )
         else:  # 24 or 48 hours: by phone at 10:00, answered at 10:00
             d = office_day_from(f"2013-09-{2 + 7 * k:02d}", days)
             received = d.astype("datetime64[s]") + 10 * HOUR
-            rows.append((received, "phone", "customer_service", received + hours * HOUR,
-                         received + (hours + 1) * HOUR, "later"))
+            rows.append(
+                (
+                    received,
+                    "phone",
+                    "customer_service",
+                    received + hours * HOUR,
+                    received + (hours + 1) * HOUR,
+                    "later",
+                )
+            )
     # closing targets, from October on
     for k, hours in enumerate(CLOSE_HOURS):
         d = office_day_from(f"2013-10-{8 + 5 * k:02d}", hours // 24)
         received = d.astype("datetime64[s]") + 10 * HOUR
-        rows.append((received, "phone", "customer_service", received + 40 * np.timedelta64(1, "m"),
-                     received + hours * HOUR, "later"))
+        rows.append(
+            (
+                received,
+                "phone",
+                "customer_service",
+                received + 40 * np.timedelta64(1, "m"),
+                received + hours * HOUR,
+                "later",
+            )
+        )
 
-    received, channel, handled_by, answered, closed, resolution = map(list, zip(*rows))
+    received, channel, handled_by, answered, closed, resolution = map(list, zip(*rows, strict=True))
     owners = _open_all_year(clients, len(rows))
     top = complaints["category"].value_counts().index[:2]  # the vital few, in turn
     pinned = pd.DataFrame(
