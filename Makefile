@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
 .PHONY: lab lab-instructor demo test check lint screenshots install system-packages postgres notebooks datasets \
-        benchmark benchmark-grading clean
+        benchmark benchmark-grading clean hub-env hub-test
 
 install: $(STAMP) system-packages
 
@@ -69,19 +69,58 @@ postgres:
 	if $(PG_READY); then echo "PostgreSQL ready on localhost:$(POSTGRES_PORT) (cluster $$cluster)"; \
 	else echo "PostgreSQL 已启动但无法用 $(POSTGRES_USER) 登录；检查 pg_hba.conf / PostgreSQL runs but $(POSTGRES_USER) cannot log in over TCP; check pg_hba.conf"; exit 1; fi
 
+# The JupyterHub of tests/test_hub.py, installed as docs/deployment.md installs it: JupyterHub and
+# the kit in a virtual environment of the system's Python that every user can run (the hub starts
+# each user's server as that user; .venv may sit where only its owner can read), and
+# configurable-http-proxy (npm, else Debian's). Kept in build/; the kit is installed again
+# when its files change.
+HUB_ENV   := build/hub-env
+HUB_STAMP := $(HUB_ENV)/.kit-installed
+KIT_FILES := $(shell find crmkit datasets -type f ! -name '*.pyc' 2>/dev/null)
+
+hub-env: $(HUB_STAMP)
+
+$(HUB_STAMP): pyproject.toml scripts/hub_env.py $(KIT_FILES)
+	$(PYTHON) scripts/hub_env.py $(HUB_ENV)
+	touch $(HUB_STAMP)
+
+# The hub test alone (about 3 minutes): a short term on a real JupyterHub, as root.
+hub-test: install postgres hub-env
+	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) CRMKIT_HUB_ENV=$(CURDIR)/$(HUB_ENV) \
+	  $(PYTHON) -m pytest -q tests/test_hub.py
+
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# A student's JupyterLab on the kit: lab/student/ turns off nbgrader's instructor panels and the
-# news pop-up. The instructor's opens the course in exercises/ with the formgrader.
-lab: install
-	JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) \
-	  notebooks/00_start_here.ipynb
+# On a machine without a browser JupyterLab would warn "No web browser found", which reads like a
+# failure: it is told not to try, and a line says which URL of the ones it prints to open.
+NO_BROWSER := $(shell python3 -c "import webbrowser; webbrowser.get()" >/dev/null 2>&1 || echo --no-browser)
+OPEN_URL_NOTE := 这台机器上没有浏览器：JupyterLab 启动后会打印 “Or copy and paste one of these URLs:”，把它下面以 http://localhost 开头、带 token 的网址复制到浏览器里打开 / No web browser on this machine: when JupyterLab has started it prints "Or copy and paste one of these URLs:"; open the http://localhost URL with the token below it in a browser
+
+# A student's JupyterLab opens the student pack (`crmkit course student-pack`: the case notebooks
+# and texts, data dictionaries and released assignments; no solutions or hidden tests), built
+# into an ignored folder and built again when what it is made of changes. lab/student/ turns off
+# nbgrader's instructor panels and the news pop-up. The instructor's opens the course in
+# exercises/ with the formgrader.
+STUDENT_PACK ?= build/student-pack
+STUDENT_PACK_INPUTS := $(wildcard notebooks/*.ipynb cases/*.md datasets/*/README.md \
+  datasets/*/datapackage.json exercises/nbgrader_config.py exercises/source/*/* \
+  exercises/release/*/*) crmkit/grading/student_pack.py crmkit/grading/key_leaks.py
+
+$(STUDENT_PACK)/.crmkit-pack.json: $(STAMP) $(STUDENT_PACK_INPUTS)
+	$(BIN)/crmkit course student-pack --course exercises --out $(STUDENT_PACK)
+
+lab: install $(STUDENT_PACK)/.crmkit-pack.json
+	@$(if $(NO_BROWSER),echo '$(OPEN_URL_NOTE)')
+	JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student $(BIN)/jupyter lab --ServerApp.root_dir=$(abspath $(STUDENT_PACK)) $(ALLOW_ROOT) \
+	  $(NO_BROWSER) $(abspath $(STUDENT_PACK))/notebooks/00_start_here.ipynb
 
 lab-instructor: install
-	cd exercises && $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/exercises $(ALLOW_ROOT)
+	@$(if $(NO_BROWSER),echo '$(OPEN_URL_NOTE)')
+	cd exercises && $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/exercises $(ALLOW_ROOT) $(NO_BROWSER)
 
-# A whole term, headless (about a minute once installed): datasets built and validated, then a
+# A whole term, headless (5-12 minutes once installed on a shared 2-core machine; README has the
+# measurements): datasets built and validated, then a
 # simulated class of 12 hands in, is autograded in parallel, gets feedback, and the class report
 # is written to build/demo/course/reports/report.html.
 demo: install
@@ -91,21 +130,21 @@ demo: install
 
 # Everything CI runs. The tests may write only into temporary or ignored folders: the tree guard
 # compares `git status` before and after and fails naming any file a test changed.
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 TREE_STATUS := $(VENV)/.tree-status
 
-test: install postgres
+test: install postgres hub-env
 	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
-	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -q tests
+	CRMKIT_TEST_POSTGRES_URL=$(POSTGRES_URL) CRMKIT_HUB_ENV=$(CURDIR)/$(HUB_ENV) $(PYTHON) -m pytest -q tests
 	$(PYTHON) -m pytest -q $(NBVAL)
 	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
 
-# Day to day (under two minutes here): unit tests and nbval; no browser, PostgreSQL or
-# whole-class grading runs (markers browser, postgres, slow).
+# Day to day (under two minutes here): unit tests and nbval; no browser, PostgreSQL, JupyterHub or
+# whole-class grading runs (markers browser, postgres, hub, slow).
 check: install
 	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
-	$(PYTHON) -m pytest -q -m "not slow and not browser and not postgres" tests
+	$(PYTHON) -m pytest -q -m "not slow and not browser and not postgres and not hub" tests
 	$(PYTHON) -m pytest -q $(NBVAL)
 	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
@@ -140,6 +179,7 @@ datasets: install
 benchmark: install
 	$(PYTHON) benchmarks/dataset_generation.py
 	$(PYTHON) benchmarks/widget_callbacks.py
+	$(PYTHON) benchmarks/load_tables.py
 
 clean:
 	rm -rf build $(VENV)

@@ -5,7 +5,7 @@
     python benchmarks/autograde_class.py --students 6  # quick
 
 Students hand in, in turn, the solution, a blank notebook, a partly solved one (30/50/80 %) or
-the solution with one of the kit's wrong answers (tests/fixtures/wrong_answers); each is graded
+the solution with one of the kit's wrong answers (exercises/answers/wrong); each is graded
 on their own data (their id). Both runs grade the same submissions from the same gradebook;
 the script checks every score is identical and prints wall times, the ratio, the cost of a
 notebook split into kernel start, student code and nbgrader's own work, and what a kernel start
@@ -36,8 +36,11 @@ from crmkit.grading.submissions import (  # noqa: E402
     replace_solution,
     submit,
 )
+from crmkit.grading.task_parameters import context, declared_parameters, term_values  # noqa: E402
+from crmkit.grading.task_templates import render_text  # noqa: E402
 
-WRONG = REPO / "tests" / "fixtures" / "wrong_answers"
+EXERCISES = REPO / "exercises"
+WRONG = EXERCISES / "answers" / "wrong"
 KINDS = ["solution", "blank", "partial-0.3", "partial-0.5", "partial-0.8", "wrong"]
 
 
@@ -49,6 +52,9 @@ def hand_in_class(course: Path, students: int) -> list[str]:
         solution = read_notebook(notebook_path(course, "source", assignment))
         release = read_notebook(notebook_path(course, "release", assignment))
         wrong = sorted((WRONG / assignment).glob("*__*.py"))
+        # the answers are templates: render them for the published term the course is copied from
+        parameters = declared_parameters(EXERCISES / "templates", assignment)
+        term = context(parameters, term_values(EXERCISES, assignment, parameters))
         for number, student in enumerate(ids):
             kind = KINDS[number % len(KINDS)]
             if kind == "solution":
@@ -62,7 +68,7 @@ def hand_in_class(course: Path, students: int) -> list[str]:
                 notebook = replace_solution(
                     solution,
                     fixture.stem.split("__")[0] + "_answer",
-                    fixture.read_text(encoding="utf-8"),
+                    render_text(fixture.read_text(encoding="utf-8"), term, fixture.name),
                 )
             submit(course, student, assignment, notebook)
     return ids

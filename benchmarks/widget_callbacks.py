@@ -4,19 +4,23 @@
     python benchmarks/widget_callbacks.py --here    # in this process (no kernel, no messages sent)
     python benchmarks/widget_callbacks.py --moves 60
 
-Each case is loaded at its default size (the committed data) and given the explorer its notebook
-builds: the futures broker's top-share slider over commission per client, car detailing's channel
-drop-down, the airline's tier pyramid by year, the retail chain's state drop-down and segment age
-slider, and the online shop's recency-window slider. A control is moved the way a slider move
+Each case is loaded at its default size (the committed data) and given the explorers its notebooks
+build: every chart explorer of the notebooks (the start-here notebook's frequent-shopper slider on
+the retail chain's data, car detailing's service-level slider, the airline's tier pyramid by year,
+the retail chain's state drop-down, the online shop's recency-window slider) and three tables (the
+futures broker's top-share slider, car detailing's channel drop-down, the retail chain's segment
+age slider). A control is moved the way a slider move
 reaches the kernel (its ``value`` is set), which runs the whole callback: the notebook's function,
 capturing its output, turning the table into HTML or the chart into PNG, and sending the widget's
 new state to the front end. The browser's drawing afterwards is not included.
 
 The baseline, measured in the same run and interleaved with the moves, calls the same function
 directly for the same values (the pandas computation and the figure object, no widget plumbing).
-The ratio says what the widget adds. Target: every callback under 100 ms on the 2-core reference
-machine. One warm-up move per widget is not counted. The figures vary with the machine's load
-(a laptop running a browser, a CI runner sharing cores); compare ratios rather than milliseconds.
+The ratio says what the widget adds. Targets on the 2-core reference machine, quiet: p95 under
+50 ms and worst under 150 ms for every explorer (issue 23). One warm-up move per widget is not
+counted. The last column counts Python's full garbage collections during the moves (an occasional
+slow move is usually one). The figures vary with the machine's load (a laptop running a browser, a
+CI runner sharing cores); compare ratios rather than milliseconds.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-TARGET_MS = 100.0
+TARGET_P95_MS = 50.0
+TARGET_WORST_MS = 150.0
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -206,6 +211,51 @@ def airline_tier_year() -> Case:
     )
 
 
+def car_detailing_service_level() -> Case:
+    import matplotlib.pyplot as plt
+
+    from crmkit.datasets import load
+    from crmkit.widgets import int_slider
+
+    complaints = load("car_detailing", "complaints")
+    complaints["response_hours"] = (
+        complaints["first_response_at"] - complaints["received_at"]
+    ).dt.total_seconds() / 3600
+
+    def service_level_chart(target_hours: int):
+        met = complaints["response_hours"] <= target_hours
+        share_met = met.mean()
+        by_met = complaints.groupby(met)["satisfaction_after"].mean()
+        satisfaction = by_met.reindex([True, False]).dropna()
+        names = {
+            True: f"达标 / met\n≤ {target_hours} h",
+            False: f"未达标 / missed\n> {target_hours} h",
+        }
+        colors = ["tab:green", "tab:red"][: len(satisfaction)]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        bar_names = [names[key] for key in satisfaction.index]
+        bars = ax.bar(bar_names, satisfaction, color=colors)
+        ax.bar_label(bars, fmt="%.2f")
+        ax.set_title(
+            f"{target_hours} 小时内答复：{share_met:.0%} 的投诉达标\n"
+            f"Answered within {target_hours} h: {share_met:.0%} of complaints"
+        )
+        ax.set_xlabel("是否达到答复时限 / Target met?")
+        ax.set_ylabel("处理后平均满意度（1–5）/ Mean satisfaction")
+        ax.set_ylim(0, 5)
+        fig.tight_layout()
+        return fig
+
+    controls = {"target_hours": int_slider("答复时限（小时）/ target (hours)", 1, 24, 2)}
+    return Case(
+        "car_detailing: service level (slider → chart)",
+        service_level_chart,
+        controls,
+        "target_hours",
+        list(range(1, 25)),
+    )
+
+
 def retail_tables():
     from crmkit.datasets import load
 
@@ -256,6 +306,39 @@ def retail_state(tables) -> Case:
         controls,
         "state",
         list(state_label),
+    )
+
+
+def retail_frequent_shoppers(tables) -> Case:
+    """The start-here notebook's chart explorer (on the retail chain's data)."""
+    import matplotlib.pyplot as plt
+
+    from crmkit.widgets import int_slider
+
+    visits_per_shopper = tables["visits"].groupby("shopper_id").size()
+    shoppers_by_visits = visits_per_shopper.value_counts().sort_index()
+
+    def frequent_shoppers(min_visits):
+        share = (visits_per_shopper >= min_visits).mean()
+        n_visits = shoppers_by_visits.index
+        colors = ["#dd8452" if n >= min_visits else "#b0b0b0" for n in n_visits]
+        fig, ax = plt.subplots()
+        ax.bar(n_visits, shoppers_by_visits.values, color=colors)
+        ax.set_title(
+            f"至少来 {min_visits} 次的顾客占多少？{share:.0%}\n"
+            f"What share of shoppers came {min_visits}+ times? {share:.0%}"
+        )
+        ax.set_xlabel("2012 年到店次数 / Visits in 2012")
+        ax.set_ylabel("顾客人数 / Shoppers")
+        return fig
+
+    controls = {"min_visits": int_slider("至少到店次数 / at least n visits", 1, 20, 5)}
+    return Case(
+        "start_here (retail): regulars (slider → chart)",
+        frequent_shoppers,
+        controls,
+        "min_visits",
+        list(range(1, 21)),
     )
 
 
@@ -381,9 +464,11 @@ def cases() -> list[Case]:
     return [
         futures_top_share(),
         car_detailing_channel(),
+        retail_segment(retail),
+        retail_frequent_shoppers(retail),
+        car_detailing_service_level(),
         airline_tier_year(),
         retail_state(retail),
-        retail_segment(retail),
         online_shop_recency(),
     ]
 
@@ -401,25 +486,69 @@ def visits(values: list, start, moves: int) -> list:
 
 
 def measure(case: Case, moves: int) -> dict:
-    """Median and worst callback, and the baseline, in milliseconds."""
-    import matplotlib.pyplot as plt
-
+    """Median, p90, p95 and worst callback, and the baseline, in milliseconds."""
     from crmkit.widgets import explore
 
     explorer = explore(case.show, **case.controls)
     control = explorer.controls[case.moved]
     sequence = visits(case.values, control.value, moves + 1)
-    callback_ms, baseline_ms = [], []
+    callback_ms, baseline_ms, callback_cpu_ms = [], [], []
+    seen = {"inside": False, "full_collections": 0}
     gc.collect()
+    gc.callbacks.append(_count_full_collections(seen))
+    try:
+        _move(case, explorer, control, sequence, callback_ms, baseline_ms, callback_cpu_ms, seen)
+    finally:
+        gc.callbacks.pop()
+    kind = type(control).__name__
+    return {
+        "widget": case.name,
+        "control": kind,
+        "moves": len(callback_ms),
+        "median_ms": statistics.median(callback_ms),
+        "worst_ms": max(callback_ms),
+        "p90_ms": statistics.quantiles(callback_ms, n=10)[-1],
+        "p95_ms": statistics.quantiles(callback_ms, n=20)[-1],
+        "cpu_p95_ms": statistics.quantiles(callback_cpu_ms, n=20)[-1],
+        "baseline_median_ms": statistics.median(baseline_ms),
+        "full_collections": seen["full_collections"],
+    }
+
+
+def _count_full_collections(seen: dict):
+    """A gc callback counting full collections that start inside a callback (not a baseline)."""
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2 and seen["inside"]:
+            seen["full_collections"] += 1
+
+    return callback
+
+
+def _move(
+    case: Case,
+    explorer,
+    control,
+    sequence: list,
+    callback_ms: list,
+    baseline_ms: list,
+    cpu_ms: list,
+    seen: dict,
+) -> None:
+    import matplotlib.pyplot as plt
+
     for index, value in enumerate(sequence):
         values = {**explorer.values(), case.moved: value}
         started = time.perf_counter()
         result = case.show(**values)  # baseline: the same function, no widget
         plt.close("all")
         baseline = time.perf_counter() - started
-        started = time.perf_counter()
+        seen["inside"] = True
+        started, started_cpu = time.perf_counter(), time.process_time()
         control.value = value  # what a slider move does in the kernel
         callback = time.perf_counter() - started
+        callback_cpu = time.process_time() - started_cpu
+        seen["inside"] = False
         if explorer.last_error is not None:
             raise RuntimeError(
                 f"{case.name}: the function failed for {value!r}: {explorer.last_error}"
@@ -429,45 +558,44 @@ def measure(case: Case, moves: int) -> dict:
         del result
         if index:  # the first move warms caches (fonts, pandas' first groupby) and is not counted
             callback_ms.append(callback * 1000)
+            cpu_ms.append(callback_cpu * 1000)
             baseline_ms.append(baseline * 1000)
-    kind = type(control).__name__
-    return {
-        "widget": case.name,
-        "control": kind,
-        "moves": len(callback_ms),
-        "median_ms": statistics.median(callback_ms),
-        "worst_ms": max(callback_ms),
-        "p90_ms": statistics.quantiles(callback_ms, n=10)[-1],
-        "baseline_median_ms": statistics.median(baseline_ms),
-    }
 
 
 def report(rows: list[dict], where: str) -> None:
     print(
         f"Widget callbacks ({where}); baseline = the same function called directly; "
-        f"target < {TARGET_MS:.0f} ms"
+        f"target p95 < {TARGET_P95_MS:.0f} ms, worst < {TARGET_WORST_MS:.0f} ms"
     )
     header = (
-        f"{'widget':<52} {'moves':>5} {'median':>9} {'p90':>9} {'worst':>9} "
-        f"{'baseline':>9} {'ratio':>6}"
+        f"{'widget':<50} {'moves':>5} {'median':>9} {'p90':>9} {'p95':>9} {'worst':>9} "
+        f"{'cpu p95':>9} {'baseline':>9} {'ratio':>6} {'full gc':>7}"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
         ratio = row["median_ms"] / row["baseline_median_ms"]
-        flag = "" if row["worst_ms"] < TARGET_MS else "  > target"
+        over = row["p95_ms"] >= TARGET_P95_MS or row["worst_ms"] >= TARGET_WORST_MS
         print(
-            f"{row['widget']:<52} {row['moves']:>5} {row['median_ms']:>6.1f} ms "
-            f"{row['p90_ms']:>6.1f} ms {row['worst_ms']:>6.1f} ms "
-            f"{row['baseline_median_ms']:>6.1f} ms {ratio:>5.1f}×{flag}"
+            f"{row['widget']:<50} {row['moves']:>5} {row['median_ms']:>6.1f} ms "
+            f"{row['p90_ms']:>6.1f} ms {row['p95_ms']:>6.1f} ms {row['worst_ms']:>6.1f} ms "
+            f"{row['cpu_p95_ms']:>6.1f} ms {row['baseline_median_ms']:>6.1f} ms {ratio:>5.1f}× "
+            f"{row['full_collections']:>7}"
+            f"{'  > target' if over else ''}"
         )
+    worst_p95 = max(row["p95_ms"] for row in rows)
     worst = max(row["worst_ms"] for row in rows)
-    verdict = "all under target" if worst < TARGET_MS else "SOME OVER TARGET"
-    print(f"worst callback overall: {worst:.1f} ms ({verdict})")
+    verdict = (
+        "all under target"
+        if worst_p95 < TARGET_P95_MS and worst < TARGET_WORST_MS
+        else "SOME OVER TARGET"
+    )
+    print(f"highest p95: {worst_p95:.1f} ms; worst callback overall: {worst:.1f} ms ({verdict})")
     print(
-        "ratio = median callback / median baseline. A chart's callback is mostly matplotlib "
-        "drawing the PNG; an occasional slow move is usually Python's full garbage collection of "
-        "closed figures."
+        "ratio = median callback / median baseline. A chart's callback is the notebook's function "
+        "(the baseline) plus drawing, cropping and encoding the PNG. cpu p95 = the kernel's own "
+        "CPU time per move, which a busy machine inflates less than the wall-clock figures; "
+        "full gc = full garbage collections during the moves."
     )
 
 

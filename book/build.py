@@ -7,9 +7,9 @@ Two steps, both offline:
    the links between pages stay as they are, and
    - turns the case texts' ``../datasets/<case>/`` and
      ``../notebooks/<name>.ipynb`` mentions into links;
-   - puts a note where a notebook shows a widget (the stored output is only its text form; the
-     widget itself works in JupyterLab), and a note under each notebook's title
-     on how to open it live;
+   - puts a note where a notebook shows a widget (the widget itself works in JupyterLab), above
+     the chart or table an explorer showed when the notebook was run, and a note under each
+     notebook's title on how to open it live;
    - writes the table of contents (``_toc.yml``) and the case table on the start page from the
      cases found, so a new case appears without editing this folder.
 2. ``build`` runs Jupyter Book (Sphinx) on it into the output folder (default ``build/site/``).
@@ -43,10 +43,12 @@ import yaml
 BOOK = Path(__file__).resolve().parent
 ROOT = BOOK.parent
 # What a stored widget output looks like once its widget view is dropped
-# (crmkit/notebook_outputs.py): only the text form,
-# e.g. "Explorer(show=visits_by_store, city='广州')" or "IntSlider(value=5, ...)".
+# (crmkit/notebook_outputs.py): its text form, e.g. "Explorer(show=visits_by_store, city='广州')"
+# or "IntSlider(value=5, ...)", and for an explorer what it showed (a chart or a table).
 WIDGET_REPR = re.compile(r"^([A-Z][A-Za-z]*)\(")
 KIT_WIDGETS = {"Explorer"}  # crmkit.widgets.Explorer; ipywidgets' own classes are added below
+# what an explorer's stored output carries besides its text form (crmkit.widgets.still_view)
+STILL_VIEWS = ("image/png", "text/html")
 CASE_TABLE_MARK = "<!-- crmkit: case table -->"
 # `../datasets/<case>/` or `../notebooks/<name>.ipynb` written as code in a case text
 CODE_PATH = re.compile(r"`(\.\./(?:cases|datasets|notebooks)/[^`\s]*)`")
@@ -128,11 +130,12 @@ def open_live_cell(name: str) -> dict:
     text = (
         ":::{admonition} 在 JupyterLab 中打开 / Open in JupyterLab\n"
         ":class: tip\n\n"
-        f"这是笔记本运行后保存的静态页面，控件不能动。要自己运行：在本机套件文件夹里 `make lab`，"
-        f"或在课程的 JupyterHub 上打开 `notebooks/{name}`（[怎样打开](../open_live.md)）。\n\n"
-        "A static copy saved after a run; the widgets do not move here. To run it: `make lab` in "
-        f"the kit's folder, or open `notebooks/{name}` on your course's JupyterHub "
-        "([how](../open_live.md)).\n:::\n"
+        "这是笔记本运行后保存的静态页面，控件不能动。要自己运行：在老师给的学生包里打开 "
+        f"`notebooks/{name}`（本机的 JupyterLab 或课程的 JupyterHub，"
+        "[怎样打开](../open_live.md)）。\n\n"
+        "A static copy saved after a run; the widgets do not move here. To run it: open "
+        f"`notebooks/{name}` in the student pack from your teacher (JupyterLab on your computer "
+        "or your course's JupyterHub, [how](../open_live.md)).\n:::\n"
     )
     return {"cell_type": "markdown", "id": "crmkit-site-open-live", "metadata": {}, "source": text}
 
@@ -158,19 +161,28 @@ def widget_note(text: str) -> dict:
 
 
 def site_notebook(nb: dict, name: str, widgets: set[str]) -> tuple[dict, int]:
-    """The notebook as the site shows it, and how many widget outputs became notes."""
+    """The notebook as the site shows it, and how many widget outputs became notes.
+
+    A widget output keeps, beside its text form, what a crmkit explorer showed when the cell
+    ran (its chart or table, crmkit.widgets.still_view): the note goes first, that picture or
+    table under it."""
     replaced = 0
     for cell in nb["cells"]:
-        outputs = cell.get("outputs", [])
-        for index, output in enumerate(outputs):
+        shown = []
+        for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if set(data) != {"text/plain"}:
-                continue
-            text = "".join(data["text/plain"]).strip()
+            text = "".join(data.get("text/plain", "")).strip()
             match = WIDGET_REPR.match(text)
-            if match and match.group(1) in widgets:
-                outputs[index] = widget_note(text)
+            if match and match.group(1) in widgets and set(data) <= {"text/plain", *STILL_VIEWS}:
+                shown.append(widget_note(text))
+                still = {mime: data[mime] for mime in STILL_VIEWS if mime in data}
+                if still:
+                    shown.append({"output_type": "display_data", "metadata": {}, "data": still})
                 replaced += 1
+            else:
+                shown.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = shown
     return with_open_live_note(nb, name), replaced
 
 

@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 from .errors import CrmkitError
+from .grading.inert import inert
 
 
-def _progress(items, **kwargs):
-    from tqdm import tqdm
+def _progress(items, desc: str, unit: str):
+    """A bar on a terminal; elsewhere nothing more: each case prints its own line."""
+    from .progress import progress
 
-    return tqdm(
-        items, file=sys.stderr, disable=None, **kwargs
-    )  # disable=None: off when not a terminal
+    return progress(items, desc, unit, lines=False)
 
 
 def cmd_data_build(args: argparse.Namespace) -> int:
@@ -53,25 +53,44 @@ def cmd_data_build(args: argparse.Namespace) -> int:
 
 def cmd_data_validate(args: argparse.Namespace) -> int:
     from .datasets import data_dir
-    from .datasets.validation import case_folders, validate_folder
+    from .datasets.validation import case_folders, check_folder, is_kit_data
 
-    folders = case_folders(Path(args.dir) if args.dir else data_dir())
+    root = Path(args.dir) if args.dir else data_dir()
+    folders = case_folders(root, args.case)
     failed = 0
-    for folder in _progress(folders, desc="validate", unit="case"):
-        problems = validate_folder(folder)
-        if problems:
+    for spec, folder in _progress(folders, desc="validate", unit="case"):
+        check = check_folder(folder, spec, args.tables)
+        if check.problems:
             failed += 1
-            print(f"✗ {folder.name}: {len(problems)} 个问题 problem(s)")
-            for problem in problems:
+            print(f"✗ {spec.key} ({folder}): {len(check.problems)} 个问题 / problem(s)")
+            for problem in check.problems:
                 print(f"  {problem}")
         else:
-            print(f"✓ {folder.name}: 符合数据字典 / valid against datapackage.json")
+            print(
+                f"✓ {spec.key}: {len(check.present)} 张表符合数据字典 / "
+                f"{len(check.present)} table(s) fit the data dictionary"
+                + (
+                    f" ({', '.join(check.present)})"
+                    if len(check.present) < len(spec.tables)
+                    else ""
+                )
+            )
+        for note in check.notes:
+            print(f"  注意 / note: {note}")
     if failed:
-        print(
-            f"{failed} 个文件夹有问题。修正所列的行，或运行 `crmkit data build` 重新生成 / "
-            f"{failed} folder(s) have problems. Fix the rows listed, or regenerate with "
-            "`crmkit data build`"
-        )
+        if is_kit_data(root) or all(is_kit_data(folder) for _, folder in folders):
+            advice = (
+                "修正所列的行，或运行 `crmkit data build` 重新生成套件的数据 / "
+                "Fix the rows listed, or regenerate the kit's data with `crmkit data build`"
+            )
+        else:
+            advice = (
+                "按每行所说改好 CSV，再运行同一条命令；列和取值见数据字典 "
+                "datasets/<案例>/README.md / "
+                "Fix each line above in your CSVs and run this command again; the columns and "
+                "values are in the data dictionary, datasets/<case>/README.md"
+            )
+        print(f"{failed} 个文件夹有问题 / {failed} folder(s) have problems. {advice}")
         return 1
     return 0
 
@@ -109,10 +128,40 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_data_build)
 
     validate = data_sub.add_parser(
-        "validate", help="按数据字典检查 CSV / check CSVs against the data dictionary"
+        "validate",
+        help="按数据字典检查 CSV / check CSVs against the data dictionary",
+        description=(
+            "按套件的数据字典逐行检查文件夹里的 CSV（不需要 datapackage.json），"
+            "每个问题一行：文件、行、列和原因。笔记本要读而文件夹里没有的表算作问题；用不到的表只作提示。案例笔记本"
+            "（notebooks/0N_<案例>.ipynb）读该案例的每一张表；只读几张表时（load(案例, 表, "
+            "folder=...)）用 --tables 列出它们。/ Checks the CSVs in FOLDER against the kit's data "
+            "dictionary, row by row (no datapackage.json needed), one line per problem: file, row, "
+            "column and why. A table the notebook at hand reads but the folder lacks is a problem; "
+            "one it does not read is a note. A case's notebook (notebooks/0N_<case>.ipynb) reads "
+            "every table of its case; when yours reads only some (load(case, table, "
+            "folder=...)), name them with --tables."
+        ),
     )
     validate.add_argument(
-        "dir", nargs="?", help="数据文件夹 / data folder (default: the kit's datasets/)"
+        "dir",
+        nargs="?",
+        metavar="FOLDER",
+        help="数据文件夹：一个案例的 CSV，或每个案例一个子文件夹 / "
+        "data folder: one case's CSVs, or one subfolder per case (default: the kit's datasets/)",
+    )
+    validate.add_argument(
+        "--case",
+        default=None,
+        help="文件夹里是哪个案例的表（默认按文件夹名或文件名判断）/ the case whose tables FOLDER "
+        "holds (default: told by the folder's or the files' names)",
+    )
+    validate.add_argument(
+        "--tables",
+        nargs="+",
+        default=None,
+        metavar="TABLE",
+        help="你的笔记本读的表；其余缺少的表只作提示 / the tables your notebook reads; other "
+        "missing tables are notes (default: every table, as the case's notebook reads them all)",
     )
     validate.set_defaults(func=cmd_data_validate)
 
@@ -131,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CrmkitError as error:
-        print(f"crmkit: {error}", file=sys.stderr)
+        print(f"crmkit: {inert(error)}", file=sys.stderr)  # it may name a student's file
         return error.exit_code
     except KeyboardInterrupt:
         print("crmkit: 已中断 / interrupted", file=sys.stderr)
@@ -140,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("CRMKIT_DEBUG"):
             raise
         print(
-            f"crmkit: 内部错误 / internal error: {type(error).__name__}: {error}. "
+            f"crmkit: 内部错误 / internal error: {type(error).__name__}: {inert(error)}. "
             "请用 CRMKIT_DEBUG=1 重试并报告 / Rerun with CRMKIT_DEBUG=1 and report it",
             file=sys.stderr,
         )

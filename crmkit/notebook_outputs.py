@@ -7,8 +7,9 @@ stored. This tool executes with nbclient, keeps what a reader can use, and drops
 
 - ``metadata.widgets`` (widget state keyed by random model ids) is removed;
 - the ``application/vnd.jupyter.widget-view+json`` part of an output is removed, since it only
-  points at that state; the output keeps its ``text/plain`` form, which JupyterLab shows until the
-  cell is run again (instead of "Error displaying widget: model not found");
+  points at that state; the output keeps its ``text/plain`` form and, for a crmkit explorer, the
+  chart or table it showed (``crmkit.widgets.still_view``), which JupyterLab shows until the cell
+  is run again (instead of "Error displaying widget: model not found");
 - cell ``metadata.execution`` timestamps are removed.
 
 Usage::

@@ -7,15 +7,22 @@ How the result reaches the screen matters for testing. :class:`Explorer` does no
 with ``with output:`` (the front end routes such output by message id, which nbval and nbclient
 do not do the same way, and nbclient crashes on it when widget state is not stored). It sets the
 Output widget's ``outputs`` trait instead, the documented alternative, so what ``show`` returns
-travels only in the widget's own state: the cell's stored output is just the widget, the same
-whoever runs the notebook.
+travels only in the widget's own state: the cell's stored output is the widget, the same
+whoever runs the notebook. Beside the widget, that output carries what the explorer showed when
+the cell ran (its chart as PNG, or its table as HTML): JupyterLab draws the live widget while the
+kernel runs, and a saved notebook or the website, which have no widget state, show that instead.
+
+A move has to answer within a frame or three, so the chart is drawn by
+:mod:`crmkit.chart_images`, and Python's garbage collector waits until the move is done (see
+:func:`_collected_after`).
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 
 import ipywidgets as widgets
 
@@ -98,10 +105,11 @@ class Explorer(widgets.VBox):
         super().__init__(children=[*controls.values(), self.output])
         for control in controls.values():
             control.observe(self._on_change, names="value")
-        self.refresh()
+        self._on_change({})
 
     def _on_change(self, _change: dict) -> None:
-        self.refresh()
+        with _collected_after():
+            self.refresh()  # what it returns is dropped before the collection
 
     def values(self) -> dict:
         """The controls' current values, by the names ``show`` receives them under."""
@@ -114,6 +122,11 @@ class Explorer(widgets.VBox):
         # one state update: the old view is replaced, no flicker
         self.output.outputs = tuple(outputs)
         return result
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        # The widget, and what it shows now for places without a kernel (see the module's doc)
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        return {**still_view(self.output.outputs), **bundle}
 
     def __repr__(self) -> str:
         # The text/plain form stored in the notebook and compared by nbval: the function and
@@ -129,6 +142,36 @@ def explore(show: Callable[..., object], **controls: widgets.ValueWidget) -> Exp
     """Build an :class:`Explorer`:
     ``explore(top_clients, share=slider("前 x% / top share", 0.05, 0.5, 0.05, 0.2))``."""
     return Explorer(show, **controls)
+
+
+def still_view(outputs: Sequence[dict]) -> dict:
+    """What a reader without a kernel sees of an explorer showing ``outputs``: its chart
+    (``image/png``), else its table (``text/html``), else nothing."""
+    for mime in ("image/png", "text/html"):
+        for output in reversed(outputs):
+            if mime in output.get("data", {}):
+                return {mime: output["data"][mime]}
+    return {}
+
+
+@contextmanager
+def _collected_after() -> Iterator[None]:
+    """Keep Python's garbage collector off during a move, and collect what the move left after.
+
+    A chart is a new figure of some 20,000 objects in reference cycles. With the collector on,
+    they outlive the young collections that run while it is drawn, reach the oldest generation,
+    and are freed only by a full collection, which walks every object of the notebook (100 ms
+    and more: a move that lags). Collected while still young, right after the move, they cost a
+    few milliseconds. A collector the notebook turned off stays off.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.collect(0)  # everything the move made is still in the youngest generation
+            gc.enable()
 
 
 def error_message(error: Exception) -> str:
@@ -220,50 +263,12 @@ def _format(obj: object) -> dict:
     from IPython import get_ipython
     from matplotlib.figure import Figure
 
+    from .chart_images import figure_png
+
     if isinstance(obj, Figure):
-        return _display_data({"image/png": _png(obj), "text/plain": repr(obj)})
+        return _display_data({"image/png": figure_png(obj), "text/plain": repr(obj)})
     shell = get_ipython()
     if shell is None:  # plain Python (tests, scripts): the text form is all there is
         return _display_data({"text/plain": repr(obj)})
     data, metadata = shell.display_formatter.format(obj)
     return _display_data(data, metadata)
-
-
-def _png(figure) -> bytes:
-    """The figure as PNG bytes, cropped to what is drawn plus the usual margin.
-
-    The same picture as the notebook's inline charts (``savefig(bbox_inches="tight")``), made
-    faster for slider moves: ``savefig`` lays the text out twice, once to find the crop box and
-    again for a new canvas. Here the crop box is found on the figure's own canvas, so the one
-    drawing reuses that layout; when the box fits the canvas the pixels are cropped, otherwise
-    (e.g. a legend placed outside the axes) ``savefig`` widens the canvas to the known box.
-    """
-    import io
-    import math
-
-    import matplotlib as mpl
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    pad_inches = mpl.rcParams["savefig.pad_inches"]
-    if not isinstance(figure.canvas, FigureCanvasAgg) or not isinstance(pad_inches, (int, float)):
-        figure.savefig(buffer, format="png", bbox_inches="tight")
-        return buffer.getvalue()
-    box = figure.get_tightbbox(figure.canvas.get_renderer()).padded(pad_inches)  # inches
-    width, height = figure.get_size_inches()
-    if box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height:
-        figure.canvas.draw()
-        pixels = np.asarray(figure.canvas.buffer_rgba())
-        rows, dpi = pixels.shape[0], figure.dpi
-        cropped = pixels[
-            int(rows - box.y1 * dpi) : math.ceil(rows - box.y0 * dpi),
-            int(box.x0 * dpi) : math.ceil(box.x1 * dpi),
-        ]
-        Image.fromarray(np.ascontiguousarray(cropped), "RGBA").save(
-            buffer, format="png", compress_level=1
-        )
-    else:
-        figure.savefig(buffer, format="png", bbox_inches=box, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()

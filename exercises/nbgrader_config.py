@@ -30,6 +30,11 @@ c.GenerateAssignment.preprocessors = generate_preprocessors()
 c.GenerateFeedback.preprocessors = feedback_preprocessors()
 c.GenerateFeedback.exporter_class = FeedbackExporter
 
+# `nbgrader collect` on a shared exchange (JupyterHub): a submission counts only as its owner's,
+# at the time its files last changed if that is later than the time it states, and links in it
+# are not followed. See docs/deployment.md.
+c.ExchangeFactory.collect = "crmkit.grading.trusted_collect.TrustedCollect"
+
 # Each notebook runs in a few seconds; a cell taking a minute is a student's endless loop.
 c.Execute.timeout = 60
 # Kernels log only errors, so grading output stays readable.

@@ -1,7 +1,9 @@
 """The answer fixtures of the course tests: wrong and right answers, and how they are handed in.
 
-``tests/fixtures/{wrong,right}_answers/<assignment>/<task>__<how>.<py|json>`` is one answer to
-one task:
+``exercises/answers/{wrong,right}/<assignment>/<task>__<how>.<py|json>`` is one answer to one
+task. Answers are templates like the tasks themselves (``{{ one_off.min_yuan }}``; see
+``crmkit.grading.task_templates``): they are rendered for the term they are handed in to, so the
+same answer is right (or wrong in the same way) under the published term and under a drawn one.
 
 * ``<task>__<how>.py`` (code task) replaces the ``### BEGIN SOLUTION`` region of ``<task>_answer``;
 * ``widget_code/<task>__<how>.py`` (a widget task) replaces the ``### BEGIN ANSWER KEY`` region of
@@ -32,11 +34,22 @@ import nbformat
 import pandas as pd
 
 from crmkit.grading.submissions import notebook_path, read_notebook, replace_solution
+from crmkit.grading.task_templates import render_text
+from crmkit.grading.term import course_context
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = COURSE / "answers"
 ASSIGNMENTS = ["segmentation", "complaints", "loyalty"]
+# The seed of the drawn term the fixture tests run on besides the published one.
+TERM_SEED = 11
+
+
+def term_context(course: Path, assignment: str) -> dict:
+    """What the templates of ``course``'s term see for ``assignment`` (the published values in
+    the kit's exercises/, the drawn ones in a term folder)."""
+    return course_context(course, assignment)
+
 
 # Widget tasks: the key of the widget whose cell a ``.py`` answer goes into.
 WIDGET_KEYS = {
@@ -55,7 +68,7 @@ class Answer:
     task: str
     how: str
     path: Path | None = None
-    compute: Callable[[str], dict] | None = None
+    compute: Callable[[str, dict], dict] | None = None
 
     @property
     def name(self) -> str:
@@ -73,13 +86,19 @@ class Answer:
         return found.group(1).strip() if found else None
 
     def hand_in(
-        self, notebook: nbformat.NotebookNode, widget_answers: dict, student: str
+        self,
+        notebook: nbformat.NotebookNode,
+        widget_answers: dict,
+        student: str,
+        term: dict | None = None,
     ) -> nbformat.NotebookNode:
-        """``notebook`` with this answer in it (``widget_answers`` is updated in place)."""
+        """``notebook`` with this answer in it, rendered for the term whose template context is
+        ``term`` (default: the published term); ``widget_answers`` is updated in place."""
+        term = term_context(COURSE, self.assignment) if term is None else term
         if self.compute is not None:
-            widget_answers.update(self.compute(student))
+            widget_answers.update(self.compute(student, term))
             return without_answer_key(notebook, WIDGET_KEYS[self.task])
-        text = self.path.read_text(encoding="utf-8")
+        text = render_text(self.path.read_text(encoding="utf-8"), term, self.name)
         if self.path.suffix == ".json":
             widget_answers.update(json.loads(text)["answers"])
             return without_answer_key(notebook, WIDGET_KEYS[self.task])
@@ -89,15 +108,15 @@ class Answer:
 
 
 def file_answers(kind: str, assignment: str) -> list[Answer]:
-    """The ``kind`` (``wrong_answers`` or ``right_answers``) files of ``assignment``."""
+    """The ``kind`` (``wrong`` or ``right``) answer files of ``assignment``."""
     folder = FIXTURES / kind / assignment
     paths = sorted(folder.glob("*__*.*")) + sorted((folder / "widget_code").glob("*__*.py"))
     return [Answer(assignment, p.stem.split("__")[0], p.stem.split("__")[1], path=p) for p in paths]
 
 
-def tasks(assignment: str) -> dict[str, float]:
+def tasks(assignment: str, course: Path = COURSE) -> dict[str, float]:
     """Each autograded task of ``assignment`` and its points, in notebook order."""
-    notebook = read_notebook(notebook_path(COURSE, "source", assignment))
+    notebook = read_notebook(notebook_path(course, "source", assignment))
     return {
         cell.metadata["nbgrader"]["grade_id"].removesuffix("_tests"): cell.metadata["nbgrader"][
             "points"
@@ -174,50 +193,54 @@ ACCEPTED = {
     "s13": {"relationship_length"}, "s14": {"repeat_buying"}, "s15": {"emotion"},
     "s16": {"referrals"}, "s17": {"relationship_length", "repeat_buying"},
 }  # fmt: skip
-RECENT_FROM = pd.Timestamp("2024-07-05")
 
 
-def right_cutoff(student: str) -> float:
-    """The highest 100-yuan cutoff keeping 80% of ``student``'s commission."""
+def right_cutoff(student: str, term: dict) -> float:
+    """The highest 100-yuan cutoff keeping the term's share of ``student``'s commission."""
     from crmkit.datasets import load
 
+    share = term["cutoff"]["share"]
     per_client = (
         load("futures_broker", "trades", student=student)
         .groupby("client_id")["commission_yuan"]
         .sum()
     )
     cutoff = 0.0
-    while per_client[per_client >= cutoff + 100].sum() >= 0.8 * per_client.sum():
+    while per_client[per_client >= cutoff + 100].sum() >= share * per_client.sum():
         cutoff += 100
     return cutoff
 
 
-def right_tier(record) -> str:
-    """The tier the rules of segmentation 3.1 give a customer record."""
+def right_tier(record, rules: dict) -> str:
+    """The tier the term's rules of segmentation 3.1 give a customer record."""
     if record.completed_orders == 0:
         return "potential" if record.inquiries > 0 else "none"
-    if pd.Timestamp(record.last_order) < RECENT_FROM:
+    if pd.Timestamp(record.last_order) < pd.Timestamp(rules["recent_from"]):
         return "sleeping"
     if record.completed_orders == 1:
         return "new"
-    if record.completed_orders >= 6:
+    if record.completed_orders >= rules["loyal_from"]:
         return "loyal"
-    if record.completed_orders <= 3 and record.avg_order_yuan >= 1000:
+    if record.completed_orders <= 3 and record.avg_order_yuan >= rules["big_from"]:
         return "big"
     return "old"
 
 
-def tier_service_answers(student: str) -> dict:
+def tier_service_answers(student: str, term: dict) -> dict:
     from crmkit.course import shop_customers_for
 
-    tiers = {r.customer: right_tier(r) for r in shop_customers_for(student).itertuples()}
+    rules = term["tiers"]
+    drawn = shop_customers_for(
+        student, rules["recent_days"], rules["loyal_from"], rules["big_from"]
+    )
+    tiers = {r.customer: right_tier(r, rules) for r in drawn.itertuples()}
     return {
         "customer_tiers": tiers,
         "tier_service": {customer: ACTION_FOR[tier] for customer, tier in tiers.items()},
     }
 
 
-def ticket_answers(student: str) -> dict:
+def ticket_answers(student: str, term: dict) -> dict:
     from crmkit.course import tickets_for
     from crmkit.course.tickets import ticket_key
 
@@ -228,8 +251,8 @@ def ticket_answers(student: str) -> dict:
     }
 
 
-def measure_answers(pick: Callable[[set[str]], str]) -> Callable[[str], dict]:
-    def answers(student: str) -> dict:
+def measure_answers(pick: Callable[[set[str]], str]) -> Callable[[str, dict], dict]:
+    def answers(student: str, term: dict) -> dict:
         from crmkit.course import shopper_stories_for
         from crmkit.course.scenarios import story_key
 
@@ -243,8 +266,8 @@ def measure_answers(pick: Callable[[set[str]], str]) -> Callable[[str], dict]:
     return answers
 
 
-def cutoff_answers(student: str) -> dict:
-    return {"core_cutoff": right_cutoff(student)}
+def cutoff_answers(student: str, term: dict) -> dict:
+    return {"core_cutoff": right_cutoff(student, term)}
 
 
 COMPUTED_RIGHT = [
@@ -259,13 +282,13 @@ COMPUTED_RIGHT = [
 
 
 def right_answers(assignment: str) -> list[Answer]:
-    return file_answers("right_answers", assignment) + [
+    return file_answers("right", assignment) + [
         a for a in COMPUTED_RIGHT if a.assignment == assignment
     ]
 
 
 def wrong_answers(assignment: str) -> list[Answer]:
-    return file_answers("wrong_answers", assignment)
+    return file_answers("wrong", assignment)
 
 
 def plan_rounds(assignment: str, answers: list[Answer], alternate: bool) -> list[list[Answer]]:

@@ -175,6 +175,12 @@ def open_notebook(page, base: str, token: str, path: str) -> None:
     """Open JupyterLab and the notebook at ``path`` (relative to the server's root) with
     ``docmanager:open``; return once its document and kernel are ready."""
     page.goto(f"{base}/lab?token={token}")
+    open_in_lab(page, path)
+
+
+def open_in_lab(page, path: str) -> None:
+    """In the JupyterLab the page shows, open the notebook at ``path`` with ``docmanager:open``;
+    return once its document and kernel are ready."""
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=90_000)
     _in_page(
         page,

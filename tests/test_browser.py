@@ -5,7 +5,11 @@ token, opens a notebook in headless Chromium through Playwright, runs all cells 
 JupyterLab's own command, finds an explorer (crmkit.widgets.explore: a slider or drop-down above
 its output), moves its control from the keyboard (slider) or by choosing another option
 (drop-down), and checks the output below it changes. It does this for the futures-broker case
-notebook (a slider over a table) and for 00_start_here.ipynb (a slider over a chart).
+notebook (a slider over a table) and for 00_start_here.ipynb (a slider over a chart). On the
+chart it then times 20 more moves, each from the key press to the new chart decoded and painted
+(kernel, server and browser included, as a student sees it), and reports median, p95 and worst;
+issue 23's target is a p95 under 150 ms on the 2-core reference machine. A report, not an
+assertion: the figure depends on the machine's load.
 
 Screenshots go to the test's temporary folder; `make screenshots` sets CRMKIT_SCREENSHOTS to
 refresh the committed pictures in docs/screenshots/ (a person checks there that the Chinese
@@ -40,6 +44,28 @@ EXPLORER = (
     ".jp-OutputArea .widget-vbox:has(> .widget-output):has(> .widget-slider, > .widget-dropdown)"
 )
 MARK = "data-crmkit-test"
+TIMED_MOVES = 20
+TARGET_P95_MS = 150
+# In the page: from each key press on the marked explorer's slider to its new chart decoded and
+# painted (the frame after the image is ready), in window.crmkitMoves (milliseconds).
+TIME_MOVES = """(selector) => {
+    const explorer = document.querySelector(selector);
+    const output = explorer.querySelector('.widget-output');
+    const shown = () => { const img = output.querySelector('img'); return img ? img.src : ''; };
+    window.crmkitMoves = [];
+    let pending = null;
+    explorer.addEventListener('keydown', () => {
+        pending = {started: performance.now(), before: shown()};
+    }, true);
+    new MutationObserver(() => {
+        const img = output.querySelector('img');
+        if (!pending || !img || img.src === pending.before) return;
+        const move = pending;
+        pending = null;
+        img.decode().then(() => requestAnimationFrame(() =>
+            window.crmkitMoves.push(performance.now() - move.started)));
+    }).observe(output, {childList: true, subtree: true, attributes: true});
+}"""
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, needs_chromium]
 
@@ -52,8 +78,30 @@ def output_text(page, explorer) -> str:
     )
 
 
+def report_chart_moves(page, slider, selector: str, stem: str, capsys) -> None:
+    """Time TIMED_MOVES slider moves (half right, half back) to the chart on screen; print the
+    figures and check every move drew a new chart."""
+    import statistics
+
+    page.evaluate(TIME_MOVES, selector)
+    for move in range(TIMED_MOVES):
+        slider.focus()
+        page.keyboard.press("ArrowRight" if move < TIMED_MOVES // 2 else "ArrowLeft")
+        page.wait_for_function(f"() => window.crmkitMoves.length > {move}", timeout=60_000)
+    timings = page.evaluate("() => window.crmkitMoves")
+    assert len(timings) == TIMED_MOVES
+    assert "出错了 / Something went wrong" not in output_text(page, page.locator(selector))
+    p95 = statistics.quantiles(timings, n=20)[-1]
+    with capsys.disabled():  # shown in pytest's own output, also without -s
+        print(
+            f"\n{stem}: move → new chart on screen in JupyterLab (headless Chromium), "
+            f"{TIMED_MOVES} moves: median {statistics.median(timings):.0f} ms, p95 {p95:.0f} ms, "
+            f"worst {max(timings):.0f} ms (target p95 < {TARGET_P95_MS} ms, quiet 2-core machine)"
+        )
+
+
 @pytest.mark.parametrize("name, which", NOTEBOOKS, ids=[name for name, _ in NOTEBOOKS])
-def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
+def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path, capsys):
     from playwright.sync_api import expect, sync_playwright
 
     source = ROOT / "notebooks" / name
@@ -125,6 +173,8 @@ def test_explorer_in_jupyterlab_follows_its_control(name, which, tmp_path):
                 assert after != before
                 assert "出错了 / Something went wrong" not in after, after
                 explorer.screenshot(path=str(screenshots / f"{stem}_explorer_after.png"))
+                if slider.count() and explorer.locator(".widget-output img").count():
+                    report_chart_moves(page, slider, f"[{MARK}]", stem, capsys)
                 # The notebook with the explorer in view, without the file browser and status bar
                 # (their "modified 5s ago" would change the picture on every run).
                 explorer.evaluate("el => el.scrollIntoView({block: 'center'})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import nbformat
+import pandas as pd
 import pytest
 from nbclient import NotebookClient
 from nbgrader.utils import determine_grade
@@ -52,3 +53,89 @@ def test_nbgrader_scores_the_cell_as_partial_credit(passed, points):
     notebook = nbformat.v4.new_notebook(cells=[cell])
     NotebookClient(notebook, kernel_name="python3", timeout=60).execute()
     assert determine_grade(notebook.cells[0]) == (points, 3)
+
+
+def test_the_score_shows_two_decimals_and_keeps_four_for_nbgrader():
+    """Students read 0.67 / 2; nbgrader reads the partial credit 0.6667 from text/plain."""
+    from crmkit.course.checks import Checks
+
+    check = Checks(points=2)
+    check.that(True, "a")
+    check.that(False, "b / b")
+    check.that(False, "c / c")
+    bundle = check.score()._repr_mimebundle_()
+    assert bundle["text/plain"] == "0.6667"
+    assert bundle["text/markdown"].startswith("**0.67 / 2**")
+
+
+# ---------------------------------------------------------------- errors outside the checks
+
+
+def _run_test(tmp_path, code: str, answers: dict | None = None):
+    """Run ``code`` as the grader's test kernel runs a test cell (crmkit.course.test_run)."""
+    import json
+
+    from crmkit.course import plain_data
+    from crmkit.course.test_run import run
+
+    path = tmp_path / "test.json"
+    sent = {name: plain_data.encode(value) for name, value in (answers or {}).items()}
+    path.write_text(json.dumps({"answers": sent, "widgets": {}, "code": code}), encoding="utf-8")
+    namespace: dict = {"__name__": "__main__"}
+    return run(namespace, str(path))
+
+
+HIDDEN = (
+    "import pandas as pd\n"
+    "from crmkit.course.checks import Checks\n"
+    "check = Checks(points=1)\n"
+    "_expected = pd.Series([111.25, 222.75], index=['a', 'b'])\n"
+)
+
+
+def test_a_test_cell_runs_as_a_cell_and_returns_its_score(tmp_path):
+    score = _run_test(
+        tmp_path,
+        HIDDEN + "check.that(lambda: answer.equals(_expected), 'wrong')\ncheck.score()",
+        {"answer": pd.Series([111.25, 222.75], index=["a", "b"])},
+    )
+    assert float(score) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("failing", "ename", "said"),
+    [
+        ("pd.testing.assert_series_equal(answer, _expected)", "AssertionError", "222.75"),
+        ("_key = 'hidden-key-111.25'\nanswer.loc[_key]", "KeyError", "hidden-key"),
+        ("pd.DataFrame({'x': answer}).set_axis(list(_expected.index) * 2)", "ValueError",
+         "Length mismatch"),
+        ("float(str(_expected.sum()) + 'x')", "ValueError", "334"),
+    ],
+)  # fmt: skip
+def test_an_error_outside_a_check_keeps_its_name_and_withholds_its_message(
+    tmp_path, failing, ename, said
+):
+    """pandas' and Python's own messages can quote what the hidden test computed (``said``, as the
+    error would have put it); they never reach the student, only the error's name."""
+    with pytest.raises(Exception) as raised:
+        _run_test(tmp_path, HIDDEN + failing, {"answer": pd.Series([1.0, 2.0], index=["a", "b"])})
+    assert type(raised.value).__name__ == ename
+    message = str(raised.value)
+    assert said not in message and "111.25" not in message and "hidden tests" in message
+
+
+@pytest.mark.parametrize(
+    ("failing", "ename", "words"),
+    [
+        ("check.require(lambda: len(answer) == 3, '应有 3 行 / three rows')", "AssertionError",
+         "应有 3 行 / three rows"),
+        ("assert len(answer) == 3, '三行 / three rows'", "AssertionError", "三行 / three rows"),
+        ("def _helper():\n    assert False, 'from a helper of the cell'\n_helper()",
+         "AssertionError", "from a helper of the cell"),
+        ("missing_answer + 1", "NameError", "missing_answer"),
+    ],
+)  # fmt: skip
+def test_the_instructors_own_words_are_shown(tmp_path, failing, ename, words):
+    with pytest.raises(Exception) as raised:
+        _run_test(tmp_path, HIDDEN + failing, {"answer": pd.Series([1.0])})
+    assert type(raised.value).__name__ == ename and words in str(raised.value)

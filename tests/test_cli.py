@@ -89,14 +89,28 @@ def test_validate_a_folder_that_does_not_exist(tmp_path):
     assert_one_line_error(crmkit("data", "validate", str(tmp_path / "missing")), 1, "missing")
 
 
-def test_validate_a_folder_without_data(tmp_path):
-    assert_one_line_error(crmkit("data", "validate", str(tmp_path)), 1, "crmkit data build")
+def test_validate_a_folder_without_data_says_what_to_put_there(tmp_path):
+    result = crmkit("data", "validate", str(tmp_path))
+    assert_one_line_error(result, 1, "No CSV files", "--case", "orders.csv")
+    assert "data build" not in result.stderr  # building makes the kit's data, not the user's
 
 
-def test_corrupt_data_package_is_reported_not_crashed(tmp_path):
+def test_validate_needs_no_data_package(tmp_path):
+    """The kit's own data dictionary is the reference: a datapackage.json is neither needed nor
+    read (a broken one changes nothing)."""
     folder = tmp_path / "online_shop"
     shutil.copytree(data_dir() / "online_shop", folder)
-    (folder / "datapackage.json").write_text("{ not json", encoding="utf-8")
+    (folder / "datapackage.json").unlink()
     result = crmkit("data", "validate", str(folder))
-    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
-    assert "datapackage.json" in result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✓ online_shop: 5" in result.stdout
+    (folder / "datapackage.json").write_text("{ not json", encoding="utf-8")
+    assert crmkit("data", "validate", str(folder)).returncode == 0
+
+
+def test_validate_help_says_what_the_notebook_at_hand_needs():
+    result = crmkit("data", "validate", "--help")
+    text = " ".join(result.stdout.split())
+    assert result.returncode == 0
+    assert "--case" in text and "--tables" in text
+    assert "reads every table of its case" in text and "load(case, table, folder=...)" in text

@@ -28,7 +28,7 @@ from crmkit.grading.demo import (
     class_roster,
     plan_class,
 )
-from crmkit.grading.demo_copies import COPY_KINDS, OWN_SHORT, PASTED
+from crmkit.grading.demo_copies import COPY_KINDS, OWN_SHORT, PASTED, PUBLISHED_COPY
 from crmkit.grading.demo_mistakes import CODE_MISTAKES, WIDGET_MISTAKES
 from crmkit.grading.report import REASON_MISSING, REASON_TAMPER
 from crmkit.grading.submissions import notebook_path, read_notebook
@@ -40,7 +40,7 @@ COURSE = REPO / "exercises"
 ASSIGNMENTS = ["complaints", "loyalty", "segmentation"]
 CLASS = COPY_MIN_CLASS_SIZE
 PLAN = plan_class(ASSIGNMENTS, CLASS, DEMO_SEED)
-FIXTURES = Path(__file__).parent / "fixtures" / "wrong_answers"
+FIXTURES = REPO / "exercises" / "answers" / "wrong"
 
 
 def crmkit(*argv: str) -> int:
@@ -114,14 +114,22 @@ def test_a_class_of_eight_or_more_copies_between_distinct_students(size):
     if size < COPY_MIN_CLASS_SIZE:
         assert copies == []
         return
-    assert sorted(p.kind for p in copies) == sorted([*COPY_KINDS, *COPY_KINDS[1:]])
-    assert len({p.student for p in copies}) == len(copies) and "s01-wang" not in {
-        p.student for p in copies
-    }
+    single = (PASTED, PUBLISHED_COPY)  # one student; the other kinds are pairs
+    assert sorted(p.kind for p in copies) == sorted(
+        [*COPY_KINDS, *(k for k in COPY_KINDS if k not in single)]
+    )
+    assert "s01-wang" not in {p.student for p in copies}
+    for assignment in ASSIGNMENTS:  # within an assignment, each student copies once at most
+        students = [p.student for p in copies if p.assignment == assignment]
+        assert len(set(students)) == len(students), assignment
     for entry in copies:
-        partner = {p.student: p for p in copies}.get(entry.partner)
+        partner = {p.student: p for p in copies if p.assignment == entry.assignment}.get(
+            entry.partner
+        )
         if entry.kind == PASTED:
             assert entry.partner != entry.student  # whose numbers: anyone else in the class
+        elif entry.kind == PUBLISHED_COPY:
+            assert entry.partner == ""  # the published solution, not a classmate
         else:
             assert partner.partner == entry.student and partner.first != entry.first
 
@@ -150,19 +158,16 @@ def test_student_ids_look_real_and_are_ascii():
         class_roster(2)
 
 
-def test_the_demo_mistakes_are_the_vetted_wrong_answers():
-    """tests/test_course_wrong_answers.py proves each fixture loses its task's points;
-    the demo's are copies."""
+def test_the_demo_mistakes_are_vetted_wrong_answers_by_name():
+    """tests/test_course_wrong_answers.py proves each answer in exercises/answers/wrong loses its
+    task's points; the demo names the ones it hands in (never a junk one)."""
     for assignment, mistakes in CODE_MISTAKES.items():
-        vetted = {p.read_text(encoding="utf-8") for p in (FIXTURES / assignment).glob("*__*.py")}
         for mistake in mistakes:
-            assert mistake.code in vetted, (assignment, mistake.task)
+            assert (FIXTURES / assignment / f"{mistake.name}.py").is_file(), mistake
+            assert "__junk_" not in mistake.name
     for assignment, widget in WIDGET_MISTAKES.items():
-        vetted = [
-            json.loads(p.read_text(encoding="utf-8"))["answers"]
-            for p in (FIXTURES / assignment).glob(f"{widget.task}__*.json")
-        ]
-        assert {widget.key: widget.value} in vetted, assignment
+        path = FIXTURES / assignment / f"{widget.name}.json"
+        assert json.loads(path.read_text(encoding="utf-8"))["answers"], widget
 
 
 # ---------------------------------------------------------------- the graded class
@@ -180,7 +185,10 @@ def test_demo_prints_scores_tamper_flags_and_where_the_report_is(demo):
     )
     assert f"报告在 / report: {folder / 'reports' / 'report.html'}" in printed
     assert f"{CLASS} students" in printed and "1 missing" in printed and "1 flagged" in printed
-    assert "integrity: 3 items of evidence" in printed  # the three planted copies
+    assert "integrity: 4 items of evidence" in printed  # the four planted copies
+    # what to do next, for this course: grade the written answers, export the grades
+    assert f"cd {folder} && jupyter lab" in printed and "Nbgrader › Formgrader" in printed
+    assert f"`crmkit course export --course {folder} --format excel`" in printed
 
 
 @pytest.mark.parametrize("student,assignment", of_kind("correct"))
@@ -267,13 +275,20 @@ def copied_pairs() -> set[tuple[str, str]]:
     return {
         tuple(sorted((p.student, p.partner)))
         for p in PLAN
-        if p.kind in COPY_KINDS and p.kind != OWN_SHORT
+        if p.kind in COPY_KINDS and p.kind not in (OWN_SHORT, PUBLISHED_COPY)
     }
 
 
-def test_the_integrity_section_finds_the_three_copies_and_nobody_else(demo):
+def test_the_integrity_section_finds_the_four_copies_and_nobody_else(demo):
     folder, _ = demo
     rows = list(csv.DictReader((folder / "reports" / "integrity.csv").open(encoding="utf-8-sig")))
+    # the published solution with the term's constants: one row, naming the student
+    [published] = [r for r in rows if r["signal"] == "published_solution"]
+    [copier] = [p for p in PLAN if p.kind == PUBLISHED_COPY]
+    assert (published["student"], published["assignment"]) == (copier.student, copier.assignment)
+    assert published["other"] == "(published)" and float(published["score"]) >= 0.9
+    assert published["excerpt"] and published["other_excerpt"]
+    rows = [r for r in rows if r["signal"] != "published_solution"]
     found = {
         (r["signal"], r["assignment"], r["task"], *sorted((r["student"], r["other"]))) for r in rows
     }
@@ -287,7 +302,7 @@ def test_the_integrity_section_finds_the_three_copies_and_nobody_else(demo):
             *sorted((p.student, p.partner)),
         )  # fmt: skip
         for p in PLAN
-        if p.kind in COPY_KINDS and p.kind != OWN_SHORT
+        if p.kind in COPY_KINDS and p.kind not in (OWN_SHORT, PUBLISHED_COPY)
     }
     assert found == planned
     pasted = next(r for r in rows if r["signal"] == "other_data")
@@ -300,6 +315,9 @@ def test_the_integrity_section_finds_the_three_copies_and_nobody_else(demo):
     page = (folder / "reports" / "report.html").read_text(encoding="utf-8")
     for first, second in copied_pairs():
         assert first in page.split("诚信")[-1] and second in page.split("诚信")[-1]
+    assert (
+        copier.student in page.split("诚信")[-1] and "公开的参考答案 / published solution" in page
+    )
 
 
 @pytest.mark.parametrize(
@@ -349,10 +367,12 @@ def test_report_files_exist_and_a_rerun_gives_the_same_bytes(demo, capsys):
 def test_feedback_was_written_for_every_graded_submission(demo):
     folder = demo[0]
     for student, assignment in [(p.student, p.assignment) for p in PLAN if p.kind != "missing"]:
-        assert (folder / "feedback" / student / assignment / f"{assignment}.html").is_file(), (
-            student,
-            assignment,
-        )
+        page = folder / "feedback" / student / assignment / f"{assignment}.html"
+        assert page.is_file(), (student, assignment)
+        # markdown rendered, not shown as escaped tags (tests/test_feedback_browser.py looks)
+        body = page.read_text(encoding="utf-8").split("<body", 1)[1]
+        assert "&lt;h1" not in body and "&lt;p&gt;" not in body and "<h1" in body, page
+        assert "VBox(children" not in body, page
     page = (folder / "feedback" / "s01-wang" / "segmentation" / "segmentation.html").read_text(
         encoding="utf-8"
     )

@@ -102,3 +102,16 @@ def test_the_id_box_flags_a_saved_id_that_differs_while_grading(tmp_path):
     (graded / ID_FILE).write_text("classmate\n", encoding="utf-8")
     lines = [label.value for label in student_id_box(graded).children]
     assert "s042" in lines[0] and "classmate" in lines[1]
+
+
+def test_where_the_box_cannot_be_drawn_it_reads_as_the_id(tmp_path, monkeypatch):
+    """A feedback page shows a widget's text: the id, not ``VBox(children=(Label(...),))``."""
+    graded = folder(tmp_path, "course", "autograded", "2023001", "segmentation")
+    shown = student_id_box(graded)._repr_mimebundle_()["text/plain"]
+    assert shown.startswith("学号 / Student id: 2023001") and "VBox" not in shown
+    home = folder(tmp_path, "home")
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    box = student_id_box(home)
+    box.children[0].children[0].value = "s123"
+    assert box._repr_mimebundle_()["text/plain"].startswith("学号 / Student id: s123")

@@ -182,6 +182,21 @@ def test_score_table_marks_pending_written_answers_one_way_and_explains_it():
     assert "—" not in table and lines[-1] == grades.PENDING_NOTE
 
 
+def test_scores_show_two_decimals_at_most_and_keep_the_gradebooks_precision_for_files():
+    assert [grades.points_text(v) for v in (14.8096, 0.6667, 2.1429, 17.0, 0.005, -0.0)] == [
+        "14.81",
+        "0.67",
+        "2.14",
+        "17",
+        "0.01",
+        "0",
+    ]
+    assert grades.points_text(2.1429, grades.GRADEBOOK_DECIMALS) == "2.1429"
+    table = tables.score_table([grades.Score("a", "seg", 14.8096, 17, 0.6667, 3)])
+    assert "14.81 / 17" in table and "0.67 / 3" in table and "15.48 / 20" in table
+    assert "14.8096" not in table and "0.6667" not in table
+
+
 def test_a_flag_names_the_cell_and_the_task_it_belongs_to():
     from crmkit.grading.tamper import cell_name
 
@@ -254,3 +269,32 @@ def test_widgets_start_unanswered_without_their_keys_and_cells_can_be_added():
     added = insert_cell_after(solution, "load_data", "x = 1")
     index = [c.metadata.get("nbgrader", {}).get("grade_id") for c in added.cells].index("load_data")
     assert added.cells[index + 1].source == "x = 1" and len(added.cells) == len(solution.cells) + 1
+
+
+def test_progress_off_a_terminal_is_a_line_per_ten_notebooks_or_per_assignment(capsys):
+    """`make demo` in a log or CI: no bar, and no minute-long silence either."""
+    from crmkit.progress import progress
+
+    assert list(progress(list(range(25)), "autograde")) == list(range(25))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        f"自动评分 / autograde: {n}/25 份 / notebooks" for n in (10, 20, 25)
+    ]
+    list(progress(["complaints", "loyalty"], "generate", "assignment"))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "生成学生版 / generate: 1/2 个作业 / assignments",
+        "生成学生版 / generate: 2/2 个作业 / assignments",
+    ]
+    list(progress(iter(range(13)), "feedback"))  # a total nobody knows: the last count too
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "写反馈 / feedback: 10 份 / notebooks",
+        "写反馈 / feedback: 13 份 / notebooks",
+    ]
+    list(progress(range(13), "integrity", "variant"))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "诚信检查 / integrity: 10/13 份学生数据 / students' data",
+        "诚信检查 / integrity: 13/13 份学生数据 / students' data",
+    ]

@@ -163,9 +163,9 @@ def test_make_test_starts_postgres_and_passes_its_url_to_pytest():
     assert rule, "no test target in the Makefile"
     prerequisites, recipe = rule.group(1).split(), rule.group(2)
     assert "postgres" in prerequisites
-    assert re.search(rf"^\t{URL_ENV}=\S+ \$\(PYTHON\) -m pytest .*tests", recipe, re.MULTILINE), (
-        recipe
-    )
+    assert re.search(
+        rf"^\t{URL_ENV}=\S+ (?:\w+=\S+ )*\$\(PYTHON\) -m pytest .*tests", recipe, re.MULTILINE
+    ), recipe
     assert re.search(r"^postgres:", makefile, re.MULTILINE)
     assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyterlab_session import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
 from crmkit.cli import main as crmkit_main
 from crmkit.errors import CrmkitError
@@ -336,6 +337,19 @@ def test_html_escapes_student_ids_and_failure_messages():
         assert heading in page
 
 
+def test_scores_read_with_two_decimals_at_most_in_the_page_and_its_csv():
+    data = class_data(
+        scores=[score("s01-wang", auto=12.8096, manual=0.6667), score(EVIL, auto=2.1429)],
+    )
+    built = build_report(data)
+    page = report.render_html(built, {})
+    assert "7.48" in page and "12.81" in page and "2.14" in page  # mean, maximum, minimum
+    assert "12.8096" not in page and "7.476" not in page and "2.1429" not in page
+    rows = list(csv.DictReader(io.StringIO(report.scores_csv(built.rows))))
+    wang = next(r for r in rows if r["student"] == "s01-wang")
+    assert (wang["auto_score"], wang["manual_score"], wang["total"]) == ("12.81", "0.67", "13.48")
+
+
 def html_escaped(text: str) -> str:
     import html
 
@@ -469,3 +483,155 @@ def test_cli_defaults_match_the_modules():
     assert args.threshold == report.DEFAULT_THRESHOLD
     args = parser().parse_args(["course", "demo"])
     assert (args.students, args.seed) == (demo.CLASS_SIZE, demo.DEMO_SEED)
+
+
+# ---------------------------------------------------------------- next steps, linked notebooks
+
+
+def test_next_steps_name_this_courses_commands(tmp_path):
+    from crmkit.grading.course_folder import CHECKOUT_COURSE
+    from crmkit.grading.report.next_steps import next_steps_html, next_steps_lines
+
+    course = tmp_path / "my course"
+    page = next_steps_html(course, pending=4)
+    assert f"cd &#x27;{course}&#x27; &amp;&amp; jupyter lab" in page  # quoted: a space in it
+    assert "4 份待人工评分" in page and "Nbgrader › Formgrader › Manual Grading" in page
+    assert f"crmkit course export --course &#x27;{course}&#x27; --format canvas" in page
+    assert "make lab-instructor" in next_steps_html(CHECKOUT_COURSE, pending=0)
+    assert "都已评分" in next_steps_html(CHECKOUT_COURSE, pending=0)
+    [export] = next_steps_lines(course, pending=0)
+    assert f"`crmkit course export --course '{course}' --format excel`" in export
+
+
+def test_a_linked_notebook_is_a_readable_page_without_anything_that_runs(tmp_path):
+    from crmkit.grading.report.notebook_pages import notebook_page
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# 作业 / Assignment\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+            '<script>alert(1)</script><img src="x" onerror="alert(2)">'
+        ),
+        nbformat.v4.new_code_cell("rfm = visits.groupby('customer_id').size()"),
+        nbformat.v4.new_code_cell(
+            "### BEGIN HIDDEN TESTS\n_expected = 42\n### END HIDDEN TESTS",
+            metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "rfm_tests"}},
+        ),
+    ]
+    notebook.cells[1].outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": "<b onclick='x()'>bold</b><script>alert(3)</script>"},
+        ),
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": '<img src="https://example.com/t.png">'}
+        ),
+    ]
+    path = tmp_path / "segmentation.ipynb"
+    nbformat.write(notebook, path)
+    page = notebook_page(path, f"{EVIL} · segmentation")
+    assert "<script" not in page.lower() and "onerror" not in page and "onclick" not in page
+    assert "<h1" in page and "<table>" in page and "<td>1</td>" in page  # rendered, not escaped
+    assert "&lt;h1" not in page and "&lt;table" not in page
+    assert 'src="data:image/png;base64,' in page and "example.com" not in page
+    assert "rfm" in page and html_escaped(EVIL) in page and EVIL not in page
+    assert "_expected" not in page and "HIDDEN" not in page and "test cell (code not shown)" in page
+
+
+def test_report_links_integrity_evidence_to_pages_and_integrity_csv(tmp_path):
+    from crmkit.grading.integrity.model import STRENGTH_NAMES as STRENGTHS
+    from crmkit.grading.integrity.model import Evidence
+
+    course = tmp_path / "course"
+    for student in ("s01-wang", "s02-li"):
+        folder = course / "autograded" / student / "segmentation"
+        folder.mkdir(parents=True)
+        nbformat.write(nbformat.v4.new_notebook(), folder / "segmentation.ipynb")
+    import dataclasses
+
+    evidence = Evidence(
+        "similar_code", "segmentation", "rfm", "s01-wang", "s02-li", max(STRENGTHS), 0.9, "90%"
+    )
+    built = dataclasses.replace(build_report(class_data()), integrity=[evidence])
+    page = report.write_report(built, course / "reports", course).read_text(encoding="utf-8")
+    assert '<a href="integrity.csv">integrity.csv</a>' in page
+    assert 'href="notebooks/s01-wang/segmentation/segmentation.html"' in page
+    assert ".ipynb" not in page.split("诚信检查")[-1]
+    assert (
+        course / "reports" / "notebooks" / "s02-li" / "segmentation" / "segmentation.html"
+    ).is_file()
+    assert "下一步 / Next steps" in page and f"--course {course}" in page
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_report_in_chromium_says_what_to_do_next_and_links_readable_notebooks(tmp_path):
+    """The report as an instructor opens it: the next steps name this course's commands, scores
+    have two decimals at most, integrity.csv is linked, and an integrity link opens the graded
+    notebook as a page (its code and outputs, not JSON), with nothing loaded from the network.
+    Screenshots go to build/report-screenshots/ (git-ignored) for a person to look at."""
+    import dataclasses
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from crmkit.grading.integrity.model import STRENGTH_NAMES as STRENGTHS
+    from crmkit.grading.integrity.model import Evidence
+
+    course = tmp_path / "course"
+    for student in ("s01-wang", EVIL):
+        notebook = nbformat.v4.new_notebook()
+        answer = nbformat.v4.new_code_cell(
+            "rfm = visits.groupby('customer_id').agg(monetary=('price_yuan', 'sum'))",
+            metadata={"nbgrader": {"grade": False, "solution": True, "grade_id": "rfm_answer"}},
+        )
+        answer.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1,204 rows\n")]
+        notebook.cells = [nbformat.v4.new_markdown_cell("# 作业 1 / Assignment 1"), answer]
+        folder = course / "autograded" / student / "segmentation"
+        folder.mkdir(parents=True)
+        nbformat.write(notebook, folder / "segmentation.ipynb")
+    evidence = Evidence(
+        "similar_code", "segmentation", "rfm", "s01-wang", EVIL, max(STRENGTHS), 0.9, "90%"
+    )
+    data = class_data(scores=[score("s01-wang", auto=12.8096), score(EVIL, auto=2.1429)])
+    built = dataclasses.replace(build_report(data), integrity=[evidence])
+    page_path = report.write_report(built, course / "reports", course)
+
+    shots = REPO / "build" / "report-screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(page_path.as_uri())
+            steps = page.locator("h2", has_text="下一步 / Next steps").locator(
+                "xpath=following-sibling::ol[1]"
+            )
+            expect(steps).to_be_visible()
+            expect(steps).to_contain_text(f"cd {course} && jupyter lab")
+            expect(steps).to_contain_text("Nbgrader › Formgrader › Manual Grading")
+            expect(steps).to_contain_text(f"crmkit course export --course {course} --format canvas")
+            page.screenshot(path=str(shots / "report_top.png"))
+            csv_link = page.locator("a", has_text="integrity.csv")
+            expect(csv_link).to_be_visible()
+            assert (page_path.parent / csv_link.get_attribute("href")).is_file()
+            cells = page.locator("td.num").all_inner_texts()
+            assert "12.81" in cells and not [c for c in cells if re.search(r"\d\.\d{3,}", c)]
+            link = page.locator("table.integrity a").first
+            link.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "report_integrity.png"))
+            assert link.get_attribute("href").endswith(".html")
+            link.click()
+            page.wait_for_load_state("load")
+            expect(page.locator("h1").first).to_contain_text("s01-wang · segmentation")
+            expect(page.locator("h1", has_text="作业 1 / Assignment 1")).to_be_visible()
+            expect(page.locator(".input_area pre")).to_contain_text("groupby('customer_id')")
+            expect(page.locator("body")).to_contain_text("1,204 rows")
+            assert '"cell_type"' not in page.locator("body").inner_text()  # not the JSON
+            page.screenshot(path=str(shots / "report_notebook.png"))
+        finally:
+            browser.close()
+    assert requests and all(url.startswith(("file://", "data:")) for url in requests), requests

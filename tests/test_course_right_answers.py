@@ -1,6 +1,6 @@
 """Different correct answers earn full marks, under ``crmkit course autograde``.
 
-Each file in ``tests/fixtures/right_answers/<assignment>/`` is one correct answer to one task,
+Each file in ``exercises/answers/right/<assignment>/`` is one correct answer to one task,
 written another way than the solution (``groupby`` or ``pivot_table``, a loop or vectorised,
 ``nunique`` or ``drop_duplicates``, the other defensible reading where the task admits two);
 widget tasks are answered in code (``widget.set``) and with the saved drop-downs or slider,
@@ -12,7 +12,7 @@ task of it must earn its full points.
 from __future__ import annotations
 
 import pytest
-from answer_fixtures import ASSIGNMENTS, Answer, plan_rounds, right_answers, tasks
+from answer_fixtures import ASSIGNMENTS, Answer, plan_rounds, right_answers, tasks, term_context
 
 from crmkit.grading import scores as grades
 from crmkit.grading.autograde import autograde
@@ -23,17 +23,22 @@ pytestmark = pytest.mark.slow
 ALL_RIGHT = [r for a in ASSIGNMENTS for r in right_answers(a)]
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory, new_course) -> dict[str, list[tuple[str, list[Answer], dict]]]:
-    course = new_course(tmp_path_factory.mktemp("course") / "course")
+@pytest.fixture(scope="module", params=["published", "drawn"])
+def graded(request, tmp_path_factory) -> dict[str, list[tuple[str, list[Answer], dict]]]:
+    """Every round of right answers, autograded once per term: the published one and a drawn one."""
+    copy = request.getfixturevalue(
+        "new_course" if request.param == "published" else "new_drawn_course"
+    )
+    course = copy(tmp_path_factory.mktemp("course") / "course")
     planned = {}
     for assignment in ASSIGNMENTS:
         solution = read_notebook(notebook_path(course, "source", assignment))
+        term = term_context(course, assignment)
         for number, group in enumerate(plan_rounds(assignment, right_answers(assignment), False)):
             student = f"right-{assignment}-{number}"
             notebook, widget_answers = solution, {}
             for right in group:
-                notebook = right.hand_in(notebook, widget_answers, student)
+                notebook = right.hand_in(notebook, widget_answers, student, term)
             submit(course, student, assignment, notebook, widget_answers or None)
             planned.setdefault(assignment, []).append((student, group))
     assert all(r.ok for r in autograde(course, ASSIGNMENTS).results)

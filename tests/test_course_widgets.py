@@ -13,7 +13,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from answer_fixtures import ACCEPTED, STEP_OF, right_cutoff, right_tier, tier_service_answers
+from answer_fixtures import (
+    ACCEPTED,
+    COURSE,
+    STEP_OF,
+    right_cutoff,
+    right_tier,
+    term_context,
+    tier_service_answers,
+)
 
 from crmkit.course import answers, scenarios, tickets
 from crmkit.course.answers import (
@@ -30,6 +38,7 @@ from crmkit.grading.autograde import autograde
 from crmkit.grading.submissions import notebook_path, read_notebook
 
 REPO = Path(__file__).resolve().parents[1]
+PUBLISHED = term_context(COURSE, "segmentation")  # the published term's rules
 COURSE = REPO / "exercises"
 OPTIONS = [("甲 / A", "a"), ("乙 / B", "b"), ("丙 / C", "c")]
 
@@ -212,9 +221,11 @@ def test_widget_answers_survive_restart_and_are_graded_by_value(tmp_path, course
             kernel.run(source)
         assert kernel.run("print(core_cutoff.value, tier_service.value)") == "None None\n"
         # the student finds the cutoff with the slider (the instructor's check computes it here)
-        cutoff = right_cutoff(student)
+        cutoff = right_cutoff(student, PUBLISHED)
         kernel.browser_sets("core_cutoff.slider", {"value": cutoff})
-        chosen = tier_service_answers(student)  # tiers and actions for the customers drawn
+        chosen = tier_service_answers(
+            student, PUBLISHED
+        )  # tiers and actions for the customers drawn
         for key, answers in chosen.items():
             codes = json.loads(kernel.run(f"import json; print(json.dumps({key}.codes))"))
             for customer, code in answers.items():  # a drop-down sends the chosen option's index
@@ -253,8 +264,16 @@ def test_the_grade_follows_the_saved_widget_value(tmp_path, course):
     from crmkit.grading.submissions import submit
 
     release = read_notebook(notebook_path(course, "release", "segmentation"))
-    submit(course, "vera", "segmentation", release, {"core_cutoff": right_cutoff("vera")})
-    submit(course, "vern", "segmentation", release, {"core_cutoff": right_cutoff("vern") + 100})
+    submit(
+        course, "vera", "segmentation", release, {"core_cutoff": right_cutoff("vera", PUBLISHED)}
+    )
+    submit(
+        course,
+        "vern",
+        "segmentation",
+        release,
+        {"core_cutoff": right_cutoff("vern", PUBLISHED) + 100},
+    )
     assert all(r.ok for r in autograde(course, ["segmentation"]).results)
     assert grades.cell_scores(course, "segmentation", "vera")["cutoff_tests"] == 1
     assert grades.cell_scores(course, "segmentation", "vern")["cutoff_tests"] == 0
@@ -303,7 +322,7 @@ def test_every_student_meets_the_cases_the_tier_rules_turn_on():
     """A large single order (new, not big), a long silence (sleeping) and a loyal customer."""
     for i in range(40):
         records = scenarios.shop_customers_for(f"s{i:03d}")
-        found = [right_tier(r) for r in records.itertuples()]
+        found = [right_tier(r, PUBLISHED["tiers"]) for r in records.itertuples()]
         assert {"sleeping", "loyal", "new"} <= set(found), found
         assert any(
             r.completed_orders == 1 and r.avg_order_yuan >= 3000 for r in records.itertuples()

@@ -1,7 +1,7 @@
 """Plausible wrong answers lose points on their own task, and only there, under ``crmkit course
 autograde``.
 
-Each file in ``tests/fixtures/wrong_answers/<assignment>/`` is one wrong answer to one task (see
+Each file in ``exercises/answers/wrong/<assignment>/`` is one wrong answer to one task (see
 ``tests/answer_fixtures.py``); the submission is otherwise the solution. The task's test cell must
 score below its points: its checks caught the mistake (a failed check, or a failed requirement
 raising ``AssertionError``), never a crash; where the answer names the check that should catch
@@ -12,7 +12,8 @@ A junk answer (``<task>__junk_<how>``: empty, constant or everyone in one group,
 must score 0 on its task: no check may pass on an answer that solves nothing.
 
 To keep the run short, one submission carries several wrong answers, at most one per task and
-never two neighbouring tasks, so the task after a wrong one is always checked.
+never two neighbouring tasks, so the task after a wrong one is always checked. It all runs under
+the published term and under a drawn one (the answers are rendered for the term).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from answer_fixtures import (
     plan_rounds,
     right_answers,
     tasks,
+    term_context,
     wrong_answers,
 )
 
@@ -50,19 +52,24 @@ class Round:
     ok: bool
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory, new_course) -> tuple[Path, dict[str, list[Round]]]:
-    """Every round of wrong answers, submitted and autograded once for the module."""
-    course = new_course(tmp_path_factory.mktemp("course") / "course")
+@pytest.fixture(scope="module", params=["published", "drawn"])
+def graded(request, tmp_path_factory) -> tuple[Path, dict[str, list[Round]]]:
+    """Every round of wrong answers, submitted and autograded once per term: the published one
+    and a drawn one."""
+    copy = request.getfixturevalue(
+        "new_course" if request.param == "published" else "new_drawn_course"
+    )
+    course = copy(tmp_path_factory.mktemp("course") / "course")
     planned: dict[str, list[tuple[str, list[Answer]]]] = {}
     for assignment in ASSIGNMENTS:
         solution = read_notebook(notebook_path(course, "source", assignment))
+        term = term_context(course, assignment)
         rounds = plan_rounds(assignment, wrong_answers(assignment), alternate=True)
         for number, group in enumerate(rounds):
             student = f"wrong-{assignment}-{number}"
             notebook, widget_answers = solution, {}
             for wrong in group:
-                notebook = wrong.hand_in(notebook, widget_answers, student)
+                notebook = wrong.hand_in(notebook, widget_answers, student, term)
             submit(course, student, assignment, notebook, widget_answers or None)
             planned.setdefault(assignment, []).append((student, group))
     results = {(r.assignment, r.student): r.ok for r in autograde(course, ASSIGNMENTS).results}

@@ -42,8 +42,19 @@ def test_whole_dataset_folder_stays_small():
 
 
 @pytest.mark.parametrize("case", CASE_KEYS)
-def test_committed_csvs_are_valid_against_their_data_package(case):
+def test_committed_csvs_are_valid_against_their_data_dictionary(case):
     assert validate_folder(data_dir() / case) == []
+
+
+@pytest.mark.parametrize("case", CASE_KEYS)
+def test_the_data_package_is_a_valid_frictionless_descriptor(case):
+    """datapackage.json is for other tools (the kit checks CSVs against its own dictionary):
+    Frictionless, the standard's reference implementation, must accept it."""
+    from frictionless import Package
+
+    descriptor = json.loads((data_dir() / case / "datapackage.json").read_text(encoding="utf-8"))
+    report = Package.validate_descriptor(descriptor)
+    assert report.valid, [error.message for error in report.errors]
 
 
 @pytest.mark.parametrize("case", CASE_KEYS)
@@ -183,3 +194,113 @@ def test_own_csv_with_a_wrong_value_names_the_column(tmp_path):
     shoppers.to_csv(tmp_path / "mine" / "shoppers.csv", index=False, encoding="utf-8-sig")
     with pytest.raises(CrmkitError, match="state.*vip"):
         load("retail_chain", "shoppers", folder=tmp_path / "mine")
+
+
+# --- tables kept in memory between calls (crmkit.datasets.memory) ----------------------------
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Every CSV read from disk and every dataset generated, by file name or case."""
+    from crmkit import datasets
+    from crmkit.datasets import csvio, memory
+
+    memory.clear()
+    seen = []
+    read_table, generate_tables = csvio.read_table, datasets._generate
+    monkeypatch.setattr(
+        csvio,
+        "read_table",
+        lambda path, table, *check: seen.append(Path(path).name) or read_table(path, table, *check),
+    )
+    monkeypatch.setattr(
+        datasets, "_generate", lambda case, *rest: seen.append(case) or generate_tables(case, *rest)
+    )
+    yield seen
+    memory.clear()
+
+
+def test_a_second_load_is_served_from_memory(reads):
+    first = load("retail_chain")
+    assert sorted(reads) == sorted(f"{name}.csv" for name in first)
+    reads.clear()
+    again, visits = load("retail_chain"), load("retail_chain", "visits")
+    assert reads == []
+    for name, table in first.items():
+        pd.testing.assert_frame_equal(again[name], table)
+    pd.testing.assert_frame_equal(visits, first["visits"])
+    assert again["visits"] is not first["visits"]
+
+
+def test_what_one_caller_changes_never_reaches_the_next(reads):
+    from crmkit.datasets import csvio
+
+    table = CASES["retail_chain"].table("shoppers")
+    as_read = csvio.read_table(data_dir() / "retail_chain" / "shoppers.csv", table)
+    shoppers = load("retail_chain", "shoppers")
+    shoppers.loc[0, "age"] = -1
+    shoppers["city"] = shoppers["city"].cat.add_categories(["拉萨"])
+    shoppers.iloc[1, shoppers.columns.get_loc("shopper_id")] = "X"
+    # writes straight into the arrays, past pandas' copy-on-write
+    shoppers["age"].array[2] = -2
+    shoppers["state"].array[3] = "loyal" if as_read.loc[3, "state"] != "loyal" else "potential"
+    shoppers.sort_values("age", inplace=True)
+    shoppers.drop(columns=["gender"], inplace=True)
+    shoppers.attrs["note"] = "mine"
+    shoppers.index.name = "row"
+    pd.testing.assert_frame_equal(load("retail_chain", "shoppers"), as_read)
+    assert load("retail_chain", "shoppers").attrs == {}
+    mine = load("retail_chain", "shoppers", student="s01")
+    mine["age"].array[0] = -3
+    assert load("retail_chain", "shoppers", student="s01")["age"].iloc[0] != -3
+
+
+def test_student_variants_are_generated_once(reads):
+    load("retail_chain", "visits", student="2023012345")
+    load("retail_chain", "shoppers", student="2023012345")
+    generate("retail_chain", student="2023012345")
+    load("retail_chain", "visits", student="2023012346")
+    assert reads == ["retail_chain", "retail_chain"]
+
+
+def test_a_changed_file_is_read_again(reads, tmp_path):
+    import os
+    import time
+
+    folder = tmp_path / "mine"
+    shutil.copytree(data_dir() / "retail_chain", folder)  # copies keep their old times
+    assert load("retail_chain", "shoppers", folder=folder)["age"].iloc[0] != 99
+    load("retail_chain", "shoppers", folder=folder)
+    assert reads == ["shoppers.csv"]
+    path = folder / "shoppers.csv"
+    shoppers = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+    shoppers.loc[0, "age"] = "99"
+    shoppers.to_csv(path, index=False, encoding="utf-8-sig")
+    # just written: read on every call, since a second quick write may keep size and time
+    assert load("retail_chain", "shoppers", folder=folder)["age"].iloc[0] == 99
+    assert load("retail_chain", "shoppers", folder=folder)["age"].iloc[0] == 99
+    assert reads.count("shoppers.csv") == 3
+    settled = time.time() - 60
+    os.utime(path, (settled, settled))
+    load("retail_chain", "shoppers", folder=folder)
+    load("retail_chain", "shoppers", folder=folder)
+    assert reads.count("shoppers.csv") == 4
+    # the same file under another folder, or as another case's data dir, is its own entry
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    load("retail_chain", "shoppers", folder=other)
+    assert reads.count("shoppers.csv") == 5
+
+
+def test_kept_tables_are_bounded_least_recently_used_first(reads, monkeypatch):
+    from crmkit.datasets import memory
+
+    one_case = sum(memory._nbytes(frame) for frame in load("retail_chain").values())
+    monkeypatch.setattr(memory, "MAX_BYTES", one_case + one_case // 2)
+    load("online_shop")
+    assert memory.kept_bytes() <= memory.MAX_BYTES
+    reads.clear()
+    load("online_shop")
+    assert reads == []  # the latest is kept
+    load("retail_chain", "visits")
+    assert "visits.csv" in reads  # the oldest was dropped

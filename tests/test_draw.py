@@ -87,3 +87,12 @@ def test_vital_few_shares_keep_a_vital_few_for_every_draw():
     assert np.std([d[0] for d in draws]) > 0.02  # students' mixes differ
     with pytest.raises(ValueError):
         draw.vital_few_shares(None, [1, 1, 1, 1, 1, 1])
+
+
+def test_order_by_is_lexsort_from_one_key():
+    rng = np.random.default_rng(5)
+    first = rng.integers(0, 50, 10_000)
+    then = np.datetime64("2013-01-01") + rng.integers(0, 400, 10_000) * np.timedelta64(1, "D")
+    assert np.array_equal(draw.order_by(first, then), np.lexsort((then, first)))
+    assert np.array_equal(draw.order_by(then, first), np.lexsort((first, then)))
+    assert draw.order_by(np.array([], dtype=int), np.array([], dtype=int)).tolist() == []

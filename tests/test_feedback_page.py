@@ -138,3 +138,45 @@ def test_no_script_of_the_students_runs_in_the_feedback_page():
     assert "<script" not in page and "alert('js')" not in page
     assert not re.search(r"<[a-z][^<>]*\son\w+\s*=", page)  # no tag with an event handler
     assert "我的回答" in page and "<b>表</b>" in page and "<strong>粗体</strong>" in page
+
+
+def test_markdown_renders_as_headings_paragraphs_tables_and_mathml():
+    """nbconvert's clean_html escaped <h1>, <p> and <thead>: every heading showed as raw markup."""
+    intro = nbformat.v4.new_markdown_cell(
+        "## 1.1 RFM 表\n\n段落 / a paragraph.\n\n| R | F |\n|---|---|\n| 高 | 低 |\n\n"
+        "$$\\mathrm{CLV} = \\sum_{t=0}^{4} \\frac{m r^t}{(1+d)^t}$$"
+    )
+    page = render(notebook(intro)).split("<body", 1)[1]
+    assert re.search(r"<h2[^>]*>1\.1 RFM 表", page) and "<p>段落 / a paragraph.</p>" in page
+    assert "<th>R</th>" in page and "<td>高</td>" in page and "<thead>" in page
+    assert '<math display="block"' in page and "<mfrac>" in page
+    assert "&lt;h" not in page and "&lt;p" not in page and "&lt;t" not in page
+
+
+def test_the_page_fetches_nothing_from_the_network():
+    """No MathJax from a CDN, and an image a student points at a web address is not requested."""
+    answer = graded_cell("markdown", "discussion", 0, 3, pending=True)
+    answer.source = '![跟踪](https://example.com/t.png) <img src="http://example.com/x.png">'
+    page = render(notebook(answer))
+    assert "cdnjs" not in page and "mathjax" not in page.lower()
+    assert "example.com" not in page
+
+
+def test_clean_html_keeps_what_a_notebook_shows_and_drops_what_acts():
+    from crmkit.grading.safe_html import clean_html
+
+    png = "data:image/png;base64,iVBORw0KGgo="
+    kept = clean_html(
+        f'<h1 id="t">标题</h1><table class="dataframe"><tr><th>a</th><td colspan="2">1</td></tr>'
+        f'</table><a href="https://example.com/x">链接</a><img src="{png}" alt="图">'
+    )
+    assert '<h1 id="t">标题</h1>' in kept and '<td colspan="2">1</td>' in kept
+    assert f'src="{png}"' in kept and 'href="https://example.com/x"' in kept
+    dropped = clean_html(
+        '<script>alert(1)</script><style>p{}</style><p onclick="alert(2)" style="x">p</p>'
+        '<a href="javascript:alert(3)">j</a><a href="data:text/html,x">d</a>'
+        '<img src="https://example.com/t.png"><iframe src="https://example.com"></iframe>'
+    )
+    assert "alert" not in dropped and "p{}" not in dropped and "style" not in dropped
+    assert "javascript" not in dropped and "data:" not in dropped and "example.com" not in dropped
+    assert "<iframe" not in dropped and "<p>p</p>" in dropped

@@ -3,6 +3,7 @@ capping output, outcomes."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import nbformat
 import pytest
 
 from crmkit.course.checks import CHECKS_MIMETYPE
-from crmkit.grading import test_cells
+from crmkit.grading import answer_store, test_cells
 from crmkit.grading.executor import TRUNCATED, CellRun, Outputs
-from crmkit.grading.notebook_grading import outcome_outputs, widget_answers
+from crmkit.grading.inert import inert
+from crmkit.grading.notebook_grading import MAX_WIDGET_BYTES, outcome_outputs, widget_answers
+from crmkit.grading.spreadsheet import csv_text, needs_guard, sheet_cell
 from crmkit.grading.submission_files import (
     MAX_FILE_BYTES,
     read_submission,
@@ -126,12 +129,28 @@ def test_copies_are_written_only_inside_the_target(tmp_path):
 
 
 def test_widget_answers_that_cannot_be_used_are_noted_not_fatal():
-    assert widget_answers({}) == ({}, [])
-    good, notes = widget_answers({"widget_answers.json": b'{"answers": {"core_cutoff": 3000.0}}'})
+    declared = {"core_cutoff"}
+    assert widget_answers({}, declared) == ({}, [])
+    good, notes = widget_answers(
+        {"widget_answers.json": b'{"answers": {"core_cutoff": 3000.0}}'}, declared
+    )
     assert good == {"core_cutoff": 3000.0} and notes == []
-    for raw in (b"\xff\xfe", b"[" * 50000 + b"]" * 50000, b'{"answers": 5}', b"not json"):
-        answers, notes = widget_answers({"widget_answers.json": raw})
+    too_large = b'{"answers": {"core_cutoff": "' + b"x" * MAX_WIDGET_BYTES + b'"}}'
+    for raw in (
+        b"\xff\xfe",
+        b"[" * 50000 + b"]" * 50000,
+        b'{"answers": 5}',
+        b"not json",
+        too_large,
+        b'{"answers": {"core_cutoff": [' + b"[]," * 250_000 + b"[]]}}",  # lists counted first
+    ):
+        answers, notes = widget_answers({"widget_answers.json": raw}, declared)
         assert answers == {} and (notes or raw == b'{"answers": 5}')
+    # an undeclared widget is dropped before it is checked: its junk costs nothing
+    kept, notes = widget_answers(
+        {"widget_answers.json": b'{"answers": {"core_cutoff": 1, "x": {"$frame": 1}}}'}, declared
+    )
+    assert kept == {"core_cutoff": 1} and notes == []
 
 
 # ---------------------------------------------------------------- output and outcomes
@@ -176,6 +195,27 @@ def test_a_full_score_shows_its_maximum_and_no_check_messages():
     )
     (result,) = outcome_outputs(scored)
     assert result["data"]["text/markdown"] == "**3 / 3**\n\n- ✓ 全部通过 / every check passed"
+
+
+def test_partial_points_are_shown_with_two_decimals_and_graded_with_four():
+    partial = CellRun(
+        outputs=[
+            {
+                "output_type": "execute_result",
+                "data": {
+                    "text/plain": "0.6667",
+                    CHECKS_MIMETYPE: {
+                        "max_points": 2.0,
+                        "checks": [{"passed": True, "message": "a"}]
+                        + [{"passed": False, "message": "b / b"}] * 2,
+                    },
+                },
+            }
+        ]
+    )
+    (result,) = outcome_outputs(partial)
+    assert result["data"]["text/plain"] == "0.6667"  # what nbgrader reads
+    assert result["data"]["text/markdown"].startswith("**0.67 / 2**")
 
 
 def test_a_test_outcome_keeps_only_the_error_or_the_score():
@@ -224,3 +264,72 @@ def test_a_test_outcome_keeps_only_the_error_or_the_score():
     )
     (died,) = outcome_outputs(CellRun(status="died"))
     assert died["ename"] == "DeadKernelError"
+
+
+# ---------------------------------------------------------------- text a student chose
+
+
+def test_control_and_direction_characters_are_shown_not_run():
+    shown = inert("a\x1b]0;title\x07b\x1b[2K\u202ec\x9bd")
+    assert shown == "a\\x1b]0;title\\x07b\\x1b[2K\\u202ec\\x9bd"
+    assert inert("第一行\n\tsecond\r") == "第一行\\n\\tsecond\\r"
+    assert inert("第一行\n\tsecond\r", lines=True) == "第一行\n\tsecond\\r"
+    assert inert("张三 2023001 ok-file.txt") == "张三 2023001 ok-file.txt"
+
+
+@pytest.mark.parametrize(
+    ("text", "guarded"),
+    [
+        ("=1+1", True), ("+86", True), ("-x", True), ("@a", True), (" =1", True),
+        ("\t=1", True), ("\r+1", True), ("-2", False), ("-2.5", False), ("12", False),
+        ("张三", False), ("", False), ("a=b", False), ("#=1", False),
+    ],
+)  # fmt: skip
+def test_the_formula_guard_covers_formula_starts_and_leaves_numbers(text, guarded):
+    assert needs_guard(text) is guarded
+
+
+def test_every_csv_cell_is_inert_and_guarded():
+    text = csv_text([["id", "name", "points"], ["=1+2", "Zhang, \x1b[2K", -2.5], [None, True, 3]])
+    assert text == 'id,name,points\n\'=1+2,"Zhang, \\x1b[2K",-2.5\n,True,3\n'
+    assert sheet_cell("line\n-two", lines=True) == "line\n-two"
+
+
+# ---------------------------------------------------------------- the answer store
+
+
+def test_an_answer_three_tests_read_is_stored_once_and_read_back_per_test(tmp_path):
+    big = {"$frame": {"values": list(range(100_000))}}
+    sent = {
+        "rfm_tests": {"answers": {"rfm": big}, "widgets": {}},
+        "scores_tests": {"answers": {"rfm": big, "rfm_scores": [1, 2]}, "widgets": {}},
+        "segments_tests": {"answers": {"rfm": big}, "widgets": {"core_cutoff": 3000}},
+    }
+    packed, notes = answer_store.pack(sent, [answer_store.MAX_STORED_BYTES])
+    assert notes == [] and len(packed.values) == 3
+    answer_store.store_answers(tmp_path, "a", "s", {"nb": packed})
+    size = answer_store.answers_path(tmp_path, "a", "s").stat().st_size
+    one = len(json.dumps(big, separators=(",", ":")))
+    assert one < size < 1.1 * one
+    assert answer_store.stored_answers(tmp_path, "a", "s") == {"nb": sent}
+
+
+def test_answers_past_the_budget_are_not_stored_and_noted(tmp_path):
+    sent = {
+        "t1": {"answers": {"small": 1, "huge": "x" * 5000}, "widgets": {}},
+        "t2": {"answers": {"huge": "x" * 5000}, "widgets": {}},
+    }
+    packed, notes = answer_store.pack(sent, [1000])
+    assert len(notes) == 1 and "t1" in notes[0] and "huge" in notes[0] and "too large" in notes[0]
+    answer_store.store_answers(tmp_path, "a", "s", {"nb": packed})
+    assert answer_store.stored_answers(tmp_path, "a", "s") == {
+        "nb": {"t1": {"answers": {"small": 1}, "widgets": {}}, "t2": {"answers": {}, "widgets": {}}}
+    }
+
+
+def test_a_store_of_the_first_format_is_still_read(tmp_path):
+    path = answer_store.answers_path(tmp_path, "a", "s")
+    path.parent.mkdir(parents=True)
+    first = {"nb": {"t1": {"answers": {"x": 1}, "widgets": {}}}}
+    path.write_text(json.dumps(first), encoding="utf-8")
+    assert answer_store.stored_answers(tmp_path, "a", "s") == first

@@ -13,20 +13,28 @@ points without solving, leaks of the hidden tests, resources, and broken submiss
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import sqlite3
 import subprocess
 import time
+import tracemalloc
+import unicodedata
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from crmkit.grading import course_folder, sandbox
+from crmkit.grading import answer_store, course_folder, sandbox
 from crmkit.grading import scores as grades
 from crmkit.grading.autograde import autograde
-from crmkit.grading.steps import write_feedback
+from crmkit.grading.lms_export import export_lms
+from crmkit.grading.notebook_grading import widget_answers
+from crmkit.grading.report import make_report
+from crmkit.grading.roster import parse_roster
+from crmkit.grading.steps import export_grades, write_feedback
 from crmkit.grading.submissions import (
     handed_in,
     insert_cell_after,
@@ -36,6 +44,9 @@ from crmkit.grading.submissions import (
     replace_solution,
     submit,
 )
+from crmkit.grading.tables import flags_table, results_table, score_table
+from crmkit.grading.task_templates import render_text
+from crmkit.grading.term import course_context
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +61,26 @@ HIDDEN_PHRASE = "_g = _v.groupby"
 JUNK = (
     "rfm = visits.groupby('customer_id').agg(recency_days=('visit_id', 'size'), "
     "frequency=('visit_id', 'size'), monetary=('visit_id', 'size'))\n"
+)
+
+# Names a student chose that act on a terminal: set its title, erase the line above.
+TITLE = "\x1b]0;pwned\x07"
+ERASE = "\x1b[1A\x1b[2K"
+# Student ids (folder names from the exchange) that a spreadsheet would run as formulas.
+FORMULA_IDS = ("=1+2", "+cmd", "-2+3", "@SUM(1+1)")
+# A widget answers file of 19.5 MB of empty records: hundreds of megabytes once parsed.
+WIDGET_FLOOD = b"[" + b"{}, " * 4_875_000 + b"{}]"
+# One answer of ~26 MB as plain data, read by three tests (rfm_tests, scores_tests, segments_tests).
+BIG_RFM = (
+    "import numpy as np\n"
+    "_n = 465_000\n"
+    "rfm = pd.DataFrame(np.arange(10**11, 10**11 + 3 * _n).reshape(_n, 3),\n"
+    "                   columns=['recency_days', 'frequency', 'monetary'],\n"
+    "                   index=np.arange(10**11, 10**11 + _n))"
+)
+# A test cell meets a widget answer of the wrong shape outside any check: its error's message.
+WRONG_SHAPE_WIDGETS = (
+    "customer_tiers = type('Answer', (), {'value': ['potential']})()\ntier_service = customer_tiers"
 )
 
 # ---------------------------------------------------------------- the attacks
@@ -262,6 +293,12 @@ def _solution(course: Path):
                      read_notebook(notebook_path(course, "release", ASSIGNMENT)))  # fmt: skip
 
 
+def _rendered(answer: Path, course: Path) -> str:
+    """An answer fixture rendered for ``course``'s term."""
+    template = answer.read_text(encoding="utf-8")
+    return render_text(template, course_context(course, ASSIGNMENT), answer.name)
+
+
 def _with_task_replaced(course: Path, code: str):
     return replace_solution(_solution(course), f"{TASK}_answer", code)
 
@@ -302,9 +339,8 @@ HONEST = {
 }
 # An honest student who prints a lot: more than the notebook keeps, before any task is graded.
 CHATTY = "print('x' * 1_900_000)"
-WRONG_MONETARY = (
-    REPO / "tests" / "fixtures" / "wrong_answers" / "segmentation" / "rfm__monetary_is_mean.py"
-)
+# A template like every answer fixture (see tests/answer_fixtures.py): rendered for the course.
+WRONG_MONETARY = REPO / "exercises" / "answers" / "wrong" / ASSIGNMENT / "rfm__monetary_is_mean.py"
 
 
 @pytest.fixture(scope="module")
@@ -329,7 +365,7 @@ def graded(tmp_path_factory, new_course):
         course,
         "honest-wrong",
         ASSIGNMENT,
-        replace_solution(solution, "rfm_answer", WRONG_MONETARY.read_text()),
+        replace_solution(solution, "rfm_answer", _rendered(WRONG_MONETARY, course)),
     )
     for name, code in HOSTILE.items():
         code = code.replace("{sentinel}", str(sentinel)).replace(
@@ -379,6 +415,33 @@ def graded(tmp_path_factory, new_course):
         + "]" * 5000
         + "}}"
     )
+    # issue 20, class 1: names that hold terminal escapes (left out, so named in a note)
+    escapes = submit(course, "evil-escapes", ASSIGNMENT, solution)
+    (escapes / f"{TITLE}link").symlink_to("/etc/hostname")
+    os.mkfifo(escapes / f"{ERASE}pipe")
+    (escapes / f"folder{TITLE}").mkdir()
+    os.mkfifo(escapes / f"folder{TITLE}" / "pipe")
+    submit(course, f"evil-id{TITLE}{ERASE}", ASSIGNMENT, release)
+    # class 2: a widget answers file of 19.5 MB
+    flood = submit(course, "evil-widget_flood", ASSIGNMENT, solution)
+    (flood / "widget_answers.json").write_bytes(WIDGET_FLOOD)
+    # class 3: one 26 MB answer, declared by three tests
+    big = _with_task_replaced(course, BIG_RFM)
+    big = replace_solution(big, "scores_answer", "rfm_scores = 0")  # small: each probe fits
+    big = replace_solution(big, "segments_answer", "rfm_segments = segment_revenue_share = 0")
+    submit(course, "evil-big_answer", ASSIGNMENT, big)
+    # class 4: ids a spreadsheet reads as formulas
+    for student in FORMULA_IDS:
+        submit(course, student, ASSIGNMENT, release)
+    # a test cell's error outside a check: its message must not reach the feedback as it is
+    shaped = _solution(course)
+    at = next(
+        i
+        for i, c in enumerate(shaped.cells)
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "tier_service_tests"
+    )
+    shaped.cells.insert(at, nbformat.v4.new_code_cell(WRONG_SHAPE_WIDGETS))
+    submit(course, "evil-wrong_shape", ASSIGNMENT, shaped)
     started = time.monotonic()
     report = autograde(course, [ASSIGNMENT], jobs=2, limits=LIMITS)
     seconds = time.monotonic() - started
@@ -477,7 +540,7 @@ def test_output_is_capped_in_bytes(graded, name):
 
 def test_the_class_is_graded_within_the_wall_limits(graded):
     _, report, _, seconds = graded
-    # 50 submissions, 2 workers; a hung run would take a wall limit (60 s) per hostile notebook
+    # 54 submissions, 2 workers; a hung run would take a wall limit (60 s) per hostile notebook
     assert seconds < 20 * LIMITS.wall_seconds, seconds
     assert all(o.seconds <= LIMITS.wall_seconds + 15 for o in report.outcomes)
 
@@ -667,3 +730,174 @@ def test_an_odd_submission_is_graded_once_and_kept_on_the_next_run(graded):
     course, _, _, _ = graded
     again = autograde(course, [ASSIGNMENT], student="evil-badname", jobs=1, limits=LIMITS)
     assert [r.detail for r in again.results] == ["unchanged, kept"]
+
+
+# ---------------------------------------------------------------- issue 20: what still got through
+
+# What a terminal or a page acts on: control characters (the line break aside) and the
+# bidirectional controls.
+BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _active(text: str) -> list[str]:
+    return sorted(
+        {ch for ch in text if (unicodedata.category(ch) == "Cc" and ch != "\n") or ch in BIDI}
+    )
+
+
+def _formula_cells(rows: list[list[str]]) -> list[str]:
+    """Cells a spreadsheet would run as a formula (a plain number such as -2 is a number)."""
+    found = []
+    for row in rows:
+        for cell in row:
+            try:
+                float(cell)
+                continue
+            except ValueError:
+                pass
+            if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                found.append(cell)
+    return found
+
+
+def test_names_a_student_chose_are_printed_inert(graded):
+    """Class 1: file and folder names, student ids, notes and error details reach the
+    instructor's terminal as text: escape sequences shown, never run."""
+    course, report, _, _ = graded
+    printed = "\n".join(
+        [
+            score_table(grades.scores(course, [ASSIGNMENT])),
+            flags_table(report.flags),
+            results_table([r for r in report.results if not r.ok]),
+        ]
+    )
+    assert not _active(printed), _active(printed)
+    # each thing left out is still named, its escapes written out
+    assert "\\x1b]0;pwned\\x07link" in printed and "\\x1b[1A\\x1b[2Kpipe" in printed
+    assert "folder\\x1b]0;pwned\\x07/pipe" in printed
+    assert "evil-id\\x1b]0;pwned\\x07\\x1b[1A\\x1b[2K" in printed
+    assert _full(course, "evil-escapes")
+
+
+def test_the_report_page_and_its_tables_show_student_text_inert(graded, tmp_path):
+    course, _, _, _ = graded
+    _, page = make_report(course, [ASSIGNMENT], tmp_path / "report", integrity=False)
+    for path in [page, *page.parent.glob("*.csv")]:
+        text = path.read_text(encoding="utf-8-sig")
+        assert not _active(text), (path.name, _active(text))
+        if path.suffix == ".csv":
+            assert not _formula_cells(list(csv.reader(io.StringIO(text)))), path.name
+
+
+def test_an_oversized_widget_answers_file_is_refused_before_it_is_parsed():
+    """Class 2: counted in the text before parsing; before, this file took ~365 MB and ~4 s of
+    the grader's (root) memory and time, outside the sandbox."""
+    tracemalloc.start()
+    try:
+        answers, notes = widget_answers({"widget_answers.json": WIDGET_FLOOD}, {"core_cutoff"})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answers == {} and len(notes) == 1 and "widget_answers.json" in notes[0]
+    assert peak < 4 * 1024**2, peak
+    # only the widgets the tests declare are kept
+    kept, notes = widget_answers(
+        {"widget_answers.json": b'{"answers": {"core_cutoff": 3000, "junk": [1, 2, 3]}}'},
+        {"core_cutoff"},
+    )
+    assert kept == {"core_cutoff": 3000} and notes == []
+
+
+def test_a_notebook_is_counted_before_it_is_parsed():
+    """The same rule for the submitted notebook, which the grader parses too: 4 MB of empty
+    records in its metadata took ~500 MB and half a minute to read before."""
+    from crmkit.grading.autograde import Unreadable, _read_notebook
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    text = nbformat.writes(notebook).replace(
+        '"metadata": {}', '"metadata": {"x": [' + "{}, " * 999_999 + "{}]}", 1
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(Unreadable, match="clear its outputs"):
+            _read_notebook(text.encode())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024**2, peak
+    assert _read_notebook(nbformat.writes(notebook).encode()).cells[0].source == "x = 1"
+
+
+def test_an_oversized_widget_answers_file_costs_only_the_widget_tasks(graded):
+    course, report, _, _ = graded
+    assert _result(report, "evil-widget_flood").ok
+    assert any("widget_answers.json" in n for n in report.flags[(ASSIGNMENT, "evil-widget_flood")])
+    # the widgets' values came from the student's kernel: nothing else was lost
+    assert _full(course, "evil-widget_flood")
+
+
+def test_an_answer_is_stored_once_within_the_submissions_budget(graded):
+    """Class 3: a 26 MB answer read by three tests was stored three times (75.6 MB)."""
+    course, report, _, _ = graded
+    stored = answer_store.answers_path(course, ASSIGNMENT, "evil-big_answer").stat().st_size
+    assert stored <= answer_store.MAX_STORED_BYTES, stored
+    notes = report.flags[(ASSIGNMENT, "evil-big_answer")]
+    assert any("rfm" in n and "too large" in n for n in notes), notes
+    # an honest student's answers are all kept, each test still seeing its own
+    honest = answer_store.stored_answers(course, ASSIGNMENT, "honest-a")[ASSIGNMENT]
+    assert {"rfm_tests", "scores_tests", "segments_tests"} <= set(honest)
+    assert honest["rfm_tests"]["answers"]["rfm"] == honest["segments_tests"]["answers"]["rfm"]
+    size = answer_store.answers_path(course, ASSIGNMENT, "honest-a").stat().st_size
+    assert size < answer_store.MAX_STORED_BYTES / 4, size
+
+
+def _formula_roster() -> str:
+    rows = ["student_id,name,canvas_id,sis_login_id,username,idnumber,org_defined_id"]
+    for number, s in enumerate(FORMULA_IDS):
+        rows.append(f'"{s}","{s}",{60 + number},"{s}","{s}",S{number},"{s}"')
+    return "\n".join(rows) + "\n"
+
+
+def test_ids_that_look_like_formulas_are_guarded_in_every_file(graded, tmp_path):
+    """Class 4: nbgrader's generic CSV and each LMS file keep no cell a spreadsheet runs."""
+    course, _, _, _ = graded
+    generic = export_grades(course, tmp_path / "grades.csv", [ASSIGNMENT])
+    rows = list(csv.reader(io.StringIO(generic.read_text(encoding="utf-8"))))
+    assert not _formula_cells(rows)
+    ids = {row[3] for row in rows[1:]}
+    assert {f"'{student}" for student in FORMULA_IDS} <= ids  # still there, as text
+    assert all(len(row) == len(rows[0]) for row in rows)
+    from crmkit.grading.class_grades import read_class_grades
+
+    class_grades = read_class_grades(course, [ASSIGNMENT])
+    roster = parse_roster(_formula_roster())
+    for fmt in ("canvas", "moodle", "brightspace", "excel"):
+        data = export_lms(fmt, class_grades, roster).data
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        assert not _formula_cells(rows), (fmt, _formula_cells(rows))
+        assert not _active(data.decode("utf-8-sig").replace("\r\n", "\n")), fmt
+
+
+def test_a_test_error_outside_a_check_shows_its_name_not_its_message(graded):
+    """A test cell's error raised outside a ``check.that`` callable used to pass its message to
+    the feedback as it was; a message pandas or Python wrote can quote the hidden test's values."""
+    course, _, _, _ = graded
+    notebook = _autograded_notebook(course, "evil-wrong_shape")
+    (test,) = [
+        c
+        for c in notebook.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "tier_service_tests"
+    ]
+    (error,) = test.outputs
+    assert error.ename == "AttributeError" and "'list' object" not in error.evalue
+    assert "hidden tests" in error.evalue
+    assert "'list' object" not in _feedback_text(course, "evil-wrong_shape")
+    # a failed requirement still says what the instructor wrote; a missing answer, its name
+    for student, ename, words in (
+        ("evil-subclass", "AssertionError", "one row for every customer with a service on or after"),
+        ("=1+2", "NameError", "name 'rfm' is not defined"),
+    ):
+        cells = _autograded_notebook(course, student).cells
+        (rfm,) = [c for c in cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == f"{TASK}_tests"]  # fmt: skip
+        assert rfm.outputs[0].ename == ename and words in rfm.outputs[0].evalue, rfm.outputs

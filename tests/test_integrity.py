@@ -260,7 +260,7 @@ def test_integrity_csv_cells_never_start_a_spreadsheet_formula():
     assert row[8].startswith("'-cmd|") and row[9].startswith("'-cmd|")
 
 
-@pytest.mark.parametrize("kind", [OTHER_DATA, SIMILAR_CODE, SIMILAR_TEXT])
+@pytest.mark.parametrize("kind", [OTHER_DATA, SIMILAR_CODE, SIMILAR_TEXT, "published_solution"])
 def test_every_signal_is_explained_in_the_report(kind):
     import html
 
@@ -268,3 +268,68 @@ def test_every_signal_is_explained_in_the_report(kind):
     from crmkit.grading.report.integrity_section import EXPLANATION
 
     assert html.escape(KIND_NAMES[kind]) in EXPLANATION
+
+
+# ---------------------------------------------------------------- the published solution
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def _task_codes(notebook: dict, release: dict) -> dict[str, str]:
+    """{task: the student's part of its answer cell} of a notebook, as the report reads them."""
+    given = {
+        c["metadata"]["nbgrader"]["grade_id"]: _source(c)
+        for c in release["cells"]
+        if c["metadata"].get("nbgrader", {}).get("solution")
+    }
+    return {
+        c["metadata"]["nbgrader"]["grade_id"].removesuffix("_answer"): student_part(
+            _source(c), given.get(c["metadata"]["nbgrader"]["grade_id"], "")
+        )
+        for c in notebook["cells"]
+        if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("solution")
+    }
+
+
+@pytest.mark.parametrize("assignment", ["segmentation", "complaints", "loyalty"])
+def test_the_published_solution_with_a_terms_constants_is_found_and_own_work_is_not(assignment):
+    """The published (default) solution handed in with a drawn term's constants, renamed and
+    reformatted, is listed; notebooks put together from the vetted right answers (each task
+    written another way) are not, nor is one task of the published solution on its own."""
+    from pathlib import Path
+
+    from crmkit.grading.integrity.published import published_evidence
+    from crmkit.grading.task_parameters import declared_parameters, draw_values
+    from crmkit.grading.task_templates import render_text
+    from crmkit.grading.term import course_context, render_assignment
+
+    exercises = Path(__file__).resolve().parents[1] / "exercises"
+    release = json.loads((exercises / "release" / assignment / f"{assignment}.ipynb").read_text())
+    published = _task_codes(render_assignment(exercises / "templates", assignment), release)
+    declared = declared_parameters(exercises / "templates", assignment)
+    term = render_assignment(
+        exercises / "templates", assignment, draw_values(declared, assignment, seed=3)
+    )
+    copied = _task_codes(term, release)
+    renamed = {
+        task: code.replace("completed", "done_orders").replace("    ", "  ")
+        for task, code in copied.items()
+    }
+    for codes in (copied, renamed):
+        found = published_evidence(assignment, "s1", codes, published)
+        assert found is not None and found.score >= 0.9 and found.other == "(published)"
+        assert found.excerpt and found.other_excerpt
+    # one short task written exactly like the solution is what an honest student may write too
+    shortest = min((t for t in copied if copied[t].strip()), key=lambda t: len(copied[t]))
+    assert published_evidence(assignment, "s1", {shortest: copied[shortest]}, published) is None
+    context = course_context(exercises, assignment)
+    right = exercises / "answers" / "right" / assignment
+    for variant in range(2):
+        own = {}
+        for task in published:
+            ways = sorted(right.glob(f"{task}__*.py"))
+            if ways:
+                own[task] = render_text(ways[variant % len(ways)].read_text(), context)
+        assert published_evidence(assignment, "s2", own, published) is None, variant

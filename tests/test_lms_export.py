@@ -40,7 +40,7 @@ from crmkit.grading.lms_export import (
 )
 from crmkit.grading.roster import parse_excused, parse_roster
 from crmkit.grading.spreadsheet import excel_text
-from crmkit.grading.steps import export_for_lms
+from crmkit.grading.steps import export_for_lms, export_grades
 
 ZHANG, LI, WANG, ZHAO = "2023001", "2023002", "2023003", "2023004"
 ROSTER = f"""\
@@ -162,7 +162,7 @@ def test_canvas_file_has_the_header_points_possible_ex_and_blanks(
     by_student = {row[3]: dict(zip(header, row, strict=True)) for row in students}
     assert set(by_student) == {"zhangsan", "lisi", "zhaoliu"}  # WANG is not in the roster
     zhang = by_student["zhangsan"]
-    assert zhang["Student"] == "=Zhang, San" and zhang["ID"] == "41"
+    assert zhang["Student"] == "'=Zhang, San" and zhang["ID"] == "41"  # not a formula
     assert zhang["SIS User ID"] == f"S{ZHANG}" and zhang["Section"] == "CRM 1"
     assert zhang["complaints"] == ""  # written answer still to grade by hand: no score yet
     assert zhang["loyalty"] == "0"  # never handed in (default --missing zero)
@@ -173,9 +173,13 @@ def test_canvas_file_has_the_header_points_possible_ex_and_blanks(
     assert [by_student["zhaoliu"][a] for a in ("complaints", "loyalty", "segmentation")] == [
         "0"
     ] * 3
-    pending, left_out = result.warnings
+    pending, stranger, left_out = result.warnings
     assert "still to grade by hand" in pending and ZHANG in pending
+    assert stranger.endswith(f"match no student in the gradebook and were exported as missing "
+                             f"work; if one is a typo, fix it to the nbgrader id and export "
+                             f"again: {ZHAO}")  # fmt: skip
     assert "left out" in left_out and WANG in left_out and "roster.csv" in left_out
+    assert "1 with grades" in left_out
 
 
 def test_canvas_can_leave_missing_work_blank(course, roster_file, tmp_path):
@@ -324,6 +328,9 @@ def test_excel_sheet_has_bom_a_column_per_task_notes_and_safe_text(course, roste
     assert by_id[LI]["loyalty"] == "" and by_id[LI][EXCEL_NOTES] == "loyalty 免做 excused"
     assert by_id[WANG]["姓名 name"] == "Wu Wang"  # the gradebook's name when the roster has none
     assert not any("left out" in w for w in result.warnings)
+    [unlisted] = [w for w in result.warnings if "no row in roster.csv" in w]
+    assert unlisted.endswith(f"are in the sheet without the roster's details; add them and "
+                             f"export again: {WANG}")  # fmt: skip
 
 
 def test_excel_text_guards_formula_starts():
@@ -380,7 +387,53 @@ def test_pure_export_of_a_made_up_class():
         ["OrgDefinedId", "quiz Points Grade", BRIGHTSPACE_END],
         ["#007", "1.25", "#"],
     ]
-    assert any("s2" in w and "left out" in w for w in result.warnings)
+    assert any("s2" in w and "left out" in w and "no Brightspace id" in w for w in result.warnings)
+
+
+def test_a_roster_id_that_matches_no_student_is_named_and_a_student_without_a_row_too():
+    grades = ClassGrades(
+        (AssignmentTasks("quiz", (Task("q1", 1.0),)),),
+        ("2023001", "2023002"),
+        {},
+        (HandIn("2023001", "quiz", {"q1": 1.0}), HandIn("2023002", "quiz", {"q1": 0.5})),
+    )
+    roster = parse_roster("student_id,canvas_id\n2023001,41\n2023020,42\n")  # 02 mistyped
+    result = export_lms("canvas", grades, roster)
+    assert [row[1:] for row in rows_of(result.data)[2:]] == [
+        ["41", "", "", "", "1"],
+        ["42", "", "", "", "0"],
+    ]
+    [stranger] = [w for w in result.warnings if "match no student" in w]
+    assert stranger.endswith(": 2023020") and "1 个学号" in stranger
+    [unlisted] = [w for w in result.warnings if "no row in roster.csv" in w]
+    assert "(1 with grades)" in unlisted and unlisted.endswith(": 2023002")
+    assert "left out of the file" in unlisted
+
+
+def test_lms_files_keep_the_gradebooks_precision_and_people_read_two_decimals():
+    grades = ClassGrades(
+        (AssignmentTasks("quiz", (Task("q1", 1.0), Task("q2", 3.0))),),
+        ("s1",),
+        {},
+        (HandIn("s1", "quiz", {"q1": 0.6667, "q2": 2.1429}),),
+    )
+    roster = parse_roster(
+        "student_id,canvas_id,username,org_defined_id\ns1,41,ada,007\n", "roster.csv"
+    )
+    canvas = rows_of(export_lms("canvas", grades, roster).data)
+    assert canvas[2][-1] == "2.8096"
+    moodle = rows_of(export_lms("moodle", grades, roster, feedback=True).data)
+    assert moodle[1] == ["ada", "2.8096", "丢分 lost points: q1 0.67/1; q2 2.14/3"]
+    tasks = rows_of(export_lms("brightspace", grades, roster, per_task=True).data)
+    assert tasks[1][2:4] == ["0.6667", "2.1429"]
+    header, row = rows_of(export_lms("excel", grades, roster).data, bom=True)
+    assert dict(zip(header, row, strict=True)) == {
+        EXCEL_STUDENT: "s1",
+        "quiz": "2.81",
+        "quiz: q1": "0.67",
+        "quiz: q2": "2.14",
+        EXCEL_NOTES: "",
+    }
 
 
 # --- the command ----------------------------------------------------------------------------
@@ -448,3 +501,163 @@ def test_generic_export_refuses_lms_options(course, roster_file, capsys):
     args = ["course", "export", "--course", str(course), "--roster", str(roster_file)]
     assert crmkit_main(args) == 2
     assert "--format canvas|moodle|brightspace|excel" in capsys.readouterr().err
+
+
+# --- formula guard: every cell of every file, and each LMS still finds the student -----------
+#
+# Ids a student can influence (usernames, LMS names) may start with = + - @, which a spreadsheet
+# runs as a formula when the instructor opens the file. Each check below reads the file the way
+# the LMS's importer reads it (see docs/lms_export.md, "Formula guard"), so a guard that would
+# stop the LMS finding the student fails here.
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GUARDED = ("=1+2", "-2+3", "@SUM(1+1)", "+cmd")
+# nbgrader id -> the LMS's own record of that student
+LMS_SIDE = {
+    "s1": {"canvas_id": "51", "sis_user_id": "=1+2", "sis_login_id": "-2+3", "name": "@SUM(1+1)"},
+    "s2": {"canvas_id": "", "sis_user_id": "S2", "sis_login_id": "+cmd", "name": "=Li"},
+    "s3": {"canvas_id": "", "sis_user_id": "", "sis_login_id": "@c", "name": "Wang"},
+    "s4": {"canvas_id": "54", "sis_user_id": "S4", "sis_login_id": "zhao", "name": "Zhao"},
+}
+GUARD_CLASS = ClassGrades(
+    (AssignmentTasks("quiz", (Task("q1", 1.0), Task("q2", 2.0))),),
+    ("s1", "s2", "s3", "s4"),
+    {},
+    tuple(HandIn(s, "quiz", {"q1": 1.0, "q2": 1.5}) for s in ("s1", "s2", "s3", "s4")),
+)
+
+
+def formula_cells(rows: list[list[str]]) -> list[str]:
+    def number(cell: str) -> bool:
+        try:
+            float(cell)
+        except ValueError:
+            return False
+        return True
+
+    return [c for row in rows for c in row if c[:1] in FORMULA_STARTS and not number(c)]
+
+
+def canvas_finds(row: dict[str, str], people: dict[str, dict[str, str]]) -> str | None:
+    """canvas-lms ``GradebookImporter#process_student``: the Canvas ID, then SIS User ID, then
+    SIS Login ID, then the name, each compared exactly (nothing stripped)."""
+    for column, field in (
+        ("ID", "canvas_id"),
+        ("SIS User ID", "sis_user_id"),
+        ("SIS Login ID", "sis_login_id"),
+        ("Student", "name"),
+    ):
+        if row[column]:
+            found = [s for s, p in people.items() if p[field] and p[field] == row[column]]
+            if found:
+                return found[0]
+    return None
+
+
+def test_canvas_guards_every_cell_and_finds_each_student_by_an_unguarded_id():
+    roster = parse_roster(
+        "student_id,name,canvas_id,sis_user_id,sis_login_id\n"
+        + "".join(
+            f'{s},"{p["name"]}",{p["canvas_id"]},"{p["sis_user_id"]}","{p["sis_login_id"]}"\n'
+            for s, p in LMS_SIDE.items()
+        )
+    )
+    result = export_lms("canvas", GUARD_CLASS, roster)
+    header, _, *students = rows_of(result.data)
+    assert not formula_cells([header, *students])
+    found = {canvas_finds(dict(zip(header, row, strict=True)), LMS_SIDE) for row in students}
+    assert found == {"s1", "s2", "s4"}  # s1 by its ID, s2 by its SIS User ID
+    s1 = next(dict(zip(header, r, strict=True)) for r in students if r[1] == "51")
+    assert s1["SIS User ID"] == "'=1+2" and s1["Student"] == "'@SUM(1+1)"  # guarded, shown
+    # s3 has no id Canvas could match once guarded: left out and named, with what to add
+    assert any("s3" in w and "canvas_id" in w for w in result.warnings), result.warnings
+
+
+def test_moodle_uses_an_id_column_that_needs_no_guard_and_finds_everyone(grades):
+    roster = parse_roster(
+        "student_id,username,idnumber\n"
+        + "".join(f'{s},"{p["sis_login_id"]}",{s.upper()}\n' for s, p in LMS_SIDE.items())
+    )
+    result = export_lms("moodle", GUARD_CLASS, roster)
+    header, *students = rows_of(result.data)
+    assert header[0] == "ID number" and "'useridnumber'" in result.hint
+    assert not formula_cells([header, *students])
+    users = {s.upper(): s for s in LMS_SIDE}
+    stored = moodle_import(result.data, "ID number", "useridnumber", users, {"quiz (Real)": "quiz"})
+    assert {user for user, _ in stored} == set(LMS_SIDE)
+
+
+def test_moodle_leaves_out_a_student_whose_only_id_needs_a_guard():
+    roster = parse_roster(
+        "student_id,username\n"
+        + "".join(f'{s},"{p["sis_login_id"]}"\n' for s, p in LMS_SIDE.items())
+    )
+    result = export_lms("moodle", GUARD_CLASS, roster)
+    rows = rows_of(result.data)
+    assert not formula_cells(rows)
+    stored = moodle_import(
+        result.data, "Username", "username", {"@c": "s3", "zhao": "s4"}, {"quiz (Real)": "quiz"}
+    )
+    assert {user for user, _ in stored} == {"s4"} and set(result.students) == {"s4"}
+    warning = next(w for w in result.warnings if "s1" in w)
+    assert all(s in warning for s in ("s1", "s2", "s3")) and "formula" in warning
+
+
+def test_moodle_switches_id_column_only_to_find_more_students():
+    roster = parse_roster(
+        "student_id,username,idnumber\ns1,-bob,\ns2,li,\ns3,wang,S3\ns4,zhao,S4\n"
+    )
+    result = export_lms("moodle", GUARD_CLASS, roster)
+    assert rows_of(result.data)[0][0] == "Username" and result.students == ("s2", "s3", "s4")
+    assert any("s1" in w and "formula" in w for w in result.warnings)
+
+
+def test_brightspace_hash_guard_is_dropped_on_import_and_finds_everyone():
+    roster = parse_roster(
+        "student_id,org_defined_id,username\n"
+        + "".join(
+            f'{s},"{p["sis_user_id"] or s}","{p["sis_login_id"]}"\n' for s, p in LMS_SIDE.items()
+        )
+    )
+    header, *students = rows_of(export_lms("brightspace", GUARD_CLASS, roster).data)
+    assert not formula_cells([header, *students])
+    # Brightspace drops the # before an id (UW-Madison KB 4330) and matches the rest exactly
+    read = {row[1].removeprefix("#") for row in students}
+    assert read == {p["sis_login_id"] for p in LMS_SIDE.values()}
+    assert "#=1+2" in {row[0] for row in students}
+
+
+def test_excel_guards_ids_and_names_and_they_read_back_as_written():
+    roster = parse_roster("student_id,name\n" + "".join(f'"{g}","{g}"\n' for g in GUARDED))
+    grades = ClassGrades(GUARD_CLASS.assignments, GUARDED, {}, ())
+    header, *students = rows_of(export_lms("excel", grades, roster).data, bom=True)
+    assert not formula_cells([header, *students])
+    assert sorted(row[0].removeprefix("'") for row in students) == sorted(GUARDED)
+
+
+def test_cells_are_inert_as_well_as_guarded():
+    roster = parse_roster('student_id,name\ns1,"Zhang\x1b]0;t\x07 \u202eevil"\n')
+    grades = ClassGrades(GUARD_CLASS.assignments, ("s1",), {}, ())
+    text = export_lms("excel", grades, roster).data.decode("utf-8-sig")
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "Zhang\\x1b]0;t\\x07 \\u202eevil" in text
+
+
+def test_generic_export_is_nbgraders_with_every_cell_guarded(course, tmp_path):
+    """nbgrader's own CSV export (its rows, its zero for missing work), every text cell guarded
+    and quoted where needed, so a comma in a name cannot shift a column either."""
+    with in_course_folder(course), open_gradebook(course) as gradebook:
+        gradebook.update_or_create_student("=1+2", first_name="-x, y", last_name="@z", email="+e")
+    try:
+        path = export_grades(course, tmp_path / "grades.csv")
+        header, *rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        assert header[:4] == ["assignment", "duedate", "timestamp", "student_id"]
+        assert all(len(row) == len(header) for row in rows) and not formula_cells(rows)
+        evil = [dict(zip(header, r, strict=True)) for r in rows if r[3] == "'=1+2"]
+        assert len(evil) == 3 and evil[0]["first_name"] == "'-x, y" and evil[0]["score"] == "0.0"
+        zhang = next(dict(zip(header, r, strict=True)) for r in rows
+                     if r[3] == ZHANG and r[0] == "segmentation")  # fmt: skip
+        assert zhang["score"] == "17.0" and zhang["first_name"] == "San"
+    finally:
+        with in_course_folder(course), open_gradebook(course) as gradebook:
+            gradebook.remove_student("=1+2")

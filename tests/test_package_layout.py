@@ -9,6 +9,7 @@ how grading works from what their notebook imported.
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from collections import defaultdict
@@ -110,3 +111,45 @@ def test_one_public_function_per_name():
 def test_readme_maps_each_package(folder):
     readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
     assert f"crmkit/{folder}/" in readme
+
+
+# What an assignment notebook calls on the student side, recording every file Python opens.
+STUDENT_SIDE_CALLS = """
+import json, sys, tempfile
+opened = []
+sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" else None)
+from crmkit import course
+from crmkit.datasets import load, labels
+import crmkit.plotting, crmkit.widgets
+folder = tempfile.mkdtemp()
+student = "2023001"
+course.tickets_for(student); course.step_options(student)
+course.shop_customers_for(student); course.tier_options(student); course.service_options(student)
+course.shopper_stories_for(student); course.measure_options(student)
+course.read_answers(folder); course.student_id_box(folder)
+load("online_shop", "orders", student=student); labels("online_shop", "orders", "status")
+for path in sys.argv[1:]:  # a probe, to show the recording works
+    open(path).close()
+print(json.dumps(opened))
+"""
+
+
+def files_the_student_side_opens(*probe: Path) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", STUDENT_SIDE_CALLS, *map(str, probe)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_student_side_never_opens_the_course_source():
+    """Nothing a student's notebook imports reads exercises/ (where the answer key is): the
+    tasks' texts and options live in the package, their answers only in the hidden tests."""
+    course = PACKAGE.parent / "exercises"
+    opened = files_the_student_side_opens()
+    assert len(opened) > 10  # imports and data were read, and recorded
+    assert not [p for p in opened if Path(p).is_relative_to(course) or p.endswith(".ipynb")]
+    probe = course / "source" / "loyalty" / "loyalty.ipynb"
+    assert str(probe) in files_the_student_side_opens(probe)

@@ -205,3 +205,13 @@ def test_bind_puts_answers_and_widget_values_into_a_namespace():
         namespace["rfm"].equals(pd.DataFrame({"a": [1]}))
         and namespace["core_cutoff"].value == 3000.0
     )
+
+
+def test_values_lists_and_records_are_counted_in_text_or_bytes_before_parsing():
+    flood = "[" + "{}," * plain_data.MAX_CONTAINERS + "{}]"
+    for text in (flood, flood.encode()):
+        with pytest.raises(plain_data.PlainDataError, match="lists and records"):
+            plain_data.count_before_parse(text)
+    with pytest.raises(plain_data.PlainDataError, match="too large"):
+        plain_data.count_before_parse(b"[1, 2, 3]", limit=8)
+    plain_data.count_before_parse(b'{"answers": {"x": [1, 2, 3]}}')  # within bounds: no error

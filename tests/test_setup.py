@@ -4,6 +4,7 @@ lock, a student's lab."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -102,10 +103,25 @@ def test_make_test_and_check_run_ruff(target):
 
 def test_make_check_is_the_quick_subset():
     steps = recipe("check")
-    assert any('-m "not slow and not browser and not postgres"' in step for step in steps)
+    markers = next(re.search(r'-m "([^"]+)"', s).group(1) for s in steps if ' -m "' in s)
+    assert set(markers.split(" and ")) == {"not slow", "not browser", "not postgres", "not hub"}
     assert any("--nbval" in step or "$(NBVAL)" in step for step in steps)
     assert not any(
         "postgres" in step.split("#")[0] and "not postgres" not in step for step in steps
+    )
+
+
+def test_make_test_builds_the_hub_environment_and_passes_it_to_pytest():
+    """Without it tests/test_hub.py would skip unseen in CI."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    prerequisites = re.search(r"^test:(.*)$", makefile, re.MULTILINE).group(1).split()
+    assert "hub-env" in prerequisites
+    assert any(
+        "CRMKIT_HUB_ENV=$(CURDIR)/$(HUB_ENV)" in step and "-m pytest" in step
+        for step in recipe("test")
+    )
+    assert re.search(
+        r"^\$\(HUB_STAMP\):.*\n\t\$\(PYTHON\) scripts/hub_env.py \$\(HUB_ENV\)$", makefile, re.M
     )
 
 
@@ -178,6 +194,32 @@ def test_make_lab_uses_the_student_configuration():
     (step,) = [s for s in recipe("lab") if "jupyter lab" in s or "jupyter" in s.split()[0:3][-1]]
     assert "JUPYTER_CONFIG_PATH=$(CURDIR)/lab/student" in step
     assert any("exercises" in s for s in recipe("lab-instructor"))
+    # the student's lab opens the student pack, not the repository (tests/test_student_lab.py
+    # runs it and walks what it serves)
+    assert "--ServerApp.root_dir=$(abspath $(STUDENT_PACK))" in step
+    pack_rule = recipe(re.escape("$(STUDENT_PACK)/.crmkit-pack.json"))
+    assert any("crmkit course student-pack" in s for s in pack_rule)
+
+
+@pytest.mark.parametrize("target", ["lab", "lab-instructor"])
+def test_make_lab_without_a_browser_says_which_url_to_open(target):
+    """No "No web browser found" warning (it reads like a failure): JupyterLab is told not to
+    look for one, and a bilingual line says which of the URLs it prints to open."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["BROWSER"] = ""  # Python's webbrowser finds nothing to run
+    dry = subprocess.run(
+        ["make", "-n", target], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    commands = dry.stdout.replace("\\\n", " ").splitlines()  # a command continued on a line
+    launch = next(line for line in commands if "jupyter lab" in line)
+    assert "--no-browser" in launch
+    assert "没有浏览器" in dry.stdout
+    assert "open the http://localhost URL with the token" in dry.stdout
+    env["BROWSER"] = "true"  # a machine with a browser: JupyterLab opens it as before
+    dry = subprocess.run(
+        ["make", "-n", target], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    assert "--no-browser" not in dry.stdout and "没有浏览器" not in dry.stdout
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@ Builds the site with ``book/build.py`` (what `make site` runs) into a temporary 
 the built HTML: every case, data dictionary and notebook has a page; every link between pages
 lands on a file of the site (and on an id there, for links with ``#``); no page loads a script,
 stylesheet, font or image from another site, and there is no MathJax (math is MathML written at
-build time); widget outputs are shown as notes. Then headless
+build time); widget outputs are shown as notes, with an explorer's chart or table under its note.
+Then headless
 Chromium opens the start page (through ``index.html``), a case page and a notebook page, and
 checks that the Chinese text is drawn with a CJK font, that the navigation lists every case, that
 the chart image loaded, that a search in Chinese finds the case, and that the browser asked for
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -138,14 +140,17 @@ def target_of(page: Path, address: str) -> tuple[Path, str] | None:
     return path, unquote(parts.fragment)
 
 
-def stored_widget_outputs(notebook: Path) -> int:
+def stored_widget_outputs(notebook: Path, still: str | None = None) -> int:
+    """Widget outputs stored in a notebook (text form, and an explorer's chart or table); with
+    ``still``, those that carry that kind of picture (``image/png``, ``text/html``)."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     return sum(
         1
         for cell in nb["cells"]
         for output in cell.get("outputs", [])
-        if set(output.get("data", {})) == {"text/plain"}
-        and WIDGET_TEXT.match("".join(output["data"]["text/plain"]))
+        if set(output.get("data", {})) <= {"text/plain", "image/png", "text/html"}
+        and WIDGET_TEXT.match("".join(output.get("data", {}).get("text/plain", "")))
+        and (still is None or still in output["data"])
     )
 
 
@@ -243,6 +248,56 @@ def test_no_page_loads_anything_from_another_site(site):
     ]
 
 
+def test_the_site_holds_no_solution_hidden_test_or_answer_key(site):
+    """Every file of the built site (pages, search index, the notebooks offered for download),
+    searched for the course's answer key as tests/test_student_lab.py searches a student's lab."""
+    from crmkit.grading.key_leaks import leaks_in_files, read_answer_key
+
+    files = files_of(site)
+    assert len([name for name in files if name.endswith(".html")]) >= len(CASES) + len(NOTEBOOKS)
+    assert not [name for name in files if re.search(r"(^|/)(exercises|source|tests)/", name)]
+    assert leaks_in_files(files, read_answer_key(ROOT / "exercises")) == []
+
+
+def test_a_solution_slipped_into_a_page_of_the_site_is_caught(tmp_path):
+    """The check above can fail: a small site built with a source notebook in place of a case's
+    notebook, the way a careless change to book/build.py would publish one."""
+    from crmkit.grading.key_leaks import leaks_in_files, read_answer_key
+
+    build = load_book_build()
+    kit = tmp_path / "kit"
+    (kit / "cases").mkdir(parents=True)
+    for name in ("retail_chain.md", "concepts.md"):
+        shutil.copy2(ROOT / "cases" / name, kit / "cases")
+    shutil.copytree(
+        ROOT / "datasets" / "retail_chain",
+        kit / "datasets" / "retail_chain",
+        ignore=shutil.ignore_patterns("*.csv"),
+    )
+    (kit / "notebooks").mkdir()
+    source = ROOT / "exercises" / "source" / "loyalty" / "loyalty.ipynb"
+    shutil.copy2(source, kit / "notebooks" / "04_retail_chain.ipynb")
+    build.assemble(tmp_path / "src", root=kit)
+    build.build(tmp_path / "src", tmp_path / "site", work=tmp_path / "work", strict=False)
+    page = "notebooks/04_retail_chain.html"
+    leaks = leaks_in_files(files_of(tmp_path / "site"), read_answer_key(ROOT / "exercises"))
+    assert page in {leak.path for leak in leaks}
+    assert {"solution", "hidden tests", "answer key"} <= {
+        kind for leak in leaks if leak.path == page for kind in KEY_KINDS if kind in leak.what
+    }
+
+
+KEY_KINDS = ("solution", "hidden tests", "answer key")
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
 def test_math_becomes_mathml_without_scripts(tmp_path):
     """book/_ext/mathml_math.py in a bare Sphinx build: inline and display math as <math>, and a
     formula with an unknown command is a warning (which fails `make site`)."""
@@ -283,10 +338,33 @@ def test_widget_outputs_say_they_are_interactive_in_jupyterlab(site):
         text = (site / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
         expected = stored_widget_outputs(ROOT / "notebooks" / f"{name}.ipynb")
         assert text.count('class="crmkit-widget-note"') == expected, name
+        # under the note of a chart explorer, the chart it showed when the notebook was run
+        charts = re.findall(r'class="crmkit-widget-note".*?</div></div>\s*<img ', text, re.S)
+        assert len(charts) == stored_widget_outputs(
+            ROOT / "notebooks" / f"{name}.ipynb", "image/png"
+        ), name
         assert "在 JupyterLab 中打开 / Open in JupyterLab" in text, (
             f"{name}: no note on how to open it live"
         )
-    assert sum(stored_widget_outputs(path) for path in (ROOT / "notebooks").glob("*.ipynb")) > 0
+    notebooks = list((ROOT / "notebooks").glob("*.ipynb"))
+    assert sum(stored_widget_outputs(path, "image/png") for path in notebooks) >= 5
+    assert sum(stored_widget_outputs(path, "text/html") for path in notebooks) >= 3
+
+
+def test_a_widget_note_goes_above_what_the_explorer_showed():
+    build = load_book_build()
+    explorer = {
+        "output_type": "execute_result",
+        "data": {"text/plain": "Explorer(show=chart, n=5)", "image/png": "iVBORw0KGgo="},
+    }
+    figure = {"output_type": "display_data", "data": {"text/plain": "<Figure>", "image/png": "x"}}
+    nb = {"cells": [{"cell_type": "code", "source": "", "outputs": [figure, explorer]}]}
+    nb, replaced = build.site_notebook(nb, "00_start_here.ipynb", {"Explorer"})
+    outputs = nb["cells"][-1]["outputs"]
+    assert replaced == 1
+    assert outputs[0] == figure
+    assert 'class="crmkit-widget-note"' in outputs[1]["data"]["text/html"]
+    assert outputs[2]["data"] == {"image/png": "iVBORw0KGgo="}
 
 
 def cjk_fonts_drawing(page, selector: str) -> list[str]:
@@ -366,7 +444,16 @@ def test_pages_in_chromium_show_chinese_navigation_and_a_chart(site):
             )
             expect(page.locator("nav.bd-docs-nav")).to_be_visible()
             chart.screenshot(path=str(SCREENSHOTS / "notebook_chart.png"))
-            page.locator(".crmkit-widget-note").last.scroll_into_view_if_needed()
+            # the last explorer (a chart): its picture under the note, loaded
+            note = page.locator(".crmkit-widget-note").last
+            note.scroll_into_view_if_needed()
+            still = note.locator("xpath=ancestor::div[contains(@class, 'cell_output')]//img")
+            page.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0",
+                arg=still.element_handle(),
+                timeout=10_000,
+            )
+            assert still.evaluate("img => img.naturalWidth") > 300
             page.screenshot(path=str(SCREENSHOTS / "notebook_widget_note.png"))
 
             # 4. Searching in Chinese finds the case (the index is split into words by jieba)

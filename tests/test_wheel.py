@@ -46,6 +46,8 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
         cwd=scratch,
     )
     assert build.returncode == 0, build.stderr[-3000:]
+    # every folder of the package is declared: no "Package would be ignored" screens at set-up
+    assert "would be ignored" not in build.stderr, build.stderr[:3000]
     (wheel,) = (scratch / "dist").glob("crmkit-*.whl")
     venv = scratch / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -178,3 +180,45 @@ def test_course_commands_work_on_a_course_folder(installed):
     assert "ada" in graded.stdout and "17 / 17" in graded.stdout, graded.stdout
     exported = run(installed, "-m", "crmkit", "course", "export", "--course", str(course))
     assert (course / "grades.csv").is_file(), exported.stdout
+
+
+def test_the_installed_kit_carries_no_answer_key(installed):
+    """Nothing a student can install holds a source notebook or any of the answer key: not what
+    their notebooks import, not the data, and not the grader (the demo names the course's vetted
+    answers instead of copying them)."""
+    from crmkit.grading.key_leaks import files_of_folder, leaks_in_files, read_answer_key
+
+    package = Path(
+        run(
+            installed, "-c", "import crmkit, os; print(os.path.dirname(crmkit.__file__))"
+        ).stdout.strip()
+    )
+    assert not list(package.rglob("*.ipynb")) and not (package / "exercises").exists()
+    files = files_of_folder(package)
+    assert {"course/answers.py", "datasets/__init__.py", "data/online_shop/README.md"} <= set(files)
+    leaks = leaks_in_files(files, read_answer_key(REPO / "exercises"))
+    # the package's own docs name nbgrader's delimiters (course/answers.py explains them); any
+    # line of a solution, hidden test or answer key counts, and so does a delimiter in the data
+    assert [
+        leak for leak in leaks if not (leak.path.endswith(".py") and "delimiter" in leak.what)
+    ] == []
+
+
+def test_a_student_pack_notebook_runs_on_the_installed_kit(installed, tmp_path):
+    """The pack has no CSVs: its notebooks read the data installed with the kit (the start-here
+    notebook reads a folder of the kit's data too)."""
+    from crmkit.grading.student_pack import pack_files, write_folder
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    write_folder(pack_files(REPO / "exercises"), pack)
+    notebook = pack / "notebooks" / "00_start_here.ipynb"
+    code = (
+        "import sys, nbformat\nfrom nbclient import NotebookClient\n"
+        "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+        "NotebookClient(nb, timeout=300, kernel_name='python3',"
+        " resources={'metadata': {'path': sys.argv[2]}}).execute()\n"
+        "print('ran', len(nb.cells), 'cells')"
+    )
+    done = run(installed, "-c", code, str(notebook), str(notebook.parent))
+    assert "ran" in done.stdout

@@ -57,7 +57,8 @@ class Score:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         failed = [c for c in self.checks if not c.passed]
-        lines = [f"**{_number(self.points)} / {_number(self.max_points)}**"]
+        # people read two decimals; nbgrader reads text/plain, which keeps four
+        lines = [f"**{_shown(self.points)} / {_shown(self.max_points)}**"]
         lines += [f"- ✗ {c.message}" for c in failed] or ["- ✓ 全部通过 / every check passed"]
         return {
             "text/plain": _number(self.points),
@@ -71,6 +72,10 @@ class Score:
 
 def _number(value: float) -> str:
     return f"{round(value, 4):g}"
+
+
+def _shown(value: float) -> str:
+    return f"{round(value, 2):g}"
 
 
 class Checks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -15,6 +16,20 @@ ORIGIN_LABELS = {
     "file": "已保存 / saved",
     "source": "教师预览 / instructor preview",
 }
+
+
+class IdBox(widgets.VBox):
+    """The id box; where it cannot be drawn (a feedback page, nbconvert) it reads as its text."""
+
+    def __init__(self, children: list[widgets.Widget], text: Callable[[], str]) -> None:
+        super().__init__(children)
+        self._text = text
+
+    def _repr_mimebundle_(self, **kwargs) -> dict | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = self._text()
+        return bundle
 
 
 def student_id_box(folder: Path | None = None) -> widgets.Box:
@@ -35,7 +50,7 @@ def student_id_box(folder: Path | None = None) -> widgets.Box:
                 f"Note: the submission saved id '{saved}'; grading uses the "
                 f"data of '{found.student}'"
             )
-        return widgets.VBox([widgets.Label(line) for line in lines])
+        return IdBox([widgets.Label(line) for line in lines], text=lambda: "\n".join(lines))
 
     text = widgets.Text(
         value=found.student if found else "",
@@ -62,4 +77,7 @@ def student_id_box(folder: Path | None = None) -> widgets.Box:
             )
 
     button.on_click(save)
-    return widgets.VBox([widgets.HBox([text, button]), message])
+    return IdBox(
+        [widgets.HBox([text, button]), message],
+        text=lambda: f"学号 / Student id: {text.value or '—'}\n{message.value}",
+    )

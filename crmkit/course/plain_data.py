@@ -251,14 +251,7 @@ def check(text: str | bytes | dict) -> dict[str, dict[str, Any]]:
     if isinstance(text, dict):
         payload = text
     else:
-        if len(text) > MAX_BYTES:
-            raise PlainDataError(f"answers too large ({len(text)} bytes; at most {MAX_BYTES})")
-        # Counted before parsing, since parsing is what costs memory: every value but the first
-        # of a list or record follows a comma, and every list or record opens with a bracket.
-        raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
-        containers = raw.count("{") + raw.count("[")
-        if containers > MAX_CONTAINERS or containers + raw.count(",") > MAX_ITEMS:
-            raise PlainDataError(f"answers hold more than {MAX_ITEMS} values")
+        count_before_parse(text)
         try:
             payload = json.loads(text)
         except (ValueError, RecursionError) as error:
@@ -278,6 +271,23 @@ def check(text: str | bytes | dict) -> dict[str, dict[str, Any]]:
             raise PlainDataError(f"not a variable name: {str(name)[:40]!r}")
         _walk(value, 0, budget)
     return {"answers": payload["answers"], "widgets": widgets}
+
+
+def count_before_parse(text: str | bytes, limit: int = MAX_BYTES) -> None:
+    """Refuse JSON ``text`` that is larger than ``limit`` bytes or holds more values, lists or
+    records than plain data may, before anything parses it.
+
+    Parsing is what costs memory (19.5 MB of ``[{}, {}, …]`` is half a gigabyte of Python
+    objects), so the text is counted instead: every value but the first of a list or record
+    follows a comma, and every list or record opens with a bracket. A bracket or comma inside a
+    string counts too, so the count is never below the truth.
+    """
+    if len(text) > limit:
+        raise PlainDataError(f"too large ({len(text)} bytes; at most {limit})")
+    brace, bracket, comma = ("{", "[", ",") if isinstance(text, str) else (b"{", b"[", b",")
+    containers = text.count(brace) + text.count(bracket)
+    if containers > MAX_CONTAINERS or containers + text.count(comma) > MAX_ITEMS:
+        raise PlainDataError(f"more than {MAX_ITEMS} values or {MAX_CONTAINERS} lists and records")
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -468,16 +478,17 @@ def bind_file(namespace: MutableMapping[str, Any], path: str) -> None:
     (``{"answers": ..., "widgets": ...}``)."""
     with open(path, encoding="utf-8") as handle:
         sent = json.load(handle)
-    _bind(namespace, sent["answers"], sent["widgets"])
+    bind_sent(namespace, sent["answers"], sent["widgets"])
 
 
 def bind(namespace: MutableMapping[str, Any], answers_json: str, widgets_json: str = "{}") -> None:
     """Put the answers (and widget answers) into the test kernel's ``namespace``,
     rebuilt by :func:`decode`."""
-    _bind(namespace, json.loads(answers_json), json.loads(widgets_json))
+    bind_sent(namespace, json.loads(answers_json), json.loads(widgets_json))
 
 
-def _bind(namespace: MutableMapping[str, Any], answers: dict, widgets: dict) -> None:
+def bind_sent(namespace: MutableMapping[str, Any], answers: dict, widgets: dict) -> None:
+    """:func:`bind` answers already parsed (name -> plain data)."""
     for name, data in answers.items():
         namespace[name] = decode(data)
     for name, data in widgets.items():

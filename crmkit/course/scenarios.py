@@ -21,38 +21,46 @@ from .tickets import display_ids, shuffled, student_rng
 
 # ---------------------------------------------------------------- the online shop's customers
 
-# The shop's reference date and the first day of its 180-day window (cases/online_shop.md, 3.4).
+# The shop's reference date (cases/online_shop.md, 3.4).
 SHOP_REFERENCE_DAY = date(2024, 12, 31)
-SHOP_WINDOW_START = date(2024, 7, 5)
+# The published rules of the tiers: the recent window in days, the orders that make a customer
+# loyal and the average order that makes two or three orders big. A term may ask for others.
+RECENT_DAYS, LOYAL_FROM, BIG_FROM = 180, 6, 1000
 
-# Shapes of record: completed orders, days before the reference day of the latest one, average
-# amount per completed order, inquiries; numbers are drawn inside each range. Each student gets
-# one record from each group, so every student meets the same kinds of case (a large single
-# order, a long silence, a few large orders…), in an order and with numbers of their own.
-_RECORD_GROUPS: list[list[dict[str, tuple[int, int]]]] = [
-    [
-        {"orders": (0, 0), "days": (0, 0), "amount": (0, 0), "inquiries": (1, 4)},
-        {"orders": (1, 1), "days": (10, 160), "amount": (80, 600), "inquiries": (0, 3)},
-    ],
-    [
-        {"orders": (1, 1), "days": (10, 160), "amount": (3000, 5200), "inquiries": (1, 3)},
-    ],
-    [
-        {"orders": (1, 1), "days": (200, 520), "amount": (100, 900), "inquiries": (0, 2)},
-        {"orders": (7, 12), "days": (190, 400), "amount": (150, 700), "inquiries": (2, 8)},
-        {"orders": (2, 3), "days": (200, 450), "amount": (1100, 2400), "inquiries": (0, 3)},
-    ],
-    [
-        {"orders": (2, 3), "days": (5, 150), "amount": (1050, 2600), "inquiries": (1, 5)},
-        {"orders": (2, 3), "days": (5, 150), "amount": (120, 880), "inquiries": (0, 4)},
-        {"orders": (4, 5), "days": (5, 150), "amount": (1200, 3000), "inquiries": (1, 6)},
-        {"orders": (4, 5), "days": (5, 150), "amount": (100, 500), "inquiries": (0, 3)},
-    ],
-    [
-        {"orders": (6, 14), "days": (3, 120), "amount": (90, 650), "inquiries": (2, 9)},
-        {"orders": (6, 9), "days": (3, 120), "amount": (1100, 2200), "inquiries": (3, 9)},
-    ],
-]
+
+def _record_groups(recent: int, loyal: int, big: int) -> list[list[dict[str, tuple[int, int]]]]:
+    """Shapes of record: completed orders, days before the reference day of the latest one,
+    average amount per completed order, inquiries; numbers are drawn inside each range, which
+    sit on either side of the rules' limits (``recent`` days, ``loyal`` orders, ``big`` yuan).
+    Each student gets one record from each group, so every student meets the same kinds of case
+    (a large single order, a long silence, a few large orders…), with numbers of their own."""
+    many = (4, loyal - 1) if loyal > 4 else (loyal, loyal + 1)  # orders short of loyal
+    near, lapsed = recent - 20, recent + 20  # latest order just inside, just outside the window
+    high = (round(1.1 * big), round(2.2 * big))
+    return [
+        [_shape((0, 0), (0, 0), (0, 0), (1, 4)), _shape((1, 1), (10, near), (80, 600), (0, 3))],
+        [_shape((1, 1), (10, near), (3000, 5200), (1, 3))],
+        [
+            _shape((1, 1), (lapsed, recent + 340), (100, 900), (0, 2)),
+            _shape((loyal + 1, loyal + 6), (recent + 10, recent + 220), (150, 700), (2, 8)),
+            _shape((2, 3), (lapsed, recent + 270), (round(1.1 * big), round(2.4 * big)), (0, 3)),
+        ],
+        [
+            _shape((2, 3), (5, recent - 30), (big + 50, round(2.6 * big)), (1, 5)),
+            _shape((2, 3), (5, recent - 30), (round(0.12 * big), round(0.88 * big)), (0, 4)),
+            _shape(many, (5, recent - 30), (round(1.2 * big), 3 * big), (1, 6)),
+            _shape(many, (5, recent - 30), (100, 500), (0, 3)),
+        ],
+        [
+            _shape((loyal, loyal + 8), (3, recent - 60), (90, 650), (2, 9)),
+            _shape((loyal, loyal + 3), (3, recent - 60), high, (3, 9)),
+        ],
+    ]
+
+
+def _shape(orders, days, amount, inquiries) -> dict[str, tuple[int, int]]:
+    return {"orders": orders, "days": days, "amount": amount, "inquiries": inquiries}
+
 
 SHOP_TIERS: list[tuple[str, str]] = [
     ("潜在顾客 / potential", "potential"),
@@ -96,15 +104,25 @@ SERVICE_ACTIONS: list[tuple[str, str]] = [
 ]
 
 
-def shop_customers_for(student: str) -> pd.DataFrame:
-    """Five customer records of the online shop drawn for ``student``, in random order.
+def shop_customers_for(
+    student: str,
+    recent_days: int = RECENT_DAYS,
+    loyal_from: int = LOYAL_FROM,
+    big_from: int = BIG_FROM,
+) -> pd.DataFrame:
+    """Five customer records of the online shop drawn for ``student``, in random order, around
+    the limits of the tier rules the task states (the published ones by default).
 
     Columns: ``customer`` (e.g. ``C-4821``), ``completed_orders``, ``last_order`` (date of the
     latest completed order, None without one), ``avg_order_yuan`` (average amount per completed
     order, None without one) and ``inquiries`` (questions asked to customer service).
     """
-    rng = student_rng(student, "shop-customers")
-    shapes = [group[int(rng.integers(len(group)))] for group in _RECORD_GROUPS]
+    rules = (recent_days, loyal_from, big_from)
+    # other rules, other draws: a term's customers (and their ids) are not the published term's
+    salt = "" if rules == (RECENT_DAYS, LOYAL_FROM, BIG_FROM) else ":" + ":".join(map(str, rules))
+    rng = student_rng(student, "shop-customers" + salt)
+    groups = _record_groups(*rules)
+    shapes = [group[int(rng.integers(len(group)))] for group in groups]
     shapes = [shapes[int(i)] for i in rng.permutation(len(shapes))]
     ids = display_ids(rng, "C", len(shapes))
     rows = []

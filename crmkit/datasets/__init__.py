@@ -3,18 +3,20 @@
 >>> from crmkit.datasets import load
 >>> visits = load("retail_chain", "visits")            # the committed default data
 >>> mine = load("retail_chain", "visits", student="s01") # this student's own variant
+
+Tables are read or generated once per process and kept (bounded, see :mod:`.memory`); every call
+returns its own copy.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from . import csvio, variant_cache
+from . import csvio, memory, variant_cache
 from .registry import CASES, check_size, get_case, get_table
 from .schema import Case
 from .seeding import DEFAULT_SEED, normalise_student_id, rng_for
@@ -46,8 +48,11 @@ def generate(
     spec = get_case(case)
     size = spec.default_customers if n_customers is None else check_size(n_customers)
     student = None if student is None else _checked_student(student)
-    tables = _generate_cached(spec.key, DEFAULT_SEED if seed is None else int(seed), student, size)
-    return {name: df.copy() for name, df in tables.items()}
+    seed = DEFAULT_SEED if seed is None else int(seed)
+    return memory.tables(
+        ("generated", spec.key, seed, student, size),
+        lambda: _generate(spec.key, seed, student, size),
+    )
 
 
 def _checked_student(student: object) -> str:
@@ -65,8 +70,7 @@ def _checked_student(student: object) -> str:
     return normalised
 
 
-@lru_cache(maxsize=8)
-def _generate_cached(
+def _generate(
     case: str, seed: int, student: str | None, n_customers: int
 ) -> dict[str, pd.DataFrame]:
     if (
@@ -105,10 +109,11 @@ def load(
     spec = get_case(case)
     tables = [get_table(spec, table)] if table is not None else list(spec.tables)
     if folder is not None:
-        return _read_folder(Path(folder), tables, table)
+        return _read_folder(Path(folder), spec, tables, table)
     folder = data_dir() / spec.key
     if seed is None and student is None and n_customers is None and folder.is_dir():
-        frames = {t.name: csvio.read_table(folder / f"{t.name}.csv", t) for t in tables}
+        check = _check_command(folder, spec.key, table)
+        frames = {t.name: _read_csv(folder / f"{t.name}.csv", spec, t, check) for t in tables}
     else:
         generated = generate(case, seed=seed, student=student, n_customers=n_customers)
         frames = {t.name: generated[t.name] for t in tables}
@@ -129,9 +134,28 @@ def labels(case: str, table: str, field: str) -> dict[str, str]:
     return dict(column.field(field).enum or {})
 
 
-def _read_folder(folder: Path, tables: list, table: str | None):
-    frames = {t.name: csvio.read_table(folder / f"{t.name}.csv", t) for t in tables}
+def _check_command(folder: Path, case: str, table: str | None) -> str:
+    """The ``crmkit data validate`` command for what this ``load`` call reads."""
+    return f"crmkit data validate {folder} --case {case}" + (
+        f" --tables {table}" if table is not None else ""
+    )
+
+
+def _read_folder(folder: Path, spec: Case, tables: list, table: str | None):
+    check = _check_command(folder, spec.key, table)
+    frames = {t.name: _read_csv(folder / f"{t.name}.csv", spec, t, check) for t in tables}
     return frames[table] if table is not None else frames
+
+
+def _read_csv(path: Path, spec: Case, table, check: str = "") -> pd.DataFrame:
+    """The CSV read as ``table`` of case ``spec``: from memory while the file is unchanged;
+    ``check`` is the validate command an error names."""
+    key = memory.csv_key(path, spec.key, table.name)
+    if key is None:
+        return csvio.read_table(path, table, check)  # not kept (see memory.csv_key)
+    return memory.tables(key, lambda: {table.name: csvio.read_table(path, table, check)})[
+        table.name
+    ]
 
 
 def build(

@@ -406,7 +406,7 @@ def _tiers(
     tier_2007 = (miles_2007[:, None] >= TIER_MILES[None, :]).sum(axis=1) - 1
     previous = np.column_stack([tier_2007, tier[:, :-1]])
     member, review = np.nonzero(tier != previous)
-    order = np.lexsort((member, review))
+    order = draw.order_by(review, member)
     member, review = member[order], review[order]
     changes = draw.frame(
         {
@@ -451,7 +451,7 @@ def _ancillary(rng, member_ids, joined_on, flights, flight_member, business) -> 
         purchased_on >= joined_on[member]
     )
     member, product, purchased_on = member[kept], product[kept], purchased_on[kept]
-    order = np.lexsort((member, purchased_on))
+    order = draw.order_by(purchased_on, member)
     member, product, purchased_on = member[order], product[order], purchased_on[order]
     k = len(order)
     return draw.frame(
@@ -474,7 +474,7 @@ def _surveys(rng, member_ids, flights, flight_member) -> pd.DataFrame:
     for i, year in enumerate(YEARS):
         survey_day = np.datetime64(f"{year}-11-15")
         flew = (flown_on >= np.datetime64(f"{year}-01-01")) & (flown_on < survey_day)
-        eligible = np.unique(flight_member[flew])
+        eligible = np.flatnonzero(np.bincount(flight_member[flew], minlength=len(member_ids)))
         sampled = eligible[rng.random(len(eligible)) < 0.25]
         latent = rng.normal(3.5 + 0.28 * i, 0.8, len(sampled))
         satisfaction = np.clip(np.round(latent), 1, 5).astype("int64")

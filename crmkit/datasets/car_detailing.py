@@ -434,7 +434,7 @@ def _visits(
     n = len(vehicle)
     customer = owner[vehicle]
     day = days.draw(rng, window_start[customer], window_end[customer], n)
-    by_vehicle = np.lexsort((day, vehicle))  # each vehicle's visits in date order
+    by_vehicle = draw.order_by(vehicle, day)  # each vehicle's visits in date order
     vehicle, customer, day = vehicle[by_vehicle], customer[by_vehicle], day[by_vehicle]
     is_first = draw.rank_within(vehicle) == 0
     # a customer won this year came in with their first car on the day they were won
@@ -549,7 +549,7 @@ def _wholesale(rng, n_buyers: int, wholesale_turnover: float) -> pd.DataFrame:
     )
     amount = size[buyer] * rng.lognormal(0.0, 0.45, k)
     amount = draw.money(amount * wholesale_turnover / amount.sum(), decimals=0)
-    order = np.lexsort((buyer, ordered_on))
+    order = draw.order_by(ordered_on, buyer)
     return draw.frame(
         {
             "wholesale_order_id": draw.ids("WS", k, width=4),

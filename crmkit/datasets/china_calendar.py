@@ -72,9 +72,14 @@ class Days:
 
     def __init__(self, first: np.datetime64, weight: np.ndarray):
         self.first = np.datetime64(first, "D")
+        self._first_day = int(self.first.astype(np.int64))
         self.weight = np.asarray(weight, dtype=float)
         self.cumulative = np.concatenate([[0.0], np.cumsum(self.weight)])
         self.open_days = self.first + np.flatnonzero(self.weight > 0) * DAY
+        # for each day, the index of the first open day from it on (the last open day at the end)
+        open_index = np.flatnonzero(self.weight > 0)
+        following = np.searchsorted(open_index, np.arange(len(self.weight)))
+        self._next_open_index = open_index[np.minimum(following, len(open_index) - 1)]
 
     def draw(
         self, rng: np.random.Generator, start: np.ndarray | str, end: np.ndarray | str, n: int
@@ -97,8 +102,8 @@ class Days:
         clock (see :meth:`position`); a span with no open day gives the first open day after."""
         target = low + u * np.maximum(high - low, 0.0)
         i = np.searchsorted(self.cumulative, target, side="right") - 1
-        i = np.clip(i, 0, len(self.weight) - 1)
-        return self.next_open(self.first + i * DAY)
+        i = self._next_open_index[np.clip(i, 0, len(self.weight) - 1)]
+        return (i + self._first_day).view("datetime64[D]")
 
     def day_at(self, position: np.ndarray) -> np.ndarray:
         """The day at each ``position`` on this business's clock: ``position(day) + 2.5`` on
@@ -109,18 +114,22 @@ class Days:
 
     def next_open(self, dates: np.ndarray) -> np.ndarray:
         """Each of ``dates`` if open, else the next open day."""
-        day = np.asarray(dates, dtype="datetime64[D]")
-        j = np.minimum(np.searchsorted(self.open_days, day), len(self.open_days) - 1)
-        return self.open_days[j]
+        i = self._next_open_index[np.clip(self._index(dates), 0, len(self.weight) - 1)]
+        return (i + self._first_day).view("datetime64[D]")
 
     def weight_on(self, dates: np.ndarray) -> np.ndarray:
         """The weight of each of ``dates`` (its length on this business's clock)."""
         return self.weight[np.clip(self._index(dates), 0, len(self.weight) - 1)]
 
+    def index_of(self, dates) -> np.ndarray:
+        """Each date's row in :attr:`weight` (dates outside the calendar clipped to its ends)."""
+        return np.clip(self._index(dates), 0, len(self.weight) - 1)
+
     def _index(self, dates) -> np.ndarray:
-        dates = np.asarray(dates, dtype="datetime64[D]")
-        dates = np.where(np.isnat(dates), self.first, dates)  # a missing date: any answer will do
-        return ((dates - self.first) // DAY).astype(np.int64)
+        """Days since ``first`` (integer arithmetic: fast on millions of dates)."""
+        days = np.asarray(dates, dtype="datetime64[D]").view(np.int64)
+        # a missing date (NaT, the smallest int64): any answer will do
+        return np.where(days == np.iinfo(np.int64).min, 0, days - self._first_day)
 
 
 def trading_days(first_year: int, last_year: int) -> Days:

@@ -106,16 +106,42 @@ def _check_all_converted(
         raise ValueError(f"column '{name}' has values that do not fit: {examples}{hint}")
 
 
-def read_table(path: Path | str, table: Table) -> pd.DataFrame:
+def _check_required(df: pd.DataFrame, table: Table) -> None:
+    """A blank cell where the dictionary requires a value is an error: never read as False,
+    NaN or 0 in silence (a blank boolean would otherwise count as True or False)."""
+    for spec in table.fields:
+        blank = df[spec.name].isna()
+        if spec.required and blank.any():
+            raise ValueError(
+                f"column '{spec.name}' is required but blank in {int(blank.sum())} row(s), the "
+                f"first in row {int(blank.to_numpy().argmax()) + 2}"
+            )
+
+
+def read_table(path: Path | str, table: Table, check: str = "") -> pd.DataFrame:
     """Read one CSV of a case, checking its columns against the data dictionary.
 
-    Used for the kit's own data and for an instructor's CSV that follows the dictionary.
+    Used for the kit's own data and for an instructor's CSV that follows the dictionary. Each
+    message says what to do next: a missing file of the kit's data is regenerated with
+    ``crmkit data build``; an instructor's folder is checked row by row with
+    ``crmkit data validate`` (never rebuilt: that would not make their data); ``check`` is that
+    command for the folder at hand.
     """
+    from .validation import is_kit_data
+
     path = Path(path)
+    check = check or f"crmkit data validate {path.parent}"
+    columns = ", ".join(table.field_names)
     if not path.exists():
+        if is_kit_data(path.parent):
+            raise CrmkitError(
+                f"找不到文件 {path} / File not found: {path}. 先运行 `crmkit data build` / Run "
+                "`crmkit data build` first"
+            )
         raise CrmkitError(
-            f"找不到文件 {path} / File not found: {path}. 先运行 `crmkit data build` / Run `crmkit "
-            "data build` first"
+            f"找不到文件 {path}：把表 {table.name} 存成这个文件名的 CSV（列：{columns}），"
+            f"或检查文件夹路径 / File not found: {path}. Save table {table.name} under this name "
+            f"(columns {columns}), or check the folder; then run `{check}`"
         )
     try:
         df = pd.read_csv(
@@ -124,7 +150,8 @@ def read_table(path: Path | str, table: Table) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise CrmkitError(
             f"{path.name} 不是可读的 UTF-8 CSV / {path.name} is not a readable UTF-8 CSV "
-            f"({type(error).__name__}). 请另存为“CSV UTF-8” / Save it as 'CSV UTF-8' and try again"
+            f"({type(error).__name__}). 请另存为“CSV UTF-8”，再运行 `{check}` / Save it as "
+            f"'CSV UTF-8', then run `{check}`"
         ) from None
     missing = [name for name in table.field_names if name not in df.columns]
     if missing:
@@ -133,10 +160,10 @@ def read_table(path: Path | str, table: Table) -> pd.DataFrame:
             f"表 {table.name} 需要 / table {table.name} needs: {', '.join(table.field_names)}"
         )
     try:
+        _check_required(df, table)
         return apply_dtypes(df, table)
     except ValueError as error:
         raise CrmkitError(
             f"{path.name} 有不符合数据字典的值 / has values that do not fit the data dictionary: "
-            f"{error}. 运行 `crmkit data validate {path.parent}` 查看具体行 / Run `crmkit data "
-            f"validate {path.parent}` to see which rows"
+            f"{error}. 运行 `{check}` 查看具体行 / Run `{check}` to see which rows"
         ) from None

@@ -129,6 +129,27 @@ def order_by_day(days: np.ndarray) -> np.ndarray:
     return np.argsort(np.asarray(offsets).astype(small), kind="stable")
 
 
+def order_by(first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """The stable order of rows by ``first``, then by ``then`` (integers, booleans or dates of
+    one unit): what ``np.lexsort((then, first))`` gives, from one sort of one combined key,
+    several times faster on millions of rows."""
+    a, b = _as_integers(first), _as_integers(then)
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64)
+    a, b = a - a.min(), b - b.min()
+    span = int(b.max()) + 1
+    if (int(a.max()) + 1) * span >= 2**62:
+        return np.lexsort((then, first))
+    return np.argsort(a * span + b, kind="stable")
+
+
+def _as_integers(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype.kind == "M":
+        return values.view(np.int64)
+    return values.astype(np.int64)
+
+
 def repeat_owners(counts: np.ndarray) -> np.ndarray:
     """For per-owner event counts, the owner index of each event: [2, 0, 1] -> [0, 0, 2]."""
     return np.repeat(np.arange(len(counts)), counts)

@@ -247,6 +247,10 @@ def _shop_days() -> china_calendar.Days:
 
 
 SHOP_CLOCK = _shop_days()
+# the days of Double 11 on the shop's clock
+DOUBLE_11 = np.char.endswith(
+    (SHOP_CLOCK.first + np.arange(len(SHOP_CLOCK.weight)) * draw.DAY).astype(str), "-11-11"
+)
 
 
 def generate(
@@ -352,22 +356,29 @@ def _candidates(rng: np.random.Generator, m: int) -> dict[str, np.ndarray]:
     could = rng.poisson(rate * span)
     lives_for = rng.geometric(dropout)  # repeat orders before dropping out
     repeats = np.where(bought, np.minimum(could, lives_for), 0)
-    # the repeats' moments: the first `repeats` of `could` uniform moments, in order
-    owner = draw.repeat_owners(could)
-    u = rng.random(len(owner))
-    order = np.lexsort((u, owner))
-    owner, u = owner[order], u[order]
-    keep = draw.rank_within(owner) < repeats[owner]
-    owner, u = owner[keep], u[keep]
-    moments = np.concatenate([start[bought], start[owner] + u * span[owner]])
+    # the repeats' moments: the first `repeats` of `could` uniform moments in order, drawn
+    # directly: the k-th smallest of N uniforms is S_k / S_(N+1), S the running sums of
+    # exponentials (so the later moments, after the customer dropped out, need no drawing)
+    owner = draw.repeat_owners(repeats)
+    running = np.cumsum(rng.exponential(1.0, len(owner)))
+    first = np.cumsum(repeats) - repeats  # each candidate's first repeat, in `owner` order
+    if len(owner):
+        running -= np.where(first > 0, running[np.maximum(first - 1, 0)], 0.0)[owner]
+    sums = np.zeros(m)  # S_x: the running sum at each candidate's last kept repeat
+    sums[repeats > 0] = running[(first + repeats - 1)[repeats > 0]]
+    u = running / (sums + rng.gamma(could - repeats + 1.0, 1.0))[owner]
+    repeat_moments = start[owner] + u * span[owner]
+    moments = np.concatenate([start[bought], repeat_moments])
     who = np.concatenate([np.flatnonzero(bought), owner])
     day = SHOP_CLOCK.day_at(moments)
     in_window = day >= np.datetime64(WINDOW_START)
-    who, day, moments = who[in_window], day[in_window], moments[in_window]
+    who, day = who[in_window], day[in_window]
     amount = rng.gamma(ORDER_SPREAD, mean_spend[who] / ORDER_SPREAD)
     count = np.bincount(who, minlength=m)
-    last = np.full(m, np.datetime64("1970-01-01"), dtype="datetime64[D]")
-    np.maximum.at(last, who, day)
+    # the latest moment: the last repeat (they come in order), else the first order
+    latest = start.copy()
+    latest[repeats > 0] = repeat_moments[(first + repeats - 1)[repeats > 0]]
+    last = SHOP_CLOCK.day_at(latest)
     aov = np.bincount(who, weights=amount, minlength=m) / np.maximum(count, 1)
     tier = np.select(
         [count == 0, last < RECENT_START, count == 1, count >= 6, (count <= 3) & (aov >= BIG_FROM)],
@@ -395,15 +406,18 @@ def _buyers(rng, quota, big_one_off_share) -> dict[str, np.ndarray]:
     wanted = _strata_quota(quota, big_one_off_share)
     chosen: list[dict[str, np.ndarray]] = []
     missing = wanted.copy()
-    batch = max(int(quota[1:].sum()), 200)
+    size = max(int(1.2 * quota[1:].sum()), 200)
     for attempt in range(40):
-        pool = _candidates(rng, 2 * batch)
+        pool = _candidates(rng, size)
         stratum = _stratum(pool)
+        found = np.bincount(stratum[stratum >= 0], minlength=len(missing))
         take = np.zeros(len(stratum), dtype=bool)
         for s, need in enumerate(missing):
             rows = np.flatnonzero(stratum == s)[:need]
             take[rows] = True
             missing[s] -= len(rows)
+        # the next pool: big enough for the scarcest stratum still short, at this pool's rates
+        size = max(int(1.15 * np.max(missing * size / np.maximum(found, 1))), 200)
         if missing.sum() == 0:
             chosen.append(_subset(pool, take))
             break
@@ -489,9 +503,7 @@ def _customers_and_orders(rng, buyers, prospects):
     member = rng.random(b + q) < 0.04 + 0.9 * (1 - np.exp(-0.35 * count))
     seconds = china_calendar.seconds_of_day(rng, ORDER_HOURS, k)
     # Double 11 opens at midnight
-    double_11 = (day.astype("datetime64[M]").astype(int) % 12 == 10) & (
-        (day - day.astype("datetime64[M]").astype("datetime64[D]")) // draw.DAY == 10
-    )
+    double_11 = DOUBLE_11[SHOP_CLOCK.index_of(day)]
     midnight_rush = double_11 & (rng.random(k) < 0.3)
     seconds = np.where(midnight_rush, rng.integers(0, 3600, k), seconds)
     ordered_at = day.astype("datetime64[s]") + seconds * draw.SECOND
@@ -501,7 +513,7 @@ def _customers_and_orders(rng, buyers, prospects):
     bad = rng.random(k) < 0.05 + 0.15 * dropout[customer]
     refunded = np.where(bad, rng.random(k) < 0.4, rng.random(k) < 0.015)
     items = 1 + rng.poisson(0.4 + amount / 900.0)
-    order = np.lexsort((customer, ordered_at))
+    order = draw.order_by(ordered_at, customer)
     customers = {
         "registered": registered[seen],
         "member": member,
@@ -579,7 +591,7 @@ def _inquiries(rng, customers, orders) -> dict[str, np.ndarray]:
 
 
 def _inquiry_table(inquiries, customer_ids) -> pd.DataFrame:
-    order = np.lexsort((inquiries["customer"], inquiries["asked_at"]))
+    order = draw.order_by(inquiries["asked_at"], inquiries["customer"])
     table = draw.frame(
         {
             "customer_id": customer_ids[inquiries["customer"][order]],
@@ -599,10 +611,9 @@ def _reviews(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     k = len(customer)
     # a bad experience is the likeliest to be written about
     wrote = rng.random(k) < np.where(orders["bad"], 0.6, 0.45)
-    delivered = (
-        orders["ordered_at"].astype("datetime64[D]")
-        + np.round(1 + rng.gamma(2.0, 1.0, k)).astype("int64") * draw.DAY
-    )
+    # a parcel takes a few days; Taobao confirms receipt by itself after ten
+    shipping_days = np.minimum(np.round(1 + rng.gamma(2.0, 1.0, k)), 10).astype("int64")
+    delivered = orders["ordered_at"].astype("datetime64[D]") + shipping_days * draw.DAY
     lag = np.floor(rng.exponential(2.5, k)).astype("int64")
     reviewed_on = delivered + lag * draw.DAY
     wrote &= (lag <= 15) & (reviewed_on <= np.datetime64(REFERENCE_DATE))
@@ -631,6 +642,18 @@ def _reviews(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     )
 
 
+def _counts_before(customer, day, dates, n):
+    """Each customer's number of orders before each of ``dates`` (ascending), one date at a
+    time; orders are in time order, so each is counted once (the same array, updated)."""
+    counts = np.zeros(n, dtype=np.int64)
+    done = 0
+    for date in dates:
+        upto = int(np.searchsorted(day, date, side="left"))
+        counts += np.bincount(customer[done:upto], minlength=n)
+        done = upto
+        yield counts
+
+
 def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     """Coupons the shop's rules sent, each on the day of sending from what the shop knew then,
     and the order each was used on: the customer's first order in its validity that reaches its
@@ -638,21 +661,11 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     n = len(customers["registered"])
     customer = orders["customer"]
     day = orders["ordered_at"].astype("datetime64[D]")
-    # each customer's orders by day: key = customer, day
-    by_customer = np.lexsort((day, customer))
-    key = customer[by_customer].astype(np.int64) * 100_000 + (
-        (day[by_customer] - np.datetime64("2000-01-01")) // draw.DAY
-    ).astype(np.int64)
-
-    def orders_before(who, when):
-        """How many of each customer's orders came before the day ``when``, and the last one."""
-        query = who.astype(np.int64) * 100_000 + (
-            (when - np.datetime64("2000-01-01")) // draw.DAY
-        ).astype(np.int64)
-        position = np.searchsorted(key, query, side="left")
-        start = np.searchsorted(key, who.astype(np.int64) * 100_000, side="left")
-        last = by_customer[np.maximum(position - 1, 0)]
-        return position - start, last
+    # each customer's orders by day (orders are in time order, so a stable sort by customer
+    # keeps each customer's in time order): key = customer, day
+    by_customer = np.argsort(customer, kind="stable")
+    day_number = ((day - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
+    key = customer[by_customer].astype(np.int64) * 100_000 + day_number[by_customer]
 
     parts = []
     # welcome coupons: on registering (within the data's window)
@@ -664,21 +677,24 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     arrived = day[with_parcel] + 3 * draw.DAY
     inside = arrived <= np.datetime64(REFERENCE_DATE)
     parts.append((customer[with_parcel][inside], arrived[inside], 2))
-    # monthly campaigns: wake-up coupons on the 10th, members' coupons on the 18th
+    # monthly campaigns: wake-up coupons on the 10th to customers with no order in the 120 days
+    # before, members' coupons on the 18th to members with three orders in the year before
     months = np.arange(np.datetime64("2023-01"), np.datetime64("2025-01"))
-    everyone = np.arange(n)
+    wake_days = months.astype("datetime64[D]") + 9 * draw.DAY
+    members_days = months.astype("datetime64[D]") + 17 * draw.DAY
+    ever = _counts_before(customer, day, wake_days, n)
+    not_lately = _counts_before(customer, day, wake_days - WAKE_UP_AFTER_DAYS * draw.DAY, n)
+    members_now = _counts_before(customer, day, members_days, n)
+    year_ago = _counts_before(customer, day, members_days - 365 * draw.DAY, n)
     last_wake = np.full(n, np.datetime64("1970-01-01"), dtype="datetime64[D]")
-    for month in months:
-        campaign = month.astype("datetime64[D]") + 9 * draw.DAY
-        count, last = orders_before(everyone, np.full(n, campaign))
-        quiet = (count > 0) & (day[last] <= campaign - WAKE_UP_AFTER_DAYS * draw.DAY)
+    for campaign, members_day in zip(wake_days, members_days, strict=True):
+        before, long_before = next(ever), next(not_lately)
+        quiet = (before > 0) & (before == long_before)
         due = quiet & (last_wake <= campaign - 180 * draw.DAY) & (rng.random(n) < 0.5)
         last_wake[due] = campaign
         parts.append((np.flatnonzero(due), np.full(int(due.sum()), campaign), 0))
-        members_day = month.astype("datetime64[D]") + 17 * draw.DAY
-        now, _ = orders_before(everyone, np.full(n, members_day))
-        year_ago, _ = orders_before(everyone, np.full(n, members_day - 365 * draw.DAY))
-        vip = customers["member"] & (now - year_ago >= VIP_ORDERS_IN_A_YEAR)
+        in_a_year = next(members_now) - next(year_ago)
+        vip = customers["member"] & (in_a_year >= VIP_ORDERS_IN_A_YEAR)
         vip &= rng.random(n) < 0.3  # those who open the shop's app that week
         parts.append((np.flatnonzero(vip), np.full(int(vip.sum()), members_day), 3))
     owner = np.concatenate([p[0] for p in parts])
@@ -687,25 +703,26 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     face, minimum, valid = COUPON_TERMS[kind].T
     # the first order of the customer from the day of issue that the coupon fits
     used = np.full(len(owner), -1, dtype=np.int64)
-    count_then, _ = orders_before(owner, issued)
-    start = np.searchsorted(key, owner.astype(np.int64) * 100_000, side="left")
-    candidate = start + count_then
+    issued_number = ((issued - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
+    candidate = np.searchsorted(key, owner.astype(np.int64) * 100_000 + issued_number)
+    expires = issued_number + valid.astype(np.int64)
+    looking = np.arange(len(owner))  # coupons whose next order may still take them
     for _ in range(4):  # look at up to four orders in the validity
-        open_ = (used < 0) & (candidate < len(key))
-        at = by_customer[np.minimum(candidate, len(key) - 1)]
-        same = open_ & (customer[at] == owner)
-        in_time = same & (day[at] <= issued + valid.astype("int64") * draw.DAY)
-        fits = in_time & (orders["amount_yuan"][at] + face >= minimum)
-        used = np.where(fits, at, used)
-        candidate = candidate + 1
+        looking = looking[candidate[looking] < len(key)]
+        at = by_customer[candidate[looking]]
+        in_time = (customer[at] == owner[looking]) & (day_number[at] <= expires[looking])
+        fits = in_time & (orders["amount_yuan"][at] + face[looking] >= minimum[looking])
+        used[looking[fits]] = at[fits]
+        looking = looking[in_time & ~fits]
+        candidate[looking] += 1
     # one coupon an order: the one sent first keeps it
-    first_use = np.lexsort((issued, used))
+    first_use = draw.order_by(used, issued)
     taken = np.zeros(len(used), dtype=bool)
     valid_use = used[first_use] >= 0
     dup = np.r_[False, used[first_use][1:] == used[first_use][:-1]]
     taken[first_use] = valid_use & ~dup
     used = np.where(taken, used, -1)
-    order = np.lexsort((owner, issued))
+    order = draw.order_by(issued, owner)
     used_id = np.where(used >= 0, order_ids[np.maximum(used, 0)], b"")
     return draw.frame(
         {

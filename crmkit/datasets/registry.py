@@ -11,6 +11,18 @@ CASES: dict[str, Case] = {
     for module in (futures_broker, car_detailing, airline_frequent_flyer, retail_chain, online_shop)
 }
 
+# Each case's notebook, which reads every table of its case from one folder with
+# ``load(case, folder=DATA_FOLDER)`` (or from ``$CRMKIT_DATA_DIR/<case>/``): the tables
+# ``crmkit data validate`` treats as needed unless told which ones the notebook at hand reads.
+# tests/test_own_data.py checks this against the notebooks.
+CASE_NOTEBOOKS: dict[str, str] = {
+    "futures_broker": "notebooks/01_futures_broker.ipynb",
+    "car_detailing": "notebooks/02_car_detailing.ipynb",
+    "airline_frequent_flyer": "notebooks/03_airline_frequent_flyer.ipynb",
+    "retail_chain": "notebooks/04_retail_chain.ipynb",
+    "online_shop": "notebooks/05_online_shop.ipynb",
+}
+
 
 def get_case(key: str) -> Case:
     """The case called ``key``; a mistyped key gets a message listing the valid ones."""

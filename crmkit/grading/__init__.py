@@ -12,7 +12,12 @@ The pipeline, in the order a term uses it:
 * :mod:`.gradebook` and :mod:`.scores`: the gradebook (SQLite or PostgreSQL) and what it holds;
 * :mod:`.report`: the class report (model, analysis, reading, rendering);
 * :mod:`.tables`: text tables for the terminal;
+* :mod:`.inert` and :mod:`.spreadsheet`: text a student chose, shown inert on a terminal, a page
+  or in a CSV cell, and every CSV cell kept from being a formula (:mod:`.generic_csv` does it for
+  nbgrader's own CSV export; :mod:`.lms_export` writes the LMS files);
+* :mod:`.answer_store`: what each submission's tests saw, kept (bounded) for the class report;
 * :mod:`.submissions`, :mod:`.demo`, :mod:`.demo_mistakes`: hand in made-up work, the demo term;
+* :mod:`.student_pack` and :mod:`.key_leaks`: what students get, searched for the answer key;
 * :mod:`.cli`: the ``crmkit course`` commands.
 
 It imports the student side (:mod:`crmkit.course`) where it must agree with it (the answers

@@ -38,8 +38,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..course import plain_data
 from ..errors import CrmkitError
-from . import answer_store, sandbox
+from . import answer_store, sandbox, test_cells
 from .course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
 from .gradebook import connect_gradebook, gradebook_url
 from .notebook_grading import SetupFailed, grade_notebook, widget_answers
@@ -63,8 +64,8 @@ class Outcome:
     seconds: float = 0.0
     notebooks: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    # notebook -> grade id -> what the test saw
-    answers: dict[str, dict] = field(default_factory=dict)
+    # notebook -> what its tests saw, packed for the answer store
+    answers: dict[str, answer_store.PackedAnswers] = field(default_factory=dict)
 
 
 def default_jobs() -> int:
@@ -130,8 +131,13 @@ class _Worker:
         self.db_url = extra.CourseDirectory.db_url
         self.sanitizing = sanitizing_preprocessors(self.api.config)
         self.sources: dict[tuple[str, str], object] = {}
+        self.widgets: dict[str, set[str]] = {}  # assignment -> the widgets its tests declare
         for path in (self.course / "source").glob("*/*.ipynb"):
-            self.sources[(path.parent.name, path.stem)] = nbformat.read(path, as_version=4)
+            source = nbformat.read(path, as_version=4)
+            self.sources[(path.parent.name, path.stem)] = source
+            self.widgets.setdefault(path.parent.name, set()).update(
+                name for test in test_cells.test_cells(source) for name in test.widgets
+            )
         self.inbox, self.cache = self.folder / "inbox", self.folder / "cache"
         self.inbox.mkdir(mode=0o700)
         self.cache.mkdir(mode=0o755)
@@ -210,14 +216,17 @@ class _Worker:
                 )
         # nbgrader's rule: the source's files win
         write_files({**submission.files, **source_files}, self.inbox)
-        widgets, widget_notes = widget_answers(submission.files)
+        widgets, widget_notes = widget_answers(
+            submission.files, self.widgets.get(assignment, set())
+        )
         notes += widget_notes
+        store_budget = [answer_store.MAX_STORED_BYTES]  # what this submission may store
         self.time_up = False
         timer = threading.Timer(self.limits.wall_seconds, self._stop)
         timer.daemon = True
         timer.start()
         executed: dict[str, str] = {}
-        answers: dict[str, dict] = {}
+        answers: dict[str, answer_store.PackedAnswers] = {}
         ok, detail = True, ""
         try:
             with in_course_folder(self.course), warnings.catch_warnings():
@@ -236,9 +245,10 @@ class _Worker:
                         self.limits,
                     )
                     notes += graded.notes
+                    answers[name], store_notes = answer_store.pack(graded.answers, store_budget)
+                    notes += store_notes
                     graded.notebook.metadata[NOTES_KEY] = {"notes": notes}
                     executed[name] = _write_notebook(graded.notebook)
-                    answers[name] = graded.answers
         except Unreadable as error:
             ok, detail = False, str(error)
         except SetupFailed as error:
@@ -282,8 +292,17 @@ class _Worker:
 
 
 def _read_notebook(data: bytes):
+    """A submitted notebook, parsed only once its text is counted (as answers are: parsing a
+    few megabytes of ``[{}, {}, …]`` would take gigabytes of the grader's memory)."""
     import nbformat
 
+    try:
+        plain_data.count_before_parse(data)
+    except plain_data.PlainDataError as error:
+        raise Unreadable(
+            f"笔记本里的值、列表和记录太多，请清除输出后重交 / the notebook holds too many values, "
+            f"lists and records ({error}); clear its outputs and hand it in again"
+        ) from None
     try:
         return nbformat.reads(data.decode("utf-8"), as_version=4)
     except UnicodeDecodeError:

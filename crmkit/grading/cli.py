@@ -1,4 +1,5 @@
-"""``crmkit course generate | autograde | feedback | export | report | demo`` over nbgrader's API.
+"""``crmkit course new-term | render | generate | autograde | feedback | export | report | demo |
+student-pack`` over nbgrader's API.
 
 ``crmkit/cli.py`` calls :func:`add_course_commands` on its top-level subparsers.
 Each command shows a progress bar (on a terminal) and ends with a summary table; it returns
@@ -8,32 +9,31 @@ the exit status (0 when every step worked). Errors a user can fix are raised as 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import UsageError
 from . import steps
 from .course_folder import check_course_dir, pick_assignments
+from .inert import inert
 from .lms_export import FORMATS as LMS_FORMATS
 from .lms_export import MISSING_CHOICES
 from .scores import scores
 from .tables import flags_table, results_table, score_table
 
 
-def _progress(items: Iterable, desc: str):
-    from tqdm import tqdm
+def _progress(items: Iterable, desc: str, unit: str = "nb"):
+    """A bar on a terminal; elsewhere a line per ten notebooks (or per assignment)."""
+    from ..progress import progress
 
-    items = list(items)
-    return tqdm(
-        items, desc=desc, unit="nb", file=sys.stderr, disable=None
-    )  # off when not a terminal
+    return progress(list(items), desc, unit)
 
 
-def _live_progress(items, desc: str):
-    from tqdm import tqdm
+def _live_progress(items, desc: str, unit: str = "nb"):
+    """Like :func:`_progress` for items that arrive as they finish (they know their count)."""
+    from ..progress import progress
 
-    return tqdm(items, total=len(items), desc=desc, unit="nb", file=sys.stderr, disable=None)
+    return progress(items, desc, unit)
 
 
 def _report(results: list[steps.StepResult]) -> int:
@@ -49,12 +49,67 @@ def _report(results: list[steps.StepResult]) -> int:
     return 0
 
 
+def cmd_new_term(args: argparse.Namespace) -> int:
+    """Draw a term's task parameters and make its private course folder."""
+    from .task_parameters import declared_parameters
+    from .term import TEMPLATES_FOLDER, new_term
+
+    kit = check_course_dir(args.course)
+    out = Path(args.term_dir) if args.term_dir else Path.cwd() / f"crm-term-{args.name}"
+    made = new_term(kit, out, args.name, seed=args.seed)
+    rows = []
+    for assignment, tasks in sorted(made.values.items()):
+        declared = declared_parameters(made.folder / TEMPLATES_FOLDER, assignment)
+        defaults = {(p.task, p.name): p.default for p in declared}
+        for task, names in tasks.items():
+            for name, value in names.items():
+                rows.append((assignment, f"{task}.{name}", value, defaults[(task, name)]))
+    width = max(len(r[1]) for r in rows) if rows else 0
+    header = f"{'作业 assignment':<15}  {'参数 parameter':<{width}}"
+    print(f"{header}  本学期 this term  (公开的 published)")
+    for assignment, name, value, default in rows:
+        print(f"{assignment:<15}  {name:<{width}}  {value!s:<16} ({default})")
+    failed = [r for r in made.generated if not r.ok]
+    if failed:
+        print(results_table(failed))
+        return 1
+    print(
+        f"新学期的课程目录 / the term's course folder: {made.folder}（种子 / seed {made.seed}）\n"
+        "请保密：source/ 和 term.toml 里是本学期的答案 / keep it private: source/ and term.toml "
+        "hold this term's answers\n"
+        f"下一步 / next: export CRMKIT_COURSE_DIR={made.folder}; "
+        "crmkit course student-pack --out pack --zip"
+    )
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Write source/ again from the course's templates and its term."""
+    from .term import render_course
+
+    course = check_course_dir(args.course)
+    written = render_course(course)
+    if not written:
+        print(
+            f"{course} 没有 templates/，source/ 保持原样 / {course} has no templates/; "
+            "source/ is left as it is"
+        )
+        return 0
+    for path in written:
+        print(f"✓ {path.relative_to(course)}")
+    print(
+        "已按模板重写 source/；再运行 crmkit course generate 更新学生版 / source/ rewritten "
+        "from the templates; run crmkit course generate to update the student versions"
+    )
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """Generate the student versions (``release/``) of the chosen assignments."""
     course = check_course_dir(args.course)
     assignments = pick_assignments(course, args.assignments)
     results = steps.generate_assignments(
-        course, assignments, progress=lambda xs: _progress(xs, "generate")
+        course, assignments, progress=lambda xs: _progress(xs, "generate", "assignment")
     )
     print(results_table(results))
     return _report(results)
@@ -145,7 +200,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         feedback=args.feedback,
     )
     for warning in result.warnings:
-        print(f"注意 / note: {warning}")
+        print(f"注意 / note: {inert(warning)}")  # it names students
     print(
         f"{len(result.students)} 名学生的成绩已导出到 / grades of {len(result.students)} "
         f"student(s) exported to {destination}"
@@ -169,6 +224,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=lambda xs: _live_progress(xs, "autograde"),
         feedback_progress=lambda xs: _progress(xs, "feedback"),
+        generate_progress=lambda xs: _progress(xs, "generate", "assignment"),
+        integrity_progress=lambda xs: _live_progress(xs, "integrity", "variant"),
     )
     print(score_table(run.scores))
     if run.flags:
@@ -177,7 +234,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"反馈在 / feedback is in {run.folder / 'feedback'}")
     print(f"报告在 / report: {run.report_path}")
     print(run.summary)
+    _print_next_steps(
+        run.folder, sum(r.manual_score is None and r.manual_max > 0 for r in run.scores)
+    )
     return _report(run.results)
+
+
+def _print_next_steps(course: Path, pending: int) -> None:
+    """The commands to run next on ``course``: grading by hand (``pending`` answers), exporting."""
+    from .report.next_steps import next_steps_lines
+
+    for line in next_steps_lines(course, pending):
+        print(f"下一步 / next: {line}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -194,7 +262,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         integrity=args.integrity,
         jobs=args.jobs or default_jobs(),
-        progress=lambda xs: _live_progress(xs, "integrity"),
+        progress=lambda xs: _live_progress(xs, "integrity", "variant"),
     )
     print(f"报告在 / report: {page}")
     print(report.summary_line())
@@ -203,6 +271,55 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"诚信检查：{len(report.integrity)} 条线索，见报告第 4 节 / integrity: "
             f"{len(report.integrity)} item(s) to look at, in section 4 of the report"
         )
+    _print_next_steps(course, sum(s.manual_pending for s in report.summaries))
+    return 0
+
+
+def cmd_try(args: argparse.Namespace) -> int:
+    """Grade one notebook through the sandboxed grader and print each check."""
+    from .sandbox import Limits
+    from .try_notebook import result_lines, try_notebook
+
+    course = check_course_dir(args.course)
+    result = try_notebook(
+        course,
+        Path(args.notebook),
+        student=args.student,
+        assignment=args.assignment,
+        limits=Limits(cell_timeout=args.cell_timeout),
+    )
+    print("\n".join(result_lines(result)))
+    return 0 if result.ok else 1
+
+
+def cmd_student_pack(args: argparse.Namespace) -> int:
+    """Build what students get: case notebooks and texts, data dictionaries, the released
+    assignments and a README; no solutions, hidden tests or answer keys."""
+    from .student_pack import build_student_pack
+
+    course = check_course_dir(args.course)
+    result = build_student_pack(course, Path(args.pack_dir), make_zip=args.zip)
+    for assignment in result.regenerated:
+        print(
+            f"release/{assignment} 已按 source/ 重新生成 / release/{assignment} was out of date "
+            "and has been generated again from source/"
+        )
+    if result.kept:
+        print(
+            f"这些文件改过，保留原样（没有更新）/ changed since the last build, kept as they are "
+            f"(not updated): {', '.join(result.kept)}"
+        )
+    for link in result.broken_links:
+        print(f"注意：链接指向包外 / note: a link leads outside the pack: {link}")
+    print(
+        f"学生包 / student pack: {result.folder} — {len(result.files)} 个文件 files, "
+        f"{result.size / 1e6:.1f} MB: {result.count('notebooks')} 个笔记本 notebooks, "
+        f"{result.count('cases')} 篇案例和概念 case and concept texts, "
+        f"{result.count('datasets', 'README.md')} 个数据字典 data dictionaries, "
+        f"{len(result.assignments)} 个作业 assignments"
+    )
+    if result.archive is not None:
+        print(f"压缩包 / zip: {result.archive} ({result.archive.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
@@ -227,7 +344,8 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         "course", help="nbgrader 练习课程 / the nbgrader exercise course"
     )
     commands = course.add_subparsers(
-        dest="command", metavar="{generate,autograde,feedback,export,report,demo}"
+        dest="command",
+        metavar="{new-term,render,generate,autograde,feedback,export,report,demo,student-pack,try}",
     )
     commands.required = True
 
@@ -245,6 +363,32 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         parser.add_argument(
             "assignments", nargs="*", metavar="ASSIGNMENT", help="作业 / assignments (default: all)"
         )
+
+    term = command(
+        "new-term",
+        "抽取新学期的题目参数，建立私有的课程目录 / draw a new term's task parameters and make "
+        "its private course folder",
+        cmd_new_term,
+    )
+    term.add_argument("name", help="学期名，例如 2025-spring / the term's name, e.g. 2025-spring")
+    term.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="决定参数的随机种子（默认随机，记在 term.toml）/ seed drawing the parameters "
+        "(default: random, recorded in term.toml)",
+    )
+    term.add_argument(
+        "--dir",
+        dest="term_dir",
+        default=None,
+        help="新的课程目录 / the new course folder (default: ./crm-term-NAME); keep it private",
+    )
+    command(
+        "render",
+        "按模板和本学期的参数重写 source/ / write source/ again from the templates and the term",
+        cmd_render,
+    )
 
     generate = command(
         "generate", "生成学生版 release/ / generate the student versions", cmd_generate
@@ -406,4 +550,51 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         default=None,
         help="同时评分的提交数 / submissions graded at once (default: number of cores)",
     )
+    tryout = command(
+        "try",
+        "试评一份笔记本：和全班一样评分（沙箱），在终端里列出每项检查，不动课程 / grade one "
+        "notebook as the class is graded (sandboxed) and print every check; the course is "
+        "left as it is",
+        cmd_try,
+    )
+    tryout.add_argument(
+        "notebook",
+        metavar="NOTEBOOK",
+        help="要试评的 .ipynb（教师版、学生版或一份提交）/ the .ipynb to grade (the source, "
+        "the release or a submission)",
+    )
+    tryout.add_argument(
+        "--student",
+        default=None,
+        help="按谁的数据评分（默认：提交者、笔记本旁保存的学号，或 instructor）/ whose data to "
+        "grade on (default: the submitter, the id saved beside the notebook, or instructor)",
+    )
+    tryout.add_argument(
+        "--assignment",
+        default=None,
+        help="作业名（默认：笔记本所在文件夹的名字）/ the assignment (default: the notebook's "
+        "folder name)",
+    )
+    tryout.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=60,
+        help="每格时间上限（秒）/ seconds one cell may run (default 60)",
+    )
+
+    pack = command(
+        "student-pack",
+        "学生包：案例、笔记本、数据字典和作业，不含答案 / what students get: cases, notebooks, "
+        "data dictionaries and the released assignments, with no answers",
+        cmd_student_pack,
+    )
+    pack.add_argument(
+        "--out",
+        dest="pack_dir",
+        required=True,
+        metavar="DIR",
+        help="学生包目录（新的、空的或以前的学生包）/ the pack's folder (new, empty or an "
+        "earlier pack)",
+    )
+    pack.add_argument("--zip", action="store_true", help="另写一份 DIR.zip / also write DIR.zip")
     return course

@@ -1,17 +1,19 @@
 """``crmkit course demo``: a whole term of grading on a made-up class, in a scratch folder.
 
-It copies the course's ``nbgrader_config.py`` and ``source/`` into a demo folder (never touching
-``exercises/``), generates the student versions, enrolls a class of about a dozen students
-(``s01-wang``, ``s02-li``, …) and hands in, for every assignment, a spread decided by a seed:
-the solution, partly solved notebooks, solutions with a typical mistake, blank notebooks, one
-missing submission and exactly one attempt to cheat the grader (errors silenced, a test cell
-deleted). A class of eight or more also copies (:mod:`.demo_copies`): one student pastes a
-classmate's numbers, a pair shares code with the names changed, a pair hands in one written answer
-reworded, and two honest students write the same short solution. It then autogrades the class in
-parallel sandboxed kernels, writes the students' feedback and the instructor's report, whose
-integrity section should find the three copies and nobody else.
+It draws a term from the course's templates into a demo folder, as an instructor would with
+``crmkit course new-term`` (never touching ``exercises/``), enrolls a class of about a dozen
+students (``s01-wang``, ``s02-li``, …) and hands in, for every assignment, a spread decided by a
+seed: complete notebooks, partly solved ones, ones with a typical mistake, blank ones, one missing
+submission and exactly one attempt to cheat the grader (errors silenced, a test cell deleted).
+Honest students write each task their own way (the course's vetted right answers,
+:mod:`.demo_mistakes`), not the published solution. A class of eight or more also copies
+(:mod:`.demo_copies`): one student pastes a classmate's numbers, a pair shares code with the names
+changed, a pair hands in one written answer reworded, one student hands in the published solution
+with its constants changed, and two honest students write the same short solution. It then
+autogrades the class in parallel sandboxed kernels, writes the students' feedback and the
+instructor's report, whose integrity section should find the four copies and nobody else.
 
-``s01-wang`` always hands in the solution, so the demo shows what full marks look like.
+``s01-wang`` always hands in complete, correct work, so the demo shows what full marks look like.
 """
 
 from __future__ import annotations
@@ -26,8 +28,25 @@ from pathlib import Path
 from ..errors import CrmkitError, UsageError
 from . import steps
 from .course_folder import in_course_folder, source_assignments
-from .demo_copies import COPY_CASES, COPY_KINDS, PASTED, SHARED_TEXT, answer_of, pasted_code
-from .demo_mistakes import CODE_MISTAKES, SILENCE_ERRORS, WIDGET_MISTAKES
+from .demo_copies import (
+    COPY_CASES,
+    COPY_KINDS,
+    PASTED,
+    PUBLISHED_COPY,
+    SHARED_TEXT,
+    answer_of,
+    pasted_code,
+)
+from .demo_mistakes import (
+    ANSWERS_FOLDER,
+    CODE_MISTAKES,
+    SILENCE_ERRORS,
+    WIDGET_MISTAKES,
+    mistake_answers,
+    mistake_code,
+    own_way,
+    right_answers,
+)
 from .scores import Score, scores
 from .submissions import (
     handed_in,
@@ -36,12 +55,16 @@ from .submissions import (
     partly_solved,
     read_notebook,
     replace_solution,
+    solution_region,
     submit,
     without_cell,
 )
+from .task_templates import render_text
+from .term import course_context, new_term, published_notebook, template_assignments
 
 DEMO_MARKER = ".crmkit-course-demo"
 DEMO_SEED = 2024
+DEMO_TERM_SEED = 2025  # the term the demo draws, as an instructor's new-term would
 CLASS_SIZE = 12
 MIN_CLASS_SIZE = 5
 MAX_CLASS_SIZE = 99
@@ -83,12 +106,15 @@ def default_demo_dir() -> Path:
     return Path.cwd() / "course-demo"
 
 
-def prepare_demo_course(course: Path, out: Path) -> Path:
-    """A fresh copy of ``course``'s config and sources in ``out``; returns ``out``.
+def prepare_demo_course(course: Path, out: Path, term_seed: int | None = None) -> Path:
+    """A fresh course in ``out``; returns ``out``.
 
-    Only ``source/`` is copied: ``release/`` and the gradebook are made again by generating.
-    ``out`` must be new, empty, or an earlier demo folder (it carries a marker file); anything
-    else is refused rather than emptied, so a mistyped ``--dir`` cannot delete real work.
+    With ``term_seed`` (and templates in ``course``), a term drawn by that seed, made as
+    ``crmkit course new-term`` makes it, student versions generated. Otherwise a copy of
+    ``course``'s config and ``source/`` (the same term; ``release/`` and the gradebook are made
+    again by generating). ``out`` must be new, empty, or an earlier demo folder (it carries a
+    marker file); anything else is refused rather than emptied, so a mistyped ``--dir`` cannot
+    delete real work.
     """
     out = out.resolve()
     if out.exists() and any(out.iterdir()):
@@ -99,9 +125,21 @@ def prepare_demo_course(course: Path, out: Path) -> Path:
                 "pass a new or empty --dir"
             )
         shutil.rmtree(out)
+    if term_seed is not None and template_assignments(course):
+        made = new_term(course, out, "demo", term_seed)
+        failed = [r for r in made.generated if not r.ok]
+        if failed:
+            raise CrmkitError(
+                f"生成学生版失败 / generate_assignment failed: "
+                f"{failed[0].assignment}: {failed[0].detail}"
+            )
+        (out / DEMO_MARKER).write_text("crmkit course demo\n", encoding="utf-8")
+        return out
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).write_text("crmkit course demo\n", encoding="utf-8")
     shutil.copy2(course / "nbgrader_config.py", out / "nbgrader_config.py")
+    if (course / "templates").is_dir():  # the templates say which term the sources are
+        shutil.copytree(course / "templates", out / "templates")
     shutil.copytree(
         course / "source",
         out / "source",
@@ -190,24 +228,29 @@ def plan_class(
 
 
 def _copy_cases(rng: random.Random, others: Sequence[str], assignments: Sequence[str]):
-    """The copy cases of :mod:`.demo_copies` whose assignment is in the course, given to distinct
-    students (the classmate whose data are pasted may be anyone else)."""
-    cases = [c for c in COPY_CASES if c.assignment in assignments]
-    pool = rng.sample(list(others), k=len(others))
+    """The copy cases of :mod:`.demo_copies` whose assignment is in the course, each given to
+    students who hand in nothing else special for that assignment (the classmate whose data are
+    pasted may be anyone else)."""
     planned = []
-    for case in cases:
-        if case.kind == PASTED:
-            student = pool.pop()
-            source = rng.choice([s for s in others if s != student])
-            planned.append(
-                Planned(student, case.assignment, case.kind, task=case.task, partner=source)
-            )
-            continue
-        first, second = pool.pop(), pool.pop()
-        planned += [
-            Planned(first, case.assignment, case.kind, task=case.task, partner=second),
-            Planned(second, case.assignment, case.kind, task=case.task, partner=first, first=False),
-        ]
+    for assignment in assignments:
+        pool = rng.sample(list(others), k=len(others))
+        for case in (c for c in COPY_CASES if c.assignment == assignment):
+            if case.kind in (PASTED, PUBLISHED_COPY):
+                student = pool.pop()
+                source = (
+                    rng.choice([s for s in others if s != student]) if case.kind == PASTED else ""
+                )
+                planned.append(
+                    Planned(student, case.assignment, case.kind, task=case.task, partner=source)
+                )
+                continue
+            first, second = pool.pop(), pool.pop()
+            planned += [
+                Planned(first, case.assignment, case.kind, task=case.task, partner=second),
+                Planned(
+                    second, case.assignment, case.kind, task=case.task, partner=first, first=False
+                ),
+            ]
     return planned
 
 
@@ -239,21 +282,23 @@ def enroll(course: Path, students: Sequence[str]) -> None:
             gradebook.update_or_create_student(student)
 
 
-def hand_in(course: Path, plan: Sequence[Planned]) -> None:
-    """Put every planned submission into ``course/submitted`` (nothing for a missing one)."""
+def hand_in(course: Path, plan: Sequence[Planned], answers: Path | None = None) -> None:
+    """Put every planned submission into ``course/submitted`` (nothing for a missing one).
+
+    ``answers`` is the kit's ``exercises/answers`` (vetted right and wrong answers, rendered for
+    the course's term): honest students write each task their own way from it, and wrong ones
+    make its mistakes. Without it, honest students hand in the solution.
+    """
     notebooks = {}
     for entry in plan:
         if entry.assignment not in notebooks:
-            notebooks[entry.assignment] = (
-                read_notebook(notebook_path(course, "source", entry.assignment)),
-                read_notebook(notebook_path(course, "release", entry.assignment)),
-            )
-        solution, release = notebooks[entry.assignment]
+            notebooks[entry.assignment] = _class_work(course, entry.assignment, answers)
+        solution, release, honest, term = notebooks[entry.assignment]
         widget_answers = None
         if entry.kind == "correct":
-            notebook = handed_in(solution, release)
+            notebook = honest
         elif entry.kind == "partial":
-            notebook = partly_solved(solution, release, entry.fraction)
+            notebook = partly_solved(honest, release, entry.fraction)
         elif entry.kind == "blank":
             notebook = release
         elif entry.kind == "tamper":  # silences errors and deletes the last test cell
@@ -263,31 +308,68 @@ def hand_in(course: Path, plan: Sequence[Planned]) -> None:
                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
             ][-1]
             notebook = insert_cell_after(
-                partly_solved(solution, release, entry.fraction), "load_data", SILENCE_ERRORS
+                partly_solved(honest, release, entry.fraction), "load_data", SILENCE_ERRORS
             )
             notebook = without_cell(notebook, last_test)
-        elif entry.kind in COPY_KINDS:
+        elif entry.kind == PUBLISHED_COPY:
+            # the published solution with the term's constants: the term's own solution, word
+            # for word, which is what a student who copies the open answer key hands in
             notebook = handed_in(solution, release)
+        elif entry.kind in COPY_KINDS:
+            notebook = honest
             cell = entry.task if entry.kind == SHARED_TEXT else f"{entry.task}_answer"
             try:
                 if entry.kind == PASTED:
                     answer = pasted_code(_printed_answers(course, entry))
                 else:
-                    answer = answer_of(entry.kind, entry.first)
+                    if answers is None:
+                        raise KeyError(entry.kind)  # no copies to hand in: the work unchanged
+                    copied = answer_of(entry.kind, entry.first, answers)
+                    answer = render_text(copied, term, entry.kind)
                 notebook = replace_solution(notebook, cell, answer)
-            except KeyError:  # a course of one's own without this task: the solution, unchanged
+            except KeyError:  # a course of one's own without this task: unchanged
                 pass
         elif entry.kind == "wrong":
-            notebook, widget_answers = handed_in(solution, release), {}
+            notebook, widget_answers = honest, {}
             for mistake in CODE_MISTAKES.get(entry.assignment, ()):
-                if mistake.task in entry.wrong_tasks:
-                    notebook = replace_solution(notebook, f"{mistake.task}_answer", mistake.code)
+                if mistake.task in entry.wrong_tasks and answers is not None:
+                    code = render_text(
+                        mistake_code(answers, entry.assignment, mistake), term, mistake.name
+                    )
+                    notebook = replace_solution(notebook, f"{mistake.task}_answer", code)
             widget = WIDGET_MISTAKES.get(entry.assignment)
-            if widget is not None and widget.task in entry.wrong_tasks:
-                widget_answers[widget.key] = widget.value
+            if widget is not None and widget.task in entry.wrong_tasks and answers is not None:
+                widget_answers.update(mistake_answers(answers, entry.assignment, widget))
         else:  # missing
             continue
         submit(course, entry.student, entry.assignment, notebook, widget_answers or None)
+
+
+def _class_work(course: Path, assignment: str, answers: Path | None):
+    """The assignment's solution, release, an honest student's notebook and the term's context.
+
+    The honest notebook is the solution with each code task written another way: of the vetted
+    right answers, the one least like the published solution's code for that task.
+    """
+    solution = read_notebook(notebook_path(course, "source", assignment))
+    release = read_notebook(notebook_path(course, "release", assignment))
+    honest = handed_in(solution, release)
+    term = course_context(course, assignment) if (course / "templates").is_dir() else {}
+    published_path = published_notebook(course, assignment)
+    if answers is None or not (answers / "right" / assignment).is_dir() or published_path is None:
+        return solution, release, honest, term
+    published = read_notebook(published_path)
+    for task, choices in right_answers(answers, assignment).items():
+        grade_id = f"{task}_answer"
+        try:
+            reference = solution_region(published, grade_id)
+        except KeyError:
+            continue
+        rendered = [render_text(code, term, f"{assignment}/{task}") for code in choices]
+        # the region's markers stay, so a copy case can replace this task again
+        own = f"### BEGIN SOLUTION\n{own_way(rendered, reference).strip()}\n### END SOLUTION"
+        honest = replace_solution(honest, grade_id, own)
+    return solution, release, honest, term
 
 
 def _printed_answers(course: Path, entry: Planned) -> dict:
@@ -325,29 +407,36 @@ def run_demo(
     jobs: int | None = None,
     progress: steps.Progress = iter,
     feedback_progress: steps.Progress = iter,
+    generate_progress: steps.Progress = iter,
+    integrity_progress: steps.Progress = iter,
 ) -> DemoRun:
     """Build the demo course in ``out``, hand in the class, grade it, write feedback and the
-    report."""
+    report; each ``*progress`` wraps its step's jobs (``progress``: autograding)."""
     from .autograde import autograde
     from .report import make_report
 
     roster = class_roster(size)  # a wrong size is refused before anything is written
-    demo = prepare_demo_course(course, out)
+    demo = prepare_demo_course(course, out, term_seed=DEMO_TERM_SEED)
     assignments = source_assignments(demo)
-    results = steps.generate_assignments(demo, assignments)
-    failed = [r for r in results if not r.ok]
-    if failed:
-        raise CrmkitError(
-            f"生成学生版失败 / generate_assignment failed: "
-            f"{failed[0].assignment}: {failed[0].detail}"
-        )
+    results: list[steps.StepResult] = []
+    if not (demo / "release").is_dir():  # a course without templates: generate its copy
+        results = steps.generate_assignments(demo, assignments, progress=generate_progress)
+        failed = [r for r in results if not r.ok]
+        if failed:
+            raise CrmkitError(
+                f"生成学生版失败 / generate_assignment failed: "
+                f"{failed[0].assignment}: {failed[0].detail}"
+            )
     plan = plan_class(assignments, size, seed)
     enroll(demo, roster)
-    hand_in(demo, plan)
+    answers = course / ANSWERS_FOLDER
+    hand_in(demo, plan, answers if answers.is_dir() else None)
     graded = autograde(demo, assignments, jobs=jobs, progress=progress)
     results += graded.results
     results += steps.write_feedback(demo, assignments, progress=feedback_progress)
-    report, page = make_report(demo, assignments, jobs=jobs or os.cpu_count() or 1)
+    report, page = make_report(
+        demo, assignments, jobs=jobs or os.cpu_count() or 1, progress=integrity_progress
+    )
     return DemoRun(
         demo, plan, results, scores(demo, assignments), graded.flags, page, report.summary_line()
     )

@@ -1,6 +1,6 @@
 """Copied work in the demo class, for the report's integrity section to find.
 
-Three kinds of copying, one per assignment, each between two students of the class:
+Four kinds of copying; three are between two students of the class:
 
 - **pasted numbers** (loyalty, task ``clv``): a student types in the three numbers a classmate's
   notebook printed. They fail on the student's own data and are exactly what the classmate's data
@@ -9,6 +9,9 @@ Three kinds of copying, one per assignment, each between two students of the cla
   task, which is not the instructor's, one of them with the names changed and a comment added.
 - **shared text** (segmentation, written answer ``discussion``): two students hand in the same
   written answer, one of them reworded a little.
+- **the published solution** (segmentation, every task): a student hands in the kit's public
+  default solution with its constants changed to the term's. It earns full marks, since the term
+  asks for those constants; only the integrity section can show where it came from.
 
 And one thing that must *not* be found: two honest students who both wrote the obvious short
 solution of loyalty's ``repeat`` task (it is too short to say anything).
@@ -17,9 +20,11 @@ solution of loyalty's ``repeat`` task (it is too short to say anything).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT = "pasted", "shared_code", "shared_text", "own_short"
-COPY_KINDS = (PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT)
+PUBLISHED_COPY = "published_copy"
+COPY_KINDS = (PASTED, SHARED_CODE, SHARED_TEXT, OWN_SHORT, PUBLISHED_COPY)
 
 
 @dataclass(frozen=True)
@@ -36,37 +41,18 @@ COPY_CASES = (
     CopyCase(OWN_SHORT, "loyalty", "repeat"),
     CopyCase(SHARED_CODE, "complaints", "service"),
     CopyCase(SHARED_TEXT, "segmentation", "discussion"),
+    CopyCase(PUBLISHED_COPY, "segmentation", ""),
 )
 # The answers a pasting student typed in: the ones the classmate's notebook printed.
-PASTED_ANSWERS = ("retention_rate", "annual_margin", "clv_5y")
+PASTED_ANSWERS = ("retention_rate", "annual_margin", "clv")
 
-SERVICE_BY_ASSIGN = """\
-elapsed = lambda column: (futures[column] - futures["received_at"]).dt.total_seconds() / 3600
-table = futures.assign(
-    response_met=elapsed("first_response_at") <= RESPONSE_TARGET_HOURS,
-    closed_met=elapsed("closed_at") <= CLOSE_TARGET_HOURS,
-)
-table["both_met"] = table["response_met"] & table["closed_met"]
-service_by_channel = table.groupby("channel", observed=True).agg(
-    complaints=("complaint_id", "size"),
-    response_met=("response_met", "mean"),
-    closed_met=("closed_met", "mean"),
-    both_met=("both_met", "mean"),
-)
-"""
-# The same code with every name changed and a comment added: what a classmate hands in.
-SERVICE_RENAMED = "# 按渠道汇总 / summary per channel\n" + (
-    SERVICE_BY_ASSIGN.replace("elapsed", "hours_until")
-    .replace("column", "col")
-    .replace("table", "df")
-)
-# What most students write; short and close to the instructor's way, so it says nothing.
-REPEAT_SHORT = """\
-completed = orders[orders["status"] == "completed"]
-n_orders = completed.groupby("customer_id").size()
-repeat_purchase_rate = (n_orders >= 2).mean()
-repeat_by_member = (n_orders >= 2).groupby(customers.set_index("customer_id")["is_member"]).mean()
-"""
+# The code of the copy cases is in the course's exercises/answers/copies/ (templates rendered for
+# the demo's term), like the vetted answers: the package holds no line of a solution.
+SHARED_CODE_FILE = ("complaints", "service__by_assign")
+SHORT_CODE_FILE = ("loyalty", "repeat__short")
+# the names a classmate changes in the shared code, and the comment they add
+RENAMES = (("elapsed", "hours_until"), ("column", "col"), ("table", "df"))
+RENAMED_COMMENT = "# 按渠道汇总 / summary per channel\n"
 DISCUSSION = (
     "我认为大额一次性顾客值得专门跟进。3.2 的结果显示这类顾客只有十几位，"
     "却占了已完成销售额的一小部分，他们可能只是送礼，也可能是高潜力客户。"
@@ -90,12 +76,22 @@ def pasted_code(values: dict[str, float]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def answer_of(kind: str, first: bool) -> str:
-    """The answer handed in for a copy case (``first`` of the pair, or the other one)."""
+def answer_of(kind: str, first: bool, answers: Path) -> str:
+    """The answer handed in for a copy case (``first`` of the pair, or the other one), as a
+    template to render for the term; ``answers`` is the course's ``exercises/answers``."""
     if kind == SHARED_CODE:
-        return SERVICE_BY_ASSIGN if first else SERVICE_RENAMED
+        code = _copy_file(answers, *SHARED_CODE_FILE)
+        if first:
+            return code
+        for old, new in RENAMES:
+            code = code.replace(old, new)
+        return RENAMED_COMMENT + code
     if kind == SHARED_TEXT:
         return DISCUSSION if first else DISCUSSION_REWORDED
     if kind == OWN_SHORT:
-        return REPEAT_SHORT
+        return _copy_file(answers, *SHORT_CODE_FILE)
     raise ValueError(f"no fixed answer for {kind}")
+
+
+def _copy_file(answers: Path, assignment: str, name: str) -> str:
+    return (answers / "copies" / assignment / f"{name}.py").read_text(encoding="utf-8")

@@ -53,6 +53,7 @@ WARM_IMPORTS = (
     "crmkit.datasets",
     "crmkit.course",
     "crmkit.course.plain_data",
+    "crmkit.course.test_run",
     "crmkit.widgets",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",

@@ -34,8 +34,7 @@ Excel
     No grade-import template is documented for 超星学习通, 雨课堂, 智慧树 or 中国大学MOOC, so the
     offer for them is a sheet to paste from: UTF-8 with a byte-order mark (Excel shows the
     Chinese), one row per student, one column per assignment and per task, numbers only in the
-    grade columns and a notes column saying why a cell is blank; text cells that Excel would
-    read as a formula (``= + - @``) are prefixed with ``'``.
+    grade columns and a notes column saying why a cell is blank.
 
 Choices, the same in every format unless said otherwise:
 
@@ -48,22 +47,30 @@ Choices, the same in every format unless said otherwise:
 * Students: the gradebook's and the roster's. A student without the LMS's id in the roster is
   left out and named in a warning (Moodle aborts the whole import on an unknown user; Canvas
   would show an unknown student).
+* Points: as precise as the gradebook (4 decimals, what a partial-credit test records) in the
+  Canvas, Moodle and Brightspace files, which keep them (Moodle stores 5 decimals, Canvas and
+  Brightspace the number given, and they round only what they show); at most two decimals where
+  a person reads them (the Excel sheet, Moodle's feedback text).
 * ``tasks=True`` writes one column per task instead of one per assignment for an LMS, which adds
   up its items itself: totals and their tasks together would count twice. Excel has both.
+* Every cell is safe to open in a spreadsheet (:func:`~crmkit.grading.spreadsheet.sheet_cell`):
+  control characters written out, and text a spreadsheet would run as a formula (``= + - @``)
+  given a leading ``'``. No importer drops that ``'``, so an id is matched by one that needs no
+  guard: Canvas by its numeric ID or an SIS id that needs none; Moodle by another id column
+  when the first has ids that need one; Brightspace drops the ``#`` it puts before every id. A
+  student left with no such id is left out and named (docs/lms_export.md, "Formula guard").
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ..errors import UsageError, unknown_name
 from .class_grades import ClassGrades
 from .roster import STUDENT_ID, Roster
-from .scores import PENDING
-from .spreadsheet import excel_text
+from .scores import GRADEBOOK_DECIMALS, PENDING, points_text
+from .spreadsheet import csv_text, needs_guard
 
 FORMATS = ("canvas", "moodle", "brightspace", "excel")
 MISSING_CHOICES = ("zero", "blank")
@@ -160,17 +167,10 @@ def cell_for(
     return Cell(PENDING_WORK) if points is None else Cell(GRADED, points)
 
 
-def points_text(value: float) -> str:
-    """Points as an LMS reads them: ``12``, ``12.5``, ``12.25`` (two decimals at most)."""
-    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
 def to_csv(rows: Sequence[Sequence[str]], bom: bool = False) -> bytes:
-    """Rows as CSV bytes: UTF-8, CRLF line ends, quotes only where needed."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
+    """Rows as CSV bytes: UTF-8, CRLF line ends, quotes only where needed, every cell safe to
+    open in a spreadsheet (inert, no formula)."""
+    return (("\ufeff" if bom else "") + csv_text(rows, lineterminator="\r\n")).encode("utf-8")
 
 
 def check_request(
@@ -223,9 +223,12 @@ def _name(grades: ClassGrades, roster: Roster | None, student: str) -> str:
     return (roster.value(student, "name") if roster else "") or grades.names.get(student, "")
 
 
-def _cell_text(cell: Cell, missing: str, excused_text: str = "") -> str:
+def _cell_text(
+    cell: Cell, missing: str, excused_text: str = "", decimals: int = GRADEBOOK_DECIMALS
+) -> str:
+    """A grade cell: the gradebook's own precision for an LMS, two decimals for a person."""
     if cell.state == GRADED and cell.points is not None:
-        return points_text(cell.points)
+        return points_text(cell.points, decimals)
     if cell.state == MISSING:
         return "0" if missing == "zero" else ""
     if cell.state == EXCUSED:
@@ -249,13 +252,14 @@ def _warnings(
             f"{len(pending)} student(s) have answers still to grade by hand; their cells are left "
             f"blank; grade them in formgrader and export again: {', '.join(pending)}"
         )
-    if left_out:
-        source = roster.source if roster else "roster.csv"
-        lms = FORMAT_NAMES[fmt]
+    warnings += _roster_mismatch(fmt, grades, roster)
+    without_id = [s for s in left_out if roster is not None and s in roster.rows]
+    if without_id:
+        source, lms = roster.source, FORMAT_NAMES[fmt]
         warnings.append(
-            f"{len(left_out)} 名学生不在 {source} 里或没有 {lms} 账号，没有写进文件 / "
-            f"{len(left_out)} student(s) left out: not in {source} or without a {lms} id there; "
-            f"add them and export again: {', '.join(left_out)}"
+            f"{len(without_id)} 名学生在 {source} 里没有 {lms} 账号，没有写进文件 / "
+            f"{len(without_id)} student(s) left out: no {lms} id in {source}; fill it in and "
+            f"export again: {', '.join(without_id)}"
         )
     excused = sum(c.state == EXCUSED for _, cells in rows for c in cells)
     if excused and fmt in ("moodle", "brightspace"):
@@ -274,6 +278,51 @@ def _warnings(
             "penalties; export per assignment to include them"
         )
     return warnings
+
+
+def _roster_mismatch(fmt: str, grades: ClassGrades, roster: Roster | None) -> list[str]:
+    """A roster id that matches no student (a typo exports a stranger's 0s), and students in the
+    gradebook that the roster does not list (an LMS file leaves them out)."""
+    if roster is None:
+        return []
+    known = set(grades.students) | {h.student for h in grades.hand_ins}
+    warnings = []
+    strangers = sorted(set(roster.rows) - known)
+    if strangers:
+        warnings.append(
+            f"{roster.source} 里有 {len(strangers)} 个学号在成绩库里找不到，按缺交写进了文件；"
+            f"如果是写错了，改成 nbgrader 的学号再导出 / {len(strangers)} id(s) in "
+            f"{roster.source} match no student in the gradebook and were exported as missing "
+            f"work; if one is a typo, fix it to the nbgrader id and export again: "
+            f"{', '.join(strangers)}"
+        )
+    unlisted = sorted(known - set(roster.rows))
+    graded = {h.student for h in grades.hand_ins}
+    if unlisted:
+        fate = ("写进了文件但没有名单上的信息", "are in the sheet without the roster's details")
+        if fmt != "excel":
+            fate = ("没有写进文件", "were left out of the file")
+        with_grades = [s for s in unlisted if s in graded]
+        warnings.append(
+            f"{len(unlisted)} 名学生不在 {roster.source} 里（其中 {len(with_grades)} 名有成绩），"
+            f"{fate[0]}；把他们加进名单再导出 / {len(unlisted)} student(s) of the gradebook "
+            f"({len(with_grades)} with grades) have no row in {roster.source} and {fate[1]}; add "
+            f"them and export again: {', '.join(unlisted)}"
+        )
+    return warnings
+
+
+def _guard_warning(fmt: str, unsafe: list[str], fix_zh: str, fix_en: str) -> list[str]:
+    """The students left out because their only ids would need a formula guard."""
+    if not unsafe:
+        return []
+    lms = FORMAT_NAMES[fmt]
+    return [
+        f"{len(unsafe)} 名学生的 {lms} 账号以 = + - @ 开头：表格软件会把它当公式运行，加上保护 "
+        f"{lms} 又认不出，所以没有写进文件；{fix_zh} / {len(unsafe)} student(s) left out: their "
+        f"{lms} id starts with = + - @, which a spreadsheet runs as a formula, and {lms} does not "
+        f"match it guarded; {fix_en}: {', '.join(unsafe)}"
+    ]
 
 
 def _grid(
@@ -333,13 +382,26 @@ def _kept(grades: ClassGrades, roster: Roster, identified) -> tuple[list[str], l
     return kept, [s for s in students if s not in kept]
 
 
+def _canvas_finds(roster: Roster, student: str) -> bool:
+    """Whether Canvas finds ``student`` by an id written as it is: its numeric ID, or an SIS id
+    that needs no formula guard (Canvas compares them exactly; a guarded one would not match)."""
+    canvas_id, sis_user, sis_login = _canvas_ids(roster, student)
+    return bool(canvas_id) or any(v and not needs_guard(v) for v in (sis_user, sis_login))
+
+
 def _canvas(grades, roster, per_task, missing, excused, feedback) -> Export:
     columns = columns_for(grades, per_task, totals=not per_task)
-    kept, left_out = _kept(grades, roster, lambda s: any(_canvas_ids(roster, s)))
+    identified, left_out = _kept(grades, roster, lambda s: any(_canvas_ids(roster, s)))
+    kept = [s for s in identified if _canvas_finds(roster, s)]
+    unsafe = [s for s in identified if s not in kept]
     rows = _grid(grades, kept, columns, excused)
     lines = [
         [*CANVAS_HEADER, *(c.label for c in columns)],
-        [CANVAS_POINTS_POSSIBLE, "", "", "", "", *(points_text(c.max_points) for c in columns)],
+        [
+            CANVAS_POINTS_POSSIBLE,
+            *[""] * 4,
+            *(points_text(c.max_points, GRADEBOOK_DECIMALS) for c in columns),
+        ],
     ]
     for student, cells in rows:
         canvas_id, sis_user, sis_login = _canvas_ids(roster, student)
@@ -356,7 +418,15 @@ def _canvas(grades, roster, per_task, missing, excused, feedback) -> Export:
     return Export(
         to_csv(lines),
         tuple(kept),
-        tuple(_warnings("canvas", rows, left_out, roster, grades, per_task)),
+        (
+            *_warnings("canvas", rows, left_out, roster, grades, per_task),
+            *_guard_warning(
+                "canvas",
+                unsafe,
+                "在名单里补上他们的 canvas_id",
+                "add their canvas_id to the roster",
+            ),
+        ),
         "Canvas：成绩册 → 导入，核对预览后确认 / Canvas: Gradebook → Import, check the preview, "
         "then confirm",
     )
@@ -379,11 +449,30 @@ def _lost_points(grades: ClassGrades, student: str, assignment: str, cell: Cell)
     return f"丢分 lost points: {'; '.join(lost)}" if lost else "满分 full marks"
 
 
+def _moodle_key(grades: ClassGrades, roster: Roster) -> str:
+    """The roster column Moodle finds students by: the first it has, unless some of its ids need
+    a formula guard (Moodle compares ids exactly, so a guarded one is not found); then the one
+    whose ids find the most students as they are (the first of those)."""
+    present = [c for c in ROSTER_COLUMNS["moodle"] if c in roster.columns]
+    students = _students(grades, roster)
+    if not any(needs_guard(roster.value(s, present[0])) for s in students):
+        return present[0]
+
+    def found(column: str) -> int:
+        return sum(
+            bool(v) and not needs_guard(v) for v in (roster.value(s, column) for s in students)
+        )
+
+    return max(present, key=found)
+
+
 def _moodle(grades, roster, per_task, missing, excused, feedback) -> Export:
-    key = next(c for c in ROSTER_COLUMNS["moodle"] if c in roster.columns)
+    key = _moodle_key(grades, roster)
     header, map_to = MOODLE_IDENTIFIERS[key]
     columns = columns_for(grades, per_task, totals=not per_task)
-    kept, left_out = _kept(grades, roster, lambda s: bool(roster.value(s, key)))
+    identified, left_out = _kept(grades, roster, lambda s: bool(roster.value(s, key)))
+    kept = [s for s in identified if not needs_guard(roster.value(s, key))]
+    unsafe = [s for s in identified if s not in kept]
     rows = _grid(grades, kept, columns, excused)
     head = [header]
     for column in columns:
@@ -401,7 +490,16 @@ def _moodle(grades, roster, per_task, missing, excused, feedback) -> Export:
     return Export(
         to_csv(lines),
         tuple(kept),
-        tuple(_warnings("moodle", rows, left_out, roster, grades, per_task)),
+        (
+            *_warnings("moodle", rows, left_out, roster, grades, per_task),
+            *_guard_warning(
+                "moodle",
+                unsafe,
+                "在名单里加一列不以这些符号开头的 idnumber 或 email，或在 Moodle 里手动录入",
+                "add an idnumber or email column whose ids do not start so, or enter their "
+                "grades in Moodle by hand",
+            ),
+        ),
         f"Moodle：成绩 → 导入 → CSV 文件（编码 UTF-8），Map from “{header}” → Map to “{map_to}”，"
         f"每列选对应的成绩项 / Moodle: Grades → Import → CSV file (encoding UTF-8), map from "
         f"'{header}' to '{map_to}', then pick the grade item for each column",
@@ -447,7 +545,7 @@ def _excel(grades, roster, per_task, missing, excused, feedback) -> Export:
         [
             EXCEL_STUDENT,
             *([EXCEL_NAME] if with_names else []),
-            *(excel_text(c.label) for c in columns),
+            *(c.label for c in columns),
             EXCEL_NOTES,
         ]
     ]
@@ -459,10 +557,10 @@ def _excel(grades, roster, per_task, missing, excused, feedback) -> Export:
         ]
         lines.append(
             [
-                excel_text(student),
-                *([excel_text(names[student])] if with_names else []),
-                *(_cell_text(c, missing) for c in cells),
-                excel_text("; ".join(notes)),
+                student,
+                *([names[student]] if with_names else []),
+                *(_cell_text(c, missing, decimals=2) for c in cells),
+                "; ".join(notes),
             ]
         )
     return Export(

@@ -12,14 +12,16 @@
    patched ``numpy``, no rebound names, no IPython hooks, no ``chdir`` reach it.
 4. The notebook that nbgrader scores is the submission as sanitized by nbgrader (locked cells
    restored from the gradebook), with the student's cells' outputs from step 2 and each test
-   cell's outcome from step 3: its error (name and message) or its partial-credit score with
-   the failed checks' messages. Nothing else the test kernel printed is kept.
+   cell's outcome from step 3: its error (its name, and its message when the instructor wrote
+   it: :mod:`crmkit.course.test_run`) or its partial-credit score with the failed checks'
+   messages. Nothing else the test kernel printed is kept.
 """
 
 from __future__ import annotations
 
 import html
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from nbformat import NotebookNode, from_dict
@@ -34,10 +36,12 @@ PROBE = (
     "__import__('crmkit.course.plain_data', fromlist=['export'])"
     ".export(globals(), {names!r}, {widgets!r})"
 )
-BIND = (
-    "__import__('crmkit.course.plain_data', fromlist=['bind_file']).bind_file(globals(), {path!r})"
-)
+# Binds a test's answers and runs its code (in one request: a round trip less per task), passing
+# an error's message on only when the instructor wrote it (crmkit/course/test_run.py).
+RUN = "__import__('crmkit.course.test_run', fromlist=['run']).run(globals(), {path!r})"
 MAX_MESSAGE = 1000
+# An honest widget_answers.json takes a few kilobytes.
+MAX_WIDGET_BYTES = 1024**2
 # What a probe's output may take: the largest plain data, JSON-escaped once more in the message.
 PROBE_BYTES = 2 * plain_data.MAX_BYTES + 1024**2
 
@@ -104,7 +108,7 @@ def outcome_outputs(run: CellRun) -> list[dict]:
     checks = data.get(CHECKS_MIMETYPE)
     summary = checks_markdown(checks)
     if summary:
-        total = html.escape(shown["text/plain"])
+        total = html.escape(_two_decimals(shown["text/plain"]))
         most = checks.get("max_points")
         if isinstance(most, (int, float)) and not isinstance(most, bool):
             total += f" / {most:g}"
@@ -114,31 +118,34 @@ def outcome_outputs(run: CellRun) -> list[dict]:
     ]
 
 
-def widget_answers(files: dict[str, bytes]) -> tuple[dict, list[str]]:
-    """The submitted ``widget_answers.json`` as plain data, and a note if it could not be used."""
+def _two_decimals(points: str) -> str:
+    """Points as a person reads them (``0.67``); nbgrader keeps reading text/plain (``0.6667``)."""
+    try:
+        return f"{round(float(points), 2):g}"
+    except ValueError:
+        return points
+
+
+def widget_answers(files: dict[str, bytes], declared: Collection[str]) -> tuple[dict, list[str]]:
+    """The submitted ``widget_answers.json`` as plain data (only the ``declared`` widgets), and a
+    note if it could not be used.
+
+    The grader (root, outside the sandbox) reads this file, so it is held to what answers from a
+    kernel are held to, before it is parsed: a size cap, then its values, lists and records
+    counted in the text (:func:`~crmkit.course.plain_data.count_before_parse`).
+    """
     raw = files.get("widget_answers.json")
     if raw is None:
         return {}, []
     try:
+        plain_data.count_before_parse(raw, MAX_WIDGET_BYTES)
         payload = json.loads(raw.decode("utf-8"))
         answers = payload.get("answers", {}) if isinstance(payload, dict) else {}
-        plain_data.check(
-            json.dumps(
-                {
-                    "format": plain_data.FORMAT,
-                    "answers": {
-                        k: v for k, v in answers.items() if isinstance(k, str) and k.isidentifier()
-                    },
-                }
-            )
-        )
+        kept = {k: v for k, v in answers.items() if k in declared}
+        plain_data.check({"format": plain_data.FORMAT, "answers": kept})
     except (UnicodeDecodeError, ValueError, AttributeError, RecursionError) as error:
         return {}, [f"widget_answers.json 无法使用 / could not be used: {clean(error, 200)}"]
-    return {
-        k: plain_data.encode(v)
-        for k, v in answers.items()
-        if isinstance(k, str) and k.isidentifier()
-    }, []
+    return {k: plain_data.encode(v) for k, v in kept.items()}, []
 
 
 def grade_notebook(
@@ -205,11 +212,10 @@ def grade_notebook(
             # if that kernel never got there, the saved file's
             given = {name: sent["widgets"].get(name, widgets.get(name)) for name in test.widgets}
             handed = tests_box.hand_over(
-                f"{test.grade_id}.json", {"answers": bound, "widgets": given}
+                f"{test.grade_id}.json", {"answers": bound, "widgets": given, "code": code}
             )
-            # one request binds the answers and runs the test: a round trip less per task (the
-            # answers were checked as plain data above, so binding them does not fail on its own)
-            run = tests_runner.run(f"{BIND.format(path=handed)}\n{code}", limits.cell_timeout)
+            # the answers were checked as plain data above, so binding them does not fail alone
+            run = tests_runner.run(RUN.format(path=handed), limits.cell_timeout)
             outcomes[test.grade_id] = outcome_outputs(run)
     finally:
         tests_kernel.close()

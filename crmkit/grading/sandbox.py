@@ -64,8 +64,12 @@ ETC_FILES = (
     "ssl",
 )
 MAX_LOG_BYTES = 64 * 1024
+# Escape sequences (CSI, OSC), then any other control character but the tab and the line break:
+# C0, DEL, C1 (U+009B is a CSI of its own), the line and paragraph separators, the direction
+# controls (a U+202E turns the rest of a line around).
 _CONTROL = re.compile(
-    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f]"
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
 )
 
 

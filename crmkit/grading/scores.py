@@ -18,6 +18,19 @@ PENDING_NOTE = (
 )
 
 
+# A partial-credit test prints its score to 4 decimals (crmkit.course.checks), which nbgrader
+# keeps in the gradebook; files an LMS imports carry that much. People read at most two.
+GRADEBOOK_DECIMALS = 4
+SHOWN_DECIMALS = 2
+
+
+def points_text(value: float, decimals: int = SHOWN_DECIMALS) -> str:
+    """Points as a person reads them: ``12``, ``12.5``, ``14.81`` (``decimals`` at most, no
+    trailing zeros); ``decimals=GRADEBOOK_DECIMALS`` for a file an LMS imports."""
+    text = f"{round(float(value), decimals):.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 @dataclass(frozen=True)
 class Score:
     """A submission's points: automatic score and maximum, and points still to grade by hand."""

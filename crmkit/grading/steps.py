@@ -129,14 +129,17 @@ def write_feedback(
 def export_grades(
     course: Path, destination: Path, assignments: Iterable[str] | None = None
 ) -> Path:
-    """Write every student's score per assignment to a CSV file (nbgrader's CSV exporter);
-    ``assignments`` limits it to those (default: all)."""
+    """Write every student's score per assignment to a CSV file (nbgrader's CSV exporter, each
+    text cell safe to open in a spreadsheet: :mod:`.generic_csv`); ``assignments`` limits it to
+    those (default: all)."""
     from nbgrader.plugins.export import CsvExportPlugin
+
+    from .generic_csv import SafeGradebook
 
     destination = destination.resolve()
     destination.parent.mkdir(parents=True, exist_ok=True)
     with open_gradebook(course) as gradebook:
-        CsvExportPlugin(to=str(destination), assignment=list(assignments or [])).export(gradebook)
+        CsvExportPlugin(to=str(destination)).export(SafeGradebook(gradebook, assignments or ()))
     return destination
 
 

@@ -116,6 +116,17 @@ def replace_solution(notebook: NotebookNode, grade_id: str, code: str) -> Notebo
     raise KeyError(f"no cell with grade id {grade_id!r}")
 
 
+def solution_region(notebook: NotebookNode, grade_id: str) -> str:
+    """The code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` of cell ``grade_id``."""
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            lines = cell.source.split("\n")
+            begin = next(i for i, line in enumerate(lines) if "### BEGIN SOLUTION" in line)
+            end = next(i for i, line in enumerate(lines) if "### END SOLUTION" in line)
+            return "\n".join(lines[begin + 1 : end])
+    raise KeyError(f"no cell with grade id {grade_id!r}")
+
+
 def without_answer_keys(notebook: NotebookNode) -> NotebookNode:
     """A copy of ``notebook`` whose widget answer keys are removed (widgets start unanswered)."""
     result = nbformat.from_dict(json.loads(json.dumps(notebook)))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from .scores import PENDING, PENDING_NOTE, Score
+from .inert import inert
+from .scores import PENDING, PENDING_NOTE, Score, points_text
 from .steps import StepResult
 
 
@@ -15,8 +16,10 @@ def text_width(text: str) -> int:
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain-text table whose columns line up with Chinese text too."""
-    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    """A plain-text table whose columns line up with Chinese text too. Every cell is shown
+    inert: a student id, a file name or a note holding escape sequences cannot act on the
+    terminal or break a row."""
+    cells = [[inert(h) for h in headers]] + [[inert(c) for c in row] for row in rows]
     widths = [max(text_width(row[i]) for row in cells) for i in range(len(headers))]
     lines = [
         "  ".join(c + " " * (w - text_width(c)) for c, w in zip(row, widths, strict=True)).rstrip()
@@ -28,13 +31,16 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
 
 # The one mark for a written answer nobody has graded yet (CLI, report, CSV, feedback).
 def _points(value: float | None) -> str:
-    return PENDING if value is None else f"{value:g}"
+    return PENDING if value is None else points_text(value)
 
 
 def _total(row: Score) -> str:
-    total = f"{row.auto_score + (row.manual_score or 0):g} / {row.auto_max + row.manual_max:g}"
+    total = (
+        f"{points_text(row.auto_score + (row.manual_score or 0))} / "
+        f"{points_text(row.auto_max + row.manual_max)}"
+    )
     return (
-        f"{total}（{PENDING} {row.manual_max:g}）"
+        f"{total}（{PENDING} {points_text(row.manual_max)}）"
         if row.manual_score is None and row.manual_max
         else total
     )
@@ -49,8 +55,8 @@ def score_table(rows: Sequence[Score]) -> str:
             (
                 r.student,
                 r.assignment,
-                f"{r.auto_score:g} / {r.auto_max:g}",
-                f"{_points(r.manual_score)} / {r.manual_max:g}",
+                f"{points_text(r.auto_score)} / {points_text(r.auto_max)}",
+                f"{_points(r.manual_score)} / {points_text(r.manual_max)}",
                 _total(r),
             )
             for r in rows

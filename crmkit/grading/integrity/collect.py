@@ -11,6 +11,7 @@ from ..gradebook import open_gradebook
 from .expected import expected_answers
 from .model import DEFAULT_DATA, Evidence
 from .other_data import other_data_evidence
+from .published import published_evidence
 from .similarity import code_evidence, student_part, text_evidence
 
 Progress = Callable[[list], Iterable]
@@ -57,10 +58,14 @@ def _cells(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def _similar_work(course: Path, assignment: str, students: Sequence[str]) -> list[Evidence]:
+    from ..term import published_notebook
+
     evidence: list[Evidence] = []
     for source in sorted((course / "source" / assignment).glob("*.ipynb")):
         reference = _cells(source)
         starter = _cells(course / "release" / assignment / source.name)
+        published_path = published_notebook(course, assignment)
+        published = _cells(published_path) if published_path else {}
         work: dict[str, dict[str, str]] = {}
         for student in students:
             for grade_id, (_, text) in _cells(
@@ -84,7 +89,34 @@ def _similar_work(course: Path, assignment: str, students: Sequence[str]) -> lis
                 evidence += code_evidence(
                     assignment, task, by_student, given, solution, len(students)
                 )
+        evidence += _close_to_published(assignment, work, starter, published)
     return evidence
+
+
+def _close_to_published(
+    assignment: str,
+    work: dict[str, dict[str, str]],
+    starter: dict[str, tuple[str, str]],
+    published: dict[str, tuple[str, str]],
+) -> list[Evidence]:
+    """Each student whose code, task by task, is close to the published solution's."""
+    published_code = {
+        grade_id.removesuffix("_answer"): student_part(text, starter.get(grade_id, ("", ""))[1])
+        for grade_id, (kind, text) in published.items()
+        if kind == "code"
+    }
+    by_student: dict[str, dict[str, str]] = {}
+    for grade_id, codes in work.items():
+        if starter.get(grade_id, published.get(grade_id, ("code", "")))[0] != "code":
+            continue
+        for student, code in codes.items():
+            by_student.setdefault(student, {})[grade_id.removesuffix("_answer")] = code
+    found = []
+    for student, codes in sorted(by_student.items()):
+        item = published_evidence(assignment, student, codes, published_code)
+        if item is not None:
+            found.append(item)
+    return found
 
 
 def integrity_evidence(

@@ -11,12 +11,15 @@ STRENGTH_NAMES = {STRONG: "强 / strong", MEDIUM: "中 / medium", WEAK: "弱 / w
 OTHER_DATA = "other_data"  # an answer computed on someone else's data
 SIMILAR_CODE = "similar_code"
 SIMILAR_TEXT = "similar_text"
+PUBLISHED = "published_solution"  # code close to the kit's public default solution
 KIND_NAMES = {
     OTHER_DATA: "答案与别人的数据相符 / answer fits another student's data",
     SIMILAR_CODE: "代码高度相似 / very similar code",
     SIMILAR_TEXT: "书面回答高度相似 / very similar written answers",
+    PUBLISHED: "与公开的参考答案相近 / close to the published solution",
 }
 DEFAULT_DATA = "(default)"  # the variant of the kit's default, unpersonalised data
+PUBLISHED_SOLUTION = "(published)"  # the kit's public default-term solution, as the "other"
 
 
 @dataclass(frozen=True)

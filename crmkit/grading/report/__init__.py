@@ -12,6 +12,12 @@ What it writes (default ``<course>/reports/``):
   ``items.csv`` (one row per autograded task), UTF-8 with a byte-order mark so Excel shows the
   Chinese, like the kit's datasets.
 * ``scores_<assignment>.png`` and ``items_<assignment>.png``.
+* ``notebooks/<student>/<assignment>/<notebook>.html``: the graded notebooks the integrity
+  section links to, rendered without scripts or the test cells' code (:mod:`.notebook_pages`).
+  They hold students' work: the folder is for the instructor, unlike ``report.html`` itself.
+
+The page opens with the next steps for this course (:mod:`.next_steps`): grading the written
+answers in the formgrader, exporting the grades, writing the feedback.
 
 The same gradebook and notebooks always give the same bytes: rows are sorted, no timestamps or
 paths are written, and the PNGs carry no software metadata.

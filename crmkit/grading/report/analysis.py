@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ...course.checks import CHECKS_MIMETYPE
 from ...errors import CrmkitError, UsageError
-from ..scores import Score
+from ..scores import Score, points_text
 from .model import (
     DEFAULT_THRESHOLD,
     FAILED_CHECKS,
@@ -75,7 +75,7 @@ def _partial_failure(data: Mapping, meta: Mapping) -> Failure | None:
     if not score < most:
         return None
     messages = failed_checks(data)
-    shown = messages[0] if messages else f"{score:g} / {most:g}"
+    shown = messages[0] if messages else f"{points_text(score)} / {points_text(most)}"
     return Failure(FAILED_CHECKS, shown, tuple(messages))
 
 
@@ -196,7 +196,8 @@ def reasons_for(
         return tuple(reasons)
     if score.auto_max > 0 and score.auto_score < threshold * score.auto_max:
         reasons.append(
-            f"{REASON_LOW.format(share=threshold)}: {score.auto_score:g} / {score.auto_max:g}"
+            f"{REASON_LOW.format(share=threshold)}: {points_text(score.auto_score)} / "
+            f"{points_text(score.auto_max)}"
         )
     # written answers still to grade are counted once per assignment (Report.pending_line), not here
     return tuple(reasons)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from ..scores import points_text
 from .model import Item, Report
 
 DPI = 100
@@ -43,7 +44,8 @@ def score_histogram(
         label=f"关注线 {threshold:.0%} / attention line",
     )
     ax.set_title(f"{assignment}\n学生的自动分落在哪里？/ Where do the students' auto scores fall?")
-    ax.set_xlabel(f"自动分（满分 {auto_max:g}）/ Auto score (points, out of {auto_max:g})")
+    most = points_text(auto_max)
+    ax.set_xlabel(f"自动分（满分 {most}）/ Auto score (points, out of {most})")
     ax.set_ylabel("学生（人）/ Students")
     ax.set_xlim(-0.5, top + 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -59,7 +61,7 @@ def items_chart(assignment: str, items: Sequence[Item]) -> bytes:
 
     figure = Figure(figsize=(7.0, 1.2 + 0.35 * max(1, len(items))), layout="constrained")
     ax = figure.add_subplot()
-    labels = [f"{i.grade_id}（{i.max_points:g} 分 / pts）" for i in items]
+    labels = [f"{i.grade_id}（{points_text(i.max_points)} 分 / pts）" for i in items]
     unanswered = [i.unanswered / i.graded if i.graded else 0.0 for i in items]
     answered = [i.lost_share - u for i, u in zip(items, unanswered, strict=True)]
     ax.barh(labels, unanswered, color="#C9C9C9", label="未作答 / not answered")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections.abc import Callable, Sequence
 
-from ..integrity.model import DEFAULT_DATA, KIND_NAMES, STRENGTH_NAMES, Evidence
+from ..inert import inert
+from ..integrity import published
+from ..integrity.model import (
+    DEFAULT_DATA,
+    KIND_NAMES,
+    PUBLISHED_SOLUTION,
+    STRENGTH_NAMES,
+    Evidence,
+)
 from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
-from ..spreadsheet import excel_text
+from ..spreadsheet import csv_text
 
 EXPLANATION = f"""\
 <p>这里列出的是<strong>供教师查看的线索，不是结论</strong>：\
@@ -46,13 +52,26 @@ at least {TEXT_THRESHOLD:.0%}
 of the shorter answer's three-character pieces are the other's \
 (works for Chinese and English). A paragraph with a
 few words changed is found; the same idea in different words is not.</li>
+<li><strong>{html.escape(KIND_NAMES["published_solution"])}</strong>：\
+套件默认学期的参考答案是公开的。去掉变量名、排版和常数后，整份作业至少
+{published.THRESHOLD:.0%} 的代码与它相同（只改了常数的抄写会被发现；一两题写法相同不会）。\
+也可能是学生照着公开的笔记本自己写的。/
+The kit's default-term solution is public. With names, layout and constants taken out, at least
+{published.THRESHOLD:.0%} of the assignment's code is the published solution's (a copy with only \
+its constants changed is found; one or two tasks written the same way are not). The student may \
+also have followed the published notebook closely on their own.</li>
 </ul>
 """
 
 
+NOT_A_STUDENT = {
+    DEFAULT_DATA: "默认数据 / default data",
+    PUBLISHED_SOLUTION: "公开的参考答案 / published solution",
+}
+
+
 def _people(item: Evidence) -> tuple[str, str]:
-    other = "默认数据 / default data" if item.other == DEFAULT_DATA else item.other
-    return item.student, other
+    return item.student, NOT_A_STUDENT.get(item.other, item.other)
 
 
 def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str | None]) -> str:
@@ -72,31 +91,31 @@ def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str 
         first, second = _people(item)
         names = []
         for person in (item.student, item.other):
-            url = link(item.assignment, person) if person != DEFAULT_DATA else None
-            shown = html.escape(first if person == item.student else second)
+            url = link(item.assignment, person) if person not in NOT_A_STUDENT else None
+            shown = html.escape(inert(first if person == item.student else second))
             names.append(f'<a href="{html.escape(url)}">{shown}</a>' if url else shown)
         excerpts = ""
         if item.excerpt or item.other_excerpt:
             excerpts = (
                 '<details><summary>原文对照 / side by side</summary><div class="side">'
-                f"<pre>{html.escape(item.excerpt)}</pre><pre>{html.escape(item.other_excerpt)}</pre></div></details>"
+                f"<pre>{html.escape(inert(item.excerpt, lines=True))}</pre>"
+                f"<pre>{html.escape(inert(item.other_excerpt, lines=True))}</pre></div></details>"
             )
         parts.append(
             f"<tr><td>{html.escape(STRENGTH_NAMES[item.strength])}</td>"
             f"<td>{html.escape(KIND_NAMES[item.kind])}</td>"
-            f"<td>{html.escape(item.assignment)} · {html.escape(item.task)}</td>"
+            f"<td>{html.escape(item.assignment)} · {html.escape(inert(item.task))}</td>"
             f"<td>{' ↔ '.join(names)}</td>"
-            f"<td>{html.escape(item.detail)}{excerpts}</td></tr>\n"
+            f"<td>{html.escape(inert(item.detail))}{excerpts}</td></tr>\n"
         )
     parts.append("</tbody>\n</table>\n")
     return "".join(parts)
 
 
 def integrity_csv(evidence: Sequence[Evidence]) -> str:
-    """``integrity.csv`` as text: one row per piece of evidence, strongest first."""
-    buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(
+    """``integrity.csv`` as text: one row per piece of evidence, strongest first; every cell safe
+    to open in a spreadsheet, the excerpts keeping their lines."""
+    lines: list[list[object]] = [
         [
             "strength",
             "signal",
@@ -109,20 +128,20 @@ def integrity_csv(evidence: Sequence[Evidence]) -> str:
             "excerpt",
             "other_excerpt",
         ]
-    )
-    for item in evidence:
-        out.writerow(
-            [
-                item.strength,
-                item.kind,
-                item.assignment,
-                excel_text(item.task),
-                excel_text(item.student),
-                excel_text(item.other),
-                item.score,
-                excel_text(item.detail),
-                excel_text(item.excerpt),
-                excel_text(item.other_excerpt),
-            ]
-        )
-    return buffer.getvalue()
+    ]
+    lines += [
+        [
+            item.strength,
+            item.kind,
+            item.assignment,
+            item.task,
+            item.student,
+            item.other,
+            item.score,
+            item.detail,
+            item.excerpt,
+            item.other_excerpt,
+        ]
+        for item in evidence
+    ]
+    return csv_text(lines, lines=True)

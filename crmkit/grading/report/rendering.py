@@ -4,32 +4,34 @@
 from __future__ import annotations
 
 import base64
-import csv
 import html
-import io
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from ...datasets.schema import (
     CSV_ENCODING,  # UTF-8 with a byte-order mark, so Excel reads the Chinese
 )
-from ..scores import PENDING, PENDING_NOTE
-from ..spreadsheet import excel_text
+from ..inert import inert
+from ..scores import PENDING, PENDING_NOTE, points_text
+from ..spreadsheet import csv_text
 from .charts import draw_charts
 from .integrity_section import integrity_csv, integrity_html
 from .model import Item, Report, ScoreRow
+from .next_steps import next_steps_html
+from .notebook_pages import notebook_page
 
 
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    """A score in the report and its CSVs: two decimals at most (the gradebook keeps more)."""
+    return "" if value is None else points_text(value)
 
 
 def scores_csv(rows: Sequence[ScoreRow]) -> str:
-    """``scores.csv`` as text: one row per student x assignment, empty scores when missing."""
-    buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(
+    """``scores.csv`` as text: one row per student x assignment, empty scores when missing.
+    Every cell is safe to open in a spreadsheet (:func:`~crmkit.grading.spreadsheet.csv_text`)."""
+    lines: list[list[object]] = [
         [
             "student",
             "assignment",
@@ -40,7 +42,7 @@ def scores_csv(rows: Sequence[ScoreRow]) -> str:
             "total",
             "needs_attention",
         ]
-    )
+    ]
     for row in rows:
         s = row.score
         points = (
@@ -54,17 +56,13 @@ def scores_csv(rows: Sequence[ScoreRow]) -> str:
                 _number(s.auto_score + (s.manual_score or 0)),
             ]
         )
-        out.writerow(
-            [excel_text(row.student), row.assignment, *points, excel_text("; ".join(row.reasons))]
-        )
-    return buffer.getvalue()
+        lines.append([row.student, row.assignment, *points, "; ".join(row.reasons)])
+    return csv_text(lines)
 
 
 def items_csv(items: Sequence[Item]) -> str:
-    """``items.csv`` as text: one row per autograded task."""
-    buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(
+    """``items.csv`` as text: one row per autograded task (every cell safe, as above)."""
+    lines: list[list[object]] = [
         [
             "assignment",
             "notebook",
@@ -78,10 +76,10 @@ def items_csv(items: Sequence[Item]) -> str:
             "top_failure_count",
             "failed_checks",
         ]
-    )
+    ]
     for i in items:
         every = " | ".join(f"{message} ×{count}" for message, count in i.failures)
-        out.writerow(
+        lines.append(
             [
                 i.assignment,
                 i.notebook,
@@ -91,25 +89,26 @@ def items_csv(items: Sequence[Item]) -> str:
                 i.lost,
                 f"{i.lost_share:.4f}",
                 i.unanswered,
-                excel_text(i.top_failure),
+                i.top_failure,
                 i.top_failure_count,
-                excel_text(every),
+                every,
             ]
         )
-    return buffer.getvalue()
+    return csv_text(lines)
 
 
 def _table(
     headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = ()
 ) -> str:
-    """An HTML table; every cell is escaped."""
+    """An HTML table; every cell is escaped, and inert (no control or direction character
+    a student chose reorders or hides what the instructor reads)."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="num">{html.escape(str(c))}</td>'
+            f'<td class="num">{html.escape(inert(c))}</td>'
             if n in numeric
-            else f"<td>{html.escape(str(c))}</td>"
+            else f"<td>{html.escape(inert(c))}</td>"
             for n, c in enumerate(row)
         )
         + "</tr>\n"
@@ -135,6 +134,7 @@ th { background: #f3f3f3; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .side { display: flex; gap: 1em; } \
 .side pre { flex: 1; overflow-x: auto; background: #f7f7f7; padding: 0.5em; }
+pre.commands { background: #f4f4f4; padding: 0.4em 0.6em; margin: 0.3em 0 0.6em; overflow-x: auto; }
 figure { display: inline-block; margin: 0 1em 1em 0; }
 figcaption { font-size: 0.8em; color: #666; }
 .summary { font-size: 1.1em; background: #f7f7f0; padding: 0.6em 1em; \
@@ -146,10 +146,12 @@ def render_html(
     report: Report,
     charts: Mapping[str, bytes],
     link: Callable[[str, str], str | None] = lambda a, s: None,
+    next_steps: str = "",
 ) -> str:
     """The report page: bilingual headings, every value escaped, charts embedded.
 
-    ``link(assignment, student)`` gives the relative URL of a student's graded notebook.
+    ``link(assignment, student)`` gives the relative URL of a student's graded notebook (a
+    rendered page); ``next_steps`` is the section saying what to run next (HTML).
     """
     parts = [
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n',
@@ -162,7 +164,9 @@ def render_html(
         "nbgrader gradebook; written answers count once graded by hand in the formgrader.</p>\n",
         '<p>表格文件 / Tables: <a href="scores.csv">scores.csv</a>（每位学生每个作业一行 / one row '
         'per student and assignment），<a href="items.csv">items.csv</a>（每道自动评分题一行 / one '
-        "row per autograded task）。</p>\n",
+        'row per autograded task），<a href="integrity.csv">integrity.csv</a>（每条诚信线索一行 / '
+        "one row per piece of integrity evidence）。</p>\n",
+        next_steps,
         "<h2>1. 成绩分布 / Score distribution</h2>\n",
         f"<p>自动评分部分的分数。{html.escape(PENDING_NOTE)} / Points of "
         "the autograded part.</p>\n",
@@ -182,11 +186,11 @@ def render_html(
                 (
                     s.assignment,
                     s.graded,
-                    f"{s.auto_max:g}",
-                    f"{s.mean:.1f}",
-                    f"{s.median:g}",
-                    f"{s.minimum:g}",
-                    f"{s.maximum:g}",
+                    _number(s.auto_max),
+                    _number(s.mean),
+                    _number(s.median),
+                    _number(s.minimum),
+                    _number(s.maximum),
                     s.manual_pending,
                     s.missing,
                 )
@@ -227,7 +231,7 @@ def render_html(
                     i.assignment,
                     i.notebook,
                     i.grade_id,
-                    f"{i.max_points:g}",
+                    _number(i.max_points),
                     i.graded,
                     i.lost,
                     f"{i.lost_share:.0%}",
@@ -276,10 +280,23 @@ def _write_bytes(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+def _notebook_link(course: Path, out: Path, assignment: str, student: str) -> str | None:
+    """Render the student's graded notebook as a page beside the report; its relative URL."""
+    found = sorted((course / "autograded" / student / assignment).glob("*.ipynb"))
+    if not found:
+        return None
+    target = out / "notebooks" / student / assignment / f"{found[0].stem}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    title = f"{student} · {assignment} · {found[0].name}"
+    _write_bytes(target, notebook_page(found[0], title).encode("utf-8"))
+    return quote(Path(os.path.relpath(target, out)).as_posix())
+
+
 def write_report(report: Report, out: Path, course: Path | None = None) -> Path:
     """Write ``report.html``, the CSVs and the PNGs into ``out``; returns the HTML's path.
 
-    With ``course``, the integrity section links to the students' graded notebooks.
+    With ``course``, the integrity section links to the students' graded notebooks, rendered as
+    pages in ``out/notebooks/``, and the page ends its header with the next steps for it.
     """
     out.mkdir(parents=True, exist_ok=True)
     charts = draw_charts(report)
@@ -289,12 +306,16 @@ def write_report(report: Report, out: Path, course: Path | None = None) -> Path:
     _write_bytes(out / "items.csv", items_csv(report.items).encode(CSV_ENCODING))
     _write_bytes(out / "integrity.csv", integrity_csv(report.integrity).encode(CSV_ENCODING))
 
-    def link(assignment: str, student: str) -> str | None:
-        if course is None:
-            return None
-        found = sorted((course / "autograded" / student / assignment).glob("*.ipynb"))
-        return Path(os.path.relpath(found[0], out)).as_posix() if found else None
+    pages: dict[tuple[str, str], str | None] = {}
 
+    def link(assignment: str, student: str) -> str | None:
+        if course is not None and (assignment, student) not in pages:
+            pages[(assignment, student)] = _notebook_link(course, out, assignment, student)
+        return pages.get((assignment, student))
+
+    steps = ""
+    if course is not None:
+        steps = next_steps_html(course, sum(s.manual_pending for s in report.summaries))
     page = out / "report.html"
-    _write_bytes(page, render_html(report, charts, link).encode("utf-8"))
+    _write_bytes(page, render_html(report, charts, link, steps).encode("utf-8"))
     return page
