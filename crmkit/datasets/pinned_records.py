@@ -30,6 +30,7 @@ HOUR = np.timedelta64(1, "h")
 SHOP_RECENT_DAYS = (90, 120, 150, 180, 240)
 SHOP_BIG_FROM = (800, 1000, 1200, 1500, 2000)
 SHOP_ONE_OFF_FROM = (1500, 2000, 3000, 4000, 5000)
+LOYAL_FROM_HIGHEST = 8  # tiers.loyal_from's largest value
 # complaints: service.since and follow_up.since; service.response_hours; service.close_hours
 COMPLAINTS_SINCE = ("2013-01-01", "2013-03-01", "2013-04-01", "2013-05-01", "2013-07-01")
 RESPONSE_HOURS = (12, 24, 36, 48)
@@ -92,23 +93,35 @@ def shop_orders(
         chosen[customer] = True
         return customer
 
-    # the first day of each recent window, and the day before it
-    plain = single & (mean_spend < min(SHOP_ONE_OFF_FROM))
+    # the first day of each recent window, and the day before it: a customer of each tier a
+    # latest order on that day decides between sleeping and the tier (new, old, big, loyal, in every
+    # term: one order; two averaging under the lowest big threshold; two or three averaging over
+    # the highest; more than the highest loyal threshold), whose latest order moves onto the day
+    completed_all = (count > 0) & ~refunded
+    kinds = [
+        single & (mean_spend < min(SHOP_ONE_OFF_FROM)),
+        completed_all & (count == 2) & (mean_spend < 0.9 * min(SHOP_BIG_FROM)),
+        completed_all & (count >= 2) & (count <= 3) & (mean_spend > 1.1 * max(SHOP_BIG_FROM)),
+        completed_all & (count > LOYAL_FROM_HIGHEST),
+    ]
+    before_last = _before_last(day, rows_of, n)
     for days in SHOP_RECENT_DAYS:
         start = reference_day - (days - 1) * DAY
         for target in (start, start - DAY):
             recent_now = target >= published_start
-            customer = take(
-                plain
-                & ((last >= published_start) == recent_now)
-                & (registered <= target)
-                & (last >= earliest_start - 60 * DAY)
-            )
-            if customer is None:
-                continue
-            row = rows_of[customer][0]
-            time_of_day = orders["ordered_at"][row] - day[row].astype("datetime64[s]")
-            orders["ordered_at"][row] = target.astype("datetime64[s]") + time_of_day
+            for kind in kinds:
+                customer = take(
+                    kind
+                    & ((last >= published_start) == recent_now)
+                    & (registered <= target)
+                    & (before_last < target)
+                    & (last >= earliest_start - 120 * DAY)
+                )
+                if customer is None:
+                    continue
+                row = rows_of[customer][-1]
+                time_of_day = orders["ordered_at"][row] - day[row].astype("datetime64[s]")
+                orders["ordered_at"][row] = target.astype("datetime64[s]") + time_of_day
 
     # two recent orders averaging exactly each "big" threshold
     two = (count == 2) & ~refunded & (last >= latest_start)
@@ -132,6 +145,15 @@ def shop_orders(
 
     order = np.lexsort((orders["customer"], orders["ordered_at"]))
     return {key: values[order] for key, values in orders.items()}
+
+
+def _before_last(day: np.ndarray, rows_of: list[np.ndarray], n: int) -> np.ndarray:
+    """Each owner's day of the order before their latest (long ago for one order or none)."""
+    found = np.full(n, np.datetime64("1970-01-01"), dtype="datetime64[D]")
+    for owner, rows in enumerate(rows_of):
+        if len(rows) >= 2:
+            found[owner] = np.sort(day[rows])[-2]
+    return found
 
 
 def _rows_by_owner(owner: np.ndarray, n: int) -> list[np.ndarray]:

@@ -1,8 +1,0 @@
-# 错：{{ core.from_month }} 月的权益没算（用了 >） / Wrong: {{ core.from_month | month_en }}'s equity left out (> instead of >=)
-#| boundary: core.from_month
-#| expect: 检查起始月份
-in_months = equity[equity["month"] > pd.Timestamp("{{ core.since }}")]
-mean_equity = in_months.groupby("client_id")["equity_yuan"].mean().sort_values(ascending=False)
-core_count = math.ceil({{ core.top_share }} * len(mean_equity))
-equity_core = list(mean_equity.index[:core_count])
-equity_core_share = mean_equity.iloc[:core_count].sum() / mean_equity.sum()
