@@ -195,6 +195,7 @@ def measure_costs(variants) -> dict[tuple[str, object], dict[str | None, tuple[f
     return found
 
 
+@pytest.mark.slow  # every boundary answer and term value, on 31 variants: minutes
 @pytest.mark.parametrize("answer", [a for a, _, _ in BOUNDARY_ANSWERS], ids=lambda a: a.name)
 def test_an_off_by_one_costs_the_same_points_in_every_variant(costs, answer):
     task_points = next(
