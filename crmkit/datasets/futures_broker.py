@@ -334,8 +334,10 @@ def generate(
     fee_level = FEE_LEVEL.draw(own)
     complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
     clients, traits = _clients(rng, n_customers, retention)
-    # accounts closing on a retention year's last day (issue 25), before anything follows from them
+    # accounts closing on a retention year's last day, and a closure or two put off a month so no
+    # core-client count is whole (issue 25), before anything follows from them
     clients = pinned_records.year_end_closures(clients, TRADING)
+    clients = pinned_records.core_counts_not_whole(clients, TRADING)
     in_2013 = _open_in_2013(clients)
     paths = _equity_paths(rng, clients, traits, in_2013)
     equity = _monthly_equity(clients, in_2013, paths)

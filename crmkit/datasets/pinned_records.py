@@ -35,6 +35,17 @@ LOYAL_FROM_HIGHEST = 8  # tiers.loyal_from's largest value
 COMPLAINTS_SINCE = ("2013-01-01", "2013-03-01", "2013-04-01", "2013-05-01", "2013-07-01")
 RESPONSE_HOURS = (12, 24, 36, 48)
 CLOSE_HOURS = (72, 120, 168, 240)
+# segmentation: core.top_share and core.from_month
+CORE_TOP_SHARES = (0.1, 0.15, 0.2, 0.25, 0.3)
+CORE_FROM_MONTHS = (1, 4, 7, 10)
+# loyalty: funnel.since (from funnel.from_month) and funnel.again_from
+FUNNEL_SINCE = ("2012-01-01", "2012-04-01", "2012-07-01")
+FUNNEL_AGAIN_FROM = (2, 3, 4)
+# one-visit shoppers on each first day: enough that leaving the day out moves the visited rate
+# (visited / shoppers, 5,000 shoppers) by more than the 0.0005 the funnel task tolerates
+FUNNEL_ONE_VISIT_SHOPPERS = 6
+# and shoppers with one buying visit from then on, so the bought stage moves too
+FUNNEL_ONE_PURCHASE_SHOPPERS = 2
 # loyalty: retention.year
 RETENTION_YEARS = (2010, 2012, 2013)
 # accounts closed on each year's last day: two, so that the share still open moves by more than
@@ -174,9 +185,7 @@ def year_end_closures(clients: pd.DataFrame, trading: Days) -> pd.DataFrame:
     clients = clients.copy()
     opened = clients["opened_on"].to_numpy("datetime64[D]")
     closed = clients["closed_on"].to_numpy("datetime64[D]")
-    fifth = (opened.astype("datetime64[M]") + 60).astype("datetime64[D]") + (
-        opened - opened.astype("datetime64[M]").astype("datetime64[D]")
-    )
+    fifth = _fifth_anniversary(opened)
     cohort = opened.astype("datetime64[Y]").astype(int) + 1970
     for year in RETENTION_YEARS:
         last_day = np.datetime64(f"{year}-12-31")
@@ -197,6 +206,50 @@ def year_end_closures(clients: pd.DataFrame, trading: Days) -> pd.DataFrame:
         closed[picked] = last_day
     clients["closed_on"] = pd.Series(closed, index=clients.index).astype(clients["closed_on"].dtype)
     return clients
+
+
+def core_counts_not_whole(clients: pd.DataFrame, trading: Days) -> pd.DataFrame:
+    """``clients`` with a closure or two in 2013 put off by a month, so that for each first month
+    of the core-clients task the count of clients with a month-end equity from then on, times each
+    top share, is never whole: rounding it up (``math.ceil``) or down then differs in every term.
+
+    An account that closed during month m, after holding equity at the end of month m - 1, closes
+    on the first trading day after month m instead: it gains month m's equity, which changes the
+    count from month m only. It closes in the same year, on the same side of its fifth anniversary.
+    """
+    clients = clients.copy()
+    opened = clients["opened_on"].to_numpy("datetime64[D]")
+    closed = clients["closed_on"].to_numpy("datetime64[D]")
+    fifth = _fifth_anniversary(opened)
+    # month_end[k]: the last day of month k of 2013 (k = 0: 31 December 2012)
+    month_end = (np.arange(13) + np.datetime64("2013-01", "M")).astype("datetime64[D]") - DAY
+    open_at = lambda k: (opened <= month_end[k]) & (np.isnat(closed) | (closed > month_end[k]))  # noqa: E731
+
+    def count_from(month: int) -> int:
+        return int(np.logical_or.reduce([open_at(k) for k in range(month, 13)]).sum())
+
+    def whole(n: int) -> bool:
+        return any(round(share * n, 9) == int(round(share * n, 9)) for share in CORE_TOP_SHARES)
+
+    for month in sorted(CORE_FROM_MONTHS, reverse=True):
+        while whole(count_from(month)):
+            later = trading.next_open(np.array([month_end[month] + DAY]))[0]
+            candidates = np.flatnonzero(
+                open_at(month - 1)
+                & ~np.isnat(closed)
+                & (closed <= month_end[month])
+                & ((closed > fifth) == (later > fifth))
+            )
+            if not len(candidates):
+                break  # a tiny client base; the default data always have some
+            closed[candidates[np.argmax(closed[candidates])]] = later
+    clients["closed_on"] = pd.Series(closed, index=clients.index).astype(clients["closed_on"].dtype)
+    return clients
+
+
+def _fifth_anniversary(opened: np.ndarray) -> np.ndarray:
+    month = opened.astype("datetime64[M]")
+    return (month + 60).astype("datetime64[D]") + (opened - month.astype("datetime64[D]"))
 
 
 # --- futures broker: complaints ------------------------------------------------------------------
@@ -330,3 +383,85 @@ def _open_all_year(clients: pd.DataFrame, k: int) -> np.ndarray:
     )
     found = np.flatnonzero(open_all_year)
     return found[np.linspace(0, len(found) - 1, k).round().astype(int)]
+
+
+# --- retail chain --------------------------------------------------------------------------------
+
+
+def retail_first_days(
+    visits: pd.DataFrame, purchases: pd.DataFrame, promotions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``visits`` and ``purchases`` with visits moved onto the first day of each funnel period:
+
+    * shoppers whose one visit from that day on moves onto it (the visited stage), and shoppers
+      whose one buying visit from that day on does (the bought stage);
+    * for each "buying again" threshold k, a shopper with exactly k buying visits, all on or after
+      that day, whose first one falls on it (the bought-again stage).
+
+    A visit moves only to a day with the same promotion running (or none), so its basket's prices
+    stay right. Visits are then in day order again, their ids renumbered and the purchases' ids
+    with them.
+    """
+    day = visits["visited_on"].to_numpy("datetime64[D]").copy()
+    promotion = visits["promotion_id"].to_numpy(dtype=object)
+    bought = visits["purchased"].to_numpy(dtype=bool)
+    codes, owner = np.unique(visits["shopper_id"].to_numpy(dtype=str), return_inverse=True)
+    m = len(codes)
+    buy_count = np.bincount(owner, weights=bought.astype(float), minlength=m)
+    first_buy_row = np.full(m, -1)
+    for row in np.flatnonzero(bought)[::-1]:  # the earliest buying visit of each shopper
+        first_buy_row[owner[row]] = row
+    first_buy = np.where(
+        first_buy_row >= 0, day[np.maximum(first_buy_row, 0)], np.datetime64("2100-01-01")
+    )
+    starts = promotions["starts_on"].to_numpy("datetime64[D]")
+    ends = promotions["ends_on"].to_numpy("datetime64[D]")
+    ids = promotions["promotion_id"].to_numpy(dtype=object)
+    chosen = np.zeros(m, dtype=bool)
+
+    def running_on(target: np.datetime64):
+        on = [i for i in range(len(starts)) if starts[i] <= target <= ends[i]]
+        return ids[on[0]] if on else None
+
+    def same_promotion(rows: np.ndarray, target: np.datetime64) -> np.ndarray:
+        wanted = running_on(target)
+        return np.array([(p if isinstance(p, str) else None) == wanted for p in promotion[rows]])
+
+    def move(candidates: np.ndarray, rows_of: np.ndarray, target: np.datetime64) -> None:
+        found = np.flatnonzero(candidates & ~chosen)
+        found = found[same_promotion(rows_of[found], target)] if len(found) else found
+        if not len(found):
+            return  # a tiny chain may have none; the default data always do
+        shopper = found[len(found) // 2]
+        chosen[shopper] = True
+        day[rows_of[shopper]] = target
+
+    for since in FUNNEL_SINCE:
+        first = np.datetime64(since)
+        # shoppers with one visit from that day on: it moves onto the day
+        in_window = np.bincount(owner[day >= first], minlength=m)
+        last_row = np.full(m, -1)
+        last_row[owner] = np.arange(len(owner))  # visits are in day order: the latest
+        for _ in range(FUNNEL_ONE_VISIT_SHOPPERS):
+            move((in_window == 1) & (day[last_row] > first), last_row, first)
+        # shoppers with one buying visit from that day on (other visits aside): it moves too
+        buys_in_window = np.bincount(owner[(day >= first) & bought], minlength=m)
+        last_buy_row = np.full(m, -1)
+        last_buy_row[owner[bought]] = np.flatnonzero(bought)
+        for _ in range(FUNNEL_ONE_PURCHASE_SHOPPERS):
+            move((buys_in_window == 1) & (day[last_buy_row] > first), last_buy_row, first)
+        for k in FUNNEL_AGAIN_FROM:
+            move((buy_count == k) & (first_buy > first), first_buy_row, first)
+
+    order = np.lexsort((owner, day))
+    visits = visits.iloc[order].reset_index(drop=True)
+    visits["visited_on"] = day[order].astype("datetime64[s]")
+    new_ids = draw.text(draw.ids("V", len(visits), width=6))
+    renamed = dict(zip(visits["visit_id"], new_ids, strict=True))
+    visits["visit_id"] = new_ids
+    purchases = purchases.copy()
+    purchases["visit_id"] = pd.Series(
+        purchases["visit_id"].map(renamed), index=purchases.index
+    ).astype(visits["visit_id"].dtype)
+    purchases = purchases.sort_values("visit_id", kind="stable").reset_index(drop=True)
+    return visits, purchases
