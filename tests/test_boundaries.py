@@ -230,6 +230,12 @@ def test_every_pinned_value_is_one_a_term_can_draw():
     assert values("complaints", "service", "response_hours") == set(pinned_records.RESPONSE_HOURS)
     assert values("complaints", "service", "close_hours") == set(pinned_records.CLOSE_HOURS)
     assert values("loyalty", "retention", "year") == set(pinned_records.RETENTION_YEARS)
+    assert values("segmentation", "core", "top_share") == set(pinned_records.CORE_TOP_SHARES)
+    assert values("segmentation", "core", "from_month") == set(pinned_records.CORE_FROM_MONTHS)
+    assert {f"2012-{m:02d}-01" for m in values("loyalty", "funnel", "from_month")} == set(
+        pinned_records.FUNNEL_SINCE
+    )
+    assert values("loyalty", "funnel", "again_from") == set(pinned_records.FUNNEL_AGAIN_FROM)
 
 
 def test_every_boundary_answer_is_a_wrong_answer_of_its_task():
