@@ -894,7 +894,7 @@ def test_a_test_error_outside_a_check_shows_its_name_not_its_message(graded):
     assert "'list' object" not in _feedback_text(course, "evil-wrong_shape")
     # a failed requirement still says what the instructor wrote; a missing answer, its name
     for student, ename, words in (
-        ("evil-subclass", "AssertionError", "one row for every customer with a service on or after"),
+        ("evil-subclass", "AssertionError", "one row for every customer with a service on"),
         ("=1+2", "NameError", "name 'rfm' is not defined"),
     ):
         cells = _autograded_notebook(course, student).cells
