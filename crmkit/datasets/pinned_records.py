@@ -8,10 +8,12 @@ draw (the ``default`` and ``choices`` of ``exercises/templates/<assignment>/para
 ``tests/test_boundaries.py`` checks that the values here cover them).
 
 Records are placed where a real firm's would be, and as few as it takes: existing customers'
-orders are moved or priced on the boundary (no customer is added, so every tier quota and
-calibrated share stays as drawn); a few accounts close on the last trading day of a year instead of
-earlier that year; a few complaints come in at midnight or are answered or closed exactly on a
-target. Nothing here draws random numbers, so the generators' random streams are unchanged.
+orders are moved or priced on the boundary and existing shoppers' visits moved onto a period's
+first day (no customer or shopper is added, so every tier quota and calibrated share stays as
+drawn); a few accounts close on the last trading day of a year, or a month later, instead of
+earlier that year; seventeen complaints are added that come in at midnight or are answered or
+closed exactly on a target. Nothing here draws random numbers, so the generators' random streams
+are unchanged.
 """
 
 from __future__ import annotations
