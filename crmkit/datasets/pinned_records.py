@@ -87,7 +87,7 @@ def shop_orders(
     np.maximum.at(last, owner, day)
     spend = np.bincount(owner, weights=orders["amount_yuan"], minlength=n)
     mean_spend = spend / np.maximum(count, 1)
-    rows_of = _rows_by_owner(owner, n)
+    rows_of = _RowsByOwner(owner, n)
     registered = customers["registered"].astype("datetime64[D]")
     reference_day = np.datetime64(reference, "D")
     published_start = reference_day - (recent_days - 1) * DAY
@@ -117,7 +117,7 @@ def shop_orders(
         completed_all & (count >= 2) & (count <= 3) & (mean_spend > 1.1 * max(SHOP_BIG_FROM)),
         completed_all & (count > LOYAL_FROM_HIGHEST),
     ]
-    before_last = _before_last(day, rows_of, n)
+    before_last = _before_last(day, owner, n)
     for days in SHOP_RECENT_DAYS:
         start = reference_day - (days - 1) * DAY
         for target in (start, start - DAY):
@@ -160,20 +160,31 @@ def shop_orders(
     return {key: values[order] for key, values in orders.items()}
 
 
-def _before_last(day: np.ndarray, rows_of: list[np.ndarray], n: int) -> np.ndarray:
+def _before_last(day: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     """Each owner's day of the order before their latest (long ago for one order or none)."""
+    order = np.lexsort((day, owner))
+    sorted_owner, sorted_day = owner[order], day[order]
     found = np.full(n, np.datetime64("1970-01-01"), dtype="datetime64[D]")
-    for owner, rows in enumerate(rows_of):
-        if len(rows) >= 2:
-            found[owner] = np.sort(day[rows])[-2]
+    if len(owner) < 2:
+        return found
+    # the second-to-last row of each owner: a row whose next-but-one row has another owner
+    second_last = np.flatnonzero(
+        (sorted_owner[:-1] == sorted_owner[1:])
+        & np.append(sorted_owner[1:-1] != sorted_owner[2:], True)
+    )
+    found[sorted_owner[second_last]] = sorted_day[second_last]
     return found
 
 
-def _rows_by_owner(owner: np.ndarray, n: int) -> list[np.ndarray]:
-    """The rows of each owner 0..n-1, in row order."""
-    order = np.argsort(owner, kind="stable")
-    bounds = np.searchsorted(owner[order], np.arange(n + 1))
-    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
+class _RowsByOwner:
+    """The rows of each owner 0..n-1, in row order: ``rows_of[owner]``."""
+
+    def __init__(self, owner: np.ndarray, n: int):
+        self.order = np.argsort(owner, kind="stable")
+        self.bounds = np.searchsorted(owner[self.order], np.arange(n + 1))
+
+    def __getitem__(self, owner: int) -> np.ndarray:
+        return self.order[self.bounds[owner] : self.bounds[owner + 1]]
 
 
 # --- futures broker: clients ---------------------------------------------------------------------
@@ -411,8 +422,9 @@ def retail_first_days(
     m = len(codes)
     buy_count = np.bincount(owner, weights=bought.astype(float), minlength=m)
     first_buy_row = np.full(m, -1)
-    for row in np.flatnonzero(bought)[::-1]:  # the earliest buying visit of each shopper
-        first_buy_row[owner[row]] = row
+    buying_rows = np.flatnonzero(bought)  # in day order: a shopper's first is their earliest
+    buyers, first_of = np.unique(owner[buying_rows], return_index=True)
+    first_buy_row[buyers] = buying_rows[first_of]
     first_buy = np.where(
         first_buy_row >= 0, day[np.maximum(first_buy_row, 0)], np.datetime64("2100-01-01")
     )
@@ -426,8 +438,8 @@ def retail_first_days(
         return ids[on[0]] if on else None
 
     def same_promotion(rows: np.ndarray, target: np.datetime64) -> np.ndarray:
-        wanted = running_on(target)
-        return np.array([(p if isinstance(p, str) else None) == wanted for p in promotion[rows]])
+        wanted, running = running_on(target), promotion[rows]
+        return pd.isna(running) if wanted is None else (running == wanted)
 
     def move(candidates: np.ndarray, rows_of: np.ndarray, target: np.datetime64) -> None:
         found = np.flatnonzero(candidates & ~chosen)
