@@ -404,7 +404,8 @@ def _open_all_year(clients: pd.DataFrame, k: int) -> np.ndarray:
 def retail_first_days(
     visits: pd.DataFrame, purchases: pd.DataFrame, promotions: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``visits`` and ``purchases`` with visits moved onto the first day of each funnel period:
+    """``visits`` (with the shoppers' numbers, ``shopper``) and ``purchases`` with visits moved
+    onto the first day of each funnel period:
 
     * shoppers whose one visit from that day on moves onto it (the visited stage), and shoppers
       whose one buying visit from that day on does (the bought stage);
@@ -416,10 +417,10 @@ def retail_first_days(
     with them.
     """
     day = visits["visited_on"].to_numpy("datetime64[D]").copy()
-    promotion = visits["promotion_id"].to_numpy(dtype=object)
+    promotion = visits["promotion_id"]
     bought = visits["purchased"].to_numpy(dtype=bool)
-    codes, owner = np.unique(visits["shopper_id"].to_numpy(dtype=str), return_inverse=True)
-    m = len(codes)
+    owner = visits["shopper"].to_numpy()  # shoppers' numbers, in id order
+    m = int(owner.max()) + 1 if len(owner) else 0
     buy_count = np.bincount(owner, weights=bought.astype(float), minlength=m)
     first_buy_row = np.full(m, -1)
     buying_rows = np.flatnonzero(bought)  # in day order: a shopper's first is their earliest
@@ -438,8 +439,8 @@ def retail_first_days(
         return ids[on[0]] if on else None
 
     def same_promotion(rows: np.ndarray, target: np.datetime64) -> np.ndarray:
-        wanted, running = running_on(target), promotion[rows]
-        return pd.isna(running) if wanted is None else (running == wanted)
+        wanted, running = running_on(target), promotion.iloc[rows]
+        return (running.isna() if wanted is None else running.eq(wanted).fillna(False)).to_numpy()
 
     def move(candidates: np.ndarray, rows_of: np.ndarray, target: np.datetime64) -> None:
         found = np.flatnonzero(candidates & ~chosen)
@@ -467,15 +468,16 @@ def retail_first_days(
         for k in FUNNEL_AGAIN_FROM:
             move((buy_count == k) & (first_buy > first), first_buy_row, first)
 
+    # back in day order (shoppers in id order within a day); ids follow the rows, V000001 first
     order = np.lexsort((owner, day))
     visits = visits.iloc[order].reset_index(drop=True)
     visits["visited_on"] = day[order].astype("datetime64[s]")
-    new_ids = draw.text(draw.ids("V", len(visits), width=6))
-    renamed = dict(zip(visits["visit_id"], new_ids, strict=True))
-    visits["visit_id"] = new_ids
-    purchases = purchases.copy()
-    purchases["visit_id"] = pd.Series(
-        purchases["visit_id"].map(renamed), index=purchases.index
-    ).astype(visits["visit_id"].dtype)
-    purchases = purchases.sort_values("visit_id", kind="stable").reset_index(drop=True)
+    new_ids = draw.ids("V", len(visits), width=6)
+    visits["visit_id"] = draw.text(new_ids)
+    position_now = np.empty(len(order), dtype=np.int64)
+    position_now[order] = np.arange(len(order))
+    was_at = purchases["visit_id"].str.slice(1).astype("int64").to_numpy() - 1
+    now_at = position_now[was_at]
+    purchases = purchases.iloc[np.argsort(now_at, kind="stable")].reset_index(drop=True)
+    purchases["visit_id"] = draw.text(new_ids[np.sort(now_at, kind="stable")])
     return visits, purchases

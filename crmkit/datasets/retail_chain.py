@@ -335,9 +335,9 @@ def generate(
     never_came = draw.exactly_k(rng, NEVER_CAME_WEIGHTS[state], int(round(never_came_share * n)))
     visits = _visits(rng, shopper_ids, city.codes, state, promotions, conversion, never_came)
     purchases = _purchases(rng, visits, female, target, promotions)
-    visits = visits.drop(columns=["shopper"])
     # visits on the funnel periods' first days (issue 25)
     visits, purchases = pinned_records.retail_first_days(visits, purchases, promotions)
+    visits = visits.drop(columns=["shopper"])
     return {
         "shoppers": shoppers,
         "stores": stores,
