@@ -1,6 +1,6 @@
 # 错：正好 {{ service.close_hours }} 小时结案的没算达标（用了 <） / Wrong: closing after exactly {{ service.close_hours }} hours counted as late (< instead of <=)
 #| boundary: service.close_hours
-#| expect: 正好 {{ service.close_hours }} 小时的也算达标
+#| expect: 小时的也算达标
 RESPONSE_TARGET_HOURS, CLOSE_TARGET_HOURS = {{ service.response_hours }}, {{ service.close_hours }}
 period = futures[futures["received_at"] >= pd.Timestamp("{{ service.since }}")]
 received = period["received_at"]

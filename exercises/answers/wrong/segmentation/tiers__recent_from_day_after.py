@@ -1,6 +1,6 @@
 # 错：最近 {{ tiers.recent_days }} 天从 {{ tiers.recent_from }} 的后一天算起，{{ tiers.recent_from }} 当天的订单没算 / Wrong: the window starts the day after {{ tiers.recent_from }}, so an order on {{ tiers.recent_from }} is not recent
 #| boundary: tiers.recent_days
-#| expect: {{ tiers.recent_from }} 当天的订单也算最近
+#| expect: 当天的订单也算最近
 customers, orders = shop["customers"], shop["orders"]
 completed = orders[orders["status"] == "completed"]
 per_customer = completed.groupby("customer_id").agg(
