@@ -91,7 +91,6 @@ def shop_orders(
     registered = customers["registered"].astype("datetime64[D]")
     reference_day = np.datetime64(reference, "D")
     published_start = reference_day - (recent_days - 1) * DAY
-    earliest_start = reference_day - (max(SHOP_RECENT_DAYS) - 1) * DAY
     latest_start = reference_day - (min(SHOP_RECENT_DAYS) - 1) * DAY
 
     orders = {key: values.copy() for key, values in orders.items()}
@@ -136,7 +135,6 @@ def shop_orders(
                     & ((last >= published_start) == recent_now)
                     & (registered <= target)
                     & (before_last < target)
-                    & (last >= earliest_start - 120 * DAY)
                 )
                 if customer is None:
                     continue
