@@ -15,7 +15,12 @@ notebooks, two thirds of the drawing was text (shaping and rasterising labels wi
 - the figure is drawn once onto a canvas with a margin around it, and cropped to what was drawn
   plus matplotlib's usual padding: the size ``bbox_inches="tight"`` gives (within a few pixels:
   drawn pixels rather than text boxes), without laying out twice. A drawing that reaches past the
-  margin, or a label placed beyond it, falls back to ``savefig(bbox_inches="tight")``.
+  margin, or a label placed beyond it, falls back to ``savefig(bbox_inches="tight")``;
+- while one figure is drawn, each axis works out its ticks once (matplotlib asks again for every
+  box it lays out: four to eleven times per axis), and the canvas of the last figure of the same
+  size is drawn on again rather than allocated;
+- figures the explorer's function makes (:func:`quick_figures`) measure text with the kept sizes,
+  so ``fig.tight_layout()`` in the function no longer measures every label afresh.
 
 Nothing here changes how the figure looks; the inline charts of a notebook are untouched.
 """
@@ -27,10 +32,13 @@ import math
 import struct
 import zlib
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.transforms import Bbox
 
@@ -72,7 +80,8 @@ def _drawn_with_margin(figure, canvas) -> np.ndarray | None:
     width, height = figure.get_size_inches()
     margin = MARGIN_INCHES
     with_margin = Bbox.from_extents(-margin, -margin, width + margin, height + margin)
-    figure.savefig(_Discard(), format="rgba", bbox_inches=with_margin)  # pixels read below
+    with _ticks_worked_out_once():
+        figure.savefig(_Discard(), format="rgba", bbox_inches=with_margin)  # pixels read below
     if canvas.renderer.spilled:
         return None
     pixels = np.asarray(canvas.renderer.buffer_rgba())
@@ -129,15 +138,35 @@ class _Discard(io.RawIOBase):
 
 
 class QuickCanvas(FigureCanvasAgg):
-    """An Agg canvas whose renderers keep text between figures (see :class:`QuickRenderer`)."""
+    """An Agg canvas whose renderers keep text between figures (see :class:`QuickRenderer`).
+
+    Canvases of one size share one renderer (its pixels are cleared before each draw): a move
+    draws one figure after another, and a new renderer is a new buffer of a few megabytes with
+    text metrics measured afresh."""
 
     def get_renderer(self):
         width, height = self.get_width_height(physical=True)  # whole pixels
-        key = (width, height, self.figure.dpi)
+        key = (width, height, self.figure.dpi, _font_settings())
         if getattr(self, "_quick_key", None) != key:
-            self.renderer = QuickRenderer(width, height, self.figure.dpi)
+            self.renderer = _shared_renderer(key)
             self._quick_key = key
         return self.renderer
+
+
+_renderers: OrderedDict = OrderedDict()
+MAX_RENDERERS = 4  # the figure's own size and the size with the margin, for a chart or two
+
+
+def _shared_renderer(key: tuple) -> QuickRenderer:
+    renderer = _renderers.get(key)
+    if renderer is None:
+        width, height, dpi, _fonts = key
+        renderer = _renderers[key] = QuickRenderer(width, height, dpi)
+        if len(_renderers) > MAX_RENDERERS:
+            _renderers.popitem(last=False)
+    else:
+        _renderers.move_to_end(key)
+    return renderer
 
 
 class QuickRenderer(RendererAgg):
@@ -147,6 +176,10 @@ class QuickRenderer(RendererAgg):
         super().__init__(width, height, dpi)
         self._fonts = _font_settings()
         self.spilled = False  # a label was drawn (partly) outside the canvas
+
+    def clear(self):
+        super().clear()
+        self.spilled = False  # of this drawing, not the previous one on this renderer
 
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
@@ -292,3 +325,65 @@ def _draw_label(s, prop, angle, fraction: tuple[float, float], renderer, gc, mte
     coverage = alpha[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
     mask = np.ascontiguousarray(coverage)
     return mask, int(columns[0]) - origin_x, int(rows[0]) - origin_y
+
+
+@contextmanager
+def _ticks_worked_out_once() -> Iterator[None]:
+    """While a figure is drawn, an axis's ticks are worked out once per layout.
+
+    Drawing asks each axis for its ticks once for its own box, once for the title's place, once
+    per sibling axis's label position, once to draw them: the locator, the formatter and every
+    tick's label set again each time, to the same result. Kept here for what decides them: the
+    axis's limits, the size and place of its axes in pixels (the number of ticks that fit), and
+    its locators and formatters. A figure whose layout moves an axes between the asks (a layout
+    engine) has a new key, so is worked out again."""
+    worked_out: dict = {}
+
+    def update_ticks(axis):
+        key = (
+            id(axis),
+            tuple(axis.get_view_interval()),
+            axis.axes.bbox.bounds,
+            id(axis.major.locator),
+            id(axis.major.formatter),
+            id(axis.minor.locator),
+            id(axis.minor.formatter),
+        )
+        if key not in worked_out:
+            worked_out[key] = _plain_update_ticks(axis)
+        return worked_out[key]
+
+    Axis._update_ticks = update_ticks
+    try:
+        yield
+    finally:
+        Axis._update_ticks = _plain_update_ticks
+
+
+_plain_update_ticks = Axis._update_ticks
+QUICK_FIGURES_HOOK = "crmkit.chart_images:_measure_quickly"
+
+
+@contextmanager
+def quick_figures() -> Iterator[None]:
+    """Figures pyplot makes inside get a :class:`QuickCanvas` in place of their Agg canvas (by
+    matplotlib's ``figure.hooks``): the same pixels, with text sizes kept across figures, so a
+    function that calls ``fig.tight_layout()`` does not measure every label again."""
+    hooks = list(mpl.rcParams["figure.hooks"])
+    mpl.rcParams["figure.hooks"] = [*hooks, QUICK_FIGURES_HOOK]
+    try:
+        yield
+    finally:
+        mpl.rcParams["figure.hooks"] = [
+            hook for hook in mpl.rcParams["figure.hooks"] if hook != QUICK_FIGURES_HOOK
+        ]
+
+
+def _measure_quickly(figure) -> None:
+    original = figure.canvas
+    if type(original) is not FigureCanvasAgg:  # another backend's canvas (ipympl...) stays
+        return
+    quick = QuickCanvas(figure)  # becomes figure.canvas
+    quick.manager = original.manager
+    if original.manager is not None:  # pyplot finds the figure through its manager's canvas
+        original.manager.canvas = quick

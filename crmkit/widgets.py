@@ -14,13 +14,20 @@ kernel runs, and a saved notebook or the website, which have no widget state, sh
 
 A move has to answer within a frame or three, so the chart is drawn by
 :mod:`crmkit.chart_images`, and Python's garbage collector waits until the move is done (see
-:func:`_collected_after`).
+:func:`_collected_after`). A student moving a slider back and forth comes back to values already
+shown: what the function showed for them is kept (by the controls' values) until the next cell
+runs, since only running code can change the function or the data it reads (see
+:class:`ShownByValue`). And once a control has been moved, the kernel uses the pause before the
+next move to show what the same move again would show, kept for when the student gets there (see
+:meth:`Explorer._look_ahead`).
 """
 
 from __future__ import annotations
 
 import base64
 import gc
+import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
@@ -102,14 +109,62 @@ class Explorer(widgets.VBox):
         self.controls = controls
         self.output = widgets.Output()
         self.last_error: Exception | None = None
+        self.shown = ShownByValue()
+        self._ahead: dict | None = None  # the values the next look ahead is for
         super().__init__(children=[*controls.values(), self.output])
         for control in controls.values():
             control.observe(self._on_change, names="value")
         self._on_change({})
 
-    def _on_change(self, _change: dict) -> None:
+    def _on_change(self, change: dict) -> None:
+        kept = self.shown.get(self.values())
+        if kept is not None:  # shown before for these values, and no cell has run since
+            self.last_error = kept[1]
+            self.output.outputs = kept[0]
+        else:
+            with _collected_after():
+                self.refresh()  # what it returns is dropped before the collection
+        if change:  # a move, not the showing when the cell ran
+            self._look_ahead(change)
+
+    def _look_ahead(self, change: dict) -> None:
+        """After a move, when the kernel has nothing else to do, show what the same move again
+        would show (one more step, or as many steps as the move made) into :attr:`shown`, not
+        on screen, so a student going on that way gets what is kept.
+
+        It runs as a callback of the kernel's event loop, after the move's answer has gone
+        out: a message arriving meanwhile waits for at most that one drawing. It costs what
+        the next move would have cost, done earlier; and nothing is done ahead before the
+        first move, so running a notebook (nbval, Run All) never calls the function for
+        values nobody chose."""
+        import asyncio
+
+        if _cells_run() is None:  # outside IPython nothing is kept, so nothing to do ahead
+            return
+        try:
+            loop = asyncio.get_running_loop()  # the kernel's; none in plain Python
+        except RuntimeError:
+            return
+        name = next((key for key, c in self.controls.items() if c is change.get("owner")), None)
+        further = _one_move_further(change.get("owner"), change.get("old"), change.get("new"))
+        if name is None or further is None:
+            return
+        ahead = {**self.values(), name: further}
+        if self.shown.get(ahead) is not None:
+            return
+        self._ahead = ahead
+        loop.call_soon(self._show_ahead, ahead, _cells_run())
+
+    def _show_ahead(self, ahead: dict, cell: int | None) -> None:
+        if ahead is not self._ahead or cell != _cells_run():  # moved on, or a cell ran
+            return
+        self._ahead = None
+        if self.shown.get(ahead) is not None:
+            return
         with _collected_after():
-            self.refresh()  # what it returns is dropped before the collection
+            outputs, _result, error = render(self.show, ahead)
+            self.shown.keep(ahead, (tuple(outputs), error))
+            del _result  # collected with the move's other garbage
 
     def values(self) -> dict:
         """The controls' current values, by the names ``show`` receives them under."""
@@ -117,10 +172,12 @@ class Explorer(widgets.VBox):
 
     def refresh(self) -> object:
         """Recompute and redraw; returns what ``show`` returned (for tests and benchmarks)."""
-        outputs, result, error = render(self.show, self.values())
+        values = self.values()
+        outputs, result, error = render(self.show, values)
         self.last_error = error
         # one state update: the old view is replaced, no flicker
         self.output.outputs = tuple(outputs)
+        self.shown.keep(values, (self.output.outputs, error))
         return result
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
@@ -152,6 +209,102 @@ def still_view(outputs: Sequence[dict]) -> dict:
             if mime in output.get("data", {}):
                 return {mime: output["data"][mime]}
     return {}
+
+
+def _one_move_further(control, old, new):
+    """The value the same move again would reach from ``new`` (``old`` to ``new`` was a move):
+    a slider's step, or its jump of several steps; a drop-down's next option or the one as many
+    places on. None past the end, or for another kind of control."""
+    if old is None or new is None or old == new:
+        return None
+    options = getattr(control, "_options_values", None)  # a drop-down's values, in order
+    if options is not None:
+        if old not in options or new not in options:
+            return None
+        index = 2 * options.index(new) - options.index(old)
+        return options[index] if 0 <= index < len(options) else None
+    step = getattr(control, "step", None)
+    if not isinstance(step, (int, float)) or not step or not hasattr(control, "max"):
+        return None
+    further = 2 * new - old
+    if isinstance(step, float) or isinstance(new, float):
+        # the value the slider sends for that position: a whole number of steps from its
+        # minimum, without the float error of adding (0.25 + 0.05 is 0.30000000000000004)
+        decimals = max(0, -math.floor(math.log10(abs(step))) + 3)
+        further = round(control.min + round((further - control.min) / step) * step, decimals)
+    if further < control.min or further > control.max:
+        return None
+    return further
+
+
+class ShownByValue:
+    """What an explorer showed for each combination of its controls' values, until a cell runs.
+
+    The function reads the notebook's variables, and those change only when code runs: a cell
+    (IPython's ``pre_run_cell`` event) ends what was kept. Not ``pre_execute``: it also fires
+    for every widget message, every move. Outside IPython nothing tells when code changes, so
+    nothing is kept. Values that cannot be dictionary keys are not kept either. At most
+    ``MAX_SHOWN`` are kept (a chart is some 40 kB of PNG), the least recently shown dropped
+    first."""
+
+    MAX_SHOWN = 64
+
+    def __init__(self):
+        self._kept: OrderedDict = OrderedDict()
+        self._cell = _cells_run()
+
+    def get(self, values: dict):
+        key = self._key(values)
+        if key is None or key not in self._kept:
+            return None
+        self._kept.move_to_end(key)
+        return self._kept[key]
+
+    def keep(self, values: dict, shown) -> None:
+        key = self._key(values)
+        if key is None:
+            return
+        self._kept[key] = shown
+        if len(self._kept) > self.MAX_SHOWN:
+            self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def _key(self, values: dict):
+        cell = _cells_run()
+        if cell is None:
+            return None
+        if cell != self._cell:  # a cell ran since: the function or its data may be new
+            self._kept.clear()
+            self._cell = cell
+        key = tuple(values.items())
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+
+_cell_count = {"shell": None, "count": 0}
+
+
+def _cells_run() -> int | None:
+    """How many cells IPython has run (counted from the first call), or None outside it."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return None
+    if _cell_count["shell"] is not shell:
+        _cell_count["shell"] = shell
+        _cell_count["count"] = 0
+        shell.events.register("pre_run_cell", _count_cell)
+    return _cell_count["count"]
+
+
+def _count_cell(_info=None) -> None:
+    _cell_count["count"] += 1
 
 
 @contextmanager
@@ -195,6 +348,8 @@ def render(
     import matplotlib.pyplot as plt
     from IPython.utils.capture import capture_output
 
+    from .chart_images import quick_figures
+
     figures_before = set(plt.get_fignums())
     with ExitStack() as cleanup:
         cleanup.callback(_close_figures_opened_since, figures_before)
@@ -202,7 +357,8 @@ def render(
             # Drawing happens inside the capture too, so a warning such as "Glyph … missing
             # from font" shows up in the widget, where the student is looking.
             with capture_output(stdout=True, stderr=True, display=True) as captured:
-                result = show(**values)
+                with quick_figures():
+                    result = show(**values)
                 shown = [_display_data(o.data, o.metadata) for o in captured.outputs]
                 figure = _figure_of(result)
                 for number in plt.get_fignums():

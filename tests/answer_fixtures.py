@@ -226,14 +226,17 @@ def right_tier(record, rules: dict) -> str:
     return "old"
 
 
-def tier_service_answers(student: str, term: dict) -> dict:
+def drawn_shop_customers(student: str, term: dict) -> pd.DataFrame:
+    """The online-shop customers the tier widget shows ``student`` under ``term``'s tier rules."""
     from crmkit.course import shop_customers_for
 
     rules = term["tiers"]
-    drawn = shop_customers_for(
-        student, rules["recent_days"], rules["loyal_from"], rules["big_from"]
-    )
-    tiers = {r.customer: right_tier(r, rules) for r in drawn.itertuples()}
+    return shop_customers_for(student, rules["recent_days"], rules["loyal_from"], rules["big_from"])
+
+
+def tier_service_answers(student: str, term: dict) -> dict:
+    drawn = drawn_shop_customers(student, term)
+    tiers = {r.customer: right_tier(r, term["tiers"]) for r in drawn.itertuples()}
     return {
         "customer_tiers": tiers,
         "tier_service": {customer: ACTION_FOR[tier] for customer, tier in tiers.items()},

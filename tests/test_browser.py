@@ -62,7 +62,9 @@ TIME_MOVES = """(selector) => {
         if (!pending || !img || img.src === pending.before) return;
         const move = pending;
         pending = null;
-        img.decode().then(() => requestAnimationFrame(() =>
+        // decode() rejects when the image is replaced before it is decoded (a busy machine):
+        // the move still drew a new chart, so it is counted either way
+        img.decode().catch(() => {}).then(() => requestAnimationFrame(() =>
             window.crmkitMoves.push(performance.now() - move.started)));
     }).observe(output, {childList: true, subtree: true, attributes: true});
 }"""

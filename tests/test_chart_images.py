@@ -183,3 +183,83 @@ def test_the_figure_keeps_its_own_canvas():
     canvas = figure.canvas
     figure_png(figure)
     assert figure.canvas is canvas
+
+
+def test_a_canvas_drawn_on_again_keeps_nothing_of_the_last_figure():
+    """Canvases of one size share a renderer: each figure comes out as it does alone, and a
+    label that spilled past the margin in one figure does not send the next to the fallback."""
+    alone = [figure_png(tier_chart(days)) for days in (90, 180)]
+    far = tier_chart(90)
+    far.text(-1.5, 0.5, "很远的说明 / a note far away")  # past the margin: matplotlib's crop
+    figure_png(far)
+    fallbacks = []
+    tight = chart_images._drawn_with_margin
+
+    def counted(figure, canvas):
+        pixels = tight(figure, canvas)
+        fallbacks.append(pixels is None)
+        return pixels
+
+    chart_images._drawn_with_margin = counted
+    try:
+        again = [figure_png(tier_chart(days)) for days in (90, 180)]
+    finally:
+        chart_images._drawn_with_margin = tight
+    assert again == alone
+    assert fallbacks == [False, False]
+
+
+def test_ticks_worked_out_once_give_the_same_picture(monkeypatch):
+    """With a layout engine too (it moves the axes between the asks, so they are worked out
+    again): the same bytes as asking matplotlib every time."""
+    from contextlib import nullcontext
+
+    from matplotlib.axis import Axis
+
+    def charts():
+        made = []
+        for layout in (None, "constrained"):
+            fig, (left, right) = plt.subplots(1, 2, layout=layout, figsize=(8, 3))
+            left.plot([0, 5, 20], [3, 1, 4])
+            right.barh(["潜在顾客 potential", "新顾客 new"], [300, 1250])
+            right.set_xlabel("顾客数（人）/ Customers (people)")
+            made.append(fig)
+        return made
+
+    worked_out = []
+    plain_update_ticks = chart_images._plain_update_ticks
+    monkeypatch.setattr(
+        chart_images,
+        "_plain_update_ticks",
+        lambda axis: worked_out.append(axis) or plain_update_ticks(axis),
+    )
+    once = [figure_png(figure) for figure in charts()]
+    asked_once = len(worked_out)
+    monkeypatch.setattr(chart_images, "_ticks_worked_out_once", nullcontext)
+    calls = []
+    monkeypatch.setattr(
+        Axis, "_update_ticks", lambda axis: calls.append(axis) or plain_update_ticks(axis)
+    )
+    every_time = [figure_png(figure) for figure in charts()]
+    assert once == every_time
+    assert 0 < asked_once < len(calls) / 2
+    assert Axis._update_ticks is not chart_images._plain_update_ticks  # put back after drawing
+
+
+def test_figures_made_while_quick_measure_with_kept_sizes_and_lay_out_the_same():
+    def laid_out():
+        figure = tier_chart(90)
+        figure.tight_layout()
+        return figure
+
+    plain = laid_out()
+    with chart_images.quick_figures():
+        quick = laid_out()
+    assert type(plain.canvas) is FigureCanvasAgg
+    assert isinstance(quick.canvas, QuickCanvas)
+    assert quick.canvas.manager.canvas is quick.canvas  # pyplot finds and closes it as before
+    assert vars(quick.subplotpars) == pytest.approx(vars(plain.subplotpars), abs=1e-12)
+    assert np.abs(pixels(plain, FigureCanvasAgg) - pixels(quick, FigureCanvasAgg)).max() == 0
+    assert chart_images.QUICK_FIGURES_HOOK not in matplotlib.rcParams["figure.hooks"]
+    plt.close(quick)
+    assert quick.number not in plt.get_fignums()

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from answer_fixtures import term_context, tier_service_answers
+from answer_fixtures import drawn_shop_customers, term_context, tier_service_answers
 from jupyterlab_session import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -28,7 +28,7 @@ from jupyterlab_session import (
     stop,
 )
 
-from crmkit.course.scenarios import SERVICE_ACTIONS, SHOP_TIERS, shop_customers_for
+from crmkit.course.scenarios import SERVICE_ACTIONS, SHOP_TIERS
 from crmkit.grading import scores as grades
 from crmkit.grading.autograde import autograde
 
@@ -72,12 +72,9 @@ def test_a_student_answers_widget_tasks_in_jupyterlab_and_is_graded_by_them(tmp_
             expect(page.get_by_text("要改就重新填写", exact=False)).to_be_visible(timeout=120_000)
             # and it got past the unsolved code tasks: the last widget task is there, a tier and
             # an action for each customer drawn for the student, in the order they are listed
-            rules = term_context(course, "segmentation")["tiers"]
-            drawn = shop_customers_for(
-                STUDENT, rules["recent_days"], rules["loyal_from"], rules["big_from"]
-            )
-            customers = list(drawn["customer"])
-            right = tier_service_answers(STUDENT, term_context(course, "segmentation"))
+            term = term_context(course, "segmentation")
+            customers = list(drawn_shop_customers(STUDENT, term)["customer"])
+            right = tier_service_answers(STUDENT, term)
             wanted = [right["customer_tiers"][c] for c in customers]
             wanted += [right["tier_service"][c] for c in customers]
             dropdowns = page.locator(".widget-dropdown select")

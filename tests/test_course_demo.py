@@ -11,16 +11,15 @@ grading it.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from pathlib import Path
 
 import pytest
+from course_cli import crmkit
 
 from crmkit.errors import CrmkitError, UsageError
 from crmkit.grading import scores as grades
-from crmkit.grading.cli import add_course_commands
 from crmkit.grading.demo import (
     CLASS_SIZE,
     COPY_MIN_CLASS_SIZE,
@@ -41,16 +40,6 @@ ASSIGNMENTS = ["complaints", "loyalty", "segmentation"]
 CLASS = COPY_MIN_CLASS_SIZE
 PLAN = plan_class(ASSIGNMENTS, CLASS, DEMO_SEED)
 FIXTURES = REPO / "exercises" / "answers" / "wrong"
-
-
-def crmkit(*argv: str) -> int:
-    """Run ``crmkit course ...`` the way the lead's CLI will: our subcommands on a parser."""
-    parser = argparse.ArgumentParser(prog="crmkit")
-    groups = parser.add_subparsers(dest="group")
-    groups.required = True
-    add_course_commands(groups)
-    args = parser.parse_args(list(argv))
-    return args.func(args)
 
 
 def of_kind(kind: str) -> list[tuple[str, str]]:

@@ -7,13 +7,12 @@ course (its gradebook, ``release/``, ``source/``) is left exactly as it was.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
+from course_cli import crmkit
 
 from crmkit.errors import UsageError
-from crmkit.grading.cli import add_course_commands
 from crmkit.grading.demo_mistakes import ANSWERS_FOLDER, CODE_MISTAKES, mistake_code
 from crmkit.grading.submissions import read_notebook, replace_solution
 from crmkit.grading.task_templates import render_text
@@ -25,15 +24,6 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"
 SOURCE = COURSE / "source" / "segmentation" / "segmentation.ipynb"
-
-
-def crmkit(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="crmkit")
-    groups = parser.add_subparsers(dest="group")
-    groups.required = True
-    add_course_commands(groups)
-    args = parser.parse_args(list(argv))
-    return args.func(args)
 
 
 def course_state() -> dict[str, int]:

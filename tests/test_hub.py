@@ -48,7 +48,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
-from answer_fixtures import tier_service_answers
+from answer_fixtures import drawn_shop_customers, term_context, tier_service_answers
 from hub_session import (
     DOCS_HUB_CONFIG,
     DOCS_NBGRADER_CONFIG,
@@ -84,7 +84,7 @@ from jupyterlab_session import (
     wait_until_idle,
 )
 
-from crmkit.course.scenarios import SERVICE_ACTIONS, SHOP_TIERS, shop_customers_for
+from crmkit.course.scenarios import SERVICE_ACTIONS, SHOP_TIERS
 from crmkit.grading.submissions import handed_in, partly_solved
 
 REPO = Path(__file__).resolve().parents[1]
@@ -524,7 +524,9 @@ def browser_student_hands_in(page, hub: Hub, student: Account, source: dict) -> 
     run_all_cells(page, NOTEBOOK)
     # their own data: the id box names their login, and the five customers drawn for them
     expect(page.get_by_text(f"学号 / Student id: {student.name}（JupyterHub")).to_be_visible()
-    customers = list(shop_customers_for(student.name)["customer"])
+    # the course is the published term (set_up_course copies exercises/source)
+    term = term_context(EXERCISES, "segmentation")
+    customers = list(drawn_shop_customers(student.name, term)["customer"])
     for customer in customers:
         expect(page.get_by_text(customer, exact=True).first).to_be_attached()
 
@@ -535,7 +537,7 @@ def browser_student_hands_in(page, hub: Hub, student: Account, source: dict) -> 
     assert cell_errors(page, "rfm_tests") == [], "the visible test fails on a right answer"
 
     # a widget task: a tier and an action for each customer, in the drop-downs
-    right = tier_service_answers(student.name)
+    right = tier_service_answers(student.name, term)
     wanted = [right["customer_tiers"][c] for c in customers]
     wanted += [right["tier_service"][c] for c in customers]
     dropdowns = page.locator(".widget-dropdown select")

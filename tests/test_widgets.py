@@ -6,6 +6,7 @@ setting ``.value`` here is that same event.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gc
 import json
@@ -23,7 +24,16 @@ import pandas as pd
 import pytest
 
 from crmkit.plotting import use_cjk_font
-from crmkit.widgets import Explorer, dropdown, explore, int_slider, slider, still_view
+from crmkit.widgets import (
+    Explorer,
+    ShownByValue,
+    _one_move_further,
+    dropdown,
+    explore,
+    int_slider,
+    slider,
+    still_view,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -286,6 +296,162 @@ def test_repr_names_the_function_and_values_and_nothing_random():
 def test_explore_without_controls_says_what_is_missing():
     with pytest.raises(TypeError, match="needs at least one control"):
         explore(lambda: None)
+
+
+# --- coming back, and going on ------------------------------------------------------------------
+
+
+@pytest.fixture
+def ipython():
+    """An IPython shell, as in a kernel: explorers keep what they showed until a cell runs."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+def sent_from_the_browser(control, value) -> None:
+    """A move as it reaches the kernel: a widget message, which IPython treats as running code
+    (it fires ``pre_execute`` and ``post_execute``), that sets the control's value (a
+    drop-down's chosen index)."""
+    options = getattr(control, "_options_values", None)
+    state = {"index": options.index(value)} if options is not None else {"value": value}
+    message = {"method": "update", "state": state, "buffer_paths": []}
+    control.comm.handle_msg({"content": {"data": message}, "buffers": []})
+    assert control.value == value
+
+
+def test_a_value_shown_before_is_shown_again_without_calling_the_function(ipython):
+    show = Recorder()
+    explorer = explore(show, days=int_slider("days", 0, 365, 90))
+    first = outputs(explorer)
+    sent_from_the_browser(explorer.controls["days"], 30)
+    sent_from_the_browser(explorer.controls["days"], 90)
+    assert [call["days"] for call in show.calls] == [90, 30]
+    assert outputs(explorer) == first
+
+
+def test_what_was_kept_goes_when_a_cell_runs(ipython):
+    """The function reads the notebook's variables; a cell may change them (or the data)."""
+    ipython.run_cell("factor = 2")
+
+    def show(days):
+        return days * ipython.user_ns["factor"]
+
+    explorer = explore(show, days=int_slider("days", 0, 365, 90))
+    explorer.controls["days"].value = 30
+    ipython.run_cell("factor = 3")
+    explorer.controls["days"].value = 90
+    assert outputs(explorer)[-1]["data"]["text/plain"] == "270"
+
+
+def test_a_mistake_shown_again_is_still_the_last_error(ipython):
+    def show(n):
+        return 1 / (n - 3)
+
+    explorer = explore(show, n=int_slider("n", 1, 10, 3))
+    assert isinstance(explorer.last_error, ZeroDivisionError)
+    explorer.controls["n"].value = 4
+    assert explorer.last_error is None
+    explorer.controls["n"].value = 3
+    assert isinstance(explorer.last_error, ZeroDivisionError)
+
+
+def test_outside_ipython_nothing_is_kept():
+    show = Recorder()
+    explorer = explore(show, days=int_slider("days", 0, 365, 90))
+    explorer.controls["days"].value = 30
+    explorer.controls["days"].value = 90
+    assert [call["days"] for call in show.calls] == [90, 30, 90]
+    assert len(explorer.shown) == 0
+
+
+def test_kept_values_are_bounded(ipython, monkeypatch):
+    monkeypatch.setattr(ShownByValue, "MAX_SHOWN", 3)
+    explorer = explore(Recorder(), days=int_slider("days", 0, 365, 0))
+    for days in range(1, 10):
+        explorer.controls["days"].value = days
+    assert len(explorer.shown) == 3
+
+
+def moved_in_a_kernel(explorer, name, *values):
+    """Move a control as messages from the browser do: each move, then the kernel's event loop
+    free until the next (when what the explorer does ahead runs)."""
+
+    async def moves():
+        for value in values:
+            sent_from_the_browser(explorer.controls[name], value)
+            await asyncio.sleep(0)
+
+    asyncio.run(moves())
+
+
+def test_after_a_move_the_same_move_again_is_shown_ahead(ipython):
+    show = Recorder()
+    explorer = explore(show, days=int_slider("days", 0, 365, 90, step=5))
+    moved_in_a_kernel(explorer, "days", 95)
+    assert [call["days"] for call in show.calls] == [90, 95, 100]
+    assert "95" in outputs(explorer)[0]["data"]["text/html"]  # on screen: the value chosen
+    moved_in_a_kernel(explorer, "days", 100)  # kept: the function is not called for it again
+    assert [call["days"] for call in show.calls] == [90, 95, 100, 105]
+    assert "100" in outputs(explorer)[0]["data"]["text/html"]
+    moved_in_a_kernel(explorer, "days", 130)  # a jump of six steps: the next is six more
+    assert [call["days"] for call in show.calls][-2:] == [130, 160]
+
+
+def test_a_drop_down_looks_ahead_to_the_next_option_the_same_way(ipython):
+    show = Recorder()
+    explorer = explore(show, year=dropdown("year", [2008, 2009, 2010, 2011], value=2011))
+    moved_in_a_kernel(explorer, "year", 2010, 2009)
+    assert [call["year"] for call in show.calls] == [2011, 2010, 2009, 2008]
+    assert "2009" in outputs(explorer)[0]["data"]["text/html"]
+
+
+def test_nothing_is_shown_ahead_before_the_first_move_or_past_the_end(ipython):
+    """Running a notebook (nbval, Run All) never calls the function for values nobody chose."""
+    show = Recorder()
+    explorer = explore(show, days=int_slider("days", 0, 10, 8))
+    moved_in_a_kernel(explorer, "days")
+    assert [call["days"] for call in show.calls] == [8]
+    moved_in_a_kernel(explorer, "days", 10)  # 12 is past the end
+    assert [call["days"] for call in show.calls] == [8, 10]
+
+
+def test_a_cell_run_before_the_look_ahead_drops_it(ipython):
+    show = Recorder()
+    explorer = explore(show, days=int_slider("days", 0, 365, 90))
+
+    async def move_then_run_a_cell():
+        explorer.controls["days"].value = 91
+        ipython.run_cell("x = 1")
+        await asyncio.sleep(0)
+
+    asyncio.run(move_then_run_a_cell())
+    assert [call["days"] for call in show.calls] == [90, 91]
+
+
+@pytest.mark.parametrize(
+    "control, old, new, further",
+    [
+        (int_slider("n", 1, 20, 5), 5, 6, 7),
+        (int_slider("n", 1, 20, 5), 6, 5, 4),
+        (int_slider("n", 1, 20, 5), 19, 20, None),
+        (int_slider("days", 60, 365, 180, step=5), 180, 195, 210),
+        (slider("share", 0.05, 0.5, 0.05, 0.2), 0.2, 0.25, 0.3),  # not 0.30000000000000004
+        (slider("share", 0.05, 0.5, 0.05, 0.2), 0.1, 0.05, None),
+        (dropdown("year", [2008, 2009, 2010]), 2010, 2009, 2008),
+        (
+            dropdown("state", [("潜在 potential", "potential"), ("首次 first", "first")]),
+            "first",
+            "potential",
+            None,
+        ),
+        (ipywidgets.Checkbox(value=False), False, True, None),
+    ],
+)
+def test_the_same_move_again(control, old, new, further):
+    assert _one_move_further(control, old, new) == further
 
 
 # --- in a real kernel ---------------------------------------------------------------------------
