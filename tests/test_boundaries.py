@@ -170,47 +170,79 @@ def costs() -> dict[tuple[str, object], dict[str | None, tuple[float, float]]]:
     return measure_costs(VARIANTS)
 
 
-def measure_costs(variants) -> dict[tuple[str, object], dict[str | None, tuple[float, float]]]:
-    """(right, wrong) points per boundary answer and term value, per variant: student by
-    student, so that only one student's tables are held at a time."""
+ANSWERS_LINE = re.compile(r"^#\| answers: (.+)$", re.M)
+
+
+def tasks_building_on(notebook, task: str) -> list[str]:
+    """The later tasks whose tests read a variable ``task`` produces (its ``#| answers:`` line):
+    an off-by-one in ``task`` must cost nothing there (one mistake costs one task)."""
+    tests = {
+        _grade_id(c).removesuffix("_tests"): c.source
+        for c in notebook.cells
+        if _grade_id(c).endswith("_tests")
+    }
+    order = list(tests)
+    produced = set(ANSWERS_LINE.search(tests[task]).group(1).replace(" ", "").split(","))
+    later = order[order.index(task) + 1 :]
+    return [
+        t
+        for t in later
+        if (line := ANSWERS_LINE.search(tests[t]))
+        and produced & set(line.group(1).replace(" ", "").split(","))
+    ]
+
+
+def measure_costs(variants) -> dict[tuple[str, object], dict[str | None, tuple]]:
+    """(right, wrong, {later task: wrong answer's points there}) per boundary answer and term
+    value, per variant: student by student, so that only one student's tables are held at a
+    time."""
     plans = []
     for answer, task, name in BOUNDARY_ANSWERS:
         for value, values, term in term_values(answer.assignment, task, name):
             right = nbformat.from_dict(render_assignment(TEMPLATES, answer.assignment, values))
             wrong = answer.hand_in(right, {}, "anyone", term)
-            plans.append((answer, value, right, wrong))
+            plans.append((answer, value, right, wrong, tasks_building_on(right, task)))
     found: dict = {}
     for student in variants:
         runner = Runner(student)
         right_scores: dict = {}
-        for answer, value, right, wrong in plans:
+        for answer, value, right, wrong, later in plans:
             key = (answer.assignment, answer.task, value)
             if key not in right_scores:
                 right_scores[key] = runner.score(right, answer.task)
             found.setdefault((answer.name, value), {})[student] = (
                 right_scores[key],
                 runner.score(wrong, answer.task),
+                {t: runner.score(wrong, t) for t in later},
             )
         data.cache_clear()
     return found
 
 
+def task_points(assignment: str, task: str) -> float:
+    return next(
+        c.metadata["nbgrader"]["points"]
+        for c in nbformat.from_dict(render_assignment(TEMPLATES, assignment)).cells
+        if _grade_id(c) == f"{task}_tests"
+    )
+
+
 @pytest.mark.slow  # every boundary answer and term value, on 31 variants: minutes
 @pytest.mark.parametrize("answer", [a for a, _, _ in BOUNDARY_ANSWERS], ids=lambda a: a.name)
 def test_an_off_by_one_costs_the_same_points_in_every_variant(costs, answer):
-    task_points = next(
-        c.metadata["nbgrader"]["points"]
-        for c in nbformat.from_dict(render_assignment(TEMPLATES, answer.assignment)).cells
-        if _grade_id(c) == f"{answer.task}_tests"
-    )
+    full = task_points(answer.assignment, answer.task)
     for (name, value), by_student in costs.items():
         if name != answer.name:
             continue
-        rights = {s: r for s, (r, _) in by_student.items()}
-        assert set(rights.values()) == {task_points}, (name, value, rights)
-        lost = {s: round(r - w, 4) for s, (r, w) in by_student.items()}
+        rights = {s: r for s, (r, _, _) in by_student.items()}
+        assert set(rights.values()) == {full}, (name, value, rights)
+        lost = {s: round(r - w, 4) for s, (r, w, _) in by_student.items()}
         assert len(set(lost.values())) == 1, (name, value, lost)
         assert next(iter(lost.values())) > 0, (name, value, "the off-by-one costs nothing")
+        # one mistake costs one task: the tasks built on this answer keep their points
+        for student, (_, _, later) in by_student.items():
+            for task, points in later.items():
+                assert points == task_points(answer.assignment, task), (name, value, student, task)
 
 
 def test_every_pinned_value_is_one_a_term_can_draw():
