@@ -224,10 +224,37 @@ def text(values: np.ndarray, present: np.ndarray | None = None) -> pd.Series:
     rows not ``present`` are missing."""
     import pyarrow as pa
 
-    mask = None if present is None else ~np.asarray(present, dtype=bool)
-    array = pa.array(values, type=pa.binary(), mask=mask).cast(pa.string())
-    return array.to_pandas(
+    array = _full_width_binary(np.asarray(values), present)
+    if array is None:
+        mask = None if present is None else ~np.asarray(present, dtype=bool)
+        array = pa.array(values, type=pa.binary(), mask=mask)
+    return array.cast(pa.string()).to_pandas(
         types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
+    )
+
+
+def _full_width_binary(values: np.ndarray, present: np.ndarray | None):
+    """``values`` as an Arrow binary array made from numpy's own bytes, when every value fills
+    the width (as ids do): a third of the time of converting value by value. None when a value
+    holds a NUL byte (numpy pads short values with them, and Arrow's own conversion ends a value
+    at the first) or the bytes are too many for one array."""
+    import pyarrow as pa
+
+    n = len(values)
+    width = values.dtype.itemsize
+    if values.dtype.kind != "S" or n == 0 or width == 0 or (n + 1) * width >= 2**31:
+        return None
+    raw = np.ascontiguousarray(values).view(np.uint8)
+    if not raw.all():
+        return None
+    validity = (
+        None
+        if present is None
+        else pa.py_buffer(np.packbits(np.asarray(present, dtype=bool), bitorder="little"))
+    )
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.binary(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(raw)]
     )
 
 
