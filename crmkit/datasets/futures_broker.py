@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import china_calendar, draw, pinned_records
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
+from .sorted_search import SortedSearch
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
 FIRST_OPENING_YEAR = 2004
@@ -522,14 +523,22 @@ def _trades(rng, clients, traits, in_2013, paths, top20_share, fee_level) -> pd.
     owner = draw.repeat_owners(counts)
     owner_client = client[owner]
     k = len(owner)
-    traded_on = TRADING.draw(
-        rng, in_2013["first_day"].to_numpy()[owner], in_2013["last_day"].to_numpy()[owner], k
+    # TRADING.draw, with each account's span placed on the trading clock once, not once a trade
+    traded_on = TRADING.at(
+        TRADING.position(in_2013["first_day"].to_numpy())[owner],
+        TRADING.position(in_2013["last_day"].to_numpy(), after=True)[owner],
+        rng.random(k),
     )
     # a product of the client's mix: one search in all clients' running mixes laid end to end
     # (client c's in c..c+1), instead of a row of comparisons per trade
     width = len(PRODUCTS)
     laid_out = (traits["mix"] + np.arange(len(traits["mix"]))[:, None]).ravel()
-    chosen = np.searchsorted(laid_out, owner_client + rng.random(k), side="left")
+    wanted = owner_client + rng.random(k)
+    if np.all(laid_out[1:] >= laid_out[:-1]):  # rounding could break the order; then numpy decides
+        start = owner_client * width  # each search starts at its client's row
+        chosen = SortedSearch(laid_out).search(wanted, "left", guess=start)
+    else:
+        chosen = np.searchsorted(laid_out, wanted, side="left")
     product = np.minimum(chosen - owner_client * width, width - 1)
     # a trade uses a part of what the account could carry (beta: three-fifths on average)
     month = traded_on.astype("datetime64[M]").astype(int) % 12
