@@ -96,3 +96,24 @@ def test_order_by_is_lexsort_from_one_key():
     assert np.array_equal(draw.order_by(first, then), np.lexsort((then, first)))
     assert np.array_equal(draw.order_by(then, first), np.lexsort((first, then)))
     assert draw.order_by(np.array([], dtype=int), np.array([], dtype=int)).tolist() == []
+
+
+def test_order_by_is_lexsort_on_sorted_owners_wide_keys_and_booleans():
+    # each path of order_by: owners already in order (timsort), shuffled keys small enough to
+    # carry the row number (one unstable sort), keys too wide for that, too wide for one key
+    rng = np.random.default_rng(6)
+    owner = np.sort(rng.integers(0, 300, 5_000))
+    day = rng.integers(0, 30, 5_000)
+    wide = rng.integers(0, 2**50, 5_000)
+    widest = rng.integers(0, 2**40, 5_000)
+    flag = rng.random(5_000) < 0.5
+    for first, then in [
+        (owner, day),
+        (day, owner),
+        (wide, day),
+        (day, wide),
+        (flag, day),
+        (day, flag),
+        (widest, widest[::-1]),
+    ]:
+        assert np.array_equal(draw.order_by(first, then), np.lexsort((then, first)))
