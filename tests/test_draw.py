@@ -98,6 +98,20 @@ def test_order_by_is_lexsort_from_one_key():
     assert draw.order_by(np.array([], dtype=int), np.array([], dtype=int)).tolist() == []
 
 
+def test_stable_argsort_is_numpys_stable_argsort():
+    rng = np.random.default_rng(4)
+    for keys in [
+        rng.integers(-5, 5, 3_000),  # ties, negative
+        np.sort(rng.integers(0, 100, 3_000)),  # already in order
+        rng.integers(-(2**62), 2**62, 3_000),  # too wide to carry a row number
+        rng.random(3_000) < 0.3,
+        np.datetime64("2013-01-01") + rng.integers(0, 9, 3_000) * np.timedelta64(1, "D"),
+        np.array(["2013-01-02", "NaT", "2013-01-01", "NaT"], dtype="datetime64[D]"),
+        np.array([], dtype=int),
+    ]:
+        assert np.array_equal(draw.stable_argsort(keys), np.argsort(keys, kind="stable"))
+
+
 def test_order_by_is_lexsort_on_sorted_owners_wide_keys_and_booleans():
     # each path of order_by: owners already in order (timsort), shuffled keys small enough to
     # carry the row number (one unstable sort), keys too wide for that, too wide for one key

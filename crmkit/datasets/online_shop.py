@@ -490,7 +490,7 @@ def _customers_and_orders(rng, buyers, prospects):
     the data's window, sorted by time."""
     b, q = len(buyers["registered"]), len(prospects["registered"])
     registered = np.concatenate([buyers["registered"], prospects["registered"]])
-    seen = np.argsort(registered, kind="stable")
+    seen = draw.stable_argsort(registered)
     rank = np.empty(b + q, dtype=np.int64)
     rank[seen] = np.arange(b + q)
     customer = rank[buyers["order_owner"]]
@@ -663,7 +663,7 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     day = orders["ordered_at"].astype("datetime64[D]")
     # each customer's orders by day (orders are in time order, so a stable sort by customer
     # keeps each customer's in time order): key = customer, day
-    by_customer = np.argsort(customer, kind="stable")
+    by_customer = draw.stable_argsort(customer)
     day_number = ((day - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
     key = customer[by_customer].astype(np.int64) * 100_000 + day_number[by_customer]
 

@@ -195,7 +195,7 @@ class _RowsByOwner:
     """The rows of each owner 0..n-1, in row order: ``rows_of[owner]``."""
 
     def __init__(self, owner: np.ndarray, n: int):
-        self.order = np.argsort(owner, kind="stable")
+        self.order = draw.stable_argsort(owner)
         self.bounds = np.searchsorted(owner[self.order], np.arange(n + 1))
 
     def __getitem__(self, owner: int) -> np.ndarray:
