@@ -20,6 +20,22 @@ def test_text_turns_bytes_into_strings_with_missing_rows():
     assert column.tolist()[0] == "a" and column.isna().tolist() == [False, True, False]
 
 
+def test_text_gives_the_same_column_on_each_path():
+    # full-width ASCII (ids: a string array at once), full-width UTF-8 (cast), short values
+    # padded with NUL bytes (value by value): the same strings, the same dtype
+    present = np.array([True, False, True])
+    for values, expected in [
+        (draw.ids("C", 3), ["C00001", None, "C00003"]),
+        (np.array(["é1".encode(), "é2".encode(), "é3".encode()]), ["é1", None, "é3"]),
+        (np.array([b"ab", b"a", b"abc"]), ["ab", None, "abc"]),
+    ]:
+        column = draw.text(values, present=present)
+        assert column.dtype == draw.text(np.array([b"x", b"yy"])).dtype
+        assert [None if v != v else v for v in column.tolist()] == expected
+    with pytest.raises(Exception, match="(?i)utf-?8"):
+        draw.text(np.array([b"\xff\xfe", b"\xfe\xff"]))
+
+
 def test_codes_by_group_follow_each_groups_weights():
     rng = np.random.default_rng(1)
     group = np.repeat([0, 1], 50_000)

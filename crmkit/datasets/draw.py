@@ -136,11 +136,16 @@ def order_by(first: np.ndarray, then: np.ndarray) -> np.ndarray:
     a, b = _as_integers(first), _as_integers(then)
     if len(a) == 0:
         return np.zeros(0, dtype=np.int64)
-    a, b = a - a.min(), b - b.min()
-    span = int(b.max()) + 1
-    if (int(a.max()) + 1) * span >= 2**62:
+    a_low, b_low = int(a.min()), int(b.min())
+    span = int(b.max()) - b_low + 1
+    if (int(a.max()) - a_low + 1) * span >= 2**62:
         return np.lexsort((then, first))
-    return stable_argsort(a * span + b)
+    # (a - a_low) * span + (b - b_low), in place where it can be (each new array of millions of
+    # rows costs its page faults)
+    key = a - a_low
+    key *= span
+    key += b - b_low
+    return stable_argsort(key)
 
 
 def stable_argsort(keys: np.ndarray) -> np.ndarray:
@@ -160,16 +165,19 @@ def stable_argsort(keys: np.ndarray) -> np.ndarray:
     row_bits = len(keys).bit_length()
     if high - low >= 2 ** (63 - row_bits) or np.all(keys[1:] >= keys[:-1]):
         return np.argsort(keys, kind="stable")
-    packed = ((keys - low) << row_bits) | np.arange(len(keys))
+    packed = keys - low
+    packed <<= row_bits
+    packed |= np.arange(len(keys))
     packed.sort()
-    return packed & ((1 << row_bits) - 1)
+    packed &= (1 << row_bits) - 1
+    return packed
 
 
 def _as_integers(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values)
     if values.dtype.kind == "M":
         return values.view(np.int64)
-    return values.astype(np.int64)
+    return values.astype(np.int64, copy=False)
 
 
 def repeat_owners(counts: np.ndarray) -> np.ndarray:
@@ -250,7 +258,9 @@ def text(values: np.ndarray, present: np.ndarray | None = None) -> pd.Series:
     if array is None:
         mask = None if present is None else ~np.asarray(present, dtype=bool)
         array = pa.array(values, type=pa.binary(), mask=mask)
-    return array.cast(pa.string()).to_pandas(
+    if array.type != pa.string():
+        array = array.cast(pa.string())  # checks that the bytes are UTF-8
+    return array.to_pandas(
         types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
     )
 
@@ -275,9 +285,9 @@ def _full_width_binary(values: np.ndarray, present: np.ndarray | None):
         else pa.py_buffer(np.packbits(np.asarray(present, dtype=bool), bitorder="little"))
     )
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
-    return pa.Array.from_buffers(
-        pa.binary(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(raw)]
-    )
+    # ASCII (as ids are) is UTF-8 already: a string array at once, without the cast's check
+    kind = pa.string() if raw.max() < 128 else pa.binary()
+    return pa.Array.from_buffers(kind, n, [validity, pa.py_buffer(offsets), pa.py_buffer(raw)])
 
 
 def frame(
