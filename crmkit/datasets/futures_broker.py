@@ -536,7 +536,10 @@ def _trades(rng, clients, traits, in_2013, paths, top20_share, fee_level) -> pd.
     chosen = np.searchsorted(laid_out, owner_client + rng.random(k), side="left")
     product = np.minimum(chosen - owner_client * width, width - 1)
     # a trade uses a part of what the account could carry (beta: three-fifths on average)
-    month = traded_on.astype("datetime64[M]").astype(int) % 12
+    # (each day's month looked up in the calendar: numpy's month of a date is calendar arithmetic
+    # per row, a second on millions of rows)
+    calendar_days = TRADING.first + np.arange(len(TRADING.weight)) * draw.DAY
+    month = (calendar_days.astype("datetime64[M]").astype(int) % 12)[TRADING.index_of(traded_on)]
     held = np.maximum(paths[owner, month], traits["equity"][owner_client] * 0.3)
     most = np.floor(0.8 * held / (LOT_VALUE * MARGIN_RATE)[product])
     lots = np.maximum(1, np.round(rng.beta(3.0, 2.0, k) * most)).astype("int64")
