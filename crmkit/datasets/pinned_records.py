@@ -494,7 +494,7 @@ def retail_first_days(
             move((buy_count == k) & (first_buy > first), first_buy_row, first)
 
     # back in day order (shoppers in id order within a day); ids follow the rows, V000001 first
-    order = np.lexsort((owner, day))
+    order = draw.order_by(day, owner)  # np.lexsort((owner, day)), faster
     visits = visits.iloc[order].reset_index(drop=True)
     visits["visited_on"] = day[order].astype("datetime64[s]")
     new_ids = draw.ids("V", len(visits), width=6)
@@ -503,6 +503,7 @@ def retail_first_days(
     position_now[order] = np.arange(len(order))
     was_at = purchases["visit_id"].str.slice(1).astype("int64").to_numpy() - 1
     now_at = position_now[was_at]
-    purchases = purchases.iloc[np.argsort(now_at, kind="stable")].reset_index(drop=True)
-    purchases["visit_id"] = draw.text(new_ids[np.sort(now_at, kind="stable")])
+    by_visit = draw.stable_argsort(now_at)
+    purchases = purchases.iloc[by_visit].reset_index(drop=True)
+    purchases["visit_id"] = draw.text(new_ids[now_at[by_visit]])
     return visits, purchases
