@@ -3,9 +3,11 @@
 numpy searches each key by bisection, about 100 ns a key when keys come in random order (a cache
 miss and a mispredicted branch per step): 1.5 s for the 13 million trades of a 1,000,000-client
 futures build. Here each key starts from a guess (a table of where evenly spaced values fall, or
-the caller's own, such as the start of a client's row) and steps to its exact place with a
-whole-array comparison per step; values that repeat (days with no weight) are passed in one step.
-Guesses only decide how many steps are taken, never the answer.
+the caller's own) and steps to its exact place with a whole-array comparison per step; values
+that repeat (days with no weight) are passed in one step. Guesses only decide how many steps are
+taken, never the answer. Measured slower than numpy when keys come nearly in order (each
+client's trades searched in the client's row: numpy's bisection then stays in cache) or the
+values are few (24 hours of a day): use it for a calendar's running total and shuffled keys.
 """
 
 from __future__ import annotations
