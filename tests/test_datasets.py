@@ -83,6 +83,23 @@ def test_csv_opens_in_excel_and_pandas_with_chinese_intact():
     assert plain["branch"].str.endswith("营业部").all()
 
 
+@pytest.mark.parametrize("bad", ["李,雷", 'say "hi"', "two\nlines", "two\r\nlines"])
+def test_text_that_would_need_quotes_is_refused_not_written_unquoted(bad, tmp_path):
+    """The CSVs are written unquoted, so a comma, quote or line break in any text would shift
+    columns in Excel: the writer stops before it writes, however far down the row is."""
+    from crmkit.datasets import csvio
+
+    table = CASES["retail_chain"].table("promotions")
+    promotions = load("retail_chain", "promotions")
+    rows = pd.concat([promotions] * 20_000, ignore_index=True)
+    rows.loc[len(rows) - 1, "name"] = bad
+    with pytest.raises(ValueError, match="promotions.name has a comma, quote or line break"):
+        csvio.write_table(rows, table, tmp_path)
+    assert not (tmp_path / "promotions.csv").exists()
+    csvio.write_table(rows.iloc[:-1], table, tmp_path)  # the same rows but that one are fine
+    assert (tmp_path / "promotions.csv").exists()
+
+
 @pytest.mark.parametrize("case", CASE_KEYS)
 def test_load_gives_the_dtypes_of_the_data_dictionary(case):
     tables = load(case)

@@ -20,6 +20,22 @@ def test_text_turns_bytes_into_strings_with_missing_rows():
     assert column.tolist()[0] == "a" and column.isna().tolist() == [False, True, False]
 
 
+def test_text_gives_the_same_column_on_each_path():
+    # full-width ASCII (ids: a string array at once), full-width UTF-8 (cast), short values
+    # padded with NUL bytes (value by value): the same strings, the same dtype
+    present = np.array([True, False, True])
+    for values, expected in [
+        (draw.ids("C", 3), ["C00001", None, "C00003"]),
+        (np.array(["é1".encode(), "é2".encode(), "é3".encode()]), ["é1", None, "é3"]),
+        (np.array([b"ab", b"a", b"abc"]), ["ab", None, "abc"]),
+    ]:
+        column = draw.text(values, present=present)
+        assert column.dtype == draw.text(np.array([b"x", b"yy"])).dtype
+        assert [None if v != v else v for v in column.tolist()] == expected
+    with pytest.raises(Exception, match="(?i)utf-?8"):
+        draw.text(np.array([b"\xff\xfe", b"\xfe\xff"]))
+
+
 def test_codes_by_group_follow_each_groups_weights():
     rng = np.random.default_rng(1)
     group = np.repeat([0, 1], 50_000)
@@ -96,3 +112,38 @@ def test_order_by_is_lexsort_from_one_key():
     assert np.array_equal(draw.order_by(first, then), np.lexsort((then, first)))
     assert np.array_equal(draw.order_by(then, first), np.lexsort((first, then)))
     assert draw.order_by(np.array([], dtype=int), np.array([], dtype=int)).tolist() == []
+
+
+def test_stable_argsort_is_numpys_stable_argsort():
+    rng = np.random.default_rng(4)
+    for keys in [
+        rng.integers(-5, 5, 3_000),  # ties, negative
+        np.sort(rng.integers(0, 100, 3_000)),  # already in order
+        rng.integers(-(2**62), 2**62, 3_000),  # too wide to carry a row number
+        rng.random(3_000) < 0.3,
+        np.datetime64("2013-01-01") + rng.integers(0, 9, 3_000) * np.timedelta64(1, "D"),
+        np.array(["2013-01-02", "NaT", "2013-01-01", "NaT"], dtype="datetime64[D]"),
+        np.array([], dtype=int),
+    ]:
+        assert np.array_equal(draw.stable_argsort(keys), np.argsort(keys, kind="stable"))
+
+
+def test_order_by_is_lexsort_on_sorted_owners_wide_keys_and_booleans():
+    # each path of order_by: owners already in order (timsort), shuffled keys small enough to
+    # carry the row number (one unstable sort), keys too wide for that, too wide for one key
+    rng = np.random.default_rng(6)
+    owner = np.sort(rng.integers(0, 300, 5_000))
+    day = rng.integers(0, 30, 5_000)
+    wide = rng.integers(0, 2**50, 5_000)
+    widest = rng.integers(0, 2**40, 5_000)
+    flag = rng.random(5_000) < 0.5
+    for first, then in [
+        (owner, day),
+        (day, owner),
+        (wide, day),
+        (day, wide),
+        (flag, day),
+        (day, flag),
+        (widest, widest[::-1]),
+    ]:
+        assert np.array_equal(draw.order_by(first, then), np.lexsort((then, first)))

@@ -19,6 +19,8 @@ from functools import lru_cache
 import chinese_calendar
 import numpy as np
 
+from .sorted_search import SortedSearch
+
 DAY = np.timedelta64(1, "D")
 SECOND = np.timedelta64(1, "s")
 FIRST_YEAR, LAST_YEAR = 2004, 2024  # the years chinesecalendar 1.9 and later know
@@ -75,6 +77,7 @@ class Days:
         self._first_day = int(self.first.astype(np.int64))
         self.weight = np.asarray(weight, dtype=float)
         self.cumulative = np.concatenate([[0.0], np.cumsum(self.weight)])
+        self._search = SortedSearch(self.cumulative)  # np.searchsorted's answers, faster
         self.open_days = self.first + np.flatnonzero(self.weight > 0) * DAY
         # for each day, the index of the first open day from it on (the last open day at the end)
         open_index = np.flatnonzero(self.weight > 0)
@@ -101,7 +104,7 @@ class Days:
         """The day at the fraction ``u`` of the way from ``low`` to ``high`` on this business's
         clock (see :meth:`position`); a span with no open day gives the first open day after."""
         target = low + u * np.maximum(high - low, 0.0)
-        i = np.searchsorted(self.cumulative, target, side="right") - 1
+        i = self._search.search(target, side="right") - 1
         i = self._next_open_index[np.clip(i, 0, len(self.weight) - 1)]
         return (i + self._first_day).view("datetime64[D]")
 

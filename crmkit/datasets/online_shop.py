@@ -490,7 +490,7 @@ def _customers_and_orders(rng, buyers, prospects):
     the data's window, sorted by time."""
     b, q = len(buyers["registered"]), len(prospects["registered"])
     registered = np.concatenate([buyers["registered"], prospects["registered"]])
-    seen = np.argsort(registered, kind="stable")
+    seen = draw.stable_argsort(registered)
     rank = np.empty(b + q, dtype=np.int64)
     rank[seen] = np.arange(b + q)
     customer = rank[buyers["order_owner"]]
@@ -663,7 +663,7 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     day = orders["ordered_at"].astype("datetime64[D]")
     # each customer's orders by day (orders are in time order, so a stable sort by customer
     # keeps each customer's in time order): key = customer, day
-    by_customer = np.argsort(customer, kind="stable")
+    by_customer = draw.stable_argsort(customer)
     day_number = ((day - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
     key = customer[by_customer].astype(np.int64) * 100_000 + day_number[by_customer]
 
@@ -704,7 +704,11 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     # the first order of the customer from the day of issue that the coupon fits
     used = np.full(len(owner), -1, dtype=np.int64)
     issued_number = ((issued - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
-    candidate = np.searchsorted(key, owner.astype(np.int64) * 100_000 + issued_number)
+    wanted = owner.astype(np.int64) * 100_000 + issued_number
+    # looked up in ascending order: a search that walks the sorted keys once, not in random jumps
+    ascending = np.argsort(wanted)
+    candidate = np.empty(len(wanted), dtype=np.int64)
+    candidate[ascending] = np.searchsorted(key, wanted[ascending])
     expires = issued_number + valid.astype(np.int64)
     looking = np.arange(len(owner))  # coupons whose next order may still take them
     for _ in range(4):  # look at up to four orders in the validity
@@ -723,7 +727,7 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     taken[first_use] = valid_use & ~dup
     used = np.where(taken, used, -1)
     order = draw.order_by(issued, owner)
-    used_id = np.where(used >= 0, order_ids[np.maximum(used, 0)], b"")
+    used_id = order_ids[np.maximum(used, 0)]  # (missing where unused, below)
     return draw.frame(
         {
             "coupon_id": draw.ids("CP", len(order), width=6),

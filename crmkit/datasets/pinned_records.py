@@ -83,11 +83,10 @@ def shop_orders(
     count = np.bincount(owner, minlength=n)
     refunded = np.bincount(owner, weights=orders["refunded"].astype(float), minlength=n) > 0
     day = orders["ordered_at"].astype("datetime64[D]")
-    last = np.full(n, np.datetime64("1970-01-01"), dtype="datetime64[D]")
-    np.maximum.at(last, owner, day)
     spend = np.bincount(owner, weights=orders["amount_yuan"], minlength=n)
     mean_spend = spend / np.maximum(count, 1)
     rows_of = _RowsByOwner(owner, n)
+    last = rows_of.latest(day, np.datetime64("1970-01-01", "D"))
     registered = customers["registered"].astype("datetime64[D]")
     reference_day = np.datetime64(reference, "D")
     published_start = reference_day - (recent_days - 1) * DAY
@@ -172,13 +171,13 @@ def shop_orders(
         if customer is not None:
             orders["amount_yuan"][rows_of[customer][0]] = float(round(1.2 * max(SHOP_ONE_OFF_FROM)))
 
-    order = np.lexsort((orders["customer"], orders["ordered_at"]))
+    order = draw.order_by(orders["ordered_at"], orders["customer"])
     return {key: values[order] for key, values in orders.items()}
 
 
 def _before_last(day: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     """Each owner's day of the order before their latest (long ago for one order or none)."""
-    order = np.lexsort((day, owner))
+    order = draw.order_by(owner, day)
     sorted_owner, sorted_day = owner[order], day[order]
     found = np.full(n, np.datetime64("1970-01-01"), dtype="datetime64[D]")
     if len(owner) < 2:
@@ -196,11 +195,21 @@ class _RowsByOwner:
     """The rows of each owner 0..n-1, in row order: ``rows_of[owner]``."""
 
     def __init__(self, owner: np.ndarray, n: int):
-        self.order = np.argsort(owner, kind="stable")
+        self.order = draw.stable_argsort(owner)
         self.bounds = np.searchsorted(owner[self.order], np.arange(n + 1))
 
     def __getitem__(self, owner: int) -> np.ndarray:
         return self.order[self.bounds[owner] : self.bounds[owner + 1]]
+
+    def latest(self, day: np.ndarray, none: np.datetime64) -> np.ndarray:
+        """Each owner's latest ``day`` (``none`` for an owner without rows): one reduction over
+        the rows grouped by owner, where ``np.maximum.at`` would take ten times as long."""
+        found = np.full(len(self.bounds) - 1, none, dtype=day.dtype)
+        starts = self.bounds[:-1]
+        has_rows = self.bounds[1:] > starts
+        if has_rows.any():
+            found[has_rows] = np.maximum.reduceat(day[self.order], starts[has_rows])
+        return found
 
 
 # --- futures broker: clients ---------------------------------------------------------------------
@@ -485,7 +494,7 @@ def retail_first_days(
             move((buy_count == k) & (first_buy > first), first_buy_row, first)
 
     # back in day order (shoppers in id order within a day); ids follow the rows, V000001 first
-    order = np.lexsort((owner, day))
+    order = draw.order_by(day, owner)  # np.lexsort((owner, day)), faster
     visits = visits.iloc[order].reset_index(drop=True)
     visits["visited_on"] = day[order].astype("datetime64[s]")
     new_ids = draw.ids("V", len(visits), width=6)
@@ -494,6 +503,7 @@ def retail_first_days(
     position_now[order] = np.arange(len(order))
     was_at = purchases["visit_id"].str.slice(1).astype("int64").to_numpy() - 1
     now_at = position_now[was_at]
-    purchases = purchases.iloc[np.argsort(now_at, kind="stable")].reset_index(drop=True)
-    purchases["visit_id"] = draw.text(new_ids[np.sort(now_at, kind="stable")])
+    by_visit = draw.stable_argsort(now_at)
+    purchases = purchases.iloc[by_visit].reset_index(drop=True)
+    purchases["visit_id"] = draw.text(new_ids[now_at[by_visit]])
     return visits, purchases
