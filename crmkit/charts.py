@@ -308,9 +308,11 @@ class LiveChart:
                 orientation="horizontal" if horizontal else "vertical",
                 padding=0.2,
                 label_display=chart.value_format is not None,
-                label_font_style={"font-size": "12px", "fill": "#222"},
-                label_display_horizontal_offset=4 if horizontal else 0,
-                label_display_vertical_offset=0 if horizontal else -4,
+                # beside the bar's end, as matplotlib's bar_label: bqplot puts a label inside
+                # it, and moves it along the bar by its "vertical" offset whichever way the
+                # bars run; its style comes after bqplot's own, so it can anchor the text
+                label_font_style={"font-size": "12px", "fill": "#222", **_outside(horizontal)},
+                label_display_vertical_offset=4 if horizontal else -4,
             )
             marks = [self._mark]
         else:
@@ -390,6 +392,13 @@ class LiveChart:
                     self._reference.visible = True
             else:
                 self._reference.visible = False
+
+
+def _outside(horizontal: bool) -> dict:
+    """The text style that puts a bar's label past its end rather than inside."""
+    if horizontal:
+        return {"text-anchor": "start"}
+    return {"dominant-baseline": "text-after-edge"}
 
 
 def _pixels(chart: Chart) -> tuple[int, int]:

@@ -164,6 +164,9 @@ def test_an_update_changes_the_data_of_the_same_widgets():
     assert live.chart.title.startswith("窗口 90 天")
     assert (live._scale_value.min, live._scale_value.max) == (0.0, 400.0)
     assert mark.label_display and mark.label_display_format == ".0f"
+    # the value beside the bar's end, as matplotlib writes it, not inside the bar
+    assert mark.label_font_style["text-anchor"] == "start"
+    assert mark.label_display_vertical_offset > 0
 
 
 def test_a_line_chart_updates_its_line_and_reference_in_place():
