@@ -11,12 +11,16 @@ the retail chain's state drop-down, the online shop's recency-window slider) and
 futures broker's top-share slider, car detailing's channel drop-down, the retail chain's segment
 age slider). A control is moved the way a slider move
 reaches the kernel (a widget message setting its ``value``, handed to its comm), which runs the
-whole callback: the notebook's function, capturing its output, turning the table into HTML or the
-chart into PNG, and sending the widget's new state to the front end. The browser's drawing
-afterwards is not included.
+whole callback: the notebook's function, capturing its output, turning a table into HTML (a
+chart of crmkit.charts needs nothing more: its new numbers and texts go to the browser, which
+draws it), and sending the widgets' new state to the front end. The browser's drawing afterwards
+is not included (tests/test_browser.py times that). Then each chart explorer is measured again
+drawing the same chart as a matplotlib PNG per move, as explorers did before crmkit.charts: for
+comparison, not judged against the targets (``--no-png`` leaves this out).
 
 The baseline, measured in the same run and interleaved with the moves, calls the same function
-directly for the same values (the pandas computation and the figure object, no widget plumbing).
+directly for the same values (the pandas computation and the chart's description, or the figure
+object for a PNG; no widget plumbing).
 The ratio says what the widget adds. Targets on the 2-core reference machine, quiet: p95 under
 50 ms and worst under 150 ms for every explorer (issue 23). One warm-up move per widget is not
 counted. The moves cycle through the control's values, so after the first round they come back to
