@@ -275,8 +275,14 @@ class LiveChart:
                 old.value_format is None,
             )
         if same and isinstance(chart, LineChart):
-            same = (chart.reference is None) == (old.reference is None)
-        return same
+            # the legend is shown or not when the figure is built
+            same = (chart.reference is None, bool(chart.label), bool(chart.reference_label)) == (
+                old.reference is None,
+                bool(old.label),
+                bool(old.reference_label),
+            )
+        # room for the bar names, set when the figure is built
+        return same and _margins(chart) == _margins(old)
 
     def update(self, chart: Chart) -> None:
         """Show ``chart``: new numbers and texts if it :meth:`fits`, else a new figure."""

@@ -191,6 +191,26 @@ def test_a_chart_of_another_layout_gets_a_new_figure_in_the_same_place():
     assert live._mark.orientation == "vertical"
 
 
+def test_longer_bar_names_or_a_new_legend_need_a_new_figure():
+    live = LiveChart(tiers(30))
+    longer = tiers(30).values.rename(index={"老 old": "老顾客，很久没来 old, long gone"})
+    assert not live.fits(
+        bar_chart(
+            longer,
+            title="t",
+            category_label="x",
+            value_label="y",
+            horizontal=True,
+            value_format=".0f",
+        )
+    )
+    line = LiveChart(monthly(20))
+    unnamed = line_chart(
+        monthly(20).values, title="t", category_label="x", value_label="y", reference=20
+    )
+    assert line.fits(monthly(35)) and not line.fits(unnamed)
+
+
 def test_a_title_is_text_not_html():
     chart = bar_chart(pd.Series([1]), title="<b>a & b</b>", category_label="x", value_label="y")
     assert "&lt;b&gt;a &amp; b&lt;/b&gt;" in LiveChart(chart).title.value
