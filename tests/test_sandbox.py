@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from crmkit.datasets import DEFAULT_SEED, build_tables, variant_cache
 from crmkit.grading import kernel_factory, sandbox, seccomp
 from crmkit.grading.executor import CellRunner
 
@@ -39,9 +40,7 @@ def boxes(tmp_path_factory):
     folder = root / "worker"
     folder.mkdir(mode=0o700)
     (folder / "inbox").mkdir(mode=0o700)
-    (folder / "cache").mkdir(mode=0o755)
-    if AS_ROOT:
-        os.chown(folder / "cache", sandbox.role_uid("tests", SLOT), sandbox.role_uid("tests", SLOT))
+    (folder / "cache").mkdir(mode=0o755)  # the grader's: read-only in both sandboxes
     (folder / "inbox" / "data.txt").write_text("the submission's own file")
     (root / "course" / "source").mkdir(parents=True)
     (root / "course" / "gradebook.db").write_text("secret")
@@ -288,25 +287,29 @@ def test_charts_still_render_inline(boxes):
     assert "image/png" in out[0]
 
 
-def test_the_student_kernel_reads_the_data_the_test_kernel_left(boxes):
-    students, tests, _ = boxes
+def test_both_kernels_read_the_data_the_grader_left_and_neither_can_write_it(boxes):
+    students, tests, root = boxes
+    cache = root / "worker" / "cache"
+    tables = build_tables("futures_broker", DEFAULT_SEED, "cached-student", 3000)
+    tables["trades"] = tables["trades"].head(7)  # not what the kernel would make itself
+    variant_cache.store(cache, "futures_broker", DEFAULT_SEED, "cached-student", 3000, tables)
     code = (
-        "import time\nfrom crmkit.datasets import load, variant_cache\n"
-        "started = time.perf_counter()\n"
-        "print(variant_cache.read('futures_broker', 20260101, 'cached-student', 3000) is not None)"
-    )
-    load_it = (
         "from crmkit.datasets import load\n"
-        "print(len(load('futures_broker', 'trades', student='cached-student')) > 0)"
+        "print(len(load('futures_broker', 'trades', student='Cached-Student ')))\n"
+        "try:\n    open('/grading/cache/x', 'w')\n"
+        "except OSError as e:\n    print('cache', e.errno)"
     )
-    tests_kernel = tests.start("cached-student")
-    runner = CellRunner(tests_kernel.client, tests_kernel.alive, tests_kernel.interrupt)
     try:
-        assert "True" in runner.run(load_it, 60).outputs[0]["text"]
-        assert run(students, code, student="cached-student") == ["True"]
+        assert run(students, code, student="cached-student") == ["7\ncache 30"]  # EROFS
+        assert run(tests, code, student="cached-student") == ["7\ncache 30"]
+        other = (
+            "from crmkit.datasets import load\n"
+            "print(len(load('futures_broker', 'trades', student='s2')))"
+        )
+        assert run(students, other, student="s2") != ["7"]  # not in the cache: generated there
     finally:
-        tests_kernel.close()
-        tests.recycle()
+        for leftover in cache.iterdir():
+            leftover.unlink()
 
 
 def test_a_kernel_that_cannot_start_is_reported_and_the_sandbox_lives_on(boxes, tmp_path):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import china_calendar, draw
+from . import china_calendar, draw, pinned_records
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2013-01-01", "2013-12-31"
@@ -334,15 +334,18 @@ def generate(
     fee_level = FEE_LEVEL.draw(own)
     complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
     clients, traits = _clients(rng, n_customers, retention)
+    # accounts closing on a retention year's last day, and a closure or two put off a month so no
+    # core-client count is whole (issue 25), before anything follows from them
+    clients = pinned_records.year_end_closures(clients, TRADING)
+    clients = pinned_records.core_counts_not_whole(clients, TRADING)
     in_2013 = _open_in_2013(clients)
     paths = _equity_paths(rng, clients, traits, in_2013)
     equity = _monthly_equity(clients, in_2013, paths)
     trades = _trades(rng, clients, traits, in_2013, paths, top20_share, fee_level)
     contacts = _service_contacts(rng, clients)
     complaints = _complaints(rng, clients, traits, in_2013, complaint_shares)
-    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
-    # table that gains rows is then sorted again and its ids renumbered (draw.ids), as its
-    # builder above does.
+    # complaints on the periods' first days and the service targets (issue 25)
+    complaints = pinned_records.futures_complaints(complaints, clients, OFFICE)
     return {
         "clients": clients,
         "monthly_equity": equity,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import china_calendar, draw
+from . import china_calendar, draw, pinned_records
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 WINDOW_START, REFERENCE_DATE = "2023-01-01", "2024-12-31"
@@ -34,6 +34,7 @@ TIER_JITTER = 0.12  # a student's tier weights: each scaled by 1 ± up to 12%, t
 # share of single-order customers whose one order is large
 BIG_ONE_OFF = Spread(0.025, 0.01, margin=0.001)
 BIG_ONE_OFF_THRESHOLD = 3_000  # yuan: the one order of a "large one-off" buyer
+BIG_FROM = 1_000  # yuan: the average order of two or three that makes a customer big
 GENDERS = {"female": "女", "male": "男"}
 AGE_BANDS = {"18_24": "18–24 岁", "25_34": "25–34 岁", "35_44": "35–44 岁", "45_plus": "45 岁以上"}
 CITIES = {
@@ -272,9 +273,11 @@ def generate(
     buyers = _buyers(rng, quota, big_one_off_share)
     prospects = _prospects(rng, int(quota[0]))
     customers, orders = _customers_and_orders(rng, buyers, prospects)
-    # Records pinned on a task's thresholds (issue 25) would be added to the arrays of customers
-    # and orders here (orders kept in time order), so that their inquiries, coupons and reviews
-    # and all ids follow from them.
+    # orders placed on the tiers' and one-off boundaries (issue 25), before the inquiries, coupons,
+    # reviews and ids that follow from them
+    orders = pinned_records.shop_orders(
+        customers, orders, REFERENCE_DATE, RECENT_DAYS, BIG_FROM, BIG_ONE_OFF_THRESHOLD
+    )
     inquiries = _inquiries(rng, customers, orders)
     # a question asked before registering makes the customer known from that day
     first_question = np.full(len(customers["registered"]), np.datetime64("2100-01-01", "D"))
@@ -378,7 +381,7 @@ def _candidates(rng: np.random.Generator, m: int) -> dict[str, np.ndarray]:
     last = SHOP_CLOCK.day_at(latest)
     aov = np.bincount(who, weights=amount, minlength=m) / np.maximum(count, 1)
     tier = np.select(
-        [count == 0, last < RECENT_START, count == 1, count >= 6, (count <= 3) & (aov >= 1000)],
+        [count == 0, last < RECENT_START, count == 1, count >= 6, (count <= 3) & (aov >= BIG_FROM)],
         [-1, 1, 2, 3, 4],
         5,
     )

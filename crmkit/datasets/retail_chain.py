@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import china_calendar, draw
+from . import china_calendar, draw, pinned_records
 from .schema import Case, Field, Figure, ForeignKey, Lesson, Spread, Table
 
 YEAR_START, YEAR_END = "2012-01-01", "2012-12-31"
@@ -335,9 +335,9 @@ def generate(
     never_came = draw.exactly_k(rng, NEVER_CAME_WEIGHTS[state], int(round(never_came_share * n)))
     visits = _visits(rng, shopper_ids, city.codes, state, promotions, conversion, never_came)
     purchases = _purchases(rng, visits, female, target, promotions)
+    # visits on the funnel periods' first days (issue 25)
+    visits, purchases = pinned_records.retail_first_days(visits, purchases, promotions)
     visits = visits.drop(columns=["shopper"])
-    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
-    # table that gains rows is then sorted again and its ids renumbered (draw.ids).
     return {
         "shoppers": shoppers,
         "stores": stores,

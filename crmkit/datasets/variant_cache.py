@@ -1,11 +1,13 @@
-"""A folder that passes one student's generated datasets from the grader's test kernel to their own.
+"""A read-only folder that hands a student's generated datasets to the kernels that grade them.
 
-While grading, the test kernel (which never runs student code) loads the student's data first and
-writes it here; the student's kernel then reads it instead of generating it again, which halves
-the cost of per-student data. ``CRMKIT_DATA_CACHE`` is ``<folder>:write`` in the test kernel and
-``<folder>:read`` in the student's: the test kernel never reads the folder, so nothing the
-student's kernel could put there reaches a test. Outside grading the variable is unset and
-nothing is cached on disk.
+Generating a student's variant of a case takes 0.05-0.2 s; a class's assignments load the same
+cases again and again, and each notebook is graded in two kernels. So while grading, the grader
+itself (never a kernel) generates each student's variants once per run (:func:`store`) and gives
+the kernels grading that student a folder holding only that student's files, read-only inside
+the sandbox (``CRMKIT_DATA_CACHE=<folder>``). :func:`read` takes the tables from it; anything
+not there is generated as usual. No kernel can write the folder, so nothing a student's kernel
+does reaches the test kernel through it. Outside grading the variable is unset and nothing is
+cached on disk.
 """
 
 from __future__ import annotations
@@ -21,46 +23,34 @@ import pandas as pd
 ENV = "CRMKIT_DATA_CACHE"
 
 
-def _setting() -> tuple[Path, str] | None:
-    value = os.environ.get(ENV, "")
-    folder, _, mode = value.rpartition(":")
-    if not folder or mode not in ("read", "write"):
-        return None
-    return Path(folder), mode
-
-
-def _path(folder: Path, case: str, seed: int, student: str, n_customers: int) -> Path:
-    key = hashlib.sha256(f"{case}\x1f{seed}\x1f{student}\x1f{n_customers}".encode()).hexdigest()[
-        :24
-    ]
-    return folder / f"{case}-{key}.pickle"
+def file_name(case: str, seed: int, student: str, n_customers: int) -> str:
+    """The name the tables of this variant have in a cache folder."""
+    key = f"{case}\x1f{seed}\x1f{student}\x1f{n_customers}".encode()
+    return f"{case}-{hashlib.sha256(key).hexdigest()[:24]}.pickle"
 
 
 def read(case: str, seed: int, student: str, n_customers: int) -> dict[str, pd.DataFrame] | None:
-    """The tables the test kernel left for this variant, in ``read`` mode; else None."""
-    setting = _setting()
-    if setting is None or setting[1] != "read":
+    """The tables the grader left for this variant (``student`` normalised), else None."""
+    folder = os.environ.get(ENV, "")
+    if not folder:
         return None
     try:
-        with open(_path(setting[0], case, seed, student, n_customers), "rb") as handle:
-            return pickle.load(handle)
+        with open(Path(folder) / file_name(case, seed, student, n_customers), "rb") as handle:
+            return pickle.load(handle)  # noqa: S301 - written by the grader, read-only here
     except (OSError, pickle.UnpicklingError, EOFError):
         return None
 
 
-def write(
-    case: str, seed: int, student: str, n_customers: int, tables: dict[str, pd.DataFrame]
-) -> None:
-    """Leave this variant's tables for the student's kernel, in ``write`` mode."""
-    setting = _setting()
-    if setting is None or setting[1] != "write":
-        return
-    target = _path(setting[0], case, seed, student, n_customers)
+def store(folder: Path, case: str, seed: int, student: str, n_customers: int, tables: dict) -> Path:
+    """Write this variant's tables into ``folder`` (the grader's; whole or not at all)."""
+    target = Path(folder) / file_name(case, seed, student, n_customers)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".partial-")
     try:
-        handle, temporary = tempfile.mkstemp(dir=setting[0], prefix=".partial-")
         with os.fdopen(handle, "wb") as out:
             pickle.dump(tables, out, protocol=5)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
-    except OSError:
-        pass  # a cache only: the student's kernel generates the data itself
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

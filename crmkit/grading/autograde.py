@@ -27,7 +27,9 @@ How it stays equal to ``nbgrader autograde`` on honest work, fast, and safe agai
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
 import tempfile
@@ -40,7 +42,7 @@ from pathlib import Path
 
 from ..course import plain_data
 from ..errors import CrmkitError
-from . import answer_store, sandbox, test_cells
+from . import answer_store, nbgrader_speedups, sandbox, student_data, test_cells
 from .course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
 from .gradebook import connect_gradebook, gradebook_url
 from .notebook_grading import SetupFailed, grade_notebook, widget_answers
@@ -50,6 +52,7 @@ from .sandbox import Limits, SandboxError
 from .steps import Progress, StepResult, known_to_gradebook, step_result
 from .submission_files import read_submission, submission_timestamp, write_files
 from .tamper import NOTES_KEY, graded_cells, tamper_flags
+from .timings import PHASES, Timings
 
 
 @dataclass
@@ -66,6 +69,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     # notebook -> what its tests saw, packed for the answer store
     answers: dict[str, answer_store.PackedAnswers] = field(default_factory=dict)
+    timings: Timings = field(default_factory=Timings)  # seconds per phase (timings.PHASES)
 
 
 def default_jobs() -> int:
@@ -138,12 +142,15 @@ class _Worker:
             self.widgets.setdefault(path.parent.name, set()).update(
                 name for test in test_cells.test_cells(source) for name in test.widgets
             )
+        # assignment -> the cases its notebooks load for the graded student
+        self.cases: dict[str, list[str]] = {}
+        for (assignment, _), source in sorted(self.sources.items()):
+            known = self.cases.setdefault(assignment, [])
+            known += [c for c in student_data.cases_loaded(source) if c not in known]
+        self.variants = student_data.VariantStore(scratch_root / "variants")
         self.inbox, self.cache = self.folder / "inbox", self.folder / "cache"
         self.inbox.mkdir(mode=0o700)
-        self.cache.mkdir(mode=0o755)
-        tests_uid = sandbox.role_uid("tests", slot)
-        if os.geteuid() == 0:
-            os.chown(self.cache, tests_uid, tests_uid)
+        self.cache.mkdir(mode=0o755)  # the grader's: read-only in both sandboxes
         arguments = (
             "--HistoryManager.hist_file=:memory:",
             *self.api.config.Execute.get("extra_arguments", []),
@@ -170,6 +177,7 @@ class _Worker:
         self.students.prepare()  # the first kernels start warming up now
         self.tests.prepare()
         self.time_up = False
+        self._processor: dict[str, float] = {}
 
     def notebooks(self, assignment: str) -> list[str]:
         """The notebook names of ``assignment``, as the assignment's source has them."""
@@ -194,6 +202,7 @@ class _Worker:
         import warnings
 
         started = time.perf_counter()
+        clock = Timings()
         submission = read_submission(self.origin / "submitted" / student / assignment)
         notes = list(submission.notes)
         names = [n for n in self.notebooks(assignment) if f"{n}.ipynb" in submission.files]
@@ -216,6 +225,9 @@ class _Worker:
                 )
         # nbgrader's rule: the source's files win
         write_files({**submission.files, **source_files}, self.inbox)
+        _empty(self.cache)
+        with clock.phase("worker: the student's data"):
+            self.variants.hand_over(student, self.cases.get(assignment, []), self.cache)
         widgets, widget_notes = widget_answers(
             submission.files, self.widgets.get(assignment, set())
         )
@@ -232,9 +244,13 @@ class _Worker:
             with in_course_folder(self.course), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for name in names:
-                    notebook = self.sanitize(
-                        _read_notebook(submission.files[f"{name}.ipynb"]), assignment, name, student
-                    )
+                    with clock.phase("worker: read, sanitize, recycle"):
+                        notebook = self.sanitize(
+                            _read_notebook(submission.files[f"{name}.ipynb"]),
+                            assignment,
+                            name,
+                            student,
+                        )
                     graded = grade_notebook(
                         self.students,
                         self.tests,
@@ -244,6 +260,7 @@ class _Worker:
                         widgets,
                         self.limits,
                     )
+                    clock.merge(graded.timings)
                     notes += graded.notes
                     answers[name], store_notes = answer_store.pack(graded.answers, store_budget)
                     notes += store_notes
@@ -262,16 +279,34 @@ class _Worker:
             )
         finally:
             timer.cancel()
-            self._recycle()
+            with clock.phase("worker: read, sanitize, recycle"):
+                self._recycle()
+            clock.merge(self._processor_used())
         if self.time_up:
             ok = False
             detail = (
                 f"超过每份提交的时间上限 {self.limits.wall_seconds}s / "
                 f"wall limit of {self.limits.wall_seconds}s reached"
             )
-        return Outcome(
-            assignment, student, ok, detail, time.perf_counter() - started, executed, notes, answers
+        seconds = time.perf_counter() - started
+        # the rest of the worker's time: reading the submission, nbgrader's sanitizing, recycling
+        clock.add(
+            "worker: read, sanitize, recycle", seconds - sum(clock.get(n, 0.0) for n in PHASES)
         )
+        return Outcome(assignment, student, ok, detail, seconds, executed, notes, answers, clock)
+
+    def _processor_used(self) -> dict[str, float]:
+        """Processor seconds used since the last call (the first: since the worker started),
+        by each sandbox (its factory and the kernels it reaped) and by this worker."""
+        now = {"processor: worker": time.process_time()}
+        for name, box in (("student", self.students), ("tests", self.tests)):
+            try:
+                now[f"processor: {name} sandbox"] = box.processor_seconds()
+            except SandboxError:
+                pass
+        used = {key: value - self._processor.get(key, 0.0) for key, value in now.items()}
+        self._processor.update(now)
+        return used
 
     def _stop(self) -> None:
         """The wall limit: kill both sandboxes' kernels (the run sees them die and ends)."""
@@ -280,6 +315,14 @@ class _Worker:
             try:
                 box.reset()
             except SandboxError:
+                pass
+
+    def close(self) -> None:
+        """When the worker ends: its sandboxes stop and are waited for (their kernels with them)."""
+        for box in (self.students, self.tests):
+            try:
+                box.close()
+            except (OSError, SandboxError):
                 pass
 
     def _recycle(self) -> None:
@@ -321,13 +364,18 @@ def _write_notebook(notebook) -> str:
 
 
 _worker: _Worker | None = None
+_worker_engines = contextlib.ExitStack()
 
 
 def _init_worker(slots, course: str, scratch_root: str, snapshot: str, limits: Limits) -> None:
     global _worker
     ensure_env_bin_on_path()
     os.environ["MPLCONFIGDIR"] = str(Path(scratch_root) / "mpl")
+    nbgrader_speedups.check_schemas_once()
+    # the worker's own gradebook snapshot, for as long as the worker lives
+    _worker_engines.enter_context(nbgrader_speedups.shared_engines())
     _worker = _Worker(slots.get(), Path(course), Path(scratch_root), Path(snapshot), limits)
+    multiprocessing.util.Finalize(_worker, _worker.close, exitpriority=10)
 
 
 def grade_one(assignment: str, student: str) -> Outcome:
@@ -463,23 +511,32 @@ def autograde(
             flags[key] = tamper_flags(course, *key, expected[key[0]])
         else:
             todo.append(key)
+    # student by student: a student's data, made once, serves their submissions one after another
+    # (student_data.VariantStore keeps only the latest students')
+    todo.sort(key=lambda key: key[1])
     outcomes: list[Outcome] = []
     _remove_stale_scratch()
+    nbgrader_speedups.check_schemas_once()
     scratch_root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         if todo:
+            (scratch_root / "variants").mkdir(mode=0o700)
             _warm_matplotlib_cache(scratch_root / "mpl")
             snapshot = definitions_snapshot(course, scratch_root / "definitions.db")
             context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(WORKER_IMPORTS)
             slots = context.Queue()
             for slot in range(min(jobs, len(todo))):
                 slots.put(slot)
-            with ProcessPoolExecutor(
-                min(jobs, len(todo)),
-                mp_context=context,
-                initializer=_init_worker,
-                initargs=(slots, str(course), str(scratch_root), str(snapshot), limits),
-            ) as pool:
+            with (
+                ProcessPoolExecutor(
+                    min(jobs, len(todo)),
+                    mp_context=context,
+                    initializer=_init_worker,
+                    initargs=(slots, str(course), str(scratch_root), str(snapshot), limits),
+                ) as pool,
+                nbgrader_speedups.shared_engines(),
+            ):
                 futures = {
                     pool.submit(grade_one, assignment, who): (assignment, who)
                     for assignment, who in todo
@@ -496,7 +553,11 @@ def autograde(
                     step = StepResult(assignment, who, outcome.ok, outcome.detail)
                     if outcome.notebooks:
                         try:
-                            with in_course_folder(course):
+                            used = time.process_time()
+                            with (
+                                in_course_folder(course),
+                                outcome.timings.phase("gradebook and files"),
+                            ):
                                 _merge(api, course, outcome)
                             if assignment not in expected:
                                 expected[assignment] = graded_cells(
@@ -504,6 +565,9 @@ def autograde(
                                 )
                             flags[(assignment, who)] = tamper_flags(
                                 course, assignment, who, expected[assignment]
+                            )
+                            outcome.timings.add(
+                                "processor: gradebook and files", time.process_time() - used
                             )
                         except Exception as error:  # noqa: BLE001
                             step = StepResult(
@@ -519,6 +583,22 @@ def autograde(
 
 
 SCRATCH_PREFIX = "crmkit-grading-"
+# Imported once by the fork server the workers are forked from, so each worker starts with them
+# (each imported them for itself: 2-4 s of a core per worker). Python 3.11's fork server does not
+# preload ``__main__`` as it means to (it never receives its path), so the grader names its own.
+WORKER_IMPORTS = [
+    "__main__",
+    "crmkit.grading.autograde",
+    "crmkit.grading.gradebook",
+    "crmkit.grading.preprocessors",
+    "crmkit.grading.student_data",
+    "nbgrader.apps.api",
+    "nbgrader.converters",
+    "nbgrader.preprocessors",
+    "sqlalchemy",
+    "sqlite3",
+    "pyarrow.pandas_compat",
+]
 
 
 def _remove_stale_scratch() -> None:

@@ -23,6 +23,9 @@ once, then answers one JSON request per line on stdin:
 ``{"reset": true}``
     kill every process of this sandbox's kernels (by user id when the grader is root; else
     every process but the factory and bubblewrap's init) and reap them.
+``{"usage": true}``
+    the processor seconds the factory and the kernels it reaped have used so far (the grader
+    cannot count them itself: a process in its own pid namespace is not counted to its parent).
 
 The factory never runs student code and never reads what kernels write. Without root (bubblewrap
 in a user namespace) a kernel cannot mount: it then works in shared working and scratch
@@ -54,10 +57,25 @@ WARM_IMPORTS = (
     "crmkit.course",
     "crmkit.course.plain_data",
     "crmkit.course.test_run",
+    "crmkit.plotting",
     "crmkit.widgets",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "IPython.core.interactiveshell",
+    # what each kernel imported for itself after the fork: ipykernel's debugger (debugpy, half
+    # of a kernel's start), the history database, pdb; what the first chart and the first table
+    # shown need; what the first traceback needs (see warm_up). Not matplotlib_inline's backend:
+    # it hooks itself into IPython when imported, and there is no IPython here yet.
+    "ipykernel.debugger",
+    "sqlite3",
+    "pdb",
+    "faulthandler",
+    "IPython.core.pylabtools",
+    "IPython.core.ultratb",
+    "matplotlib.backends.backend_agg",
+    "PIL.PngImagePlugin",
+    "pandas.io.formats.html",
+    "pandas.io.formats.string",
 )
 
 # the kernel's working folder (the submission's files, for a student kernel)
@@ -199,6 +217,27 @@ def _become_kernel(request: dict, go: int) -> None:
     os._exit(0)
 
 
+def warm_up() -> None:
+    """Before any fork, do once what every kernel would otherwise do for itself the first time:
+    format a traceback (IPython reads and highlights the failing source with stack_data and
+    pygments, 0.3 s the first time: most submissions raise somewhere). Only caches are left
+    behind. Not a first chart: the CJK font it reads would add 40 MB to every kernel's address
+    space, which counts against its memory limit (the tamper suite's 19.5 MB widget answers file
+    then no longer parses within it).
+    """
+    from IPython.core import ultratb
+
+    def failing() -> float:
+        return 1 / 0
+
+    try:
+        failing()
+    except ZeroDivisionError as error:
+        ultratb.AutoFormattedTB(mode="Context", theme_name="neutral").structured_traceback(
+            type(error), error, error.__traceback__
+        )
+
+
 def _read_go(pipe: int) -> dict | None:
     data = b""
     while not data.endswith(b"\n"):
@@ -310,6 +349,16 @@ def _signal(pid: int, signum: int) -> dict:
         return {"ok": False}
 
 
+def _processor_seconds() -> float:
+    import resource
+
+    used = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        used += usage.ru_utime + usage.ru_stime
+    return used
+
+
 def serve(uid: int) -> None:
     """Answer requests on stdin until it closes."""
     out = sys.stdout
@@ -323,6 +372,8 @@ def serve(uid: int) -> None:
             reply = {"status": _poll(request["poll"])}
         elif "signal" in request:
             reply = _signal(*request["signal"])
+        elif "usage" in request:
+            reply = {"seconds": _processor_seconds()}
         elif "reset" in request:
             for write_end in _waiting.values():
                 os.close(write_end)
@@ -345,6 +396,8 @@ def main() -> None:
     for module in WARM_IMPORTS:
         __import__(module)
     import matplotlib.font_manager  # noqa: F401  (reads the font cache once, for every kernel)
+
+    warm_up()
 
     for folder in (WORK, SCRATCH):
         if not stat.S_ISDIR(os.lstat(folder).st_mode):

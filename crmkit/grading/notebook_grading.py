@@ -31,6 +31,7 @@ from ..course.checks import CHECKS_MIMETYPE
 from . import test_cells
 from .executor import CellRun, CellRunner
 from .sandbox import Limits, Sandbox, without_control
+from .timings import Timings
 
 PROBE = (
     "__import__('crmkit.course.plain_data', fromlist=['export'])"
@@ -58,6 +59,7 @@ class NotebookGrade:
     notebook: NotebookNode
     answers: dict[str, dict] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)  # seconds per phase (timings.PHASES)
 
 
 def clean(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -162,14 +164,18 @@ def grade_notebook(
     first_test = next((i for i, item in enumerate(program) if item[0] == "test"), len(program))
     tests = {test.grade_id: test for kind, test, _ in program if kind == "test"}
     result = NotebookGrade(submitted)
+    clock = result.timings
 
-    tests_kernel = tests_box.start(student)
+    with clock.phase("tests kernel: fork"):
+        tests_kernel = tests_box.start(student)
     tests_runner = _runner(tests_kernel, limits)
     try:
-        for _, _, code in program[:first_test]:
-            _run_setup(tests_runner, code, limits)
+        with clock.phase("tests kernel: data"):
+            for _, _, code in program[:first_test]:
+                _run_setup(tests_runner, code, limits)
 
-        student_kernel = student_box.start(student, inbox=True)
+        with clock.phase("student kernel: fork"):
+            student_kernel = student_box.start(student, inbox=True)
         student_runner = _runner(student_kernel, limits)
         try:
             for number, cell in enumerate(submitted.cells, start=1):
@@ -178,11 +184,18 @@ def grade_notebook(
                 if test_cells.is_test_cell(cell):
                     test = tests.get(cell.metadata["nbgrader"].get("grade_id"))
                     if test is not None and (test.answers or test.widgets):
-                        result.answers[test.grade_id] = _probe(
-                            student_kernel, student_runner, test, limits, result.notes
-                        )
+                        with clock.phase("probes"):
+                            result.answers[test.grade_id] = _probe(
+                                student_kernel, student_runner, test, limits, result.notes
+                            )
                     continue
-                run = student_runner.run(cell.source, limits.cell_timeout)
+                phase = (
+                    "student kernel: setup"
+                    if test_cells.is_context_cell(cell)
+                    else "student kernel: student cells"
+                )
+                with clock.phase(phase):
+                    run = student_runner.run(cell.source, limits.cell_timeout)
                 cell.outputs, cell.execution_count = from_dict(run.outputs), run.execution_count
                 if run.truncated:
                     result.notes.append(
@@ -196,13 +209,15 @@ def grade_notebook(
                         + (f"（其日志 / its log: “{clean(logged, 200)}”）" if logged else "")
                     )
         finally:
-            student_kernel.close()
-            student_box.reset()  # its processes go now; the tests need the core
+            with clock.phase("student kernel: fork"):
+                student_kernel.close()
+                student_box.reset()  # its processes go now; the tests need the core
 
         outcomes: dict[str, list[dict]] = {}
         for kind, test, code in program[first_test:]:
             if kind == "context":
-                _run_setup(tests_runner, code, limits)
+                with clock.phase("tests kernel: data"):
+                    _run_setup(tests_runner, code, limits)
                 continue
             sent = result.answers.get(test.grade_id, {"answers": {}, "widgets": {}})
             bound = {
@@ -211,11 +226,13 @@ def grade_notebook(
             # a widget's value as the student's kernel had it;
             # if that kernel never got there, the saved file's
             given = {name: sent["widgets"].get(name, widgets.get(name)) for name in test.widgets}
-            handed = tests_box.hand_over(
-                f"{test.grade_id}.json", {"answers": bound, "widgets": given, "code": code}
-            )
+            with clock.phase("tests kernel: binding"):
+                handed = tests_box.hand_over(
+                    f"{test.grade_id}.json", {"answers": bound, "widgets": given, "code": code}
+                )
             # the answers were checked as plain data above, so binding them does not fail alone
-            run = tests_runner.run(RUN.format(path=handed), limits.cell_timeout)
+            with clock.phase("tests kernel: hidden tests"):
+                run = tests_runner.run(RUN.format(path=handed), limits.cell_timeout)
             outcomes[test.grade_id] = outcome_outputs(run)
     finally:
         tests_kernel.close()

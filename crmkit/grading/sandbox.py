@@ -6,9 +6,10 @@ Each grading worker keeps two sandboxes, one per role:
 * ``student``: kernels that run the student's cells. They see the submission's files (copied
   into their own ``/work``), the kit and Python, read-only; nothing else of the course.
 * ``tests``: kernels that run the hidden tests. They never run student code; what the student's
-  kernel computed reaches them as plain data (:mod:`crmkit.course.plain_data`). They write the
-  student's generated datasets into the shared read-only cache, so the student's kernel need
-  not generate them again.
+  kernel computed reaches them as plain data (:mod:`crmkit.course.plain_data`).
+
+Both see the graded student's generated datasets, made by the grader, in a read-only cache
+(:mod:`crmkit.grading.student_data`).
 
 A sandbox is one ``bwrap`` process holding :mod:`crmkit.grading.kernel_factory`:
 
@@ -16,7 +17,7 @@ A sandbox is one ``bwrap`` process holding :mod:`crmkit.grading.kernel_factory`:
 * a filesystem with the system's ``/usr``, a few files of ``/etc``, Python, the kit (package and
   public datasets), and under ``/grading`` only the grader's runtime folder (connection files,
   sockets and logs, written by the factory before a kernel drops its privileges), the data cache
-  and, for the student role, the inbox with the submission's files;
+  (read-only) and, for the student role, the inbox with the submission's files;
 * kernels forked by the factory, each with private tmpfs ``/grading/work`` and ``/grading/scratch``
   of limited size, in its own session and IPC namespace, as the role's user id (61000 + slot for
   students, 62000 + slot for tests, when the grader runs as root), with hard limits on CPU, memory,
@@ -64,6 +65,11 @@ ETC_FILES = (
     "ssl",
 )
 MAX_LOG_BYTES = 64 * 1024
+# A test kernel's tracebacks are never shown: only an error's name (and a message the instructor
+# wrote) reaches the notebook (notebook_grading.outcome_outputs). IPython's default traceback reads
+# and highlights the source around every frame, 0.1-0.2 s per failing test; the minimal one names
+# the error only. Student kernels keep the default: their tracebacks are the student's feedback.
+TESTS_KERNEL_ARGUMENTS = ("--InteractiveShell.xmode=Minimal", "--InteractiveShell.colors=nocolor")
 # Escape sequences (CSI, OSC), then any other control character but the tab and the line break:
 # C0, DEL, C1 (U+009B is a CSI of its own), the line and paragraph separators, the direction
 # controls (a U+202E turns the rest of a line around).
@@ -356,8 +362,8 @@ class Sandbox:
 
     ``folder`` is the worker's own scratch folder (the grader's, mode 0700); the sandbox uses
     ``folder/<role>-runtime`` for connection files, sockets and logs, ``folder/inbox`` (the
-    student role reads it) and ``folder/cache`` (the tests role writes it, the student role
-    reads it).
+    student role reads it) and ``folder/cache`` (the graded student's datasets, written by the
+    grader; both roles read it).
     """
 
     def __init__(
@@ -373,22 +379,21 @@ class Sandbox:
         self.role, self.limits = role, limits
         self.uid = role_uid(role, slot)
         self.kernel_arguments = list(kernel_arguments)
+        if role == "tests":
+            self.kernel_arguments += TESTS_KERNEL_ARGUMENTS
         self.runtime = folder / f"{role}-runtime"
         self.runtime.mkdir(mode=0o700)
         self.inbox, self.cache = folder / "inbox", folder / "cache"
         self.handed = folder / f"{role}-answers"  # answers the grader hands to test kernels
         self.handed.mkdir(mode=0o755)
-        binds = [("rw", self.runtime, SANDBOX_ROOT / "runtime")]
+        binds = [
+            ("rw", self.runtime, SANDBOX_ROOT / "runtime"),
+            ("ro", self.cache, SANDBOX_ROOT / "cache"),
+        ]
         if role == "student":
-            binds += [
-                ("ro", self.inbox, SANDBOX_ROOT / "inbox"),
-                ("ro", self.cache, SANDBOX_ROOT / "cache"),
-            ]
+            binds += [("ro", self.inbox, SANDBOX_ROOT / "inbox")]
         else:
-            binds += [
-                ("rw", self.cache, SANDBOX_ROOT / "cache"),
-                ("ro", self.handed, SANDBOX_ROOT / "answers"),
-            ]
+            binds += [("ro", self.handed, SANDBOX_ROOT / "answers")]
         binds += [("ro", Path(p), SANDBOX_ROOT / Path(p).name) for p in readable]
         self._spare: tuple[int, dict, Path] | None = None
         self._lock = threading.Lock()
@@ -456,11 +461,11 @@ class Sandbox:
 
         self.prepare()
         (pid, info, log), self._spare = self._spare, None
-        env = {"CRMKIT_STUDENT_ID": student, "NBGRADER_EXECUTION": "autograde"}
-        if self.role == "tests":
-            env["CRMKIT_DATA_CACHE"] = f"{SANDBOX_ROOT / 'cache'}:write"
-        else:
-            env["CRMKIT_DATA_CACHE"] = f"{SANDBOX_ROOT / 'cache'}:read"
+        env = {
+            "CRMKIT_STUDENT_ID": student,
+            "NBGRADER_EXECUTION": "autograde",
+            "CRMKIT_DATA_CACHE": str(SANDBOX_ROOT / "cache"),
+        }
         if not self.request(go={"pid": pid, "inbox": inbox, "env": env})["ok"]:
             lines = read_log(log).strip().splitlines()[-1:]
             raise SandboxError(
@@ -492,6 +497,10 @@ class Sandbox:
         target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.chmod(target, 0o644)
         return str(SANDBOX_ROOT / "answers" / name)
+
+    def processor_seconds(self) -> float:
+        """Processor time the factory and the kernels it has reaped have used so far."""
+        return float(self.request(usage=True)["seconds"])
 
     def reset(self) -> int:
         """Kill everything this sandbox's kernels left running; how many were killed."""

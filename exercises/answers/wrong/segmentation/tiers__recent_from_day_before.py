@@ -1,0 +1,26 @@
+# 错：最近 {{ tiers.recent_days }} 天从 {{ tiers.recent_from }} 的前一天算起 / Wrong: the window starts the day before {{ tiers.recent_from }}
+#| boundary: tiers.recent_days
+#| expect: 前一天不算
+customers, orders = shop["customers"], shop["orders"]
+completed = orders[orders["status"] == "completed"]
+per_customer = completed.groupby("customer_id").agg(
+    n_orders=("order_id", "size"), latest=("ordered_at", "max"), mean_amount=("amount_yuan", "mean"),
+).reindex(customers["customer_id"])
+n_orders = per_customer["n_orders"].fillna(0)
+recent = per_customer["latest"] >= pd.Timestamp("{{ tiers.recent_from }}") - pd.Timedelta(days=1)
+inquired = customers["customer_id"].isin(shop["inquiries"]["customer_id"]).to_numpy()
+tiers = pd.Series(
+    np.select(
+        [
+            (n_orders == 0) & inquired,
+            (n_orders > 0) & ~recent,
+            n_orders == 1,
+            n_orders >= {{ tiers.loyal_from }},
+            n_orders.between(2, 3) & (per_customer["mean_amount"] >= {{ tiers.big_from }}),
+            n_orders >= 2,
+        ],
+        ["potential", "sleeping", "new", "loyal", "big", "old"],
+        "none",
+    ),
+    index=customers["customer_id"],
+)
