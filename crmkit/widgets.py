@@ -12,8 +12,11 @@ whoever runs the notebook. Beside the widget, that output carries what the explo
 the cell ran (its chart as PNG, or its table as HTML): JupyterLab draws the live widget while the
 kernel runs, and a saved notebook or the website, which have no widget state, show that instead.
 
-A move has to answer within a frame or three, so the chart is drawn by
-:mod:`crmkit.chart_images`, and Python's garbage collector waits until the move is done (see
+A move has to answer within a frame or three. A chart described with :mod:`crmkit.charts`
+(``bar_chart``, ``line_chart``) is drawn by the browser: a move sends its new numbers and texts
+only, and the image kept for a saved notebook is drawn by matplotlib when the cell runs. A
+matplotlib figure the function returns is drawn by :mod:`crmkit.chart_images`, and Python's
+garbage collector waits until the move is done (see
 :func:`_collected_after`). A student moving a slider back and forth comes back to values already
 shown: what the function showed for them is kept (by the controls' values) until the next cell
 runs, since only running code can change the function or the data it reads (see
@@ -94,9 +97,11 @@ def dropdown(label: str, options: Sequence, value=None) -> widgets.Dropdown:
 class Explorer(widgets.VBox):
     """Controls, and below them what ``show(**values)`` returns, redrawn whenever a control moves.
 
-    ``show`` may return a DataFrame, a Series, a matplotlib Figure or Axes, or text; what it
-    prints or displays is shown too. A mistake inside it is shown as one line that says what to
-    check, not as a traceback (the exception itself is kept in ``last_error``).
+    ``show`` may return a chart of :mod:`crmkit.charts` (``bar_chart``, ``line_chart``: drawn by
+    the browser, a move sends only its new numbers), a DataFrame, a Series, a matplotlib Figure or
+    Axes, or text; what it prints or displays is shown too. A mistake inside it is shown as one
+    line that says what to check, not as a traceback (the exception itself is kept in
+    ``last_error``).
     """
 
     def __init__(self, show: Callable[..., object], **controls: widgets.ValueWidget):
@@ -110,6 +115,7 @@ class Explorer(widgets.VBox):
         self.output = widgets.Output()
         self.last_error: Exception | None = None
         self.shown = ShownByValue()
+        self.live_chart = None  # a LiveChart once ``show`` returned a bar_chart or line_chart
         self._ahead: dict | None = None  # the values the next look ahead is for
         super().__init__(children=[*controls.values(), self.output])
         for control in controls.values():
@@ -121,6 +127,7 @@ class Explorer(widgets.VBox):
         if kept is not None:  # shown before for these values, and no cell has run since
             self.last_error = kept[1]
             self.output.outputs = kept[0]
+            self._show_chart(kept[2])
         else:
             with _collected_after():
                 self.refresh()  # what it returns is dropped before the collection
@@ -162,9 +169,9 @@ class Explorer(widgets.VBox):
         if self.shown.get(ahead) is not None:
             return
         with _collected_after():
-            outputs, _result, error = render(self.show, ahead)
-            self.shown.keep(ahead, (tuple(outputs), error))
-            del _result  # collected with the move's other garbage
+            outputs, result, error = render(self.show, ahead)
+            self.shown.keep(ahead, (tuple(outputs), error, _chart_of(result)))
+            del result  # collected with the move's other garbage
 
     def values(self) -> dict:
         """The controls' current values, by the names ``show`` receives them under."""
@@ -177,13 +184,45 @@ class Explorer(widgets.VBox):
         self.last_error = error
         # one state update: the old view is replaced, no flicker
         self.output.outputs = tuple(outputs)
-        self.shown.keep(values, (self.output.outputs, error))
+        chart = _chart_of(result)
+        self._show_chart(chart)
+        self.shown.keep(values, (self.output.outputs, error, chart))
         return result
+
+    def _show_chart(self, chart) -> None:
+        """Show ``chart`` (a :class:`crmkit.charts.Chart`) drawn by the browser, above the
+        output: the first one builds the widget, later ones change its numbers and texts.
+        None hides it (the function showed a table or failed)."""
+        from .charts import LiveChart
+
+        if chart is None:
+            if self.live_chart is not None:
+                self.live_chart.widget.layout.display = "none"
+            return
+        if self.live_chart is None:
+            self.live_chart = LiveChart(chart)
+            self.children = [*self.controls.values(), self.live_chart.widget, self.output]
+        else:
+            self.live_chart.update(chart)
+            self.live_chart.widget.layout.display = None
+
+    def shown_chart(self):
+        """The chart on screen now (a :class:`crmkit.charts.Chart`), or None."""
+        live = self.live_chart
+        if live is None or live.widget.layout.display == "none":
+            return None
+        return live.chart
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
         # The widget, and what it shows now for places without a kernel (see the module's doc)
         bundle = super()._repr_mimebundle_(**kwargs) or {}
-        return {**still_view(self.output.outputs), **bundle}
+        chart = self.shown_chart()
+        still = (
+            {"image/png": base64.b64encode(chart._repr_png_()).decode("ascii")}
+            if chart is not None
+            else still_view(self.output.outputs)
+        )
+        return {**still, **bundle}
 
     def __repr__(self) -> str:
         # The text/plain form stored in the notebook and compared by nbval: the function and
@@ -199,6 +238,13 @@ def explore(show: Callable[..., object], **controls: widgets.ValueWidget) -> Exp
     """Build an :class:`Explorer`:
     ``explore(top_clients, share=slider("前 x% / top share", 0.05, 0.5, 0.05, 0.2))``."""
     return Explorer(show, **controls)
+
+
+def _chart_of(result: object):
+    """``result`` if it is a chart for the browser to draw (bar_chart, line_chart), else None."""
+    from .charts import Chart
+
+    return result if isinstance(result, Chart) else None
 
 
 def still_view(outputs: Sequence[dict]) -> dict:
@@ -343,7 +389,8 @@ def render(
 
     Returns ``(outputs, result, error)``: what it printed, displayed and returned (in that
     order), the returned value, and the exception if it raised (then ``outputs`` is the message).
-    Figures it opened are closed, so they are shown once, inside the widget.
+    Figures it opened are closed, so they are shown once, inside the widget. A returned chart of
+    :mod:`crmkit.charts` is not among the outputs: the explorer has the browser draw it.
     """
     import matplotlib.pyplot as plt
     from IPython.utils.capture import capture_output
@@ -367,6 +414,8 @@ def render(
                         shown.append(_format(opened_inside))  # drawn with pyplot but not returned
                 if isinstance(result, str):
                     shown.append(_stream(result if result.endswith("\n") else result + "\n"))
+                elif _chart_of(result) is not None:
+                    pass  # drawn by the browser (Explorer._show_chart), not as an output
                 elif figure is not None:
                     shown.append(_format(figure))
                     plt.close(figure)
