@@ -140,7 +140,7 @@ def test_two_workers_grading_one_student_make_the_variant_once(tmp_path, monkeyp
     assert results[0] == results[1] == results[2] and len(results[0]) == 1
     for slot in range(3):
         assert (tmp_path / f"worker{slot}" / results[0][0]).stat().st_size > 0
-    assert not list((tmp_path / "store").glob(".partial-*"))
+    assert not list((tmp_path / "store").glob(".*partial"))
 
 
 def test_a_variant_being_made_or_handed_is_not_dropped(tmp_path):

@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from ..files import atomic_write
 
 ENV = "CRMKIT_DATA_CACHE"
 
@@ -44,13 +45,6 @@ def read(case: str, seed: int, student: str, n_customers: int) -> dict[str, pd.D
 def store(folder: Path, case: str, seed: int, student: str, n_customers: int, tables: dict) -> Path:
     """Write this variant's tables into ``folder`` (the grader's; whole or not at all)."""
     target = Path(folder) / file_name(case, seed, student, n_customers)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".partial-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(tables, out, protocol=5)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(target, permissions=0o644) as partial, open(partial, "wb") as out:
+        pickle.dump(tables, out, protocol=5)
     return target

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from ...datasets.schema import (
     CSV_ENCODING,  # UTF-8 with a byte-order mark, so Excel reads the Chinese
 )
+from ...files import atomic_write
 from ..inert import inert
 from ..scores import PENDING, PENDING_NOTE, points_text
 from ..spreadsheet import csv_text
@@ -275,9 +276,8 @@ def render_html(
 
 def _write_bytes(path: Path, data: bytes) -> None:
     """Write via a temporary file, so a crash never leaves half a file where a good one was."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    with atomic_write(path) as partial:
+        partial.write_bytes(data)
 
 
 def _notebook_link(course: Path, out: Path, assignment: str, student: str) -> str | None:
