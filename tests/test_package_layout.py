@@ -21,9 +21,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "crmkit"
 STUDENT_SIDE = PACKAGE / "course"
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Absolute names of the modules ``path`` imports (relative imports resolved)."""
-    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+def imported_modules(path: Path, root: Path = PACKAGE.parent) -> set[str]:
+    """Absolute names of the modules ``path`` imports (relative imports resolved), its module
+    name being its path below ``root``."""
+    module = ".".join(path.relative_to(root).with_suffix("").parts)
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -50,16 +51,16 @@ def test_the_student_side_never_imports_the_grader():
 
 
 def test_the_import_check_sees_a_relative_import_into_the_grader(tmp_path):
-    """The scan resolves ``from ..grading import x``; without that it could never fail."""
-    probe = STUDENT_SIDE / "_probe_for_layout_test.py"
+    """The scan resolves ``from ..grading import x``; without that it could never fail. The
+    probe sits where a student-side module would, in a copy of the layout under ``tmp_path``."""
+    probe = tmp_path / STUDENT_SIDE.relative_to(PACKAGE.parent) / "_probe_for_layout_test.py"
+    probe.parent.mkdir(parents=True)
     probe.write_text(
         "from ..grading import autograde\nfrom .answers import ANSWERS_FILE\n", encoding="utf-8"
     )
-    try:
-        assert "crmkit.grading.autograde" in imported_modules(probe)
-        assert "crmkit.course.answers" in imported_modules(probe)
-    finally:
-        probe.unlink()
+    found = imported_modules(probe, root=tmp_path)
+    assert "crmkit.grading.autograde" in found
+    assert "crmkit.course.answers" in found
 
 
 def test_importing_the_student_side_loads_no_grader_and_no_nbgrader():
