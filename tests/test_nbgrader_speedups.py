@@ -50,11 +50,18 @@ def _errors(cells: list[dict]) -> list[tuple]:
     return seen
 
 
-def test_the_metadata_check_raises_what_nbgraders_raises(monkeypatch):
+@pytest.fixture
+def nbgraders_own_jsonschema(monkeypatch):
+    """nbgrader's validator with the real ``jsonschema`` for this test, put back after it: an
+    in-process grading run earlier in the session leaves its schema check installed and warm."""
+    real = getattr(common.jsonschema, "_module", common.jsonschema)
+    monkeypatch.setattr(common, "jsonschema", real)
+
+
+def test_the_metadata_check_raises_what_nbgraders_raises(nbgraders_own_jsonschema):
     cells = [GOOD, *BROKEN]
     plain = _errors(cells)
     assert plain[0] is None and all(plain[1:])  # the fixtures do test something
-    monkeypatch.setattr(common, "jsonschema", common.jsonschema)  # put back after the test
     nbgrader_speedups.check_schemas_once()
     nbgrader_speedups.check_schemas_once()  # a second call changes nothing
     assert isinstance(common.jsonschema, nbgrader_speedups._SchemaCheckedOnce)
@@ -63,8 +70,7 @@ def test_the_metadata_check_raises_what_nbgraders_raises(monkeypatch):
     assert _errors(list(reversed(cells))) == list(reversed(plain))  # nothing carried over
 
 
-def test_the_schema_itself_is_checked_once(monkeypatch):
-    monkeypatch.setattr(common, "jsonschema", common.jsonschema)
+def test_the_schema_itself_is_checked_once(nbgraders_own_jsonschema, monkeypatch):
     nbgrader_speedups.check_schemas_once()
     checked = []
     kind = common.jsonschema.validators.validator_for(MetadataValidatorV3().schema)
