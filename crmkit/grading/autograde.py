@@ -48,7 +48,8 @@ from .gradebook import connect_gradebook, gradebook_url
 from .notebook_grading import SetupFailed, grade_notebook, widget_answers
 from .preprocessors import sanitizing_preprocessors, saving_preprocessors
 from .resume import GRADED_MARKER, KEPT, is_graded, submission_digest
-from .sandbox import Limits, SandboxError
+from .sandbox import SandboxError
+from .settings import Limits
 from .steps import Progress, StepResult, known_to_gradebook, step_result
 from .submission_files import read_submission, submission_timestamp, write_files
 from .tamper import NOTES_KEY, graded_cells, tamper_flags

@@ -30,7 +30,8 @@ from ..course import plain_data
 from ..course.checks import CHECKS_MIMETYPE
 from . import test_cells
 from .executor import CellRun, CellRunner
-from .sandbox import Limits, Sandbox, without_control
+from .sandbox import Sandbox, without_control
+from .settings import Limits
 from .timings import Timings
 
 PROBE = (
@@ -246,13 +247,7 @@ def grade_notebook(
 
 
 def _runner(kernel, limits: Limits) -> CellRunner:
-    return CellRunner(
-        kernel.client,
-        kernel.alive,
-        kernel.interrupt,
-        max_cell_bytes=limits.cell_output_bytes,
-        max_notebook_bytes=limits.notebook_output_bytes,
-    )
+    return CellRunner.for_limits(kernel.client, kernel.alive, kernel.interrupt, limits)
 
 
 def _first_error(run: CellRun) -> str:
@@ -282,6 +277,7 @@ def _probe(
         kernel.interrupt,
         max_cell_bytes=PROBE_BYTES,
         max_notebook_bytes=PROBE_BYTES,
+        grace_seconds=limits.interrupt_grace_seconds,
     )
     run = runner.run(
         PROBE.format(names=list(test.answers), widgets=list(test.widgets)),
