@@ -48,6 +48,7 @@ from .demo_mistakes import (
     right_answers,
 )
 from .scores import Score, scores
+from .settings import SETTINGS
 from .submissions import (
     handed_in,
     insert_cell_after,
@@ -63,11 +64,11 @@ from .task_templates import render_text
 from .term import course_context, new_term, published_notebook, template_assignments
 
 DEMO_MARKER = ".crmkit-course-demo"
-DEMO_SEED = 2024
+DEMO_SEED = SETTINGS.demo_seed
 DEMO_TERM_SEED = 2025  # the term the demo draws, as an instructor's new-term would
-CLASS_SIZE = 12
-MIN_CLASS_SIZE = 5
-MAX_CLASS_SIZE = 99
+CLASS_SIZE = SETTINGS.demo_class_size
+MIN_CLASS_SIZE = SETTINGS.demo_min_class_size
+MAX_CLASS_SIZE = SETTINGS.demo_max_class_size
 COPY_MIN_CLASS_SIZE = 8  # smaller classes have too few students for the copies beside the spread
 # The most common Chinese surnames, in pinyin: realistic, ASCII ids.
 SURNAMES = (
