@@ -18,7 +18,6 @@ instructor's report, whose integrity section should find the four copies and nob
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 from collections.abc import Sequence
@@ -413,7 +412,7 @@ def run_demo(
 ) -> DemoRun:
     """Build the demo course in ``out``, hand in the class, grade it, write feedback and the
     report; each ``*progress`` wraps its step's jobs (``progress``: autograding)."""
-    from .autograde import autograde
+    from .autograde import autograde, default_jobs
     from .report import make_report
 
     roster = class_roster(size)  # a wrong size is refused before anything is written
@@ -436,7 +435,7 @@ def run_demo(
     results += graded.results
     results += steps.write_feedback(demo, assignments, progress=feedback_progress)
     report, page = make_report(
-        demo, assignments, jobs=jobs or os.cpu_count() or 1, progress=integrity_progress
+        demo, assignments, jobs=jobs or default_jobs(), progress=integrity_progress
     )
     return DemoRun(
         demo, plan, results, scores(demo, assignments), graded.flags, page, report.summary_line()
