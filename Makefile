@@ -19,7 +19,7 @@ install: $(STAMP) system-packages
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -e ".[test]"
+	$(PYTHON) -m pip install --quiet -e ".[grading,test]"
 	touch $(STAMP)
 
 # Fonts with Chinese glyphs (charts), Chromium (the browser test) and bubblewrap (the grading
