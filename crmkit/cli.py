@@ -184,7 +184,8 @@ def parser() -> argparse.ArgumentParser:
         # without the extra every `crmkit course ...` (its --help too) says what to install
         course = sub.add_parser(
             "course",
-            help="nbgrader 练习课程 / the nbgrader exercise course",
+            help='nbgrader 练习课程（需要 pip install "crmkit[grading]"）/ the nbgrader '
+            'exercise course (needs pip install "crmkit[grading]")',
             add_help=False,
             prefix_chars="\0",  # --help and any option are words like the rest
         )
@@ -220,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         if isinstance(error, ModuleNotFoundError) and _missing_grading_package(error):
             # nbgrader is there but another package of the extra is not
-            print(f"crmkit: {NEEDS_GRADING} ({error.name})", file=sys.stderr)
+            print(f"crmkit: {NEEDS_GRADING} (缺少 / missing: {error.name})", file=sys.stderr)
             return 1
         print(
             f"crmkit: 内部错误 / internal error: {type(error).__name__}: {inert(error)}. "
