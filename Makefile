@@ -16,10 +16,12 @@ SYSTEM_STAMP := $(VENV)/.system-packages
 
 install: $(STAMP) system-packages
 
+# The kit with its grading extra (nbgrader, psycopg, ...: every target here grades or builds the
+# student pack) and the test tools. A student's own computer needs only `pip install crmkit`.
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -e ".[test]"
+	$(PYTHON) -m pip install --quiet -e ".[grading,test]"
 	touch $(STAMP)
 
 # Fonts with Chinese glyphs (charts), Chromium (the browser test) and bubblewrap (the grading
