@@ -2,7 +2,8 @@
 
 1. The **test kernel** starts first, as the graded student (the id comes from the grader, never
    from the submission), and runs the notebook's leading read-only cells: imports and the
-   student's own data, which it leaves in the shared cache for the student's kernel.
+   student's own data (which both kernels find in memory when the grader made it,
+   :mod:`crmkit.grading.variant_cache`).
 2. The **student's kernel** runs the submission: every code cell except the test cells. Where a
    test cell sits, it runs a probe instead, which sends the answers that test declares
    (``#| answers: ...``) as plain data (:mod:`crmkit.course.plain_data`). The probe runs in the
