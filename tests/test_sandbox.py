@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crmkit.datasets import DEFAULT_SEED, build_tables, variant_cache
-from crmkit.grading import kernel_factory, sandbox, seccomp
+from crmkit.datasets import DEFAULT_SEED, build_tables
+from crmkit.grading import kernel_factory, sandbox, seccomp, variant_cache
 from crmkit.grading.executor import CellRunner
 from crmkit.grading.settings import Limits
 

@@ -1,9 +1,9 @@
 """What each student's kernel sent to the tests, kept beside the gradebook for the class report.
 
 ``<course>/.crmkit/answers/<assignment>/<student>.json`` holds, per notebook, the answers (as
-checked plain data, :mod:`crmkit.course.plain_data`) and widget values the tests saw. The report's
-integrity section compares them with the answers expected on other students' data. Only the
-grader writes here; it is not part of ``autograded/`` (whose files go back to students as
+checked plain data, :mod:`crmkit.grading.plain_data_decode`) and widget values the tests saw. The
+report's integrity section compares them with the answers expected on other students' data. Only
+the grader writes here; it is not part of ``autograded/`` (whose files go back to students as
 feedback).
 
 A submission decides how large its answers are, so the store is bounded: each distinct value is

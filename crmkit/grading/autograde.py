@@ -40,9 +40,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..course import plain_data
 from ..errors import CrmkitError
-from . import answer_store, nbgrader_speedups, sandbox, student_data, test_cells
+from . import answer_store, nbgrader_speedups, plain_data_decode, sandbox, student_data, test_cells
 from .course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
 from .gradebook import connect_gradebook, gradebook_url
 from .notebook_grading import SetupFailed, grade_notebook, widget_answers
@@ -341,8 +340,8 @@ def _read_notebook(data: bytes):
     import nbformat
 
     try:
-        plain_data.count_before_parse(data)
-    except plain_data.PlainDataError as error:
+        plain_data_decode.count_before_parse(data)
+    except plain_data_decode.PlainDataError as error:
         raise Unreadable(
             f"笔记本里的值、列表和记录太多，请清除输出后重交 / the notebook holds too many values, "
             f"lists and records ({error}); clear its outputs and hand it in again"

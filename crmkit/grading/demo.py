@@ -375,12 +375,12 @@ def _class_work(course: Path, assignment: str, answers: Path | None):
 def _printed_answers(course: Path, entry: Planned) -> dict:
     """What the solution of ``entry.task`` gives on the partner's data (computed once, kept in the
     course folder where the report's integrity check finds it again)."""
-    from ..course import plain_data
+    from . import plain_data_decode
     from .integrity.expected import expected_answers
 
     expected = expected_answers(course, entry.assignment, [entry.partner])[entry.partner]
     sent = expected[entry.assignment][f"{entry.task}_tests"]["answers"]
-    return {name: plain_data.decode(value) for name, value in sent.items()}
+    return {name: plain_data_decode.decode(value) for name, value in sent.items()}
 
 
 # ---------------------------------------------------------------- the whole run

@@ -427,12 +427,15 @@ class Sandbox:
         wait = self.limits.kernel_start_seconds if timeout is None else timeout
         self.prepare()
         (pid, info, log), self._spare = self._spare, None
-        env = {
-            "CRMKIT_STUDENT_ID": student,
-            "NBGRADER_EXECUTION": "autograde",
-            "CRMKIT_DATA_CACHE": str(SANDBOX_ROOT / "cache"),
+        env = {"CRMKIT_STUDENT_ID": student, "NBGRADER_EXECUTION": "autograde"}
+        order = {
+            "pid": pid,
+            "inbox": inbox,
+            "env": env,
+            "student": student,
+            "variants": str(SANDBOX_ROOT / "cache"),
         }
-        if not self.request(go={"pid": pid, "inbox": inbox, "env": env})["ok"]:
+        if not self.request(go=order)["ok"]:
             lines = read_log(log).strip().splitlines()[-1:]
             raise SandboxError(
                 "评分内核无法启动 / the grading kernel did not start: "
