@@ -17,7 +17,7 @@ from ..integrity.model import (
 )
 from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
 from ..spreadsheet import csv_text
-from .page_templates import render
+from .page_templates import render_template
 
 EXPLANATION = f"""\
 <p>这里列出的是<strong>供教师查看的线索，不是结论</strong>：\
@@ -102,7 +102,7 @@ def integrity_values(
 
 def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str | None]) -> str:
     """Section 4 of the report; ``link(assignment, student)`` gives a notebook's relative URL."""
-    return render("integrity_section.html.j2", **integrity_values(evidence, link))
+    return render_template("integrity_section.html.j2", **integrity_values(evidence, link))
 
 
 def integrity_csv(evidence: Sequence[Evidence]) -> str:

@@ -32,5 +32,5 @@ def environment() -> Environment:
     return env
 
 
-def render(template: str, **values: object) -> str:
+def render_template(template: str, **values: object) -> str:
     return environment().get_template(template).render(**values)

@@ -22,7 +22,7 @@ from .integrity_section import integrity_csv, integrity_values
 from .model import Item, Report, ScoreRow
 from .next_steps import next_steps_html
 from .notebook_pages import notebook_page
-from .page_templates import render
+from .page_templates import render_template
 
 
 def _number(value: float | None) -> str:
@@ -183,7 +183,7 @@ def render_html(
         )
         for i in report.items
     ]
-    return render(
+    return render_template(
         "report.html.j2",
         report=report,
         pending_note=PENDING_NOTE,
