@@ -512,9 +512,10 @@ def test_next_steps_name_this_courses_commands(tmp_path):
 
     course = tmp_path / "my course"
     page = next_steps_html(course, pending=4)
-    assert f"cd &#x27;{course}&#x27; &amp;&amp; jupyter lab" in page  # quoted: a space in it
-    assert "4 份待人工评分" in page and "Nbgrader › Formgrader › Manual Grading" in page
-    assert f"crmkit course export --course &#x27;{course}&#x27; --format canvas" in page
+    shown = page_text(page)
+    assert f"cd '{course}' && jupyter lab" in shown and "&&" not in page  # quoted, escaped
+    assert "4 份待人工评分" in shown and "Nbgrader › Formgrader › Manual Grading" in shown
+    assert f"crmkit course export --course '{course}' --format canvas" in shown
     assert "make lab-instructor" in next_steps_html(CHECKOUT_COURSE, pending=0)
     assert "都已评分" in next_steps_html(CHECKOUT_COURSE, pending=0)
     [export] = next_steps_lines(course, pending=0)

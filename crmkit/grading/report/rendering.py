@@ -197,8 +197,9 @@ def render_html(
             report, charts, "items", "各题丢分占比 / share who lost points per task"
         ),
         attention_rows=[(a.student, a.assignment, "；".join(a.reasons)) for a in report.attention],
-        # The kit's own HTML: next_steps_html writes fixed wording and escapes each command
-        # (the instructor's course path); nothing in it comes from a student.
+        # The kit's own HTML: next_steps_html renders fixed wording and the commands for the
+        # instructor's course path (autoescaped, templates/next_steps.html.j2); nothing in it
+        # comes from a student.
         next_steps=Markup(next_steps),
         **integrity_values(report.integrity, link),
     )
