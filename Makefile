@@ -151,10 +151,12 @@ check: install
 	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
 
-# ruff (configured in pyproject.toml): lint, and formatting checked, never rewritten here.
+# ruff (configured in pyproject.toml): lint, and formatting checked, never rewritten here; then
+# the import rules between the package's sides ([tool.importlinter]; no cache file in the tree).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # Refresh the committed pictures in docs/screenshots/ (the browser tests take them).
 screenshots: install

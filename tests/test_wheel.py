@@ -196,6 +196,24 @@ def test_course_commands_work_on_a_course_folder(installed):
     assert (course / "grades.csv").is_file(), exported.stdout
 
 
+def test_the_report_templates_are_in_the_wheel(installed):
+    listed = run(
+        installed,
+        "-c",
+        "from crmkit.grading.report.page_templates import environment; "
+        "print(' '.join(environment().list_templates()))",
+    )
+    templates = REPO / "crmkit" / "grading" / "report" / "templates"
+    assert set(listed.stdout.split()) == {p.name for p in templates.glob("*.html.j2")}
+    rendered = run(
+        installed,
+        "-c",
+        "from crmkit.grading.report.integrity_section import integrity_html; "
+        "print(integrity_html([], lambda assignment, student: None))",
+    )
+    assert "Nothing to look at" in rendered.stdout
+
+
 def test_the_installed_kit_carries_no_answer_key(installed):
     """Nothing a student can install holds a source notebook or any of the answer key: not what
     their notebooks import, not the data, and not the grader (the demo names the course's vetted
