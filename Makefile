@@ -16,10 +16,12 @@ SYSTEM_STAMP := $(VENV)/.system-packages
 
 install: $(STAMP) system-packages
 
+# The kit with its grading extra (nbgrader, psycopg, ...: every target here grades or builds the
+# student pack) and the test tools. A student's own computer needs only `pip install crmkit`.
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -e ".[test]"
+	$(PYTHON) -m pip install --quiet -e ".[grading,test]"
 	touch $(STAMP)
 
 # Fonts with Chinese glyphs (charts), Chromium (the browser test) and bubblewrap (the grading
@@ -149,10 +151,12 @@ check: install
 	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
 
-# ruff (configured in pyproject.toml): lint, and formatting checked, never rewritten here.
+# ruff (configured in pyproject.toml): lint, and formatting checked, never rewritten here; then
+# the import rules between the package's sides ([tool.importlinter]; no cache file in the tree).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # Refresh the committed pictures in docs/screenshots/ (the browser tests take them).
 screenshots: install

@@ -217,13 +217,14 @@ def load() -> str:
 def sandbox_kernel_start(rounds: int = 5) -> float:
     """Seconds from letting a prepared kernel go to its first reply, in the grading sandbox."""
     from crmkit.grading import sandbox
+    from crmkit.grading.settings import Limits
 
     root = Path(tempfile.mkdtemp(prefix="crmkit-bench-sandbox-"))
     folder = root / "worker"
     folder.mkdir(mode=0o700)
     (folder / "inbox").mkdir()
     (folder / "cache").mkdir()
-    box = sandbox.Sandbox("student", 0, sandbox.Limits(), folder, root / "log.txt")
+    box = sandbox.Sandbox("student", 0, Limits(), folder, root / "log.txt")
     times = []
     try:
         for _ in range(rounds):

@@ -10,10 +10,20 @@ import argparse
 import os
 import sys
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 from .errors import CrmkitError
 from .grading.inert import inert
+
+# What `pip install "crmkit[grading]"` adds (pyproject.toml); a student's plain install has
+# none of them, and `crmkit data ...` needs none.
+GRADING_PACKAGES = ("nbgrader", "psycopg", "copydetect", "nh3", "latex2mathml")
+NEEDS_GRADING = (
+    '这是教师的评分命令，需要先安装评分工具：pip install "crmkit[grading]" / '
+    "This is an instructor's grading command; install the grading tools first: "
+    'pip install "crmkit[grading]"'
+)
 
 
 def _progress(items, desc: str, unit: str):
@@ -165,10 +175,31 @@ def parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(func=cmd_data_validate)
 
-    from .grading.cli import add_course_commands
+    if find_spec("nbgrader") is not None:
+        # the grading side is imported only here, when it is installed
+        from .grading.cli import add_course_commands
 
-    add_course_commands(sub)
+        add_course_commands(sub)
+    else:
+        # without the extra every `crmkit course ...` (its --help too) says what to install
+        course = sub.add_parser(
+            "course",
+            help='nbgrader 练习课程（需要 pip install "crmkit[grading]"）/ the nbgrader '
+            'exercise course (needs pip install "crmkit[grading]")',
+            add_help=False,
+            prefix_chars="\0",  # --help and any option are words like the rest
+        )
+        course.add_argument("rest", nargs="*")
+        course.set_defaults(func=_needs_grading)
     return p
+
+
+def _needs_grading(args: argparse.Namespace) -> int:
+    raise CrmkitError(NEEDS_GRADING)
+
+
+def _missing_grading_package(error: ModuleNotFoundError) -> bool:
+    return (error.name or "").partition(".")[0] in GRADING_PACKAGES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug of ours: say so in one line unless debugging
         if os.environ.get("CRMKIT_DEBUG"):
             raise
+        if isinstance(error, ModuleNotFoundError) and _missing_grading_package(error):
+            # nbgrader is there but another package of the extra is not
+            print(f"crmkit: {NEEDS_GRADING} (缺少 / missing: {error.name})", file=sys.stderr)
+            return 1
         print(
             f"crmkit: 内部错误 / internal error: {type(error).__name__}: {inert(error)}. "
             "请用 CRMKIT_DEBUG=1 重试并报告 / Rerun with CRMKIT_DEBUG=1 and report it",

@@ -4,7 +4,8 @@ installs it on a department's server.
     python3 scripts/hub_env.py build/hub-env   # any Python 3 runs it; the env is /usr/bin/python3
 
 * A virtual environment from the system's Python (Debian: ``python3-venv``) holding JupyterHub and
-  the kit (installed from this checkout, with its datasets, not editable), readable by every
+  the kit with its grading extra (students fetch and submit through nbgrader's assignment list;
+  installed from this checkout, with its datasets, not editable), readable by every
   user: the hub starts each user's server with it, as that user. The kit's own ``.venv`` may live
   where others cannot read it (a pyenv Python under ``/root``), so it cannot serve.
 * nbgrader's formgrader and create-assignment extensions turned off at ``sys_prefix``, as the
@@ -99,7 +100,7 @@ def install_python(env: Path) -> None:
         run(SYSTEM_PYTHON, "-m", "venv", env)
     if not stamp.exists() or stamp.read_text() != wanted:
         run(python, "-m", "pip", "install", *quiet, "--upgrade", "pip")
-        run(python, "-m", "pip", "install", *quiet, *HUB_REQUIREMENTS, REPO)
+        run(python, "-m", "pip", "install", *quiet, *HUB_REQUIREMENTS, f"{REPO}[grading]")
         stamp.write_text(wanted)
     else:  # the dependencies are there: the kit again, from this checkout
         run(python, "-m", "pip", "install", *quiet, "--no-deps", "--force-reinstall", REPO)

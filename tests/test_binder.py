@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tomllib
-from importlib.util import find_spec
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -88,21 +86,13 @@ def test_postbuild_is_an_executable_bash_script_naming_real_extensions():
         ).stdout.split()
         assert not mode or mode[0] == "100755", "git does not record postBuild as executable"
     assert subprocess.run(["bash", "-n", str(post_build)]).returncode == 0
-    # the nbgrader parts it switches off exist in the nbgrader that make installs
-    static = (
-        Path(sys.prefix)
-        / "share"
-        / "jupyter"
-        / "labextensions"
-        / "@jupyter"
-        / "nbgrader"
-        / "static"
+    # a student's Binder has no nbgrader (requirements.txt installs no grading extra), so
+    # postBuild must not call on it: a step naming a missing extension would stop the build
+    assert "nbgrader" not in "".join(
+        line for line in text.splitlines() if not line.lstrip().startswith("#")
     )
-    bundle = "".join(path.read_text(errors="replace") for path in static.glob("*.js"))
-    assert bundle, f"nbgrader's JupyterLab extension is not installed in {static}"
-    plugins = re.findall(r"@jupyter/nbgrader:[a-z-]+", text)
-    assert plugins
-    for plugin in plugins:
-        assert f'"{plugin}"' in bundle, f"nbgrader has no lab plugin {plugin}"
-    for module in re.findall(r"server extension disable \S+ (\S+)", text):
-        assert find_spec(module) is not None, f"no server extension module {module}"
+
+
+def test_requirements_txt_installs_no_extra():
+    entries = listed(BINDER / "requirements.txt")
+    assert not [entry for entry in entries if "[" in entry], entries

@@ -114,3 +114,48 @@ def test_validate_help_says_what_the_notebook_at_hand_needs():
     assert result.returncode == 0
     assert "--case" in text and "--tables" in text
     assert "reads every table of its case" in text and "load(case, table, folder=...)" in text
+
+
+# A student's plain `pip install crmkit` has no grading extra (tests/test_wheel.py installs one
+# for real); here the grading packages are hidden from this process.
+
+
+def test_course_commands_without_the_grading_extra_say_what_to_install(monkeypatch, capsys):
+    from crmkit.cli import main
+
+    monkeypatch.setitem(sys.modules, "nbgrader", None)  # find_spec and import now fail
+    for args in (["course", "autograde"], ["course", "--help"], ["course"]):
+        assert main(args) == 1, args
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and 'pip install "crmkit[grading]"' in err, err
+        assert "评分" in err and "grading tools" in err
+
+
+def test_a_missing_package_of_the_extra_is_named_not_a_traceback(monkeypatch, capsys):
+    import crmkit.grading.cli
+    from crmkit.cli import main
+
+    def report_without_copydetect(args):
+        import copydetect  # noqa: F401
+
+    monkeypatch.setitem(sys.modules, "copydetect", None)
+    monkeypatch.setattr(crmkit.grading.cli, "cmd_generate", report_without_copydetect)
+    assert main(["course", "generate"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0, err
+    assert 'pip install "crmkit[grading]"' in err and "missing: copydetect" in err
+
+
+def test_other_missing_modules_stay_internal_errors(monkeypatch, capsys):
+    """Only the extra's packages get the install advice: anything else is our bug."""
+    import crmkit.grading.cli
+    from crmkit.cli import main
+
+    def needs_something_else(args):
+        import no_such_module_of_crmkit  # noqa: F401
+
+    monkeypatch.setattr(crmkit.grading.cli, "cmd_generate", needs_something_else)
+    monkeypatch.delenv("CRMKIT_DEBUG", raising=False)
+    assert main(["course", "generate"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "crmkit[grading]" not in err

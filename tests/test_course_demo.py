@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from course_cli import crmkit
+from graded_cells import cell_errors
 
 from crmkit.errors import CrmkitError, UsageError
 from crmkit.grading import scores as grades
@@ -192,7 +193,7 @@ def test_release_notebooks_score_zero_and_autograde_without_crashing(demo, stude
     folder = demo[0]
     score = score_of(folder, student, assignment)
     assert score.auto_score == 0 and score.manual_score == 0
-    errors = grades.cell_errors(folder, assignment, student)
+    errors = cell_errors(folder, assignment, student)
     # every test cell ran and failed on the missing answer, none on the grading machinery
     assert set(errors.values()) <= {"NameError", "NotImplementedError", "AssertionError"}, errors
 
@@ -224,7 +225,7 @@ def test_partly_solved_submissions_get_partial_credit(demo, student, assignment)
 def test_typical_mistakes_lose_points_on_their_tasks_to_failed_checks(demo, entry):
     folder = demo[0]
     cells = grades.cell_scores(folder, entry.assignment, entry.student)
-    errors = grades.cell_errors(folder, entry.assignment, entry.student)
+    errors = cell_errors(folder, entry.assignment, entry.student)
     points = autograded_points(entry.assignment)
     for task in entry.wrong_tasks:
         assert cells[f"{task}_tests"] < points[f"{task}_tests"], (task, cells)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded_cells import cell_errors
 
 from crmkit.datasets import load
 from crmkit.grading import scores as grades
@@ -104,7 +105,7 @@ def test_copying_a_classmates_answers_fails(graded, assignment):
         f"copied answers still scored {kept} ({tasks}); if the ids' data coincide, pick other ids"
     )
     # each failed on its checks (a score of 0) or a requirement (AssertionError), never a crash
-    errors = grades.cell_errors(graded, assignment, "copycat")
+    errors = cell_errors(graded, assignment, "copycat")
     assert all(errors.get(cell) in (None, "AssertionError") for cell in tasks), errors
 
 

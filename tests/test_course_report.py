@@ -328,7 +328,7 @@ def test_summary_line_counts_missing_and_flagged():
 def test_html_escapes_student_ids_and_failure_messages():
     page = report.render_html(build_report(class_data()), {})
     assert EVIL not in page and "<b>monetary" not in page
-    assert html_escaped(EVIL) in page and "&lt;b&gt;monetary" in page
+    assert EVIL in page_text(page) and "<b>monetary</b>" in page_text(page)
     for heading in (
         "成绩分布 / Score distribution",
         "题目分析 / Item analysis",
@@ -354,6 +354,24 @@ def html_escaped(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+def page_text(page: str) -> str:
+    """The text of an HTML page as a browser shows it: entities decoded, no tags."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            self.parts.append(data)
+
+    parser = Text()
+    parser.feed(page)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def test_csv_rows_guard_against_excel_formulas():
@@ -494,9 +512,10 @@ def test_next_steps_name_this_courses_commands(tmp_path):
 
     course = tmp_path / "my course"
     page = next_steps_html(course, pending=4)
-    assert f"cd &#x27;{course}&#x27; &amp;&amp; jupyter lab" in page  # quoted: a space in it
-    assert "4 份待人工评分" in page and "Nbgrader › Formgrader › Manual Grading" in page
-    assert f"crmkit course export --course &#x27;{course}&#x27; --format canvas" in page
+    shown = page_text(page)
+    assert f"cd '{course}' && jupyter lab" in shown and "&&" not in page  # quoted, escaped
+    assert "4 份待人工评分" in shown and "Nbgrader › Formgrader › Manual Grading" in shown
+    assert f"crmkit course export --course '{course}' --format canvas" in shown
     assert "make lab-instructor" in next_steps_html(CHECKOUT_COURSE, pending=0)
     assert "都已评分" in next_steps_html(CHECKOUT_COURSE, pending=0)
     [export] = next_steps_lines(course, pending=0)
@@ -635,3 +654,53 @@ def test_the_report_in_chromium_says_what_to_do_next_and_links_readable_notebook
         finally:
             browser.close()
     assert requests and all(url.startswith(("file://", "data:")) for url in requests), requests
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_student_name_with_markup_shows_as_typed_in_chromium(tmp_path):
+    """A student id holding a script, a tag and ``&`` reads as typed wherever the report names the
+    student (the attention table, the integrity table), and nothing of it runs or becomes markup."""
+    import dataclasses
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from crmkit.grading.integrity.model import STRENGTH_NAMES as STRENGTHS
+    from crmkit.grading.integrity.model import Evidence
+
+    name = '<script>document.title = "pwned"</script><b>Tom</b> & Jerry &amp;'
+    data = class_data(
+        roster=["s01-wang", name],
+        scores=[score("s01-wang"), score(name, auto=1)],
+        cells=[cell("s01-wang", "rfm_tests", 2), cell(name, "rfm_tests", 0)],
+        failures={},
+        flags={},
+        submitted={("segmentation", "s01-wang"), ("segmentation", name)},
+    )
+    evidence = Evidence(
+        "similar_code", "segmentation", "rfm", "s01-wang", name, max(STRENGTHS), 0.9, "90%"
+    )
+    built = dataclasses.replace(build_report(data), integrity=[evidence])
+    page_path = report.write_report(built, tmp_path / "reports")
+    shots = REPO / "build" / "report-screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            dialogs: list[str] = []
+            page.on("dialog", lambda dialog: dialogs.append(dialog.message) or dialog.dismiss())
+            page.goto(page_path.as_uri())
+            expect(page).to_have_title("班级成绩报告 / Class grading report")
+            attention = page.locator("h2", has_text="需要关注的学生").locator(
+                "xpath=following-sibling::table[1]"
+            )
+            expect(attention.locator("td", has_text="Jerry")).to_have_text(name)
+            integrity = page.locator("table.integrity td", has_text="Jerry")
+            expect(integrity).to_have_text(f"s01-wang ↔ {name}")
+            assert page.locator("script").count() == 0 and page.locator("td b").count() == 0
+            assert not dialogs
+            integrity.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "report_student_name_with_markup.png"))
+        finally:
+            browser.close()

@@ -33,6 +33,7 @@ from answer_fixtures import (
     term_context,
     wrong_answers,
 )
+from graded_cells import cell_errors
 
 from crmkit.grading import scores as grades
 from crmkit.grading.autograde import autograde
@@ -79,7 +80,7 @@ def graded(request, tmp_path_factory) -> tuple[Path, dict[str, list[Round]]]:
                 student,
                 group,
                 grades.cell_scores(course, assignment, student),
-                grades.cell_errors(course, assignment, student),
+                cell_errors(course, assignment, student),
                 results[(assignment, student)],
             )
             for student, group in rounds

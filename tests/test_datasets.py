@@ -224,14 +224,16 @@ def reads(monkeypatch):
 
     memory.clear()
     seen = []
-    read_table, generate_tables = csvio.read_table, datasets._generate
+    read_table, generate_tables = csvio.read_table, datasets.build_tables
     monkeypatch.setattr(
         csvio,
         "read_table",
         lambda path, table, *check: seen.append(Path(path).name) or read_table(path, table, *check),
     )
     monkeypatch.setattr(
-        datasets, "_generate", lambda case, *rest: seen.append(case) or generate_tables(case, *rest)
+        datasets,
+        "build_tables",
+        lambda case, *rest: seen.append(case) or generate_tables(case, *rest),
     )
     yield seen
     memory.clear()

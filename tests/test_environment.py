@@ -1,4 +1,5 @@
-"""environment.yml (for conda users) and pyproject.toml declare the same packages."""
+"""environment.yml (for students who use conda) declares the packages of a plain
+``pip install crmkit``: pyproject.toml's dependencies, none of an extra."""
 
 from __future__ import annotations
 
@@ -17,12 +18,11 @@ def requirement_key(spec: str) -> tuple[str, str]:
     return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
 
 
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
 def pyproject_requirements() -> set[tuple[str, str]]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    specs = project["dependencies"] + [
-        s for extra in project["optional-dependencies"].values() for s in extra
-    ]
-    return {requirement_key(spec) for spec in specs}
+    return {requirement_key(spec) for spec in PROJECT["dependencies"]}
 
 
 def environment() -> dict:
@@ -42,6 +42,14 @@ def environment_requirements(env: dict | None = None) -> set[tuple[str, str]]:
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     assert environment_requirements() == pyproject_requirements()
+
+
+def test_a_students_install_leaves_the_grading_tools_out():
+    """nbgrader, psycopg, copydetect ... come with the grading extra only."""
+    grading = {requirement_key(spec)[0] for spec in PROJECT["optional-dependencies"]["grading"]}
+    assert {"nbgrader", "psycopg", "copydetect"} <= grading
+    plain = {name for name, _ in pyproject_requirements() | environment_requirements()}
+    assert not grading & plain
 
 
 def test_environment_yml_installs_the_kit_itself():

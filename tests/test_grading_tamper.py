@@ -27,13 +27,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crmkit.grading import answer_store, course_folder, sandbox
+from crmkit.grading import answer_store, course_folder
 from crmkit.grading import scores as grades
 from crmkit.grading.autograde import autograde
 from crmkit.grading.lms_export import export_lms
 from crmkit.grading.notebook_grading import widget_answers
 from crmkit.grading.report import make_report
 from crmkit.grading.roster import parse_roster
+from crmkit.grading.settings import Limits
 from crmkit.grading.steps import export_grades, write_feedback
 from crmkit.grading.submissions import (
     handed_in,
@@ -52,7 +53,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "segmentation"
-LIMITS = sandbox.Limits(
+LIMITS = Limits(
     cell_timeout=5, wall_seconds=60, cpu_seconds=60, memory_bytes=int(1.5 * 1024**3), processes=64
 )
 TASK = "rfm"  # the first answer cell of segmentation: its test is rfm_tests

@@ -3,63 +3,91 @@
 ``crmkit.course`` is what assignment notebooks and grading kernels import; ``crmkit.grading`` is
 what only the instructor's process runs. The student side must never reach into the grader:
 a kernel would carry the grader's code (and nbgrader) for no reason, and a student could read
-how grading works from what their notebook imported.
+how grading works from what their notebook imported. That rule, and the datasets standing below
+both sides, are import-linter contracts in pyproject.toml (static: every import, direct or
+through another module); importing the student side here checks what a kernel really loads.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tomllib
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "crmkit"
-STUDENT_SIDE = PACKAGE / "course"
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Absolute names of the modules ``path`` imports (relative imports resolved)."""
-    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = package.split(".")
-            if node.level:
-                base = base[: len(base) - node.level + 1]
-                name = ".".join([*base, node.module] if node.module else base)
-            else:
-                name = node.module or ""
-            found.add(name)
-            found |= {f"{name}.{alias.name}" for alias in node.names}
-    return found
+REPO = PACKAGE.parent
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
-def test_the_student_side_never_imports_the_grader():
-    for path in sorted(STUDENT_SIDE.rglob("*.py")):
-        reaching = sorted(
-            m for m in imported_modules(path) if m.startswith(("crmkit.grading", "nbgrader"))
-        )
-        assert not reaching, f"{path.relative_to(PACKAGE)} imports {reaching}"
-
-
-def test_the_import_check_sees_a_relative_import_into_the_grader(tmp_path):
-    """The scan resolves ``from ..grading import x``; without that it could never fail."""
-    probe = STUDENT_SIDE / "_probe_for_layout_test.py"
-    probe.write_text(
-        "from ..grading import autograde\nfrom .answers import ANSWERS_FILE\n", encoding="utf-8"
+def lint_imports(project: Path) -> subprocess.CompletedProcess:
+    """import-linter's contracts in ``project``'s pyproject.toml, over the ``crmkit`` there."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
     )
-    try:
-        assert "crmkit.grading.autograde" in imported_modules(probe)
-        assert "crmkit.course.answers" in imported_modules(probe)
-    finally:
-        probe.unlink()
+
+
+def contracts() -> dict[str, dict]:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    return {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+
+
+def test_the_import_contracts_are_kept():
+    """The student side never imports the grader or nbgrader; the datasets import neither side
+    (``[tool.importlinter]`` in pyproject.toml, also run by ``make lint``)."""
+    student_side = set(contracts()["student-side"]["source_modules"])
+    # what README's package table gives students' notebooks and grading kernels
+    assert {
+        "crmkit.course",
+        "crmkit.datasets",
+        "crmkit.widgets",
+        "crmkit.charts",
+        "crmkit.plotting",
+    } <= student_side
+    done = lint_imports(REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Contracts: {len(contracts())} kept, 0 broken." in done.stdout, done.stdout
+
+
+# A module added to a copy of the package, and what the contracts must say about it.
+VIOLATIONS = {
+    # a relative import straight into the grader
+    "course/_layout_probe.py": ("from ..grading import autograde\n", "student-side"),
+    # nbgrader reached indirectly: crmkit.course imports crmkit.errors, which would import it
+    "errors.py": ("\n\ndef _layout_probe():\n    import nbgrader  # noqa: F401\n", "student-side"),
+    # the datasets reaching up into the student side
+    "datasets/_layout_probe.py": ("from ..course import answers\n", "datasets"),
+}
+
+
+@pytest.mark.parametrize("path", sorted(VIOLATIONS))
+def test_the_import_contracts_break_on_a_forbidden_import(tmp_path, path):
+    """The contracts can fail: on a copy of the package with one forbidden import added, the
+    contract it breaks is reported broken, naming the import, and lint-imports exits non-zero."""
+    shutil.copytree(PACKAGE, tmp_path / "crmkit", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / "pyproject.toml", tmp_path)
+    code, broken = VIOLATIONS[path]
+    with (tmp_path / "crmkit" / path).open("a", encoding="utf-8") as module:
+        module.write(code)
+    done = lint_imports(tmp_path)
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert f"{contracts()[broken]['name']} BROKEN" in done.stdout, done.stdout
+    assert "1 broken" in done.stdout, done.stdout
+    probe = "crmkit." + path.removesuffix(".py").replace("/", ".")
+    assert probe in done.stdout, done.stdout
 
 
 def test_importing_the_student_side_loads_no_grader_and_no_nbgrader():

@@ -11,6 +11,7 @@ import pytest
 
 from crmkit.course import plain_data
 from crmkit.datasets import load
+from crmkit.grading import plain_data_decode
 
 DEEP: list = [1]
 for _ in range(plain_data.MAX_DEPTH + 10):
@@ -20,7 +21,7 @@ for _ in range(plain_data.MAX_DEPTH + 10):
 def roundtrip(value):
     """What the test kernel gets for ``value``: encoded, sent as JSON, checked, decoded."""
     text = json.dumps({"format": plain_data.FORMAT, "answers": {"x": plain_data.encode(value)}})
-    return plain_data.decode(plain_data.check(text)["answers"]["x"])
+    return plain_data_decode.decode(plain_data_decode.check(text)["answers"]["x"])
 
 
 def rfm_of(visits: pd.DataFrame) -> pd.DataFrame:
@@ -122,7 +123,9 @@ def test_no_student_class_survives():
 
     marker = roundtrip(Weird())
     assert (
-        isinstance(marker, plain_data.Unsupported) and marker != marker and "Weird" in repr(marker)
+        isinstance(marker, plain_data_decode.Unsupported)
+        and marker != marker
+        and "Weird" in repr(marker)
     )
 
 
@@ -165,13 +168,13 @@ def test_no_student_class_survives():
     ],  # fmt: skip
 )
 def test_what_a_kernel_sends_is_bounded_and_checked(payload, reason):
-    with pytest.raises(plain_data.PlainDataError, match=reason):
-        plain_data.check(payload)
+    with pytest.raises(plain_data_decode.PlainDataError, match=reason):
+        plain_data_decode.check(payload)
 
 
 def test_a_huge_payload_is_refused_before_parsing():
-    with pytest.raises(plain_data.PlainDataError, match="too large"):
-        plain_data.check(" " * (plain_data.MAX_BYTES + 1))
+    with pytest.raises(plain_data_decode.PlainDataError, match="too large"):
+        plain_data_decode.check(" " * (plain_data_decode.MAX_BYTES + 1))
 
 
 def test_numbers_chosen_to_hash_alike_cannot_make_decoding_slow():
@@ -179,9 +182,9 @@ def test_numbers_chosen_to_hash_alike_cannot_make_decoding_slow():
     key may hold one number only, so no set or dict of colliding keys can be built."""
     alike = [k * (2**61 - 1) for k in range(-4, 5)]  # every int64 that hashes like 0
     tuples = {"$set": [[a, b, c] for a in alike for b in alike for c in alike]}
-    plain_data.check(json.dumps({"format": plain_data.FORMAT, "answers": {"x": tuples}}))
-    assert isinstance(plain_data.decode(tuples), plain_data.Unsupported)
-    assert plain_data.decode({"$set": [["a", 1], ["b", 1]]}) == {("a", 1), ("b", 1)}
+    plain_data_decode.check(json.dumps({"format": plain_data.FORMAT, "answers": {"x": tuples}}))
+    assert isinstance(plain_data_decode.decode(tuples), plain_data_decode.Unsupported)
+    assert plain_data_decode.decode({"$set": [["a", 1], ["b", 1]]}) == {("a", 1), ("b", 1)}
 
 
 def test_malformed_records_become_markers_not_errors():
@@ -193,14 +196,14 @@ def test_malformed_records_become_markers_not_errors():
         {"a": 1, "b": 2},
         {"$ndarray": {"kind": "evil", "values": []}},
     ):
-        assert isinstance(plain_data.decode(data), plain_data.Unsupported)
+        assert isinstance(plain_data_decode.decode(data), plain_data_decode.Unsupported)
 
 
 def test_bind_puts_answers_and_widget_values_into_a_namespace():
     namespace: dict = {}
     answers = json.dumps({"rfm": plain_data.encode(pd.DataFrame({"a": [1]}))})
     widgets = json.dumps({"core_cutoff": plain_data.encode(3000.0)})
-    plain_data.bind(namespace, answers, widgets)
+    plain_data_decode.bind(namespace, answers, widgets)
     assert (
         namespace["rfm"].equals(pd.DataFrame({"a": [1]}))
         and namespace["core_cutoff"].value == 3000.0
@@ -208,10 +211,12 @@ def test_bind_puts_answers_and_widget_values_into_a_namespace():
 
 
 def test_values_lists_and_records_are_counted_in_text_or_bytes_before_parsing():
-    flood = "[" + "{}," * plain_data.MAX_CONTAINERS + "{}]"
+    flood = "[" + "{}," * plain_data_decode.MAX_CONTAINERS + "{}]"
     for text in (flood, flood.encode()):
-        with pytest.raises(plain_data.PlainDataError, match="lists and records"):
-            plain_data.count_before_parse(text)
-    with pytest.raises(plain_data.PlainDataError, match="too large"):
-        plain_data.count_before_parse(b"[1, 2, 3]", limit=8)
-    plain_data.count_before_parse(b'{"answers": {"x": [1, 2, 3]}}')  # within bounds: no error
+        with pytest.raises(plain_data_decode.PlainDataError, match="lists and records"):
+            plain_data_decode.count_before_parse(text)
+    with pytest.raises(plain_data_decode.PlainDataError, match="too large"):
+        plain_data_decode.count_before_parse(b"[1, 2, 3]", limit=8)
+    plain_data_decode.count_before_parse(
+        b'{"answers": {"x": [1, 2, 3]}}'
+    )  # within bounds: no error

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from crmkit.datasets import DEFAULT_SEED, build_tables, variant_cache
-from crmkit.grading import kernel_factory, sandbox, seccomp
+from crmkit.datasets import DEFAULT_SEED, build_tables
+from crmkit.grading import kernel_factory, sandbox, seccomp, variant_cache
 from crmkit.grading.executor import CellRunner
+from crmkit.grading.settings import Limits
 
 pytestmark = pytest.mark.skipif(
     sandbox.bwrap_problem() is not None, reason="needs bubblewrap: make install adds it"
 )
 
 AS_ROOT = os.geteuid() == 0
-LIMITS = sandbox.Limits(
+LIMITS = Limits(
     cell_timeout=20,
     memory_bytes=1024**3,
     processes=40,
@@ -321,7 +322,7 @@ def test_a_kernel_that_cannot_start_is_reported_and_the_sandbox_lives_on(boxes, 
     starved = sandbox.Sandbox(
         "student",
         SLOT + 1,
-        sandbox.Limits(memory_bytes=64 * 1024**2),
+        Limits(memory_bytes=64 * 1024**2),
         folder,
         tmp_path / "sandbox.log",
     )

@@ -11,15 +11,8 @@ import time
 import nbformat
 import pandas as pd
 
-from crmkit.datasets import (
-    DEFAULT_SEED,
-    build_tables,
-    generate,
-    get_case,
-    load,
-    memory,
-    variant_cache,
-)
+from crmkit.datasets import DEFAULT_SEED, build_tables, generate, get_case, load, memory
+from crmkit.grading import variant_cache
 from crmkit.grading.student_data import VariantStore, cases_loaded
 
 
@@ -50,9 +43,7 @@ def test_a_variant_is_made_once_and_handed_over_as_the_kernel_would_make_it(tmp_
         assert [p.name for p in target.iterdir()] == names
     assert len(made) == 1  # the second submission of the student reuses it
     # what a kernel reads from that folder is what it would have generated itself
-    monkeypatch.setenv(variant_cache.ENV, str(tmp_path / "cache1"))
-    handed = variant_cache.read("futures_broker", DEFAULT_SEED, "s001", 3000)
-    monkeypatch.delenv(variant_cache.ENV)
+    handed = variant_cache.read(tmp_path / "cache1", "futures_broker", DEFAULT_SEED, "s001", 3000)
     memory.clear()
     for name, table in generate("futures_broker", student="s001").items():
         pd.testing.assert_frame_equal(handed[name], table)
@@ -99,18 +90,37 @@ def test_the_handed_files_are_the_students_own_and_byte_identical_to_loads(tmp_p
         # the grader's file is a fresh generation, pickled (generating is deterministic)
         fresh = build_tables(case, DEFAULT_SEED, "s002", size)
         assert stored.read_bytes() == pickle.dumps(fresh, protocol=5)
-        # and what load() reads from it is what load() generates without it, to the byte
+        # and what load() gives once a kernel kept it is what load() generates without it
         memory.clear()
-        os.environ[variant_cache.ENV] = str(tmp_path / "s002")
+        assert sorted(variant_cache.preload(tmp_path / "s002", "S002 ")) == [
+            "futures_broker",
+            "online_shop",
+        ]
         try:
             from_cache = {name: load(case, name, student="S002 ") for name in fresh}
         finally:
-            del os.environ[variant_cache.ENV]
-        memory.clear()
+            memory.clear()
         for name, table in generate(case, student="s002").items():
             assert list(from_cache[name].dtypes) == list(table.dtypes)
             assert from_cache[name].equals(table)
             assert from_cache[name].to_csv().encode() == table.to_csv().encode()
+
+
+def test_a_kernel_hands_out_copies_of_the_preloaded_variant_not_its_own(tmp_path):
+    tables = build_tables("futures_broker", DEFAULT_SEED, "s003", 3000)
+    tables["trades"] = tables["trades"].head(7)  # not what load() would generate
+    variant_cache.store(tmp_path, "futures_broker", DEFAULT_SEED, "s003", 3000, tables)
+    memory.clear()
+    try:
+        assert variant_cache.preload(tmp_path, "S003") == ["futures_broker"]
+        first = load("futures_broker", "trades", student=" s003")
+        first["changed"] = 1  # a copy: the next load is not changed
+        again = load("futures_broker", "trades", student="s003")
+        assert len(again) == 7 and "changed" not in again
+        assert len(load("futures_broker", "trades", student="s004")) != 7  # not handed: generated
+        assert variant_cache.preload(tmp_path, "  ") == []
+    finally:
+        memory.clear()
 
 
 def test_two_workers_grading_one_student_make_the_variant_once(tmp_path, monkeypatch):
@@ -140,7 +150,7 @@ def test_two_workers_grading_one_student_make_the_variant_once(tmp_path, monkeyp
     assert results[0] == results[1] == results[2] and len(results[0]) == 1
     for slot in range(3):
         assert (tmp_path / f"worker{slot}" / results[0][0]).stat().st_size > 0
-    assert not list((tmp_path / "store").glob(".partial-*"))
+    assert not list((tmp_path / "store").glob(".*partial"))
 
 
 def test_a_variant_being_made_or_handed_is_not_dropped(tmp_path):

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+
+from ..files import atomic_write
 
 ANSWERS_FILE = "widget_answers.json"
 _STYLE = {"description_width": "initial"}
@@ -69,10 +69,8 @@ def save_answer(key: str, value: Any, folder: Path | None = None) -> None:
     payload = json.dumps(
         {"version": 1, "answers": dict(sorted(answers.items()))}, ensure_ascii=False, indent=1
     )
-    handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".widget_answers.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as temp:
-        temp.write(payload + "\n")
-    os.replace(temp_name, folder / ANSWERS_FILE)
+    with atomic_write(folder / ANSWERS_FILE, permissions=0o600) as partial:
+        partial.write_text(payload + "\n", encoding="utf-8")
 
 
 def answer_text(key: str, answer: Any) -> str:

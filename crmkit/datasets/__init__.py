@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import csvio, memory, variant_cache
+from . import csvio, memory
 from .registry import CASES, check_size, get_case, get_table
 from .schema import Case
 from .seeding import DEFAULT_SEED, normalise_student_id, rng_for
@@ -50,9 +50,23 @@ def generate(
     student = None if student is None else _checked_student(student)
     seed = DEFAULT_SEED if seed is None else int(seed)
     return memory.tables(
-        ("generated", spec.key, seed, student, size),
-        lambda: _generate(spec.key, seed, student, size),
+        _generated_key(spec.key, seed, student, size),
+        lambda: build_tables(spec.key, seed, student, size),
     )
+
+
+def keep_generated(
+    case: str, tables: dict[str, pd.DataFrame], *, seed: int, student: str | None, n_customers: int
+) -> None:
+    """Keep ``tables`` as what :func:`generate` makes for ``case`` with these options
+    (``student`` normalised): later calls hand out copies of them instead of generating. The
+    grader gives its kernels the variants it made once this way
+    (``crmkit.grading.variant_cache``)."""
+    memory.keep(_generated_key(case, seed, student, n_customers), tables)
+
+
+def _generated_key(case: str, seed: int, student: str | None, n_customers: int) -> tuple:
+    return ("generated", case, seed, student, n_customers)
 
 
 def _checked_student(student: object) -> str:
@@ -68,17 +82,6 @@ def _checked_student(student: object) -> str:
             f'e.g. load("retail_chain", student="2023012345")'
         )
     return normalised
-
-
-def _generate(
-    case: str, seed: int, student: str | None, n_customers: int
-) -> dict[str, pd.DataFrame]:
-    if (
-        student is not None
-        and (shared := variant_cache.read(case, seed, student, n_customers)) is not None
-    ):
-        return shared  # made by the grader for the kernels grading this student
-    return build_tables(case, seed, student, n_customers)
 
 
 def build_tables(

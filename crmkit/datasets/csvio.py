@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import CrmkitError
+from ..files import atomic_write
 from .schema import CSV_ENCODING, Table
 
 
@@ -44,11 +45,9 @@ def write_table(df: pd.DataFrame, table: Table, folder: Path) -> Path:
     path = Path(folder) / f"{table.name}.csv"
     data = to_arrow(df, table)
     _check_nothing_needs_quotes(data, table)
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "wb") as out:
+    with atomic_write(path) as partial, open(partial, "wb") as out:
         out.write(codecs.BOM_UTF8)
         pacsv.write_csv(data, out, pacsv.WriteOptions(quoting_style="none"))
-    tmp.replace(path)  # never leave a half-written CSV where a good one was
     return path
 
 

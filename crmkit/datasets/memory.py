@@ -33,20 +33,28 @@ _kept_bytes = 0
 
 def tables(key: Hashable, make: Callable[[], Tables]) -> Tables:
     """Copies of the tables kept under ``key``; ``make()`` builds them the first time."""
-    global _kept_bytes
     if key in _kept:
         _kept.move_to_end(key)
         kept = _kept[key][0]
     else:
         kept = make()
-        size = sum(_nbytes(frame) for frame in kept.values())
-        if size <= MAX_BYTES:
-            _kept[key] = (kept, size)
-            _kept_bytes += size
-            while _kept_bytes > MAX_BYTES:
-                _, (_, dropped) = _kept.popitem(last=False)
-                _kept_bytes -= dropped
+        keep(key, kept)
     return {name: frame.copy(deep=True) for name, frame in kept.items()}
+
+
+def keep(key: Hashable, kept: Tables) -> None:
+    """Keep ``kept`` under ``key`` (not if larger than ``MAX_BYTES``), the least recently used
+    dropped beyond that bound."""
+    global _kept_bytes
+    if key in _kept:
+        _kept_bytes -= _kept.pop(key)[1]
+    size = sum(_nbytes(frame) for frame in kept.values())
+    if size <= MAX_BYTES:
+        _kept[key] = (kept, size)
+        _kept_bytes += size
+        while _kept_bytes > MAX_BYTES:
+            _, (_, dropped) = _kept.popitem(last=False)
+            _kept_bytes -= dropped
 
 
 def csv_key(path: Path, *what: Hashable) -> tuple | None:

@@ -1,9 +1,9 @@
 """What each student's kernel sent to the tests, kept beside the gradebook for the class report.
 
 ``<course>/.crmkit/answers/<assignment>/<student>.json`` holds, per notebook, the answers (as
-checked plain data, :mod:`crmkit.course.plain_data`) and widget values the tests saw. The report's
-integrity section compares them with the answers expected on other students' data. Only the
-grader writes here; it is not part of ``autograded/`` (whose files go back to students as
+checked plain data, :mod:`crmkit.grading.plain_data_decode`) and widget values the tests saw. The
+report's integrity section compares them with the answers expected on other students' data. Only
+the grader writes here; it is not part of ``autograded/`` (whose files go back to students as
 feedback).
 
 A submission decides how large its answers are, so the store is bounded: each distinct value is
@@ -25,10 +25,10 @@ for this format and the earlier one (that structure itself).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..files import atomic_write
 
 FOLDER = Path(".crmkit") / "answers"
 FORMAT = "crmkit-answers/2"
@@ -93,8 +93,10 @@ def store_answers(
     """Store a submission's packed answers (by notebook), replacing the old."""
     target = answers_path(course, assignment, student)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
+    with (
+        atomic_write(target, permissions=0o600) as partial,
+        open(partial, "w", encoding="utf-8") as out,
+    ):
         # the values are JSON already (made once, by the worker): written as they are
         out.write(f'{{"format":{json.dumps(FORMAT)},"notebooks":{{')
         for number, (name, packed) in enumerate(notebooks.items()):
@@ -106,7 +108,6 @@ def store_answers(
             tests = json.dumps(packed.tests, ensure_ascii=False, separators=(",", ":"))
             out.write(f'],"tests":{tests}}}')
         out.write("}}")
-    os.replace(temporary, target)
 
 
 def stored_answers(course: Path, assignment: str, student: str) -> dict:

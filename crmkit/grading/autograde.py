@@ -40,15 +40,15 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..course import plain_data
 from ..errors import CrmkitError
-from . import answer_store, nbgrader_speedups, sandbox, student_data, test_cells
+from . import answer_store, nbgrader_speedups, plain_data_decode, sandbox, student_data, test_cells
 from .course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
 from .gradebook import connect_gradebook, gradebook_url
 from .notebook_grading import SetupFailed, grade_notebook, widget_answers
 from .preprocessors import sanitizing_preprocessors, saving_preprocessors
 from .resume import GRADED_MARKER, KEPT, is_graded, submission_digest
-from .sandbox import Limits, SandboxError
+from .sandbox import SandboxError
+from .settings import Limits
 from .steps import Progress, StepResult, known_to_gradebook, step_result
 from .submission_files import read_submission, submission_timestamp, write_files
 from .tamper import NOTES_KEY, graded_cells, tamper_flags
@@ -340,8 +340,8 @@ def _read_notebook(data: bytes):
     import nbformat
 
     try:
-        plain_data.count_before_parse(data)
-    except plain_data.PlainDataError as error:
+        plain_data_decode.count_before_parse(data)
+    except plain_data_decode.PlainDataError as error:
         raise Unreadable(
             f"笔记本里的值、列表和记录太多，请清除输出后重交 / the notebook holds too many values, "
             f"lists and records ({error}); clear its outputs and hand it in again"

@@ -19,6 +19,7 @@ from .inert import inert
 from .lms_export import FORMATS as LMS_FORMATS
 from .lms_export import MISSING_CHOICES
 from .scores import scores
+from .settings import SETTINGS, Limits
 from .tables import flags_table, results_table, score_table
 
 
@@ -121,7 +122,6 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     assignments = pick_assignments(course, args.assignments)
     from .autograde import autograde
     from .resume import KEPT
-    from .sandbox import Limits
 
     limits = Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_limit)
     report = autograde(
@@ -277,7 +277,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_try(args: argparse.Namespace) -> int:
     """Grade one notebook through the sandboxed grader and print each check."""
-    from .sandbox import Limits
     from .try_notebook import result_lines, try_notebook
 
     course = check_course_dir(args.course)
@@ -409,14 +408,14 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
     autograde.add_argument(
         "--cell-timeout",
         type=int,
-        default=60,
-        help="每格时间上限（秒）/ seconds one cell may run (default 60)",
+        default=SETTINGS.limits.cell_timeout,
+        help="每格时间上限（秒）/ seconds one cell may run (default %(default)s)",
     )
     autograde.add_argument(
         "--wall-limit",
         type=int,
-        default=300,
-        help="每份提交时间上限（秒）/ seconds one submission may take (default 300)",
+        default=SETTINGS.limits.wall_seconds,
+        help="每份提交时间上限（秒）/ seconds one submission may take (default %(default)s)",
     )
     autograde.add_argument(
         "--force",
@@ -498,10 +497,10 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
     report.add_argument(
         "--threshold",
         type=_share,
-        default=0.5,
+        default=SETTINGS.report_threshold,
         help=(
             "自动分低于满分的这个比例时需要关注 / "
-            "flag auto scores below this share of the maximum (default 0.5)"
+            "flag auto scores below this share of the maximum (default %(default)s)"
         ),
     )
     report.add_argument(
@@ -536,13 +535,17 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         help="演示目录 / demo folder (default: build/course-demo)",
     )
     demo.add_argument(
-        "--students", type=int, default=12, help="班级人数 / class size (5-99, default 12)"
+        "--students",
+        type=int,
+        default=SETTINGS.demo_class_size,
+        help=f"班级人数 / class size ({SETTINGS.demo_min_class_size}-"
+        f"{SETTINGS.demo_max_class_size}, default %(default)s)",
     )
     demo.add_argument(
         "--seed",
         type=int,
-        default=2024,
-        help="决定谁交什么的随机种子 / seed deciding who hands in what",
+        default=SETTINGS.demo_seed,
+        help="决定谁交什么的随机种子 / seed deciding who hands in what (default %(default)s)",
     )
     demo.add_argument(
         "--jobs",
@@ -578,8 +581,8 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
     tryout.add_argument(
         "--cell-timeout",
         type=int,
-        default=60,
-        help="每格时间上限（秒）/ seconds one cell may run (default 60)",
+        default=SETTINGS.limits.cell_timeout,
+        help="每格时间上限（秒）/ seconds one cell may run (default %(default)s)",
     )
 
     pack = command(

@@ -18,7 +18,6 @@ instructor's report, whose integrity section should find the four copies and nob
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 from collections.abc import Sequence
@@ -48,6 +47,7 @@ from .demo_mistakes import (
     right_answers,
 )
 from .scores import Score, scores
+from .settings import SETTINGS
 from .submissions import (
     handed_in,
     insert_cell_after,
@@ -63,11 +63,11 @@ from .task_templates import render_text
 from .term import course_context, new_term, published_notebook, template_assignments
 
 DEMO_MARKER = ".crmkit-course-demo"
-DEMO_SEED = 2024
+DEMO_SEED = SETTINGS.demo_seed
 DEMO_TERM_SEED = 2025  # the term the demo draws, as an instructor's new-term would
-CLASS_SIZE = 12
-MIN_CLASS_SIZE = 5
-MAX_CLASS_SIZE = 99
+CLASS_SIZE = SETTINGS.demo_class_size
+MIN_CLASS_SIZE = SETTINGS.demo_min_class_size
+MAX_CLASS_SIZE = SETTINGS.demo_max_class_size
 COPY_MIN_CLASS_SIZE = 8  # smaller classes have too few students for the copies beside the spread
 # The most common Chinese surnames, in pinyin: realistic, ASCII ids.
 SURNAMES = (
@@ -375,12 +375,12 @@ def _class_work(course: Path, assignment: str, answers: Path | None):
 def _printed_answers(course: Path, entry: Planned) -> dict:
     """What the solution of ``entry.task`` gives on the partner's data (computed once, kept in the
     course folder where the report's integrity check finds it again)."""
-    from ..course import plain_data
+    from . import plain_data_decode
     from .integrity.expected import expected_answers
 
     expected = expected_answers(course, entry.assignment, [entry.partner])[entry.partner]
     sent = expected[entry.assignment][f"{entry.task}_tests"]["answers"]
-    return {name: plain_data.decode(value) for name, value in sent.items()}
+    return {name: plain_data_decode.decode(value) for name, value in sent.items()}
 
 
 # ---------------------------------------------------------------- the whole run
@@ -412,7 +412,7 @@ def run_demo(
 ) -> DemoRun:
     """Build the demo course in ``out``, hand in the class, grade it, write feedback and the
     report; each ``*progress`` wraps its step's jobs (``progress``: autograding)."""
-    from .autograde import autograde
+    from .autograde import autograde, default_jobs
     from .report import make_report
 
     roster = class_roster(size)  # a wrong size is refused before anything is written
@@ -435,7 +435,7 @@ def run_demo(
     results += graded.results
     results += steps.write_feedback(demo, assignments, progress=feedback_progress)
     report, page = make_report(
-        demo, assignments, jobs=jobs or os.cpu_count() or 1, progress=integrity_progress
+        demo, assignments, jobs=jobs or default_jobs(), progress=integrity_progress
     )
     return DemoRun(
         demo, plan, results, scores(demo, assignments), graded.flags, page, report.summary_line()

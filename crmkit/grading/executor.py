@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from queue import Empty
 from typing import Any
 
+from .settings import SETTINGS, Limits
+
 # A message larger than this is dropped by ZeroMQ before Python sees it.
 MAX_MESSAGE_BYTES = 64 * 1024**2
 # The kernel's messages queue in the grader's ZeroMQ socket, outside the sandbox's memory limit,
@@ -152,6 +154,8 @@ class CellRunner:
     """Runs cells one after another on one kernel (a started, connected jupyter_client client).
 
     ``alive()`` says whether the kernel process still runs; ``interrupt()`` sends it SIGINT.
+    Output caps and the grace after an interrupt default to :data:`~.settings.SETTINGS`' limits;
+    :meth:`for_limits` takes them from a submission's :class:`~.settings.Limits`.
     """
 
     def __init__(
@@ -159,9 +163,9 @@ class CellRunner:
         client,
         alive: Callable[[], bool],
         interrupt: Callable[[], None],
-        max_cell_bytes: int = 2 * 1024**2,
-        max_notebook_bytes: int = 8 * 1024**2,
-        grace_seconds: float = 5.0,
+        max_cell_bytes: int = SETTINGS.limits.cell_output_bytes,
+        max_notebook_bytes: int = SETTINGS.limits.notebook_output_bytes,
+        grace_seconds: float = SETTINGS.limits.interrupt_grace_seconds,
     ) -> None:
         self.client = client
         self.alive = alive
@@ -170,6 +174,21 @@ class CellRunner:
         self.budget = [max_notebook_bytes]
         self.grace_seconds = grace_seconds
         self.dead = False
+
+    @classmethod
+    def for_limits(
+        cls, client, alive: Callable[[], bool], interrupt: Callable[[], None], limits: Limits
+    ) -> CellRunner:
+        """A runner keeping the output ``limits`` allow and giving an interrupted cell their
+        grace."""
+        return cls(
+            client,
+            alive,
+            interrupt,
+            max_cell_bytes=limits.cell_output_bytes,
+            max_notebook_bytes=limits.notebook_output_bytes,
+            grace_seconds=limits.interrupt_grace_seconds,
+        )
 
     def run(self, code: str, timeout: float, store_history: bool = True) -> CellRun:
         """Run ``code``; return its outputs. After the kernel died, every cell

@@ -12,7 +12,6 @@ grades) from any gradebook into a private SQLite file, so a grading worker can r
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import CrmkitError
+from ..files import atomic_write
 
 if TYPE_CHECKING:
     from nbgrader.api import Gradebook
@@ -172,13 +172,9 @@ def snapshot_definitions(url: str, target: Path | str) -> Path:
 
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)
-    os.close(
-        os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    )  # an empty file is an empty database
     tables = [t for t in Base.metadata.sorted_tables if t.name in DEFINITION_TABLES]
-    try:
+    # the empty file atomic_write makes is an empty database
+    with atomic_write(target, permissions=0o600) as partial:
         try:
             source = create_engine(url, future=True)
             connection = source.connect()
@@ -222,7 +218,4 @@ def snapshot_definitions(url: str, target: Path | str) -> Path:
             connection.close()
             source.dispose()
             destination.dispose()
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
     return target

@@ -14,10 +14,12 @@ once, then answers one JSON request per line on stdin:
     file. Its sockets and log are created now, by the factory's user, in the grader's runtime
     folder, which the kernel can neither write nor (as root grader) even read. Replies
     ``{"pid": N}``. The grader prepares the next kernel while it saves the last submission.
-``{"go": {"pid": N, "student": ID, "inbox": bool}}``
+``{"go": {"pid": N, "student": ID, "inbox": bool, "env": {...}, "variants": FOLDER}}``
     the prepared kernel copies the submission's files from ``/grading/inbox`` into its working
     folder (``inbox`` true: a student kernel), gives both folders to the kernel's user id, drops
-    every privilege (no groups, the slot's user id) and starts serving in its working folder.
+    every privilege (no groups, the slot's user id), keeps the student's data the grader left in
+    ``variants`` (:func:`crmkit.grading.variant_cache.preload`) and starts serving in its working
+    folder.
 ``{"poll": pid}``, ``{"signal": [pid, signum]}``
     exit status or None; deliver a signal (an interrupt, or SIGKILL to the kernel's session).
 ``{"reset": true}``
@@ -56,7 +58,9 @@ WARM_IMPORTS = (
     "crmkit.datasets",
     "crmkit.course",
     "crmkit.course.plain_data",
-    "crmkit.course.test_run",
+    "crmkit.grading.plain_data_decode",
+    "crmkit.grading.test_run",
+    "crmkit.grading.variant_cache",
     "crmkit.plotting",
     "crmkit.widgets",
     "ipykernel.kernelapp",
@@ -207,6 +211,10 @@ def _become_kernel(request: dict, go: int) -> None:
             os.setuid(uid)
         if not isolated:
             os.umask(0o077)
+        if order.get("variants"):  # the student's data the grader made, before student code
+            from crmkit.grading import variant_cache
+
+            variant_cache.preload(Path(order["variants"]), order.get("student", ""))
         os.chdir(WORK)
         app.start()
     except BaseException:  # noqa: BLE001 - the reason goes to the kernel's log, the status to the grader

@@ -2,18 +2,20 @@
 
 1. The **test kernel** starts first, as the graded student (the id comes from the grader, never
    from the submission), and runs the notebook's leading read-only cells: imports and the
-   student's own data, which it leaves in the shared cache for the student's kernel.
+   student's own data (which both kernels find in memory when the grader made it,
+   :mod:`crmkit.grading.variant_cache`).
 2. The **student's kernel** runs the submission: every code cell except the test cells. Where a
    test cell sits, it runs a probe instead, which sends the answers that test declares
    (``#| answers: ...``) as plain data (:mod:`crmkit.course.plain_data`). The probe runs in the
-   student's kernel, so what it sends is checked and rebuilt as base types, never trusted.
+   student's kernel, so what it sends is checked and rebuilt as base types, never trusted
+   (:mod:`crmkit.grading.plain_data_decode`).
 3. The **test kernel** runs each test cell, with that test's answers (and widget answers, from
    the submitted ``widget_answers.json``) bound to their names. It never ran student code: no
    patched ``numpy``, no rebound names, no IPython hooks, no ``chdir`` reach it.
 4. The notebook that nbgrader scores is the submission as sanitized by nbgrader (locked cells
    restored from the gradebook), with the student's cells' outputs from step 2 and each test
    cell's outcome from step 3: its error (its name, and its message when the instructor wrote
-   it: :mod:`crmkit.course.test_run`) or its partial-credit score with the failed checks'
+   it: :mod:`crmkit.grading.test_run`) or its partial-credit score with the failed checks'
    messages. Nothing else the test kernel printed is kept.
 """
 
@@ -28,9 +30,10 @@ from nbformat import NotebookNode, from_dict
 
 from ..course import plain_data
 from ..course.checks import CHECKS_MIMETYPE
-from . import test_cells
+from . import plain_data_decode, test_cells
 from .executor import CellRun, CellRunner
-from .sandbox import Limits, Sandbox, without_control
+from .sandbox import Sandbox, without_control
+from .settings import Limits
 from .timings import Timings
 
 PROBE = (
@@ -38,13 +41,13 @@ PROBE = (
     ".export(globals(), {names!r}, {widgets!r})"
 )
 # Binds a test's answers and runs its code (in one request: a round trip less per task), passing
-# an error's message on only when the instructor wrote it (crmkit/course/test_run.py).
-RUN = "__import__('crmkit.course.test_run', fromlist=['run']).run(globals(), {path!r})"
+# an error's message on only when the instructor wrote it (crmkit/grading/test_run.py).
+RUN = "__import__('crmkit.grading.test_run', fromlist=['run']).run(globals(), {path!r})"
 MAX_MESSAGE = 1000
 # An honest widget_answers.json takes a few kilobytes.
 MAX_WIDGET_BYTES = 1024**2
 # What a probe's output may take: the largest plain data, JSON-escaped once more in the message.
-PROBE_BYTES = 2 * plain_data.MAX_BYTES + 1024**2
+PROBE_BYTES = 2 * plain_data_decode.MAX_BYTES + 1024**2
 
 
 class SetupFailed(Exception):
@@ -134,17 +137,17 @@ def widget_answers(files: dict[str, bytes], declared: Collection[str]) -> tuple[
 
     The grader (root, outside the sandbox) reads this file, so it is held to what answers from a
     kernel are held to, before it is parsed: a size cap, then its values, lists and records
-    counted in the text (:func:`~crmkit.course.plain_data.count_before_parse`).
+    counted in the text (:func:`~crmkit.grading.plain_data_decode.count_before_parse`).
     """
     raw = files.get("widget_answers.json")
     if raw is None:
         return {}, []
     try:
-        plain_data.count_before_parse(raw, MAX_WIDGET_BYTES)
+        plain_data_decode.count_before_parse(raw, MAX_WIDGET_BYTES)
         payload = json.loads(raw.decode("utf-8"))
         answers = payload.get("answers", {}) if isinstance(payload, dict) else {}
         kept = {k: v for k, v in answers.items() if k in declared}
-        plain_data.check({"format": plain_data.FORMAT, "answers": kept})
+        plain_data_decode.check({"format": plain_data.FORMAT, "answers": kept})
     except (UnicodeDecodeError, ValueError, AttributeError, RecursionError) as error:
         return {}, [f"widget_answers.json 无法使用 / could not be used: {clean(error, 200)}"]
     return {k: plain_data.encode(v) for k, v in kept.items()}, []
@@ -246,13 +249,7 @@ def grade_notebook(
 
 
 def _runner(kernel, limits: Limits) -> CellRunner:
-    return CellRunner(
-        kernel.client,
-        kernel.alive,
-        kernel.interrupt,
-        max_cell_bytes=limits.cell_output_bytes,
-        max_notebook_bytes=limits.notebook_output_bytes,
-    )
+    return CellRunner.for_limits(kernel.client, kernel.alive, kernel.interrupt, limits)
 
 
 def _first_error(run: CellRun) -> str:
@@ -282,6 +279,7 @@ def _probe(
         kernel.interrupt,
         max_cell_bytes=PROBE_BYTES,
         max_notebook_bytes=PROBE_BYTES,
+        grace_seconds=limits.interrupt_grace_seconds,
     )
     run = runner.run(
         PROBE.format(names=list(test.answers), widgets=list(test.widgets)),
@@ -293,13 +291,13 @@ def _probe(
     if not sent:
         return {"answers": {}, "widgets": {}}
     try:
-        checked = plain_data.check(sent[-1] if isinstance(sent[-1], str) else "")
+        checked = plain_data_decode.check(sent[-1] if isinstance(sent[-1], str) else "")
         # only what the test declared is kept: anything else sent along is dropped here
         return {
             "answers": {k: v for k, v in checked["answers"].items() if k in test.answers},
             "widgets": {k: v for k, v in checked["widgets"].items() if k in test.widgets},
         }
-    except plain_data.PlainDataError as error:
+    except plain_data_decode.PlainDataError as error:
         notes.append(
             f"{test.grade_id}: 答案无法评分 / the answers could not be graded ({clean(error, 200)})"
         )

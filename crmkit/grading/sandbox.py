@@ -41,10 +41,10 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CrmkitError
+from .settings import Limits
 
 FIRST_UID = {"student": 61000, "tests": 62000}
 SANDBOX_ROOT = Path("/grading")  # where the grader's folders appear inside a sandbox
@@ -77,42 +77,6 @@ _CONTROL = re.compile(
     r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?"
     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
 )
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use. Seconds, bytes and counts."""
-
-    cell_timeout: int = 60
-    wall_seconds: int = 300
-    cpu_seconds: int = 240
-    memory_bytes: int = 3 * 1024**3
-    processes: int = 64
-    file_bytes: int = 64 * 1024**2
-    work_bytes: int = 128 * 1024**2  # the kernel's working folder (a private tmpfs)
-    work_files: int = 2000
-    scratch_bytes: int = 128 * 1024**2  # its home and temporary files (a private tmpfs)
-    scratch_files: int = 2000
-    cell_output_bytes: int = 2 * 1024**2
-    notebook_output_bytes: int = 8 * 1024**2
-
-    def rlimits(self) -> dict[str, int]:
-        """The hard resource limits of a kernel, by ``resource`` constant name."""
-        return {
-            "RLIMIT_CPU": self.cpu_seconds,
-            "RLIMIT_AS": self.memory_bytes,
-            "RLIMIT_NPROC": self.processes,
-            "RLIMIT_FSIZE": self.file_bytes,
-        }
-
-    def quota(self) -> dict[str, int]:
-        """Sizes of a kernel's private folders."""
-        return {
-            "work_bytes": self.work_bytes,
-            "work_files": self.work_files,
-            "scratch_bytes": self.scratch_bytes,
-            "scratch_files": self.scratch_files,
-        }
 
 
 class SandboxError(CrmkitError):
@@ -452,21 +416,26 @@ class Sandbox:
         info = {**info, "ip": str(self.runtime / name)}
         self._spare = (pid, info, self.runtime / f"{name}.log")
 
-    def start(self, student: str, inbox: bool = False, timeout: float = 60) -> Kernel:
-        """Let the prepared kernel go, as ``student``'s kernel; returns it connected and ready."""
+    def start(self, student: str, inbox: bool = False, timeout: float | None = None) -> Kernel:
+        """Let the prepared kernel go, as ``student``'s kernel; returns it connected and ready
+        (within ``timeout`` seconds, by default the limits' ``kernel_start_seconds``)."""
         import zmq
         from jupyter_client.blocking import BlockingKernelClient
 
         from .executor import MAX_MESSAGE_BYTES
 
+        wait = self.limits.kernel_start_seconds if timeout is None else timeout
         self.prepare()
         (pid, info, log), self._spare = self._spare, None
-        env = {
-            "CRMKIT_STUDENT_ID": student,
-            "NBGRADER_EXECUTION": "autograde",
-            "CRMKIT_DATA_CACHE": str(SANDBOX_ROOT / "cache"),
+        env = {"CRMKIT_STUDENT_ID": student, "NBGRADER_EXECUTION": "autograde"}
+        order = {
+            "pid": pid,
+            "inbox": inbox,
+            "env": env,
+            "student": student,
+            "variants": str(SANDBOX_ROOT / "cache"),
         }
-        if not self.request(go={"pid": pid, "inbox": inbox, "env": env})["ok"]:
+        if not self.request(go=order)["ok"]:
             lines = read_log(log).strip().splitlines()[-1:]
             raise SandboxError(
                 "评分内核无法启动 / the grading kernel did not start: "
@@ -479,7 +448,7 @@ class Sandbox:
         client.start_channels()
         kernel = Kernel(self, pid, client, log)
         try:
-            wait_for_ready(client, kernel.alive, timeout)
+            wait_for_ready(client, kernel.alive, wait)
         except RuntimeError as error:
             kernel.close()
             reason = kernel.last_error() or str(error)

@@ -13,22 +13,40 @@ alone. Filters exist for x86_64 and aarch64; elsewhere :func:`install` reports t
 from __future__ import annotations
 
 import ctypes
+import os
 import platform
 import struct
+from errno import ENOSYS, EPERM
 
 # struct seccomp_data: int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]
 NR_OFFSET, ARCH_OFFSET, ARG0_OFFSET = 0, 4, 16
 
+# what a filter returns (linux/seccomp.h: SECCOMP_RET_*); RET_ERRNO's low 16 bits carry the errno
 RET_ALLOW = 0x7FFF0000
 RET_ERRNO = 0x00050000
 RET_KILL_PROCESS = 0x80000000
-EPERM, ENOSYS = 1, 38
 
-# CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
-# | CLONE_NEWNET | CLONE_NEWTIME
+# prctl(2) option and seccomp mode that install a filter (linux/prctl.h, linux/seccomp.h)
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+
+# clone(2)'s flags for a new namespace (linux/sched.h)
+CLONE_NEWTIME = 0x00000080
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
 NAMESPACE_FLAGS = (
-    0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x80
-)
+    CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
+    | CLONE_NEWNET | CLONE_NEWTIME
+)  # fmt: skip
+
+# the architecture a system call was made for (linux/audit.h: AUDIT_ARCH_*)
+AUDIT_ARCH_X86_64 = 0xC000003E
+AUDIT_ARCH_AARCH64 = 0xC00000B7
 
 DENIED = (
     "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount",
@@ -40,7 +58,7 @@ DENIED = (
 
 # (AUDIT_ARCH value, system call numbers) per machine
 ARCHITECTURES = {
-    "x86_64": (0xC000003E, {
+    "x86_64": (AUDIT_ARCH_X86_64, {
         "unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155,
         "chroot": 161, "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
         "fsmount": 432, "fspick": 433, "mount_setattr": 442, "keyctl": 250, "add_key": 248,
@@ -50,7 +68,7 @@ ARCHITECTURES = {
         "swapon": 167, "swapoff": 168, "reboot": 169, "syslog": 103, "acct": 163,
         "open_by_handle_at": 304, "name_to_handle_at": 303, "clone": 56, "clone3": 435,
     }),
-    "aarch64": (0xC00000B7, {
+    "aarch64": (AUDIT_ARCH_AARCH64, {
         "unshare": 97, "setns": 268, "mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51,
         "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
         "fspick": 433, "mount_setattr": 442, "keyctl": 219, "add_key": 217, "request_key": 218,
@@ -69,6 +87,7 @@ JEQ_K = 0x15  # BPF_JMP | BPF_JEQ | BPF_K
 JGE_K = 0x35  # BPF_JMP | BPF_JGE | BPF_K
 JSET_K = 0x45  # BPF_JMP | BPF_JSET | BPF_K
 RET_K = 0x06  # BPF_RET | BPF_K
+MAX_JUMP = 255  # a conditional jump's offsets (jt, jf) are one byte each
 
 
 def program(machine: str | None = None) -> list[tuple[int, int, int, int]]:
@@ -109,7 +128,7 @@ def program(machine: str | None = None) -> list[tuple[int, int, int, int]]:
         if isinstance(target, int):
             return target
         jump = labels[target] - at - 1
-        if not 0 <= jump <= 255:
+        if not 0 <= jump <= MAX_JUMP:
             raise ValueError("seccomp jump out of range")
         return jump
 
@@ -130,7 +149,6 @@ def install() -> None:
     buffer = ctypes.create_string_buffer(packed, len(packed))
     fprog = _SockFprog(len(instructions), ctypes.cast(buffer, ctypes.c_void_p))
     libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_seccomp, seccomp_mode_filter = 22, 2
-    if libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(fprog), 0, 0) != 0:
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
         error = ctypes.get_errno()
-        raise OSError(error, f"seccomp filter not installed: {__import__('os').strerror(error)}")
+        raise OSError(error, f"seccomp filter not installed: {os.strerror(error)}")

@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -41,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..errors import CrmkitError
+from ..files import atomic_write
 from .course_folder import source_assignments
 from .key_leaks import describe, leaks_in_files, read_answer_key
 
@@ -391,9 +391,8 @@ def write_folder(files: Mapping[str, bytes], out: Path) -> list[str]:
                 kept.append(path)  # changed since the last build, or never the pack's
                 continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        with atomic_write(target) as partial:
+            partial.write_bytes(data)
     record = {
         "format": MANIFEST_FORMAT,
         "files": {path: digest(data) for path, data in files.items()},
@@ -455,7 +454,6 @@ def build_student_pack(
     out.mkdir(parents=True, exist_ok=True)
     kept = write_folder(files, out)
     if archive is not None:
-        partial = archive.with_name(f".{archive.name}.partial")
-        partial.write_bytes(zip_bytes(files, out.name))
-        os.replace(partial, archive)
+        with atomic_write(archive) as partial:
+            partial.write_bytes(zip_bytes(files, out.name))
     return PackResult(out, files, archive, regenerated, kept, broken_links(files))

@@ -26,7 +26,6 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 DECLARATION = re.compile(r"^#\|\s*(answers|widgets)\s*:\s*(.*)$")
@@ -157,8 +156,3 @@ def _strip_magics(code: str) -> str:
     return "\n".join(
         "" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines()
     )
-
-
-def declared_names(cells: Iterable[TestCell]) -> set[str]:
-    """Every answer name the test cells declare."""
-    return {name for cell in cells for name in cell.answers}

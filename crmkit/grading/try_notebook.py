@@ -23,8 +23,8 @@ from ..errors import CrmkitError, UsageError, unknown_name
 from . import steps
 from .course_folder import source_assignments
 from .inert import inert
-from .sandbox import Limits
 from .scores import PENDING, points_text
+from .settings import Limits
 
 ANSWERS_FILE = "widget_answers.json"
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from ...course import plain_data
+from ...files import atomic_write
 from .. import test_cells
 from .model import DEFAULT_DATA
 
@@ -70,14 +71,13 @@ def _cached(course: Path, assignment: str, variant: str, digest: str) -> dict | 
 def _keep(course: Path, assignment: str, variant: str, digest: str, answers: dict) -> None:
     path = _cache_path(course, assignment, variant)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(
+    with atomic_write(path, permissions=0o600) as partial:
+        partial.write_text(
             json.dumps(
                 {"digest": digest, "variant": variant, "answers": answers}, separators=(",", ":")
-            )
+            ),
+            encoding="utf-8",
         )
-    os.replace(temporary, path)
 
 
 def expected_answers(

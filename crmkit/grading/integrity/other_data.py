@@ -19,7 +19,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 
-from ...course import plain_data
+from .. import plain_data_decode
 from .model import DEFAULT_DATA, MEDIUM, OTHER_DATA, STRONG, WEAK, Evidence
 
 EXACT_DIGITS, ROUGH_DIGITS = 6, 3
@@ -68,7 +68,7 @@ def _normal(value, digits: int):
 
 def canonical(data, digits: int = EXACT_DIGITS) -> str:
     """Plain data (as sent by a kernel) as text that is equal for equal values."""
-    return json.dumps(_normal(plain_data.decode(data), digits), sort_keys=True, default=str)
+    return json.dumps(_normal(plain_data_decode.decode(data), digits), sort_keys=True, default=str)
 
 
 def is_number(data) -> bool:

@@ -23,7 +23,8 @@ The same gradebook and notebooks always give the same bytes: rows are sorted, no
 paths are written, and the PNGs carry no software metadata.
 
 The package: :mod:`.model` (the plain data), :mod:`.analysis` (small pure functions over it),
-:mod:`.reading` (reads the course), :mod:`.charts` and :mod:`.rendering` (only format).
+:mod:`.reading` (reads the course), :mod:`.charts` and :mod:`.rendering` (only format; the
+page is ``templates/*.html.j2``, autoescaped, loaded by :mod:`.page_templates`).
 """
 
 from __future__ import annotations

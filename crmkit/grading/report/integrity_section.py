@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-from ..inert import inert
+from markupsafe import Markup
+
 from ..integrity import published
 from ..integrity.model import (
     DEFAULT_DATA,
@@ -16,6 +17,7 @@ from ..integrity.model import (
 )
 from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
 from ..spreadsheet import csv_text
+from .page_templates import render_template
 
 EXPLANATION = f"""\
 <p>这里列出的是<strong>供教师查看的线索，不是结论</strong>：\
@@ -74,42 +76,33 @@ def _people(item: Evidence) -> tuple[str, str]:
     return item.student, NOT_A_STUDENT.get(item.other, item.other)
 
 
+def integrity_values(
+    evidence: Sequence[Evidence], link: Callable[[str, str], str | None]
+) -> dict[str, object]:
+    """What ``templates/integrity_section.html.j2`` shows: the explanation and, per piece of
+    evidence, its names and each person's link (``link(assignment, student)``, a relative URL)."""
+    rows = []
+    for item in evidence:
+        people = [
+            (shown, link(item.assignment, person) if person not in NOT_A_STUDENT else None)
+            for person, shown in zip((item.student, item.other), _people(item), strict=True)
+        ]
+        rows.append(
+            {
+                "item": item,
+                "strength": STRENGTH_NAMES[item.strength],
+                "kind": KIND_NAMES[item.kind],
+                "people": people,
+            }
+        )
+    # The kit's own HTML: EXPLANATION is fixed wording with the kit's names escaped into it;
+    # nothing in it comes from a student.
+    return {"explanation": Markup(EXPLANATION), "evidence": rows}
+
+
 def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str | None]) -> str:
     """Section 4 of the report; ``link(assignment, student)`` gives a notebook's relative URL."""
-    parts = [
-        "<h2>4. 诚信检查：供教师查看 / Integrity: for the instructor to look at</h2>\n",
-        EXPLANATION,
-    ]
-    if not evidence:
-        return "".join(parts) + "<p>没有发现需要查看的情况 / Nothing to look at.</p>\n"
-    parts.append(
-        '<table class="integrity">\n<thead><tr><th>强弱 strength</th><th>线索 signal</th>'
-        "<th>作业 · 题 assignment · task</th><th>学生 students</th>"
-        "<th>说明 detail</th></tr></thead>\n<tbody>\n"
-    )
-    for item in evidence:
-        first, second = _people(item)
-        names = []
-        for person in (item.student, item.other):
-            url = link(item.assignment, person) if person not in NOT_A_STUDENT else None
-            shown = html.escape(inert(first if person == item.student else second))
-            names.append(f'<a href="{html.escape(url)}">{shown}</a>' if url else shown)
-        excerpts = ""
-        if item.excerpt or item.other_excerpt:
-            excerpts = (
-                '<details><summary>原文对照 / side by side</summary><div class="side">'
-                f"<pre>{html.escape(inert(item.excerpt, lines=True))}</pre>"
-                f"<pre>{html.escape(inert(item.other_excerpt, lines=True))}</pre></div></details>"
-            )
-        parts.append(
-            f"<tr><td>{html.escape(STRENGTH_NAMES[item.strength])}</td>"
-            f"<td>{html.escape(KIND_NAMES[item.kind])}</td>"
-            f"<td>{html.escape(item.assignment)} · {html.escape(inert(item.task))}</td>"
-            f"<td>{' ↔ '.join(names)}</td>"
-            f"<td>{html.escape(inert(item.detail))}{excerpts}</td></tr>\n"
-        )
-    parts.append("</tbody>\n</table>\n")
-    return "".join(parts)
+    return render_template("integrity_section.html.j2", **integrity_values(evidence, link))
 
 
 def integrity_csv(evidence: Sequence[Evidence]) -> str:

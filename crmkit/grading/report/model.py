@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..scores import PENDING, Score
+from ..settings import SETTINGS
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = SETTINGS.report_threshold
 
 NOTHING_GRADED = (
     "还没有已评分的提交，无法生成报告；先运行 crmkit course autograde / "

@@ -18,8 +18,8 @@ import json
 from collections.abc import MutableMapping
 from typing import Any
 
-from .checks import Checks
-from .plain_data import bind_sent
+from ..course.checks import Checks
+from .plain_data_decode import bind_sent
 
 CELL = "<hidden test>"
 WITHHELD = (
