@@ -216,7 +216,7 @@ def load() -> str:
 
 def sandbox_kernel_start(rounds: int = 5) -> float:
     """Seconds from letting a prepared kernel go to its first reply, in the grading sandbox."""
-    from crmkit.grading import sandbox
+    from crmkit.grading.sandbox import bubblewrap as sandbox
     from crmkit.grading.settings import Limits
 
     root = Path(tempfile.mkdtemp(prefix="crmkit-bench-sandbox-"))

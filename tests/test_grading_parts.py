@@ -12,9 +12,9 @@ import pytest
 
 from crmkit.course.checks import CHECKS_MIMETYPE
 from crmkit.grading import answer_store, test_cells
-from crmkit.grading.executor import TRUNCATED, CellRun, Outputs
 from crmkit.grading.inert import inert
 from crmkit.grading.notebook_grading import MAX_WIDGET_BYTES, outcome_outputs, widget_answers
+from crmkit.grading.sandbox.executor import TRUNCATED, CellRun, Outputs
 from crmkit.grading.spreadsheet import csv_text, needs_guard, sheet_cell
 from crmkit.grading.submission_files import (
     MAX_FILE_BYTES,

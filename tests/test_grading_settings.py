@@ -9,7 +9,7 @@ import pytest
 
 from crmkit.cli import parser
 from crmkit.grading import demo, report
-from crmkit.grading.executor import CellRunner
+from crmkit.grading.sandbox.executor import CellRunner
 from crmkit.grading.settings import SETTINGS, Limits
 
 

@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 
 from crmkit.datasets import DEFAULT_SEED, build_tables, generate, get_case, load, memory
-from crmkit.grading import variant_cache
+from crmkit.grading.sandbox import variant_cache
 from crmkit.grading.student_data import VariantStore, cases_loaded
 
 

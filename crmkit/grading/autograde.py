@@ -41,13 +41,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrmkitError
-from . import answer_store, nbgrader_speedups, plain_data_decode, sandbox, student_data, test_cells
+from . import answer_store, nbgrader_speedups, plain_data_decode, student_data, test_cells
 from .course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
 from .gradebook import connect_gradebook, gradebook_url
 from .notebook_grading import SetupFailed, grade_notebook, widget_answers
 from .preprocessors import sanitizing_preprocessors, saving_preprocessors
 from .resume import GRADED_MARKER, KEPT, is_graded, submission_digest
-from .sandbox import SandboxError
+from .sandbox import bubblewrap as sandbox
+from .sandbox.bubblewrap import SandboxError
 from .settings import Limits
 from .steps import Progress, StepResult, known_to_gradebook, step_result
 from .submission_files import read_submission, submission_timestamp, write_files

@@ -3,7 +3,7 @@
 1. The **test kernel** starts first, as the graded student (the id comes from the grader, never
    from the submission), and runs the notebook's leading read-only cells: imports and the
    student's own data (which both kernels find in memory when the grader made it,
-   :mod:`crmkit.grading.variant_cache`).
+   :mod:`crmkit.grading.sandbox.variant_cache`).
 2. The **student's kernel** runs the submission: every code cell except the test cells. Where a
    test cell sits, it runs a probe instead, which sends the answers that test declares
    (``#| answers: ...``) as plain data (:mod:`crmkit.course.plain_data`). The probe runs in the
@@ -31,8 +31,8 @@ from nbformat import NotebookNode, from_dict
 from ..course import plain_data
 from ..course.checks import CHECKS_MIMETYPE
 from . import plain_data_decode, test_cells
-from .executor import CellRun, CellRunner
-from .sandbox import Sandbox, without_control
+from .sandbox.bubblewrap import Sandbox, without_control
+from .sandbox.executor import CellRun, CellRunner
 from .settings import Limits
 from .timings import Timings
 

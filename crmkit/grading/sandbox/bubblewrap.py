@@ -11,7 +11,7 @@ Each grading worker keeps two sandboxes, one per role:
 Both see the graded student's generated datasets, made by the grader, in a read-only cache
 (:mod:`crmkit.grading.student_data`).
 
-A sandbox is one ``bwrap`` process holding :mod:`crmkit.grading.kernel_factory`:
+A sandbox is one ``bwrap`` process holding :mod:`crmkit.grading.sandbox.kernel_factory`:
 
 * no network (``--unshare-net``), its own pid, IPC and UTS namespaces, dying with the worker;
 * a filesystem with the system's ``/usr``, a few files of ``/etc``, Python, the kit (package and
@@ -43,8 +43,8 @@ import time
 import uuid
 from pathlib import Path
 
-from ..errors import CrmkitError
-from .settings import Limits
+from ...errors import CrmkitError
+from ..settings import Limits
 
 FIRST_UID = {"student": 61000, "tests": 62000}
 SANDBOX_ROOT = Path("/grading")  # where the grader's folders appear inside a sandbox
@@ -210,7 +210,7 @@ def bwrap_command(uid: int, binds: list[tuple[str, Path, Path]], readable: list[
         "--",
         sys.executable,
         "-m",
-        "crmkit.grading.kernel_factory",
+        "crmkit.grading.sandbox.kernel_factory",
         str(uid),
     ]
     return command

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from queue import Empty
 from typing import Any
 
-from .settings import SETTINGS, Limits
+from ..settings import SETTINGS, Limits
 
 # A message larger than this is dropped by ZeroMQ before Python sees it.
 MAX_MESSAGE_BYTES = 64 * 1024**2

@@ -1,15 +1,16 @@
 """The kernel factory inside a grading sandbox: imports once, forks an isolated kernel per notebook.
 
-``python -m crmkit.grading.kernel_factory`` is started by :class:`crmkit.grading.sandbox.Sandbox`
-inside bubblewrap. It imports what every assignment uses (pandas, matplotlib, ipykernel, crmkit)
-once, then answers one JSON request per line on stdin:
+``python -m crmkit.grading.sandbox.kernel_factory`` is started by
+:class:`crmkit.grading.sandbox.bubblewrap.Sandbox` inside bubblewrap. It imports what every
+assignment uses (pandas, matplotlib, ipykernel, crmkit) once, then answers one JSON request per
+line on stdin:
 
 ``{"prepare": {...}}``
     fork a kernel and get it ready, privileged steps first, in this order: its own session; a
     private mount and IPC namespace with a fresh, size-capped tmpfs on ``/grading/work`` (its
     working folder) and on ``/grading/scratch`` (home and temporary files), so nothing it writes is
     seen by anyone else and System V shared memory dies with it; hard resource limits;
-    ``PR_SET_NO_NEW_PRIVS`` and the seccomp filter (:mod:`crmkit.grading.seccomp`: no user
+    ``PR_SET_NO_NEW_PRIVS`` and the seccomp filter (:mod:`crmkit.grading.sandbox.seccomp`: no user
     namespaces, mounts or tracing); then ipykernel is initialized on the grader's connection
     file. Its sockets and log are created now, by the factory's user, in the grader's runtime
     folder, which the kernel can neither write nor (as root grader) even read. Replies
@@ -18,8 +19,8 @@ once, then answers one JSON request per line on stdin:
     the prepared kernel copies the submission's files from ``/grading/inbox`` into its working
     folder (``inbox`` true: a student kernel), gives both folders to the kernel's user id, drops
     every privilege (no groups, the slot's user id), keeps the student's data the grader left in
-    ``variants`` (:func:`crmkit.grading.variant_cache.preload`) and starts serving in its working
-    folder.
+    ``variants`` (:func:`crmkit.grading.sandbox.variant_cache.preload`) and starts serving in its
+    working folder.
 ``{"poll": pid}``, ``{"signal": [pid, signum]}``
     exit status or None; deliver a signal (an interrupt, or SIGKILL to the kernel's session).
 ``{"reset": true}``
@@ -60,7 +61,7 @@ WARM_IMPORTS = (
     "crmkit.course.plain_data",
     "crmkit.grading.plain_data_decode",
     "crmkit.grading.test_run",
-    "crmkit.grading.variant_cache",
+    "crmkit.grading.sandbox.variant_cache",
     "crmkit.plotting",
     "crmkit.widgets",
     "ipykernel.kernelapp",
@@ -187,7 +188,7 @@ def _become_kernel(request: dict, go: int) -> None:
             resource.setrlimit(getattr(resource, name), (value, value))
         _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
         if request.get("seccomp", True):
-            from crmkit.grading import seccomp
+            from crmkit.grading.sandbox import seccomp
 
             seccomp.install()
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -212,7 +213,7 @@ def _become_kernel(request: dict, go: int) -> None:
         if not isolated:
             os.umask(0o077)
         if order.get("variants"):  # the student's data the grader made, before student code
-            from crmkit.grading import variant_cache
+            from crmkit.grading.sandbox import variant_cache
 
             variant_cache.preload(Path(order["variants"]), order.get("student", ""))
         os.chdir(WORK)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..files import atomic_write
+from ...files import atomic_write
 
 
 def file_name(case: str, seed: int, student: str, n_customers: int) -> str:
@@ -45,8 +45,8 @@ def preload(folder: Path, student: str) -> list[str]:
     """Keep in this process the variants the grader left in ``folder`` for ``student`` (the
     default seed and size, as :class:`~crmkit.grading.student_data.VariantStore` makes them);
     returns the cases found. Run by the kernel factory in each grading kernel."""
-    from ..datasets import CASES, DEFAULT_SEED, keep_generated
-    from ..datasets.seeding import normalise_student_id
+    from ...datasets import CASES, DEFAULT_SEED, keep_generated
+    from ...datasets.seeding import normalise_student_id
 
     who = normalise_student_id(student)
     found: list[str] = []
