@@ -30,7 +30,7 @@ from jupyterlab_session import (
 
 from crmkit.course.scenarios import SERVICE_ACTIONS, SHOP_TIERS
 from crmkit.grading import scores as grades
-from crmkit.grading.autograde import autograde
+from crmkit.grading.run.autograde import autograde
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"

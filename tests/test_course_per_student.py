@@ -19,7 +19,7 @@ from graded_cells import cell_errors
 
 from crmkit.datasets import load
 from crmkit.grading import scores as grades
-from crmkit.grading.autograde import autograde
+from crmkit.grading.run.autograde import autograde
 from crmkit.grading.submissions import insert_cell_after, notebook_path, read_notebook, submit
 
 pytestmark = pytest.mark.slow

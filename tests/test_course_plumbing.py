@@ -198,7 +198,7 @@ def test_scores_show_two_decimals_at_most_and_keep_the_gradebooks_precision_for_
 
 
 def test_a_flag_names_the_cell_and_the_task_it_belongs_to():
-    from crmkit.grading.tamper import cell_name
+    from crmkit.grading.run.tamper import cell_name
 
     notebook = nbformat.v4.new_notebook(
         cells=[

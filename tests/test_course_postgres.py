@@ -25,7 +25,6 @@ import pytest
 
 from crmkit.grading import course_folder, steps
 from crmkit.grading import scores as grades
-from crmkit.grading.autograde import autograde
 from crmkit.grading.gradebook import (
     DEFINITION_TABLES,
     GradebookUnreachable,
@@ -33,6 +32,7 @@ from crmkit.grading.gradebook import (
     safe_url,
     snapshot_definitions,
 )
+from crmkit.grading.run.autograde import autograde
 from crmkit.grading.submissions import notebook_path, read_notebook, submit
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from crmkit.grading import resume
 from crmkit.grading import scores as grades
-from crmkit.grading.autograde import SCRATCH_PREFIX
+from crmkit.grading.run import resume
+from crmkit.grading.run.autograde import SCRATCH_PREFIX
 from crmkit.grading.sandbox import bubblewrap as sandbox
 from crmkit.grading.sandbox import kernel_factory
 from crmkit.grading.submissions import notebook_path, read_notebook, submit

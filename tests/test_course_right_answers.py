@@ -15,7 +15,7 @@ import pytest
 from answer_fixtures import ASSIGNMENTS, Answer, plan_rounds, right_answers, tasks, term_context
 
 from crmkit.grading import scores as grades
-from crmkit.grading.autograde import autograde
+from crmkit.grading.run.autograde import autograde
 from crmkit.grading.submissions import notebook_path, read_notebook, submit
 
 pytestmark = pytest.mark.slow

@@ -34,7 +34,7 @@ from crmkit.course.answers import (
 from crmkit.errors import CrmkitError
 from crmkit.grading import course_folder
 from crmkit.grading import scores as grades
-from crmkit.grading.autograde import autograde
+from crmkit.grading.run.autograde import autograde
 from crmkit.grading.submissions import notebook_path, read_notebook
 
 REPO = Path(__file__).resolve().parents[1]

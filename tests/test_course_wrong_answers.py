@@ -36,7 +36,7 @@ from answer_fixtures import (
 from graded_cells import cell_errors
 
 from crmkit.grading import scores as grades
-from crmkit.grading.autograde import autograde
+from crmkit.grading.run.autograde import autograde
 from crmkit.grading.submissions import notebook_path, read_notebook, submit
 
 pytestmark = pytest.mark.slow

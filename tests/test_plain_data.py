@@ -11,7 +11,7 @@ import pytest
 
 from crmkit.course import plain_data
 from crmkit.datasets import load
-from crmkit.grading import plain_data_decode
+from crmkit.grading.run import plain_data_decode
 
 DEEP: list = [1]
 for _ in range(plain_data.MAX_DEPTH + 10):

@@ -151,7 +151,7 @@ def graded_terms(tmp_path_factory):
     """Three drawn terms; in each, the term's solution, the published one and a blank notebook
     handed in by three students, autograded by the kit's grader."""
     from crmkit.grading import scores as grades
-    from crmkit.grading.autograde import autograde
+    from crmkit.grading.run.autograde import autograde
     from crmkit.grading.submissions import handed_in, notebook_path, read_notebook, submit
 
     found = {}

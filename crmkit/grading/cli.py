@@ -120,8 +120,8 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     """Autograde the submissions in ``submitted/`` and print everyone's scores."""
     course = check_course_dir(args.course)
     assignments = pick_assignments(course, args.assignments)
-    from .autograde import autograde
-    from .resume import KEPT
+    from .run.autograde import autograde
+    from .run.resume import KEPT
 
     limits = Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_limit)
     report = autograde(
@@ -250,8 +250,8 @@ def _print_next_steps(course: Path, pending: int) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the class report (HTML, CSV, PNG) from the gradebook and the autograded notebooks."""
-    from .autograde import default_jobs
     from .report import make_report
+    from .run.autograde import default_jobs
 
     course = check_course_dir(args.course)
     assignments = pick_assignments(course, args.assignments)
@@ -277,7 +277,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_try(args: argparse.Namespace) -> int:
     """Grade one notebook through the sandboxed grader and print each check."""
-    from .try_notebook import result_lines, try_notebook
+    from .run.try_notebook import result_lines, try_notebook
 
     course = check_course_dir(args.course)
     result = try_notebook(

@@ -375,8 +375,8 @@ def _class_work(course: Path, assignment: str, answers: Path | None):
 def _printed_answers(course: Path, entry: Planned) -> dict:
     """What the solution of ``entry.task`` gives on the partner's data (computed once, kept in the
     course folder where the report's integrity check finds it again)."""
-    from . import plain_data_decode
     from .integrity.expected import expected_answers
+    from .run import plain_data_decode
 
     expected = expected_answers(course, entry.assignment, [entry.partner])[entry.partner]
     sent = expected[entry.assignment][f"{entry.task}_tests"]["answers"]
@@ -412,8 +412,8 @@ def run_demo(
 ) -> DemoRun:
     """Build the demo course in ``out``, hand in the class, grade it, write feedback and the
     report; each ``*progress`` wraps its step's jobs (``progress``: autograding)."""
-    from .autograde import autograde, default_jobs
     from .report import make_report
+    from .run.autograde import autograde, default_jobs
 
     roster = class_roster(size)  # a wrong size is refused before anything is written
     demo = prepare_demo_course(course, out, term_seed=DEMO_TERM_SEED)

@@ -1,7 +1,7 @@
 """nbgrader's steps on a course: generate the student versions, write feedback, export grades.
 
 Each step returns a :class:`StepResult` per assignment (and student) with nbgrader's own reason
-when it failed. Autograding has its own module (:mod:`crmkit.grading.autograde`).
+when it failed. Autograding has its own module (:mod:`crmkit.grading.run.autograde`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def generate_assignments(
     ``release/`` and the gradebook.
 
     A test cell that reads a name it does not declare (``#| answers: ...``, see
-    :mod:`crmkit.grading.test_cells`) would fail every correct answer: such an assignment is
+    :mod:`crmkit.grading.run.test_cells`) would fail every correct answer: such an assignment is
     reported as failed, naming the cell and what to add.
     """
     check_gradebook(course)  # an unreachable database in one line, not once per assignment
@@ -82,7 +82,7 @@ def undeclared_in(course: Path, assignment: str) -> str:
     """What the assignment's test cells read without declaring it, as one line ("" when nothing)."""
     import nbformat
 
-    from .test_cells import undeclared_names
+    from .run.test_cells import undeclared_names
 
     found = []
     for path in sorted((course / "source" / assignment).glob("*.ipynb")):

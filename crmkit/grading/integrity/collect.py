@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from .. import answer_store
 from ..course_folder import in_course_folder, submitted_students
 from ..gradebook import open_gradebook
+from ..run import answer_store
 from .expected import expected_answers
 from .model import DEFAULT_DATA, Evidence
 from .other_data import other_data_evidence

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ...course import plain_data
 from ...files import atomic_write
-from .. import test_cells
+from ..run import test_cells
 from .model import DEFAULT_DATA
 
 FOLDER = Path(".crmkit") / "expected"

@@ -1,7 +1,7 @@
 """Answers that fail on the student's own data but are what another student's data give.
 
 Every student's data differ, so a number pasted from a classmate fails. The grader kept what each
-student's answers were (:mod:`crmkit.grading.answer_store`) and :mod:`.expected` knows the right
+student's answers were (:mod:`crmkit.grading.run.answer_store`) and :mod:`.expected` knows the right
 answer on every student's data; an answer that failed and equals another variant's right answer
 says whose data it came from.
 
@@ -19,7 +19,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 
-from .. import plain_data_decode
+from ..run import plain_data_decode
 from .model import DEFAULT_DATA, MEDIUM, OTHER_DATA, STRONG, WEAK, Evidence
 
 EXACT_DIGITS, ROUGH_DIGITS = 6, 3

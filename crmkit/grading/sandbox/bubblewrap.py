@@ -9,7 +9,7 @@ Each grading worker keeps two sandboxes, one per role:
   kernel computed reaches them as plain data (:mod:`crmkit.course.plain_data`).
 
 Both see the graded student's generated datasets, made by the grader, in a read-only cache
-(:mod:`crmkit.grading.student_data`).
+(:mod:`crmkit.grading.run.student_data`).
 
 A sandbox is one ``bwrap`` process holding :mod:`crmkit.grading.sandbox.kernel_factory`:
 

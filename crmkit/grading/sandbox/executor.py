@@ -154,8 +154,9 @@ class CellRunner:
     """Runs cells one after another on one kernel (a started, connected jupyter_client client).
 
     ``alive()`` says whether the kernel process still runs; ``interrupt()`` sends it SIGINT.
-    Output caps and the grace after an interrupt default to :data:`~.settings.SETTINGS`' limits;
-    :meth:`for_limits` takes them from a submission's :class:`~.settings.Limits`.
+    Output caps and the grace after an interrupt default to
+    :data:`~crmkit.grading.settings.SETTINGS`' limits; :meth:`for_limits` takes them from a
+    submission's :class:`~crmkit.grading.settings.Limits`.
     """
 
     def __init__(

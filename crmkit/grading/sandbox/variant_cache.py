@@ -3,7 +3,7 @@
 Generating a student's variant of a case takes 0.05-0.2 s; a class's assignments load the same
 cases again and again, and each notebook is graded in two kernels. So while grading, the grader
 itself (never a kernel) generates each student's variants once per run (:func:`store`, called by
-:mod:`crmkit.grading.student_data`) and gives the kernels grading that student a folder holding
+:mod:`crmkit.grading.run.student_data`) and gives the kernels grading that student a folder holding
 only that student's files, read-only inside the sandbox (``/grading/cache``). When the kernel
 factory lets a kernel go, before any student code runs, :func:`preload` puts the tables found
 there among the tables the kernel keeps in memory (:func:`crmkit.datasets.keep_generated`), so
@@ -43,7 +43,7 @@ def read(
 
 def preload(folder: Path, student: str) -> list[str]:
     """Keep in this process the variants the grader left in ``folder`` for ``student`` (the
-    default seed and size, as :class:`~crmkit.grading.student_data.VariantStore` makes them);
+    default seed and size, as :class:`~crmkit.grading.run.student_data.VariantStore` makes them);
     returns the cases found. Run by the kernel factory in each grading kernel."""
     from ...datasets import CASES, DEFAULT_SEED, keep_generated
     from ...datasets.seeding import normalise_student_id

@@ -8,14 +8,14 @@
    test cell sits, it runs a probe instead, which sends the answers that test declares
    (``#| answers: ...``) as plain data (:mod:`crmkit.course.plain_data`). The probe runs in the
    student's kernel, so what it sends is checked and rebuilt as base types, never trusted
-   (:mod:`crmkit.grading.plain_data_decode`).
+   (:mod:`crmkit.grading.run.plain_data_decode`).
 3. The **test kernel** runs each test cell, with that test's answers (and widget answers, from
    the submitted ``widget_answers.json``) bound to their names. It never ran student code: no
    patched ``numpy``, no rebound names, no IPython hooks, no ``chdir`` reach it.
 4. The notebook that nbgrader scores is the submission as sanitized by nbgrader (locked cells
    restored from the gradebook), with the student's cells' outputs from step 2 and each test
    cell's outcome from step 3: its error (its name, and its message when the instructor wrote
-   it: :mod:`crmkit.grading.test_run`) or its partial-credit score with the failed checks'
+   it: :mod:`crmkit.grading.run.test_run`) or its partial-credit score with the failed checks'
    messages. Nothing else the test kernel printed is kept.
 """
 
@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 
 from nbformat import NotebookNode, from_dict
 
-from ..course import plain_data
-from ..course.checks import CHECKS_MIMETYPE
+from ...course import plain_data
+from ...course.checks import CHECKS_MIMETYPE
+from ..sandbox.bubblewrap import Sandbox, without_control
+from ..sandbox.executor import CellRun, CellRunner
+from ..settings import Limits
 from . import plain_data_decode, test_cells
-from .sandbox.bubblewrap import Sandbox, without_control
-from .sandbox.executor import CellRun, CellRunner
-from .settings import Limits
 from .timings import Timings
 
 PROBE = (
@@ -41,8 +41,8 @@ PROBE = (
     ".export(globals(), {names!r}, {widgets!r})"
 )
 # Binds a test's answers and runs its code (in one request: a round trip less per task), passing
-# an error's message on only when the instructor wrote it (crmkit/grading/test_run.py).
-RUN = "__import__('crmkit.grading.test_run', fromlist=['run']).run(globals(), {path!r})"
+# an error's message on only when the instructor wrote it (crmkit/grading/run/test_run.py).
+RUN = "__import__('crmkit.grading.run.test_run', fromlist=['run']).run(globals(), {path!r})"
 MAX_MESSAGE = 1000
 # An honest widget_answers.json takes a few kilobytes.
 MAX_WIDGET_BYTES = 1024**2
@@ -137,7 +137,7 @@ def widget_answers(files: dict[str, bytes], declared: Collection[str]) -> tuple[
 
     The grader (root, outside the sandbox) reads this file, so it is held to what answers from a
     kernel are held to, before it is parsed: a size cap, then its values, lists and records
-    counted in the text (:func:`~crmkit.grading.plain_data_decode.count_before_parse`).
+    counted in the text (:func:`~crmkit.grading.run.plain_data_decode.count_before_parse`).
     """
     raw = files.get("widget_answers.json")
     if raw is None:

@@ -7,9 +7,9 @@ How it stays equal to ``nbgrader autograde`` on honest work, fast, and safe agai
   gradebook, whatever its backend) and two sandboxes (:mod:`crmkit.grading.sandbox`): one for
   the students' kernels, one for the test kernels.
 * Per submission, a worker reads the submitted files itself (regular files only, never through a
-  link, sizes capped: :mod:`crmkit.grading.submission_files`), applies nbgrader's own sanitizing
+  link, sizes capped: :mod:`crmkit.grading.run.submission_files`), applies nbgrader's own sanitizing
   steps (locked cells restored from the gradebook, metadata checked) and grades each notebook
-  with two kernels (:mod:`crmkit.grading.notebook_grading`): the student's cells in one, the
+  with two kernels (:mod:`crmkit.grading.run.notebook_grading`): the student's cells in one, the
   hidden tests in another that never ran student code and gets the answers as plain data.
   Per-cell timeout: ``cell_timeout``; per submission: ``wall_seconds``.
 * Only the parent writes the course: ``autograded/<student>/<assignment>/`` from the submitted
@@ -22,7 +22,7 @@ How it stays equal to ``nbgrader autograde`` on honest work, fast, and safe agai
   crash, or with new submissions) skips what is graded and unchanged, and regrades the rest;
   saving is nbgrader's update-or-create, so a regrade replaces and never duplicates.
 * What the instructor should look at (deleted test cells, files left out, output cut off, a
-  kernel that died) is reported next to the result (:func:`crmkit.grading.tamper.tamper_flags`).
+  kernel that died) is reported next to the result (:func:`crmkit.grading.run.tamper.tamper_flags`).
 """
 
 from __future__ import annotations
@@ -40,17 +40,17 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CrmkitError
+from ...errors import CrmkitError
+from ..course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
+from ..gradebook import connect_gradebook, gradebook_url
+from ..preprocessors import sanitizing_preprocessors, saving_preprocessors
+from ..sandbox import bubblewrap as sandbox
+from ..sandbox.bubblewrap import SandboxError
+from ..settings import Limits
+from ..steps import Progress, StepResult, known_to_gradebook, step_result
 from . import answer_store, nbgrader_speedups, plain_data_decode, student_data, test_cells
-from .course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
-from .gradebook import connect_gradebook, gradebook_url
 from .notebook_grading import SetupFailed, grade_notebook, widget_answers
-from .preprocessors import sanitizing_preprocessors, saving_preprocessors
 from .resume import GRADED_MARKER, KEPT, is_graded, submission_digest
-from .sandbox import bubblewrap as sandbox
-from .sandbox.bubblewrap import SandboxError
-from .settings import Limits
-from .steps import Progress, StepResult, known_to_gradebook, step_result
 from .submission_files import read_submission, submission_timestamp, write_files
 from .tamper import NOTES_KEY, graded_cells, tamper_flags
 from .timings import PHASES, Timings
@@ -83,7 +83,7 @@ def default_jobs() -> int:
 
 def definitions_snapshot(course: Path, target: Path) -> Path:
     """A SQLite copy of what defines the course's assignments, for workers to grade against."""
-    from .gradebook import snapshot_definitions
+    from ..gradebook import snapshot_definitions
 
     snapshot_definitions(gradebook_url(course), target)
     os.chmod(target, 0o600)
@@ -589,10 +589,10 @@ SCRATCH_PREFIX = "crmkit-grading-"
 # preload ``__main__`` as it means to (it never receives its path), so the grader names its own.
 WORKER_IMPORTS = [
     "__main__",
-    "crmkit.grading.autograde",
+    "crmkit.grading.run.autograde",
     "crmkit.grading.gradebook",
     "crmkit.grading.preprocessors",
-    "crmkit.grading.student_data",
+    "crmkit.grading.run.student_data",
     "nbgrader.apps.api",
     "nbgrader.converters",
     "nbgrader.preprocessors",

@@ -1,8 +1,8 @@
 """What each student's kernel sent to the tests, kept beside the gradebook for the class report.
 
 ``<course>/.crmkit/answers/<assignment>/<student>.json`` holds, per notebook, the answers (as
-checked plain data, :mod:`crmkit.grading.plain_data_decode`) and widget values the tests saw. The
-report's integrity section compares them with the answers expected on other students' data. Only
+checked plain data, :mod:`crmkit.grading.run.plain_data_decode`) and widget values the tests saw.
+The report's integrity section compares them with the answers expected on other students' data. Only
 the grader writes here; it is not part of ``autograded/`` (whose files go back to students as
 feedback).
 
@@ -28,7 +28,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..files import atomic_write
+from ...files import atomic_write
 
 FOLDER = Path(".crmkit") / "answers"
 FORMAT = "crmkit-answers/2"

@@ -18,7 +18,7 @@ import json
 from collections.abc import MutableMapping
 from typing import Any
 
-from ..course.checks import Checks
+from ...course.checks import Checks
 from .plain_data_decode import bind_sent
 
 CELL = "<hidden test>"

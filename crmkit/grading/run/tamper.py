@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .course_folder import open_api
-from .gradebook import connect_gradebook
+from ..course_folder import open_api
+from ..gradebook import connect_gradebook
 
 NOTES_KEY = "crmkit"  # notebook metadata the grader writes: {"notes": [...]}
 

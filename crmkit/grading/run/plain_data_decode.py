@@ -15,7 +15,7 @@ import json
 from collections.abc import MutableMapping
 from typing import Any
 
-from ..course.plain_data import FORMAT, MAX_DEPTH, MAX_STRING
+from ...course.plain_data import FORMAT, MAX_DEPTH, MAX_STRING
 
 # What one submission may send: larger or deeper is cut off and reported, never trusted.
 MAX_BYTES = 32 * 1024**2
