@@ -29,9 +29,9 @@ import pytest
 
 from crmkit.grading import course_folder
 from crmkit.grading import scores as grades
-from crmkit.grading.lms_export import export_lms
+from crmkit.grading.export.lms_export import export_lms
+from crmkit.grading.export.roster import parse_roster
 from crmkit.grading.report import make_report
-from crmkit.grading.roster import parse_roster
 from crmkit.grading.run import answer_store
 from crmkit.grading.run.autograde import autograde
 from crmkit.grading.run.notebook_grading import widget_answers
@@ -869,7 +869,7 @@ def test_ids_that_look_like_formulas_are_guarded_in_every_file(graded, tmp_path)
     ids = {row[3] for row in rows[1:]}
     assert {f"'{student}" for student in FORMULA_IDS} <= ids  # still there, as text
     assert all(len(row) == len(rows[0]) for row in rows)
-    from crmkit.grading.class_grades import read_class_grades
+    from crmkit.grading.export.class_grades import read_class_grades
 
     class_grades = read_class_grades(course, [ASSIGNMENT])
     roster = parse_roster(_formula_roster())

@@ -15,9 +15,9 @@ from pathlib import Path
 from ..errors import UsageError
 from . import steps
 from .course_folder import check_course_dir, pick_assignments
+from .export.lms_export import FORMATS as LMS_FORMATS
+from .export.lms_export import MISSING_CHOICES
 from .inert import inert
-from .lms_export import FORMATS as LMS_FORMATS
-from .lms_export import MISSING_CHOICES
 from .scores import scores
 from .settings import SETTINGS, Limits
 from .tables import flags_table, results_table, score_table

@@ -17,7 +17,7 @@ from .gradebook import check_gradebook, connect_gradebook, open_gradebook
 if TYPE_CHECKING:
     from nbgrader.apps import NbGraderAPI
 
-    from .lms_export import Export as LmsExport
+    from .export.lms_export import Export as LmsExport
 
 # Wraps the list of jobs of a step, e.g. in a progress bar; returns what to iterate over.
 Progress = Callable[[list], Iterable]
@@ -134,7 +134,7 @@ def export_grades(
     those (default: all)."""
     from nbgrader.plugins.export import CsvExportPlugin
 
-    from .generic_csv import SafeGradebook
+    from .export.generic_csv import SafeGradebook
 
     destination = destination.resolve()
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -162,10 +162,10 @@ def export_for_lms(
     so a missing column fails in one line without touching anything.
     """
     from ..errors import CrmkitError
-    from .class_grades import read_class_grades
     from .course_folder import source_assignments
-    from .lms_export import check_request, export_lms
-    from .roster import read_excused, read_roster, roster_excused
+    from .export.class_grades import read_class_grades
+    from .export.lms_export import check_request, export_lms
+    from .export.roster import read_excused, read_roster, roster_excused
 
     roster = read_roster(roster_file) if roster_file else None
     check_request(fmt, roster, missing, feedback, per_task)

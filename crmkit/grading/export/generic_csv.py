@@ -15,7 +15,7 @@ import io
 from collections.abc import Collection, Iterator
 from types import SimpleNamespace
 
-from .spreadsheet import sheet_cell
+from ..spreadsheet import sheet_cell
 
 
 def _field(value: object) -> object:

@@ -1,7 +1,7 @@
 """The class roster an LMS export needs, and the list of excused work, read from CSV files.
 
 ``roster.csv`` has one row per student: ``student_id`` (the nbgrader id) plus the columns the
-chosen LMS needs (see :data:`crmkit.grading.lms_export.ROSTER_COLUMNS`), for example::
+chosen LMS needs (see :data:`crmkit.grading.export.lms_export.ROSTER_COLUMNS`), for example::
 
     student_id,name,canvas_id,sis_user_id,sis_login_id,section,excused
     2023001,"Zhang, San",41,S2023001,zhangsan,CRM 1,loyalty
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UsageError, unknown_name
+from ...errors import UsageError, unknown_name
 
 STUDENT_ID = "student_id"
 EXCUSED = "excused"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .course_folder import in_course_folder
-from .gradebook import open_gradebook
+from ..course_folder import in_course_folder
+from ..gradebook import open_gradebook
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class ClassGrades:
 
 def _cell_order(course: Path, assignment: str) -> dict[str, int]:
     """Position of each graded cell in the assignment's source notebooks (empty if none)."""
-    from .submissions import graded_cell_ids, read_notebook
+    from ..submissions import graded_cell_ids, read_notebook
 
     ids = [
         grade_id

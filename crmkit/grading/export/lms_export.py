@@ -1,7 +1,7 @@
 """Grades as the import file an LMS reads: Canvas, Moodle, Brightspace (D2L), or an Excel sheet.
 
-Pure functions from plain data (:class:`~crmkit.grading.class_grades.ClassGrades`, a
-:class:`~crmkit.grading.roster.Roster`, the excused work) to the bytes of the file.
+Pure functions from plain data (:class:`~crmkit.grading.export.class_grades.ClassGrades`, a
+:class:`~crmkit.grading.export.roster.Roster`, the excused work) to the bytes of the file.
 ``crmkit course export --format FORMAT`` (:func:`crmkit.grading.steps.export_for_lms`) reads the
 gradebook and writes them. What each importer reads, from its documentation and its source:
 
@@ -66,11 +66,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from ..errors import UsageError, unknown_name
+from ...errors import UsageError, unknown_name
+from ..scores import GRADEBOOK_DECIMALS, PENDING, points_text
+from ..spreadsheet import csv_text, needs_guard
 from .class_grades import ClassGrades
 from .roster import STUDENT_ID, Roster
-from .scores import GRADEBOOK_DECIMALS, PENDING, points_text
-from .spreadsheet import csv_text, needs_guard
 
 FORMATS = ("canvas", "moodle", "brightspace", "excel")
 MISSING_CHOICES = ("zero", "blank")
