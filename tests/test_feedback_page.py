@@ -163,7 +163,7 @@ def test_the_page_fetches_nothing_from_the_network():
 
 
 def test_clean_html_keeps_what_a_notebook_shows_and_drops_what_acts():
-    from crmkit.grading.safe_html import clean_html
+    from crmkit.grading.safe_output.safe_html import clean_html
 
     png = "data:image/png;base64,iVBORw0KGgo="
     kept = clean_html(

@@ -39,7 +39,7 @@ from crmkit.grading.export.lms_export import (
 )
 from crmkit.grading.export.roster import parse_excused, parse_roster
 from crmkit.grading.gradebook import open_gradebook
-from crmkit.grading.spreadsheet import excel_text
+from crmkit.grading.safe_output.spreadsheet import excel_text
 from crmkit.grading.steps import export_for_lms, export_grades
 
 ZHANG, LI, WANG, ZHAO = "2023001", "2023002", "2023003", "2023004"

@@ -17,7 +17,7 @@ from . import steps
 from .course_folder import check_course_dir, pick_assignments
 from .export.lms_export import FORMATS as LMS_FORMATS
 from .export.lms_export import MISSING_CHOICES
-from .inert import inert
+from .safe_output.inert import inert
 from .scores import scores
 from .settings import SETTINGS, Limits
 from .tables import flags_table, results_table, score_table

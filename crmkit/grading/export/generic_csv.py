@@ -4,8 +4,8 @@ nbgrader writes each row as ``",".join(values)``: a student id, a name or an ema
 ``= + - @`` is run as a formula by the spreadsheet the instructor opens the file in, and a comma
 in a name shifts the columns after it. The rows stay nbgrader's (it decides the scores: zero for
 missing work, the late penalty taken off); the gradebook it reads is wrapped so that each text
-value it writes is a safe CSV cell already: inert, guarded (:mod:`.spreadsheet`), quoted where
-CSV needs it.
+value it writes is a safe CSV cell already: inert, guarded
+(:mod:`crmkit.grading.safe_output.spreadsheet`), quoted where CSV needs it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import io
 from collections.abc import Collection, Iterator
 from types import SimpleNamespace
 
-from ..spreadsheet import sheet_cell
+from ..safe_output.spreadsheet import sheet_cell
 
 
 def _field(value: object) -> object:

@@ -53,9 +53,10 @@ Choices, the same in every format unless said otherwise:
   a person reads them (the Excel sheet, Moodle's feedback text).
 * ``tasks=True`` writes one column per task instead of one per assignment for an LMS, which adds
   up its items itself: totals and their tasks together would count twice. Excel has both.
-* Every cell is safe to open in a spreadsheet (:func:`~crmkit.grading.spreadsheet.sheet_cell`):
-  control characters written out, and text a spreadsheet would run as a formula (``= + - @``)
-  given a leading ``'``. No importer drops that ``'``, so an id is matched by one that needs no
+* Every cell is safe to open in a spreadsheet
+  (:func:`~crmkit.grading.safe_output.spreadsheet.sheet_cell`): control characters written out,
+  and text a spreadsheet would run as a formula (``= + - @``) given a leading ``'``. No importer
+  drops that ``'``, so an id is matched by one that needs no
   guard: Canvas by its numeric ID or an SIS id that needs none; Moodle by another id column
   when the first has ids that need one; Brightspace drops the ``#`` it puts before every id. A
   student left with no such id is left out and named (docs/lms_export.md, "Formula guard").
@@ -67,8 +68,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ...errors import UsageError, unknown_name
+from ..safe_output.spreadsheet import csv_text, needs_guard
 from ..scores import GRADEBOOK_DECIMALS, PENDING, points_text
-from ..spreadsheet import csv_text, needs_guard
 from .class_grades import ClassGrades
 from .roster import STUDENT_ID, Roster
 

@@ -16,7 +16,7 @@ from ..integrity.model import (
     Evidence,
 )
 from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
-from ..spreadsheet import csv_text
+from ..safe_output.spreadsheet import csv_text
 from .page_templates import render_template
 
 EXPLANATION = f"""\

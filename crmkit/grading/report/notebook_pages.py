@@ -4,8 +4,8 @@ The autograded ``.ipynb`` is JSON, which a browser shows as text; this renders i
 nbconvert's ``basic`` template (cells, outputs, charts as embedded images) inside a small
 self-contained page: no script, nothing loaded from the network. Everything in a notebook was
 written by a student, so the rendered HTML goes through the kit's sanitizer
-(:func:`crmkit.grading.safe_html.clean_html`, as the feedback pages do): formatting tags only,
-images only when embedded, no attribute that runs anything.
+(:func:`crmkit.grading.safe_output.safe_html.clean_html`, as the feedback pages do): formatting tags
+only, images only when embedded, no attribute that runs anything.
 The test cells keep their outcome but not their code, so the pages never hold the answer key
 (they do hold the student's work: ``reports/notebooks/`` is for the instructor only).
 """
@@ -15,8 +15,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from ..inert import inert
-from ..safe_html import clean_html
+from ..safe_output.inert import inert
+from ..safe_output.safe_html import clean_html
 
 STYLE = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; \

@@ -3,8 +3,9 @@
 A cell starting with ``= + - @`` (or a tab or carriage return, which some spreadsheets skip
 before looking) is run as a formula: ``=HYPERLINK(...)`` or ``=cmd|...`` from a student id or a
 name opens the instructor's machine to whoever chose it. Every cell the kit writes goes through
-:func:`sheet_cell`: its control characters written out (:func:`~crmkit.grading.inert.inert`) and
-a leading ``'`` before anything a spreadsheet could run. A plain number (``-2.5``) is a number.
+:func:`sheet_cell`: its control characters written out
+(:func:`~crmkit.grading.safe_output.inert.inert`) and a leading ``'`` before anything a
+spreadsheet could run. A plain number (``-2.5``) is a number.
 """
 
 from __future__ import annotations
