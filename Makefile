@@ -107,7 +107,7 @@ OPEN_URL_NOTE := 这台机器上没有浏览器：JupyterLab 启动后会打印 
 STUDENT_PACK ?= build/student-pack
 STUDENT_PACK_INPUTS := $(wildcard notebooks/*.ipynb cases/*.md datasets/*/README.md \
   datasets/*/datapackage.json exercises/nbgrader_config.py exercises/source/*/* \
-  exercises/release/*/*) crmkit/grading/student_pack.py crmkit/grading/key_leaks.py
+  exercises/release/*/*) crmkit/grading/release/student_pack.py crmkit/grading/release/key_leaks.py
 
 $(STUDENT_PACK)/.crmkit-pack.json: $(STAMP) $(STUDENT_PACK_INPUTS)
 	$(BIN)/crmkit course student-pack --course exercises --out $(STUDENT_PACK)

@@ -34,6 +34,8 @@ sys.path.insert(0, str(REPO))
 from crmkit.grading import course_folder, steps  # noqa: E402
 from crmkit.grading import scores as grades  # noqa: E402
 from crmkit.grading.demo import prepare_demo_course  # noqa: E402
+from crmkit.grading.release.task_parameters import context, declared_parameters, term_values  # noqa: E402
+from crmkit.grading.release.task_templates import render_text  # noqa: E402
 from crmkit.grading.run.autograde import autograde, default_jobs  # noqa: E402
 from crmkit.grading.run.timings import PHASES, PROCESSOR, total  # noqa: E402
 from crmkit.grading.submissions import (  # noqa: E402
@@ -43,8 +45,6 @@ from crmkit.grading.submissions import (  # noqa: E402
     replace_solution,
     submit,
 )
-from crmkit.grading.task_parameters import context, declared_parameters, term_values  # noqa: E402
-from crmkit.grading.task_templates import render_text  # noqa: E402
 
 EXERCISES = REPO / "exercises"
 WRONG = EXERCISES / "answers" / "wrong"

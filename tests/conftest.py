@@ -18,8 +18,8 @@ import pytest
 
 from crmkit.grading.course_folder import source_assignments
 from crmkit.grading.demo import prepare_demo_course
+from crmkit.grading.release.term import new_term
 from crmkit.grading.steps import generate_assignments
-from crmkit.grading.term import new_term
 
 REPO = Path(__file__).resolve().parents[1]
 EXERCISES = REPO / "exercises"

@@ -30,8 +30,8 @@ from answer_fixtures import ASSIGNMENTS, COURSE, Answer, file_answers
 
 from crmkit.course.identity import GRADER_ID_ENV
 from crmkit.datasets import load, pinned_records
-from crmkit.grading.task_parameters import context, declared_parameters, default_values
-from crmkit.grading.term import render_assignment
+from crmkit.grading.release.task_parameters import context, declared_parameters, default_values
+from crmkit.grading.release.term import render_assignment
 
 matplotlib.use("Agg")
 

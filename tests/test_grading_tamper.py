@@ -31,6 +31,8 @@ from crmkit.grading import course_folder
 from crmkit.grading import scores as grades
 from crmkit.grading.export.lms_export import export_lms
 from crmkit.grading.export.roster import parse_roster
+from crmkit.grading.release.task_templates import render_text
+from crmkit.grading.release.term import course_context
 from crmkit.grading.report import make_report
 from crmkit.grading.run import answer_store
 from crmkit.grading.run.autograde import autograde
@@ -47,8 +49,6 @@ from crmkit.grading.submissions import (
     submit,
 )
 from crmkit.grading.tables import flags_table, results_table, score_table
-from crmkit.grading.task_templates import render_text
-from crmkit.grading.term import course_context
 
 pytestmark = pytest.mark.slow
 

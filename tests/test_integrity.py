@@ -301,9 +301,9 @@ def test_the_published_solution_with_a_terms_constants_is_found_and_own_work_is_
     from pathlib import Path
 
     from crmkit.grading.integrity.published import published_evidence
-    from crmkit.grading.task_parameters import declared_parameters, draw_values
-    from crmkit.grading.task_templates import render_text
-    from crmkit.grading.term import course_context, render_assignment
+    from crmkit.grading.release.task_parameters import declared_parameters, draw_values
+    from crmkit.grading.release.task_templates import render_text
+    from crmkit.grading.release.term import course_context, render_assignment
 
     exercises = Path(__file__).resolve().parents[1] / "exercises"
     release = json.loads((exercises / "release" / assignment / f"{assignment}.ipynb").read_text())

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from crmkit.errors import CrmkitError, UsageError
-from crmkit.grading.task_parameters import (
+from crmkit.grading.release.task_parameters import (
     declared_parameters,
     default_values,
     draw_values,
@@ -25,8 +25,8 @@ from crmkit.grading.task_parameters import (
     term_values,
     write_term,
 )
-from crmkit.grading.task_templates import render_text
-from crmkit.grading.term import (
+from crmkit.grading.release.task_templates import render_text
+from crmkit.grading.release.term import (
     course_id_of,
     new_term,
     published_notebook,

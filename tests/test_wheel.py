@@ -218,7 +218,7 @@ def test_the_installed_kit_carries_no_answer_key(installed):
     """Nothing a student can install holds a source notebook or any of the answer key: not what
     their notebooks import, not the data, and not the grader (the demo names the course's vetted
     answers instead of copying them)."""
-    from crmkit.grading.key_leaks import files_of_folder, leaks_in_files, read_answer_key
+    from crmkit.grading.release.key_leaks import files_of_folder, leaks_in_files, read_answer_key
 
     package = Path(
         run(
@@ -239,7 +239,7 @@ def test_the_installed_kit_carries_no_answer_key(installed):
 def test_a_student_pack_notebook_runs_on_the_installed_kit(installed, tmp_path):
     """The pack has no CSVs: its notebooks read the data installed with the kit (the start-here
     notebook reads a folder of the kit's data too)."""
-    from crmkit.grading.student_pack import pack_files, write_folder
+    from crmkit.grading.release.student_pack import pack_files, write_folder
 
     pack = tmp_path / "pack"
     pack.mkdir()

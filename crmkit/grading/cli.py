@@ -52,8 +52,8 @@ def _report(results: list[steps.StepResult]) -> int:
 
 def cmd_new_term(args: argparse.Namespace) -> int:
     """Draw a term's task parameters and make its private course folder."""
-    from .task_parameters import declared_parameters
-    from .term import TEMPLATES_FOLDER, new_term
+    from .release.task_parameters import declared_parameters
+    from .release.term import TEMPLATES_FOLDER, new_term
 
     kit = check_course_dir(args.course)
     out = Path(args.term_dir) if args.term_dir else Path.cwd() / f"crm-term-{args.name}"
@@ -86,7 +86,7 @@ def cmd_new_term(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Write source/ again from the course's templates and its term."""
-    from .term import render_course
+    from .release.term import render_course
 
     course = check_course_dir(args.course)
     written = render_course(course)
@@ -294,7 +294,7 @@ def cmd_try(args: argparse.Namespace) -> int:
 def cmd_student_pack(args: argparse.Namespace) -> int:
     """Build what students get: case notebooks and texts, data dictionaries, the released
     assignments and a README; no solutions, hidden tests or answer keys."""
-    from .student_pack import build_student_pack
+    from .release.student_pack import build_student_pack
 
     course = check_course_dir(args.course)
     result = build_student_pack(course, Path(args.pack_dir), make_zip=args.zip)

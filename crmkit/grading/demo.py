@@ -46,6 +46,8 @@ from .demo_mistakes import (
     own_way,
     right_answers,
 )
+from .release.task_templates import render_text
+from .release.term import course_context, new_term, published_notebook, template_assignments
 from .scores import Score, scores
 from .settings import SETTINGS
 from .submissions import (
@@ -59,8 +61,6 @@ from .submissions import (
     submit,
     without_cell,
 )
-from .task_templates import render_text
-from .term import course_context, new_term, published_notebook, template_assignments
 
 DEMO_MARKER = ".crmkit-course-demo"
 DEMO_SEED = SETTINGS.demo_seed

@@ -58,7 +58,7 @@ def _cells(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def _similar_work(course: Path, assignment: str, students: Sequence[str]) -> list[Evidence]:
-    from ..term import published_notebook
+    from ..release.term import published_notebook
 
     evidence: list[Evidence] = []
     for source in sorted((course / "source" / assignment).glob("*.ipynb")):

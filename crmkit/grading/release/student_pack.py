@@ -39,13 +39,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..errors import CrmkitError
-from ..files import atomic_write
-from .course_folder import source_assignments
+from ...errors import CrmkitError
+from ...files import atomic_write
+from ..course_folder import source_assignments
 from .key_leaks import describe, leaks_in_files, read_answer_key
 
 # A checkout of the kit: its notebooks, case texts and data dictionaries
-KIT = Path(__file__).resolve().parents[2]
+KIT = Path(__file__).resolve().parents[3]
 MANIFEST = ".crmkit-pack.json"
 MANIFEST_FORMAT = "crmkit student pack"
 ZIP_COMMENT = b"crmkit student pack"
@@ -182,7 +182,7 @@ def handed_out(relative: Path | PurePosixPath) -> bool:
 def stale_releases(course: Path, assignments: Iterable[str]) -> list[str]:
     """The assignments whose ``release/`` is missing or differs from what nbgrader makes of
     ``source/`` now (made in a scratch copy with its own gradebook: the course is not touched)."""
-    from . import steps
+    from .. import steps
 
     assignments = list(assignments)
     with tempfile.TemporaryDirectory(prefix="crmkit-release-") as scratch_name:
@@ -212,7 +212,7 @@ def stale_releases(course: Path, assignments: Iterable[str]) -> list[str]:
 def fresh_release(course: Path, assignments: list[str]) -> list[str]:
     """Regenerate (in the course, as ``crmkit course generate``) each assignment whose release is
     missing or stale; returns their names."""
-    from . import steps
+    from .. import steps
 
     stale = stale_releases(course, assignments)
     if stale:
@@ -240,7 +240,7 @@ def check_kit(kit: Path) -> None:
 
 def pack_files(course: Path, kit: Path = KIT) -> dict[str, bytes]:
     """Every file of the pack (path in the pack -> bytes), from the kit and ``course``."""
-    from ..datasets.registry import CASES
+    from ...datasets.registry import CASES
 
     check_kit(kit)
     files: dict[str, bytes] = {}

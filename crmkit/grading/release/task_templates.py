@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import CrmkitError
+from ...errors import CrmkitError
 
 
 def _thousands(value: Any) -> str:

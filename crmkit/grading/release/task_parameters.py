@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import CrmkitError
+from ...errors import CrmkitError
 
 PARAMETERS_FILE = "parameters.toml"
 TERM_FILE = "term.toml"

@@ -4,7 +4,7 @@
 task templates, a ``term.toml`` with every task's parameters drawn by a seed, ``source/`` rendered
 from them (the term's solutions and hidden tests), ``release/`` generated from that for students,
 and ``published/``: the kit's default, public answer key, which the class report compares
-submissions with (a copy of it is evidence, see :mod:`.integrity.published`).
+submissions with (a copy of it is evidence, see :mod:`crmkit.grading.integrity.published`).
 
 ``render`` writes ``source/`` again from ``templates/`` and the term (after an instructor edits
 a template); the kit's own ``exercises/`` has no term and renders the default, published one.
@@ -18,8 +18,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CrmkitError, UsageError
-from .steps import StepResult, generate_assignments
+from ...errors import CrmkitError, UsageError
+from ..steps import StepResult, generate_assignments
 from .task_parameters import (
     TEMPLATES_FOLDER,
     Values,
