@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from crmkit.grading import course_folder, steps  # noqa: E402
 from crmkit.grading import scores as grades  # noqa: E402
-from crmkit.grading.demo import prepare_demo_course  # noqa: E402
+from crmkit.grading.demo.class_term import prepare_demo_course  # noqa: E402
 from crmkit.grading.release.task_parameters import context, declared_parameters, term_values  # noqa: E402
 from crmkit.grading.release.task_templates import render_text  # noqa: E402
 from crmkit.grading.run.autograde import autograde, default_jobs  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from crmkit.grading.course_folder import source_assignments
-from crmkit.grading.demo import prepare_demo_course
+from crmkit.grading.demo.class_term import prepare_demo_course
 from crmkit.grading.release.term import new_term
 from crmkit.grading.steps import generate_assignments
 

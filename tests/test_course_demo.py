@@ -21,15 +21,15 @@ from graded_cells import cell_errors
 
 from crmkit.errors import CrmkitError, UsageError
 from crmkit.grading import scores as grades
-from crmkit.grading.demo import (
+from crmkit.grading.demo.class_term import (
     CLASS_SIZE,
     COPY_MIN_CLASS_SIZE,
     DEMO_SEED,
     class_roster,
     plan_class,
 )
-from crmkit.grading.demo_copies import COPY_KINDS, OWN_SHORT, PASTED, PUBLISHED_COPY
-from crmkit.grading.demo_mistakes import CODE_MISTAKES, WIDGET_MISTAKES
+from crmkit.grading.demo.copies import COPY_KINDS, OWN_SHORT, PASTED, PUBLISHED_COPY
+from crmkit.grading.demo.mistakes import CODE_MISTAKES, WIDGET_MISTAKES
 from crmkit.grading.report import REASON_MISSING, REASON_TAMPER
 from crmkit.grading.submissions import notebook_path, read_notebook
 

@@ -495,7 +495,7 @@ def test_threshold_outside_zero_to_one_is_refused(capsys):
 
 def test_cli_defaults_match_the_modules():
     from crmkit.cli import parser
-    from crmkit.grading import demo
+    from crmkit.grading.demo import class_term as demo
 
     args = parser().parse_args(["course", "report"])
     assert args.threshold == report.DEFAULT_THRESHOLD

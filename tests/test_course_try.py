@@ -13,7 +13,7 @@ import pytest
 from course_cli import crmkit
 
 from crmkit.errors import UsageError
-from crmkit.grading.demo_mistakes import ANSWERS_FOLDER, CODE_MISTAKES, mistake_code
+from crmkit.grading.demo.mistakes import ANSWERS_FOLDER, CODE_MISTAKES, mistake_code
 from crmkit.grading.release.task_templates import render_text
 from crmkit.grading.release.term import course_context
 from crmkit.grading.run.try_notebook import default_student, locate

@@ -212,7 +212,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Grade a made-up class over every assignment; print the scores, the tamper
     flags and the report."""
-    from .demo import default_demo_dir, run_demo
+    from .demo.class_term import default_demo_dir, run_demo
 
     course = check_course_dir(args.course)
     out = Path(args.demo_dir) if args.demo_dir else default_demo_dir()

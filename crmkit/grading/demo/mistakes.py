@@ -97,7 +97,7 @@ def right_answers(answers: Path, assignment: str) -> dict[str, list[str]]:
 
 def own_way(choices: list[str], published: str) -> str:
     """Of ``choices`` (code written different ways), the one least like ``published``."""
-    from .integrity.published import _runs, normalized_tokens
+    from ..integrity.published import _runs, normalized_tokens
 
     theirs = set(_runs(normalized_tokens(published)))
 

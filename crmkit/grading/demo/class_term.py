@@ -6,8 +6,8 @@ students (``s01-wang``, ``s02-li``, …) and hands in, for every assignment, a s
 seed: complete notebooks, partly solved ones, ones with a typical mistake, blank ones, one missing
 submission and exactly one attempt to cheat the grader (errors silenced, a test cell deleted).
 Honest students write each task their own way (the course's vetted right answers,
-:mod:`.demo_mistakes`), not the published solution. A class of eight or more also copies
-(:mod:`.demo_copies`): one student pastes a classmate's numbers, a pair shares code with the names
+:mod:`.mistakes`), not the published solution. A class of eight or more also copies
+(:mod:`.copies`): one student pastes a classmate's numbers, a pair shares code with the names
 changed, a pair hands in one written answer reworded, one student hands in the published solution
 with its constants changed, and two honest students write the same short solution. It then
 autogrades the class in parallel sandboxed kernels, writes the students' feedback and the
@@ -24,33 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CrmkitError, UsageError
-from . import steps
-from .course_folder import in_course_folder, source_assignments
-from .demo_copies import (
-    COPY_CASES,
-    COPY_KINDS,
-    PASTED,
-    PUBLISHED_COPY,
-    SHARED_TEXT,
-    answer_of,
-    pasted_code,
-)
-from .demo_mistakes import (
-    ANSWERS_FOLDER,
-    CODE_MISTAKES,
-    SILENCE_ERRORS,
-    WIDGET_MISTAKES,
-    mistake_answers,
-    mistake_code,
-    own_way,
-    right_answers,
-)
-from .release.task_templates import render_text
-from .release.term import course_context, new_term, published_notebook, template_assignments
-from .scores import Score, scores
-from .settings import SETTINGS
-from .submissions import (
+from ...errors import CrmkitError, UsageError
+from .. import steps
+from ..course_folder import in_course_folder, source_assignments
+from ..release.task_templates import render_text
+from ..release.term import course_context, new_term, published_notebook, template_assignments
+from ..scores import Score, scores
+from ..settings import SETTINGS
+from ..submissions import (
     handed_in,
     insert_cell_after,
     notebook_path,
@@ -60,6 +41,25 @@ from .submissions import (
     solution_region,
     submit,
     without_cell,
+)
+from .copies import (
+    COPY_CASES,
+    COPY_KINDS,
+    PASTED,
+    PUBLISHED_COPY,
+    SHARED_TEXT,
+    answer_of,
+    pasted_code,
+)
+from .mistakes import (
+    ANSWERS_FOLDER,
+    CODE_MISTAKES,
+    SILENCE_ERRORS,
+    WIDGET_MISTAKES,
+    mistake_answers,
+    mistake_code,
+    own_way,
+    right_answers,
 )
 
 DEMO_MARKER = ".crmkit-course-demo"
@@ -100,7 +100,7 @@ KIND_WEIGHTS = {"correct": 3, "partial": 3, "wrong": 3, "blank": 1}
 def default_demo_dir() -> Path:
     """Where the demo course is built: ``build/course-demo`` in a checkout of the kit, else
     ``course-demo`` in the working folder (an installed kit has no ``build/``)."""
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[3]
     if (checkout / "pyproject.toml").is_file() and (checkout / "exercises").is_dir():
         return checkout / "build" / "course-demo"
     return Path.cwd() / "course-demo"
@@ -158,7 +158,7 @@ class Planned:
     """What one student hands in for one assignment.
 
     ``kind`` is correct, partial, wrong, blank, missing or tamper, or one of the copy kinds of
-    :mod:`.demo_copies` (the solution, with ``task`` copied with ``partner``, or for ``pasted``
+    :mod:`.copies` (the solution, with ``task`` copied with ``partner``, or for ``pasted``
     computed on ``partner``'s data). ``fraction`` is the share of graded cells a partial (or
     tampering) submission solved; ``wrong_tasks`` the tasks a wrong submission got wrong (their
     test cells must score 0).
@@ -190,7 +190,7 @@ def plan_class(
     """Who hands in what, the same for the same seed; sorted by student, then assignment.
 
     ``s01-wang`` hands in every solution. In a class of :data:`COPY_MIN_CLASS_SIZE` or more, the
-    copy cases of :mod:`.demo_copies` go to distinct other students first. Among the rest, every
+    copy cases of :mod:`.copies` go to distinct other students first. Among the rest, every
     assignment gets at least one partial, one wrong and one blank submission, the rest drawn by
     :data:`KIND_WEIGHTS`; one student misses one assignment, and another tampers with a
     different one. Wrong submissions of an assignment make different mistakes while there are
@@ -228,7 +228,7 @@ def plan_class(
 
 
 def _copy_cases(rng: random.Random, others: Sequence[str], assignments: Sequence[str]):
-    """The copy cases of :mod:`.demo_copies` whose assignment is in the course, each given to
+    """The copy cases of :mod:`.copies` whose assignment is in the course, each given to
     students who hand in nothing else special for that assignment (the classmate whose data are
     pasted may be anyone else)."""
     planned = []
@@ -275,7 +275,7 @@ def _detail(
 
 def enroll(course: Path, students: Sequence[str]) -> None:
     """Add ``students`` to the course's gradebook, as an instructor imports the class list."""
-    from .gradebook import open_gradebook
+    from ..gradebook import open_gradebook
 
     with in_course_folder(course), open_gradebook(course) as gradebook:
         for student in students:
@@ -375,8 +375,8 @@ def _class_work(course: Path, assignment: str, answers: Path | None):
 def _printed_answers(course: Path, entry: Planned) -> dict:
     """What the solution of ``entry.task`` gives on the partner's data (computed once, kept in the
     course folder where the report's integrity check finds it again)."""
-    from .integrity.expected import expected_answers
-    from .run import plain_data_decode
+    from ..integrity.expected import expected_answers
+    from ..run import plain_data_decode
 
     expected = expected_answers(course, entry.assignment, [entry.partner])[entry.partner]
     sent = expected[entry.assignment][f"{entry.task}_tests"]["answers"]
@@ -412,8 +412,8 @@ def run_demo(
 ) -> DemoRun:
     """Build the demo course in ``out``, hand in the class, grade it, write feedback and the
     report; each ``*progress`` wraps its step's jobs (``progress``: autograding)."""
-    from .report import make_report
-    from .run.autograde import autograde, default_jobs
+    from ..report import make_report
+    from ..run.autograde import autograde, default_jobs
 
     roster = class_roster(size)  # a wrong size is refused before anything is written
     demo = prepare_demo_course(course, out, term_seed=DEMO_TERM_SEED)
