@@ -16,8 +16,8 @@ from crmkit.errors import UsageError
 from crmkit.grading.demo.mistakes import ANSWERS_FOLDER, CODE_MISTAKES, mistake_code
 from crmkit.grading.release.task_templates import render_text
 from crmkit.grading.release.term import course_context
-from crmkit.grading.run.try_notebook import default_student, locate
 from crmkit.grading.submissions import read_notebook, replace_solution
+from crmkit.grading.try_notebook import default_student, locate
 
 pytestmark = pytest.mark.slow
 

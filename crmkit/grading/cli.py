@@ -277,7 +277,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_try(args: argparse.Namespace) -> int:
     """Grade one notebook through the sandboxed grader and print each check."""
-    from .run.try_notebook import result_lines, try_notebook
+    from .try_notebook import result_lines, try_notebook
 
     course = check_course_dir(args.course)
     result = try_notebook(

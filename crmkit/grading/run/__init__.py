@@ -12,8 +12,10 @@ results saved by one gradebook writer.
   sent checked and rebuilt, and each hidden test run on it;
 * :mod:`.answer_store`: what the tests saw, kept (bounded) for the report's integrity section;
 * :mod:`.tamper`: what an instructor should look at beside a score (deleted cells, the grader's
-  notes);
-* :mod:`.try_notebook`: ``crmkit course try``: one notebook graded the same way, in seconds.
+  notes).
+
+``crmkit course try`` (:mod:`crmkit.grading.try_notebook`) grades one notebook through
+:mod:`.autograde` and explains it with the report's analysis, so it sits above both.
 
 Kept free of imports: grading kernels import :mod:`.test_run` and :mod:`.plain_data_decode`.
 """

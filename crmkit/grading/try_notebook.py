@@ -18,13 +18,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...course.identity import ID_FILE, INSTRUCTOR_PREVIEW_ID, check_student_id
-from ...errors import CrmkitError, UsageError, unknown_name
-from .. import steps
-from ..course_folder import source_assignments
-from ..safe_output.inert import inert
-from ..scores import PENDING, points_text
-from ..settings import Limits
+from ..course.identity import ID_FILE, INSTRUCTOR_PREVIEW_ID, check_student_id
+from ..errors import CrmkitError, UsageError, unknown_name
+from . import steps
+from .course_folder import source_assignments
+from .safe_output.inert import inert
+from .scores import PENDING, points_text
+from .settings import Limits
 
 ANSWERS_FILE = "widget_answers.json"
 
@@ -114,7 +114,7 @@ def try_notebook(
     limits: Limits | None = None,
 ) -> TryResult:
     """Grade ``notebook`` as ``student`` in a scratch copy of ``course``; see the module doc."""
-    from .autograde import autograde
+    from .run.autograde import autograde
 
     started = time.perf_counter()
     notebook = Path(notebook)
@@ -166,8 +166,8 @@ def _read_results(course: Path, assignment: str, student: str, graded: Path, res
     """Each graded cell's points (from the gradebook) and why it lost them (from the notebook)."""
     import nbformat
 
-    from ..report.analysis import notebook_failures
-    from ..scores import cell_scores
+    from .report.analysis import notebook_failures
+    from .scores import cell_scores
 
     notebook = nbformat.read(graded, as_version=4)
     points = cell_scores(course, assignment, student)
@@ -212,7 +212,7 @@ def _read_results(course: Path, assignment: str, student: str, graded: Path, res
 def result_lines(result: TryResult) -> list[str]:
     """The result for the terminal: a table of the graded cells with each failed check on its
     own row, the errors in the notebook's own cells, notes, and the total."""
-    from ..tables import format_table
+    from .tables import format_table
 
     head = (
         f"试评 / try: {result.notebook.name} · 作业 / assignment {result.assignment} · "
