@@ -44,8 +44,7 @@ from ...errors import CrmkitError
 from ..course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
 from ..gradebook import connect_gradebook, gradebook_url
 from ..preprocessors import sanitizing_preprocessors, saving_preprocessors
-from ..sandbox import bubblewrap as sandbox
-from ..sandbox.bubblewrap import SandboxError
+from ..sandbox.bubblewrap import Sandbox, SandboxError, bwrap_problem
 from ..settings import Limits
 from ..steps import Progress, StepResult, known_to_gradebook, step_result
 from . import answer_store, nbgrader_speedups, plain_data_decode, student_data, test_cells
@@ -157,7 +156,7 @@ class _Worker:
             *self.api.config.Execute.get("extra_arguments", []),
         )
         readable = (scratch_root / "mpl",)
-        self.students = sandbox.Sandbox(
+        self.students = Sandbox(
             "student",
             slot,
             limits,
@@ -166,7 +165,7 @@ class _Worker:
             readable,
             arguments,
         )
-        self.tests = sandbox.Sandbox(
+        self.tests = Sandbox(
             "tests",
             slot,
             limits,
@@ -474,7 +473,7 @@ def autograde(
     """
     limits = limits or Limits()
     course = course.resolve()
-    problem = sandbox.bwrap_problem()
+    problem = bwrap_problem()
     if problem:
         raise CrmkitError(problem)
     jobs = max(1, jobs or default_jobs())
