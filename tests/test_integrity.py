@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -200,6 +203,34 @@ def test_the_instructors_solution_and_what_everyone_writes_are_left_out():
 def test_the_students_part_leaves_out_the_starter_lines():
     cell = STARTER.replace("# 在这里写代码 / YOUR CODE HERE\nraise NotImplementedError()", LOOPED)
     assert student_part(cell, STARTER) == LOOPED.strip()
+
+
+# Run in a fresh interpreter: the figures of a pair, as the report prints them.
+PAIR_FIGURES = """
+import json, sys
+from crmkit.grading.integrity.similarity import code_evidence
+codes, starter, reference = json.load(sys.stdin)
+for item in code_evidence("seg", "rfm", codes, starter, reference, class_size=12):
+    print(item.pair, item.score, item.detail)
+"""
+
+
+def test_code_similarity_is_the_same_in_every_process():
+    """Python salts ``hash()`` per process; the figures must not depend on it."""
+    pair = json.dumps([{"s1": LOOPED, "s2": RENAMED, "s3": OTHER}, STARTER, REFERENCE])
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", PAIR_FIGURES],
+            input=pair,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0].startswith("('s1', 's2') ") and runs[0].count("\n") == 1
+    assert runs[0] == runs[1]
 
 
 # ---------------------------------------------------------------- similar written answers
