@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from crmkit.course import plain_data
+from crmkit.grading.integrity.fingerprint import code_fingerprint
 from crmkit.grading.integrity.model import (
     DEFAULT_DATA,
     MEDIUM,
@@ -231,6 +232,17 @@ def test_code_similarity_is_the_same_in_every_process():
     ]
     assert runs[0].startswith("('s1', 's2') ") and runs[0].count("\n") == 1
     assert runs[0] == runs[1]
+
+
+def test_leaving_out_fingerprints_the_code_does_not_have_changes_nothing():
+    repeated = LOOPED + LOOPED.replace("rows", "more_rows")  # fingerprints in two places each
+    alone = code_fingerprint(repeated, 12, 4)
+    assert any(len(places) > 1 for places in alone.hash_idx.values())
+    unrelated = code_fingerprint(OTHER, 12, 4).hashes - alone.hashes
+    assert unrelated
+    left_out = code_fingerprint(repeated, 12, 4, boilerplate=unrelated)
+    assert left_out.hash_idx == alone.hash_idx
+    assert left_out.token_coverage == alone.token_coverage
 
 
 # ---------------------------------------------------------------- similar written answers

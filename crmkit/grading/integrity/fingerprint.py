@@ -4,9 +4,10 @@ copydetect hashes each k-gram of the tokenized code with Python's ``hash()``, wh
 afresh in every process (unless PYTHONHASHSEED is set). Winnowing keeps the smallest hash of each
 window, so each run kept other k-grams and the report's overlap of the same pair moved by a few
 tokens from one run to the next. Here the k-grams are hashed with BLAKE2b (8 bytes read as a
-signed 64-bit integer, as ``hash()`` gives) and everything else is copydetect's own: its
-tokenizer, winnowing, boilerplate removal and token coverage. The result has the attributes
-copydetect's ``compare_files`` reads, so pairs are compared by copydetect itself.
+signed 64-bit integer, as ``hash()`` gives) and the rest is copydetect's own: its tokenizer,
+winnowing and token coverage (boilerplate is left out as copydetect means to, see below). The
+result has the attributes copydetect's ``compare_files`` reads, so pairs are compared by copydetect
+itself.
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ def code_fingerprint(
 
     filtered, offsets = filter_code(code, "answer.py", language)
     hashes, idx = winnow(kgram_hashes(filtered, k), window, remove_duplicates=False)
-    given = np.array(sorted(set(boilerplate)), dtype=np.int64)
-    if len(given) > 0:  # as copydetect's get_document_fingerprints
-        _, overlap_idx, _ = np.intersect1d(hashes, given, return_indices=True, assume_unique=True)
-        idx = np.delete(idx, overlap_idx)
-        hashes = np.delete(hashes, overlap_idx)
+    # Leave out the boilerplate. copydetect's get_document_fingerprints does it with
+    # intersect1d(assume_unique=True), but a fingerprint that recurs in the code is not unique
+    # here, and intersect1d then also drops all but its last place; isin keeps every place.
+    kept = ~np.isin(hashes, np.array(sorted(set(boilerplate)), dtype=np.int64))
+    hashes, idx = hashes[kept], idx[kept]
     hash_idx: dict[int, list[int]] = {}
     for value, start in zip(hashes.tolist(), idx.tolist(), strict=True):
         hash_idx.setdefault(value, []).append(start)
