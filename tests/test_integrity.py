@@ -9,11 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
 from crmkit.course import plain_data
+from crmkit.grading.integrity.fingerprint import code_fingerprint
 from crmkit.grading.integrity.model import (
     DEFAULT_DATA,
     MEDIUM,
@@ -200,6 +204,45 @@ def test_the_instructors_solution_and_what_everyone_writes_are_left_out():
 def test_the_students_part_leaves_out_the_starter_lines():
     cell = STARTER.replace("# 在这里写代码 / YOUR CODE HERE\nraise NotImplementedError()", LOOPED)
     assert student_part(cell, STARTER) == LOOPED.strip()
+
+
+# Run in a fresh interpreter: the figures of a pair, as the report prints them.
+PAIR_FIGURES = """
+import json, sys
+from crmkit.grading.integrity.similarity import code_evidence
+codes, starter, reference = json.load(sys.stdin)
+for item in code_evidence("seg", "rfm", codes, starter, reference, class_size=12):
+    print(item.pair, item.score, item.detail)
+"""
+
+
+def test_code_similarity_is_the_same_in_every_process():
+    """Python salts ``hash()`` per process; the figures must not depend on it."""
+    pair = json.dumps([{"s1": LOOPED, "s2": RENAMED, "s3": OTHER}, STARTER, REFERENCE])
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", PAIR_FIGURES],
+            input=pair,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0].startswith("('s1', 's2') ") and runs[0].count("\n") == 1
+    assert runs[0] == runs[1]
+
+
+def test_leaving_out_fingerprints_the_code_does_not_have_changes_nothing():
+    repeated = LOOPED + LOOPED.replace("rows", "more_rows")  # fingerprints in two places each
+    alone = code_fingerprint(repeated, 12, 4)
+    assert any(len(places) > 1 for places in alone.hash_idx.values())
+    unrelated = code_fingerprint(OTHER, 12, 4).hashes - alone.hashes
+    assert unrelated
+    left_out = code_fingerprint(repeated, 12, 4, boilerplate=unrelated)
+    assert left_out.hash_idx == alone.hash_idx
+    assert left_out.token_coverage == alone.token_coverage
 
 
 # ---------------------------------------------------------------- similar written answers
