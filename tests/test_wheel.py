@@ -31,6 +31,16 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 
 
+def purelib(python: Path) -> str:
+    """The site-packages folder of the environment whose interpreter is ``python``."""
+    return subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """The kit's wheel, built once for this module's installs."""
@@ -73,12 +83,7 @@ def installed(wheel, tmp_path_factory) -> tuple[Path, Path]:
         text=True,
     )
     assert install.returncode == 0, install.stderr[-3000:]
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    site = purelib(python)
     # dependencies from this environment, after the fresh site-packages (so crmkit is the wheel's)
     (Path(site) / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     work = scratch / "elsewhere"
@@ -267,13 +272,7 @@ STUDENT = "2023012"
 
 
 def site_packages_mb(python: Path) -> int:
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    du = subprocess.run(["du", "-sm", site], capture_output=True, text=True, check=True)
+    du = subprocess.run(["du", "-sm", purelib(python)], capture_output=True, text=True, check=True)
     return int(du.stdout.split()[0])
 
 
