@@ -493,16 +493,6 @@ def test_threshold_outside_zero_to_one_is_refused(capsys):
     assert "0 到 1" in capsys.readouterr().err
 
 
-def test_cli_defaults_match_the_modules():
-    from crmkit.cli import parser
-    from crmkit.grading.demo import class_term as demo
-
-    args = parser().parse_args(["course", "report"])
-    assert args.threshold == report.DEFAULT_THRESHOLD
-    args = parser().parse_args(["course", "demo"])
-    assert (args.students, args.seed) == (demo.CLASS_SIZE, demo.DEMO_SEED)
-
-
 # ---------------------------------------------------------------- next steps, linked notebooks
 
 
