@@ -346,10 +346,6 @@ def _mostly_dates(column: pd.Series) -> bool:
 # ---------------------------------------------------------------- values
 
 
-def _rows(mask: pd.Series, frame_index: pd.Index) -> list[int]:
-    return [int(i) + 2 for i in frame_index[mask.to_numpy()]]
-
-
 def _report(
     problems: list[Problem],
     label: str,

@@ -61,10 +61,6 @@ class AnswerKey:
 
     regions: tuple[Region, ...]
 
-    @property
-    def line_count(self) -> int:
-        return sum(len(region.lines) for region in self.regions)
-
 
 @dataclass(frozen=True)
 class Leak:
