@@ -223,7 +223,9 @@ def test_the_installed_kit_carries_no_answer_key(installed):
     """Nothing a student can install holds a source notebook or any of the answer key: not what
     their notebooks import, not the data, and not the grader (the demo names the course's vetted
     answers instead of copying them)."""
-    from crmkit.grading.release.key_leaks import files_of_folder, leaks_in_files, read_answer_key
+    from pack_files import files_of_folder
+
+    from crmkit.grading.release.key_leaks import leaks_in_files, read_answer_key
 
     package = Path(
         run(
