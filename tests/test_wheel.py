@@ -213,8 +213,10 @@ def test_the_report_templates_are_in_the_wheel(installed):
     rendered = run(
         installed,
         "-c",
-        "from crmkit.grading.report.integrity_section import integrity_html; "
-        "print(integrity_html([], lambda assignment, student: None))",
+        "from crmkit.grading.report.integrity_section import integrity_values; "
+        "from crmkit.grading.report.page_templates import render_template; "
+        "print(render_template('integrity_section.html.j2', "
+        "**integrity_values([], lambda assignment, student: None)))",
     )
     assert "Nothing to look at" in rendered.stdout
 
