@@ -1,7 +1,7 @@
 """Signs of copied work: answers on someone else's data, similar code, similar written answers.
 
-The signals are computed from plain data here (no grading run needed); tests/test_course_demo.py
-checks them on a class graded by the real grader.
+The signals are computed from plain data here (no grading run needed);
+tests/test_nbgrader_demo_term.py checks them on a class graded by the real grader.
 """
 
 from __future__ import annotations

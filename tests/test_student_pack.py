@@ -2,7 +2,7 @@
 needs and none of the answer key; building is refused where it could lose or publish something.
 
 The quick tests build from the kit's own course with the release check left out (the committed
-``release/`` is up to date, which tests/test_course_release.py checks); the slow ones run the
+``release/`` is up to date, which tests/test_nbgrader_release.py checks); the slow ones run the
 command as an instructor does, and regenerate a stale release.
 """
 

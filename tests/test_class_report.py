@@ -2,8 +2,8 @@
 
 The computation is tested on made-up scores and failures (no nbgrader run needed); the files on
 a made-up report: CSVs Excel reads as UTF-8, charts whose Chinese renders and whose bytes depend
-only on the data, HTML that escapes what students control. ``tests/test_course_demo.py`` runs the
-command on a class graded by real nbgrader.
+only on the data, HTML that escapes what students control. ``tests/test_nbgrader_demo_term.py``
+runs the command on a class graded by real nbgrader.
 """
 
 from __future__ import annotations
