@@ -38,7 +38,7 @@ $(SYSTEM_STAMP): Makefile
 	fi
 	@mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
 
-# PostgreSQL for the gradebook tests (tests/test_course_postgres.py): Debian's server and its own
+# PostgreSQL for the gradebook tests (tests/test_nbgrader_postgres.py): Debian's server and its own
 # cluster on localhost, with a role that may create databases (each test makes and drops its own).
 # Checked on every run, since the server is gone on a fresh machine; quick when it already answers.
 POSTGRES_USER     ?= crmkit

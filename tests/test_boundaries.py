@@ -12,7 +12,7 @@ in every variant, and the same number of points in all of them.
 To keep it fast, the cells run in this process (the grader's student id in the environment, as
 autograding sets it), not through nbgrader: the cells are those of the assignment's template
 rendered for the term, the same text ``exercises/source`` and a new term's notebooks hold.
-``tests/test_course_wrong_answers.py`` grades the same wrong answers through real nbgrader.
+``tests/test_nbgrader_wrong_answers.py`` grades the same wrong answers through real nbgrader.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The students' feedback page: a written answer not graded yet is pending, not 0, and the heading
 says what the total holds. The wording is checked here on made-up notebooks; the page is checked
-on a class graded by real nbgrader in ``tests/test_course_demo.py``."""
+on a class graded by real nbgrader in ``tests/test_nbgrader_demo_term.py``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Signs of copied work: answers on someone else's data, similar code, similar written answers.
 
-The signals are computed from plain data here (no grading run needed); tests/test_course_demo.py
-checks them on a class graded by the real grader.
+The signals are computed from plain data here (no grading run needed);
+tests/test_nbgrader_demo_term.py checks them on a class graded by the real grader.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from crmkit.grading.integrity.model import (
 )
 from crmkit.grading.integrity.other_data import canonical, other_data_evidence
 from crmkit.grading.integrity.similarity import code_evidence, pieces, student_part, text_evidence
-from crmkit.grading.report.integrity_section import integrity_csv, integrity_html
+from crmkit.grading.report.integrity_section import integrity_csv, integrity_values
+from crmkit.grading.report.page_templates import render_template
 
 
 def sent(**answers) -> dict:
@@ -276,6 +277,11 @@ def test_pieces_ignore_case_spaces_and_punctuation():
 
 
 # ---------------------------------------------------------------- in the report
+
+
+def integrity_html(evidence, link) -> str:
+    """The report's section 4 on its own: ``link(assignment, student)`` gives a notebook's URL."""
+    return render_template("integrity_section.html.j2", **integrity_values(evidence, link))
 
 
 def test_the_integrity_section_is_neutral_escaped_and_linked():

@@ -8,14 +8,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from pack_files import leaks_in_folder, leaks_in_zip
 
 from crmkit.grading.release.key_leaks import (
     MIN_LINE,
     answer_key_of,
     leaks_in_files,
-    leaks_in_folder,
     leaks_in_text,
-    leaks_in_zip,
     read_answer_key,
     readable_text,
 )

@@ -213,8 +213,10 @@ def test_the_report_templates_are_in_the_wheel(installed):
     rendered = run(
         installed,
         "-c",
-        "from crmkit.grading.report.integrity_section import integrity_html; "
-        "print(integrity_html([], lambda assignment, student: None))",
+        "from crmkit.grading.report.integrity_section import integrity_values; "
+        "from crmkit.grading.report.page_templates import render_template; "
+        "print(render_template('integrity_section.html.j2', "
+        "**integrity_values([], lambda assignment, student: None)))",
     )
     assert "Nothing to look at" in rendered.stdout
 
@@ -223,7 +225,9 @@ def test_the_installed_kit_carries_no_answer_key(installed):
     """Nothing a student can install holds a source notebook or any of the answer key: not what
     their notebooks import, not the data, and not the grader (the demo names the course's vetted
     answers instead of copying them)."""
-    from crmkit.grading.release.key_leaks import files_of_folder, leaks_in_files, read_answer_key
+    from pack_files import files_of_folder
+
+    from crmkit.grading.release.key_leaks import leaks_in_files, read_answer_key
 
     package = Path(
         run(

@@ -176,14 +176,6 @@ def check_folder(
     return result
 
 
-def validate_folder(folder: Path, needed: Sequence[str] | None = None) -> list[Problem]:
-    """Every problem in one case folder (its case from its name or its CSVs)."""
-    problems = []
-    for spec, where in case_folders(Path(folder)):
-        problems += check_folder(where, spec, needed).problems
-    return problems
-
-
 def _order(problem: Problem) -> tuple[int, int]:
     """The file's own problems first, then by row as in the file, then the counts of the rest."""
     if problem.row is not None:
@@ -344,10 +336,6 @@ def _mostly_dates(column: pd.Series) -> bool:
 
 
 # ---------------------------------------------------------------- values
-
-
-def _rows(mask: pd.Series, frame_index: pd.Index) -> list[int]:
-    return [int(i) + 2 for i in frame_index[mask.to_numpy()]]
 
 
 def _report(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +59,6 @@ class AnswerKey:
     """The regions of a course's source notebooks."""
 
     regions: tuple[Region, ...]
-
-    @property
-    def line_count(self) -> int:
-        return sum(len(region.lines) for region in self.regions)
 
 
 @dataclass(frozen=True)
@@ -196,29 +191,6 @@ def leaks_in_files(files: Mapping[str, bytes], key: AnswerKey) -> list[Leak]:
         if text is not None:
             leaks += [Leak(path, what) for what in leaks_in_text(text, key)]
     return leaks
-
-
-def files_of_folder(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (hidden ones too), by its path relative to ``folder``."""
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
-def files_of_zip(archive: Path) -> dict[str, bytes]:
-    """Every file in the zip ``archive``, by its name there."""
-    with zipfile.ZipFile(archive) as opened:
-        return {info.filename: opened.read(info) for info in opened.infolist() if not info.is_dir()}
-
-
-def leaks_in_folder(folder: Path, key: AnswerKey) -> list[Leak]:
-    return leaks_in_files(files_of_folder(folder), key)
-
-
-def leaks_in_zip(archive: Path, key: AnswerKey) -> list[Leak]:
-    return leaks_in_files(files_of_zip(archive), key)
 
 
 def describe(leaks: Iterable[Leak], limit: int = 3) -> str:

@@ -307,22 +307,9 @@ def _decode_column(body: dict):
     return pd.Series([None if v is None else decode(v) for v in values], dtype="object")
 
 
-def bind_file(namespace: MutableMapping[str, Any], path: str) -> None:
-    """:func:`bind` the answers the grader wrote to ``path``
-    (``{"answers": ..., "widgets": ...}``)."""
-    with open(path, encoding="utf-8") as handle:
-        sent = json.load(handle)
-    bind_sent(namespace, sent["answers"], sent["widgets"])
-
-
-def bind(namespace: MutableMapping[str, Any], answers_json: str, widgets_json: str = "{}") -> None:
-    """Put the answers (and widget answers) into the test kernel's ``namespace``,
-    rebuilt by :func:`decode`."""
-    bind_sent(namespace, json.loads(answers_json), json.loads(widgets_json))
-
-
 def bind_sent(namespace: MutableMapping[str, Any], answers: dict, widgets: dict) -> None:
-    """:func:`bind` answers already parsed (name -> plain data)."""
+    """Put the answers and widget answers (name -> plain data, parsed from what the grader
+    wrote) into the test kernel's ``namespace``, rebuilt by :func:`decode`."""
     for name, data in answers.items():
         namespace[name] = decode(data)
     for name, data in widgets.items():

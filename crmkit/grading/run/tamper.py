@@ -59,21 +59,3 @@ def tamper_flags(
         notes = notebook.metadata.get(NOTES_KEY, {}).get("notes", [])
         flags += [f"{path.stem}: {note}" for note in notes if isinstance(note, str)]
     return sorted(set(flags))
-
-
-def cell_name(notebook, number: int) -> str:
-    """Where cell ``number`` (from 1) is, for an instructor: its task id, or the task it follows."""
-    cells = notebook.cells[:number]
-    own = cells[-1].metadata.get("nbgrader", {}).get("grade_id")
-    if own:
-        return f"第 {number} 格 {own} / cell {number} ({own})"
-    before = next(
-        (
-            c.metadata["nbgrader"]["grade_id"]
-            for c in reversed(cells[:-1])
-            if c.metadata.get("nbgrader", {}).get("grade_id")
-        ),
-        None,
-    )
-    where = f"在 {before} 之后 / after {before}" if before else "开头 / at the top"
-    return f"第 {number} 格（{where}）/ cell {number}"

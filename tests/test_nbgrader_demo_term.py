@@ -149,7 +149,7 @@ def test_student_ids_look_real_and_are_ascii():
 
 
 def test_the_demo_mistakes_are_vetted_wrong_answers_by_name():
-    """tests/test_course_wrong_answers.py proves each answer in exercises/answers/wrong loses its
+    """tests/test_nbgrader_wrong_answers.py proves each answer in exercises/answers/wrong loses its
     task's points; the demo names the ones it hands in (never a junk one)."""
     for assignment, mistakes in CODE_MISTAKES.items():
         for mistake in mistakes:
