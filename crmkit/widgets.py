@@ -299,7 +299,7 @@ class ShownByValue:
 
     MAX_SHOWN = 64
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._kept: OrderedDict = OrderedDict()
         self._cell = _cells_run()
 
