@@ -152,11 +152,13 @@ check: install
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
 
 # ruff (configured in pyproject.toml): lint, and formatting checked, never rewritten here; then
-# the import rules between the package's sides ([tool.importlinter]; no cache file in the tree).
+# the import rules between the package's sides ([tool.importlinter]; no cache file in the tree);
+# then mypy on crmkit/ ([tool.mypy]; its cache folder ignores itself).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache --no-logo
+	$(BIN)/mypy
 
 # Refresh the committed pictures in docs/screenshots/ (the browser tests take them).
 screenshots: install

@@ -255,7 +255,7 @@ def _warnings(
         )
     warnings += _roster_mismatch(fmt, grades, roster)
     without_id = [s for s in left_out if roster is not None and s in roster.rows]
-    if without_id:
+    if roster is not None and without_id:
         source, lms = roster.source, FORMAT_NAMES[fmt]
         warnings.append(
             f"{len(without_id)} 名学生在 {source} 里没有 {lms} 账号，没有写进文件 / "
@@ -438,6 +438,7 @@ def _lost_points(grades: ClassGrades, student: str, assignment: str, cell: Cell)
     if cell.state != GRADED:
         return STATE_NOTES[cell.state]
     hand_in = grades.hand_in(student, assignment)
+    assert hand_in is not None  # cell_for() says GRADED only of a hand-in
     plan = next(a for a in grades.assignments if a.name == assignment)
     got = {t.grade_id: hand_in.points.get(t.grade_id) or 0.0 for t in plan.tasks}
     lost = [

@@ -114,15 +114,15 @@ def answer_key_of(notebooks: Mapping[str, Mapping]) -> AnswerKey:
                 for kind, lines in regions
             ]
     public_text = "\n".join(public)
-    regions = []
+    key_regions: list[Region] = []
     for where, kind, lines in found:
-        kept = {}
+        kept: dict[str, str] = {}
         for line in lines:
             squeezed = squeeze(line)
             if len(squeezed) >= MIN_LINE and squeezed not in public_text:
                 kept.setdefault(squeezed, line.strip())
-        regions.append(Region(where, kind, tuple(kept), tuple(kept.values())))
-    return AnswerKey(tuple(regions))
+        key_regions.append(Region(where, kind, tuple(kept), tuple(kept.values())))
+    return AnswerKey(tuple(key_regions))
 
 
 def read_answer_key(course: Path) -> AnswerKey:
