@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from . import steps
@@ -21,6 +22,9 @@ from .safe_output.inert import inert
 from .scores import scores
 from .settings import SETTINGS, Limits
 from .tables import flags_table, results_table, score_table
+
+if TYPE_CHECKING:
+    from .release.term import NewTerm
 
 
 def _progress(items: Iterable, desc: str, unit: str = "nb"):
@@ -52,24 +56,12 @@ def _report(results: list[steps.StepResult]) -> int:
 
 def cmd_new_term(args: argparse.Namespace) -> int:
     """Draw a term's task parameters and make its private course folder."""
-    from .release.task_parameters import declared_parameters
-    from .release.term import TEMPLATES_FOLDER, new_term
+    from .release.term import new_term
 
     kit = check_course_dir(args.course)
     out = Path(args.term_dir) if args.term_dir else Path.cwd() / f"crm-term-{args.name}"
     made = new_term(kit, out, args.name, seed=args.seed)
-    rows = []
-    for assignment, tasks in sorted(made.values.items()):
-        declared = declared_parameters(made.folder / TEMPLATES_FOLDER, assignment)
-        defaults = {(p.task, p.name): p.default for p in declared}
-        for task, names in tasks.items():
-            for name, value in names.items():
-                rows.append((assignment, f"{task}.{name}", value, defaults[(task, name)]))
-    width = max(len(r[1]) for r in rows) if rows else 0
-    header = f"{'作业 assignment':<15}  {'参数 parameter':<{width}}"
-    print(f"{header}  本学期 this term  (公开的 published)")
-    for assignment, name, value, default in rows:
-        print(f"{assignment:<15}  {name:<{width}}  {value!s:<16} ({default})")
+    _print_term_parameters(made)
     failed = [r for r in made.generated if not r.ok]
     if failed:
         print(results_table(failed))
@@ -82,6 +74,25 @@ def cmd_new_term(args: argparse.Namespace) -> int:
         "crmkit course student-pack --out pack --zip"
     )
     return 0
+
+
+def _print_term_parameters(made: NewTerm) -> None:
+    """Each task parameter the new term drew, beside its published default."""
+    from .release.task_parameters import declared_parameters
+    from .release.term import TEMPLATES_FOLDER
+
+    rows = []
+    for assignment, tasks in sorted(made.values.items()):
+        declared = declared_parameters(made.folder / TEMPLATES_FOLDER, assignment)
+        defaults = {(p.task, p.name): p.default for p in declared}
+        for task, names in tasks.items():
+            for name, value in names.items():
+                rows.append((assignment, f"{task}.{name}", value, defaults[(task, name)]))
+    width = max(len(r[1]) for r in rows) if rows else 0
+    header = f"{'作业 assignment':<15}  {'参数 parameter':<{width}}"
+    print(f"{header}  本学期 this term  (公开的 published)")
+    for assignment, name, value, default in rows:
+        print(f"{assignment:<15}  {name:<{width}}  {value!s:<16} ({default})")
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -174,19 +185,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Export every student's score per assignment: nbgrader's CSV, or an LMS's import file."""
     course = check_course_dir(args.course)
     if args.export_format == "generic":
-        if args.roster or args.excused or args.tasks or args.feedback or args.missing:
-            raise UsageError(
-                "--roster、--excused、--tasks、--missing、--feedback 用于 --format "
-                "canvas|moodle|brightspace|excel / --roster, --excused, --tasks, --missing and "
-                "--feedback go with --format canvas|moodle|brightspace|excel"
-            )
-        assignments = pick_assignments(course, args.assignments) if args.assignments else None
-        destination = steps.export_grades(
-            course, Path(args.export_to) if args.export_to else course / "grades.csv", assignments
+        return _export_generic(args, course)
+    return _export_for_lms(args, course)
+
+
+def _export_generic(args: argparse.Namespace, course: Path) -> int:
+    """nbgrader's CSV (the LMS options do not apply)."""
+    if args.roster or args.excused or args.tasks or args.feedback or args.missing:
+        raise UsageError(
+            "--roster、--excused、--tasks、--missing、--feedback 用于 --format "
+            "canvas|moodle|brightspace|excel / --roster, --excused, --tasks, --missing and "
+            "--feedback go with --format canvas|moodle|brightspace|excel"
         )
-        print(score_table(scores(course)))
-        print(f"成绩已导出到 / grades exported to {destination}")
-        return 0
+    assignments = pick_assignments(course, args.assignments) if args.assignments else None
+    destination = steps.export_grades(
+        course, Path(args.export_to) if args.export_to else course / "grades.csv", assignments
+    )
+    print(score_table(scores(course)))
+    print(f"成绩已导出到 / grades exported to {destination}")
+    return 0
+
+
+def _export_for_lms(args: argparse.Namespace, course: Path) -> int:
+    """The import file of the LMS ``--format`` names."""
     assignments = pick_assignments(course, args.assignments) if args.assignments else None
     destination, result = steps.export_for_lms(
         course,
