@@ -16,7 +16,8 @@ How it stays equal to ``nbgrader autograde`` on honest work, fast, and safe agai
   files and the executed notebooks, and the gradebook with nbgrader's own ``SaveAutoGrades``,
   ``AssignLatePenalties`` and ``CheckCellMetadata``, so scores are computed exactly as nbgrader
   computes them. No process of the grader touches a file a kernel wrote: kernels work in private
-  tmpfs folders that vanish with them.
+  tmpfs folders that vanish with them. The parent opens the gradebook once per run and passes it
+  from step to step (plan, define, resume, pool, merge), a fresh session for each piece of work.
 * Resumable: once a submission's grades are saved, a marker in its ``autograded/`` folder
   records a digest of the submission and of the assignment's source. A later run (after a
   crash, or with new submissions) skips what is graded and unchanged, and regrades the rest;
