@@ -6,21 +6,30 @@ when it failed. Autograding has its own module (:mod:`crmkit.grading.run.autogra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .course_folder import in_course_folder, open_api
-from .gradebook import check_gradebook, connect_gradebook, open_gradebook
+from .gradebook import check_gradebook, open_gradebook
 
 if TYPE_CHECKING:
-    from nbgrader.apps import NbGraderAPI
+    from nbgrader.api import Gradebook
 
     from .export.lms_export import Export as LmsExport
 
-# Wraps the list of jobs of a step, e.g. in a progress bar; returns what to iterate over.
-Progress = Callable[[list], Iterable]
+
+class Countable(Protocol):
+    """A step's jobs as a progress bar takes them: a list, or results counted as they finish."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+# Wraps the jobs of a step, e.g. in a progress bar; returns what to iterate over.
+Progress = Callable[[Countable], Iterable]
 
 
 @dataclass(frozen=True)
@@ -96,15 +105,14 @@ def undeclared_in(course: Path, assignment: str) -> str:
     )
 
 
-def known_to_gradebook(api: NbGraderAPI, assignment: str) -> bool:
-    """Whether the gradebook defines ``assignment`` yet."""
+def known_to_gradebook(gradebook: Gradebook, assignment: str) -> bool:
+    """Whether ``gradebook`` defines ``assignment`` yet."""
     from nbgrader.api import MissingEntry
 
-    with connect_gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        try:
-            gradebook.find_assignment(assignment)
-        except MissingEntry:
-            return False
+    try:
+        gradebook.find_assignment(assignment)
+    except MissingEntry:
+        return False
     return True
 
 
@@ -127,7 +135,7 @@ def write_feedback(
 
 
 def export_grades(
-    course: Path, destination: Path, assignments: Iterable[str] | None = None
+    course: Path, destination: Path, assignments: Collection[str] | None = None
 ) -> Path:
     """Write every student's score per assignment to a CSV file (nbgrader's CSV exporter, each
     text cell safe to open in a spreadsheet: :mod:`.generic_csv`); ``assignments`` limits it to

@@ -16,7 +16,8 @@ How it stays equal to ``nbgrader autograde`` on honest work, fast, and safe agai
   files and the executed notebooks, and the gradebook with nbgrader's own ``SaveAutoGrades``,
   ``AssignLatePenalties`` and ``CheckCellMetadata``, so scores are computed exactly as nbgrader
   computes them. No process of the grader touches a file a kernel wrote: kernels work in private
-  tmpfs folders that vanish with them.
+  tmpfs folders that vanish with them. The parent opens the gradebook once per run and passes it
+  from step to step (plan, define, resume, pool, merge), a fresh session for each piece of work.
 * Resumable: once a submission's grades are saved, a marker in its ``autograded/`` folder
   records a digest of the submission and of the assignment's source. A later run (after a
   crash, or with new submissions) skips what is graded and unchanged, and regrades the rest;
@@ -35,24 +36,29 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...errors import CrmkitError
 from ..course_folder import ensure_env_bin_on_path, in_course_folder, open_api, submitted_students
-from ..gradebook import connect_gradebook, gradebook_url
+from ..gradebook import connect_gradebook, fresh_session, snapshot_definitions
 from ..preprocessors import sanitizing_preprocessors, saving_preprocessors
 from ..sandbox.bubblewrap import Sandbox, SandboxError, bwrap_problem
 from ..settings import Limits
-from ..steps import Progress, StepResult, known_to_gradebook, step_result
+from ..steps import Countable, Progress, StepResult, known_to_gradebook, step_result
 from . import answer_store, nbgrader_speedups, plain_data_decode, student_data, test_cells
 from .notebook_grading import SetupFailed, grade_notebook, widget_answers
 from .resume import GRADED_MARKER, KEPT, is_graded, submission_digest
 from .submission_files import read_submission, submission_timestamp, write_files
-from .tamper import NOTES_KEY, graded_cells, tamper_flags
+from .tamper import NOTES_KEY, graded_cells_in, tamper_flags
 from .timings import PHASES, Timings
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
 
 
 @dataclass
@@ -80,11 +86,10 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def definitions_snapshot(course: Path, target: Path) -> Path:
-    """A SQLite copy of what defines the course's assignments, for workers to grade against."""
-    from ..gradebook import snapshot_definitions
-
-    snapshot_definitions(gradebook_url(course), target)
+def definitions_snapshot(url: str, target: Path) -> Path:
+    """A SQLite copy of what defines the assignments in the gradebook at ``url``, for workers to
+    grade against."""
+    snapshot_definitions(url, target)
     os.chmod(target, 0o600)
     return target
 
@@ -111,73 +116,85 @@ class _Worker:
     """One worker's scratch course and its two sandboxes (lives as long as the worker process)."""
 
     def __init__(self, slot: int, course: Path, scratch_root: Path, snapshot: Path, limits: Limits):
-        import nbformat
-        from traitlets.config import Config
-
         self.origin, self.limits = course, limits
         self.folder = scratch_root / f"worker{slot}"
         self.folder.mkdir(mode=0o700)
         self.course = self.folder / "course"
+        self._copy_course(snapshot)
+        self.api, self.db_url = self._open_api()
+        self.sanitizing = sanitizing_preprocessors(self.api.config)
+        self._read_sources()
+        self.variants = student_data.VariantStore(scratch_root / "variants")
+        self.inbox, self.cache = self.folder / "inbox", self.folder / "cache"
+        self.inbox.mkdir(mode=0o700)
+        self.cache.mkdir(mode=0o755)  # the grader's: read-only in both sandboxes
+        self.students, self.tests = self._sandboxes(slot, scratch_root)
+        self.students.prepare()  # the first kernels start warming up now
+        self.tests.prepare()
+        self.time_up = False
+        self._processor: dict[str, float] = {}
+
+    def _copy_course(self, snapshot: Path) -> None:
+        """The scratch course: the real one's config and ``source/``, the snapshot as gradebook."""
         self.course.mkdir()
-        shutil.copy2(course / "nbgrader_config.py", self.course / "nbgrader_config.py")
+        shutil.copy2(self.origin / "nbgrader_config.py", self.course / "nbgrader_config.py")
         shutil.copy2(snapshot, self.course / "gradebook.db")
         shutil.copytree(
-            course / "source",
+            self.origin / "source",
             self.course / "source",
             ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
         )
+
+    def _open_api(self) -> tuple[NbGraderAPI, str]:
+        """nbgrader's API on the scratch course, and the URL of its gradebook."""
+        from traitlets.config import Config
+
         extra = Config()
         # the snapshot is this worker's own SQLite file, whatever the course's backend
         extra.CourseDirectory.db_url = f"sqlite:///{self.course / 'gradebook.db'}"
-        self.api = open_api(self.course)
-        self.api.config.merge(extra)
-        self.api.coursedir.config.merge(extra)
-        self.db_url = extra.CourseDirectory.db_url
-        self.sanitizing = sanitizing_preprocessors(self.api.config)
-        self.sources: dict[tuple[str, str], object] = {}
-        self.widgets: dict[str, set[str]] = {}  # assignment -> the widgets its tests declare
+        api = open_api(self.course)
+        api.config.merge(extra)
+        api.coursedir.config.merge(extra)
+        return api, extra.CourseDirectory.db_url
+
+    def _read_sources(self) -> None:
+        """Each source notebook, and per assignment the widgets its tests declare and the cases
+        its notebooks load for the graded student."""
+        import nbformat
+
+        self.sources: dict[tuple[str, str], Any] = {}
+        self.widgets: dict[str, set[str]] = {}
         for path in (self.course / "source").glob("*/*.ipynb"):
             source = nbformat.read(path, as_version=4)
             self.sources[(path.parent.name, path.stem)] = source
             self.widgets.setdefault(path.parent.name, set()).update(
                 name for test in test_cells.test_cells(source) for name in test.widgets
             )
-        # assignment -> the cases its notebooks load for the graded student
         self.cases: dict[str, list[str]] = {}
         for (assignment, _), source in sorted(self.sources.items()):
             known = self.cases.setdefault(assignment, [])
             known += [c for c in student_data.cases_loaded(source) if c not in known]
-        self.variants = student_data.VariantStore(scratch_root / "variants")
-        self.inbox, self.cache = self.folder / "inbox", self.folder / "cache"
-        self.inbox.mkdir(mode=0o700)
-        self.cache.mkdir(mode=0o755)  # the grader's: read-only in both sandboxes
+
+    def _sandboxes(self, slot: int, scratch_root: Path) -> tuple[Sandbox, Sandbox]:
+        """The sandbox of the students' kernels and the sandbox of the test kernels."""
         arguments = (
             "--HistoryManager.hist_file=:memory:",
             *self.api.config.Execute.get("extra_arguments", []),
         )
         readable = (scratch_root / "mpl",)
-        self.students = Sandbox(
-            "student",
-            slot,
-            limits,
-            self.folder,
-            self.folder / "student-sandbox.log",
-            readable,
-            arguments,
+        students, tests = (
+            Sandbox(
+                name,
+                slot,
+                self.limits,
+                self.folder,
+                self.folder / f"{name}-sandbox.log",
+                readable,
+                arguments,
+            )
+            for name in ("student", "tests")
         )
-        self.tests = Sandbox(
-            "tests",
-            slot,
-            limits,
-            self.folder,
-            self.folder / "tests-sandbox.log",
-            readable,
-            arguments,
-        )
-        self.students.prepare()  # the first kernels start warming up now
-        self.tests.prepare()
-        self.time_up = False
-        self._processor: dict[str, float] = {}
+        return students, tests
 
     def notebooks(self, assignment: str) -> list[str]:
         """The notebook names of ``assignment``, as the assignment's source has them."""
@@ -199,23 +216,60 @@ class _Worker:
 
     def grade(self, assignment: str, student: str) -> Outcome:
         """Grade one submission in the two sandboxes, within the wall limit."""
-        import warnings
-
         started = time.perf_counter()
         clock = Timings()
         submission = read_submission(self.origin / "submitted" / student / assignment)
-        notes = list(submission.notes)
+        outcome = Outcome(assignment, student, True, notes=list(submission.notes))
         names = [n for n in self.notebooks(assignment) if f"{n}.ipynb" in submission.files]
         if not names:
             expected = ", ".join(f"{n}.ipynb" for n in self.notebooks(assignment))
-            return Outcome(
-                assignment,
-                student,
-                False,
+            outcome.ok = False
+            outcome.detail = (
                 f"提交里没有这份作业的笔记本（应有 {expected}）/ none of the assignment's "
-                f"notebooks is in the submission (expected {expected})",
-                notes=notes,
+                f"notebooks is in the submission (expected {expected})"
             )
+            return outcome
+        self._fill_inbox(assignment, submission.files)
+        _empty(self.cache)
+        with clock.phase("worker: the student's data"):
+            self.variants.hand_over(student, self.cases.get(assignment, []), self.cache)
+        widgets, widget_notes = widget_answers(
+            submission.files, self.widgets.get(assignment, set())
+        )
+        outcome.notes += widget_notes
+        self.time_up = False
+        timer = threading.Timer(self.limits.wall_seconds, self._stop)
+        timer.daemon = True
+        timer.start()
+        try:
+            self._grade_notebooks(outcome, names, submission.files, widgets, clock)
+        except (Unreadable, SetupFailed, SandboxError) as error:
+            outcome.ok, outcome.detail = False, str(error)
+        except Exception as error:  # noqa: BLE001 - a submission must never stop the class
+            first_line = str(error).splitlines()[0] if str(error) else ""
+            outcome.ok, outcome.detail = False, f"{type(error).__name__}: {first_line}"
+        finally:
+            timer.cancel()
+            with clock.phase("worker: read, sanitize, recycle"):
+                self._recycle()
+            clock.merge(self._processor_used())
+        if self.time_up:
+            outcome.ok = False
+            outcome.detail = (
+                f"超过每份提交的时间上限 {self.limits.wall_seconds}s / "
+                f"wall limit of {self.limits.wall_seconds}s reached"
+            )
+        outcome.seconds = time.perf_counter() - started
+        # the rest of the worker's time: reading the submission, nbgrader's sanitizing, recycling
+        clock.add(
+            "worker: read, sanitize, recycle",
+            outcome.seconds - sum(clock.get(n, 0.0) for n in PHASES),
+        )
+        outcome.timings = clock
+        return outcome
+
+    def _fill_inbox(self, assignment: str, submitted: dict[str, bytes]) -> None:
+        """The submitted files in the inbox, with the source's other files over them."""
         _empty(self.inbox)
         source_files = {}
         for path in (self.course / "source" / assignment).rglob("*"):
@@ -224,76 +278,44 @@ class _Worker:
                     path.read_bytes()
                 )
         # nbgrader's rule: the source's files win
-        write_files({**submission.files, **source_files}, self.inbox)
-        _empty(self.cache)
-        with clock.phase("worker: the student's data"):
-            self.variants.hand_over(student, self.cases.get(assignment, []), self.cache)
-        widgets, widget_notes = widget_answers(
-            submission.files, self.widgets.get(assignment, set())
-        )
-        notes += widget_notes
+        write_files({**submitted, **source_files}, self.inbox)
+
+    def _grade_notebooks(
+        self,
+        outcome: Outcome,
+        names: list[str],
+        submitted: dict[str, bytes],
+        widgets: dict,
+        clock: Timings,
+    ) -> None:
+        """Grade the notebooks ``names`` of a submission into ``outcome``, one after another
+        (what was graded before an error stays in it)."""
+        import warnings
+
+        assignment, student = outcome.assignment, outcome.student
         store_budget = [answer_store.MAX_STORED_BYTES]  # what this submission may store
-        self.time_up = False
-        timer = threading.Timer(self.limits.wall_seconds, self._stop)
-        timer.daemon = True
-        timer.start()
-        executed: dict[str, str] = {}
-        answers: dict[str, answer_store.PackedAnswers] = {}
-        ok, detail = True, ""
-        try:
-            with in_course_folder(self.course), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for name in names:
-                    with clock.phase("worker: read, sanitize, recycle"):
-                        notebook = self.sanitize(
-                            _read_notebook(submission.files[f"{name}.ipynb"]),
-                            assignment,
-                            name,
-                            student,
-                        )
-                    graded = grade_notebook(
-                        self.students,
-                        self.tests,
-                        notebook,
-                        self.sources[(assignment, name)],
-                        student,
-                        widgets,
-                        self.limits,
+        with in_course_folder(self.course), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name in names:
+                with clock.phase("worker: read, sanitize, recycle"):
+                    notebook = self.sanitize(
+                        _read_notebook(submitted[f"{name}.ipynb"]), assignment, name, student
                     )
-                    clock.merge(graded.timings)
-                    notes += graded.notes
-                    answers[name], store_notes = answer_store.pack(graded.answers, store_budget)
-                    notes += store_notes
-                    graded.notebook.metadata[NOTES_KEY] = {"notes": notes}
-                    executed[name] = _write_notebook(graded.notebook)
-        except Unreadable as error:
-            ok, detail = False, str(error)
-        except SetupFailed as error:
-            ok, detail = False, str(error)
-        except SandboxError as error:
-            ok, detail = False, str(error)
-        except Exception as error:  # noqa: BLE001 - a submission must never stop the class
-            ok, detail = (
-                False,
-                f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
-            )
-        finally:
-            timer.cancel()
-            with clock.phase("worker: read, sanitize, recycle"):
-                self._recycle()
-            clock.merge(self._processor_used())
-        if self.time_up:
-            ok = False
-            detail = (
-                f"超过每份提交的时间上限 {self.limits.wall_seconds}s / "
-                f"wall limit of {self.limits.wall_seconds}s reached"
-            )
-        seconds = time.perf_counter() - started
-        # the rest of the worker's time: reading the submission, nbgrader's sanitizing, recycling
-        clock.add(
-            "worker: read, sanitize, recycle", seconds - sum(clock.get(n, 0.0) for n in PHASES)
-        )
-        return Outcome(assignment, student, ok, detail, seconds, executed, notes, answers, clock)
+                graded = grade_notebook(
+                    self.students,
+                    self.tests,
+                    notebook,
+                    self.sources[(assignment, name)],
+                    student,
+                    widgets,
+                    self.limits,
+                )
+                clock.merge(graded.timings)
+                outcome.notes += graded.notes
+                outcome.answers[name], store_notes = answer_store.pack(graded.answers, store_budget)
+                outcome.notes += store_notes
+                graded.notebook.metadata[NOTES_KEY] = {"notes": outcome.notes}
+                outcome.notebooks[name] = _write_notebook(graded.notebook)
 
     def _processor_used(self) -> dict[str, float]:
         """Processor seconds used since the last call (the first: since the worker started),
@@ -387,17 +409,233 @@ def grade_one(assignment: str, student: str) -> Outcome:
 # ---------------------------------------------------------------- parent side
 
 
-def _merge(api, course: Path, outcome: Outcome) -> None:
+class Submission(NamedTuple):
+    """One student's hand-in of one assignment: ``submitted/<student>/<assignment>/``."""
+
+    assignment: str
+    student: str
+
+
+@dataclass(frozen=True)
+class GradingReport:
+    """Each submission's result, its tamper flags, and what each worker reported."""
+
+    results: list[StepResult]
+    flags: dict[tuple[str, str], list[str]]  # keyed by Submission
+    outcomes: list[Outcome]
+
+
+def autograde(
+    course: Path,
+    assignments: Iterable[str],
+    student: str | None = None,
+    jobs: int | None = None,
+    limits: Limits | None = None,
+    progress: Progress = iter,
+    force: bool = False,
+) -> GradingReport:
+    """Autograde every submission (or ``student``'s) with ``jobs`` workers; see the module doc.
+
+    Submissions graded by an earlier run and unchanged since are skipped unless ``force``.
+    The steps: plan the work, define the assignments the gradebook lacks, keep what an earlier
+    run graded (resume), grade the rest in the pool, merging each result as it comes.
+    """
+    limits = limits or Limits()
+    course = course.resolve()
+    problem = bwrap_problem()
+    if problem:
+        raise CrmkitError(problem)
+    jobs = max(1, jobs or default_jobs())
+    work = plan(course, assignments, student)
+    api = open_api(course)
+    with _run_gradebook(course, api, opened=bool(work)) as gradebook:
+        run = _ParentRun(course, api, gradebook)
+        failed = run.define_assignments(work)
+        todo = run.resume(work, force)
+        outcomes = run.grade_in_pool(todo, jobs, limits, progress)
+    results = failed + [run.results[key] for key in work]
+    return GradingReport(results, {k: v for k, v in run.flags.items() if v}, outcomes)
+
+
+def plan(course: Path, assignments: Iterable[str], student: str | None) -> list[Submission]:
+    """The submissions to look at: each assignment's, or only ``student``'s (who must have one)."""
+    work = [
+        Submission(assignment, who)
+        for assignment in assignments
+        for who in submitted_students(course, assignment)
+        if student is None or who == student
+    ]
+    if student is not None and not work:
+        raise CrmkitError(
+            f"找不到学生 '{student}' 的提交（submitted/{student}/<作业>/）；先收取作业 / "
+            f"No submission from '{student}' in submitted/{student}/<assignment>/; collect it first"
+        )
+    return work
+
+
+@contextlib.contextmanager
+def _run_gradebook(course: Path, api: NbGraderAPI, opened: bool) -> Iterator[Gradebook | None]:
+    """The course's gradebook for the parent's steps, opened once for the run (None when there is
+    no work: nothing is read or written then)."""
+    with contextlib.ExitStack() as stack:
+        gradebook = None
+        if opened:
+            with in_course_folder(course):
+                gradebook = stack.enter_context(
+                    connect_gradebook(api.coursedir.db_url, api.coursedir.course_id)
+                )
+        yield gradebook
+
+
+class _ParentRun:
+    """The parent's side of one run: the steps after planning, and what they found so far."""
+
+    def __init__(self, course: Path, api: NbGraderAPI, gradebook: Gradebook | None) -> None:
+        self.course, self.api, self._gradebook = course, api, gradebook
+        self.results: dict[Submission, StepResult] = {}
+        self.flags: dict[Submission, list[str]] = {}
+        self._graded_cells: dict[str, dict[str, set[str]]] = {}  # per assignment
+
+    @property
+    def gradebook(self) -> Gradebook:
+        assert self._gradebook is not None, "the run's gradebook is opened when there is work"
+        return self._gradebook
+
+    def define_assignments(self, work: list[Submission]) -> list[StepResult]:
+        """Generate the assignments the gradebook does not define yet (nbgrader grades against
+        its definitions); returns the results of those that failed."""
+        failed = []
+        with in_course_folder(self.course):
+            for assignment in sorted({key.assignment for key in work}):
+                with fresh_session(self.gradebook) as gradebook:
+                    known = known_to_gradebook(gradebook, assignment)
+                if not known:
+                    generated = step_result(
+                        assignment,
+                        None,
+                        self.api.generate_assignment(assignment, force=True, create=True),
+                    )
+                    if not generated.ok:
+                        failed.append(generated)
+        return failed
+
+    def resume(self, work: list[Submission], force: bool) -> list[Submission]:
+        """Keep what an earlier run graded and what is unchanged since (unless ``force``), with its
+        flags; returns the rest, to grade."""
+        todo = []
+        for key in work:
+            if not force and is_graded(self.course, *key):
+                self.results[key] = StepResult(*key, True, KEPT)
+                self.flags[key] = tamper_flags(self.course, *key, self.cells(key.assignment))
+            else:
+                todo.append(key)
+        # student by student: a student's data, made once, serves their submissions one after
+        # another (student_data.VariantStore keeps only the latest students')
+        todo.sort(key=lambda key: key.student)
+        return todo
+
+    def cells(self, assignment: str) -> dict[str, set[str]]:
+        """The grade ids of each notebook of ``assignment`` in the gradebook (read once)."""
+        if assignment not in self._graded_cells:
+            with fresh_session(self.gradebook) as gradebook:
+                self._graded_cells[assignment] = graded_cells_in(gradebook, assignment)
+        return self._graded_cells[assignment]
+
+    def grade_in_pool(
+        self, todo: list[Submission], jobs: int, limits: Limits, progress: Progress
+    ) -> list[Outcome]:
+        """Grade ``todo`` in ``jobs`` worker processes, merging each outcome as it comes."""
+        outcomes: list[Outcome] = []
+        _remove_stale_scratch()
+        nbgrader_speedups.check_schemas_once()
+        scratch_root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+        try:
+            if not todo:
+                return outcomes
+            (scratch_root / "variants").mkdir(mode=0o700)
+            _warm_matplotlib_cache(scratch_root / "mpl")
+            snapshot = definitions_snapshot(
+                self.api.coursedir.db_url, scratch_root / "definitions.db"
+            )
+            workers = min(jobs, len(todo))
+            with (
+                _worker_pool(workers, self.course, scratch_root, snapshot, limits) as pool,
+                nbgrader_speedups.shared_engines(),
+            ):
+                futures = {pool.submit(grade_one, *key): key for key in todo}
+                for future in progress(_completed(futures)):
+                    outcome = _outcome_of(future, futures[future])
+                    outcomes.append(outcome)
+                    self.merge(outcome)
+            return outcomes
+        finally:
+            shutil.rmtree(scratch_root, ignore_errors=True)
+
+    def merge(self, outcome: Outcome) -> None:
+        """Save a worker's outcome (files, gradebook) and find its tamper flags."""
+        key = Submission(outcome.assignment, outcome.student)
+        step = StepResult(*key, outcome.ok, outcome.detail)
+        if outcome.notebooks:
+            try:
+                used = time.process_time()
+                with in_course_folder(self.course), outcome.timings.phase("gradebook and files"):
+                    _merge(self.api, self.gradebook, self.course, outcome)
+                self.flags[key] = tamper_flags(self.course, *key, self.cells(key.assignment))
+                outcome.timings.add("processor: gradebook and files", time.process_time() - used)
+            except Exception as error:  # noqa: BLE001
+                step = StepResult(*key, False, f"merge: {type(error).__name__}: {error}")
+        elif outcome.notes:
+            self.flags[key] = sorted(set(outcome.notes))
+        self.results[key] = step
+
+
+@contextlib.contextmanager
+def _worker_pool(
+    workers: int, course: Path, scratch_root: Path, snapshot: Path, limits: Limits
+) -> Iterator[ProcessPoolExecutor]:
+    """``workers`` grading processes, forked from a server that imported what they need."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_IMPORTS)
+    slots = context.Queue()
+    for slot in range(workers):
+        slots.put(slot)
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(slots, str(course), str(scratch_root), str(snapshot), limits),
+    ) as pool:
+        yield pool
+
+
+def _outcome_of(future: Future, key: Submission) -> Outcome:
+    """A worker's outcome, or a failed one when the worker itself failed."""
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001 - e.g. a worker killed from outside
+        return Outcome(*key, False, f"{type(error).__name__}: {error}")
+
+
+def _merge(api: NbGraderAPI, gradebook: Gradebook, course: Path, outcome: Outcome) -> None:
     """Write ``autograded/<student>/<assignment>/`` and record the grades as nbgrader does.
 
     The folder is made fresh from the submitted files (read again, safely) and the executed
     notebooks, then swapped in whole; the marker is written last, after the gradebook has the
     grades, so a run killed at any point is resumed by grading this submission again.
     """
-    import json
+    _write_autograded(course, outcome)
+    notebooks = _record_submission(gradebook, course, outcome)
+    _save_grades(api, outcome, notebooks)
+    answer_store.store_answers(course, outcome.assignment, outcome.student, outcome.answers)
+    target = course / "autograded" / outcome.student / outcome.assignment
+    (target / GRADED_MARKER).write_text(
+        submission_digest(course, outcome.assignment, outcome.student) + "\n"
+    )
 
-    import nbformat
 
+def _write_autograded(course: Path, outcome: Outcome) -> None:
+    """``autograded/<student>/<assignment>/``: the submitted files and the executed notebooks,
+    staged beside it and swapped in whole, owned as the course folder is (the formgrader's)."""
     assignment, student = outcome.assignment, outcome.student
     target = course / "autograded" / student / assignment
     staging = target.with_name(f".{assignment}.incoming")
@@ -415,9 +653,14 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
-    db_url = api.coursedir.db_url
+
+
+def _record_submission(gradebook: Gradebook, course: Path, outcome: Outcome) -> list[str]:
+    """The student and the submission in the gradebook (with its time), a missing notebook's
+    grades at zero; returns the assignment's notebooks."""
+    assignment, student = outcome.assignment, outcome.student
     timestamp = submission_timestamp(course / "submitted" / student / assignment)
-    with connect_gradebook(db_url, api.coursedir.course_id) as gradebook:
+    with fresh_session(gradebook):
         gradebook.update_or_create_student(student)
         if timestamp:
             gradebook.update_or_create_submission(assignment, student, timestamp=timestamp)
@@ -430,6 +673,15 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
                 gradebook.db.commit()
+    return notebooks
+
+
+def _save_grades(api: NbGraderAPI, outcome: Outcome, notebooks: list[str]) -> None:
+    """nbgrader's saving preprocessors on each executed notebook: its grades in the gradebook."""
+    import json
+
+    import nbformat
+
     for name in notebooks:
         if name not in outcome.notebooks:
             continue
@@ -438,148 +690,13 @@ def _merge(api, course: Path, outcome: Outcome) -> None:
         resources = {
             "nbgrader": {
                 "notebook": name,
-                "assignment": assignment,
-                "student": student,
-                "db_url": db_url,
+                "assignment": outcome.assignment,
+                "student": outcome.student,
+                "db_url": api.coursedir.db_url,
             }
         }
         for preprocessor in saving_preprocessors(api.config):
             notebook, resources = preprocessor(parent=api).preprocess(notebook, resources)
-    answer_store.store_answers(course, assignment, student, outcome.answers)
-    (target / GRADED_MARKER).write_text(submission_digest(course, assignment, student) + "\n")
-
-
-@dataclass(frozen=True)
-class GradingReport:
-    """Each submission's result, its tamper flags, and what each worker reported."""
-
-    results: list[StepResult]
-    flags: dict[tuple[str, str], list[str]]
-    outcomes: list[Outcome]
-
-
-def autograde(
-    course: Path,
-    assignments: Iterable[str],
-    student: str | None = None,
-    jobs: int | None = None,
-    limits: Limits | None = None,
-    progress: Progress = iter,
-    force: bool = False,
-) -> GradingReport:
-    """Autograde every submission (or ``student``'s) with ``jobs`` workers; see the module doc.
-
-    Submissions graded by an earlier run and unchanged since are skipped unless ``force``.
-    """
-    limits = limits or Limits()
-    course = course.resolve()
-    problem = bwrap_problem()
-    if problem:
-        raise CrmkitError(problem)
-    jobs = max(1, jobs or default_jobs())
-    work = []
-    for assignment in assignments:
-        for who in submitted_students(course, assignment):
-            if student is None or who == student:
-                work.append((assignment, who))
-    if student is not None and not work:
-        raise CrmkitError(
-            f"找不到学生 '{student}' 的提交（submitted/{student}/<作业>/）；先收取作业 / "
-            f"No submission from '{student}' in submitted/{student}/<assignment>/; collect it first"
-        )
-    results: list[StepResult] = []
-    api = open_api(course)
-    with in_course_folder(course):
-        for assignment in sorted({a for a, _ in work}):
-            if not known_to_gradebook(api, assignment):
-                generated = step_result(
-                    assignment, None, api.generate_assignment(assignment, force=True, create=True)
-                )
-                if not generated.ok:
-                    results.append(generated)
-    graded: dict[tuple[str, str], StepResult] = {}
-    flags: dict[tuple[str, str], list[str]] = {}
-    expected: dict[str, dict[str, set[str]]] = {}
-    todo = []
-    for key in work:
-        if not force and is_graded(course, *key):
-            graded[key] = StepResult(*key, True, KEPT)
-            if key[0] not in expected:
-                expected[key[0]] = graded_cells(
-                    api.coursedir.db_url, api.coursedir.course_id, key[0]
-                )
-            flags[key] = tamper_flags(course, *key, expected[key[0]])
-        else:
-            todo.append(key)
-    # student by student: a student's data, made once, serves their submissions one after another
-    # (student_data.VariantStore keeps only the latest students')
-    todo.sort(key=lambda key: key[1])
-    outcomes: list[Outcome] = []
-    _remove_stale_scratch()
-    nbgrader_speedups.check_schemas_once()
-    scratch_root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
-    try:
-        if todo:
-            (scratch_root / "variants").mkdir(mode=0o700)
-            _warm_matplotlib_cache(scratch_root / "mpl")
-            snapshot = definitions_snapshot(course, scratch_root / "definitions.db")
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(WORKER_IMPORTS)
-            slots = context.Queue()
-            for slot in range(min(jobs, len(todo))):
-                slots.put(slot)
-            with (
-                ProcessPoolExecutor(
-                    min(jobs, len(todo)),
-                    mp_context=context,
-                    initializer=_init_worker,
-                    initargs=(slots, str(course), str(scratch_root), str(snapshot), limits),
-                ) as pool,
-                nbgrader_speedups.shared_engines(),
-            ):
-                futures = {
-                    pool.submit(grade_one, assignment, who): (assignment, who)
-                    for assignment, who in todo
-                }
-                for future in progress(_completed(futures)):
-                    assignment, who = futures[future]
-                    try:
-                        outcome = future.result()
-                    except Exception as error:  # noqa: BLE001 - e.g. a worker killed from outside
-                        outcome = Outcome(
-                            assignment, who, False, f"{type(error).__name__}: {error}"
-                        )
-                    outcomes.append(outcome)
-                    step = StepResult(assignment, who, outcome.ok, outcome.detail)
-                    if outcome.notebooks:
-                        try:
-                            used = time.process_time()
-                            with (
-                                in_course_folder(course),
-                                outcome.timings.phase("gradebook and files"),
-                            ):
-                                _merge(api, course, outcome)
-                            if assignment not in expected:
-                                expected[assignment] = graded_cells(
-                                    f"sqlite:///{snapshot}", api.coursedir.course_id, assignment
-                                )
-                            flags[(assignment, who)] = tamper_flags(
-                                course, assignment, who, expected[assignment]
-                            )
-                            outcome.timings.add(
-                                "processor: gradebook and files", time.process_time() - used
-                            )
-                        except Exception as error:  # noqa: BLE001
-                            step = StepResult(
-                                assignment, who, False, f"merge: {type(error).__name__}: {error}"
-                            )
-                    elif outcome.notes:
-                        flags[(assignment, who)] = sorted(set(outcome.notes))
-                    graded[(assignment, who)] = step
-        results += [graded[key] for key in work]
-        return GradingReport(results, {k: v for k, v in flags.items() if v}, outcomes)
-    finally:
-        shutil.rmtree(scratch_root, ignore_errors=True)
 
 
 SCRATCH_PREFIX = "crmkit-grading-"
@@ -609,7 +726,7 @@ def _remove_stale_scratch() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _completed(futures: dict) -> Iterable:
+def _completed(futures: dict) -> Countable:
     """``as_completed`` that a progress bar can wrap (it knows the total)."""
 
     class Completed:

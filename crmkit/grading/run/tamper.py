@@ -14,9 +14,13 @@ nothing a test sees (docs/grading_safety.md).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..course_folder import open_api
 from ..gradebook import connect_gradebook
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
 
 NOTES_KEY = "crmkit"  # notebook metadata the grader writes: {"notes": [...]}
 
@@ -24,10 +28,15 @@ NOTES_KEY = "crmkit"  # notebook metadata the grader writes: {"notes": [...]}
 def graded_cells(db_url: str, course_id: str, assignment: str) -> dict[str, set[str]]:
     """The grade ids of each notebook of ``assignment``, as the gradebook defines them."""
     with connect_gradebook(db_url, course_id) as gradebook:
-        return {
-            n.name: {c.name for c in n.grade_cells}
-            for n in gradebook.find_assignment(assignment).notebooks
-        }
+        return graded_cells_in(gradebook, assignment)
+
+
+def graded_cells_in(gradebook: Gradebook, assignment: str) -> dict[str, set[str]]:
+    """:func:`graded_cells` read from a gradebook that is open already."""
+    return {
+        n.name: {c.name for c in n.grade_cells}
+        for n in gradebook.find_assignment(assignment).notebooks
+    }
 
 
 def tamper_flags(
