@@ -142,8 +142,9 @@ test: install postgres hub-env
 	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
 
-# Day to day (under two minutes here): unit tests and nbval; no browser, PostgreSQL, JupyterHub or
-# whole-class grading runs (markers browser, postgres, hub, slow).
+# Day to day (5–8 minutes here when quiet, about 14 at load 6): unit tests, nbval and the linters;
+# no browser, PostgreSQL, JupyterHub or whole-class grading runs (markers browser, postgres, hub,
+# slow).
 check: install
 	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
 	$(PYTHON) -m pytest -q -m "not slow and not browser and not postgres and not hub" tests
