@@ -31,7 +31,7 @@ from nbformat import NotebookNode, from_dict
 from ...course import plain_data
 from ...course.checks import CHECKS_MIMETYPE
 from ..sandbox.bubblewrap import Sandbox, without_control
-from ..sandbox.executor import CellRun, CellRunner
+from ..sandbox.executor import CellRun, CellRunner, CellStatus
 from ..settings import Limits
 from . import plain_data_decode, test_cells
 from .timings import Timings
@@ -90,7 +90,7 @@ def checks_markdown(checks: object) -> str | None:
 def outcome_outputs(run: CellRun) -> list[dict]:
     """A test cell's outcome as the outputs nbgrader scores: an error, a score, or nothing."""
     errors = [o for o in run.outputs if o["output_type"] == "error"]
-    if errors or run.status in ("timeout", "died"):
+    if errors or run.status in (CellStatus.TIMEOUT, CellStatus.DIED):
         error = (
             errors[-1]
             if errors
@@ -204,7 +204,7 @@ def grade_notebook(
                     result.notes.append(
                         f"第 {number} 格输出过长，已截断 / cell {number}: output cut off"
                     )
-                if run.status == "died" and not any("died" in n for n in result.notes):
+                if run.status == CellStatus.DIED and not any("died" in n for n in result.notes):
                     logged = student_kernel.last_error()
                     result.notes.append(
                         f"学生内核在第 {number} 格退出 / the student's kernel died in cell {number}"
@@ -259,7 +259,7 @@ def _first_error(run: CellRun) -> str:
 
 def _run_setup(runner: CellRunner, code: str, limits: Limits) -> None:
     run = runner.run(code, limits.cell_timeout)
-    if run.status != "ok":
+    if run.status != CellStatus.OK:
         raise SetupFailed(
             f"隐藏测试的准备格失败 / the hidden tests' setup cell failed: {_first_error(run)}"
         )
