@@ -409,7 +409,8 @@ class Sandbox:
         return decode_reply(reply)
 
     def prepare(self) -> PreparedKernel:
-        """Have the factory fork and initialize the next kernel (unless one is ready): it."""
+        """Have the factory fork and initialize the next kernel, unless one is ready; returns
+        the ready kernel."""
         if self._spare is not None:
             return self._spare
         from jupyter_client.connect import write_connection_file
