@@ -46,7 +46,7 @@ from typing import IO, TYPE_CHECKING, NamedTuple
 
 from ...errors import CrmkitError
 from ..settings import Limits
-from .factory_protocol import GoOrder, KernelSpec, Reply, Request, decode_reply, encode
+from .factory_protocol import GoOrder, KernelSpec, Reply, Request, decode_reply, encode_line
 
 if TYPE_CHECKING:
     from jupyter_client.connect import KernelConnectionInfo
@@ -401,7 +401,7 @@ class Sandbox:
         with self._lock:
             if self.process.poll() is not None:
                 raise SandboxError("评分沙箱已退出 / the grading sandbox has exited")
-            self._to_factory.write(encode(message))
+            self._to_factory.write(encode_line(message))
             self._to_factory.flush()
             reply = self._from_factory.readline()
         if not reply:

@@ -3,7 +3,7 @@
 The grader (:class:`crmkit.grading.sandbox.bubblewrap.Sandbox`) writes a :class:`Request` to the
 factory's stdin and reads a :class:`Reply` from its stdout; the factory hands a prepared kernel
 its :class:`GoOrder` through a pipe (:mod:`crmkit.grading.sandbox.kernel_factory` says what each
-request does). They stay JSON on the wire, so they are TypedDicts, and :func:`encode` and
+request does). They stay JSON on the wire, so they are TypedDicts, and :func:`encode_line` and
 the ``decode_*`` functions are the only places they become text and back.
 
 Imported by the kernel factory inside the sandbox: the standard library only.
@@ -68,7 +68,7 @@ class Reply(TypedDict, total=False):
     error: str  # a request the factory does not know
 
 
-def encode(message: Request | Reply | GoOrder) -> str:
+def encode_line(message: Request | Reply | GoOrder) -> str:
     """``message`` as one line of JSON."""
     return json.dumps(message) + "\n"
 

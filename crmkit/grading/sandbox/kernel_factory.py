@@ -54,7 +54,7 @@ from .factory_protocol import (
     Reply,
     decode_order,
     decode_request,
-    encode,
+    encode_line,
 )
 
 # Imported before any fork, so kernels start warm. Thread pools stay at one thread so that
@@ -345,7 +345,7 @@ def _go(order: GoOrder) -> Reply:
     if write_end is None:
         return {"ok": False}
     try:
-        os.write(write_end, encode(order).encode())
+        os.write(write_end, encode_line(order).encode())
         started = True
     except BrokenPipeError:  # it died while getting ready; its log says why
         started = False
@@ -399,7 +399,7 @@ def serve(uid: int) -> None:
             reply = {"killed": reset(uid)}
         else:
             reply = {"error": f"unknown request {sorted(request)}"}
-        out.write(encode(reply))
+        out.write(encode_line(reply))
         out.flush()
 
 
@@ -420,7 +420,7 @@ def main() -> None:
     for folder in (WORK, SCRATCH):
         if not stat.S_ISDIR(os.lstat(folder).st_mode):
             raise SystemExit(f"{folder} is missing in the sandbox")
-    sys.stdout.write(encode({"ready": os.getpid()}))
+    sys.stdout.write(encode_line({"ready": os.getpid()}))
     sys.stdout.flush()
     serve(uid)
 
