@@ -25,10 +25,13 @@ for this format and the earlier one (that structure itself).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ...files import atomic_write
+from .test_cells import SentAnswers
 
 FOLDER = Path(".crmkit") / "answers"
 FORMAT = "crmkit-answers/2"
@@ -53,7 +56,7 @@ def _size(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
-def pack(sent: dict[str, dict], budget: list[int]) -> tuple[PackedAnswers, list[str]]:
+def pack(sent: Mapping[str, SentAnswers], budget: list[int]) -> tuple[PackedAnswers, list[str]]:
     """Pack one notebook's answers (``{grade_id: {"answers": ..., "widgets": ...}}``) within what
     is left of ``budget`` (bytes, a one-item list shared by a submission's notebooks); returns
     them and a note for each value left out for its size."""
@@ -62,8 +65,8 @@ def pack(sent: dict[str, dict], budget: list[int]) -> tuple[PackedAnswers, list[
     refused: set[str] = set()
     for grade_id, seen in sent.items():
         refs: dict[str, dict[str, int]] = {"answers": {}, "widgets": {}}
-        for kind in ("answers", "widgets"):
-            for name, value in seen.get(kind, {}).items():
+        for kind, named in (("answers", seen["answers"]), ("widgets", seen["widgets"])):
+            for name, value in named.items():
                 text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
                 if text in refused:
                     continue
@@ -110,7 +113,9 @@ def store_answers(
         out.write("}}")
 
 
-def stored_answers(course: Path, assignment: str, student: str) -> dict:
+def stored_answers(
+    course: Path, assignment: str, student: str
+) -> dict[str, dict[str, SentAnswers]]:
     """The stored answers of one submission, ``{notebook: {grade_id: {"answers": ...,
     "widgets": ...}}}`` ({} when there are none)."""
     try:
@@ -123,10 +128,14 @@ def stored_answers(course: Path, assignment: str, student: str) -> dict:
     for name, packed in stored.get("notebooks", {}).items():
         values = packed.get("values", [])
         found[name] = {
-            grade_id: {
-                kind: {answer: values[at] for answer, at in refs.get(kind, {}).items()}
-                for kind in ("answers", "widgets")
-            }
+            grade_id: SentAnswers(
+                answers=_unpacked(refs.get("answers", {}), values),
+                widgets=_unpacked(refs.get("widgets", {}), values),
+            )
             for grade_id, refs in packed.get("tests", {}).items()
         }
     return found
+
+
+def _unpacked(refs: dict[str, int], values: list[Any]) -> dict[str, Any]:
+    return {answer: values[at] for answer, at in refs.items()}

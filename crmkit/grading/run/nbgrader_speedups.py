@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -61,6 +61,21 @@ def check_schemas_once() -> None:
 _engines_lock = threading.Lock()
 
 
+class _SharedEngines:
+    """nbgrader's ``create_engine`` giving every gradebook of the same URL one engine."""
+
+    def __init__(self, create: Callable[..., Any]) -> None:
+        self.create = create
+        self.engines: dict[str, Any] = {}
+
+    def __call__(self, url, **options) -> Any:
+        key = json.dumps([str(url), sorted(options.items())], default=str)
+        with _engines_lock:
+            if key not in self.engines:
+                self.engines[key] = self.create(url, **options)
+            return self.engines[key]
+
+
 @contextmanager
 def shared_engines() -> Iterator[None]:
     """Within this block, nbgrader gradebooks of the same URL share one SQLAlchemy engine."""
@@ -68,18 +83,9 @@ def shared_engines() -> Iterator[None]:
 
     with _engines_lock:
         create = nbgrader.api.create_engine
-        nested = getattr(create, "shares_engines", False)  # inside a block already: reuse it
+        nested = isinstance(create, _SharedEngines)  # inside a block already: reuse it
         if not nested:
-            engines: dict[str, Any] = {}
-
-            def shared(url, **options):
-                key = json.dumps([str(url), sorted(options.items())], default=str)
-                with _engines_lock:
-                    if key not in engines:
-                        engines[key] = create(url, **options)
-                    return engines[key]
-
-            shared.shares_engines = True
+            shared = _SharedEngines(create)
             nbgrader.api.create_engine = shared
     if nested:
         yield
@@ -89,5 +95,5 @@ def shared_engines() -> Iterator[None]:
     finally:
         with _engines_lock:
             nbgrader.api.create_engine = create
-            for engine in engines.values():
+            for engine in shared.engines.values():
                 engine.dispose()

@@ -30,10 +30,11 @@ from nbformat import NotebookNode, from_dict
 
 from ...course import plain_data
 from ...course.checks import CHECKS_MIMETYPE
-from ..sandbox.bubblewrap import Sandbox, without_control
-from ..sandbox.executor import CellRun, CellRunner
+from ..sandbox.bubblewrap import Kernel, Sandbox, without_control
+from ..sandbox.executor import CellRun, CellRunner, CellStatus
 from ..settings import Limits
 from . import plain_data_decode, test_cells
+from .test_cells import SentAnswers, no_answers
 from .timings import Timings
 
 PROBE = (
@@ -60,13 +61,14 @@ class NotebookGrade:
     instructor (what was cut off or left out, where the student's kernel died)."""
 
     notebook: NotebookNode
-    answers: dict[str, dict] = field(default_factory=dict)
+    answers: dict[str, SentAnswers] = field(default_factory=dict)  # by grade id
     notes: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)  # seconds per phase (timings.PHASES)
 
 
-def clean(text: str, limit: int = MAX_MESSAGE) -> str:
-    """``text`` without terminal control sequences, at most ``limit`` characters."""
+def clean(text: object, limit: int = MAX_MESSAGE) -> str:
+    """``text`` (an error's message, say) without terminal control sequences, at most ``limit``
+    characters."""
     text = without_control(str(text))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -90,7 +92,7 @@ def checks_markdown(checks: object) -> str | None:
 def outcome_outputs(run: CellRun) -> list[dict]:
     """A test cell's outcome as the outputs nbgrader scores: an error, a score, or nothing."""
     errors = [o for o in run.outputs if o["output_type"] == "error"]
-    if errors or run.status in ("timeout", "died"):
+    if errors or run.status in (CellStatus.TIMEOUT, CellStatus.DIED):
         error = (
             errors[-1]
             if errors
@@ -164,8 +166,11 @@ def grade_notebook(
 ) -> NotebookGrade:
     """Run ``submitted`` (sanitized by nbgrader) and the tests of ``source``; see the module doc."""
     program = test_cells.test_program(source)
-    first_test = next((i for i, item in enumerate(program) if item[0] == "test"), len(program))
-    tests = {test.grade_id: test for kind, test, _ in program if kind == "test"}
+    first_test = next(
+        (i for i, step in enumerate(program) if isinstance(step, test_cells.TestCell)),
+        len(program),
+    )
+    tests = {step.grade_id: step for step in program if isinstance(step, test_cells.TestCell)}
     result = NotebookGrade(submitted)
     clock = result.timings
 
@@ -174,69 +179,12 @@ def grade_notebook(
     tests_runner = _runner(tests_kernel, limits)
     try:
         with clock.phase("tests kernel: data"):
-            for _, _, code in program[:first_test]:
-                _run_setup(tests_runner, code, limits)
-
-        with clock.phase("student kernel: fork"):
-            student_kernel = student_box.start(student, inbox=True)
-        student_runner = _runner(student_kernel, limits)
-        try:
-            for number, cell in enumerate(submitted.cells, start=1):
-                if cell.cell_type != "code":
-                    continue
-                if test_cells.is_test_cell(cell):
-                    test = tests.get(cell.metadata["nbgrader"].get("grade_id"))
-                    if test is not None and (test.answers or test.widgets):
-                        with clock.phase("probes"):
-                            result.answers[test.grade_id] = _probe(
-                                student_kernel, student_runner, test, limits, result.notes
-                            )
-                    continue
-                phase = (
-                    "student kernel: setup"
-                    if test_cells.is_context_cell(cell)
-                    else "student kernel: student cells"
-                )
-                with clock.phase(phase):
-                    run = student_runner.run(cell.source, limits.cell_timeout)
-                cell.outputs, cell.execution_count = from_dict(run.outputs), run.execution_count
-                if run.truncated:
-                    result.notes.append(
-                        f"第 {number} 格输出过长，已截断 / cell {number}: output cut off"
-                    )
-                if run.status == "died" and not any("died" in n for n in result.notes):
-                    logged = student_kernel.last_error()
-                    result.notes.append(
-                        f"学生内核在第 {number} 格退出 / the student's kernel died in cell {number}"
-                        # the kernel's log is the student's code's to write: quoted, never trusted
-                        + (f"（其日志 / its log: “{clean(logged, 200)}”）" if logged else "")
-                    )
-        finally:
-            with clock.phase("student kernel: fork"):
-                student_kernel.close()
-                student_box.reset()  # its processes go now; the tests need the core
-
-        outcomes: dict[str, list[dict]] = {}
-        for kind, test, code in program[first_test:]:
-            if kind == "context":
-                with clock.phase("tests kernel: data"):
-                    _run_setup(tests_runner, code, limits)
-                continue
-            sent = result.answers.get(test.grade_id, {"answers": {}, "widgets": {}})
-            bound = {
-                name: sent["answers"][name] for name in test.answers if name in sent["answers"]
-            }
-            # a widget's value as the student's kernel had it;
-            # if that kernel never got there, the saved file's
-            given = {name: sent["widgets"].get(name, widgets.get(name)) for name in test.widgets}
-            with clock.phase("tests kernel: binding"):
-                handed = tests_box.hand_over(
-                    f"{test.grade_id}.json", {"answers": bound, "widgets": given, "code": code}
-                )
-            # the answers were checked as plain data above, so binding them does not fail alone
-            with clock.phase("tests kernel: hidden tests"):
-                run = tests_runner.run(RUN.format(path=handed), limits.cell_timeout)
-            outcomes[test.grade_id] = outcome_outputs(run)
+            for step in program[:first_test]:
+                _run_setup(tests_runner, step.source, limits)
+        _run_student_cells(student_box, submitted, student, tests, limits, result)
+        outcomes = _run_tests(
+            tests_box, tests_runner, program[first_test:], widgets, limits, result
+        )
     finally:
         tests_kernel.close()
 
@@ -248,7 +196,91 @@ def grade_notebook(
     return result
 
 
-def _runner(kernel, limits: Limits) -> CellRunner:
+def _run_student_cells(
+    student_box: Sandbox,
+    submitted: NotebookNode,
+    student: str,
+    tests: dict[str, test_cells.TestCell],
+    limits: Limits,
+    result: NotebookGrade,
+) -> None:
+    """Step 2: the submission's cells in a student kernel, their outputs kept in ``submitted``;
+    at each test cell, that test's answers taken into ``result``."""
+    clock = result.timings
+    with clock.phase("student kernel: fork"):
+        student_kernel = student_box.start(student, inbox=True)
+    student_runner = _runner(student_kernel, limits)
+    try:
+        for number, cell in enumerate(submitted.cells, start=1):
+            if cell.cell_type != "code":
+                continue
+            if test_cells.is_test_cell(cell):
+                test = tests.get(cell.metadata["nbgrader"].get("grade_id"))
+                if test is not None and (test.answers or test.widgets):
+                    with clock.phase("probes"):
+                        result.answers[test.grade_id] = _probe(
+                            student_kernel, student_runner, test, limits, result.notes
+                        )
+                continue
+            phase = (
+                "student kernel: setup"
+                if test_cells.is_context_cell(cell)
+                else "student kernel: student cells"
+            )
+            with clock.phase(phase):
+                run = student_runner.run(cell.source, limits.cell_timeout)
+            cell.outputs, cell.execution_count = from_dict(run.outputs), run.execution_count
+            if run.truncated:
+                result.notes.append(
+                    f"第 {number} 格输出过长，已截断 / cell {number}: output cut off"
+                )
+            if run.status == CellStatus.DIED and not any("died" in n for n in result.notes):
+                logged = student_kernel.last_error()
+                result.notes.append(
+                    f"学生内核在第 {number} 格退出 / the student's kernel died in cell {number}"
+                    # the kernel's log is the student's code's to write: quoted, never trusted
+                    + (f"（其日志 / its log: “{clean(logged, 200)}”）" if logged else "")
+                )
+    finally:
+        with clock.phase("student kernel: fork"):
+            student_kernel.close()
+            student_box.reset()  # its processes go now; the tests need the core
+
+
+def _run_tests(
+    tests_box: Sandbox,
+    tests_runner: CellRunner,
+    program: list[test_cells.ContextCell | test_cells.TestCell],
+    widgets: dict,
+    limits: Limits,
+    result: NotebookGrade,
+) -> dict[str, list[dict]]:
+    """Step 3: the rest of the test kernel's ``program``, each test with the answers its probe
+    took; each test's outcome as outputs, by grade id."""
+    clock = result.timings
+    outcomes: dict[str, list[dict]] = {}
+    for step in program:
+        if isinstance(step, test_cells.ContextCell):
+            with clock.phase("tests kernel: data"):
+                _run_setup(tests_runner, step.source, limits)
+            continue
+        sent = result.answers.get(step.grade_id, no_answers())
+        bound = {name: sent["answers"][name] for name in step.answers if name in sent["answers"]}
+        # a widget's value as the student's kernel had it;
+        # if that kernel never got there, the saved file's
+        given = {name: sent["widgets"].get(name, widgets.get(name)) for name in step.widgets}
+        with clock.phase("tests kernel: binding"):
+            handed = tests_box.hand_over(
+                f"{step.grade_id}.json", {"answers": bound, "widgets": given, "code": step.source}
+            )
+        # the answers were checked as plain data above, so binding them does not fail alone
+        with clock.phase("tests kernel: hidden tests"):
+            run = tests_runner.run(RUN.format(path=handed), limits.cell_timeout)
+        outcomes[step.grade_id] = outcome_outputs(run)
+    return outcomes
+
+
+def _runner(kernel: Kernel, limits: Limits) -> CellRunner:
     return CellRunner.for_limits(kernel.client, kernel.alive, kernel.interrupt, limits)
 
 
@@ -259,20 +291,20 @@ def _first_error(run: CellRun) -> str:
 
 def _run_setup(runner: CellRunner, code: str, limits: Limits) -> None:
     run = runner.run(code, limits.cell_timeout)
-    if run.status != "ok":
+    if run.status != CellStatus.OK:
         raise SetupFailed(
             f"隐藏测试的准备格失败 / the hidden tests' setup cell failed: {_first_error(run)}"
         )
 
 
 def _probe(
-    kernel, cells: CellRunner, test: test_cells.TestCell, limits: Limits, notes: list[str]
-) -> dict:
+    kernel: Kernel, cells: CellRunner, test: test_cells.TestCell, limits: Limits, notes: list[str]
+) -> SentAnswers:
     """The answers ``test`` declares, as the student's ``kernel`` has them now (checked plain
     data). The probe has a byte budget of its own (what the answers may take), not what is left
     of the notebook's output budget (``cells``'): printing a lot must not cost a valid answer."""
     if cells.dead:
-        return {"answers": {}, "widgets": {}}
+        return no_answers()
     runner = CellRunner(
         kernel.client,
         kernel.alive,
@@ -289,7 +321,7 @@ def _probe(
     cells.dead = runner.dead
     sent = run.data_of(plain_data.MIMETYPE)
     if not sent:
-        return {"answers": {}, "widgets": {}}
+        return no_answers()
     try:
         checked = plain_data_decode.check(sent[-1] if isinstance(sent[-1], str) else "")
         # only what the test declared is kept: anything else sent along is dropped here
@@ -301,4 +333,4 @@ def _probe(
         notes.append(
             f"{test.grade_id}: 答案无法评分 / the answers could not be graded ({clean(error, 200)})"
         )
-        return {"answers": {}, "widgets": {}}
+        return no_answers()

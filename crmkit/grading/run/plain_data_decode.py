@@ -118,9 +118,11 @@ def count_before_parse(text: str | bytes, limit: int = MAX_BYTES) -> None:
     """
     if len(text) > limit:
         raise PlainDataError(f"too large ({len(text)} bytes; at most {limit})")
-    brace, bracket, comma = ("{", "[", ",") if isinstance(text, str) else (b"{", b"[", b",")
-    containers = text.count(brace) + text.count(bracket)
-    if containers > MAX_CONTAINERS or containers + text.count(comma) > MAX_ITEMS:
+    if isinstance(text, str):
+        containers, commas = text.count("{") + text.count("["), text.count(",")
+    else:
+        containers, commas = text.count(b"{") + text.count(b"["), text.count(b",")
+    if containers > MAX_CONTAINERS or containers + commas > MAX_ITEMS:
         raise PlainDataError(f"more than {MAX_ITEMS} values or {MAX_CONTAINERS} lists and records")
 
 
@@ -292,9 +294,13 @@ def _decode_column(body: dict):
         if unit not in ("s", "ms", "us", "ns"):
             raise ValueError(unit)
         nanoseconds = [None if v is None else int(v) for v in values]
+        # the ignores: pandas-stubs takes neither None (NaT) in the list nor a unit dtype made
+        # at run time (the unit is one of the four checked above)
         if kind == "timedelta":
-            return pd.Series(pd.to_timedelta(nanoseconds, unit="ns")).astype(f"timedelta64[{unit}]")
-        column = pd.Series(pd.to_datetime(nanoseconds, unit="ns")).astype(f"datetime64[{unit}]")
+            spans = pd.to_timedelta(nanoseconds, unit="ns")  # type: ignore[call-overload]
+            return pd.Series(spans).astype(f"timedelta64[{unit}]")  # type: ignore[call-overload]
+        times = pd.to_datetime(nanoseconds, unit="ns")  # type: ignore[call-overload]
+        column = pd.Series(times).astype(f"datetime64[{unit}]")  # type: ignore[call-overload]
         return (
             column.dt.tz_localize("UTC").dt.tz_convert(str(body["tz"]))
             if body.get("tz")

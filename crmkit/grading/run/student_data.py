@@ -60,7 +60,7 @@ class VariantStore:
         from ..sandbox.variant_cache import file_name
 
         who = normalise_student_id(student)
-        handed = []
+        handed: list[str] = []
         if not who:
             return handed
         for case in cases:

@@ -27,6 +27,7 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 DECLARATION = re.compile(r"^#\|\s*(answers|widgets)\s*:\s*(.*)$")
 
@@ -40,6 +41,25 @@ class TestCell:
     source: str
     answers: tuple[str, ...]
     widgets: tuple[str, ...]
+
+
+class SentAnswers(TypedDict):
+    """What one test saw of the student's work, as checked plain data
+    (:mod:`crmkit.course.plain_data`): the answers and widget values it declares, by name."""
+
+    answers: dict[str, Any]
+    widgets: dict[str, Any]
+
+
+def no_answers() -> SentAnswers:
+    return {"answers": {}, "widgets": {}}
+
+
+@dataclass(frozen=True)
+class ContextCell:
+    """A context cell of the source notebook: code the test kernel runs as it is."""
+
+    source: str
 
 
 def declarations(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -81,32 +101,24 @@ def is_context_cell(cell) -> bool:
     )
 
 
+def _test_cell(cell) -> TestCell:
+    answers, widgets = declarations(cell["source"])
+    return TestCell(_meta(cell)["grade_id"], cell["source"], answers, widgets)
+
+
 def test_cells(notebook) -> list[TestCell]:
     """The notebook's test cells in order, with their declarations."""
-    cells = []
-    for cell in notebook["cells"]:
-        if is_test_cell(cell):
-            answers, widgets = declarations(cell["source"])
-            cells.append(TestCell(_meta(cell)["grade_id"], cell["source"], answers, widgets))
-    return cells
+    return [_test_cell(cell) for cell in notebook["cells"] if is_test_cell(cell)]
 
 
-def test_program(notebook) -> list[tuple[str, TestCell | None, str]]:
-    """What the test kernel runs, in notebook order: ``(kind, test, code)`` with kind ``context``
-    (a context cell's code) or ``test``."""
-    program = []
+def test_program(notebook) -> list[ContextCell | TestCell]:
+    """What the test kernel runs, in notebook order: context cells and test cells."""
+    program: list[ContextCell | TestCell] = []
     for cell in notebook["cells"]:
         if is_context_cell(cell):
-            program.append(("context", None, cell["source"]))
+            program.append(ContextCell(cell["source"]))
         elif is_test_cell(cell):
-            answers, widgets = declarations(cell["source"])
-            program.append(
-                (
-                    "test",
-                    TestCell(_meta(cell)["grade_id"], cell["source"], answers, widgets),
-                    cell["source"],
-                )
-            )
+            program.append(_test_cell(cell))
     return program
 
 
@@ -139,16 +151,16 @@ def undeclared_names(notebook) -> dict[str, list[str]]:
     """Per test cell (grade id): names it reads that nothing the test kernel runs would provide."""
     provided = set(dir(builtins)) | {"get_ipython", "display", "In", "Out", "_"}
     problems: dict[str, list[str]] = {}
-    for kind, test, code in test_program(notebook):
-        tree = ast.parse(_strip_magics(code))
-        if kind == "context":
+    for step in test_program(notebook):
+        tree = ast.parse(_strip_magics(step.source))
+        if isinstance(step, ContextCell):
             provided |= _bound(tree)
             continue
         missing = sorted(
-            _read(tree) - _bound(tree) - provided - set(test.answers) - set(test.widgets)
+            _read(tree) - _bound(tree) - provided - set(step.answers) - set(step.widgets)
         )
         if missing:
-            problems[test.grade_id] = missing
+            problems[step.grade_id] = missing
     return problems
 
 

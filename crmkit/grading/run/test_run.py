@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import MutableMapping
 from typing import Any
 
 from ...course.checks import Checks
@@ -28,7 +27,7 @@ WITHHELD = (
 )
 
 
-def run(namespace: MutableMapping[str, Any], path: str) -> Any:
+def run(namespace: dict[str, Any], path: str) -> Any:
     """Bind the answers the grader wrote to ``path`` (``{"answers", "widgets", "code"}``), run
     the test cell's code in ``namespace`` and return its last expression's value (the score).
 
@@ -47,7 +46,7 @@ def run(namespace: MutableMapping[str, Any], path: str) -> Any:
         raise _withheld(error) from None
 
 
-def _execute(code: str, namespace: MutableMapping[str, Any]) -> Any:
+def _execute(code: str, namespace: dict[str, Any]) -> Any:
     """``code`` run as IPython runs a cell: every statement, the last expression's value back."""
     try:
         from IPython import get_ipython
@@ -58,7 +57,9 @@ def _execute(code: str, namespace: MutableMapping[str, Any]) -> Any:
     if shell is not None:
         code = shell.transform_cell(code)  # IPython syntax (magics), as in a notebook
     tree = ast.parse(code, CELL)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    if last is not None:
+        tree.body.pop()
     exec(compile(tree, CELL, "exec"), namespace)  # noqa: S102 - the instructor's test cell
     if last is None:
         return None

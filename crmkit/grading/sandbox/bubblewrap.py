@@ -42,9 +42,14 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from ...errors import CrmkitError
 from ..settings import Limits
+from .factory_protocol import GoOrder, KernelSpec, Reply, Request, decode_reply, encode_line
+
+if TYPE_CHECKING:
+    from jupyter_client.connect import KernelConnectionInfo
 
 FIRST_UID = {"student": 61000, "tests": 62000}
 SANDBOX_ROOT = Path("/grading")  # where the grader's folders appear inside a sandbox
@@ -200,8 +205,8 @@ def bwrap_command(uid: int, binds: list[tuple[str, Path, Path]], readable: list[
     for path in readable:
         command += ["--ro-bind", str(path), str(path)]
     command += ["--perms", "0755", "--dir", str(SANDBOX_ROOT)]
-    for folder in ("work", "scratch"):  # mount points of a kernel's private tmpfs (kernel_factory)
-        command += ["--perms", "0755", "--dir", str(SANDBOX_ROOT / folder)]
+    for name in ("work", "scratch"):  # mount points of a kernel's private tmpfs (kernel_factory)
+        command += ["--perms", "0755", "--dir", str(SANDBOX_ROOT / name)]
     for kind, host, inside in binds:
         command += ["--ro-bind" if kind == "ro" else "--bind", str(host), str(inside)]
     command += [
@@ -296,7 +301,7 @@ class Kernel:
 
     def alive(self) -> bool:
         try:
-            return self.sandbox.request(poll=self.pid)["status"] is None
+            return self.sandbox.request({"poll": self.pid})["status"] is None
         except SandboxError:
             return False
 
@@ -304,7 +309,7 @@ class Kernel:
         import signal
 
         try:
-            self.sandbox.request(signal=[self.pid, int(signal.SIGINT)])
+            self.sandbox.request({"signal": [self.pid, int(signal.SIGINT)]})
         except SandboxError:
             pass
 
@@ -319,6 +324,14 @@ class Kernel:
             self.client.stop_channels()
         except Exception:  # noqa: BLE001 - the sandbox reset kills the process anyway
             pass
+
+
+class PreparedKernel(NamedTuple):
+    """A kernel the factory has forked and initialized, waiting for its go."""
+
+    pid: int
+    connection: KernelConnectionInfo  # as the grader reaches its sockets, outside the sandbox
+    log: Path
 
 
 class Sandbox:
@@ -359,7 +372,7 @@ class Sandbox:
         else:
             binds += [("ro", self.handed, SANDBOX_ROOT / "answers")]
         binds += [("ro", Path(p), SANDBOX_ROOT / Path(p).name) for p in readable]
-        self._spare: tuple[int, dict, Path] | None = None
+        self._spare: PreparedKernel | None = None
         self._lock = threading.Lock()
         self._log = open(log, "ab")  # noqa: SIM115 - closed in close()
         env = {**kernel_env(), "MPLCONFIGDIR": str(SANDBOX_ROOT / "mpl")}
@@ -372,38 +385,43 @@ class Sandbox:
             text=True,
             bufsize=1,
         )
-        ready = self.process.stdout.readline()
+        to_factory, from_factory = self.process.stdin, self.process.stdout
+        assert to_factory is not None and from_factory is not None  # both are pipes (PIPE)
+        self._to_factory: IO[str] = to_factory
+        self._from_factory: IO[str] = from_factory
+        ready = self._from_factory.readline()
         if not ready.startswith('{"ready"'):
             self.close()
             raise SandboxError(
                 f"评分沙箱无法启动，见 {log} / the grading sandbox did not start; see {log}"
             )
 
-    def request(self, **message) -> dict:
+    def request(self, message: Request) -> Reply:
         """Send one request to the kernel factory and return its reply."""
         with self._lock:
             if self.process.poll() is not None:
                 raise SandboxError("评分沙箱已退出 / the grading sandbox has exited")
-            self.process.stdin.write(json.dumps(message) + "\n")
-            self.process.stdin.flush()
-            reply = self.process.stdout.readline()
+            self._to_factory.write(encode_line(message))
+            self._to_factory.flush()
+            reply = self._from_factory.readline()
         if not reply:
             raise SandboxError("评分沙箱已退出 / the grading sandbox has exited")
-        return json.loads(reply)
+        return decode_reply(reply)
 
-    def prepare(self) -> None:
-        """Have the factory fork and initialize the next kernel (unless one is ready)."""
+    def prepare(self) -> PreparedKernel:
+        """Have the factory fork and initialize the next kernel, unless one is ready; returns
+        the ready kernel."""
         if self._spare is not None:
-            return
+            return self._spare
         from jupyter_client.connect import write_connection_file
 
         name = f"k{uuid.uuid4().hex[:10]}"
         inside = SANDBOX_ROOT / "runtime" / name
-        connection_file, info = write_connection_file(
+        connection_file, inside_info = write_connection_file(
             str(self.runtime / f"{name}.json"), transport="ipc", ip=str(inside)
         )
         os.chmod(connection_file, 0o600)
-        request = {
+        spec: KernelSpec = {
             "connection_file": f"{inside}.json",
             "log": f"{inside}.log",
             "arguments": self.kernel_arguments,
@@ -411,10 +429,11 @@ class Sandbox:
             "rlimits": self.limits.rlimits(),
             "quota": self.limits.quota(),
         }
-        pid = self.request(prepare=request)["pid"]
+        pid = self.request({"prepare": spec})["pid"]
         # the grader reaches the same sockets through the folder's path outside the sandbox
-        info = {**info, "ip": str(self.runtime / name)}
-        self._spare = (pid, info, self.runtime / f"{name}.log")
+        info: KernelConnectionInfo = {**inside_info, "ip": str(self.runtime / name)}
+        self._spare = PreparedKernel(pid, info, self.runtime / f"{name}.log")
+        return self._spare
 
     def start(self, student: str, inbox: bool = False, timeout: float | None = None) -> Kernel:
         """Let the prepared kernel go, as ``student``'s kernel; returns it connected and ready
@@ -425,17 +444,16 @@ class Sandbox:
         from .executor import MAX_MESSAGE_BYTES
 
         wait = self.limits.kernel_start_seconds if timeout is None else timeout
-        self.prepare()
-        (pid, info, log), self._spare = self._spare, None
+        (pid, info, log), self._spare = self.prepare(), None
         env = {"CRMKIT_STUDENT_ID": student, "NBGRADER_EXECUTION": "autograde"}
-        order = {
+        order: GoOrder = {
             "pid": pid,
             "inbox": inbox,
             "env": env,
             "student": student,
             "variants": str(SANDBOX_ROOT / "cache"),
         }
-        if not self.request(go=order)["ok"]:
+        if not self.request({"go": order})["ok"]:
             lines = read_log(log).strip().splitlines()[-1:]
             raise SandboxError(
                 "评分内核无法启动 / the grading kernel did not start: "
@@ -469,12 +487,12 @@ class Sandbox:
 
     def processor_seconds(self) -> float:
         """Processor time the factory and the kernels it has reaped have used so far."""
-        return float(self.request(usage=True)["seconds"])
+        return float(self.request({"usage": True})["seconds"])
 
     def reset(self) -> int:
         """Kill everything this sandbox's kernels left running; how many were killed."""
         self._spare = None
-        return self.request(reset=True)["killed"]
+        return self.request({"reset": True})["killed"]
 
     def recycle(self) -> None:
         """Between two submissions: :meth:`reset`, empty the runtime folder,
@@ -488,7 +506,7 @@ class Sandbox:
 
     def close(self) -> None:
         if self.process.poll() is None:
-            self.process.stdin.close()
+            self._to_factory.close()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:

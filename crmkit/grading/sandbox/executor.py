@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from queue import Empty
 from typing import Any
 
@@ -33,17 +34,23 @@ TRUNCATED = "…（输出过长，已截断 / output too long, cut off）"
 TIMED_OUT = "TimeoutError"
 
 
+class CellStatus(StrEnum):
+    """How running a cell ended (its value is the word the notes and messages use)."""
+
+    OK = "ok"
+    ERROR = "error"  # it raised
+    TIMEOUT = "timeout"  # interrupted at the time limit
+    DIED = "died"  # the kernel is gone
+
+
 @dataclass
 class CellRun:
-    """What running one cell gave: outputs (nbformat dicts), its execution count and how it ended.
-
-    ``status`` is ``ok``, ``error`` (it raised), ``timeout`` (interrupted at the time limit) or
-    ``died`` (the kernel is gone).
-    """
+    """What running one cell gave: outputs (nbformat dicts), its execution count and how it
+    ended (:class:`CellStatus`)."""
 
     outputs: list[dict] = field(default_factory=list)
     execution_count: int | None = None
-    status: str = "ok"
+    status: CellStatus = CellStatus.OK
     truncated: bool = False
 
     def data_of(self, mimetype: str) -> list[Any]:
@@ -195,7 +202,7 @@ class CellRunner:
         """Run ``code``; return its outputs. After the kernel died, every cell
         is ``died`` at once."""
         if self.dead:
-            return CellRun(status="died")
+            return CellRun(status=CellStatus.DIED)
         outputs = Outputs(self.budget, self.max_cell_bytes)
         run = CellRun()
         msg_id = self.client.execute(
@@ -208,10 +215,10 @@ class CellRunner:
             if interrupted_at is None and now >= deadline:
                 self.interrupt()
                 interrupted_at = now
-                run.status = "timeout"
+                run.status = CellStatus.TIMEOUT
             if interrupted_at is not None and now >= interrupted_at + self.grace_seconds:
                 self.dead = True  # it would not stop: the grader resets the sandbox
-                run.status = "died"
+                run.status = CellStatus.DIED
                 break
             wait = (
                 deadline if interrupted_at is None else interrupted_at + self.grace_seconds
@@ -221,7 +228,7 @@ class CellRunner:
             except Empty:
                 if not self.alive():
                     self.dead = True
-                    run.status = "died"
+                    run.status = CellStatus.DIED
                     break
                 continue
             if message is None:
@@ -236,10 +243,10 @@ class CellRunner:
             elif msg_type == "execute_input":
                 run.execution_count = content.get("execution_count")
             else:
-                if msg_type == "error" and run.status == "ok":
-                    run.status = "error"
+                if msg_type == "error" and run.status == CellStatus.OK:
+                    run.status = CellStatus.ERROR
                 outputs.add(msg_type, content)
-        if run.status == "timeout":
+        if run.status == CellStatus.TIMEOUT:
             outputs.add(
                 "error",
                 {
@@ -248,7 +255,9 @@ class CellRunner:
                     f"the cell ran over {timeout:g} s and was interrupted",
                 },
             )
-        elif run.status == "died" and not any(o["output_type"] == "error" for o in outputs.items):
+        elif run.status == CellStatus.DIED and not any(
+            o["output_type"] == "error" for o in outputs.items
+        ):
             outputs.add(
                 "error",
                 {

@@ -3,7 +3,7 @@
 ``python -m crmkit.grading.sandbox.kernel_factory`` is started by
 :class:`crmkit.grading.sandbox.bubblewrap.Sandbox` inside bubblewrap. It imports what every
 assignment uses (pandas, matplotlib, ipykernel, crmkit) once, then answers one JSON request per
-line on stdin:
+line on stdin (typed in :mod:`crmkit.grading.sandbox.factory_protocol`):
 
 ``{"prepare": {...}}``
     fork a kernel and get it ready, privileged steps first, in this order: its own session; a
@@ -39,7 +39,6 @@ docs/grading_safety.md).
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import shutil
 import signal
@@ -47,6 +46,16 @@ import stat
 import sys
 import time
 from pathlib import Path
+
+from .factory_protocol import (
+    GoOrder,
+    KernelSpec,
+    Quota,
+    Reply,
+    decode_order,
+    decode_request,
+    encode_line,
+)
 
 # Imported before any fork, so kernels start warm. Thread pools stay at one thread so that
 # forking is safe and a kernel does not take more than its core.
@@ -103,7 +112,7 @@ def _check(result: int, what: str) -> None:
         raise OSError(error, f"{what}: {os.strerror(error)}")
 
 
-def private_folders(quota: dict) -> bool:
+def private_folders(quota: Quota) -> bool:
     """Give this process its own mount and IPC namespace with fresh tmpfs on its two folders.
 
     Returns False (and changes nothing) where the sandbox may not mount: without root.
@@ -155,9 +164,9 @@ def give_to(folder: Path, uid: int) -> None:
             os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
 
 
-def _become_kernel(request: dict, go: int) -> None:
+def _become_kernel(spec: KernelSpec, uid: int, go: int) -> None:
     """In the forked child: isolate, limit, initialize ipykernel, wait for go,
-    drop privileges, serve.
+    drop privileges, serve (as ``uid``).
 
     Never returns. Nothing of the student runs before the privileges are gone.
     """
@@ -166,14 +175,14 @@ def _become_kernel(request: dict, go: int) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
-        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        log = os.open(spec["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         os.dup2(log, 2)
-        uid, root = request["uid"], os.geteuid() == 0
-        isolated = root and private_folders(request["quota"])
+        root = os.geteuid() == 0
+        isolated = root and private_folders(spec["quota"])
         home = SCRATCH / "home"
         home.mkdir(parents=True, exist_ok=True)
         os.environ.clear()
-        os.environ.update(request["env"])
+        os.environ.update(spec["env"])
         os.environ.update(
             HOME=str(home),
             IPYTHONDIR=str(home / "ipython"),
@@ -184,20 +193,19 @@ def _become_kernel(request: dict, go: int) -> None:
         )
         import resource
 
-        for name, value in request["rlimits"].items():
+        for name, value in spec["rlimits"].items():
             resource.setrlimit(getattr(resource, name), (value, value))
         _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-        if request.get("seccomp", True):
-            from crmkit.grading.sandbox import seccomp
+        from crmkit.grading.sandbox import seccomp
 
-            seccomp.install()
+        seccomp.install()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.chdir(home)
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(["-f", request["connection_file"], *request.get("arguments", [])])
+        app.initialize(["-f", spec["connection_file"], *spec["arguments"]])
         order = _read_go(go)
         if order is None:  # the factory is gone
             os._exit(0)
@@ -247,7 +255,7 @@ def warm_up() -> None:
         )
 
 
-def _read_go(pipe: int) -> dict | None:
+def _read_go(pipe: int) -> GoOrder | None:
     data = b""
     while not data.endswith(b"\n"):
         chunk = os.read(pipe, 65536)
@@ -255,7 +263,7 @@ def _read_go(pipe: int) -> dict | None:
             return None
         data += chunk
     os.close(pipe)
-    return json.loads(data)
+    return decode_order(data)
 
 
 def _reap() -> None:
@@ -321,23 +329,23 @@ def reset(uid: int, rounds: int = 50) -> int:
     return killed
 
 
-def _prepare(request: dict, uid: int) -> dict:
+def _prepare(spec: KernelSpec, uid: int) -> Reply:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(write_end)
-        _become_kernel({**request, "uid": uid}, read_end)
+        _become_kernel(spec, uid, read_end)
     os.close(read_end)
     _waiting[pid] = write_end
     return {"pid": pid}
 
 
-def _go(order: dict) -> dict:
+def _go(order: GoOrder) -> Reply:
     write_end = _waiting.pop(order["pid"], None)
     if write_end is None:
         return {"ok": False}
     try:
-        os.write(write_end, json.dumps(order).encode() + b"\n")
+        os.write(write_end, encode_line(order).encode())
         started = True
     except BrokenPipeError:  # it died while getting ready; its log says why
         started = False
@@ -345,7 +353,7 @@ def _go(order: dict) -> dict:
     return {"ok": started}
 
 
-def _signal(pid: int, signum: int) -> dict:
+def _signal(pid: int, signum: int) -> Reply:
     try:
         if signum == signal.SIGKILL:  # the whole session, and wait: the grader polls next
             os.killpg(pid, signum)
@@ -372,7 +380,8 @@ def serve(uid: int) -> None:
     """Answer requests on stdin until it closes."""
     out = sys.stdout
     for line in sys.stdin:
-        request = json.loads(line)
+        request = decode_request(line)
+        reply: Reply
         if "prepare" in request:
             reply = _prepare(request["prepare"], uid)
         elif "go" in request:
@@ -390,7 +399,7 @@ def serve(uid: int) -> None:
             reply = {"killed": reset(uid)}
         else:
             reply = {"error": f"unknown request {sorted(request)}"}
-        out.write(json.dumps(reply) + "\n")
+        out.write(encode_line(reply))
         out.flush()
 
 
@@ -411,7 +420,7 @@ def main() -> None:
     for folder in (WORK, SCRATCH):
         if not stat.S_ISDIR(os.lstat(folder).st_mode):
             raise SystemExit(f"{folder} is missing in the sandbox")
-    sys.stdout.write(json.dumps({"ready": os.getpid()}) + "\n")
+    sys.stdout.write(encode_line({"ready": os.getpid()}))
     sys.stdout.flush()
     serve(uid)
 

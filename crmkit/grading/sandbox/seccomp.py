@@ -98,7 +98,7 @@ def program(machine: str | None = None) -> list[tuple[int, int, int, int]]:
     arch, numbers = ARCHITECTURES[machine]
     denied = [numbers[name] for name in DENIED]
     # labels are resolved after the body is laid out: DENY, ENOSYS, KILL, CLONE
-    body: list[tuple[int, object, object, int]] = [
+    body: list[tuple[int, int | str, int | str, int]] = [
         (LD_W_ABS, 0, 0, ARCH_OFFSET),
         (JEQ_K, 0, "KILL", arch),
         (LD_W_ABS, 0, 0, NR_OFFSET),
@@ -124,7 +124,7 @@ def program(machine: str | None = None) -> list[tuple[int, int, int, int]]:
     labels["KILL"] = len(body)
     body.append((RET_K, 0, 0, RET_KILL_PROCESS))
 
-    def offset(at: int, target: object) -> int:
+    def offset(at: int, target: int | str) -> int:
         if isinstance(target, int):
             return target
         jump = labels[target] - at - 1
