@@ -38,7 +38,7 @@ $(SYSTEM_STAMP): Makefile
 	fi
 	@mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
 
-# PostgreSQL for the gradebook tests (tests/test_course_postgres.py): Debian's server and its own
+# PostgreSQL for the gradebook tests (tests/test_nbgrader_postgres.py): Debian's server and its own
 # cluster on localhost, with a role that may create databases (each test makes and drops its own).
 # Checked on every run, since the server is gone on a fresh machine; quick when it already answers.
 POSTGRES_USER     ?= crmkit
@@ -107,7 +107,7 @@ OPEN_URL_NOTE := 这台机器上没有浏览器：JupyterLab 启动后会打印 
 STUDENT_PACK ?= build/student-pack
 STUDENT_PACK_INPUTS := $(wildcard notebooks/*.ipynb cases/*.md datasets/*/README.md \
   datasets/*/datapackage.json exercises/nbgrader_config.py exercises/source/*/* \
-  exercises/release/*/*) crmkit/grading/student_pack.py crmkit/grading/key_leaks.py
+  exercises/release/*/*) crmkit/grading/release/student_pack.py crmkit/grading/release/key_leaks.py
 
 $(STUDENT_PACK)/.crmkit-pack.json: $(STAMP) $(STUDENT_PACK_INPUTS)
 	$(BIN)/crmkit course student-pack --course exercises --out $(STUDENT_PACK)
@@ -142,8 +142,9 @@ test: install postgres hub-env
 	$(MAKE) --no-print-directory lint
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
 
-# Day to day (under two minutes here): unit tests and nbval; no browser, PostgreSQL, JupyterHub or
-# whole-class grading runs (markers browser, postgres, hub, slow).
+# Day to day (5–8 minutes here when quiet, about 14 at load 6): unit tests, nbval and the linters;
+# no browser, PostgreSQL, JupyterHub or whole-class grading runs (markers browser, postgres, hub,
+# slow).
 check: install
 	$(PYTHON) tests/tree_guard.py before $(TREE_STATUS)
 	$(PYTHON) -m pytest -q -m "not slow and not browser and not postgres and not hub" tests
@@ -152,11 +153,13 @@ check: install
 	$(PYTHON) tests/tree_guard.py after $(TREE_STATUS)
 
 # ruff (configured in pyproject.toml): lint, and formatting checked, never rewritten here; then
-# the import rules between the package's sides ([tool.importlinter]; no cache file in the tree).
+# the import rules between the package's sides ([tool.importlinter]; no cache file in the tree);
+# then mypy on crmkit/ ([tool.mypy]; its cache folder ignores itself).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache --no-logo
+	$(BIN)/mypy
 
 # Refresh the committed pictures in docs/screenshots/ (the browser tests take them).
 screenshots: install

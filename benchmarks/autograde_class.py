@@ -11,7 +11,7 @@ the script checks every score is identical cell by cell and prints wall times, t
 processor time each took (all their processes, kernels included: on a busy machine the wall
 times say more about the other jobs than about grading), and where a notebook's time goes:
 plain nbgrader's split into kernel start, student code (hidden tests included) and nbgrader's own
-work, beside the kit's phases (crmkit.grading.timings), and what a kernel start costs in the
+work, beside the kit's phases (crmkit.grading.run.timings), and what a kernel start costs in the
 grading sandbox.
 """
 
@@ -33,8 +33,11 @@ sys.path.insert(0, str(REPO))
 
 from crmkit.grading import course_folder, steps  # noqa: E402
 from crmkit.grading import scores as grades  # noqa: E402
-from crmkit.grading.autograde import autograde, default_jobs  # noqa: E402
-from crmkit.grading.demo import prepare_demo_course  # noqa: E402
+from crmkit.grading.demo.class_term import prepare_demo_course  # noqa: E402
+from crmkit.grading.release.task_parameters import context, declared_parameters, term_values  # noqa: E402
+from crmkit.grading.release.task_templates import render_text  # noqa: E402
+from crmkit.grading.run.autograde import autograde, default_jobs  # noqa: E402
+from crmkit.grading.run.timings import PHASES, PROCESSOR, total  # noqa: E402
 from crmkit.grading.submissions import (  # noqa: E402
     notebook_path,
     partly_solved,
@@ -42,9 +45,6 @@ from crmkit.grading.submissions import (  # noqa: E402
     replace_solution,
     submit,
 )
-from crmkit.grading.task_parameters import context, declared_parameters, term_values  # noqa: E402
-from crmkit.grading.task_templates import render_text  # noqa: E402
-from crmkit.grading.timings import PHASES, PROCESSOR, total  # noqa: E402
 
 EXERCISES = REPO / "exercises"
 WRONG = EXERCISES / "answers" / "wrong"
@@ -114,7 +114,7 @@ def with_kit(course: Path, jobs: int | None) -> tuple[float, float, dict]:
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     reported = json.loads(done.stdout.strip().splitlines()[-1])
     # a sandbox's processes are in a pid namespace of their own, not counted to the child: each
-    # sandbox counts its own (crmkit.grading.timings.PROCESSOR)
+    # sandbox counts its own (crmkit.grading.run.timings.PROCESSOR)
     sandboxes = total(reported["timings"])
     inside = sum(sandboxes.get(n, 0.0) for n in PROCESSOR if "sandbox" in n)
     return reported["seconds"], children_cpu() - cpu + inside, reported
@@ -168,7 +168,7 @@ def notebook_costs(course: Path, assignments: list[str], student: str) -> dict[s
     return {"kernel start": start, "student code and tests": sum(runs) / len(runs) - start}
 
 
-# The kit's phases (crmkit.grading.timings.PHASES) under the part of plain nbgrader's notebook
+# The kit's phases (crmkit.grading.run.timings.PHASES) under the part of plain nbgrader's notebook
 # they do the work of: the student's data, made once by the grader, stands for the data each of
 # plain nbgrader's notebooks generates in its cells.
 SPLIT = {
@@ -216,7 +216,7 @@ def load() -> str:
 
 def sandbox_kernel_start(rounds: int = 5) -> float:
     """Seconds from letting a prepared kernel go to its first reply, in the grading sandbox."""
-    from crmkit.grading import sandbox
+    from crmkit.grading.sandbox import bubblewrap as sandbox
     from crmkit.grading.settings import Limits
 
     root = Path(tempfile.mkdtemp(prefix="crmkit-bench-sandbox-"))

@@ -155,7 +155,7 @@ def all_pairs(codes: dict[str, str]) -> int:
 
 def expected_cost(students: int) -> float:
     """Seconds of one process per student and assignment, running the solution on their data."""
-    from crmkit.grading.demo import prepare_demo_course
+    from crmkit.grading.demo.class_term import prepare_demo_course
     from crmkit.grading.integrity.expected import expected_answers
 
     folder = Path(tempfile.mkdtemp(prefix="crmkit-bench-integrity-"))

@@ -35,6 +35,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import numpy as np
@@ -42,11 +43,14 @@ from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.transforms import Bbox
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 MARGIN_INCHES = 1.0  # room around the figure for labels that reach past its edge
 MAX_MASKS = 1024  # labels kept; a chart has 10-40, a mask is a few kB
 _masks: OrderedDict = OrderedDict()
 # What decides which font file draws a label and how its glyphs are hinted
-_FONT_SETTINGS = (
+_FONT_SETTINGS: tuple[RcKeyType, ...] = (
     "font.family",
     "font.serif",
     "font.sans-serif",
@@ -117,7 +121,7 @@ def _encode(pixels: np.ndarray) -> bytes:
         (
             b"\x89PNG\r\n\x1a\n",
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(rows, 1)),
+            _chunk(b"IDAT", zlib.compress(rows.data, 1)),
             _chunk(b"IEND", b""),
         )
     )
@@ -353,14 +357,15 @@ def _ticks_worked_out_once() -> Iterator[None]:
             worked_out[key] = _plain_update_ticks(axis)
         return worked_out[key]
 
-    Axis._update_ticks = update_ticks
+    # a private method, so not in matplotlib's type stubs
+    Axis._update_ticks = update_ticks  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        Axis._update_ticks = _plain_update_ticks
+        Axis._update_ticks = _plain_update_ticks  # type: ignore[attr-defined]
 
 
-_plain_update_ticks = Axis._update_ticks
+_plain_update_ticks = Axis._update_ticks  # type: ignore[attr-defined]
 QUICK_FIGURES_HOOK = "crmkit.chart_images:_measure_quickly"
 
 

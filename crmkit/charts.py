@@ -175,7 +175,7 @@ def bar_chart(
         horizontal=horizontal,
         first_on_top=first_on_top,
         value_format=value_format,
-        value_range=None if value_range is None else tuple(value_range),
+        value_range=_range(value_range),
     )
 
 
@@ -210,8 +210,16 @@ def line_chart(
         reference=None if reference is None else float(reference),
         reference_label=reference_label,
         ticks=tuple(ticks),
-        value_range=None if value_range is None else tuple(value_range),
+        value_range=_range(value_range),
     )
+
+
+def _range(value_range: Sequence[float] | None) -> tuple[float, float] | None:
+    """The value axis's (low, high), from any pair (a list will do)."""
+    if value_range is None:
+        return None
+    low, high = value_range
+    return low, high
 
 
 def _size(size) -> tuple[float, float]:
@@ -254,7 +262,7 @@ class LiveChart:
     :attr:`widget` is what an explorer shows: the title (HTML, so it may have two lines) above
     a bqplot figure. :meth:`update` sends only what a new description changes."""
 
-    def __init__(self, chart: Chart):
+    def __init__(self, chart: BarChart | LineChart):
         import ipywidgets as widgets
 
         self.chart = chart
@@ -264,17 +272,17 @@ class LiveChart:
         self.widget = widgets.VBox([self.title, self.figure])
         self.widget.add_class("crmkit-chart")
 
-    def fits(self, chart: Chart) -> bool:
+    def fits(self, chart: BarChart | LineChart) -> bool:
         """Whether ``chart`` can be shown by changing this one's data (same kind and layout)."""
         old = self.chart
         same = type(chart) is type(old) and chart.size == old.size
-        if same and isinstance(chart, BarChart):
+        if same and isinstance(chart, BarChart) and isinstance(old, BarChart):
             same = (chart.horizontal, chart.first_on_top, chart.value_format is None) == (
                 old.horizontal,
                 old.first_on_top,
                 old.value_format is None,
             )
-        if same and isinstance(chart, LineChart):
+        if same and isinstance(chart, LineChart) and isinstance(old, LineChart):
             # the legend is shown or not when the figure is built
             same = (chart.reference is None, bool(chart.label), bool(chart.reference_label)) == (
                 old.reference is None,
@@ -284,7 +292,7 @@ class LiveChart:
         # room for the bar names, set when the figure is built
         return same and _margins(chart) == _margins(old)
 
-    def update(self, chart: Chart) -> None:
+    def update(self, chart: BarChart | LineChart) -> None:
         """Show ``chart``: new numbers and texts if it :meth:`fits`, else a new figure."""
         if chart is self.chart:
             return
@@ -300,7 +308,7 @@ class LiveChart:
         self.title.value = _title_html(chart.title, _pixels(chart)[0])
 
     # bqplot: one figure per chart; _fill sets everything a move may change
-    def _build(self, chart: Chart):
+    def _build(self, chart: BarChart | LineChart):
         import bqplot as bq
         import ipywidgets as widgets
 
@@ -359,7 +367,7 @@ class LiveChart:
         self._fill(chart)
         return figure
 
-    def _fill(self, chart: Chart) -> None:
+    def _fill(self, chart: BarChart | LineChart) -> None:
         import numpy as np
 
         self._axis_category.label = chart.category_label.replace("\n", " ")

@@ -14,7 +14,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from .errors import CrmkitError
-from .grading.inert import inert
+from .grading.safe_output.inert import inert
 
 # What `pip install "crmkit[grading]"` adds (pyproject.toml); a student's plain install has
 # none of them, and `crmkit data ...` needs none.

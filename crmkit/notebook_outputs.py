@@ -77,7 +77,7 @@ class Report:
 class _Client(NotebookClient):
     """nbclient's executor, noting which cells capture output into an Output widget."""
 
-    def __init__(self, nb, **kwargs):
+    def __init__(self, nb, **kwargs) -> None:
         super().__init__(nb, **kwargs)
         self.capturing_cells: set[int] = set()
         self._cell_index = -1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 
 # What each step and its items are called, in Chinese first.
 STEPS = {
@@ -36,7 +36,7 @@ def progress(
     """``items``, reporting how many are done: a tqdm bar on a terminal, else a line every
     ``every`` items (default: 10 notebooks, or every case or assignment) and at the end;
     ``lines=False`` for a step that prints a line per item itself."""
-    total = len(items) if hasattr(items, "__len__") else None
+    total = len(items) if isinstance(items, Sized) else None
     if sys.stderr.isatty():
         from tqdm import tqdm
 

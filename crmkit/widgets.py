@@ -33,8 +33,12 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+
+if TYPE_CHECKING:
+    from .charts import LiveChart
 
 _LABEL_STYLE = {"description_width": "initial"}
 _WIDTH = "460px"
@@ -115,7 +119,7 @@ class Explorer(widgets.VBox):
         self.output = widgets.Output()
         self.last_error: Exception | None = None
         self.shown = ShownByValue()
-        self.live_chart = None  # a LiveChart once ``show`` returned a bar_chart or line_chart
+        self.live_chart: LiveChart | None = None  # once ``show`` returned a bar_chart or line_chart
         self._ahead: dict | None = None  # the values the next look ahead is for
         super().__init__(children=[*controls.values(), self.output])
         for control in controls.values():
@@ -295,7 +299,7 @@ class ShownByValue:
 
     MAX_SHOWN = 64
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._kept: OrderedDict = OrderedDict()
         self._cell = _cells_run()
 
@@ -332,7 +336,7 @@ class ShownByValue:
         return key
 
 
-_cell_count = {"shell": None, "count": 0}
+_cell_count: dict[str, Any] = {"shell": None, "count": 0}
 
 
 def _cells_run() -> int | None:

@@ -2,8 +2,8 @@
 
 ``exercises/answers/{wrong,right}/<assignment>/<task>__<how>.<py|json>`` is one answer to one
 task. Answers are templates like the tasks themselves (``{{ one_off.min_yuan }}``; see
-``crmkit.grading.task_templates``): they are rendered for the term they are handed in to, so the
-same answer is right (or wrong in the same way) under the published term and under a drawn one.
+``crmkit.grading.release.task_templates``): they are rendered for the term they are handed in to, so
+the same answer is right (or wrong in the same way) under the published term and under a drawn one.
 
 * ``<task>__<how>.py`` (code task) replaces the ``### BEGIN SOLUTION`` region of ``<task>_answer``;
 * ``widget_code/<task>__<how>.py`` (a widget task) replaces the ``### BEGIN ANSWER KEY`` region of
@@ -33,9 +33,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
+from crmkit.grading.release.task_templates import render_text
+from crmkit.grading.release.term import course_context
 from crmkit.grading.submissions import notebook_path, read_notebook, replace_solution
-from crmkit.grading.task_templates import render_text
-from crmkit.grading.term import course_context
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "exercises"

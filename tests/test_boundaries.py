@@ -12,7 +12,7 @@ in every variant, and the same number of points in all of them.
 To keep it fast, the cells run in this process (the grader's student id in the environment, as
 autograding sets it), not through nbgrader: the cells are those of the assignment's template
 rendered for the term, the same text ``exercises/source`` and a new term's notebooks hold.
-``tests/test_course_wrong_answers.py`` grades the same wrong answers through real nbgrader.
+``tests/test_nbgrader_wrong_answers.py`` grades the same wrong answers through real nbgrader.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from answer_fixtures import ASSIGNMENTS, COURSE, Answer, file_answers
 
 from crmkit.course.identity import GRADER_ID_ENV
 from crmkit.datasets import load, pinned_records
-from crmkit.grading.task_parameters import context, declared_parameters, default_values
-from crmkit.grading.term import render_assignment
+from crmkit.grading.release.task_parameters import context, declared_parameters, default_values
+from crmkit.grading.release.term import render_assignment
 
 matplotlib.use("Agg")
 

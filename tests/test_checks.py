@@ -72,11 +72,11 @@ def test_the_score_shows_two_decimals_and_keeps_four_for_nbgrader():
 
 
 def _run_test(tmp_path, code: str, answers: dict | None = None):
-    """Run ``code`` as the grader's test kernel runs a test cell (crmkit.grading.test_run)."""
+    """Run ``code`` as the grader's test kernel runs a test cell (crmkit.grading.run.test_run)."""
     import json
 
     from crmkit.course import plain_data
-    from crmkit.grading.test_run import run
+    from crmkit.grading.run.test_run import run
 
     path = tmp_path / "test.json"
     sent = {name: plain_data.encode(value) for name, value in (answers or {}).items()}

@@ -12,11 +12,19 @@ import pandas as pd
 import pytest
 
 from crmkit.datasets import CASES, build, data_dir, generate, labels, load
-from crmkit.datasets.validation import validate_folder
+from crmkit.datasets.validation import Problem, case_folders, check_folder
 from crmkit.errors import CrmkitError, UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE_KEYS = list(CASES)
+
+
+def validate_folder(folder: Path) -> list[Problem]:
+    """Every problem in one case folder, as ``crmkit data validate`` checks it."""
+    problems = []
+    for spec, where in case_folders(folder):
+        problems += check_folder(where, spec).problems
+    return problems
 
 
 def test_datasets_live_in_the_kit():
@@ -317,7 +325,7 @@ def test_kept_tables_are_bounded_least_recently_used_first(reads, monkeypatch):
     one_case = sum(memory._nbytes(frame) for frame in load("retail_chain").values())
     monkeypatch.setattr(memory, "MAX_BYTES", one_case + one_case // 2)
     load("online_shop")
-    assert memory.kept_bytes() <= memory.MAX_BYTES
+    assert memory._kept_bytes <= memory.MAX_BYTES
     reads.clear()
     load("online_shop")
     assert reads == []  # the latest is kept

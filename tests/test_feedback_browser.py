@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from jupyterlab_session import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
-from crmkit.grading.autograde import autograde
+from crmkit.grading.run.autograde import autograde
 from crmkit.grading.steps import write_feedback
 from crmkit.grading.submissions import handed_in, notebook_path, read_notebook, submit
 

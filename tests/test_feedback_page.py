@@ -1,6 +1,6 @@
 """The students' feedback page: a written answer not graded yet is pending, not 0, and the heading
 says what the total holds. The wording is checked here on made-up notebooks; the page is checked
-on a class graded by real nbgrader in ``tests/test_course_demo.py``."""
+on a class graded by real nbgrader in ``tests/test_nbgrader_demo_term.py``."""
 
 from __future__ import annotations
 
@@ -163,7 +163,7 @@ def test_the_page_fetches_nothing_from_the_network():
 
 
 def test_clean_html_keeps_what_a_notebook_shows_and_drops_what_acts():
-    from crmkit.grading.safe_html import clean_html
+    from crmkit.grading.safe_output.safe_html import clean_html
 
     png = "data:image/png;base64,iVBORw0KGgo="
     kept = clean_html(

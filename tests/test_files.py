@@ -9,7 +9,7 @@ import pytest
 
 from crmkit.course.answers import save_answer
 from crmkit.files import atomic_write
-from crmkit.grading.answer_store import PackedAnswers, answers_path, store_answers
+from crmkit.grading.run.answer_store import PackedAnswers, answers_path, store_answers
 
 
 def mode(path) -> int:

@@ -11,17 +11,17 @@ import nbformat
 import pytest
 
 from crmkit.course.checks import CHECKS_MIMETYPE
-from crmkit.grading import answer_store, test_cells
-from crmkit.grading.executor import TRUNCATED, CellRun, Outputs
-from crmkit.grading.inert import inert
-from crmkit.grading.notebook_grading import MAX_WIDGET_BYTES, outcome_outputs, widget_answers
-from crmkit.grading.spreadsheet import csv_text, needs_guard, sheet_cell
-from crmkit.grading.submission_files import (
+from crmkit.grading.run import answer_store, test_cells
+from crmkit.grading.run.notebook_grading import MAX_WIDGET_BYTES, outcome_outputs, widget_answers
+from crmkit.grading.run.submission_files import (
     MAX_FILE_BYTES,
     read_submission,
     submission_timestamp,
     write_files,
 )
+from crmkit.grading.safe_output.inert import inert
+from crmkit.grading.safe_output.spreadsheet import csv_text, needs_guard, sheet_cell
+from crmkit.grading.sandbox.executor import TRUNCATED, CellRun, Outputs
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["segmentation", "complaints", "loyalty"]

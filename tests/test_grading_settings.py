@@ -8,8 +8,9 @@ import dataclasses
 import pytest
 
 from crmkit.cli import parser
-from crmkit.grading import demo, report
-from crmkit.grading.executor import CellRunner
+from crmkit.grading import report
+from crmkit.grading.demo import class_term as demo
+from crmkit.grading.sandbox.executor import CellRunner
 from crmkit.grading.settings import SETTINGS, Limits
 
 

@@ -27,13 +27,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crmkit.grading import answer_store, course_folder
+from crmkit.grading import course_folder
 from crmkit.grading import scores as grades
-from crmkit.grading.autograde import autograde
-from crmkit.grading.lms_export import export_lms
-from crmkit.grading.notebook_grading import widget_answers
+from crmkit.grading.export.lms_export import export_lms
+from crmkit.grading.export.roster import parse_roster
+from crmkit.grading.release.task_templates import render_text
+from crmkit.grading.release.term import course_context
 from crmkit.grading.report import make_report
-from crmkit.grading.roster import parse_roster
+from crmkit.grading.run import answer_store
+from crmkit.grading.run.autograde import autograde
+from crmkit.grading.run.notebook_grading import widget_answers
 from crmkit.grading.settings import Limits
 from crmkit.grading.steps import export_grades, write_feedback
 from crmkit.grading.submissions import (
@@ -46,8 +49,6 @@ from crmkit.grading.submissions import (
     submit,
 )
 from crmkit.grading.tables import flags_table, results_table, score_table
-from crmkit.grading.task_templates import render_text
-from crmkit.grading.term import course_context
 
 pytestmark = pytest.mark.slow
 
@@ -812,7 +813,7 @@ def test_an_oversized_widget_answers_file_is_refused_before_it_is_parsed():
 def test_a_notebook_is_counted_before_it_is_parsed():
     """The same rule for the submitted notebook, which the grader parses too: 4 MB of empty
     records in its metadata took ~500 MB and half a minute to read before."""
-    from crmkit.grading.autograde import Unreadable, _read_notebook
+    from crmkit.grading.run.autograde import Unreadable, _read_notebook
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     text = nbformat.writes(notebook).replace(
@@ -868,7 +869,7 @@ def test_ids_that_look_like_formulas_are_guarded_in_every_file(graded, tmp_path)
     ids = {row[3] for row in rows[1:]}
     assert {f"'{student}" for student in FORMULA_IDS} <= ids  # still there, as text
     assert all(len(row) == len(rows[0]) for row in rows)
-    from crmkit.grading.class_grades import read_class_grades
+    from crmkit.grading.export.class_grades import read_class_grades
 
     class_grades = read_class_grades(course, [ASSIGNMENT])
     roster = parse_roster(_formula_roster())

@@ -1,7 +1,7 @@
 """Signs of copied work: answers on someone else's data, similar code, similar written answers.
 
-The signals are computed from plain data here (no grading run needed); tests/test_course_demo.py
-checks them on a class graded by the real grader.
+The signals are computed from plain data here (no grading run needed);
+tests/test_nbgrader_demo_term.py checks them on a class graded by the real grader.
 """
 
 from __future__ import annotations
@@ -9,11 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
 from crmkit.course import plain_data
+from crmkit.grading.integrity.fingerprint import code_fingerprint
 from crmkit.grading.integrity.model import (
     DEFAULT_DATA,
     MEDIUM,
@@ -25,7 +29,8 @@ from crmkit.grading.integrity.model import (
 )
 from crmkit.grading.integrity.other_data import canonical, other_data_evidence
 from crmkit.grading.integrity.similarity import code_evidence, pieces, student_part, text_evidence
-from crmkit.grading.report.integrity_section import integrity_csv, integrity_html
+from crmkit.grading.report.integrity_section import integrity_csv, integrity_values
+from crmkit.grading.report.page_templates import render_template
 
 
 def sent(**answers) -> dict:
@@ -202,6 +207,45 @@ def test_the_students_part_leaves_out_the_starter_lines():
     assert student_part(cell, STARTER) == LOOPED.strip()
 
 
+# Run in a fresh interpreter: the figures of a pair, as the report prints them.
+PAIR_FIGURES = """
+import json, sys
+from crmkit.grading.integrity.similarity import code_evidence
+codes, starter, reference = json.load(sys.stdin)
+for item in code_evidence("seg", "rfm", codes, starter, reference, class_size=12):
+    print(item.pair, item.score, item.detail)
+"""
+
+
+def test_code_similarity_is_the_same_in_every_process():
+    """Python salts ``hash()`` per process; the figures must not depend on it."""
+    pair = json.dumps([{"s1": LOOPED, "s2": RENAMED, "s3": OTHER}, STARTER, REFERENCE])
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", PAIR_FIGURES],
+            input=pair,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0].startswith("('s1', 's2') ") and runs[0].count("\n") == 1
+    assert runs[0] == runs[1]
+
+
+def test_leaving_out_fingerprints_the_code_does_not_have_changes_nothing():
+    repeated = LOOPED + LOOPED.replace("rows", "more_rows")  # fingerprints in two places each
+    alone = code_fingerprint(repeated, 12, 4)
+    assert any(len(places) > 1 for places in alone.hash_idx.values())
+    unrelated = code_fingerprint(OTHER, 12, 4).hashes - alone.hashes
+    assert unrelated
+    left_out = code_fingerprint(repeated, 12, 4, boilerplate=unrelated)
+    assert left_out.hash_idx == alone.hash_idx
+    assert left_out.token_coverage == alone.token_coverage
+
+
 # ---------------------------------------------------------------- similar written answers
 
 PROMPT = "在这里作答 / YOUR ANSWER HERE"
@@ -233,6 +277,11 @@ def test_pieces_ignore_case_spaces_and_punctuation():
 
 
 # ---------------------------------------------------------------- in the report
+
+
+def integrity_html(evidence, link) -> str:
+    """The report's section 4 on its own: ``link(assignment, student)`` gives a notebook's URL."""
+    return render_template("integrity_section.html.j2", **integrity_values(evidence, link))
 
 
 def test_the_integrity_section_is_neutral_escaped_and_linked():
@@ -301,9 +350,9 @@ def test_the_published_solution_with_a_terms_constants_is_found_and_own_work_is_
     from pathlib import Path
 
     from crmkit.grading.integrity.published import published_evidence
-    from crmkit.grading.task_parameters import declared_parameters, draw_values
-    from crmkit.grading.task_templates import render_text
-    from crmkit.grading.term import course_context, render_assignment
+    from crmkit.grading.release.task_parameters import declared_parameters, draw_values
+    from crmkit.grading.release.task_templates import render_text
+    from crmkit.grading.release.term import course_context, render_assignment
 
     exercises = Path(__file__).resolve().parents[1] / "exercises"
     release = json.loads((exercises / "release" / assignment / f"{assignment}.ipynb").read_text())

@@ -1,5 +1,5 @@
-"""The answer-key search (crmkit/grading/key_leaks.py): it finds the key however a file shows it,
-and does not cry wolf at what students are given anyway."""
+"""The answer-key search (crmkit/grading/release/key_leaks.py): it finds the key however a file
+shows it, and does not cry wolf at what students are given anyway."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from pack_files import leaks_in_folder, leaks_in_zip
 
-from crmkit.grading.key_leaks import (
+from crmkit.grading.release.key_leaks import (
     MIN_LINE,
     answer_key_of,
     leaks_in_files,
-    leaks_in_folder,
     leaks_in_text,
-    leaks_in_zip,
     read_answer_key,
     readable_text,
 )

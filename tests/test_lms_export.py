@@ -2,7 +2,7 @@
 
 A small class is written straight into a real nbgrader gradebook (students, submissions, points
 per cell), then exported. The checks follow what each importer reads (see
-``crmkit/grading/lms_export.py`` for where each rule comes from): Canvas's header and its
+``crmkit/grading/export/lms_export.py`` for where each rule comes from): Canvas's header and its
 ``Points Possible`` row, ``EX`` and blank cells; Moodle's ``(Real)`` columns read back the way its
 CSV import maps them; Brightspace's ``#`` ids and ``End-of-Line Indicator``; Excel's BOM, a
 column per task and formula-safe text; and the one-line error for a roster that lacks a column.
@@ -21,16 +21,15 @@ import pytest
 
 from crmkit.cli import main as crmkit_main
 from crmkit.errors import UsageError
-from crmkit.grading.class_grades import (
+from crmkit.grading.course_folder import in_course_folder
+from crmkit.grading.export.class_grades import (
     AssignmentTasks,
     ClassGrades,
     HandIn,
     Task,
     read_class_grades,
 )
-from crmkit.grading.course_folder import in_course_folder
-from crmkit.grading.gradebook import open_gradebook
-from crmkit.grading.lms_export import (
+from crmkit.grading.export.lms_export import (
     BRIGHTSPACE_END,
     CANVAS_HEADER,
     EXCEL_NOTES,
@@ -38,8 +37,9 @@ from crmkit.grading.lms_export import (
     export_lms,
     points_text,
 )
-from crmkit.grading.roster import parse_excused, parse_roster
-from crmkit.grading.spreadsheet import excel_text
+from crmkit.grading.export.roster import parse_excused, parse_roster
+from crmkit.grading.gradebook import open_gradebook
+from crmkit.grading.safe_output.spreadsheet import excel_text
 from crmkit.grading.steps import export_for_lms, export_grades
 
 ZHANG, LI, WANG, ZHAO = "2023001", "2023002", "2023003", "2023004"

@@ -1,5 +1,5 @@
 """nbgrader's metadata check done once per schema, and one database engine per gradebook URL
-(crmkit.grading.nbgrader_speedups): the same errors as nbgrader's, the engines disposed of."""
+(crmkit.grading.run.nbgrader_speedups): the same errors as nbgrader's, the engines disposed of."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from nbgrader.api import Gradebook
 from nbgrader.nbgraderformat import common
 from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 
-from crmkit.grading import nbgrader_speedups
 from crmkit.grading.course_folder import ensure_env_bin_on_path
+from crmkit.grading.run import nbgrader_speedups
 
 GOOD = {
     "schema_version": 3,

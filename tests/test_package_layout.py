@@ -3,9 +3,10 @@
 ``crmkit.course`` is what assignment notebooks and grading kernels import; ``crmkit.grading`` is
 what only the instructor's process runs. The student side must never reach into the grader:
 a kernel would carry the grader's code (and nbgrader) for no reason, and a student could read
-how grading works from what their notebook imported. That rule, and the datasets standing below
-both sides, are import-linter contracts in pyproject.toml (static: every import, direct or
-through another module); importing the student side here checks what a kernel really loads.
+how grading works from what their notebook imported. That rule, the datasets standing below
+both sides, and the grader's rooms importing one way down to the sandbox, are import-linter
+contracts in pyproject.toml (static: every import, direct or through another module); importing
+the student side here checks what a kernel really loads.
 """
 
 from __future__ import annotations
@@ -62,21 +63,29 @@ def test_the_import_contracts_are_kept():
     assert f"Contracts: {len(contracts())} kept, 0 broken." in done.stdout, done.stdout
 
 
-# A module added to a copy of the package, and what the contracts must say about it.
+# A module added to a copy of the package, and the contracts it must break.
 VIOLATIONS = {
     # a relative import straight into the grader
-    "course/_layout_probe.py": ("from ..grading import autograde\n", "student-side"),
-    # nbgrader reached indirectly: crmkit.course imports crmkit.errors, which would import it
-    "errors.py": ("\n\ndef _layout_probe():\n    import nbgrader  # noqa: F401\n", "student-side"),
+    "course/_layout_probe.py": ("from ..grading.run import autograde\n", {"student-side"}),
+    # nbgrader reached indirectly: crmkit.course (and the grading sandbox) import crmkit.errors,
+    # which would import it
+    "errors.py": (
+        "\n\ndef _layout_probe():\n    import nbgrader  # noqa: F401\n",
+        {"student-side", "sandbox"},
+    ),
     # the datasets reaching up into the student side
-    "datasets/_layout_probe.py": ("from ..course import answers\n", "datasets"),
+    "datasets/_layout_probe.py": ("from ..course import answers\n", {"datasets"}),
+    # the sandbox reaching up into the grading run that stands on it
+    "grading/sandbox/_layout_probe.py": ("from ..run import timings\n", {"grading-rooms"}),
+    # the sandbox reaching sideways into the gradebook
+    "grading/sandbox/_layout_probe2.py": ("from .. import gradebook\n", {"sandbox"}),
 }
 
 
 @pytest.mark.parametrize("path", sorted(VIOLATIONS))
 def test_the_import_contracts_break_on_a_forbidden_import(tmp_path, path):
     """The contracts can fail: on a copy of the package with one forbidden import added, the
-    contract it breaks is reported broken, naming the import, and lint-imports exits non-zero."""
+    contracts it breaks are reported broken, naming the import, and lint-imports exits non-zero."""
     shutil.copytree(PACKAGE, tmp_path / "crmkit", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO / "pyproject.toml", tmp_path)
     code, broken = VIOLATIONS[path]
@@ -84,8 +93,9 @@ def test_the_import_contracts_break_on_a_forbidden_import(tmp_path, path):
         module.write(code)
     done = lint_imports(tmp_path)
     assert done.returncode != 0, done.stdout + done.stderr
-    assert f"{contracts()[broken]['name']} BROKEN" in done.stdout, done.stdout
-    assert "1 broken" in done.stdout, done.stdout
+    for contract in broken:
+        assert f"{contracts()[contract]['name']} BROKEN" in done.stdout, done.stdout
+    assert f"{len(broken)} broken" in done.stdout, done.stdout
     probe = "crmkit." + path.removesuffix(".py").replace("/", ".")
     assert probe in done.stdout, done.stdout
 
@@ -134,7 +144,13 @@ def test_one_public_function_per_name():
 
 
 @pytest.mark.parametrize(
-    "folder", ["course", "grading", "grading/preprocessors", "grading/report", "datasets"]
+    "folder",
+    ["course", "datasets", "grading"]
+    + [
+        f"grading/{room.name}"
+        for room in sorted((PACKAGE / "grading").iterdir())
+        if (room / "__init__.py").is_file()
+    ],
 )
 def test_readme_maps_each_package(folder):
     readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")

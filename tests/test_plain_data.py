@@ -11,7 +11,7 @@ import pytest
 
 from crmkit.course import plain_data
 from crmkit.datasets import load
-from crmkit.grading import plain_data_decode
+from crmkit.grading.run import plain_data_decode
 
 DEEP: list = [1]
 for _ in range(plain_data.MAX_DEPTH + 10):
@@ -201,9 +201,10 @@ def test_malformed_records_become_markers_not_errors():
 
 def test_bind_puts_answers_and_widget_values_into_a_namespace():
     namespace: dict = {}
-    answers = json.dumps({"rfm": plain_data.encode(pd.DataFrame({"a": [1]}))})
-    widgets = json.dumps({"core_cutoff": plain_data.encode(3000.0)})
-    plain_data_decode.bind(namespace, answers, widgets)
+    # as the test kernel reads them from the file the grader wrote: JSON, parsed
+    answers = json.loads(json.dumps({"rfm": plain_data.encode(pd.DataFrame({"a": [1]}))}))
+    widgets = json.loads(json.dumps({"core_cutoff": plain_data.encode(3000.0)}))
+    plain_data_decode.bind_sent(namespace, answers, widgets)
     assert (
         namespace["rfm"].equals(pd.DataFrame({"a": [1]}))
         and namespace["core_cutoff"].value == 3000.0

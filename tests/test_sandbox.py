@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from crmkit.datasets import DEFAULT_SEED, build_tables
-from crmkit.grading import kernel_factory, sandbox, seccomp, variant_cache
-from crmkit.grading.executor import CellRunner
+from crmkit.grading.sandbox import bubblewrap as sandbox
+from crmkit.grading.sandbox import kernel_factory, seccomp, variant_cache
+from crmkit.grading.sandbox.executor import CellRunner
 from crmkit.grading.settings import Limits
 
 pytestmark = pytest.mark.skipif(

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -99,6 +100,18 @@ def test_make_test_and_check_run_ruff(target):
     assert any("ruff check" in step for step in lint) and any(
         "ruff format --check" in step for step in lint
     )
+
+
+def test_make_lint_type_checks_crmkit_without_silencing_it():
+    """mypy runs on crmkit/ at its default strictness: untyped packages are named one by one,
+    nothing is ignored wholesale."""
+    assert any(step.split()[0].endswith("/mypy") for step in recipe("lint"))
+    mypy = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert mypy["packages"] == ["crmkit"]
+    assert not {"ignore_missing_imports", "ignore_errors", "follow_imports"} & set(mypy)
+    for override in mypy["overrides"]:
+        assert set(override) == {"module", "ignore_missing_imports"}, override
+        assert not any(module.startswith("crmkit") for module in override["module"]), override
 
 
 def test_make_check_is_the_quick_subset():

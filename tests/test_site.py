@@ -251,7 +251,7 @@ def test_no_page_loads_anything_from_another_site(site):
 def test_the_site_holds_no_solution_hidden_test_or_answer_key(site):
     """Every file of the built site (pages, search index, the notebooks offered for download),
     searched for the course's answer key as tests/test_student_lab.py searches a student's lab."""
-    from crmkit.grading.key_leaks import leaks_in_files, read_answer_key
+    from crmkit.grading.release.key_leaks import leaks_in_files, read_answer_key
 
     files = files_of(site)
     assert len([name for name in files if name.endswith(".html")]) >= len(CASES) + len(NOTEBOOKS)
@@ -262,7 +262,7 @@ def test_the_site_holds_no_solution_hidden_test_or_answer_key(site):
 def test_a_solution_slipped_into_a_page_of_the_site_is_caught(tmp_path):
     """The check above can fail: a small site built with a source notebook in place of a case's
     notebook, the way a careless change to book/build.py would publish one."""
-    from crmkit.grading.key_leaks import leaks_in_files, read_answer_key
+    from crmkit.grading.release.key_leaks import leaks_in_files, read_answer_key
 
     build = load_book_build()
     kit = tmp_path / "kit"

@@ -1,5 +1,5 @@
 """Each student's data variants, made once per grading run by the grader
-(crmkit.grading.student_data)."""
+(crmkit.grading.run.student_data)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import nbformat
 import pandas as pd
 
 from crmkit.datasets import DEFAULT_SEED, build_tables, generate, get_case, load, memory
-from crmkit.grading import variant_cache
-from crmkit.grading.student_data import VariantStore, cases_loaded
+from crmkit.grading.run.student_data import VariantStore, cases_loaded
+from crmkit.grading.sandbox import variant_cache
 
 
 def test_the_cases_a_notebook_loads_for_the_student_are_read_from_its_code():

@@ -6,8 +6,8 @@ JupyterLab starts with the Makefile's command line and the student configuration
 token and "no browser" come from the environment (``JUPYTER_PORT``, ``JUPYTER_TOKEN``,
 ``BROWSER``), which leaves that command line as it is. Then the test walks JupyterLab's contents
 API over HTTP, folder by folder, reads every file it can reach and searches it for the answer key
-(:mod:`crmkit.grading.key_leaks`). To show the walk can fail, it then plants a source notebook
-deep in the served folder and walks again.
+(:mod:`crmkit.grading.release.key_leaks`). To show the walk can fail, it then plants a source
+notebook deep in the served folder and walks again.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from urllib.parse import quote
 import pytest
 from jupyterlab_session import free_port, stop
 
-from crmkit.grading.key_leaks import leaks_in_files, read_answer_key
-from crmkit.grading.student_pack import MANIFEST
+from crmkit.grading.release.key_leaks import leaks_in_files, read_answer_key
+from crmkit.grading.release.student_pack import MANIFEST
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 needs and none of the answer key; building is refused where it could lose or publish something.
 
 The quick tests build from the kit's own course with the release check left out (the committed
-``release/`` is up to date, which tests/test_course_release.py checks); the slow ones run the
+``release/`` is up to date, which tests/test_nbgrader_release.py checks); the slow ones run the
 command as an instructor does, and regenerate a stale release.
 """
 
@@ -16,18 +16,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from pack_files import files_of_folder, files_of_zip, leaks_in_folder, leaks_in_zip
 
 from crmkit.datasets import CASES
 from crmkit.errors import CrmkitError
 from crmkit.grading.course_folder import source_assignments
-from crmkit.grading.key_leaks import (
-    files_of_folder,
-    files_of_zip,
-    leaks_in_folder,
-    leaks_in_zip,
-    read_answer_key,
-)
-from crmkit.grading.student_pack import (
+from crmkit.grading.release.key_leaks import read_answer_key
+from crmkit.grading.release.student_pack import (
     MANIFEST,
     ZIP_TIME,
     broken_links,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from crmkit.errors import CrmkitError, UsageError
-from crmkit.grading.task_parameters import (
+from crmkit.grading.release.task_parameters import (
     declared_parameters,
     default_values,
     draw_values,
@@ -25,8 +25,8 @@ from crmkit.grading.task_parameters import (
     term_values,
     write_term,
 )
-from crmkit.grading.task_templates import render_text
-from crmkit.grading.term import (
+from crmkit.grading.release.task_templates import render_text
+from crmkit.grading.release.term import (
     course_id_of,
     new_term,
     published_notebook,
@@ -151,7 +151,7 @@ def graded_terms(tmp_path_factory):
     """Three drawn terms; in each, the term's solution, the published one and a blank notebook
     handed in by three students, autograded by the kit's grader."""
     from crmkit.grading import scores as grades
-    from crmkit.grading.autograde import autograde
+    from crmkit.grading.run.autograde import autograde
     from crmkit.grading.submissions import handed_in, notebook_path, read_notebook, submit
 
     found = {}

@@ -31,6 +31,16 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 
 
+def purelib(python: Path) -> str:
+    """The site-packages folder of the environment whose interpreter is ``python``."""
+    return subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """The kit's wheel, built once for this module's installs."""
@@ -73,12 +83,7 @@ def installed(wheel, tmp_path_factory) -> tuple[Path, Path]:
         text=True,
     )
     assert install.returncode == 0, install.stderr[-3000:]
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    site = purelib(python)
     # dependencies from this environment, after the fresh site-packages (so crmkit is the wheel's)
     (Path(site) / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     work = scratch / "elsewhere"
@@ -208,8 +213,10 @@ def test_the_report_templates_are_in_the_wheel(installed):
     rendered = run(
         installed,
         "-c",
-        "from crmkit.grading.report.integrity_section import integrity_html; "
-        "print(integrity_html([], lambda assignment, student: None))",
+        "from crmkit.grading.report.integrity_section import integrity_values; "
+        "from crmkit.grading.report.page_templates import render_template; "
+        "print(render_template('integrity_section.html.j2', "
+        "**integrity_values([], lambda assignment, student: None)))",
     )
     assert "Nothing to look at" in rendered.stdout
 
@@ -218,7 +225,9 @@ def test_the_installed_kit_carries_no_answer_key(installed):
     """Nothing a student can install holds a source notebook or any of the answer key: not what
     their notebooks import, not the data, and not the grader (the demo names the course's vetted
     answers instead of copying them)."""
-    from crmkit.grading.key_leaks import files_of_folder, leaks_in_files, read_answer_key
+    from pack_files import files_of_folder
+
+    from crmkit.grading.release.key_leaks import leaks_in_files, read_answer_key
 
     package = Path(
         run(
@@ -239,7 +248,7 @@ def test_the_installed_kit_carries_no_answer_key(installed):
 def test_a_student_pack_notebook_runs_on_the_installed_kit(installed, tmp_path):
     """The pack has no CSVs: its notebooks read the data installed with the kit (the start-here
     notebook reads a folder of the kit's data too)."""
-    from crmkit.grading.student_pack import pack_files, write_folder
+    from crmkit.grading.release.student_pack import pack_files, write_folder
 
     pack = tmp_path / "pack"
     pack.mkdir()
@@ -267,13 +276,7 @@ STUDENT = "2023012"
 
 
 def site_packages_mb(python: Path) -> int:
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    du = subprocess.run(["du", "-sm", site], capture_output=True, text=True, check=True)
+    du = subprocess.run(["du", "-sm", purelib(python)], capture_output=True, text=True, check=True)
     return int(du.stdout.split()[0])
 
 

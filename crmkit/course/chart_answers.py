@@ -21,6 +21,7 @@ def chart_summary(figure: Any) -> dict[str, Any]:
     "bars": [{"x", "y", "width", "height"}], "lines": [{"x": [...], "y": [...]}]}]}``; bars and
     lines in the order they were drawn.
     """
+    import numpy as np
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
@@ -33,7 +34,7 @@ def chart_summary(figure: Any) -> dict[str, Any]:
             f"not {type(figure).__name__}"
         )
     figure.canvas.draw()  # tick labels are only final once drawn
-    suptitle = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
+    suptitle = figure.get_suptitle()
     axes = []
     for ax in figure.get_axes():
         bars = [
@@ -49,8 +50,8 @@ def chart_summary(figure: Any) -> dict[str, Any]:
         ]
         lines = [
             {
-                "x": [float(v) for v in line.get_xdata(orig=False)],
-                "y": [float(v) for v in line.get_ydata(orig=False)],
+                "x": [float(v) for v in np.asarray(line.get_xdata(orig=False))],
+                "y": [float(v) for v in np.asarray(line.get_ydata(orig=False))],
             }
             for line in ax.get_lines()
         ]

@@ -6,7 +6,7 @@ strings, lists, dicts and tagged records for numpy and pandas objects (a column 
 and a list of values). This module is the half that runs in the student's kernel: :func:`export`
 sends the named answers, :func:`encode` turns one into plain data. The grader treats what it
 produced as untrusted and checks and decodes it on its own side
-(:mod:`crmkit.grading.plain_data_decode`).
+(:mod:`crmkit.grading.run.plain_data_decode`).
 
 Widget answers travel the same way: the ``.value`` of the widget (which the widget read from the
 submitted ``widget_answers.json``, or the answer key in the instructor's solution) is sent as plain

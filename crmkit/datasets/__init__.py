@@ -61,7 +61,7 @@ def keep_generated(
     """Keep ``tables`` as what :func:`generate` makes for ``case`` with these options
     (``student`` normalised): later calls hand out copies of them instead of generating. The
     grader gives its kernels the variants it made once this way
-    (``crmkit.grading.variant_cache``)."""
+    (``crmkit.grading.sandbox.variant_cache``)."""
     memory.keep(_generated_key(case, seed, student, n_customers), tables)
 
 

@@ -281,10 +281,10 @@ def generate(
             "member_id": member_ids,
             "joined_on": joined_on.astype("datetime64[s]"),
             "tier": pd.Categorical.from_codes(
-                tiers_by_year[:, -1], categories=list(TIERS), ordered=True
+                tiers_by_year[:, -1], categories=pd.Index(TIERS), ordered=True
             ),
             "travel_purpose": pd.Categorical.from_codes(
-                np.where(business, 0, 1), categories=list(PURPOSES)
+                np.where(business, 0, 1), categories=pd.Index(PURPOSES)
             ),
             "home_city": draw.pick(rng, HOME_CITIES, n),
             "gender": draw.pick(rng, {"male": 0.62, "female": 0.38}, n),
@@ -322,7 +322,7 @@ def _flights(
     usual_destination = rng.integers(0, len(DESTINATIONS), len(member_ids))
     on_usual_route = np.where(business, 0.7, 0.0)
     fare_weights = np.array([[0.06, 0.16, 0.48, 0.30], [0.00, 0.02, 0.13, 0.85]])
-    miles_year_before = np.zeros(len(member_ids))
+    miles_year_before: np.ndarray = np.zeros(len(member_ids))
     for year in [YEARS[0] - 1, *YEARS]:
         start = np.datetime64(f"{year}-01-01")
         end = np.datetime64(f"{year}-12-31")
@@ -371,12 +371,12 @@ def _flights(
             "member_id": member_ids[member],
             "flown_on": flown_on.astype("datetime64[s]"),
             "origin": pd.Categorical.from_codes(
-                np.where(outbound, 0, away), categories=city_values
+                np.where(outbound, 0, away), categories=pd.Index(city_values)
             ),
             "destination": pd.Categorical.from_codes(
-                np.where(outbound, away, 0), categories=city_values
+                np.where(outbound, away, 0), categories=pd.Index(city_values)
             ),
-            "fare_class": pd.Categorical.from_codes(fare, categories=list(FARE_CLASSES)),
+            "fare_class": pd.Categorical.from_codes(fare, categories=pd.Index(FARE_CLASSES)),
             "revenue_yuan": draw.money(revenue, decimals=-1),
             "miles": np.round(distance * 0.621 * MILES_FACTOR[fare]).astype("int64"),
         }
@@ -413,10 +413,10 @@ def _tiers(
             "member_id": member_ids[member],
             "changed_on": np.array([f"{y}-12-31" for y in YEARS], dtype="datetime64[s]")[review],
             "from_tier": pd.Categorical.from_codes(
-                previous[member, review], categories=list(TIERS), ordered=True
+                previous[member, review], categories=pd.Index(TIERS), ordered=True
             ),
             "to_tier": pd.Categorical.from_codes(
-                tier[member, review], categories=list(TIERS), ordered=True
+                tier[member, review], categories=pd.Index(TIERS), ordered=True
             ),
         }
     )
@@ -459,7 +459,7 @@ def _ancillary(rng, member_ids, joined_on, flights, flight_member, business) -> 
             "purchase_id": draw.ids("A", k, width=6),
             "member_id": member_ids[member],
             "purchased_on": purchased_on.astype("datetime64[s]"),
-            "product": pd.Categorical.from_codes(product, categories=list(ANCILLARY)),
+            "product": pd.Categorical.from_codes(product, categories=pd.Index(ANCILLARY)),
             "revenue_yuan": draw.money(
                 ANCILLARY_PRICE[product] * rng.lognormal(0, 0.2, k), decimals=0
             ),

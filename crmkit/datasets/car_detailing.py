@@ -331,11 +331,13 @@ def generate(
         {
             "customer_id": customer_ids,
             "acquired_on": acquired_on.astype("datetime64[s]"),
-            "acquisition_channel": pd.Categorical.from_codes(channel, categories=list(CHANNELS)),
+            "acquisition_channel": pd.Categorical.from_codes(
+                channel, categories=pd.Index(CHANNELS)
+            ),
             "gender": draw.pick(rng, {"male": 0.74, "female": 0.26}, n),
             "age_band": pd.Categorical.from_codes(
                 draw.codes(rng, [0.10, 0.38, 0.30, 0.15, 0.07], n),
-                categories=list(AGE_BANDS),
+                categories=pd.Index(AGE_BANDS),
                 ordered=True,
             ),
         }
@@ -365,7 +367,7 @@ def generate(
             "customer_id": customer_ids[owner],
             "brand": draw.pick(rng, BRANDS, n_vehicles),
             "price_band": pd.Categorical.from_codes(
-                price_band, categories=list(PRICE_BANDS), ordered=True
+                price_band, categories=pd.Index(PRICE_BANDS), ordered=True
             ),
             "purchase_year": _purchase_years(rng, owner, acquired_on, channel),
         }
@@ -455,7 +457,9 @@ def _visits(
             "vehicle_id": draw.ids("V", n_vehicles)[vehicle[order]],
             "customer_id": draw.ids("U", n_customers)[customer[order]],
             "visited_on": day[order].astype("datetime64[s]"),
-            "service_type": pd.Categorical.from_codes(service[order], categories=list(SERVICES)),
+            "service_type": pd.Categorical.from_codes(
+                service[order], categories=pd.Index(SERVICES)
+            ),
             "price_yuan": draw.money(price[order], decimals=-1),
         }
     )
@@ -495,12 +499,14 @@ def _complaints(rng, days, visits, category_shares) -> pd.DataFrame:
                 "customer_id": source["customer_id"].to_numpy(),
                 "category": pd.Categorical.from_codes(
                     draw.codes_in_shares(rng, category_shares, n),
-                    categories=list(COMPLAINT_CATEGORIES),
+                    categories=pd.Index(COMPLAINT_CATEGORIES),
                 ),
                 "received_at": received,
                 "first_response_at": first_response,
                 "closed_at": closed,
-                "resolution": pd.Categorical.from_codes(resolution, categories=list(RESOLUTIONS)),
+                "resolution": pd.Categorical.from_codes(
+                    resolution, categories=pd.Index(RESOLUTIONS)
+                ),
                 "satisfaction_after": np.clip(np.round(score), 1, 5).astype("int64"),
             }
         )
@@ -555,11 +561,11 @@ def _wholesale(rng, n_buyers: int, wholesale_turnover: float) -> pd.DataFrame:
             "wholesale_order_id": draw.ids("WS", k, width=4),
             "buyer_id": draw.ids("B", n_buyers, width=3)[buyer[order]],
             "buyer_type": pd.Categorical.from_codes(
-                buyer_type[buyer[order]], categories=list(BUYER_TYPES)
+                buyer_type[buyer[order]], categories=pd.Index(BUYER_TYPES)
             ),
             "ordered_on": ordered_on[order].astype("datetime64[s]"),
             "product_line": pd.Categorical.from_codes(
-                product[order], categories=list(PRODUCT_LINES)
+                product[order], categories=pd.Index(PRODUCT_LINES)
             ),
             "amount_yuan": amount[order],
         }

@@ -73,7 +73,7 @@ class Days:
     """Calendar days from ``first`` on, each with a weight: how busy a business is that day."""
 
     def __init__(self, first: np.datetime64, weight: np.ndarray):
-        self.first = np.datetime64(first, "D")
+        self.first = first.astype("datetime64[D]")
         self._first_day = int(self.first.astype(np.int64))
         self.weight = np.asarray(weight, dtype=float)
         self.cumulative = np.concatenate([[0.0], np.cumsum(self.weight)])
@@ -85,7 +85,11 @@ class Days:
         self._next_open_index = open_index[np.minimum(following, len(open_index) - 1)]
 
     def draw(
-        self, rng: np.random.Generator, start: np.ndarray | str, end: np.ndarray | str, n: int
+        self,
+        rng: np.random.Generator,
+        start: np.ndarray | np.datetime64 | str,
+        end: np.ndarray | np.datetime64 | str,
+        n: int,
     ) -> np.ndarray:
         """``n`` days, each between its ``start`` and ``end`` (inclusive), drawn with the weights.
 
@@ -94,7 +98,7 @@ class Days:
         """
         return self.at(self.position(start), self.position(end, after=True), rng.random(n))
 
-    def position(self, dates: np.ndarray | str, after: bool = False) -> np.ndarray:
+    def position(self, dates: np.ndarray | np.datetime64 | str, after: bool = False) -> np.ndarray:
         """The running total of the weights at the start of each of ``dates`` (at its end if
         ``after``): where the date lies on this business's own clock."""
         i = self._index(dates) + (1 if after else 0)

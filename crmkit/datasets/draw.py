@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,10 +33,12 @@ def ids(prefix: str, n: int, width: int = 5) -> np.ndarray:
     return chars.view(f"S{chars.shape[1]}").ravel()
 
 
-def pick(rng: np.random.Generator, weights: Mapping[str, float], n: int) -> pd.Categorical:
+def pick(rng: np.random.Generator, weights: Mapping[str, float], n: int) -> pd.Categorical[str]:
     """``n`` draws of the keys of ``weights`` with those relative weights, as a categorical."""
     names = list(weights)
-    return pd.Categorical.from_codes(codes(rng, [weights[k] for k in names], n), categories=names)
+    return pd.Categorical.from_codes(
+        codes(rng, [weights[k] for k in names], n), categories=pd.Index(names)
+    )
 
 
 def codes(rng: np.random.Generator, weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
@@ -90,13 +93,13 @@ def vital_few_shares(
     carry at least 62%, three at most are needed to reach 80%, and no running total sits within
     two points of 80% (so "the categories that first reach 80%" never hangs on one complaint).
     """
-    base = np.asarray(base, dtype=float) / np.sum(base)
-    if not _has_vital_few(base):
-        raise ValueError(f"base shares {base} have no clear vital few")
+    normalised = np.asarray(base, dtype=float) / np.sum(base)
+    if not _has_vital_few(normalised):
+        raise ValueError(f"base shares {normalised} have no clear vital few")
     if rng is None:
-        return base
+        return normalised
     while True:
-        shares = base * rng.lognormal(0.0, sigma, len(base))
+        shares = normalised * rng.lognormal(0.0, sigma, len(normalised))
         shares /= shares.sum()
         if _has_vital_few(shares):
             return shares
@@ -282,16 +285,18 @@ def _full_width_binary(values: np.ndarray, present: np.ndarray | None):
     validity = (
         None
         if present is None
-        else pa.py_buffer(np.packbits(np.asarray(present, dtype=bool), bitorder="little"))
+        else pa.py_buffer(np.packbits(np.asarray(present, dtype=bool), bitorder="little").data)
     )
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
     # ASCII (as ids are) is UTF-8 already: a string array at once, without the cast's check
     kind = pa.string() if raw.max() < 128 else pa.binary()
-    return pa.Array.from_buffers(kind, n, [validity, pa.py_buffer(offsets), pa.py_buffer(raw)])
+    return pa.Array.from_buffers(
+        kind, n, [validity, pa.py_buffer(offsets.data), pa.py_buffer(raw.data)]
+    )
 
 
 def frame(
-    columns: Mapping[str, Sequence | np.ndarray | pd.Categorical | pd.Series],
+    columns: Mapping[str, Sequence | np.ndarray | pd.Categorical[Any] | pd.Series],
 ) -> pd.DataFrame:
     """A DataFrame from columns; byte-string columns from :func:`ids` become pandas strings."""
     converted = {

@@ -411,12 +411,12 @@ def _clients(rng: np.random.Generator, n: int, retention: float) -> tuple[pd.Dat
             "client_id": draw.ids("C", n),
             "branch": branch,
             "broker_id": draw.text(broker_id, present=status != 3),
-            "status": pd.Categorical.from_codes(status, categories=list(STATUS)),
+            "status": pd.Categorical.from_codes(status, categories=pd.Index(STATUS)),
             "opened_on": pd.Series(opened_on).where(opened),
             "closed_on": pd.Series(closed_on).where(lost),
             "birthday": birthday,
             "risk_profile": pd.Categorical.from_codes(
-                risk.codes, categories=list(RISK), ordered=True
+                risk.codes, categories=pd.Index(RISK), ordered=True
             ),
         }
     )
@@ -553,7 +553,7 @@ def _trades(rng, clients, traits, in_2013, paths, top20_share, fee_level) -> pd.
             "trade_id": draw.ids("T", k, width=6),
             "client_id": draw.ids("C", len(clients))[owner_client[order]],
             "traded_on": traded_on[order].astype("datetime64[s]"),
-            "product": pd.Categorical.from_codes(product[order], categories=list(PRODUCTS)),
+            "product": pd.Categorical.from_codes(product[order], categories=pd.Index(PRODUCTS)),
             "lots": lots[order],
             "commission_yuan": draw.money(commission)[order],
         }
@@ -622,11 +622,15 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
         {
             "contact_id": draw.ids("S", len(order)),
             "client_id": draw.ids("C", n)[client[order]],
-            "contact_type": pd.Categorical.from_codes(kind[order], categories=list(CONTACT_TYPES)),
+            "contact_type": pd.Categorical.from_codes(
+                kind[order], categories=pd.Index(CONTACT_TYPES)
+            ),
             "contacted_on": day[order].astype("datetime64[s]"),
-            "channel": pd.Categorical.from_codes(channel[order], categories=list(CONTACT_CHANNELS)),
+            "channel": pd.Categorical.from_codes(
+                channel[order], categories=pd.Index(CONTACT_CHANNELS)
+            ),
             "department": pd.Categorical.from_codes(
-                department[order], categories=list(DEPARTMENTS)
+                department[order], categories=pd.Index(DEPARTMENTS)
             ),
         }
     )
@@ -642,7 +646,7 @@ def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
     n = len(client)
     channel = draw.pick(rng, {"phone": 0.45, "branch": 0.30, "online": 0.18, "letter": 0.07}, n)
     category = pd.Categorical.from_codes(
-        draw.codes_in_shares(rng, category_shares, n), categories=list(COMPLAINT_CATEGORIES)
+        draw.codes_in_shares(rng, category_shares, n), categories=pd.Index(COMPLAINT_CATEGORIES)
     )
     # who handles it depends on how it came in: the counter's complaints stay at the branch, letters
     # reach head office and mostly compliance
@@ -660,7 +664,7 @@ def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
                 ]
             ),
         ),
-        categories=["branch", "compliance", "customer_service"],
+        categories=pd.Index(["branch", "compliance", "customer_service"]),
     )
     # a day the account was open: the web any day, the others on office days
     first_day = in_2013["first_day"].to_numpy()[owner]
@@ -709,7 +713,7 @@ def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
     year_end = np.datetime64("2013-12-31T23:59:59")
     still_open = closed > year_end
     resolution_codes = np.where(spot, 0, draw.codes(rng, [0.0, 0.7, 0.15, 0.15], n))
-    resolution = pd.Categorical.from_codes(resolution_codes, categories=list(RESOLUTIONS))
+    resolution = pd.Categorical.from_codes(resolution_codes, categories=pd.Index(RESOLUTIONS))
     waited = (first_response - received) / np.timedelta64(1, "h")
     score = 4.7 - 0.7 * np.log10(1 + waited) - 1.6 * (resolution_codes == 3) + rng.normal(0, 0.6, n)
     surveyed = (rng.random(n) < 0.7) & ~still_open
@@ -722,7 +726,9 @@ def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
                 "client_id": draw.ids("C", len(clients))[client],
                 "channel": channel,
                 "category": category,
-                "handled_by": pd.Categorical(np.asarray(handled_by), categories=list(DEPARTMENTS)),
+                "handled_by": pd.Categorical(
+                    np.asarray(handled_by), categories=pd.Index(DEPARTMENTS)
+                ),
                 "received_at": received,
                 "first_response_at": first_response,
                 "closed_at": pd.Series(closed).where(~still_open),

@@ -78,10 +78,6 @@ def clear() -> None:
     _kept_bytes = 0
 
 
-def kept_bytes() -> int:
-    return _kept_bytes
-
-
 def _nbytes(frame: pd.DataFrame) -> int:
     """The frame's size in memory, from its arrays (quick; strings backed by Arrow report their
     buffers, so nothing needs a deep walk)."""

@@ -296,7 +296,7 @@ def generate(
                 "gender": draw.pick(rng, {"female": 0.66, "male": 0.34}, n),
                 "age_band": pd.Categorical.from_codes(
                     draw.codes(rng, [0.22, 0.42, 0.24, 0.12], n),
-                    categories=list(AGE_BANDS),
+                    categories=pd.Index(AGE_BANDS),
                     ordered=True,
                 ),
                 "city": draw.pick(rng, CITIES, n),
@@ -312,7 +312,7 @@ def generate(
                 "items": orders["items"],
                 "amount_yuan": orders["amount_yuan"],
                 "status": pd.Categorical.from_codes(
-                    orders["refunded"].astype(int), categories=list(ORDER_STATUS)
+                    orders["refunded"].astype(int), categories=pd.Index(ORDER_STATUS)
                 ),
             }
         ),
@@ -596,7 +596,9 @@ def _inquiry_table(inquiries, customer_ids) -> pd.DataFrame:
         {
             "customer_id": customer_ids[inquiries["customer"][order]],
             "asked_at": inquiries["asked_at"][order],
-            "topic": pd.Categorical.from_codes(inquiries["topic"][order], categories=list(TOPICS)),
+            "topic": pd.Categorical.from_codes(
+                inquiries["topic"][order], categories=pd.Index(TOPICS)
+            ),
             "response_seconds": inquiries["response_seconds"][order],
         }
     )
@@ -732,7 +734,7 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
         {
             "coupon_id": draw.ids("CP", len(order), width=6),
             "customer_id": customer_ids[owner[order]],
-            "kind": pd.Categorical.from_codes(kind[order], categories=list(COUPON_KINDS)),
+            "kind": pd.Categorical.from_codes(kind[order], categories=pd.Index(COUPON_KINDS)),
             "face_value_yuan": face[order],
             "min_spend_yuan": minimum[order],
             "issued_on": issued[order].astype("datetime64[s]"),

@@ -299,13 +299,15 @@ def generate(
     shoppers = draw.frame(
         {
             "shopper_id": shopper_ids,
-            "gender": pd.Categorical(np.where(female, "female", "male"), categories=list(GENDERS)),
+            "gender": pd.Categorical(
+                np.where(female, "female", "male"), categories=pd.Index(GENDERS)
+            ),
             "age": age,
             "income_band": pd.Categorical.from_codes(
-                income, categories=list(INCOME_BANDS), ordered=True
+                income, categories=pd.Index(INCOME_BANDS), ordered=True
             ),
             "city": city,
-            "state": pd.Categorical.from_codes(state, categories=list(STATES), ordered=True),
+            "state": pd.Categorical.from_codes(state, categories=pd.Index(STATES), ordered=True),
         }
     )
 
@@ -313,9 +315,9 @@ def generate(
     stores = draw.frame(
         {
             "store_id": draw.ids("W", N_STORES, width=3),
-            "city": pd.Categorical.from_codes(store_city, categories=list(CITIES)),
+            "city": pd.Categorical.from_codes(store_city, categories=pd.Index(CITIES)),
             "district": pd.Categorical.from_codes(
-                np.tile([0, 0, 1], len(CITIES)), categories=list(DISTRICTS)
+                np.tile([0, 0, 1], len(CITIES)), categories=pd.Index(DISTRICTS)
             ),
             "shelf_height_m": np.full(N_STORES, 1.40),
         }
@@ -327,7 +329,7 @@ def generate(
             "starts_on": np.array([p[1] for p in PROMOTIONS], dtype="datetime64[s]"),
             "ends_on": np.array([p[2] for p in PROMOTIONS], dtype="datetime64[s]"),
             "promotion_type": pd.Categorical(
-                [p[3] for p in PROMOTIONS], categories=list(PROMOTION_TYPES)
+                [p[3] for p in PROMOTIONS], categories=pd.Index(PROMOTION_TYPES)
             ),
             "discount_rate": [p[4] for p in PROMOTIONS],
         }
@@ -428,7 +430,7 @@ def _purchases(rng, visits, female, target, promotions) -> pd.DataFrame:
     return draw.frame(
         {
             "visit_id": draw.ids("V", len(visits), width=6)[bought.index.to_numpy()[visit]],
-            "category": pd.Categorical.from_codes(category, categories=list(CATEGORIES)),
+            "category": pd.Categorical.from_codes(category, categories=pd.Index(CATEGORIES)),
             "quantity": quantity,
             "amount_yuan": draw.money(amount, decimals=1),
         }

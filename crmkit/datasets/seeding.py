@@ -13,7 +13,7 @@ import numpy as np
 DEFAULT_SEED = 20260101
 
 
-def normalise_student_id(student: str) -> str:
+def normalise_student_id(student: object) -> str:
     """The form of a student id that decides their data: trimmed and lower-case."""
     return str(student).strip().lower()
 

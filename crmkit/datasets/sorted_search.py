@@ -25,7 +25,11 @@ class SortedSearch:
         if not np.all(np.isfinite(self.values)) or np.any(np.diff(self.values) < 0):
             raise ValueError("values must be finite and ascending")
         # each index's run of equal values: where it starts and where the next one starts
-        starts = np.flatnonzero(np.r_[True, self.values[1:] != self.values[:-1]]) if n else []
+        starts = (
+            np.flatnonzero(np.r_[True, self.values[1:] != self.values[:-1]])
+            if n
+            else np.zeros(0, np.int64)
+        )
         lengths = np.diff(np.r_[starts, n]).astype(np.int64)
         self._run_start = np.repeat(np.asarray(starts, dtype=np.int64), lengths)
         self._run_end = self._run_start + np.repeat(lengths, lengths)

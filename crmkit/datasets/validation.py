@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import CrmkitError, UsageError
 from .registry import CASE_NOTEBOOKS, CASES, get_case, get_table
-from .schema import Case, Field, Table
+from .schema import Case, Field, ForeignKey, Table
 
 SHOWN_ROWS = 3  # rows named per column and kind of problem; the rest are counted in one line
 BOOLEAN_TEXT = {"true": True, "false": False, "1": True, "0": False}  # what load() accepts
@@ -174,14 +174,6 @@ def check_folder(
             f"{spec.key}, so not checked (its tables: {', '.join(spec.table_names)})"
         )
     return result
-
-
-def validate_folder(folder: Path, needed: Sequence[str] | None = None) -> list[Problem]:
-    """Every problem in one case folder (its case from its name or its CSVs)."""
-    problems = []
-    for spec, where in case_folders(Path(folder)):
-        problems += check_folder(where, spec, needed).problems
-    return problems
 
 
 def _order(problem: Problem) -> tuple[int, int]:
@@ -346,10 +338,6 @@ def _mostly_dates(column: pd.Series) -> bool:
 # ---------------------------------------------------------------- values
 
 
-def _rows(mask: pd.Series, frame_index: pd.Index) -> list[int]:
-    return [int(i) + 2 for i in frame_index[mask.to_numpy()]]
-
-
 def _report(
     problems: list[Problem],
     label: str,
@@ -394,66 +382,76 @@ def _check_values(
 ) -> None:
     """Each field's values in the file's column for it (``columns``: field -> column)."""
     for spec in table.fields:
-        if spec.name not in columns:
-            continue
-        column = columns[spec.name]
-        text = frame[column]
-        blank = text.isna()
-        if spec.required:
-            need = "；填 true 或 false / write true or false" if spec.type == "boolean" else ""
+        if spec.name in columns:
+            _check_field(frame, spec, columns[spec.name], label, problems, shown)
+    key = [columns.get(k, "") for k in table.primary_key]
+    if len(key) > 1 and all(key):
+        _check_unique(frame, key, label, problems, shown)
+
+
+def _check_field(
+    frame: pd.DataFrame,
+    spec: Field,
+    column: str,
+    label: str,
+    problems: list[Problem],
+    shown: int,
+) -> None:
+    """One field's values, in ``column`` of the file."""
+    text = frame[column]
+    blank = text.isna()
+    if spec.required:
+        need = "；填 true 或 false / write true or false" if spec.type == "boolean" else ""
+        _report(
+            problems,
+            label,
+            column,
+            blank,
+            text,
+            lambda v, r: f"必填却是空的 / required but blank{need}",
+            shown,
+        )
+    numbers = _check_type(text, blank, spec, column, label, problems, shown)
+    if spec.enum:
+        outside = ~blank & ~text.isin(list(spec.enum))
+        _report(
+            problems,
+            label,
+            column,
+            outside,
+            text,
+            lambda v, r: (
+                f"'{v}' 不是可用的取值 / is not an allowed value; allowed: {_allowed(spec)}"
+            ),
+            shown,
+        )
+    if numbers is not None:
+        if spec.minimum is not None:
             _report(
                 problems,
                 label,
                 column,
-                blank,
+                numbers < spec.minimum,
                 text,
-                lambda v, r, need=need: f"必填却是空的 / required but blank{need}",
-                shown,
-            )
-        numbers = _check_type(text, blank, spec, column, label, problems, shown)
-        if spec.enum:
-            outside = ~blank & ~text.isin(list(spec.enum))
-            _report(
-                problems,
-                label,
-                column,
-                outside,
-                text,
-                lambda v, r, spec=spec: (
-                    f"'{v}' 不是可用的取值 / is not an allowed value; allowed: {_allowed(spec)}"
+                lambda v, r: (
+                    f"{v} 小于最小值 {spec.minimum:g} / is below the minimum {spec.minimum:g}"
                 ),
                 shown,
             )
-        if numbers is not None:
-            if spec.minimum is not None:
-                _report(
-                    problems,
-                    label,
-                    column,
-                    numbers < spec.minimum,
-                    text,
-                    lambda v, r, spec=spec: (
-                        f"{v} 小于最小值 {spec.minimum:g} / is below the minimum {spec.minimum:g}"
-                    ),
-                    shown,
-                )
-            if spec.maximum is not None:
-                _report(
-                    problems,
-                    label,
-                    column,
-                    numbers > spec.maximum,
-                    text,
-                    lambda v, r, spec=spec: (
-                        f"{v} 大于最大值 {spec.maximum:g} / is above the maximum {spec.maximum:g}"
-                    ),
-                    shown,
-                )
-        if spec.unique:
-            _check_unique(frame, [column], label, problems, shown)
-    key = [columns.get(k) for k in table.primary_key]
-    if len(key) > 1 and all(key):
-        _check_unique(frame, key, label, problems, shown)
+        if spec.maximum is not None:
+            _report(
+                problems,
+                label,
+                column,
+                numbers > spec.maximum,
+                text,
+                lambda v, r: (
+                    f"{v} 大于最大值 {spec.maximum:g} / is above the maximum {spec.maximum:g}"
+                ),
+                shown,
+            )
+    if spec.unique:
+        _check_unique(frame, [column], label, problems, shown)
 
 
 def _check_type(
@@ -572,17 +570,28 @@ def _check_references(
                     f"checked against {fk.table}.csv, which is not in the folder"
                 )
             continue
-        text = frame[fk.fields]
-        known = target[fk.reference].dropna()
-        _report(
-            problems,
-            label,
-            fk.fields,
-            text.notna() & ~text.isin(known),
-            text,
-            lambda v, r, fk=fk: (
-                f"'{v}' 在 {fk.table}.csv 的 {fk.reference} 里找不到 / not found "
-                f"in {fk.table}.csv column {fk.reference}"
-            ),
-            shown,
-        )
+        _check_foreign_key(frame[fk.fields], target[fk.reference], fk, label, problems, shown)
+
+
+def _check_foreign_key(
+    text: pd.Series,
+    reference: pd.Series,
+    fk: ForeignKey,
+    label: str,
+    problems: list[Problem],
+    shown: int,
+) -> None:
+    """Each id in ``text`` must be among the ``reference`` column's."""
+    known = reference.dropna()
+    _report(
+        problems,
+        label,
+        fk.fields,
+        text.notna() & ~text.isin(known),
+        text,
+        lambda v, r: (
+            f"'{v}' 在 {fk.table}.csv 的 {fk.reference} 里找不到 / not found "
+            f"in {fk.table}.csv column {fk.reference}"
+        ),
+        shown,
+    )

@@ -11,16 +11,20 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from . import steps
 from .course_folder import check_course_dir, pick_assignments
-from .inert import inert
-from .lms_export import FORMATS as LMS_FORMATS
-from .lms_export import MISSING_CHOICES
+from .export.lms_export import FORMATS as LMS_FORMATS
+from .export.lms_export import MISSING_CHOICES
+from .safe_output.inert import inert
 from .scores import scores
 from .settings import SETTINGS, Limits
 from .tables import flags_table, results_table, score_table
+
+if TYPE_CHECKING:
+    from .release.term import NewTerm
 
 
 def _progress(items: Iterable, desc: str, unit: str = "nb"):
@@ -52,24 +56,12 @@ def _report(results: list[steps.StepResult]) -> int:
 
 def cmd_new_term(args: argparse.Namespace) -> int:
     """Draw a term's task parameters and make its private course folder."""
-    from .task_parameters import declared_parameters
-    from .term import TEMPLATES_FOLDER, new_term
+    from .release.term import new_term
 
     kit = check_course_dir(args.course)
     out = Path(args.term_dir) if args.term_dir else Path.cwd() / f"crm-term-{args.name}"
     made = new_term(kit, out, args.name, seed=args.seed)
-    rows = []
-    for assignment, tasks in sorted(made.values.items()):
-        declared = declared_parameters(made.folder / TEMPLATES_FOLDER, assignment)
-        defaults = {(p.task, p.name): p.default for p in declared}
-        for task, names in tasks.items():
-            for name, value in names.items():
-                rows.append((assignment, f"{task}.{name}", value, defaults[(task, name)]))
-    width = max(len(r[1]) for r in rows) if rows else 0
-    header = f"{'作业 assignment':<15}  {'参数 parameter':<{width}}"
-    print(f"{header}  本学期 this term  (公开的 published)")
-    for assignment, name, value, default in rows:
-        print(f"{assignment:<15}  {name:<{width}}  {value!s:<16} ({default})")
+    _print_term_parameters(made)
     failed = [r for r in made.generated if not r.ok]
     if failed:
         print(results_table(failed))
@@ -84,9 +76,28 @@ def cmd_new_term(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_term_parameters(made: NewTerm) -> None:
+    """Each task parameter the new term drew, beside its published default."""
+    from .release.task_parameters import declared_parameters
+    from .release.term import TEMPLATES_FOLDER
+
+    rows = []
+    for assignment, tasks in sorted(made.values.items()):
+        declared = declared_parameters(made.folder / TEMPLATES_FOLDER, assignment)
+        defaults = {(p.task, p.name): p.default for p in declared}
+        for task, names in tasks.items():
+            for name, value in names.items():
+                rows.append((assignment, f"{task}.{name}", value, defaults[(task, name)]))
+    width = max(len(r[1]) for r in rows) if rows else 0
+    header = f"{'作业 assignment':<15}  {'参数 parameter':<{width}}"
+    print(f"{header}  本学期 this term  (公开的 published)")
+    for assignment, name, value, default in rows:
+        print(f"{assignment:<15}  {name:<{width}}  {value!s:<16} ({default})")
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """Write source/ again from the course's templates and its term."""
-    from .term import render_course
+    from .release.term import render_course
 
     course = check_course_dir(args.course)
     written = render_course(course)
@@ -120,8 +131,8 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     """Autograde the submissions in ``submitted/`` and print everyone's scores."""
     course = check_course_dir(args.course)
     assignments = pick_assignments(course, args.assignments)
-    from .autograde import autograde
-    from .resume import KEPT
+    from .run.autograde import autograde
+    from .run.resume import KEPT
 
     limits = Limits(cell_timeout=args.cell_timeout, wall_seconds=args.wall_limit)
     report = autograde(
@@ -174,19 +185,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Export every student's score per assignment: nbgrader's CSV, or an LMS's import file."""
     course = check_course_dir(args.course)
     if args.export_format == "generic":
-        if args.roster or args.excused or args.tasks or args.feedback or args.missing:
-            raise UsageError(
-                "--roster、--excused、--tasks、--missing、--feedback 用于 --format "
-                "canvas|moodle|brightspace|excel / --roster, --excused, --tasks, --missing and "
-                "--feedback go with --format canvas|moodle|brightspace|excel"
-            )
-        assignments = pick_assignments(course, args.assignments) if args.assignments else None
-        destination = steps.export_grades(
-            course, Path(args.export_to) if args.export_to else course / "grades.csv", assignments
+        return _export_generic(args, course)
+    return _export_for_lms(args, course)
+
+
+def _export_generic(args: argparse.Namespace, course: Path) -> int:
+    """nbgrader's CSV (the LMS options do not apply)."""
+    if args.roster or args.excused or args.tasks or args.feedback or args.missing:
+        raise UsageError(
+            "--roster、--excused、--tasks、--missing、--feedback 用于 --format "
+            "canvas|moodle|brightspace|excel / --roster, --excused, --tasks, --missing and "
+            "--feedback go with --format canvas|moodle|brightspace|excel"
         )
-        print(score_table(scores(course)))
-        print(f"成绩已导出到 / grades exported to {destination}")
-        return 0
+    assignments = pick_assignments(course, args.assignments) if args.assignments else None
+    destination = steps.export_grades(
+        course, Path(args.export_to) if args.export_to else course / "grades.csv", assignments
+    )
+    print(score_table(scores(course)))
+    print(f"成绩已导出到 / grades exported to {destination}")
+    return 0
+
+
+def _export_for_lms(args: argparse.Namespace, course: Path) -> int:
+    """The import file of the LMS ``--format`` names."""
     assignments = pick_assignments(course, args.assignments) if args.assignments else None
     destination, result = steps.export_for_lms(
         course,
@@ -212,7 +233,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Grade a made-up class over every assignment; print the scores, the tamper
     flags and the report."""
-    from .demo import default_demo_dir, run_demo
+    from .demo.class_term import default_demo_dir, run_demo
 
     course = check_course_dir(args.course)
     out = Path(args.demo_dir) if args.demo_dir else default_demo_dir()
@@ -250,8 +271,8 @@ def _print_next_steps(course: Path, pending: int) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the class report (HTML, CSV, PNG) from the gradebook and the autograded notebooks."""
-    from .autograde import default_jobs
     from .report import make_report
+    from .run.autograde import default_jobs
 
     course = check_course_dir(args.course)
     assignments = pick_assignments(course, args.assignments)
@@ -294,7 +315,7 @@ def cmd_try(args: argparse.Namespace) -> int:
 def cmd_student_pack(args: argparse.Namespace) -> int:
     """Build what students get: case notebooks and texts, data dictionaries, the released
     assignments and a README; no solutions, hidden tests or answer keys."""
-    from .student_pack import build_student_pack
+    from .release.student_pack import build_student_pack
 
     course = check_course_dir(args.course)
     result = build_student_pack(course, Path(args.pack_dir), make_zip=args.zip)
@@ -334,6 +355,11 @@ def _share(text: str) -> float:
     return value
 
 
+COURSE_ARGUMENT_HELP = (
+    "课程目录 / course folder (default: $CRMKIT_COURSE_DIR or the kit's exercises/)"
+)
+
+
 def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``course`` and its subcommands on the top-level ``crmkit`` subparsers; returns it.
 
@@ -347,23 +373,57 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         metavar="{new-term,render,generate,autograde,feedback,export,report,demo,student-pack,try}",
     )
     commands.required = True
+    for add_parser in (
+        _add_new_term,
+        _add_render,
+        _add_generate,
+        _add_autograde,
+        _add_feedback,
+        _add_export,
+        _add_report,
+        _add_demo,
+        _add_try,
+        _add_student_pack,
+    ):
+        add_parser(commands)
+    return course
 
-    def command(name: str, help_text: str, func) -> argparse.ArgumentParser:
-        parser = commands.add_parser(name, help=help_text)
-        parser.add_argument(
-            "--course",
-            default=None,
-            help="课程目录 / course folder (default: $CRMKIT_COURSE_DIR or the kit's exercises/)",
-        )
-        parser.set_defaults(func=func)
-        return parser
 
-    def assignments(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument(
-            "assignments", nargs="*", metavar="ASSIGNMENT", help="作业 / assignments (default: all)"
-        )
+def _command(
+    commands: argparse._SubParsersAction, name: str, help_text: str, func
+) -> argparse.ArgumentParser:
+    """A ``crmkit course`` subcommand running ``func``, with the ``--course`` option they share."""
+    parser = commands.add_parser(name, help=help_text)
+    parser.add_argument("--course", default=None, help=COURSE_ARGUMENT_HELP)
+    parser.set_defaults(func=func)
+    return parser
 
-    term = command(
+
+def _add_assignments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "assignments", nargs="*", metavar="ASSIGNMENT", help="作业 / assignments (default: all)"
+    )
+
+
+def _add_jobs(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--jobs", type=int, default=None, help=help_text)
+
+
+def _add_cell_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=SETTINGS.limits.cell_timeout,
+        help="每格时间上限（秒）/ seconds one cell may run (default %(default)s)",
+    )
+
+
+GRADING_JOBS_HELP = "同时评分的提交数 / submissions graded at once (default: number of cores)"
+
+
+def _add_new_term(commands: argparse._SubParsersAction) -> None:
+    term = _command(
+        commands,
         "new-term",
         "抽取新学期的题目参数，建立私有的课程目录 / draw a new term's task parameters and make "
         "its private course folder",
@@ -383,34 +443,35 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         default=None,
         help="新的课程目录 / the new course folder (default: ./crm-term-NAME); keep it private",
     )
-    command(
+
+
+def _add_render(commands: argparse._SubParsersAction) -> None:
+    _command(
+        commands,
         "render",
         "按模板和本学期的参数重写 source/ / write source/ again from the templates and the term",
         cmd_render,
     )
 
-    generate = command(
-        "generate", "生成学生版 release/ / generate the student versions", cmd_generate
-    )
-    assignments(generate)
 
-    autograde = command(
-        "autograde", "自动评分 submitted/ 中的提交 / autograde the submissions", cmd_autograde
+def _add_generate(commands: argparse._SubParsersAction) -> None:
+    generate = _command(
+        commands, "generate", "生成学生版 release/ / generate the student versions", cmd_generate
     )
-    assignments(autograde)
+    _add_assignments(generate)
+
+
+def _add_autograde(commands: argparse._SubParsersAction) -> None:
+    autograde = _command(
+        commands,
+        "autograde",
+        "自动评分 submitted/ 中的提交 / autograde the submissions",
+        cmd_autograde,
+    )
+    _add_assignments(autograde)
     autograde.add_argument("--student", default=None, help="只评这位学生 / only this student")
-    autograde.add_argument(
-        "--jobs",
-        type=int,
-        default=None,
-        help="同时评分的提交数 / submissions graded at once (default: number of cores)",
-    )
-    autograde.add_argument(
-        "--cell-timeout",
-        type=int,
-        default=SETTINGS.limits.cell_timeout,
-        help="每格时间上限（秒）/ seconds one cell may run (default %(default)s)",
-    )
+    _add_jobs(autograde, GRADING_JOBS_HELP)
+    _add_cell_timeout(autograde)
     autograde.add_argument(
         "--wall-limit",
         type=int,
@@ -423,16 +484,21 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         help="重新评分已评过且未改动的提交 / regrade submissions graded before and unchanged",
     )
 
-    feedback = command("feedback", "生成 HTML 反馈 / write HTML feedback", cmd_feedback)
-    assignments(feedback)
+
+def _add_feedback(commands: argparse._SubParsersAction) -> None:
+    feedback = _command(commands, "feedback", "生成 HTML 反馈 / write HTML feedback", cmd_feedback)
+    _add_assignments(feedback)
     feedback.add_argument("--student", default=None, help="只给这位学生 / only this student")
 
-    export = command(
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    export = _command(
+        commands,
         "export",
         "导出成绩 CSV，或 LMS 的导入文件 / export grades to CSV, or to an LMS's import file",
         cmd_export,
     )
-    assignments(export)
+    _add_assignments(export)
     export.add_argument(
         "--to",
         dest="export_to",
@@ -481,13 +547,16 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         "assignment saying where points were lost",
     )
 
-    report = command(
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    report = _command(
+        commands,
         "report",
         "班级报告：分数分布、题目分析、需要关注的学生 / class report: scores, item analysis, "
         "students who need attention",
         cmd_report,
     )
-    assignments(report)
+    _add_assignments(report)
     report.add_argument(
         "--out",
         dest="report_dir",
@@ -512,17 +581,16 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
             "section (answers on other students' data, similar code and written answers)"
         ),
     )
-    report.add_argument(
-        "--jobs",
-        type=int,
-        default=None,
-        help=(
-            "计算每份数据的期望答案时同时用的进程数 / "
-            "processes computing each variant's expected answers (default: number of cores)"
-        ),
+    _add_jobs(
+        report,
+        "计算每份数据的期望答案时同时用的进程数 / "
+        "processes computing each variant's expected answers (default: number of cores)",
     )
 
-    demo = command(
+
+def _add_demo(commands: argparse._SubParsersAction) -> None:
+    demo = _command(
+        commands,
         "demo",
         "演示：一个班级的整个学期（提交、评分、反馈、报告）/ demo: a class's whole term "
         "(hand-in, grading, feedback, report)",
@@ -547,13 +615,12 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         default=SETTINGS.demo_seed,
         help="决定谁交什么的随机种子 / seed deciding who hands in what (default %(default)s)",
     )
-    demo.add_argument(
-        "--jobs",
-        type=int,
-        default=None,
-        help="同时评分的提交数 / submissions graded at once (default: number of cores)",
-    )
-    tryout = command(
+    _add_jobs(demo, GRADING_JOBS_HELP)
+
+
+def _add_try(commands: argparse._SubParsersAction) -> None:
+    tryout = _command(
+        commands,
         "try",
         "试评一份笔记本：和全班一样评分（沙箱），在终端里列出每项检查，不动课程 / grade one "
         "notebook as the class is graded (sandboxed) and print every check; the course is "
@@ -578,14 +645,12 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         help="作业名（默认：笔记本所在文件夹的名字）/ the assignment (default: the notebook's "
         "folder name)",
     )
-    tryout.add_argument(
-        "--cell-timeout",
-        type=int,
-        default=SETTINGS.limits.cell_timeout,
-        help="每格时间上限（秒）/ seconds one cell may run (default %(default)s)",
-    )
+    _add_cell_timeout(tryout)
 
-    pack = command(
+
+def _add_student_pack(commands: argparse._SubParsersAction) -> None:
+    pack = _command(
+        commands,
         "student-pack",
         "学生包：案例、笔记本、数据字典和作业，不含答案 / what students get: cases, notebooks, "
         "data dictionaries and the released assignments, with no answers",
@@ -600,4 +665,3 @@ def add_course_commands(subparsers: argparse._SubParsersAction) -> argparse.Argu
         "earlier pack)",
     )
     pack.add_argument("--zip", action="store_true", help="另写一份 DIR.zip / also write DIR.zip")
-    return course

@@ -11,8 +11,9 @@ put in the notebook (待评 / pending for what is still to grade by hand).
 
 The page is the rendered notebook a student would see in JupyterLab: markdown becomes headings,
 paragraphs, lists and tables, formulas become MathML (drawn by the browser, no MathJax from a CDN),
-and it fits a laptop screen. Everything a student wrote passes :func:`~crmkit.grading.safe_html.
-clean_html` first, so no script of theirs runs and nothing is fetched when the page opens.
+and it fits a laptop screen. Everything a student wrote passes
+:func:`~crmkit.grading.safe_output.safe_html.clean_html` first, so no script of theirs runs and
+nothing is fetched when the page opens.
 
 The template is kept here as text and given to the exporter through a Jinja loader, so an
 installed kit needs no template files of its own.
@@ -28,7 +29,7 @@ from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from traitlets import default
 
-from .safe_html import clean_html
+from .safe_output.safe_html import clean_html
 
 TEMPLATE_NAME = "crmkit_feedback.html.j2"
 

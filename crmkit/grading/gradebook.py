@@ -134,6 +134,16 @@ def connect_gradebook(url: str, course_id: str = "default_course") -> Iterator[G
 
 
 @contextmanager
+def fresh_session(gradebook: Gradebook) -> Iterator[Gradebook]:
+    """``gradebook`` for one piece of work, its session ended afterwards as closing the gradebook
+    would end it (no transaction left open, nothing read kept), while its engine stays open."""
+    try:
+        yield gradebook
+    finally:
+        gradebook.db.remove()
+
+
+@contextmanager
 def open_gradebook(course: Path | str) -> Iterator[Gradebook]:
     """The gradebook of ``course`` (its ``db_url`` and ``course_id``), as
     nbgrader's formgrader opens it.

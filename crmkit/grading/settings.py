@@ -9,6 +9,10 @@ speaks it; this module holds choices. It imports nothing of the kit: any module 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the type only: at run time this module imports nothing of the kit
+    from .sandbox.factory_protocol import Quota
 
 MIB = 1024**2
 
@@ -63,7 +67,7 @@ class Limits:
             "RLIMIT_FSIZE": self.file_bytes,
         }
 
-    def quota(self) -> dict[str, int]:
+    def quota(self) -> Quota:
         """Sizes of a kernel's private folders."""
         return {
             "work_bytes": self.work_bytes,

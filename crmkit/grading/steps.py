@@ -1,26 +1,35 @@
 """nbgrader's steps on a course: generate the student versions, write feedback, export grades.
 
 Each step returns a :class:`StepResult` per assignment (and student) with nbgrader's own reason
-when it failed. Autograding has its own module (:mod:`crmkit.grading.autograde`).
+when it failed. Autograding has its own module (:mod:`crmkit.grading.run.autograde`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .course_folder import in_course_folder, open_api
-from .gradebook import check_gradebook, connect_gradebook, open_gradebook
+from .gradebook import check_gradebook, open_gradebook
 
 if TYPE_CHECKING:
-    from nbgrader.apps import NbGraderAPI
+    from nbgrader.api import Gradebook
 
-    from .lms_export import Export as LmsExport
+    from .export.lms_export import Export as LmsExport
 
-# Wraps the list of jobs of a step, e.g. in a progress bar; returns what to iterate over.
-Progress = Callable[[list], Iterable]
+
+class Countable(Protocol):
+    """A step's jobs as a progress bar takes them: a list, or results counted as they finish."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+# Wraps the jobs of a step, e.g. in a progress bar; returns what to iterate over.
+Progress = Callable[[Countable], Iterable]
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ def generate_assignments(
     ``release/`` and the gradebook.
 
     A test cell that reads a name it does not declare (``#| answers: ...``, see
-    :mod:`crmkit.grading.test_cells`) would fail every correct answer: such an assignment is
+    :mod:`crmkit.grading.run.test_cells`) would fail every correct answer: such an assignment is
     reported as failed, naming the cell and what to add.
     """
     check_gradebook(course)  # an unreachable database in one line, not once per assignment
@@ -82,7 +91,7 @@ def undeclared_in(course: Path, assignment: str) -> str:
     """What the assignment's test cells read without declaring it, as one line ("" when nothing)."""
     import nbformat
 
-    from .test_cells import undeclared_names
+    from .run.test_cells import undeclared_names
 
     found = []
     for path in sorted((course / "source" / assignment).glob("*.ipynb")):
@@ -96,15 +105,14 @@ def undeclared_in(course: Path, assignment: str) -> str:
     )
 
 
-def known_to_gradebook(api: NbGraderAPI, assignment: str) -> bool:
-    """Whether the gradebook defines ``assignment`` yet."""
+def known_to_gradebook(gradebook: Gradebook, assignment: str) -> bool:
+    """Whether ``gradebook`` defines ``assignment`` yet."""
     from nbgrader.api import MissingEntry
 
-    with connect_gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
-        try:
-            gradebook.find_assignment(assignment)
-        except MissingEntry:
-            return False
+    try:
+        gradebook.find_assignment(assignment)
+    except MissingEntry:
+        return False
     return True
 
 
@@ -127,14 +135,14 @@ def write_feedback(
 
 
 def export_grades(
-    course: Path, destination: Path, assignments: Iterable[str] | None = None
+    course: Path, destination: Path, assignments: Collection[str] | None = None
 ) -> Path:
     """Write every student's score per assignment to a CSV file (nbgrader's CSV exporter, each
     text cell safe to open in a spreadsheet: :mod:`.generic_csv`); ``assignments`` limits it to
     those (default: all)."""
     from nbgrader.plugins.export import CsvExportPlugin
 
-    from .generic_csv import SafeGradebook
+    from .export.generic_csv import SafeGradebook
 
     destination = destination.resolve()
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -162,10 +170,10 @@ def export_for_lms(
     so a missing column fails in one line without touching anything.
     """
     from ..errors import CrmkitError
-    from .class_grades import read_class_grades
     from .course_folder import source_assignments
-    from .lms_export import check_request, export_lms
-    from .roster import read_excused, read_roster, roster_excused
+    from .export.class_grades import read_class_grades
+    from .export.lms_export import check_request, export_lms
+    from .export.roster import read_excused, read_roster, roster_excused
 
     roster = read_roster(roster_file) if roster_file else None
     check_request(fmt, roster, missing, feedback, per_task)

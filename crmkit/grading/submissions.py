@@ -15,7 +15,6 @@ import nbformat
 from nbformat import NotebookNode
 
 from ..course.answers import ANSWERS_FILE
-from .preprocessors.answer_keys import remove_answer_key
 
 
 def notebook_path(course: Path, stage: str, assignment: str) -> Path:
@@ -125,15 +124,6 @@ def solution_region(notebook: NotebookNode, grade_id: str) -> str:
             end = next(i for i, line in enumerate(lines) if "### END SOLUTION" in line)
             return "\n".join(lines[begin + 1 : end])
     raise KeyError(f"no cell with grade id {grade_id!r}")
-
-
-def without_answer_keys(notebook: NotebookNode) -> NotebookNode:
-    """A copy of ``notebook`` whose widget answer keys are removed (widgets start unanswered)."""
-    result = nbformat.from_dict(json.loads(json.dumps(notebook)))
-    for cell in result.cells:
-        if cell.cell_type == "code":
-            cell.source = remove_answer_key(cell.source)[0]
-    return result
 
 
 def without_cell(notebook: NotebookNode, grade_id: str) -> NotebookNode:

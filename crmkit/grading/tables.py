@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from .inert import inert
+from .safe_output.inert import inert
 from .scores import PENDING, PENDING_NOTE, Score, points_text
 from .steps import StepResult
 

@@ -22,7 +22,7 @@ from ..course.identity import ID_FILE, INSTRUCTOR_PREVIEW_ID, check_student_id
 from ..errors import CrmkitError, UsageError, unknown_name
 from . import steps
 from .course_folder import source_assignments
-from .inert import inert
+from .safe_output.inert import inert
 from .scores import PENDING, points_text
 from .settings import Limits
 
@@ -114,7 +114,7 @@ def try_notebook(
     limits: Limits | None = None,
 ) -> TryResult:
     """Grade ``notebook`` as ``student`` in a scratch copy of ``course``; see the module doc."""
-    from .autograde import autograde
+    from .run.autograde import autograde
 
     started = time.perf_counter()
     notebook = Path(notebook)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from .. import answer_store
 from ..course_folder import in_course_folder, submitted_students
 from ..gradebook import open_gradebook
-from .expected import expected_answers
+from ..run import answer_store
+from .expected import Progress, expected_answers
 from .model import DEFAULT_DATA, Evidence
 from .other_data import other_data_evidence
 from .published import published_evidence
 from .similarity import code_evidence, student_part, text_evidence
 
-Progress = Callable[[list], Iterable]
 STUB_MARKERS = ("YOUR CODE HERE", "YOUR ANSWER HERE", "NotImplementedError")
 # Far longer than any answer; a cell of megabytes would otherwise cost the report minutes.
 MAX_COMPARED_CHARS = 20_000
@@ -58,7 +57,7 @@ def _cells(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def _similar_work(course: Path, assignment: str, students: Sequence[str]) -> list[Evidence]:
-    from ..term import published_notebook
+    from ..release.term import published_notebook
 
     evidence: list[Evidence] = []
     for source in sorted((course / "source" / assignment).glob("*.ipynb")):

@@ -22,13 +22,16 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ...course import plain_data
 from ...files import atomic_write
-from .. import test_cells
+from ..run import test_cells
 from .model import DEFAULT_DATA
 
 FOLDER = Path(".crmkit") / "expected"
+# wraps the variants' results as they arrive (a progress bar); they know their count (len)
+Progress = Callable[[Iterable[Any]], Iterable[Any]]
 # Makes the solution's ``load(..., student=...)`` read the default data (the DEFAULT_DATA variant).
 DEFAULT_DATA_PREAMBLE = """\
 import crmkit.datasets as _crmkit_datasets
@@ -85,7 +88,7 @@ def expected_answers(
     assignment: str,
     variants: Sequence[str],
     jobs: int = 1,
-    progress: Callable[[list], Iterable] = iter,
+    progress: Progress = iter,
 ) -> dict[str, dict]:
     """``{variant: {notebook: {grade_id: {"answers": ..., "widgets": ...}}}}`` for every variant."""
     digest = source_digest(course, assignment)

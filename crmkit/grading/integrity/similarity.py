@@ -2,7 +2,8 @@
 
 **Code** is compared with copydetect (PyPI; the winnowing method of MOSS): each student's code of
 a task is tokenized with variable, function and string names replaced, so renaming variables or
-changing comments hides nothing, and fingerprinted as hashes of k tokens in a row. Left out of
+changing comments hides nothing, and fingerprinted as hashes of k tokens in a row (a hash that is
+the same in every process, see :mod:`.fingerprint`, so a rerun gives the same figures). Left out of
 every fingerprint: the starter code everyone got and the instructor's solution (two students who
 both wrote the obvious solution are not a pair). Each fingerprint counts by how rare it is in the
 class (log of class size over the students holding it, as a search engine weighs words): code put
@@ -23,13 +24,13 @@ look at and ask about.
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 
+from .fingerprint import CodeFingerprint, code_fingerprint
 from .model import MEDIUM, SIMILAR_CODE, SIMILAR_TEXT, STRONG, Evidence
 
 CODE_K, CODE_WINDOW = 12, 4  # tokens per fingerprint, winnowing window
@@ -66,18 +67,8 @@ def student_part(text: str, starter: str) -> str:
 # ---------------------------------------------------------------- code
 
 
-def _fingerprint(code: str, boilerplate=None):
-    import numpy as np
-    from copydetect import CodeFingerprint
-
-    return CodeFingerprint(
-        "answer.py",
-        CODE_K,
-        CODE_WINDOW,
-        boilerplate=np.array(list(boilerplate or []), dtype=np.int64),
-        fp=io.StringIO(code),
-        language="python",
-    )
+def _fingerprint(code: str, boilerplate=()) -> CodeFingerprint:
+    return code_fingerprint(code, CODE_K, CODE_WINDOW, boilerplate)
 
 
 def code_evidence(

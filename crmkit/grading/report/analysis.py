@@ -163,7 +163,7 @@ def item_analysis(
                 grade_id,
                 max_points=max(c.max_points for c in group),
                 graded=len(graded),
-                lost=sum(c.points < c.max_points for c in graded),
+                lost=sum(c.points is not None and c.points < c.max_points for c in graded),
                 unanswered=sum(f.unanswered for f in failed),
                 failures=tuple(sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))),
             )

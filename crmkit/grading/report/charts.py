@@ -34,7 +34,10 @@ def score_histogram(
     ax = figure.add_subplot()
     top = max(auto_max, max(points, default=0.0))
     counts, _, _ = ax.hist(
-        list(points), bins=np.arange(-0.5, top + 1.5, 1.0), color="#4C72B0", edgecolor="white"
+        list(points),
+        bins=np.arange(-0.5, top + 1.5, 1.0).tolist(),
+        color="#4C72B0",
+        edgecolor="white",
     )
     ax.set_ylim(0, max(counts, default=0) + 1)  # room for the legend
     ax.axvline(

@@ -16,8 +16,7 @@ from ..integrity.model import (
     Evidence,
 )
 from ..integrity.similarity import CODE_THRESHOLD, TEXT_THRESHOLD
-from ..spreadsheet import csv_text
-from .page_templates import render_template
+from ..safe_output.spreadsheet import csv_text
 
 EXPLANATION = f"""\
 <p>这里列出的是<strong>供教师查看的线索，不是结论</strong>：\
@@ -79,8 +78,9 @@ def _people(item: Evidence) -> tuple[str, str]:
 def integrity_values(
     evidence: Sequence[Evidence], link: Callable[[str, str], str | None]
 ) -> dict[str, object]:
-    """What ``templates/integrity_section.html.j2`` shows: the explanation and, per piece of
-    evidence, its names and each person's link (``link(assignment, student)``, a relative URL)."""
+    """What ``templates/integrity_section.html.j2`` (section 4 of the report) shows: the
+    explanation and, per piece of evidence, its names and each person's link
+    (``link(assignment, student)``, a relative URL)."""
     rows = []
     for item in evidence:
         people = [
@@ -98,11 +98,6 @@ def integrity_values(
     # The kit's own HTML: EXPLANATION is fixed wording with the kit's names escaped into it;
     # nothing in it comes from a student.
     return {"explanation": Markup(EXPLANATION), "evidence": rows}
-
-
-def integrity_html(evidence: Sequence[Evidence], link: Callable[[str, str], str | None]) -> str:
-    """Section 4 of the report; ``link(assignment, student)`` gives a notebook's relative URL."""
-    return render_template("integrity_section.html.j2", **integrity_values(evidence, link))
 
 
 def integrity_csv(evidence: Sequence[Evidence]) -> str:

@@ -3,7 +3,7 @@
 Autoescape is on for every template, so a value reaches the page escaped unless the Python side
 wraps it in :class:`~markupsafe.Markup`; that is done only for HTML the kit built itself, each
 time with a comment saying so. Text a student chose goes through the ``inert`` filters
-(:func:`~crmkit.grading.inert.inert`), so no control or direction character in it acts.
+(:func:`~crmkit.grading.safe_output.inert.inert`), so no control or direction character in it acts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..inert import inert
+from ..safe_output.inert import inert
 
 
 def _inert_lines(text: object) -> str:

@@ -80,7 +80,7 @@ def _positions(course: Path, assignment: str) -> dict[tuple[str, str], int]:
 
 def collect(course: Path, assignments: Sequence[str]) -> ClassData:
     """Read the gradebook, the autograded notebooks and ``submitted/`` of ``course``."""
-    from ..tamper import tamper_flags
+    from ..run.tamper import tamper_flags
 
     url = gradebook_url(course)
     if not _gradebook_exists(course, url):

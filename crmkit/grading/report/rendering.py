@@ -15,8 +15,8 @@ from ...datasets.schema import (
     CSV_ENCODING,  # UTF-8 with a byte-order mark, so Excel reads the Chinese
 )
 from ...files import atomic_write
+from ..safe_output.spreadsheet import csv_text
 from ..scores import PENDING, PENDING_NOTE, points_text
-from ..spreadsheet import csv_text
 from .charts import draw_charts
 from .integrity_section import integrity_csv, integrity_values
 from .model import Item, Report, ScoreRow
@@ -32,7 +32,8 @@ def _number(value: float | None) -> str:
 
 def scores_csv(rows: Sequence[ScoreRow]) -> str:
     """``scores.csv`` as text: one row per student x assignment, empty scores when missing.
-    Every cell is safe to open in a spreadsheet (:func:`~crmkit.grading.spreadsheet.csv_text`)."""
+    Every cell is safe to open in a spreadsheet
+    (:func:`~crmkit.grading.safe_output.spreadsheet.csv_text`)."""
     lines: list[list[object]] = [
         [
             "student",
