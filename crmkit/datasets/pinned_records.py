@@ -78,101 +78,126 @@ def shop_orders(
     ``big_from``) and one-off status (``one_off_from``) the change leaves as it was, all their
     orders completed. Returns the orders in time order.
     """
-    n = len(customers["registered"])
-    owner = orders["customer"]
-    count = np.bincount(owner, minlength=n)
-    refunded = np.bincount(owner, weights=orders["refunded"].astype(float), minlength=n) > 0
-    day = orders["ordered_at"].astype("datetime64[D]")
-    spend = np.bincount(owner, weights=orders["amount_yuan"], minlength=n)
-    mean_spend = spend / np.maximum(count, 1)
-    rows_of = _RowsByOwner(owner, n)
-    last = rows_of.latest(day, np.datetime64("1970-01-01", "D"))
-    registered = customers["registered"].astype("datetime64[D]")
+    shop = _ShopPlacement(customers, orders)
     reference_day = np.datetime64(reference, "D")
-    published_start = reference_day - (recent_days - 1) * DAY
-    latest_start = reference_day - (min(SHOP_RECENT_DAYS) - 1) * DAY
+    _place_on_window_edges(shop, reference_day, reference_day - (recent_days - 1) * DAY)
+    _place_on_big_thresholds(shop, reference_day - (min(SHOP_RECENT_DAYS) - 1) * DAY, big_from)
+    _place_on_one_off_thresholds(shop, one_off_from)
+    order = draw.order_by(shop.orders["ordered_at"], shop.orders["customer"])
+    return {key: values[order] for key, values in shop.orders.items()}
 
-    orders = {key: values.copy() for key, values in orders.items()}
-    chosen = np.zeros(n, dtype=bool)
-    single = (count == 1) & ~refunded
 
-    def take(candidates: np.ndarray) -> int | None:
-        found = np.flatnonzero(candidates & ~chosen)
+class _ShopPlacement:
+    """A copy of the orders being placed, each customer's figures as drawn (their latest order's
+    day kept up to date), and the customers already ``chosen`` (each is changed once at most)."""
+
+    def __init__(self, customers: dict[str, np.ndarray], orders: dict[str, np.ndarray]):
+        n = len(customers["registered"])
+        owner = orders["customer"]
+        self.count = np.bincount(owner, minlength=n)
+        self.refunded = (
+            np.bincount(owner, weights=orders["refunded"].astype(float), minlength=n) > 0
+        )
+        self.day = orders["ordered_at"].astype("datetime64[D]")
+        spend = np.bincount(owner, weights=orders["amount_yuan"], minlength=n)
+        self.mean_spend = spend / np.maximum(self.count, 1)
+        self.rows_of = _RowsByOwner(owner, n)
+        self.last = self.rows_of.latest(self.day, np.datetime64("1970-01-01", "D"))
+        self.before_last = _before_last(self.day, owner, n)
+        self.registered = customers["registered"].astype("datetime64[D]")
+        self.single = (self.count == 1) & ~self.refunded
+        self.orders = {key: values.copy() for key, values in orders.items()}
+        self.chosen = np.zeros(n, dtype=bool)
+
+    def take(self, candidates: np.ndarray) -> int | None:
+        """The middle one of the candidates not chosen yet, now chosen."""
+        found = np.flatnonzero(candidates & ~self.chosen)
         if not len(found):
             return None  # a tiny shop may have none; the default data always do
         customer = int(found[len(found) // 2])
-        chosen[customer] = True
+        self.chosen[customer] = True
         return customer
 
+    def move_latest(self, customer: int, to_day: np.datetime64) -> None:
+        """The customer's latest order moved onto ``to_day``, at the same time of day."""
+        row = self.rows_of[customer][-1]
+        time_of_day = self.orders["ordered_at"][row] - self.day[row].astype("datetime64[s]")
+        self.orders["ordered_at"][row] = to_day.astype("datetime64[s]") + time_of_day
+        self.day[row] = self.last[customer] = to_day
+
+
+def _place_on_window_edges(
+    shop: _ShopPlacement, reference_day: np.datetime64, published_start: np.datetime64
+) -> None:
     # the first day of each recent window, and the day before it: a customer of each tier a
     # latest order on that day decides between sleeping and the tier (new, old, big, loyal, in every
     # term: one order; two averaging under the lowest big threshold; two or three averaging over
     # the highest; more than the highest loyal threshold), whose latest order moves onto the day
     # (in exchange with a customer whose latest order was there)
-    completed_all = (count > 0) & ~refunded
+    count, mean_spend, last, before_last = shop.count, shop.mean_spend, shop.last, shop.before_last
+    completed_all = (count > 0) & ~shop.refunded
     kinds = [
-        single & (mean_spend < min(SHOP_ONE_OFF_FROM)),
+        shop.single & (mean_spend < min(SHOP_ONE_OFF_FROM)),
         completed_all & (count == 2) & (mean_spend < 0.9 * min(SHOP_BIG_FROM)),
         completed_all & (count >= 2) & (count <= 3) & (mean_spend > 1.1 * max(SHOP_BIG_FROM)),
         completed_all & (count > LOYAL_FROM_HIGHEST),
     ]
-    before_last = _before_last(day, owner, n)
-
-    def move_latest(customer: int, to_day: np.datetime64) -> None:
-        row = rows_of[customer][-1]
-        time_of_day = orders["ordered_at"][row] - day[row].astype("datetime64[s]")
-        orders["ordered_at"][row] = to_day.astype("datetime64[s]") + time_of_day
-        day[row] = last[customer] = to_day
-
     for days in SHOP_RECENT_DAYS:
         start = reference_day - (days - 1) * DAY
         for target in (start, start - DAY):
             recent_now = target >= published_start
             for kind in kinds:
-                customer = take(
+                customer = shop.take(
                     kind
                     & ((last >= published_start) == recent_now)
-                    & (registered <= target)
+                    & (shop.registered <= target)
                     & (before_last < target)
                 )
                 if customer is None:
                     continue
                 was = last[customer]
-                move_latest(customer, target)
+                shop.move_latest(customer, target)
                 # a customer whose latest order fell on the day takes the other's day instead, so
                 # no day gains a latest order (no spike at the window's edge) and no status changes
-                partner = take((last == target) & (before_last < was) & (registered <= was))
+                partner = shop.take(
+                    (last == target) & (before_last < was) & (shop.registered <= was)
+                )
                 if partner is not None:
-                    move_latest(partner, was)
+                    shop.move_latest(partner, was)
 
+
+def _place_on_big_thresholds(
+    shop: _ShopPlacement, latest_start: np.datetime64, big_from: float
+) -> None:
     # two recent orders averaging exactly each "big" threshold
-    two = (count == 2) & ~refunded & (last >= latest_start)
+    two = (shop.count == 2) & ~shop.refunded & (shop.last >= latest_start)
     for amount in SHOP_BIG_FROM:
-        customer = take(two & ((mean_spend >= big_from) == (amount >= big_from)))
+        customer = shop.take(two & ((shop.mean_spend >= big_from) == (amount >= big_from)))
         if customer is None:
             continue
-        first, second = rows_of[customer]
+        first, second = shop.rows_of[customer]
         low = round(0.8 * amount)
-        orders["amount_yuan"][first] = float(low)
-        orders["amount_yuan"][second] = float(2 * amount - low)
+        shop.orders["amount_yuan"][first] = float(low)
+        shop.orders["amount_yuan"][second] = float(2 * amount - low)
 
+
+def _place_on_one_off_thresholds(shop: _ShopPlacement, one_off_from: float) -> None:
     # a single order of exactly each one-off threshold
+    single, mean_spend = shop.single, shop.mean_spend
     for amount in SHOP_ONE_OFF_FROM:
         large_now = amount >= one_off_from
         near = (mean_spend >= one_off_from) if large_now else (mean_spend >= 0.6 * amount)
-        customer = take(single & near & ((mean_spend >= one_off_from) == large_now))
+        customer = shop.take(single & near & ((mean_spend >= one_off_from) == large_now))
         if customer is None:
             continue
-        orders["amount_yuan"][rows_of[customer][0]] = float(amount)
+        shop.orders["amount_yuan"][shop.rows_of[customer][0]] = float(amount)
     # and one above the highest, so a list that leaves out the one on it is still half right
     # (the one-off task grades the share on the student's own list only then)
-    if not (single & ~chosen & (mean_spend > max(SHOP_ONE_OFF_FROM))).any():
-        customer = take(single & (mean_spend >= one_off_from))
+    if not (single & ~shop.chosen & (mean_spend > max(SHOP_ONE_OFF_FROM))).any():
+        customer = shop.take(single & (mean_spend >= one_off_from))
         if customer is not None:
-            orders["amount_yuan"][rows_of[customer][0]] = float(round(1.2 * max(SHOP_ONE_OFF_FROM)))
-
-    order = draw.order_by(orders["ordered_at"], orders["customer"])
-    return {key: values[order] for key, values in orders.items()}
+            highest = max(SHOP_ONE_OFF_FROM)
+            shop.orders["amount_yuan"][shop.rows_of[customer][0]] = float(round(1.2 * highest))
 
 
 def _before_last(day: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
