@@ -713,7 +713,7 @@ class _ComplaintHandling:
     first_response: np.ndarray
     closed: np.ndarray
     still_open: np.ndarray
-    resolution: pd.Categorical
+    resolution: pd.Categorical[str]
     satisfaction: np.ndarray
     surveyed: np.ndarray
 
