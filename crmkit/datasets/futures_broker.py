@@ -719,6 +719,7 @@ class _ComplaintHandling:
 
     @classmethod
     def answer(cls, rng, channel, handled_by, received) -> _ComplaintHandling:
+        """Draw the answers, closes, resolutions and survey scores of the complaints received."""
         n = len(received)
         response_hours, resolve_hours, spot = _handling_hours(rng, channel, handled_by)
         # on the spot means at once, whatever the hour; other answers come in office hours

@@ -738,7 +738,6 @@ def _first_fitting_orders(orders, owner, issued, face, minimum, valid) -> np.nda
     by_customer = draw.stable_argsort(customer)
     day_number = ((day - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
     key = customer[by_customer].astype(np.int64) * 100_000 + day_number[by_customer]
-    # the first order of the customer from the day of issue that the coupon fits
     used = np.full(len(owner), -1, dtype=np.int64)
     issued_number = ((issued - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
     wanted = owner.astype(np.int64) * 100_000 + issued_number
