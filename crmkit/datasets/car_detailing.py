@@ -13,6 +13,8 @@ customers and complaint mix around the case's (see ``FIGURES`` and ``LESSONS``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -315,8 +317,50 @@ def generate(
     lapsed_share = LAPSED.draw(own)
     complaint_shares = draw.vital_few_shares(own, COMPLAINT_SHARES)
 
-    n = n_customers
     days = shop_days(rng)
+    customers = _customers(rng, days, n_customers)
+    lapsed = _lapsed_customers(rng, customers, lapsed_share)
+    vehicles, owner, price_band = _vehicles(rng, customers, lapsed, vehicles_target)
+    visits = _visits(
+        rng,
+        days,
+        vehicles,
+        owner,
+        customers.acquired_on,
+        customers.channel,
+        price_band,
+        lapsed,
+        turnover * (1 - wholesale_share),
+    )
+    complaints = _complaints(rng, days, visits, complaint_shares)
+    referrals = _referrals(rng, customers.frame, customers.channel)
+    wholesale = _wholesale(
+        rng, max(3, int(round(WHOLESALE_BUYERS * scale))), turnover * wholesale_share
+    )
+    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
+    # table that gains rows is then sorted again and its ids renumbered (draw.ids).
+    return {
+        "customers": customers.frame,
+        "vehicles": vehicles,
+        "visits": visits,
+        "complaints": complaints,
+        "referrals": referrals,
+        "wholesale_orders": wholesale,
+    }
+
+
+@dataclass(frozen=True)
+class _Customers:
+    """The customers table with the arrays the other tables are drawn from, in customer order."""
+
+    frame: pd.DataFrame
+    ids: np.ndarray
+    channel: np.ndarray  # codes into CHANNELS
+    acquired_on: np.ndarray
+
+
+def _customers(rng: np.random.Generator, days: china_calendar.Days, n: int) -> _Customers:
+    """Who came to the shop and when they first came, in the order they came."""
     channel = draw.codes(rng, CHANNEL_WEIGHTS, n)
     # a third are new this year; the others first came in 2010-2012; all on days the shop was busy
     acquired_on = np.where(
@@ -327,7 +371,7 @@ def generate(
     order = np.argsort(acquired_on, kind="stable")  # ids follow the order customers came
     channel, acquired_on = channel[order], acquired_on[order]
     customer_ids = draw.ids("U", n)
-    customers = draw.frame(
+    frame = draw.frame(
         {
             "customer_id": customer_ids,
             "acquired_on": acquired_on.astype("datetime64[s]"),
@@ -342,14 +386,23 @@ def generate(
             ),
         }
     )
+    return _Customers(frame, customer_ids, channel, acquired_on)
 
+
+def _lapsed_customers(rng, customers: _Customers, lapsed_share: float) -> np.ndarray:
+    """Which customers did not come back at all in 2013 (a boolean per customer)."""
     # some earlier customers did not come back at all in 2013 (walk-ins most, referrals least)
-    earlier = acquired_on < np.datetime64(YEAR_START)
-    lapse_weight = np.where(earlier, 1.0 / CHANNEL_RETURN[channel] ** 2, 0.0)
+    earlier = customers.acquired_on < np.datetime64(YEAR_START)
+    lapse_weight = np.where(earlier, 1.0 / CHANNEL_RETURN[customers.channel] ** 2, 0.0)
     lapsed = draw.exactly_k(
         rng, np.maximum(lapse_weight, 1e-12), int(round(lapsed_share * earlier.sum()))
     )
-    lapsed &= earlier
+    return lapsed & earlier
+
+
+def _vehicles(rng, customers: _Customers, lapsed, vehicles_target: float):
+    """The vehicles table, each vehicle's row in the customers table and its price band code."""
+    n = len(customers.ids)
     # second cars: exactly as many among active customers as make the vehicles serviced in 2013
     # come to the drawn count; lapsed customers have second cars at the same rate
     active = ~lapsed
@@ -364,41 +417,15 @@ def generate(
     vehicles = draw.frame(
         {
             "vehicle_id": draw.ids("V", n_vehicles),
-            "customer_id": customer_ids[owner],
+            "customer_id": customers.ids[owner],
             "brand": draw.pick(rng, BRANDS, n_vehicles),
             "price_band": pd.Categorical.from_codes(
                 price_band, categories=pd.Index(PRICE_BANDS), ordered=True
             ),
-            "purchase_year": _purchase_years(rng, owner, acquired_on, channel),
+            "purchase_year": _purchase_years(rng, owner, customers.acquired_on, customers.channel),
         }
     )
-
-    visits = _visits(
-        rng,
-        days,
-        vehicles,
-        owner,
-        acquired_on,
-        channel,
-        price_band,
-        lapsed,
-        turnover * (1 - wholesale_share),
-    )
-    complaints = _complaints(rng, days, visits, complaint_shares)
-    referrals = _referrals(rng, customers, channel)
-    wholesale = _wholesale(
-        rng, max(3, int(round(WHOLESALE_BUYERS * scale))), turnover * wholesale_share
-    )
-    # Records pinned on a task's thresholds (issue 25) would be added to these frames here; a
-    # table that gains rows is then sorted again and its ids renumbered (draw.ids).
-    return {
-        "customers": customers,
-        "vehicles": vehicles,
-        "visits": visits,
-        "complaints": complaints,
-        "referrals": referrals,
-        "wholesale_orders": wholesale,
-    }
+    return vehicles, owner, price_band
 
 
 def _purchase_years(rng, owner, acquired_on, channel) -> np.ndarray:

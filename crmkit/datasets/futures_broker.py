@@ -12,6 +12,8 @@ numbers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -297,6 +299,8 @@ TRADING = china_calendar.trading_days(FIRST_OPENING_YEAR, 2014)
 OFFICE = china_calendar.office_days(FIRST_OPENING_YEAR, 2014)
 # the departments answer and settle complaints in office hours
 OFFICE_HOURS = china_calendar.OfficeHours(OFFICE, 8.5, 17.5)
+# the complaints log is taken at this moment
+COMPLAINTS_YEAR_END = np.datetime64("2013-12-31T23:59:59")
 # 2013 contract terms (approximate): value of one lot, the exchange's margin on it, and the fee the
 # firm charges a client per lot at its list rate (exchange fee included), in PRODUCTS order
 LOT_VALUE = np.array([275_000, 37_000, 33_000, 23_500, 52_000, 97_500, 735_000, 200_000])
@@ -637,13 +641,27 @@ def _service_contacts(rng, clients) -> pd.DataFrame:
 
 
 def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
+    """The complaints log at the year end: one row per complaint answered by then, oldest first."""
+    owner = _complaining_accounts(rng, traits, in_2013)
+    n = len(owner)
+    channel, category, handled_by = _how_complaints_came_in(rng, category_shares, n)
+    received = _complaints_received_at(rng, in_2013, owner, channel)
+    handling = _ComplaintHandling.answer(rng, channel, handled_by, received)
+    client = in_2013["client"].to_numpy()[owner]
+    return _complaints_log(clients, client, channel, category, handled_by, received, handling)
+
+
+def _complaining_accounts(rng, traits, in_2013) -> np.ndarray:
+    """The row of ``in_2013`` behind each complaint (an account complains zero or more times)."""
     pool = in_2013["client"].to_numpy()
     # clients complain while their account is open, the busier traders more often
     activity = np.where(traits["dormant"][pool], 0.3, traits["trades_per_year"][pool] / 10.0)
     complaints_count = rng.poisson(0.2 * in_2013["open_share"].to_numpy() * activity**0.3)
-    owner = draw.repeat_owners(complaints_count)
-    client = pool[owner]
-    n = len(client)
+    return draw.repeat_owners(complaints_count)
+
+
+def _how_complaints_came_in(rng, category_shares, n: int):
+    """Each complaint's channel, category and the department that handles it."""
     channel = draw.pick(rng, {"phone": 0.45, "branch": 0.30, "online": 0.18, "letter": 0.07}, n)
     category = pd.Categorical.from_codes(
         draw.codes_in_shares(rng, category_shares, n), categories=pd.Index(COMPLAINT_CATEGORIES)
@@ -666,6 +684,12 @@ def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
         ),
         categories=pd.Index(["branch", "compliance", "customer_service"]),
     )
+    return channel, category, handled_by
+
+
+def _complaints_received_at(rng, in_2013, owner, channel) -> np.ndarray:
+    """When each complaint came in: a day its account was open, at an hour of its channel."""
+    n = len(owner)
     # a day the account was open: the web any day, the others on office days
     first_day = in_2013["first_day"].to_numpy()[owner]
     last_day = in_2013["last_day"].to_numpy()[owner]
@@ -679,7 +703,51 @@ def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
     for code in range(len(COMPLAINT_HOURS)):
         rows = channel.codes == code
         seconds[rows] = china_calendar.seconds_of_day(rng, COMPLAINT_HOURS[code], int(rows.sum()))
-    received = day.astype("datetime64[s]") + seconds * draw.SECOND
+    return day.astype("datetime64[s]") + seconds * draw.SECOND
+
+
+@dataclass(frozen=True)
+class _ComplaintHandling:
+    """How each complaint was answered and closed, as the firm knew it at the year end."""
+
+    first_response: np.ndarray
+    closed: np.ndarray
+    still_open: np.ndarray
+    resolution: pd.Categorical[str]
+    satisfaction: np.ndarray
+    surveyed: np.ndarray
+
+    @classmethod
+    def answer(cls, rng, channel, handled_by, received) -> _ComplaintHandling:
+        """Draw the answers, closes, resolutions and survey scores of the complaints received."""
+        n = len(received)
+        response_hours, resolve_hours, spot = _handling_hours(rng, channel, handled_by)
+        # on the spot means at once, whatever the hour; other answers come in office hours
+        first_response = np.where(
+            spot,
+            draw.hours_after(received, response_hours),
+            OFFICE_HOURS.after(received, response_hours),
+        )
+        closed = np.where(
+            spot,
+            draw.hours_after(received, resolve_hours),
+            OFFICE_HOURS.after(received, resolve_hours),
+        )
+        still_open = closed > COMPLAINTS_YEAR_END
+        resolution_codes = np.where(spot, 0, draw.codes(rng, [0.0, 0.7, 0.15, 0.15], n))
+        resolution = pd.Categorical.from_codes(resolution_codes, categories=pd.Index(RESOLUTIONS))
+        waited = (first_response - received) / np.timedelta64(1, "h")
+        score = (
+            4.7 - 0.7 * np.log10(1 + waited) - 1.6 * (resolution_codes == 3) + rng.normal(0, 0.6, n)
+        )
+        surveyed = (rng.random(n) < 0.7) & ~still_open
+        satisfaction = np.clip(np.round(score), 1, 5).astype("int64")
+        return cls(first_response, closed, still_open, resolution, satisfaction, surveyed)
+
+
+def _handling_hours(rng, channel, handled_by):
+    """Working hours to the first answer and to the close, and which were fixed on the spot."""
+    n = len(channel)
     # working hours to the first answer: branches answer fast but keep no record; compliance, the
     # formal owner, is slowest; letters wait for the post
     department = pd.Categorical(handled_by, categories=["branch", "compliance", "customer_service"])
@@ -701,25 +769,14 @@ def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
     resolve_hours = np.where(
         spot, response_hours + rng.lognormal(np.log(0.4), 0.5, n), resolve_hours
     )
-    # on the spot means at once, whatever the hour; other answers come in office hours
-    first_response = np.where(
-        spot,
-        draw.hours_after(received, response_hours),
-        OFFICE_HOURS.after(received, response_hours),
-    )
-    closed = np.where(
-        spot, draw.hours_after(received, resolve_hours), OFFICE_HOURS.after(received, resolve_hours)
-    )
-    year_end = np.datetime64("2013-12-31T23:59:59")
-    still_open = closed > year_end
-    resolution_codes = np.where(spot, 0, draw.codes(rng, [0.0, 0.7, 0.15, 0.15], n))
-    resolution = pd.Categorical.from_codes(resolution_codes, categories=pd.Index(RESOLUTIONS))
-    waited = (first_response - received) / np.timedelta64(1, "h")
-    score = 4.7 - 0.7 * np.log10(1 + waited) - 1.6 * (resolution_codes == 3) + rng.normal(0, 0.6, n)
-    surveyed = (rng.random(n) < 0.7) & ~still_open
-    # the log is taken at the year end: it lists the complaints answered by then
-    answered = first_response <= year_end
+    return response_hours, resolve_hours, spot
+
+
+def _complaints_log(clients, client, channel, category, handled_by, received, handling):
+    """The log as taken at the year end: it lists the complaints answered by then, oldest first."""
+    answered = handling.first_response <= COMPLAINTS_YEAR_END
     order = np.flatnonzero(answered)[np.argsort(received[answered], kind="stable")]
+    still_open = handling.still_open
     complaints = (
         draw.frame(
             {
@@ -730,11 +787,11 @@ def _complaints(rng, clients, traits, in_2013, category_shares) -> pd.DataFrame:
                     np.asarray(handled_by), categories=pd.Index(DEPARTMENTS)
                 ),
                 "received_at": received,
-                "first_response_at": first_response,
-                "closed_at": pd.Series(closed).where(~still_open),
-                "resolution": pd.Series(resolution).where(~still_open),
-                "satisfaction": pd.Series(np.clip(np.round(score), 1, 5).astype("int64"))
-                .where(surveyed)
+                "first_response_at": handling.first_response,
+                "closed_at": pd.Series(handling.closed).where(~still_open),
+                "resolution": pd.Series(handling.resolution).where(~still_open),
+                "satisfaction": pd.Series(handling.satisfaction)
+                .where(handling.surveyed)
                 .astype("Int64"),
             }
         )

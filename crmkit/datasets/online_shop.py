@@ -660,15 +660,30 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     """Coupons the shop's rules sent, each on the day of sending from what the shop knew then,
     and the order each was used on: the customer's first order in its validity that reaches its
     minimum spend (one coupon an order)."""
+    owner, issued, kind = _coupons_sent(rng, customers, orders)
+    face, minimum, valid = COUPON_TERMS[kind].T
+    used = _first_fitting_orders(orders, owner, issued, face, minimum, valid)
+    used = _one_coupon_an_order(used, issued)
+    order = draw.order_by(issued, owner)
+    used_id = order_ids[np.maximum(used, 0)]  # (missing where unused, below)
+    return draw.frame(
+        {
+            "coupon_id": draw.ids("CP", len(order), width=6),
+            "customer_id": customer_ids[owner[order]],
+            "kind": pd.Categorical.from_codes(kind[order], categories=pd.Index(COUPON_KINDS)),
+            "face_value_yuan": face[order],
+            "min_spend_yuan": minimum[order],
+            "issued_on": issued[order].astype("datetime64[s]"),
+            "used_order_id": draw.text(used_id[order], present=used[order] >= 0),
+        }
+    )
+
+
+def _coupons_sent(rng, customers, orders):
+    """Every coupon sent: its customer, its day of issue and its kind (a code into COUPON_KINDS)."""
     n = len(customers["registered"])
     customer = orders["customer"]
     day = orders["ordered_at"].astype("datetime64[D]")
-    # each customer's orders by day (orders are in time order, so a stable sort by customer
-    # keeps each customer's in time order): key = customer, day
-    by_customer = draw.stable_argsort(customer)
-    day_number = ((day - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
-    key = customer[by_customer].astype(np.int64) * 100_000 + day_number[by_customer]
-
     parts = []
     # welcome coupons: on registering (within the data's window)
     registered = customers["registered"]
@@ -679,6 +694,17 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
     arrived = day[with_parcel] + 3 * draw.DAY
     inside = arrived <= np.datetime64(REFERENCE_DATE)
     parts.append((customer[with_parcel][inside], arrived[inside], 2))
+    parts += _campaign_coupons(rng, customers, customer, day)
+    owner = np.concatenate([p[0] for p in parts])
+    issued = np.concatenate([p[1] for p in parts]).astype("datetime64[D]")
+    kind = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
+    return owner, issued, kind
+
+
+def _campaign_coupons(rng, customers, customer, day) -> list[tuple]:
+    """The monthly campaigns' coupons as (customers, day of issue, kind) for each campaign."""
+    n = len(customers["registered"])
+    parts = []
     # monthly campaigns: wake-up coupons on the 10th to customers with no order in the 120 days
     # before, members' coupons on the 18th to members with three orders in the year before
     months = np.arange(np.datetime64("2023-01"), np.datetime64("2025-01"))
@@ -699,11 +725,19 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
         vip = customers["member"] & (in_a_year >= VIP_ORDERS_IN_A_YEAR)
         vip &= rng.random(n) < 0.3  # those who open the shop's app that week
         parts.append((np.flatnonzero(vip), np.full(int(vip.sum()), members_day), 3))
-    owner = np.concatenate([p[0] for p in parts])
-    issued = np.concatenate([p[1] for p in parts]).astype("datetime64[D]")
-    kind = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
-    face, minimum, valid = COUPON_TERMS[kind].T
-    # the first order of the customer from the day of issue that the coupon fits
+    return parts
+
+
+def _first_fitting_orders(orders, owner, issued, face, minimum, valid) -> np.ndarray:
+    """For each coupon, the row in ``orders`` of the first order of the customer from the day of
+    issue that the coupon fits, or -1."""
+    customer = orders["customer"]
+    day = orders["ordered_at"].astype("datetime64[D]")
+    # each customer's orders by day (orders are in time order, so a stable sort by customer
+    # keeps each customer's in time order): key = customer, day
+    by_customer = draw.stable_argsort(customer)
+    day_number = ((day - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
+    key = customer[by_customer].astype(np.int64) * 100_000 + day_number[by_customer]
     used = np.full(len(owner), -1, dtype=np.int64)
     issued_number = ((issued - np.datetime64("2000-01-01")) // draw.DAY).astype(np.int64)
     wanted = owner.astype(np.int64) * 100_000 + issued_number
@@ -721,26 +755,18 @@ def _coupons(rng, customers, orders, order_ids, customer_ids) -> pd.DataFrame:
         used[looking[fits]] = at[fits]
         looking = looking[in_time & ~fits]
         candidate[looking] += 1
+    return used
+
+
+def _one_coupon_an_order(used, issued) -> np.ndarray:
+    """``used`` with -1 for a coupon whose order already took one sent before it."""
     # one coupon an order: the one sent first keeps it
     first_use = draw.order_by(used, issued)
     taken = np.zeros(len(used), dtype=bool)
     valid_use = used[first_use] >= 0
     dup = np.r_[False, used[first_use][1:] == used[first_use][:-1]]
     taken[first_use] = valid_use & ~dup
-    used = np.where(taken, used, -1)
-    order = draw.order_by(issued, owner)
-    used_id = order_ids[np.maximum(used, 0)]  # (missing where unused, below)
-    return draw.frame(
-        {
-            "coupon_id": draw.ids("CP", len(order), width=6),
-            "customer_id": customer_ids[owner[order]],
-            "kind": pd.Categorical.from_codes(kind[order], categories=pd.Index(COUPON_KINDS)),
-            "face_value_yuan": face[order],
-            "min_spend_yuan": minimum[order],
-            "issued_on": issued[order].astype("datetime64[s]"),
-            "used_order_id": draw.text(used_id[order], present=used[order] >= 0),
-        }
-    )
+    return np.where(taken, used, -1)
 
 
 LESSONS = (

@@ -78,101 +78,126 @@ def shop_orders(
     ``big_from``) and one-off status (``one_off_from``) the change leaves as it was, all their
     orders completed. Returns the orders in time order.
     """
-    n = len(customers["registered"])
-    owner = orders["customer"]
-    count = np.bincount(owner, minlength=n)
-    refunded = np.bincount(owner, weights=orders["refunded"].astype(float), minlength=n) > 0
-    day = orders["ordered_at"].astype("datetime64[D]")
-    spend = np.bincount(owner, weights=orders["amount_yuan"], minlength=n)
-    mean_spend = spend / np.maximum(count, 1)
-    rows_of = _RowsByOwner(owner, n)
-    last = rows_of.latest(day, np.datetime64("1970-01-01", "D"))
-    registered = customers["registered"].astype("datetime64[D]")
+    shop = _ShopPlacement(customers, orders)
     reference_day = np.datetime64(reference, "D")
-    published_start = reference_day - (recent_days - 1) * DAY
-    latest_start = reference_day - (min(SHOP_RECENT_DAYS) - 1) * DAY
+    _place_on_window_edges(shop, reference_day, reference_day - (recent_days - 1) * DAY)
+    _place_on_big_thresholds(shop, reference_day - (min(SHOP_RECENT_DAYS) - 1) * DAY, big_from)
+    _place_on_one_off_thresholds(shop, one_off_from)
+    order = draw.order_by(shop.orders["ordered_at"], shop.orders["customer"])
+    return {key: values[order] for key, values in shop.orders.items()}
 
-    orders = {key: values.copy() for key, values in orders.items()}
-    chosen = np.zeros(n, dtype=bool)
-    single = (count == 1) & ~refunded
 
-    def take(candidates: np.ndarray) -> int | None:
-        found = np.flatnonzero(candidates & ~chosen)
+class _ShopPlacement:
+    """A copy of the orders being placed, each customer's figures as drawn (their latest order's
+    day kept up to date), and the customers already ``chosen`` (each is changed once at most)."""
+
+    def __init__(self, customers: dict[str, np.ndarray], orders: dict[str, np.ndarray]):
+        n = len(customers["registered"])
+        owner = orders["customer"]
+        self.count = np.bincount(owner, minlength=n)
+        self.refunded = (
+            np.bincount(owner, weights=orders["refunded"].astype(float), minlength=n) > 0
+        )
+        self.day = orders["ordered_at"].astype("datetime64[D]")
+        spend = np.bincount(owner, weights=orders["amount_yuan"], minlength=n)
+        self.mean_spend = spend / np.maximum(self.count, 1)
+        self.rows_of = _RowsByOwner(owner, n)
+        self.last = self.rows_of.latest(self.day, np.datetime64("1970-01-01", "D"))
+        self.before_last = _before_last(self.day, owner, n)
+        self.registered = customers["registered"].astype("datetime64[D]")
+        self.single = (self.count == 1) & ~self.refunded
+        self.orders = {key: values.copy() for key, values in orders.items()}
+        self.chosen = np.zeros(n, dtype=bool)
+
+    def take(self, candidates: np.ndarray) -> int | None:
+        """The middle one of the candidates not chosen yet, now chosen."""
+        found = np.flatnonzero(candidates & ~self.chosen)
         if not len(found):
             return None  # a tiny shop may have none; the default data always do
         customer = int(found[len(found) // 2])
-        chosen[customer] = True
+        self.chosen[customer] = True
         return customer
 
+    def move_latest(self, customer: int, to_day: np.datetime64) -> None:
+        """The customer's latest order moved onto ``to_day``, at the same time of day."""
+        row = self.rows_of[customer][-1]
+        time_of_day = self.orders["ordered_at"][row] - self.day[row].astype("datetime64[s]")
+        self.orders["ordered_at"][row] = to_day.astype("datetime64[s]") + time_of_day
+        self.day[row] = self.last[customer] = to_day
+
+
+def _place_on_window_edges(
+    shop: _ShopPlacement, reference_day: np.datetime64, published_start: np.datetime64
+) -> None:
     # the first day of each recent window, and the day before it: a customer of each tier a
     # latest order on that day decides between sleeping and the tier (new, old, big, loyal, in every
     # term: one order; two averaging under the lowest big threshold; two or three averaging over
     # the highest; more than the highest loyal threshold), whose latest order moves onto the day
     # (in exchange with a customer whose latest order was there)
-    completed_all = (count > 0) & ~refunded
+    count, mean_spend, last, before_last = shop.count, shop.mean_spend, shop.last, shop.before_last
+    completed_all = (count > 0) & ~shop.refunded
     kinds = [
-        single & (mean_spend < min(SHOP_ONE_OFF_FROM)),
+        shop.single & (mean_spend < min(SHOP_ONE_OFF_FROM)),
         completed_all & (count == 2) & (mean_spend < 0.9 * min(SHOP_BIG_FROM)),
         completed_all & (count >= 2) & (count <= 3) & (mean_spend > 1.1 * max(SHOP_BIG_FROM)),
         completed_all & (count > LOYAL_FROM_HIGHEST),
     ]
-    before_last = _before_last(day, owner, n)
-
-    def move_latest(customer: int, to_day: np.datetime64) -> None:
-        row = rows_of[customer][-1]
-        time_of_day = orders["ordered_at"][row] - day[row].astype("datetime64[s]")
-        orders["ordered_at"][row] = to_day.astype("datetime64[s]") + time_of_day
-        day[row] = last[customer] = to_day
-
     for days in SHOP_RECENT_DAYS:
         start = reference_day - (days - 1) * DAY
         for target in (start, start - DAY):
             recent_now = target >= published_start
             for kind in kinds:
-                customer = take(
+                customer = shop.take(
                     kind
                     & ((last >= published_start) == recent_now)
-                    & (registered <= target)
+                    & (shop.registered <= target)
                     & (before_last < target)
                 )
                 if customer is None:
                     continue
                 was = last[customer]
-                move_latest(customer, target)
+                shop.move_latest(customer, target)
                 # a customer whose latest order fell on the day takes the other's day instead, so
                 # no day gains a latest order (no spike at the window's edge) and no status changes
-                partner = take((last == target) & (before_last < was) & (registered <= was))
+                partner = shop.take(
+                    (last == target) & (before_last < was) & (shop.registered <= was)
+                )
                 if partner is not None:
-                    move_latest(partner, was)
+                    shop.move_latest(partner, was)
 
+
+def _place_on_big_thresholds(
+    shop: _ShopPlacement, latest_start: np.datetime64, big_from: float
+) -> None:
     # two recent orders averaging exactly each "big" threshold
-    two = (count == 2) & ~refunded & (last >= latest_start)
+    two = (shop.count == 2) & ~shop.refunded & (shop.last >= latest_start)
     for amount in SHOP_BIG_FROM:
-        customer = take(two & ((mean_spend >= big_from) == (amount >= big_from)))
+        customer = shop.take(two & ((shop.mean_spend >= big_from) == (amount >= big_from)))
         if customer is None:
             continue
-        first, second = rows_of[customer]
+        first, second = shop.rows_of[customer]
         low = round(0.8 * amount)
-        orders["amount_yuan"][first] = float(low)
-        orders["amount_yuan"][second] = float(2 * amount - low)
+        shop.orders["amount_yuan"][first] = float(low)
+        shop.orders["amount_yuan"][second] = float(2 * amount - low)
 
+
+def _place_on_one_off_thresholds(shop: _ShopPlacement, one_off_from: float) -> None:
     # a single order of exactly each one-off threshold
+    single, mean_spend = shop.single, shop.mean_spend
     for amount in SHOP_ONE_OFF_FROM:
         large_now = amount >= one_off_from
         near = (mean_spend >= one_off_from) if large_now else (mean_spend >= 0.6 * amount)
-        customer = take(single & near & ((mean_spend >= one_off_from) == large_now))
+        customer = shop.take(single & near & ((mean_spend >= one_off_from) == large_now))
         if customer is None:
             continue
-        orders["amount_yuan"][rows_of[customer][0]] = float(amount)
+        shop.orders["amount_yuan"][shop.rows_of[customer][0]] = float(amount)
     # and one above the highest, so a list that leaves out the one on it is still half right
     # (the one-off task grades the share on the student's own list only then)
-    if not (single & ~chosen & (mean_spend > max(SHOP_ONE_OFF_FROM))).any():
-        customer = take(single & (mean_spend >= one_off_from))
+    if not (single & ~shop.chosen & (mean_spend > max(SHOP_ONE_OFF_FROM))).any():
+        customer = shop.take(single & (mean_spend >= one_off_from))
         if customer is not None:
-            orders["amount_yuan"][rows_of[customer][0]] = float(round(1.2 * max(SHOP_ONE_OFF_FROM)))
-
-    order = draw.order_by(orders["ordered_at"], orders["customer"])
-    return {key: values[order] for key, values in orders.items()}
+            highest = max(SHOP_ONE_OFF_FROM)
+            shop.orders["amount_yuan"][shop.rows_of[customer][0]] = float(round(1.2 * highest))
 
 
 def _before_last(day: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
@@ -310,21 +335,43 @@ def futures_complaints(
 
     Returns all complaints in the order received, ids renumbered.
     """
-    office_days = office.open_days
-    is_office = lambda d: bool(office.weight_on(np.array([d], dtype="datetime64[D]"))[0] > 0)  # noqa: E731
+    days = _OfficeDays(office)
+    rows = _on_period_starts(days) + _on_response_targets(days) + _on_closing_targets(days)
+    pinned = _complaints_table(rows, complaints, clients)
+    both = pd.concat([complaints, pinned], ignore_index=True)
+    both = both.sort_values("received_at", kind="stable").reset_index(drop=True)
+    both["complaint_id"] = draw.text(draw.ids("K", len(both)))
+    return both
 
-    def office_day_from(first: str, *gaps: int) -> np.datetime64:
+
+# a pinned complaint: (received, channel, handled_by, first_response, closed, resolution)
+_Complaint = tuple[np.datetime64, str, str, np.datetime64, np.datetime64, str]
+
+
+class _OfficeDays:
+    """The days the complaints office works."""
+
+    def __init__(self, office: Days):
+        self.office = office
+        self.open_days = office.open_days
+
+    def is_open(self, d: np.datetime64) -> bool:
+        return bool(self.office.weight_on(np.array([d], dtype="datetime64[D]"))[0] > 0)
+
+    def first_from(self, first: str, *gaps: int) -> np.datetime64:
         """The first office day d from ``first`` on with d + gap an office day for each gap."""
         d = np.datetime64(first, "D")
-        while not (is_office(d) and all(is_office(d + g * DAY) for g in gaps)):
+        while not (self.is_open(d) and all(self.is_open(d + g * DAY) for g in gaps)):
             d += DAY
         return d
 
-    def nth_office_day_after(moment: np.datetime64, n: int) -> np.datetime64:
-        k = np.searchsorted(office_days, moment.astype("datetime64[D]"), side="right")
-        return office_days[k + n - 1]
+    def nth_after(self, moment: np.datetime64, n: int) -> np.datetime64:
+        k = np.searchsorted(self.open_days, moment.astype("datetime64[D]"), side="right")
+        return self.open_days[k + n - 1]
 
-    rows = []  # (received, channel, handled_by, first_response, closed, resolution)
+
+def _on_period_starts(days: _OfficeDays) -> list[_Complaint]:
+    rows = []
     for since in COMPLAINTS_SINCE:
         first = np.datetime64(since, "D")
         moments = [first.astype("datetime64[s]")]
@@ -332,53 +379,46 @@ def futures_complaints(
             late_evening = np.timedelta64(23 * 60 + 30, "m")
             moments.append((first - DAY).astype("datetime64[s]") + late_evening)
         for received in moments:
-            answered = nth_office_day_after(received, 3).astype("datetime64[s]") + 10 * HOUR
-            closed = nth_office_day_after(received, 12).astype("datetime64[s]") + 15 * HOUR
+            answered = days.nth_after(received, 3).astype("datetime64[s]") + 10 * HOUR
+            closed = days.nth_after(received, 12).astype("datetime64[s]") + 15 * HOUR
             rows.append((received, "online", "compliance", answered, closed, "later"))
-    # response targets, from September on (inside every period any term asks about)
-    for k, hours in enumerate(RESPONSE_HOURS):
-        days, evening = divmod(hours, 24)
-        if evening:  # 12 or 36 hours: a web complaint at 21:00, answered at 09:00
-            d = office_day_from(f"2013-09-{2 + 7 * k:02d}", days + 1)
-            received = d.astype("datetime64[s]") + 21 * HOUR
-            rows.append(
-                (
-                    received,
-                    "online",
-                    "customer_service",
-                    received + hours * HOUR,
-                    received + (hours + 1) * HOUR,
-                    "later",
-                )
-            )
-        else:  # 24 or 48 hours: by phone at 10:00, answered at 10:00
-            d = office_day_from(f"2013-09-{2 + 7 * k:02d}", days)
-            received = d.astype("datetime64[s]") + 10 * HOUR
-            rows.append(
-                (
-                    received,
-                    "phone",
-                    "customer_service",
-                    received + hours * HOUR,
-                    received + (hours + 1) * HOUR,
-                    "later",
-                )
-            )
-    # closing targets, from October on
-    for k, hours in enumerate(CLOSE_HOURS):
-        d = office_day_from(f"2013-10-{8 + 5 * k:02d}", hours // 24)
-        received = d.astype("datetime64[s]") + 10 * HOUR
-        rows.append(
-            (
-                received,
-                "phone",
-                "customer_service",
-                received + 40 * np.timedelta64(1, "m"),
-                received + hours * HOUR,
-                "later",
-            )
-        )
+    return rows
 
+
+def _on_response_targets(days: _OfficeDays) -> list[_Complaint]:
+    # from September on (inside every period any term asks about)
+    rows = []
+    for k, hours in enumerate(RESPONSE_HOURS):
+        whole_days, evening = divmod(hours, 24)
+        if evening:  # 12 or 36 hours: a web complaint at 21:00, answered at 09:00
+            d = days.first_from(f"2013-09-{2 + 7 * k:02d}", whole_days + 1)
+            received, channel = d.astype("datetime64[s]") + 21 * HOUR, "online"
+        else:  # 24 or 48 hours: by phone at 10:00, answered at 10:00
+            d = days.first_from(f"2013-09-{2 + 7 * k:02d}", whole_days)
+            received, channel = d.astype("datetime64[s]") + 10 * HOUR, "phone"
+        answered, closed = received + hours * HOUR, received + (hours + 1) * HOUR
+        rows.append((received, channel, "customer_service", answered, closed, "later"))
+    return rows
+
+
+def _on_closing_targets(days: _OfficeDays) -> list[_Complaint]:
+    # from October on
+    rows = []
+    for k, hours in enumerate(CLOSE_HOURS):
+        d = days.first_from(f"2013-10-{8 + 5 * k:02d}", hours // 24)
+        received = d.astype("datetime64[s]") + 10 * HOUR
+        answered = received + 40 * np.timedelta64(1, "m")
+        rows.append(
+            (received, "phone", "customer_service", answered, received + hours * HOUR, "later")
+        )
+    return rows
+
+
+def _complaints_table(
+    rows: list[_Complaint], complaints: pd.DataFrame, clients: pd.DataFrame
+) -> pd.DataFrame:
+    """The pinned complaints as a table like ``complaints``, from clients open all year, about the
+    two most frequent categories in turn; ids are left empty."""
     received, channel, handled_by, answered, closed, resolution = map(list, zip(*rows, strict=True))
     owners = _open_all_year(clients, len(rows))
     top = complaints["category"].value_counts().index[:2]  # the vital few, in turn
@@ -403,11 +443,7 @@ def futures_complaints(
             "satisfaction": pd.array([pd.NA] * len(rows), dtype="Int64"),
         }
     )
-    pinned = pinned.astype(complaints.dtypes.to_dict())
-    both = pd.concat([complaints, pinned], ignore_index=True)
-    both = both.sort_values("received_at", kind="stable").reset_index(drop=True)
-    both["complaint_id"] = draw.text(draw.ids("K", len(both)))
-    return both
+    return pinned.astype(complaints.dtypes.to_dict())
 
 
 def _open_all_year(clients: pd.DataFrame, k: int) -> np.ndarray:
@@ -441,59 +477,82 @@ def retail_first_days(
     stay right. Visits are then in day order again, their ids renumbered and the purchases' ids
     with them.
     """
-    day = visits["visited_on"].to_numpy("datetime64[D]").copy()
-    promotion = visits["promotion_id"]
-    bought = visits["purchased"].to_numpy(dtype=bool)
-    owner = visits["shopper"].to_numpy()  # shoppers' numbers, in id order
-    m = int(owner.max()) + 1 if len(owner) else 0
-    buy_count = np.bincount(owner, weights=bought.astype(float), minlength=m)
-    first_buy_row = np.full(m, -1)
-    buying_rows = np.flatnonzero(bought)  # in day order: a shopper's first is their earliest
-    buyers, first_of = np.unique(owner[buying_rows], return_index=True)
-    first_buy_row[buyers] = buying_rows[first_of]
-    first_buy = np.where(
-        first_buy_row >= 0, day[np.maximum(first_buy_row, 0)], np.datetime64("2100-01-01")
-    )
-    starts = promotions["starts_on"].to_numpy("datetime64[D]")
-    ends = promotions["ends_on"].to_numpy("datetime64[D]")
-    ids = promotions["promotion_id"].to_numpy(dtype=object)
-    chosen = np.zeros(m, dtype=bool)
-
-    def running_on(target: np.datetime64):
-        on = [i for i in range(len(starts)) if starts[i] <= target <= ends[i]]
-        return ids[on[0]] if on else None
-
-    def same_promotion(rows: np.ndarray, target: np.datetime64) -> np.ndarray:
-        wanted, running = running_on(target), promotion.iloc[rows]
-        return (running.isna() if wanted is None else running.eq(wanted).fillna(False)).to_numpy()
-
-    def move(candidates: np.ndarray, rows_of: np.ndarray, target: np.datetime64) -> None:
-        found = np.flatnonzero(candidates & ~chosen)
-        found = found[same_promotion(rows_of[found], target)] if len(found) else found
-        if not len(found):
-            return  # a tiny chain may have none; the default data always do
-        shopper = found[len(found) // 2]
-        chosen[shopper] = True
-        day[rows_of[shopper]] = target
-
+    shoppers = _FirstDayMoves(visits, promotions)
     for since in FUNNEL_SINCE:
-        first = np.datetime64(since)
+        shoppers.place_on(np.datetime64(since))
+    return _in_day_order(visits, purchases, shoppers.day, shoppers.owner)
+
+
+class _FirstDayMoves:
+    """The visits' days as moved so far, each shopper's buying as drawn, and the shoppers already
+    ``chosen`` (each moves once at most)."""
+
+    def __init__(self, visits: pd.DataFrame, promotions: pd.DataFrame):
+        self.day = visits["visited_on"].to_numpy("datetime64[D]").copy()
+        self.promotion = visits["promotion_id"]
+        self.bought = visits["purchased"].to_numpy(dtype=bool)
+        self.owner = owner = visits["shopper"].to_numpy()  # shoppers' numbers, in id order
+        self.m = m = int(owner.max()) + 1 if len(owner) else 0
+        self.buy_count = np.bincount(owner, weights=self.bought.astype(float), minlength=m)
+        self.first_buy_row = np.full(m, -1)
+        buying_rows = np.flatnonzero(
+            self.bought
+        )  # in day order: a shopper's first is their earliest
+        buyers, first_of = np.unique(owner[buying_rows], return_index=True)
+        self.first_buy_row[buyers] = buying_rows[first_of]
+        self.first_buy = np.where(
+            self.first_buy_row >= 0,
+            self.day[np.maximum(self.first_buy_row, 0)],
+            np.datetime64("2100-01-01"),
+        )
+        self.starts = promotions["starts_on"].to_numpy("datetime64[D]")
+        self.ends = promotions["ends_on"].to_numpy("datetime64[D]")
+        self.ids = promotions["promotion_id"].to_numpy(dtype=object)
+        self.chosen = np.zeros(m, dtype=bool)
+
+    def place_on(self, first: np.datetime64) -> None:
+        """Visits of each stage's shoppers moved onto ``first``, a period's first day."""
+        day, owner, bought, m = self.day, self.owner, self.bought, self.m
         # shoppers with one visit from that day on: it moves onto the day
         in_window = np.bincount(owner[day >= first], minlength=m)
         last_row = np.full(m, -1)
         last_row[owner] = np.arange(len(owner))  # visits are in day order: the latest
         for _ in range(FUNNEL_ONE_VISIT_SHOPPERS):
-            move((in_window == 1) & (day[last_row] > first), last_row, first)
+            self.move((in_window == 1) & (day[last_row] > first), last_row, first)
         # shoppers with one buying visit from that day on (other visits aside): it moves too
         buys_in_window = np.bincount(owner[(day >= first) & bought], minlength=m)
         last_buy_row = np.full(m, -1)
         last_buy_row[owner[bought]] = np.flatnonzero(bought)
         for _ in range(FUNNEL_ONE_PURCHASE_SHOPPERS):
-            move((buys_in_window == 1) & (day[last_buy_row] > first), last_buy_row, first)
+            self.move((buys_in_window == 1) & (day[last_buy_row] > first), last_buy_row, first)
         for k in FUNNEL_AGAIN_FROM:
-            move((buy_count == k) & (first_buy > first), first_buy_row, first)
+            self.move((self.buy_count == k) & (self.first_buy > first), self.first_buy_row, first)
 
-    # back in day order (shoppers in id order within a day); ids follow the rows, V000001 first
+    def move(self, candidates: np.ndarray, rows_of: np.ndarray, target: np.datetime64) -> None:
+        """The middle candidate not chosen yet whose visit ``rows_of[shopper]`` can move onto
+        ``target`` (the same promotion running) moves there."""
+        found = np.flatnonzero(candidates & ~self.chosen)
+        found = found[self.same_promotion(rows_of[found], target)] if len(found) else found
+        if not len(found):
+            return  # a tiny chain may have none; the default data always do
+        shopper = found[len(found) // 2]
+        self.chosen[shopper] = True
+        self.day[rows_of[shopper]] = target
+
+    def same_promotion(self, rows: np.ndarray, target: np.datetime64) -> np.ndarray:
+        wanted, running = self.running_on(target), self.promotion.iloc[rows]
+        return (running.isna() if wanted is None else running.eq(wanted).fillna(False)).to_numpy()
+
+    def running_on(self, target: np.datetime64) -> str | None:
+        on = [i for i in range(len(self.starts)) if self.starts[i] <= target <= self.ends[i]]
+        return self.ids[on[0]] if on else None
+
+
+def _in_day_order(
+    visits: pd.DataFrame, purchases: pd.DataFrame, day: np.ndarray, owner: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The visits on their (moved) days, back in day order (shoppers in id order within a day),
+    ids following the rows, V000001 first, and the purchases' visit ids with them."""
     order = draw.order_by(day, owner)  # np.lexsort((owner, day)), faster
     visits = visits.iloc[order].reset_index(drop=True)
     visits["visited_on"] = day[order].astype("datetime64[s]")

@@ -44,4 +44,5 @@ class Evidence:
 
     @property
     def pair(self) -> tuple[str, str]:
-        return tuple(sorted((self.student, self.other)))  # type: ignore[return-value]
+        first, second = sorted((self.student, self.other))
+        return first, second
