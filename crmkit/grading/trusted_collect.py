@@ -47,6 +47,8 @@ from nbgrader.exchange.default.collect import ExchangeCollect, groupby
 from nbgrader.utils import check_mode, parse_utc
 from traitlets import Float
 
+from .run.submission_files import read_at_most
+
 MAX_DEPTH = 8
 SECRET_FILE = "submission_secret.txt"  # nbgrader submit's key to the student's feedback
 MAX_ENTRIES = 1000
@@ -259,16 +261,9 @@ def read_owned_file(folder: int, name: str, owner: int, limit: int, snapshot: Sn
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode) or info.st_uid != owner or info.st_size > limit:
             return None
-        chunks, left = [], limit + 1
-        while left > 0:
-            chunk = os.read(handle, min(left, 1024**2))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
+        data = read_at_most(handle, limit)
         snapshot.changed = max(snapshot.changed, os.fstat(handle).st_ctime)
-        data = b"".join(chunks)
-        return data if len(data) <= limit else None
+        return data
     finally:
         os.close(handle)
 

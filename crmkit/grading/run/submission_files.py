@@ -43,17 +43,23 @@ def read_regular_file(path: Path, limit: int) -> bytes | None:
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None
-        chunks, left = [], limit + 1
-        while left > 0:
-            chunk = os.read(handle, min(left, 1024**2))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        return data if len(data) <= limit else None
+        return read_at_most(handle, limit)
     finally:
         os.close(handle)
+
+
+def read_at_most(handle: int, limit: int) -> bytes | None:
+    """What open file ``handle`` holds, or None when it holds more than ``limit`` bytes. Reads one
+    byte past the limit, never more, since a file may grow after its size was checked."""
+    chunks, left = [], limit + 1
+    while left > 0:
+        chunk = os.read(handle, min(left, 1024**2))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    data = b"".join(chunks)
+    return data if len(data) <= limit else None
 
 
 def read_submission(folder: Path) -> Submitted:
